@@ -1,0 +1,1 @@
+"""The answer language's grading side: SymPy conversion, equivalence, verdicts."""

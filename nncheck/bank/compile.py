@@ -1,0 +1,237 @@
+"""Turn bank files into validated family records (plain dicts), or precise errors.
+
+The schema check (pydantic) says whether each key is of the right shape; the checks
+here say whether the family makes sense: formulas parse and name only declared
+parameters, templates name known values, the solver exists, mistakes name real parts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+
+from pydantic import ValidationError
+
+from ..errors import BankError
+from ..expr.syntax import CONSTANTS, FORMULA_FUNCTIONS, FUNCTIONS, AnswerSyntaxError, names_in, parse
+from . import schema
+from .yamlsafe import field_name, line_of, load_yaml
+
+RESERVED = set(FUNCTIONS) | set(FORMULA_FUNCTIONS) | CONSTANTS | {"and", "or", "not", "sigmoid", "none", "true", "false"}
+
+
+def _suggest(word: str, options) -> str:
+    m = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"did you mean '{m[0]}'?" if m else ""
+
+
+def _pydantic_errors(e: ValidationError, path: str, lines, data) -> list[BankError]:
+    out = []
+    seen = set()
+    for err in e.errors():
+        loc = tuple(err["loc"])
+        # Unions report one error per branch; keep the first per location.
+        key = loc[:-1] if err["type"].startswith(("int_", "float_", "string_", "bool_")) else loc
+        if key in seen:
+            continue
+        seen.add(key)
+        typ = err["type"]
+        hint = None
+        if typ == "extra_forbidden":
+            parent = _get(data, loc[:-1])
+            allowed = _allowed_keys(loc[:-1], data)
+            msg = f"unknown key '{loc[-1]}'"
+            hint = _suggest(loc[-1], allowed) or (f"allowed: {', '.join(sorted(allowed))}" if allowed else None)
+            del parent
+        elif typ == "missing":
+            msg = f"missing required key '{loc[-1]}'"
+            loc = loc[:-1] + (loc[-1],)
+        else:
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, "):]
+        # strip pydantic's union-branch annotations from the field path
+        clean = tuple(p for p in loc if not (isinstance(p, str) and (p.startswith("list[") or p in (
+            "int", "float", "str", "bool") or p.startswith("function-"))))
+        out.append(BankError(msg, file=path, line=line_of(lines, clean), field=field_name(clean) or None, hint=hint))
+    return out
+
+
+def _get(data, at):
+    for p in at:
+        try:
+            data = data[p]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+_KEYS_BY_DEPTH = {
+    (): schema.Bank,
+    ("families", 0): schema.Family,
+    ("families", 0, "params", "x"): schema.Param,
+    ("families", 0, "params", "x", "draw"): schema.Draw,
+    ("families", 0, "constraints", 0): schema.Constraint,
+    ("families", 0, "parts", 0): schema.Part,
+    ("families", 0, "parts", 0, "tolerance"): schema.Tolerance,
+    ("families", 0, "mistakes", 0): schema.Mistake,
+}
+
+
+def _allowed_keys(at: tuple, data) -> list[str]:
+    shape = []
+    for i, p in enumerate(at):
+        if isinstance(p, int):
+            shape.append(0)
+        elif i >= 1 and at[i - 1] == "params":
+            shape.append("x")
+        else:
+            shape.append(p)
+    model = _KEYS_BY_DEPTH.get(tuple(shape))
+    return list(model.model_fields) if model else []
+
+
+class _Ctx:
+    def __init__(self, path: str, lines):
+        self.path = path
+        self.lines = lines
+        self.errors: list[BankError] = []
+
+    def err(self, at: tuple, msg: str, hint: str | None = None):
+        self.errors.append(BankError(msg, file=self.path, line=line_of(self.lines, at), field=field_name(at),
+                                     hint=hint))
+
+
+def _check_formula(ctx: _Ctx, at: tuple, text, known: set[str], what: str) -> set[str]:
+    if not isinstance(text, str):
+        return set()
+    try:
+        node = parse(text, symbols=None, formula=True)
+    except AnswerSyntaxError as e:
+        ctx.err(at, f"{what} does not parse: {e.message} at character {e.pos + 1} of '{text}'")
+        return set()
+    used = names_in(node) - CONSTANTS
+    for name in sorted(used - known):
+        ctx.err(at, f"{what} names '{name}', which is not a declared parameter",
+                hint=_suggest(name, known) or None)
+    return used
+
+
+def compile_bank_data(data, lines, path: str, *, solver_names: set[str] | None = None) -> list[dict]:
+    """Validate one parsed bank file; return its family records or raise the first error list."""
+    if not isinstance(data, dict):
+        raise BankError("a bank file must be a mapping with 'bank' and 'families' keys", file=path, line=1)
+    try:
+        bank = schema.Bank.model_validate(data)
+    except ValidationError as e:
+        errs = _pydantic_errors(e, path, lines, data)
+        raise _many(errs) from None
+    ctx = _Ctx(path, lines)
+    records = []
+    for fi, fam in enumerate(bank.families):
+        base = ("families", fi)
+        rec = _compile_family(ctx, base, fam, solver_names)
+        rec["_file"] = os.path.abspath(path)
+        rec["_line"] = line_of(lines, base)
+        rec["_bank"] = bank.bank
+        records.append(rec)
+    if ctx.errors:
+        raise _many(ctx.errors)
+    return records
+
+
+def _many(errs: list[BankError]):
+    from ..errors import BankErrors
+
+    return errs[0] if len(errs) == 1 else BankErrors(errs)
+
+
+def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) -> dict:
+    params = fam.params
+    names = set(params)
+    for name in params:
+        at = base + ("params", name)
+        if not name.replace("_", "a").isalnum() or not name[0].isalpha():
+            ctx.err(at, f"parameter name '{name}' must be letters, digits and _ and start with a letter")
+        if name in RESERVED:
+            ctx.err(at, f"parameter name '{name}' is reserved (a function, constant or keyword)")
+    known = names | set(fam.derived)
+    for name, p in params.items():
+        at = base + ("params", name)
+        if p.type == "choice":
+            if not p.choices:
+                ctx.err(at, "a choice parameter needs 'choices'")
+            elif p.default is not None and p.default not in p.choices:
+                ctx.err(at + ("default",), f"default '{p.default}' is not one of the choices {p.choices}")
+        if p.type in ("vector",) and p.length is None and not (p.draw and (p.draw.shape or p.draw.formula)):
+            pass  # length free: any length accepted
+        for key in ("min", "max", "length", "rows", "cols"):
+            v = getattr(p, key)
+            if isinstance(v, str):
+                _check_formula(ctx, at + (key,), v, known, f"'{key}'")
+        d = p.draw
+        if d is not None:
+            ways = [x for x in (d.range, d.choice, d.formula) if x is not None]
+            if len(ways) != 1:
+                ctx.err(at + ("draw",), "a draw needs exactly one of 'range', 'choice' or 'formula'")
+            if d.formula is not None:
+                used = _check_formula(ctx, at + ("draw", "formula"), d.formula, known - {name}, "draw formula")
+                if name in used:
+                    ctx.err(at + ("draw", "formula"), "a draw formula cannot use the parameter it defines")
+            for k, v in enumerate(d.range or []):
+                if isinstance(v, str):
+                    _check_formula(ctx, at + ("draw", "range", k), v, known - {name}, "range bound")
+            if isinstance(d.step, str):
+                _check_formula(ctx, at + ("draw", "step"), d.step, known - {name}, "step")
+            for k, v in enumerate(d.shape or []):
+                if isinstance(v, str) and v not in names:
+                    ctx.err(at + ("draw", "shape", k), f"shape names '{v}', which is not a parameter",
+                            hint=_suggest(v, names) or None)
+            if d.range is not None and all(isinstance(v, (int, float)) for v in d.range) and d.range[0] > d.range[1]:
+                ctx.err(at + ("draw", "range"), f"empty range: {d.range[0]} > {d.range[1]}")
+            if d.weights is not None and (d.choice is None or len(d.weights) != len(d.choice)):
+                ctx.err(at + ("draw", "weights"), "weights need one number per choice")
+        elif p.default is None and p.type != "choice":
+            ctx.err(at, "a parameter needs a 'draw' or a 'default' so that random instances can be made")
+    for name, formula in fam.derived.items():
+        _check_formula(ctx, base + ("derived", name), formula, known - {name}, f"derived '{name}'")
+    for ci, c in enumerate(fam.constraints):
+        _check_formula(ctx, base + ("constraints", ci, "check"), c.check, known, "constraint")
+    part_names = [p.name for p in fam.parts]
+    for pi, part in enumerate(fam.parts):
+        at = base + ("parts", pi)
+        if part_names.count(part.name) > 1:
+            ctx.err(at + ("name",), f"duplicate part name '{part.name}'")
+        if part.kind == "choice" and not part.choices:
+            ctx.err(at, "a choice part needs 'choices'")
+        if part.kind in ("expression", "derivation") and part.symbols is None:
+            ctx.err(at, f"an {part.kind} part needs 'symbols' (name: domain)")
+        if part.when:
+            _check_formula(ctx, at + ("when",), part.when, known, "'when'")
+        if part.answer is None and fam.solver is None:
+            ctx.err(at, "a part of a YAML-only family (no 'solver') needs an 'answer' formula")
+    mistake_ids = [m.id for m in fam.mistakes]
+    for mi, m in enumerate(fam.mistakes):
+        at = base + ("mistakes", mi)
+        if mistake_ids.count(m.id) > 1:
+            ctx.err(at + ("id",), f"duplicate mistake id '{m.id}'")
+        for part in m.parts or []:
+            if part not in part_names:
+                ctx.err(at + ("parts",), f"mistake names part '{part}', which does not exist",
+                        hint=_suggest(part, part_names) or None)
+        if fam.solver is None and not m.formula:
+            ctx.err(at, "a mistake of a YAML-only family needs a 'formula' (part: formula)")
+    if fam.solver is not None and solver_names is not None and fam.solver not in solver_names:
+        ctx.err(base + ("solver",), f"unknown solver '{fam.solver}'", hint=_suggest(fam.solver, solver_names) or None)
+    rec = fam.model_dump(mode="json", exclude_none=True)
+    # Lines of the pieces that can fail at draw time, so later errors can point into the file.
+    rec["_lines"] = {
+        "constraints": [line_of(ctx.lines, base + ("constraints", i)) for i in range(len(fam.constraints))],
+        "params": {n: line_of(ctx.lines, base + ("params", n)) for n in params},
+    }
+    return rec
+
+
+def compile_bank_file(path: str, *, solver_names: set[str] | None = None) -> list[dict]:
+    data, lines = load_yaml(path)
+    return compile_bank_data(data, lines, path, solver_names=solver_names)

@@ -1,0 +1,155 @@
+"""Safe, strict YAML for bank and answer files.
+
+Bank files come from users, so loading them must be boring: only plain scalars,
+mappings and sequences; no Python tags, no anchors or aliases (the "billion laughs"
+shape), no merge keys, no duplicate keys, and a size cap.  Every value keeps the line
+it came from so that errors can say ``file:line: field: message``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from ..errors import BankError
+
+MAX_FILE_BYTES = 1_000_000
+
+_ALLOWED_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases before anything is built."""
+
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("YAML aliases (*name) are not allowed", event.start_mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(f"YAML anchors (&{anchor}) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+Lines = dict  # path tuple -> 1-based line
+
+
+def read_text(path: str, *, what: str = "bank file", max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a UTF-8 file with a size cap; every failure is a one-line BankError."""
+    try:
+        size = os.path.getsize(path)
+    except OSError as e:
+        raise BankError(f"cannot read {what}: {e.strerror or e}", file=path) from None
+    if size > max_bytes:
+        raise BankError(f"{what} too large ({size:,} bytes; the limit is {max_bytes:,})", file=path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as e:
+        raise BankError(f"cannot read {what}: {e.strerror or e}", file=path) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise BankError("not valid UTF-8 text", file=path, line=line) from None
+
+
+def load_yaml_text(text: str, path: str) -> tuple[object, Lines]:
+    """Parse YAML text into plain Python values plus a map from path to line number."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+    except _Refused as e:
+        raise BankError(e.message, file=path, line=e.mark.line + 1) from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        msg = (e.problem or e.context or "invalid YAML").strip()
+        if e.context and e.problem:
+            msg = f"{e.problem} ({e.context})"
+        raise BankError(f"invalid YAML: {msg}", file=path, line=(mark.line + 1) if mark else None) from None
+    except yaml.YAMLError as e:
+        raise BankError(f"invalid YAML: {e}", file=path) from None
+    finally:
+        loader.dispose()
+    lines: Lines = {}
+    if node is None:
+        return None, lines
+    value = _build(node, (), lines, path, loader)
+    return value, lines
+
+
+def load_yaml(path: str, *, what: str = "bank file") -> tuple[object, Lines]:
+    return load_yaml_text(read_text(path, what=what), path)
+
+
+def _build(node, at: tuple, lines: Lines, path: str, loader) -> object:
+    lines[at] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP:
+            raise BankError(f"YAML tag {node.tag!r} is not allowed", file=path, line=node.start_mark.line + 1)
+        out: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise BankError("YAML merge keys (<<) are not allowed", file=path, line=key_node.start_mark.line + 1)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise BankError("a mapping key must be a plain name", file=path, line=key_node.start_mark.line + 1)
+            key = _scalar(key_node, path, loader)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise BankError("a mapping key must be a plain name", file=path, line=key_node.start_mark.line + 1)
+            key = str(key) if not isinstance(key, str) else key
+            if key in out:
+                raise BankError(f"duplicate key '{key}'", file=path, line=key_node.start_mark.line + 1,
+                                field=_field(at + (key,)))
+            lines[at + (key,)] = key_node.start_mark.line + 1
+            out[key] = _build(value_node, at + (key,), lines, path, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise BankError(f"YAML tag {node.tag!r} is not allowed", file=path, line=node.start_mark.line + 1)
+        return [_build(v, at + (i,), lines, path, loader) for i, v in enumerate(node.value)]
+    return _scalar(node, path, loader)
+
+
+def _scalar(node, path: str, loader):
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:timestamp":
+        return node.value  # keep dates as the text written
+    if tag not in _ALLOWED_SCALAR_TAGS:
+        raise BankError(f"YAML tag {tag!r} is not allowed", file=path, line=node.start_mark.line + 1)
+    return loader.construct_object(node, deep=True)
+
+
+def _field(at: tuple) -> str:
+    out = ""
+    for p in at:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def line_of(lines: Lines, at: tuple) -> int | None:
+    """The line of ``at`` or of its nearest ancestor that has one."""
+    at = tuple(at)
+    while at:
+        if at in lines:
+            return lines[at]
+        at = at[:-1]
+    return lines.get(())
+
+
+field_name = _field

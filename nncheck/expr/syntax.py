@@ -1,0 +1,1041 @@
+"""The answer language: a tokenizer and parser that build nncheck's own syntax tree.
+
+Nothing here evaluates user text with Python.  The text is scanned character by
+character against a whitelist, parsed by a small precedence-climbing parser, and
+turned into plain node objects (``Num``, ``Name``, ``Call``, ...).  Backends walk
+those nodes: ``nncheck.expr.numeric`` (exact rationals / floats, no SymPy) and
+``nncheck.answer.sympy_backend`` (SymPy objects).
+
+This module is on the start-up path of ``nncheck show``: it imports only ``re``-free
+builtins and ``fractions`` so that parsing an override such as ``W1=[[1,2],[3,4]]``
+costs microseconds, not the tens of milliseconds that ``typing`` or SymPy would.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+# ----------------------------------------------------------------------------
+# Bounds.  Every one of them is checked before any arithmetic happens.
+# ----------------------------------------------------------------------------
+MAX_LENGTH = 4000  # characters in one answer (a 10x10 matrix fits easily)
+MAX_DEPTH = 60  # nesting of parentheses/brackets/calls
+MAX_NODES = 2000  # syntax-tree nodes
+MAX_INT_DIGITS = 60  # digits in one integer literal
+MAX_DEC_EXPONENT = 400  # |e| in a literal such as 1e-5
+
+
+class AnswerSyntaxError(ValueError):
+    """A malformed answer: carries the offending position for a caret message."""
+
+    def __init__(self, message: str, pos: int, text: str, *, code: str = "syntax"):
+        super().__init__(message)
+        self.message = message
+        self.pos = max(0, min(pos, len(text)))
+        self.text = text
+        self.code = code  # syntax | unknown-name | unknown-function | too-long | too-deep | too-complex | forbidden
+
+    def caret(self) -> str:
+        """The answer's line with a caret under the offending character."""
+        text = self.text
+        # Show only the line holding the error, and at most ~70 characters around it.
+        start = text.rfind("\n", 0, self.pos) + 1
+        end = text.find("\n", self.pos)
+        if end < 0:
+            end = len(text)
+        line = text[start:end]
+        col = self.pos - start
+        if len(line) > 72:
+            lo = max(0, col - 36)
+            hi = min(len(line), lo + 72)
+            prefix = "…" if lo > 0 else ""
+            line = prefix + line[lo:hi] + ("…" if hi < len(line) else "")
+            col = col - lo + len(prefix)
+        return f"{line}\n{' ' * col}^ {self.message}"
+
+    def __str__(self) -> str:  # one line, for logs and JSON
+        return f"{self.message} (at character {self.pos + 1})"
+
+
+# ----------------------------------------------------------------------------
+# Nodes.  Plain classes with __slots__ (dataclasses would cost ~13 ms to import).
+# ----------------------------------------------------------------------------
+class Node:
+    __slots__ = ("pos", "end")
+
+    def children(self) -> tuple:
+        return ()
+
+    def __eq__(self, other):  # structural equality, positions ignored
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._key()))
+
+    def _key(self):
+        return ()
+
+    def __repr__(self) -> str:
+        return to_text(self)
+
+
+class Num(Node):
+    """A numeric literal, kept exact: ``0.1`` is Fraction(1, 10)."""
+
+    __slots__ = ("value", "text")
+
+    def __init__(self, value, text: str = "", pos: int = 0, end: int = 0):
+        self.value = value
+        self.text = text or _num_text(value)
+        self.pos, self.end = pos, end
+
+    def _key(self):
+        return (self.value,)
+
+
+class Name(Node):
+    """A declared symbol or a constant (``e``, ``pi``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str, pos: int = 0, end: int = 0):
+        self.name = name
+        self.pos, self.end = pos, end
+
+    def _key(self):
+        return (self.name,)
+
+
+class Word(Node):
+    """A bare word answer such as ``none``, ``true`` or a choice label."""
+
+    __slots__ = ("word",)
+
+    def __init__(self, word: str, pos: int = 0, end: int = 0):
+        self.word = word
+        self.pos, self.end = pos, end
+
+    def _key(self):
+        return (self.word,)
+
+
+class Unary(Node):
+    __slots__ = ("op", "arg")
+
+    def __init__(self, op: str, arg: Node, pos: int = 0, end: int = 0):
+        self.op, self.arg = op, arg
+        self.pos, self.end = pos, end
+
+    def children(self):
+        return (self.arg,)
+
+    def _key(self):
+        return (self.op, self.arg)
+
+
+class BinOp(Node):
+    __slots__ = ("op", "left", "right")
+
+    def __init__(self, op: str, left: Node, right: Node, pos: int = 0, end: int = 0):
+        self.op, self.left, self.right = op, left, right
+        self.pos, self.end = pos, end
+
+    def children(self):
+        return (self.left, self.right)
+
+    def _key(self):
+        return (self.op, self.left, self.right)
+
+
+class Call(Node):
+    __slots__ = ("func", "args")
+
+    def __init__(self, func: str, args: list, pos: int = 0, end: int = 0):
+        self.func, self.args = func, list(args)
+        self.pos, self.end = pos, end
+
+    def children(self):
+        return tuple(self.args)
+
+    def _key(self):
+        return (self.func, tuple(self.args))
+
+
+class Vector(Node):
+    __slots__ = ("items",)
+
+    def __init__(self, items: list, pos: int = 0, end: int = 0):
+        self.items = list(items)
+        self.pos, self.end = pos, end
+
+    def children(self):
+        return tuple(self.items)
+
+    def _key(self):
+        return tuple(self.items)
+
+
+class Matrix(Node):
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list, pos: int = 0, end: int = 0):
+        self.rows = [list(r) for r in rows]
+        self.pos, self.end = pos, end
+
+    def children(self):
+        return tuple(x for r in self.rows for x in r)
+
+    def _key(self):
+        return tuple(tuple(r) for r in self.rows)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.rows), len(self.rows[0]) if self.rows else 0)
+
+
+class Transpose(Node):
+    __slots__ = ("arg",)
+
+    def __init__(self, arg: Node, pos: int = 0, end: int = 0):
+        self.arg = arg
+        self.pos, self.end = pos, end
+
+    def children(self):
+        return (self.arg,)
+
+    def _key(self):
+        return (self.arg,)
+
+
+class Derivative(Node):
+    """``d/dx(expr)`` or ``diff(expr, x)``: the derivative of ``expr`` in ``var``."""
+
+    __slots__ = ("expr", "var")
+
+    def __init__(self, expr: Node, var: str, pos: int = 0, end: int = 0):
+        self.expr, self.var = expr, var
+        self.pos, self.end = pos, end
+
+    def children(self):
+        return (self.expr,)
+
+    def _key(self):
+        return (self.expr, self.var)
+
+
+class Relation(Node):
+    """A chain ``a = b = c`` or ``0 < x < 1``: ``ops[i]`` joins ``terms[i]`` and ``terms[i+1]``."""
+
+    __slots__ = ("terms", "ops")
+
+    def __init__(self, terms: list, ops: list, pos: int = 0, end: int = 0):
+        self.terms, self.ops = list(terms), list(ops)
+        self.pos, self.end = pos, end
+
+    def children(self):
+        return tuple(self.terms)
+
+    def _key(self):
+        return (tuple(self.terms), tuple(self.ops))
+
+
+# ----------------------------------------------------------------------------
+# Vocabulary.
+# ----------------------------------------------------------------------------
+#: Functions of the answer language, with their arity (min, max).
+FUNCTIONS = {
+    "exp": (1, 1),
+    "ln": (1, 1),
+    "log": (1, 1),  # natural log, as in the seeds (ECE 417 writes ln, 16-785 log)
+    "sqrt": (1, 1),
+    "abs": (1, 1),
+    "max": (2, 8),
+    "min": (2, 8),
+    "sigma": (1, 1),
+    "tanh": (1, 1),
+    "relu": (1, 1),
+}
+#: Spellings that mean the same function.
+FUNCTION_ALIASES = {"sigmoid": "sigma", "σ": "sigma", "ReLU": "relu", "Relu": "relu", "√": "sqrt"}
+#: Extra functions allowed in bank formulas (constraints, derived values), never in answers.
+FORMULA_FUNCTIONS = {
+    "len": (1, 1),
+    "rows": (1, 1),
+    "cols": (1, 1),
+    "floor": (1, 1),
+    "ceil": (1, 1),
+    "round": (1, 2),
+    "sum": (1, 1),
+    "isint": (1, 1),
+    "onehot": (1, 1),
+}
+CONSTANTS = {"e", "pi"}
+
+#: Greek letters typed as Unicode become their ASCII names.
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
+    "ζ": "zeta", "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda",
+    "μ": "mu", "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau",
+    "υ": "upsilon", "φ": "phi", "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+    "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi",
+    "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
+}
+#: Precomposed letters with a hat or bar.
+ACCENTED = {"ŷ": "yhat", "ŝ": "shat", "ĉ": "chat", "ĥ": "hhat", "ẑ": "zhat", "ȳ": "ybar", "x̄": "xbar"}
+COMBINING = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde"}
+SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
+                "⁸": "8", "⁹": "9", "⁺": "+", "⁻": "-"}
+SUBSCRIPT_DIGITS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6",
+                    "₇": "7", "₈": "8", "₉": "9"}
+MUL_CHARS = {"*", "·", "×", "⋅", "∗", "•"}
+MINUS_CHARS = {"-", "−", "–", "‐", "‑", "﹣", "－"}
+SPACE_CHARS = {" ", "\t", "\u00a0", "\u2009", "\u202f", "\u2002", "\u2003"}
+RELATION_CHARS = {"≤": "<=", "≥": ">=", "≠": "!="}
+
+_DECORATED = frozenset(GREEK.values()) | frozenset(ACCENTED.values())
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_DIGITS = frozenset("0123456789")
+
+
+def _num_text(value) -> str:
+    if isinstance(value, Fraction):
+        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return str(value)
+
+
+# ----------------------------------------------------------------------------
+# Tokens.
+# ----------------------------------------------------------------------------
+class Tok:
+    __slots__ = ("kind", "value", "pos", "end", "space_before")
+
+    def __init__(self, kind: str, value, pos: int, end: int, space_before: bool):
+        self.kind, self.value, self.pos, self.end, self.space_before = kind, value, pos, end, space_before
+
+    def __repr__(self):
+        return f"Tok({self.kind},{self.value!r},{self.pos})"
+
+
+def _explain_char(ch: str) -> str:
+    if ch in "\"`":
+        return "strings are not allowed in an answer"
+    if ch == "{" or ch == "}":
+        return "braces are not allowed; use ( ) for grouping or [ ] for vectors"
+    if ch == "@" or ch == "$" or ch == "\\":
+        return f"'{ch}' is not part of the answer language"
+    if ch == "!":
+        return "factorial and '!' are not part of the answer language"
+    if ch == "." :
+        return "'.' here is not a number; attribute access is not allowed"
+    if ch == ":":
+        return "':' is not allowed (no slices or lambdas)"
+    if ch == "&" or ch == "|":
+        return f"'{ch}' is not an operator here"
+    if ord(ch) > 127 and ch.isalpha():
+        return f"the letter '{ch}' (U+{ord(ch):04X}) is not an accepted symbol; type ASCII letters or a Greek name"
+    if ord(ch) < 32 or ch == "\x7f":
+        return f"control character U+{ord(ch):04X} is not allowed"
+    return f"unexpected character '{ch}'"
+
+
+def tokenize(text: str, *, formula: bool = False, relations: bool = False) -> list[Tok]:
+    """Scan ``text`` into tokens; every character is either understood or rejected."""
+    if len(text) > MAX_LENGTH:
+        raise AnswerSyntaxError(
+            f"answer too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})",
+            MAX_LENGTH, text[: MAX_LENGTH + 1], code="too-long")
+    toks: list[Tok] = []
+    i, n = 0, len(text)
+    space = False
+    while i < n:
+        ch = text[i]
+        if ch in SPACE_CHARS or ch == "\n" or ch == "\r":
+            space = True
+            i += 1
+            continue
+        start = i
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
+            i, value, lit = _scan_number(text, i)
+            toks.append(Tok("num", value, start, i, space))
+        elif ch in _ASCII_LETTERS or ch in GREEK or ch in ACCENTED:
+            i, name = _scan_name(text, i)
+            toks.append(Tok("name", name, start, i, space))
+        elif ch in SUPERSCRIPTS:
+            j = i
+            s = ""
+            while j < n and text[j] in SUPERSCRIPTS:
+                s += SUPERSCRIPTS[text[j]]
+                j += 1
+            digits = s.lstrip("+-")
+            if not digits or not digits.isdigit() or len(s) - len(digits) > 1:
+                raise AnswerSyntaxError("malformed superscript exponent", i, text)
+            if len(digits) > 4:
+                raise AnswerSyntaxError("superscript exponent too large", i, text, code="too-complex")
+            toks.append(Tok("sup", int(s), start, j, space))
+            i = j
+        elif ch in MUL_CHARS:
+            if ch == "*" and i + 1 < n and text[i + 1] == "*":
+                toks.append(Tok("op", "^", start, i + 2, space))
+                i += 2
+            else:
+                toks.append(Tok("op", "*", start, i + 1, space))
+                i += 1
+        elif ch in MINUS_CHARS:
+            toks.append(Tok("op", "-", start, i + 1, space))
+            i += 1
+        elif ch in "+/^()[],;":
+            toks.append(Tok("op", ch, start, i + 1, space))
+            i += 1
+        elif ch == "÷" or ch == "∕":
+            toks.append(Tok("op", "/", start, i + 1, space))
+            i += 1
+        elif ch == "'" or ch == "ᵀ" or ch == "′":
+            toks.append(Tok("op", "T", start, i + 1, space))
+            i += 1
+        elif ch == "√":
+            toks.append(Tok("name", "sqrt", start, i + 1, space))
+            i += 1
+        elif ch == "%" and formula:
+            toks.append(Tok("op", "%", start, i + 1, space))
+            i += 1
+        elif ch in "<>=!≤≥≠" and (formula or relations or ch == "="):
+            two = text[i : i + 2]
+            if two in ("<=", ">=", "==", "!="):
+                op = two
+                i += 2
+            elif ch in RELATION_CHARS:
+                op = RELATION_CHARS[ch]
+                i += 1
+            elif ch == "!":
+                raise AnswerSyntaxError(_explain_char(ch), i, text, code="forbidden")
+            else:
+                op = ch
+                i += 1
+            if op == "==":
+                op = "="
+            toks.append(Tok("rel", op, start, i, space))
+        elif ch == "=" :
+            toks.append(Tok("rel", "=", start, i + 1, space))
+            i += 1
+        else:
+            code = "forbidden" if ch in "\"'`.{}:@$\\!&|" else "syntax"
+            raise AnswerSyntaxError(_explain_char(ch), i, text, code=code)
+        space = False
+    toks.append(Tok("end", None, n, n, space))
+    return toks
+
+
+def _scan_number(text: str, i: int) -> tuple[int, Fraction | int, str]:
+    n = len(text)
+    start = i
+    while i < n and text[i] in _DIGITS:
+        i += 1
+    int_part = text[start:i]
+    frac_part = ""
+    if i < n and text[i] == "." and i + 1 <= n:
+        # "1." is a number; "1.x" is 1 times x?  Refuse: attribute access look-alike.
+        if i + 1 < n and (text[i + 1] in _ASCII_LETTERS or text[i + 1] == "_"):
+            if not (text[i + 1] in "eE" and i + 2 < n and (text[i + 2] in _DIGITS or text[i + 2] in "+-")):
+                raise AnswerSyntaxError("attribute access is not allowed", i, text, code="forbidden")
+        j = i + 1
+        while j < n and text[j] in _DIGITS:
+            j += 1
+        frac_part = text[i + 1 : j]
+        if j < n and text[j] == ".":
+            raise AnswerSyntaxError("a number has at most one decimal point", j, text)
+        i = j
+    exp = 0
+    if i < n and text[i] in "eE":
+        j = i + 1
+        if j < n and text[j] in "+-−":
+            j += 1
+        if j < n and text[j] in _DIGITS:
+            k = j
+            while k < n and text[k] in _DIGITS:
+                k += 1
+            digits = text[j:k]
+            if len(digits) > 6 or int(digits) > MAX_DEC_EXPONENT:
+                raise AnswerSyntaxError(
+                    f"exponent too large (the limit is e±{MAX_DEC_EXPONENT})", i, text, code="too-complex")
+            exp = int(digits)
+            if text[i + 1] in "-−":
+                exp = -exp
+            i = k
+    digits = (int_part + frac_part).lstrip("0")
+    if len(digits) > MAX_INT_DIGITS:
+        raise AnswerSyntaxError(
+            f"number has too many digits (the limit is {MAX_INT_DIGITS})", start, text, code="too-complex")
+    mantissa = int(int_part + frac_part) if (int_part + frac_part) else 0
+    scale = len(frac_part) - exp
+    if scale > 0:
+        value: Fraction | int = Fraction(mantissa, 10**scale)
+        if value.denominator == 1:
+            value = int(value)
+    else:
+        value = mantissa * 10 ** (-scale)
+    if isinstance(value, int) and (frac_part or exp):
+        value = Fraction(value)  # remember it was written as a decimal: keep Fraction type
+    return i, value, text[start:i]
+
+
+def _scan_name(text: str, i: int) -> tuple[int, str]:
+    n = len(text)
+    ch = text[i]
+    if ch in GREEK:
+        name = GREEK[ch]
+        i += 1
+    elif ch in ACCENTED:
+        name = ACCENTED[ch]
+        i += 1
+    else:
+        j = i
+        while j < n and (text[j] in _ASCII_LETTERS or text[j] in _DIGITS):
+            j += 1
+        name = text[i:j]
+        i = j
+    # Decorations that stay part of the name: combining hat/bar, digits, _sub, subscript digits,
+    # and the superscript layer index of the seeds, as in W⁽¹⁾ or ξ⁽²⁾.
+    while i < n:
+        c = text[i]
+        if c in COMBINING:
+            name += COMBINING[c]
+            i += 1
+        elif c in _DIGITS and (name in _DECORATED or name[-1] in _DIGITS):
+            # ξ1 -> xi1 ; (ASCII names already swallowed their digits)
+            name += c
+            i += 1
+        elif c in SUBSCRIPT_DIGITS:
+            name += SUBSCRIPT_DIGITS[c]
+            i += 1
+        elif c == "_" and i + 1 < n and (text[i + 1] in _ASCII_LETTERS or text[i + 1] in _DIGITS or text[i + 1] in GREEK):
+            j = i + 1
+            if text[j] in GREEK:
+                name += "_" + GREEK[text[j]]
+                j += 1
+            while j < n and (text[j] in _ASCII_LETTERS or text[j] in _DIGITS):
+                name += text[j]
+                j += 1
+            i = j
+        elif c == "⁽":
+            j = i + 1
+            digits = ""
+            while j < n and text[j] in SUPERSCRIPTS and SUPERSCRIPTS[text[j]].isdigit():
+                digits += SUPERSCRIPTS[text[j]]
+                j += 1
+            if digits and j < n and text[j] == "⁾":
+                name += digits
+                i = j + 1
+            else:
+                raise AnswerSyntaxError("malformed layer index: write it as ⁽1⁾ or just W1", i, text)
+        else:
+            break
+    return i, name
+
+
+# ----------------------------------------------------------------------------
+# Parser.
+# ----------------------------------------------------------------------------
+class _Parser:
+    def __init__(self, text: str, toks: list[Tok], symbols, functions: dict, *, formula: bool,
+                 relations: bool, words, derivatives: bool, equations: bool):
+        self.text = text
+        self.toks = toks
+        self.i = 0
+        self.symbols = symbols  # set of declared names, or None for "any name is a symbol"
+        self.functions = functions
+        self.formula = formula
+        self.relations = relations
+        self.words = words or ()
+        self.derivatives = derivatives
+        self.equations = equations
+        self.depth = 0
+        self.nodes = 0
+        self.in_matrix = 0  # >0 inside [...] where spaces may separate entries
+
+    # -- helpers -------------------------------------------------------------
+    @property
+    def tok(self) -> Tok:
+        return self.toks[self.i]
+
+    def peek(self, k: int = 1) -> Tok:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def advance(self) -> Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def error(self, msg: str, pos: int | None = None, code: str = "syntax"):
+        raise AnswerSyntaxError(msg, self.tok.pos if pos is None else pos, self.text, code=code)
+
+    def expect(self, value: str, what: str, opener: Tok | None = None):
+        t = self.tok
+        if t.kind == "op" and t.value == value:
+            return self.advance()
+        if opener is not None and t.kind == "end":
+            self.error(f"missing '{value}' to close the '{opener.value}' at character {opener.pos + 1}")
+        self.error(f"expected {what}" + (f", found {self._describe(t)}" if t.kind != "end" else ""))
+
+    def _describe(self, t: Tok) -> str:
+        if t.kind == "end":
+            return "the end of the answer"
+        if t.kind == "num":
+            return f"the number {self.text[t.pos:t.end]}"
+        if t.kind == "name":
+            return f"'{self.text[t.pos:t.end]}'"
+        return f"'{self.text[t.pos:t.end]}'"
+
+    def node(self, n: Node) -> Node:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.error(f"answer too complex (more than {MAX_NODES} terms)", code="too-complex")
+        return n
+
+    def enter(self, pos: int):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise AnswerSyntaxError(f"nested too deeply (the limit is {MAX_DEPTH} levels)", pos, self.text,
+                                    code="too-deep")
+
+    def leave(self):
+        self.depth -= 1
+
+    # -- grammar -------------------------------------------------------------
+    def parse(self) -> Node:
+        if self.tok.kind == "end":
+            self.error("the answer is empty")
+        node = self.relation()
+        t = self.tok
+        if t.kind != "end":
+            if t.kind == "op" and t.value == ")":
+                self.error("unmatched ')'")
+            if t.kind == "op" and t.value == "]":
+                self.error("unmatched ']'")
+            if t.kind == "op" and t.value in ",;":
+                self.error(f"unexpected '{t.value}': a list of values goes inside [ ]")
+            if t.kind == "rel":
+                self.error(f"'{t.value}' is not allowed in this answer")
+            self.error(f"unexpected {self._describe(t)}")
+        return node
+
+    def relation(self) -> Node:
+        start = self.tok.pos
+        first = self.logic_or()
+        if self.tok.kind != "rel":
+            return first
+        terms, ops = [first], []
+        while self.tok.kind == "rel":
+            op = self.tok.value
+            if op == "=" and not (self.equations or self.formula):
+                self.error("'=' is not allowed here: type only the value (e.g. 0.25, not x = 0.25)")
+            if op != "=" and not (self.relations or self.formula):
+                self.error(f"'{op}' is not allowed in this answer")
+            self.advance()
+            ops.append(op)
+            terms.append(self.logic_or())
+        return self.node(Relation(terms, ops, start, self.toks[self.i - 1].end))
+
+    def logic_or(self) -> Node:
+        left = self.logic_and()
+        while self.formula and self.tok.kind == "name" and self.tok.value == "or":
+            t = self.advance()
+            right = self.logic_and()
+            left = self.node(BinOp("or", left, right, t.pos, right.end))
+        return left
+
+    def logic_and(self) -> Node:
+        left = self.logic_not()
+        while self.formula and self.tok.kind == "name" and self.tok.value == "and":
+            t = self.advance()
+            right = self.logic_not()
+            left = self.node(BinOp("and", left, right, t.pos, right.end))
+        return left
+
+    def logic_not(self) -> Node:
+        if self.formula and self.tok.kind == "name" and self.tok.value == "not":
+            t = self.advance()
+            self.enter(t.pos)
+            arg = self.logic_not()
+            self.leave()
+            return self.node(Unary("not", arg, t.pos, arg.end))
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        if not self.formula:
+            return self.additive()
+        left = self.additive()
+        if self.tok.kind == "rel" and self.tok.value != "=":
+            # formula comparisons are binary (a < b); chains are Relation nodes at the top.
+            t = self.advance()
+            right = self.additive()
+            return self.node(BinOp(t.value, left, right, left.pos, right.end))
+        return left
+
+    def additive(self) -> Node:
+        left = self.multiplicative()
+        while self.tok.kind == "op" and self.tok.value in "+-":
+            t = self.tok
+            # In a MATLAB-style row "[1 -2]" a sign after a space and before a non-space starts
+            # a new entry, exactly as MATLAB reads it.
+            if self.in_matrix and t.space_before and not self.peek().space_before:
+                break
+            self.advance()
+            right = self.multiplicative()
+            left = self.node(BinOp(t.value, left, right, left.pos, right.end))
+        return left
+
+    def multiplicative(self) -> Node:
+        left = self.unary()
+        while True:
+            t = self.tok
+            if t.kind == "op" and (t.value in "*/" or (t.value == "%" and self.formula)):
+                self.advance()
+                if self.tok.kind == "op" and self.tok.value in "*/":
+                    self.error(f"'{t.value}' followed by '{self.tok.value}'")
+                right = self.unary()
+                left = self.node(BinOp(t.value, left, right, left.pos, right.end))
+            elif self._starts_implicit_factor(t):
+                right = self.power()
+                left = self.node(BinOp("*", left, right, left.pos, right.end))
+            else:
+                return left
+
+    def _starts_implicit_factor(self, t: Tok) -> bool:
+        """Juxtaposition means multiplication: 2x, 2(x+1), (a+b)(a-b), h(1-h)."""
+        if self.in_matrix and t.space_before:
+            return False  # "[a b]" is two entries
+        if t.kind == "num" or (t.kind == "op" and t.value == "("):
+            return True
+        if t.kind == "name":
+            return t.value not in ("and", "or", "not") or not self.formula
+        return False
+
+    def unary(self) -> Node:
+        t = self.tok
+        if t.kind == "op" and t.value in "+-":
+            self.advance()
+            self.enter(t.pos)
+            arg = self.unary()
+            self.leave()
+            if t.value == "+":
+                return arg
+            if isinstance(arg, Num):  # -3 is a literal, not an operation
+                return self.node(Num(-arg.value, "-" + arg.text, t.pos, arg.end))
+            return self.node(Unary("-", arg, t.pos, arg.end))
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.postfix()
+        t = self.tok
+        if t.kind == "op" and t.value == "^":
+            self.advance()
+            self.enter(t.pos)
+            # The exponent may carry its own sign (2^-1, e^-x) and is right-associative.
+            if self.tok.kind == "op" and self.tok.value in "+-":
+                exp = self.unary_power()
+            else:
+                exp = self.power()
+            self.leave()
+            return self.node(BinOp("^", base, exp, base.pos, exp.end))
+        return base
+
+    def unary_power(self) -> Node:
+        t = self.advance()
+        self.enter(t.pos)
+        arg = self.power() if not (self.tok.kind == "op" and self.tok.value in "+-") else self.unary_power()
+        self.leave()
+        if t.value == "+":
+            return arg
+        if isinstance(arg, Num):
+            return self.node(Num(-arg.value, "-" + arg.text, t.pos, arg.end))
+        return self.node(Unary("-", arg, t.pos, arg.end))
+
+    def postfix(self) -> Node:
+        node = self.atom()
+        while True:
+            t = self.tok
+            if t.kind == "sup":
+                self.advance()
+                node = self.node(BinOp("^", node, Num(t.value, str(t.value), t.pos, t.end), node.pos, t.end))
+            elif t.kind == "op" and t.value == "T" and not (self.in_matrix and t.space_before):
+                self.advance()
+                node = self.node(Transpose(node, node.pos, t.end))
+            elif t.kind == "op" and t.value == "[" and not t.space_before:
+                self.error("subscripts/indexing are not allowed", code="forbidden")
+            else:
+                return node
+
+    def atom(self) -> Node:
+        t = self.tok
+        if t.kind == "num":
+            self.advance()
+            return self.node(Num(t.value, self.text[t.pos:t.end], t.pos, t.end))
+        if t.kind == "name":
+            return self.name_or_call()
+        if t.kind == "op" and t.value == "(":
+            self.advance()
+            self.enter(t.pos)
+            saved, self.in_matrix = self.in_matrix, 0
+            if self.tok.kind == "op" and self.tok.value == ")":
+                self.error("empty parentheses")
+            inner = self.relation() if self.formula else self.additive()
+            if self.tok.kind == "op" and self.tok.value == ",":
+                self.error("a tuple is not allowed; use [a, b] for a vector")
+            self.expect(")", "')'", opener=t)
+            self.in_matrix = saved
+            self.leave()
+            return inner
+        if t.kind == "op" and t.value == "[":
+            return self.bracket()
+        if t.kind == "end":
+            self.error("the answer ends too early" if self.i > 0 else "the answer is empty")
+        if t.kind == "op" and t.value == ")":
+            self.error("unmatched ')'" if self.depth == 0 else "expected a value before ')'")
+        if t.kind == "sup":
+            self.error("a superscript needs something before it")
+        if t.kind == "op" and t.value == "T":
+            self.error("a transpose mark needs a matrix before it")
+        if t.kind == "rel":
+            self.error(f"expected a value before '{t.value}'")
+        self.error(f"expected a value, found {self._describe(t)}")
+
+    def name_or_call(self) -> Node:
+        t = self.advance()
+        name = t.value
+        nxt = self.tok
+        call_follows = nxt.kind == "op" and nxt.value == "(" and not (self.in_matrix and nxt.space_before)
+        canonical = FUNCTION_ALIASES.get(name, name)
+        # Derivative notation: d/dx(expr)
+        if self.derivatives and name == "d" and nxt.kind == "op" and nxt.value == "/" \
+                and self.peek().kind == "name" and self.peek().value.startswith("d") and len(self.peek().value) > 1:
+            var = self.peek().value[1:]
+            if self.symbols is not None and var not in self.symbols:
+                self.error(f"unknown variable '{var}' in d/d{var}", self.peek().pos, code="unknown-name")
+            self.advance()
+            self.advance()
+            op = self.tok
+            if not (op.kind == "op" and op.value == "("):
+                self.error(f"write d/d{var}( … ) with parentheses")
+            self.advance()
+            self.enter(op.pos)
+            inner = self.additive()
+            self.expect(")", "')'", opener=op)
+            self.leave()
+            return self.node(Derivative(inner, var, t.pos, self.toks[self.i - 1].end))
+        if self.derivatives and name == "diff" and call_follows:
+            self.advance()
+            self.enter(nxt.pos)
+            inner = self.additive()
+            self.expect(",", "',' and the variable: diff(expr, x)")
+            vt = self.tok
+            if vt.kind != "name" or (self.symbols is not None and vt.value not in self.symbols):
+                self.error("diff needs a declared variable as its second argument", code="unknown-name")
+            self.advance()
+            self.expect(")", "')'", opener=nxt)
+            self.leave()
+            return self.node(Derivative(inner, vt.value, t.pos, self.toks[self.i - 1].end))
+        if self.symbols is not None and name in self.symbols:
+            return self.node(Name(name, t.pos, t.end))  # declared symbols win: h(1-h) is h*(1-h)
+        if canonical in self.functions:
+            if self.text[t.pos:t.end] == "√" and not call_follows:
+                self.enter(t.pos)
+                arg = self.power()
+                self.leave()
+                return self.node(Call("sqrt", [arg], t.pos, arg.end))
+            if call_follows:
+                return self.call(canonical, t)
+            if name not in CONSTANTS:
+                self.error(f"the function '{name}' needs parentheses: {name}( … )")
+        if name in CONSTANTS:
+            return self.node(Name(name, t.pos, t.end))
+        if self.symbols is None:
+            return self.node(Name(name, t.pos, t.end))
+        if name in self.words or name.lower() in self.words:
+            return self.node(Word(name.lower(), t.pos, t.end))
+        if call_follows:
+            self.error(f"unknown function '{name}'", t.pos, code="unknown-function")
+        self.error(self._unknown_name_message(name), t.pos, code="unknown-name")
+
+    def _unknown_name_message(self, name: str) -> str:
+        syms = sorted(self.symbols or ())
+        # A run of declared one-letter symbols, e.g. "xy": suggest the product.
+        if len(name) > 1 and all(c in syms for c in name):
+            return f"unknown name '{name}' (did you mean {'*'.join(name)}?)"
+        if name in FORMULA_FUNCTIONS or name in ("sin", "cos", "tan", "factorial", "gamma"):
+            return f"the function '{name}' is not allowed here"
+        if name.startswith("__") or name in ("import", "lambda", "open", "eval", "exec", "os", "sys"):
+            return f"'{name}' is not allowed"
+        for f in self.functions:
+            if len(name) > len(f) and name.startswith(f) and name[len(f):].isdigit():
+                return f"unknown name '{name}' (did you mean {f}({name[len(f):]})?)"
+        if syms:
+            shown = ", ".join(syms[:8]) + (", …" if len(syms) > 8 else "")
+            return f"unknown name '{name}' (this answer may use: {shown})"
+        return f"unknown name '{name}' (this answer takes numbers only)"
+
+    def call(self, func: str, t: Tok) -> Node:
+        opener = self.advance()  # "("
+        self.enter(opener.pos)
+        saved, self.in_matrix = self.in_matrix, 0
+        args = []
+        if self.tok.kind == "op" and self.tok.value == ")":
+            self.error(f"{func}( ) needs an argument")
+        while True:
+            args.append(self.relation() if self.formula else self.additive())
+            if self.tok.kind == "op" and self.tok.value == ",":
+                self.advance()
+                continue
+            break
+        self.expect(")", "')' or ','", opener=opener)
+        self.in_matrix = saved
+        self.leave()
+        lo, hi = self.functions[func]
+        if not lo <= len(args) <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            self.error(f"{func} takes {want} argument{'s' if hi != 1 else ''}, got {len(args)}", t.pos)
+        return self.node(Call(func, args, t.pos, self.toks[self.i - 1].end))
+
+    def bracket(self) -> Node:
+        """``[1, 2]``, ``[[1,2],[3,4]]`` and MATLAB-style ``[1 2; 3 4]``."""
+        opener = self.advance()
+        self.enter(opener.pos)
+        if self.tok.kind == "op" and self.tok.value == "]":
+            self.error("empty brackets")
+        saved = self.in_matrix
+        self.in_matrix = 1
+        rows: list[list[Node]] = [[]]
+        separators = set()
+        while True:
+            item = self.additive()
+            rows[-1].append(item)
+            t = self.tok
+            if t.kind == "op" and t.value == ",":
+                separators.add(",")
+                self.advance()
+            elif t.kind == "op" and t.value == ";":
+                separators.add(";")
+                self.advance()
+                rows.append([])
+            elif t.kind == "op" and t.value == "]":
+                break
+            elif t.kind == "end":
+                self.error(f"missing ']' to close the '[' at character {opener.pos + 1}")
+            elif t.space_before:
+                separators.add(" ")
+                continue  # whitespace-separated entry
+            else:
+                self.error(f"expected ',' or ']' , found {self._describe(t)}")
+            if self.tok.kind == "op" and self.tok.value == "]" and rows[-1] == [] and len(rows) > 1:
+                rows.pop()  # a trailing ';' is harmless
+                break
+        close = self.advance()
+        self.in_matrix = saved
+        self.leave()
+        if len(rows) > 1:
+            widths = {len(r) for r in rows}
+            if len(widths) != 1:
+                self.error("the rows of this matrix have different lengths", opener.pos)
+            if any(isinstance(x, (Vector, Matrix)) for r in rows for x in r):
+                self.error("a matrix entry cannot itself be a vector", opener.pos)
+            return self.node(Matrix(rows, opener.pos, close.end))
+        items = rows[0]
+        if all(isinstance(x, Vector) for x in items):
+            widths = {len(x.items) for x in items}
+            if len(widths) != 1:
+                self.error("the rows of this matrix have different lengths", opener.pos)
+            if any(isinstance(y, (Vector, Matrix)) for x in items for y in x.items):
+                self.error("arrays of more than two dimensions are not supported", opener.pos)
+            return self.node(Matrix([x.items for x in items], opener.pos, close.end))
+        if any(isinstance(x, (Vector, Matrix)) for x in items):
+            self.error("mixing numbers and rows in one bracket", opener.pos)
+        return self.node(Vector(items, opener.pos, close.end))
+
+
+def parse(text: str, symbols=(), *, formula: bool = False, relations: bool = False,
+          words=(), derivatives: bool = False, equations: bool = False,
+          extra_functions: dict | None = None) -> Node:
+    """Parse ``text`` into a syntax tree, or raise :class:`AnswerSyntaxError`.
+
+    ``symbols``: the names this answer may use (``None`` accepts any name as a symbol,
+    which is how free-form derivations declare their variables).  ``formula`` enables
+    the bank-formula extras (comparisons, ``%``, ``and/or/not``, ``len``...), which users'
+    answers never get.  ``words``: bare words accepted as answers (``none``, ``true``).
+    """
+    if not isinstance(text, str):
+        raise AnswerSyntaxError("the answer must be text", 0, "")
+    functions = dict(FUNCTIONS)
+    if formula:
+        functions.update(FORMULA_FUNCTIONS)
+    if extra_functions:
+        functions.update(extra_functions)
+    toks = tokenize(text, formula=formula, relations=relations)
+    syms = None if symbols is None else set(symbols)
+    p = _Parser(text, toks, syms, functions, formula=formula, relations=relations,
+                words=set(words), derivatives=derivatives, equations=equations)
+    return p.parse()
+
+
+def walk(node: Node):
+    """Every node of the tree, parents before children (iterative: no recursion limit)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children()))
+
+
+def names_in(node: Node) -> set[str]:
+    return {n.name for n in walk(node) if isinstance(n, Name)}
+
+
+# ----------------------------------------------------------------------------
+# Printing back in the answer language ("parsed as: ...").
+# ----------------------------------------------------------------------------
+_PREC = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4, "!=": 4,
+         "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "^": 8}
+
+
+def to_text(node: Node) -> str:
+    """Print a tree back in the answer language, fully explicit: ``2x`` prints as ``2*x``."""
+    return _to_text(node, 0)
+
+
+def _to_text(node: Node, parent_prec: int, right: bool = False) -> str:
+    if isinstance(node, Num):
+        s = node.text or _num_text(node.value)
+        neg = s.startswith("-") or "/" in s or "e" in s or "E" in s
+        return f"({s})" if neg and parent_prec >= 6 else s
+    if isinstance(node, Name):
+        return node.name
+    if isinstance(node, Word):
+        return node.word
+    if isinstance(node, Unary):
+        if node.op == "not":
+            s = "not " + _to_text(node.arg, 3)
+            return f"({s})" if parent_prec > 3 else s
+        s = "-" + _to_text(node.arg, 7)
+        return f"({s})" if parent_prec >= 5 else s
+    if isinstance(node, BinOp):
+        p = _PREC[node.op]
+        if node.op == "^":
+            s = f"{_to_text(node.left, p + 1)}^{_to_text(node.right, p)}"
+        else:
+            sep = f" {node.op} " if node.op in ("+", "-", "and", "or", "<", "<=", ">", ">=", "!=", "%") else node.op
+            s = f"{_to_text(node.left, p)}{sep}{_to_text(node.right, p + 1)}"
+        return f"({s})" if p < parent_prec or (p == parent_prec and right) else s
+    if isinstance(node, Call):
+        return f"{node.func}({', '.join(_to_text(a, 0) for a in node.args)})"
+    if isinstance(node, Vector):
+        return "[" + ", ".join(_to_text(a, 0) for a in node.items) + "]"
+    if isinstance(node, Matrix):
+        return "[" + ", ".join("[" + ", ".join(_to_text(a, 0) for a in r) + "]" for r in node.rows) + "]"
+    if isinstance(node, Transpose):
+        return _to_text(node.arg, 9) + "ᵀ"
+    if isinstance(node, Derivative):
+        return f"d/d{node.var}({_to_text(node.expr, 0)})"
+    if isinstance(node, Relation):
+        out = _to_text(node.terms[0], 4)
+        for op, term in zip(node.ops, node.terms[1:]):
+            out += f" {op} {_to_text(term, 4)}"
+        return out
+    raise TypeError(f"not a syntax node: {node!r}")

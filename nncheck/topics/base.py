@@ -1,0 +1,116 @@
+"""What a topic solver provides, and small helpers shared by all of them.
+
+A solver holds the maths of one family.  Its two answer paths are independent on
+purpose, as in micrograd's tests against PyTorch:
+
+* ``exact(p)``  — SymPy: differentiate or simplify the *forward* expression;
+* ``numeric(p)`` — NumPy: the hand-written formula or backward pass a student uses.
+
+``nncheck.keys`` refuses a variant when they disagree.  Modules in this package import
+SymPy and NumPy inside functions only: ``nncheck show`` imports a solver to call
+``check``/``derive`` and must stay fast.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..errors import ParamError
+from ..template import fmt_number, fmt_value
+
+
+class Solver:
+    """Base class: override ``exact`` and ``numeric``; the rest is optional."""
+
+    #: values that prompts may use besides the parameters (documented for bank authors)
+    template_vars: tuple = ()
+
+    def check(self, p: dict) -> None:
+        """Raise :class:`ParamError` when parameter values do not fit together."""
+
+    def derive(self, p: dict) -> dict:
+        """Extra template values computed from the parameters in plain Python."""
+        return {}
+
+    def exact(self, p: dict) -> dict:
+        """Answer of every part, computed with SymPy (exact where possible)."""
+        raise NotImplementedError
+
+    def numeric(self, p: dict) -> dict:
+        """Answer of every part, computed independently with NumPy."""
+        raise NotImplementedError
+
+    def solution(self, p: dict, key: dict) -> dict:
+        """Worked steps: ``{part: [step, ...]}``; the key ``"_"`` holds steps shared by all parts."""
+        return {}
+
+    def mistakes(self, p: dict) -> dict:
+        """``{mistake_id: {part: value}}``: what each common mistake would give."""
+        return {}
+
+
+# ----------------------------------------------------------------------------
+# Conversions shared by solvers.
+# ----------------------------------------------------------------------------
+def R(x):
+    """A parameter value as an exact SymPy number (0.1 stays 1/10)."""
+    import sympy
+
+    if isinstance(x, bool):
+        return sympy.Integer(int(x))
+    if isinstance(x, int):
+        return sympy.Integer(x)
+    if isinstance(x, Fraction):
+        return sympy.Rational(x.numerator, x.denominator)
+    if isinstance(x, float):
+        return sympy.nsimplify(x, rational=True) if abs(x) < 1e12 else sympy.Float(x)
+    return sympy.sympify(x) if isinstance(x, (sympy.Basic,)) else x
+
+
+def RM(rows):
+    """A list (vector) or list of lists (matrix) as a SymPy Matrix of exact numbers."""
+    import sympy
+
+    if rows and isinstance(rows[0], list):
+        return sympy.Matrix([[R(x) for x in r] for r in rows])
+    return sympy.Matrix([R(x) for x in rows])
+
+
+def F(x):
+    """A parameter value as a float (the NumPy path never sees Fractions)."""
+    return float(x)
+
+
+def A(rows):
+    import numpy as np
+
+    return np.array(rows, dtype=float)
+
+
+def num(x, digits: int = 4) -> str:
+    """A value for a worked step: 0.7311, 1/3, [1, 2]."""
+    if isinstance(x, (list, tuple)):
+        return fmt_value([_plain(v) for v in x])
+    return fmt_number(_plain(x), digits)
+
+
+def _plain(x):
+    try:
+        import sympy
+
+        if isinstance(x, sympy.Basic):
+            if x.is_Integer:
+                return int(x)
+            if x.is_Rational:
+                return Fraction(int(x.p), int(x.q))
+            return float(x)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if hasattr(x, "tolist"):
+        return _plain(x.tolist())
+    return x
+
+
+__all__ = ["Solver", "ParamError", "R", "RM", "F", "A", "num"]

@@ -1,0 +1,209 @@
+"""Conv and pool layer sizes (CS231n §5.2–5.3).
+
+W₂ = (W₁ − F + 2P)/S + 1, H₂ likewise, D₂ = K for a conv layer; W₂ = (W₁ − F)/S + 1 and
+D₂ = D₁ for pooling.  Sizes are exact rationals: a non-integer W₂ means the filter
+does not tile the (padded) input with that stride, which is reported as "does not
+fit" and never rounded.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .base import ParamError, Solver, num
+
+
+def _size_exact(n, f, s, p):
+    import sympy
+
+    return sympy.Rational(n - f + 2 * p, s) + 1
+
+
+def _size_steps(label: str, n_label: str, n, f, s, p, value, *, pad: bool = True) -> list[str]:
+    if pad:
+        formula = f"{label} = ({n_label} − F + 2P)/S + 1"
+        subst = f"({n} − {f} + 2·{p})/{s} + 1"
+    else:
+        formula = f"{label} = ({n_label} − F)/S + 1"
+        subst = f"({n} − {f})/{s} + 1"
+    raw = Fraction(n - f + 2 * p, s) + 1
+    steps = [formula, f"{label} = {subst} = {num(Fraction(n - f + 2 * p))}/{s} + 1 = {num(raw)}"]
+    if value is None:
+        steps.append(f"{num(raw)} is not a whole number, so the filter does not tile the input with stride "
+                     f"{s}: the layer does not fit (never round a size).")
+    return steps
+
+
+class _SizeBase(Solver):
+    pad = True
+
+    def _fits(self, p):
+        return all((n - p["F"] + 2 * self._P(p)) % p["S"] == 0 for n in (p["W1"], p["H1"]))
+
+    def _P(self, p):
+        return p.get("P", 0) if self.pad else 0
+
+    def draw(self, p: dict, rng, fixed) -> dict:
+        """Hand-computable draws: mostly layers that fit, sometimes one that does not."""
+        sizes = {"W1", "H1", "F", "S", "P"}
+        if fixed & sizes:
+            return p
+        p = dict(p)
+        P = self._P(p)
+        S, F = p["S"], p["F"]
+        # Choose the output first, then the input that produces it: W₁ = (W₂ − 1)·S + F − 2P.
+        smallest = max(3, F)
+        w2_min = max(2, -(-(smallest - F + 2 * P) // S) + 1)
+        w2 = rng.randint(w2_min, w2_min + 14)
+        p["W1"] = (w2 - 1) * S + F - 2 * P
+        if S > 1 and rng.random() < 0.2:
+            p["W1"] += rng.randint(1, S - 1)  # one that does not fit
+        p["H1"] = p["W1"]
+        return p
+
+    def derive(self, p: dict) -> dict:
+        return {"padded_W1": p["W1"] + 2 * self._P(p), "padded_H1": p["H1"] + 2 * self._P(p)}
+
+    def exact(self, p: dict) -> dict:
+        P = self._P(p)
+        w2 = _size_exact(p["W1"], p["F"], p["S"], P)
+        h2 = _size_exact(p["H1"], p["F"], p["S"], P)
+        fits = bool(w2.is_integer and h2.is_integer)
+        return {"fits": fits, "W2": w2 if fits else None, "H2": h2 if fits else None, "D2": self._depth(p)}
+
+    def numeric(self, p: dict) -> dict:
+        import numpy as np
+
+        P = self._P(p)
+        n = np.array([p["W1"], p["H1"]], dtype=np.int64)
+        span = n - p["F"] + 2 * P
+        fits = bool(np.all(np.mod(span, p["S"]) == 0))
+        out = span / p["S"] + 1.0
+        return {"fits": fits, "W2": float(out[0]) if fits else None, "H2": float(out[1]) if fits else None,
+                "D2": float(self._depth(p))}
+
+    def solution(self, p: dict, key: dict) -> dict:
+        P = self._P(p)
+        w = _size_steps("W₂", "W₁", p["W1"], p["F"], p["S"], P, key["W2"], pad=self.pad)
+        h = _size_steps("H₂", "H₁", p["H1"], p["F"], p["S"], P, key["H2"], pad=self.pad)
+        fits = (["Both sizes are whole numbers, so the layer fits."] if key["fits"] else
+                ["At least one size is not a whole number, so the layer does not fit."])
+        return {"fits": w[1:] + h[1:] + fits, "W2": w, "H2": h, "D2": self._depth_steps(p)}
+
+    def mistakes(self, p: dict) -> dict:
+        P = self._P(p)
+        F, S = p["F"], p["S"]
+        out: dict = {}
+
+        def integral(x):
+            x = Fraction(x)
+            return int(x) if x.denominator == 1 else None
+
+        def put(mid, fn):
+            vals = {}
+            for part, n in (("W2", p["W1"]), ("H2", p["H1"])):
+                v = fn(n)
+                if v is not None:
+                    vals[part] = v
+            if vals:
+                out[mid] = vals
+
+        if self.pad and P:
+            put("padding-forgotten", lambda n: integral(Fraction(n - F, S) + 1))
+            put("padding-once", lambda n: integral(Fraction(n - F + P, S) + 1))
+        if S > 1:
+            put("stride-ignored", lambda n: n - F + 2 * P + 1)
+        put("plus-one-forgotten", lambda n: integral(Fraction(n - F + 2 * P, S)))
+        if not self._fits(p):
+            put("rounded", lambda n: (n - F + 2 * P) // S + 1)
+            out.setdefault("rounded", {})["fits"] = True
+        return out
+
+
+class OutputSize(_SizeBase):
+    """``conv.output-size``: W₂, H₂, D₂ of a conv layer, and whether it fits."""
+
+    def check(self, p: dict) -> None:
+        for n_name in ("W1", "H1"):
+            if p["F"] > p[n_name] + 2 * p["P"]:
+                raise ParamError(f"F={p['F']} is larger than the padded input {n_name} + 2P = "
+                                 f"{p[n_name] + 2 * p['P']}: the filter does not fit")
+
+    def _depth(self, p):
+        return p["K"]
+
+    def _depth_steps(self, p):
+        return [f"D₂ = K = {p['K']}: one activation map per filter (each filter spans all D₁ = {p['D1']} "
+                f"input channels)."]
+
+    def mistakes(self, p: dict) -> dict:
+        out = super().mistakes(p)
+        if p["D1"] != p["K"]:
+            out["depth-is-input-depth"] = {"D2": p["D1"]}
+        return out
+
+
+class PoolSize(_SizeBase):
+    """``pool.output-size``: W₂ = (W₁ − F)/S + 1, H₂ likewise, D₂ = D₁."""
+
+    pad = False
+
+    def check(self, p: dict) -> None:
+        for n_name in ("W1", "H1"):
+            if p["F"] > p[n_name]:
+                raise ParamError(f"F={p['F']} is larger than the input {n_name}={p[n_name]}: the pool does not fit")
+
+    def _depth(self, p):
+        return p["D1"]
+
+    def _depth_steps(self, p):
+        return [f"D₂ = D₁ = {p['D1']}: pooling works on each channel separately and never changes the depth."]
+
+    def mistakes(self, p: dict) -> dict:
+        out = super().mistakes(p)
+        out["pool-padding-added"] = {}
+        # A student who carries a conv layer's padding habit: (W1 − F + 2)/S + 1 with P = 1.
+        for part, n in (("W2", p["W1"]), ("H2", p["H1"])):
+            v = Fraction(n - p["F"] + 2, p["S"]) + 1
+            if v.denominator == 1:
+                out["pool-padding-added"][part] = int(v)
+        return out
+
+
+class ParamCount(Solver):
+    """``conv.param-count``: F²·D₁ weights per filter, K filters, K biases."""
+
+    def exact(self, p: dict) -> dict:
+        import sympy
+
+        F, D1, K = (sympy.Integer(p[k]) for k in ("F", "D1", "K"))
+        per_filter = F**2 * D1
+        weights = per_filter * K
+        return {"per_filter": per_filter, "weights": weights, "biases": K, "total": weights + K}
+
+    def numeric(self, p: dict) -> dict:
+        import numpy as np
+
+        # Count the entries of an actual weight tensor (F, F, D1, K) and bias vector (K,).
+        w = np.zeros((p["F"], p["F"], p["D1"], p["K"]))
+        b = np.zeros(p["K"])
+        return {"per_filter": float(w[..., 0].size), "weights": float(w.size), "biases": float(b.size),
+                "total": float(w.size + b.size)}
+
+    def solution(self, p: dict, key: dict) -> dict:
+        F, D1, K = p["F"], p["D1"], p["K"]
+        pf = F * F * D1
+        return {
+            "per_filter": [f"Each filter spans the full input depth: F·F·D₁ = {F}·{F}·{D1} = {pf} weights."],
+            "weights": [f"F²·D₁·K = {pf}·{K} = {pf * K} weights."],
+            "biases": [f"One bias per filter: K = {K}."],
+            "total": [f"F²·D₁·K + K = {pf * K} + {K} = {pf * K + K} parameters."],
+        }
+
+    def mistakes(self, p: dict) -> dict:
+        F, D1, K = p["F"], p["D1"], p["K"]
+        return {
+            "depth-forgotten": {"per_filter": F * F, "weights": F * F * K, "total": F * F * K + K},
+            "biases-forgotten": {"total": F * F * D1 * K},
+            "f-not-squared": {"per_filter": F * D1, "weights": F * D1 * K, "total": F * D1 * K + K},
+        }

@@ -1,0 +1,549 @@
+"""Generate a variant: (family, seed, overrides) -> the same instance every time.
+
+This is the *generate* and *render* phases of a question.  It needs no SymPy and
+no NumPy: parameters are exact Python numbers (``Fraction`` for 0.1), so that
+``nncheck show`` starts in a few milliseconds and the SymPy path of the answer
+key gets exact inputs.  Overrides are the user's own numbers, parsed by the
+answer language and validated against the parameter schema.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+from .errors import BankError, NNCheckError, ParamError
+from .expr.numeric import EvalError, evaluate, is_number
+from .expr.syntax import AnswerSyntaxError, names_in, parse
+from .template import TemplateError, fmt_value, render
+
+MAX_DRAW_TRIES = 2000
+BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+
+
+class Variant:
+    """One concrete problem: a family, a seed, the parameter values, and its rendered text."""
+
+    def __init__(self, family: dict, seed: int, params: dict, overrides: dict, derived: dict):
+        self.family = family
+        self.id = family["id"]
+        self.seed = seed
+        self.params = params
+        self.overrides = overrides  # the names the user set
+        self.derived = derived  # extra template values computed from the params
+        self._solver = None
+
+    # -- the family's pieces -------------------------------------------------
+    @property
+    def title(self) -> str:
+        return self.family["title"]
+
+    @property
+    def topic(self) -> str:
+        return self.family["topic"]
+
+    @property
+    def parts(self) -> list[dict]:
+        """The parts asked in this variant (a part with a false ``when`` is left out)."""
+        out = []
+        for p in self.family["parts"]:
+            if p.get("when") and not _truthy(self._formula(p["when"])):
+                continue
+            out.append(p)
+        return out
+
+    def part(self, name: str) -> dict:
+        for p in self.parts:
+            if p["name"] == name:
+                return p
+        names = [p["name"] for p in self.parts]
+        all_names = [p["name"] for p in self.family["parts"]]
+        if name in all_names:
+            raise NNCheckError(f"part '{name}' is not asked in this instance of {self.id}",
+                               hint=f"parts here: {', '.join(names)}")
+        import difflib
+
+        m = difflib.get_close_matches(name, names, n=1, cutoff=0.4)
+        raise NNCheckError(f"{self.id} has no part '{name}'",
+                           hint=(f"did you mean '{m[0]}'? " if m else "") + f"parts: {', '.join(names)}")
+
+    @property
+    def solver(self):
+        if self._solver is None and self.family.get("solver"):
+            from .topics import get_solver
+
+            self._solver = get_solver(self.family["solver"])
+        return self._solver
+
+    def values(self) -> dict:
+        """Everything a template may name: parameters, derived values, solver extras."""
+        v = dict(self.params)
+        v.update(self.derived)
+        return v
+
+    def _formula(self, text: str):
+        try:
+            return evaluate(parse(text, symbols=None, formula=True), self.values(), text)
+        except AnswerSyntaxError as e:
+            raise BankError(f"formula '{text}' fails: {e.message}", file=self.family.get("_file", "?"),
+                            line=self.family.get("_line")) from None
+
+    # -- rendering -----------------------------------------------------------
+    def render(self, template: str) -> str:
+        try:
+            return render(template, self.values(), evaluate=lambda f, vals: self._formula(f))
+        except TemplateError as e:
+            raise BankError(e.message, file=self.family.get("_file", "?"), line=self.family.get("_line"),
+                            field=f"{self.id}.prompt") from None
+
+    @property
+    def prompt(self) -> str:
+        return self.render(self.family["prompt"]).rstrip()
+
+    def part_prompt(self, part: dict) -> str:
+        return self.render(part["prompt"]).rstrip()
+
+    def hints(self) -> list[str]:
+        return [self.render(h) for h in self.family.get("hints", [])]
+
+    def public_params(self) -> dict:
+        specs = self.family["params"]
+        return {k: self.params[k] for k in specs if k in self.params and not specs[k].get("hidden")}
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "topic": self.topic,
+            "seed": self.seed,
+            "params": {k: json_value(v) for k, v in self.public_params().items()},
+            "overrides": sorted(self.overrides),
+            "conventions": self.family.get("conventions", []),
+            "prompt": self.prompt,
+            "parts": [{"name": p["name"], "kind": p["kind"], "prompt": self.part_prompt(p),
+                       **({"choices": p["choices"]} if p.get("choices") else {}),
+                       **({"nullable": True} if p.get("nullable") else {})}
+                      for p in self.parts],
+            "hints": self.hints(),
+        }
+
+
+def _truthy(v) -> bool:
+    return bool(v) and v != 0
+
+
+def json_value(v):
+    """Parameter or answer values as JSON: ints stay ints, rationals become floats."""
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int):
+        return v
+    if isinstance(v, Fraction):
+        return v.numerator if v.denominator == 1 else float(v)
+    if isinstance(v, float):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [json_value(x) for x in v]
+    return v
+
+
+# ----------------------------------------------------------------------------
+# Overrides.
+# ----------------------------------------------------------------------------
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """``["W1=227", "F=11"]`` -> ``{"W1": "227", "F": "11"}``; the values stay text."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise ParamError(f"expected NAME=VALUE, got '{item}'")
+        if name in out:
+            raise ParamError(f"parameter '{name}' is given twice")
+        out[name] = value.strip()
+    return out
+
+
+def parse_value(name: str, spec: dict, text: str, *, family_id: str = ""):
+    """Parse and type-check one user-given parameter value."""
+    typ = spec["type"]
+    where = f"{name}={text}"
+    raw = text.strip()
+    if raw == "":
+        raise ParamError(f"parameter {name} has an empty value")
+    if typ == "choice":
+        choices = [str(c) for c in spec.get("choices") or []]
+        if raw in choices:
+            return raw
+        low = {c.lower(): c for c in choices}
+        if raw.lower() in low:
+            return low[raw.lower()]
+        import difflib
+
+        m = difflib.get_close_matches(raw, choices, n=1, cutoff=0.5)
+        raise ParamError(f"{name} must be one of {', '.join(choices)}; got '{raw}'",
+                         hint=f"did you mean '{m[0]}'?" if m else None)
+    if typ == "boolean":
+        if raw.lower() in BOOL_WORDS:
+            return BOOL_WORDS[raw.lower()]
+        raise ParamError(f"{name} must be true or false; got '{raw}'")
+    if typ in ("vector", "matrix") and not raw.startswith("["):
+        # "0 0 4 4" and "1 2; 3 4" are accepted as the catalogue allows.
+        raw = f"[{raw}]"
+    try:
+        node = parse(raw, symbols=())
+        value = evaluate(node, {}, raw)
+    except AnswerSyntaxError as e:
+        raise ParamError(f"bad value for {name}: {e.message}", hint=f"in '{where}'") from None
+    return coerce(name, spec, value)
+
+
+def _entry(name: str, spec: dict, x, what: str):
+    if isinstance(x, bool) or not is_number(x):
+        raise ParamError(f"{name} must hold numbers; {what} is not a number")
+    if spec.get("entries", "number") == "integer" or spec["type"] == "integer":
+        if isinstance(x, float):
+            if not x.is_integer():
+                raise ParamError(f"{name} must be a whole number; got {fmt_value(x)}")
+            x = int(x)
+        elif isinstance(x, Fraction):
+            if x.denominator != 1:
+                raise ParamError(f"{name} must be a whole number; got {fmt_value(x)}")
+            x = int(x)
+    return x
+
+
+def coerce(name: str, spec: dict, value):
+    """Check a value against its parameter's type and shape (not its bounds)."""
+    typ = spec["type"]
+    if typ in ("integer", "number"):
+        if isinstance(value, list):
+            raise ParamError(f"{name} must be a single number, not a list")
+        return _entry(name, spec, value, "it")
+    if typ == "vector":
+        if not isinstance(value, list):
+            value = [value]
+        if value and isinstance(value[0], list):
+            # A column or row matrix is fine as a vector.
+            if all(len(r) == 1 for r in value):
+                value = [r[0] for r in value]
+            elif len(value) == 1:
+                value = value[0]
+            else:
+                raise ParamError(f"{name} must be a vector, not a {len(value)}×{len(value[0])} matrix")
+        return [_entry(name, spec, x, f"entry {i + 1}") for i, x in enumerate(value)]
+    if typ == "matrix":
+        if not isinstance(value, list):
+            value = [[value]]
+        elif not value or not isinstance(value[0], list):
+            value = [value]  # a single row
+        return [[_entry(name, spec, x, f"entry ({i + 1},{j + 1})") for j, x in enumerate(row)]
+                for i, row in enumerate(value)]
+    if typ == "boolean":
+        if isinstance(value, bool):
+            return value
+        raise ParamError(f"{name} must be true or false")
+    if typ == "choice":
+        if str(value) in [str(c) for c in spec.get("choices") or []]:
+            return str(value)
+        raise ParamError(f"{name} must be one of {', '.join(map(str, spec.get('choices') or []))}")
+    return value
+
+
+# ----------------------------------------------------------------------------
+# Drawing.
+# ----------------------------------------------------------------------------
+def _deps(spec: dict) -> set[str]:
+    names: set[str] = set()
+    draw = spec.get("draw") or {}
+    texts = []
+    if draw.get("formula"):
+        texts.append(draw["formula"])
+    for v in (draw.get("range") or []) + [draw.get("step")]:
+        if isinstance(v, str):
+            texts.append(v)
+    for v in draw.get("shape") or []:
+        if isinstance(v, str):
+            names.add(v)
+    for key in ("length", "rows", "cols", "min", "max"):
+        if isinstance(spec.get(key), str):
+            texts.append(spec[key])
+    for t in texts:
+        try:
+            names |= names_in(parse(t, symbols=None, formula=True))
+        except AnswerSyntaxError:
+            pass
+    return names
+
+
+def _order(params: dict) -> list[str]:
+    """Parameters in an order where each comes after the ones its draw depends on."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(n: str, chain: tuple):
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            raise NNCheckError(f"parameters depend on each other in a cycle: {' -> '.join(chain + (n,))}")
+        state[n] = 1
+        for d in sorted(_deps(params[n])):
+            if d in params and d != n:
+                visit(d, chain + (n,))
+        state[n] = 2
+        order.append(n)
+
+    for n in params:
+        visit(n, ())
+    return order
+
+
+def _num(v, values: dict):
+    if isinstance(v, str):
+        return evaluate(parse(v, symbols=None, formula=True), values, v)
+    if isinstance(v, float):
+        f = Fraction(v).limit_denominator(10**9)
+        return f
+    return v
+
+
+def _draw_scalar(spec: dict, draw: dict, rng: random.Random, values: dict, integer: bool):
+    if draw.get("choice") is not None:
+        choices = draw["choice"]
+        if draw.get("weights"):
+            x = rng.choices(choices, weights=draw["weights"], k=1)[0]
+        else:
+            x = choices[rng.randrange(len(choices))]
+        return _num(x, values) if isinstance(x, (int, float)) and not isinstance(x, bool) else x
+    lo, hi = (_num(v, values) for v in draw["range"])
+    step = _num(draw.get("step"), values) if draw.get("step") is not None else (1 if integer else None)
+    if step is None:
+        # A continuous range: draw on a grid of 0.1 so values stay hand-friendly and exact.
+        step = Fraction(1, 10)
+    step = Fraction(step)
+    lo_f, hi_f = Fraction(lo), Fraction(hi)
+    count = int((hi_f - lo_f) / step) + 1
+    if count <= 0:
+        raise _Retry()
+    for _ in range(50):
+        x = lo_f + step * rng.randrange(count)
+        if draw.get("nonzero") and x == 0:
+            continue
+        return int(x) if x.denominator == 1 else x
+    raise _Retry()
+
+
+class _Retry(Exception):
+    pass
+
+
+def _shape_of(spec: dict, values: dict) -> list[int]:
+    draw = spec.get("draw") or {}
+    shape = draw.get("shape")
+    if shape is None:
+        if spec["type"] == "vector" and spec.get("length") is not None:
+            shape = [spec["length"]]
+        elif spec["type"] == "matrix" and spec.get("rows") is not None:
+            shape = [spec["rows"], spec["cols"]]
+        else:
+            raise NNCheckError(f"cannot draw {spec['type']} without a shape")
+    out = []
+    for s in shape:
+        v = values.get(s) if isinstance(s, str) and s in values else _num(s, values)
+        out.append(int(v))
+    return out
+
+
+def draw_value(name: str, spec: dict, rng: random.Random, values: dict):
+    draw = spec.get("draw")
+    typ = spec["type"]
+    if draw is None:
+        if spec.get("default") is not None:
+            return coerce(name, spec, _default(spec, values))
+        if typ == "choice":
+            return str(spec["choices"][0])
+        raise NNCheckError(f"parameter {name} has no draw and no default")
+    if draw.get("formula"):
+        return coerce(name, spec, _num(draw["formula"], values))
+    if typ == "choice":
+        return str(draw["choice"][rng.randrange(len(draw["choice"]))]) if draw.get("choice") else str(spec["choices"][0])
+    if typ == "boolean":
+        if draw.get("choice"):
+            return bool(draw["choice"][rng.randrange(len(draw["choice"]))])
+        return rng.random() < 0.5
+    integer = typ == "integer" or spec.get("entries") == "integer"
+    if typ in ("integer", "number"):
+        return _draw_scalar(spec, draw, rng, values, integer)
+    shape = _shape_of(spec, values)
+    if typ == "vector":
+        out = [_draw_scalar(spec, draw, rng, values, integer) for _ in range(shape[0])]
+        if draw.get("distinct") and len(set(out)) != len(out):
+            raise _Retry()
+        return out
+    rows, cols = shape
+    return [[_draw_scalar(spec, draw, rng, values, integer) for _ in range(cols)] for _ in range(rows)]
+
+
+def _default(spec: dict, values: dict):
+    d = spec["default"]
+    if isinstance(d, str) and spec["type"] != "choice":
+        return _num(d, values)
+    if isinstance(d, float):
+        return Fraction(d).limit_denominator(10**9)
+    if isinstance(d, list):
+        return [[_num(x, values) for x in r] if isinstance(r, list) else _num(r, values) for r in d]
+    return d
+
+
+def _bound_checks(name: str, spec: dict, value, values: dict) -> str | None:
+    """Why ``value`` breaks its parameter's min/max/positive/shape bounds, or None."""
+    flat = value if isinstance(value, list) else [value]
+    if flat and isinstance(flat[0], list):
+        flat = [x for row in flat for x in row]
+    if spec["type"] in ("integer", "number", "vector", "matrix"):
+        lo = _num(spec["min"], values) if spec.get("min") is not None else None
+        hi = _num(spec["max"], values) if spec.get("max") is not None else None
+        for x in flat:
+            if spec.get("positive") and not x > 0:
+                return f"{name} must be positive; got {fmt_value(x)}"
+            if lo is not None and x < lo:
+                return f"{name} must be at least {fmt_value(lo)}; got {fmt_value(x)}"
+            if hi is not None and x > hi:
+                return f"{name} must be at most {fmt_value(hi)}; got {fmt_value(x)}"
+    if spec["type"] == "vector" and spec.get("length") is not None:
+        n = int(_num(spec["length"], values))
+        if len(value) != n:
+            return f"{name} must have {n} entries; got {len(value)}"
+    if spec["type"] == "matrix":
+        widths = {len(r) for r in value}
+        if len(widths) != 1:
+            return f"the rows of {name} have different lengths"
+        for key, actual in (("rows", len(value)), ("cols", len(value[0]) if value else 0)):
+            if spec.get(key) is not None:
+                want = int(_num(spec[key], values))
+                if actual != want:
+                    return f"{name} must have {want} {key[:-1] if want == 1 else key}; got {actual}"
+    return None
+
+
+def make_variant(family: dict, seed: int = 1, overrides: dict[str, str] | None = None) -> Variant:
+    """Draw (or rebuild) the instance of ``family`` for ``seed`` with the user's ``overrides``."""
+    overrides = dict(overrides or {})
+    params: dict = family["params"]
+    for name in overrides:
+        if name not in params:
+            import difflib
+
+            m = difflib.get_close_matches(name, list(params), n=1, cutoff=0.5)
+            hint = f"did you mean '{m[0]}'? " if m else ""
+            raise ParamError(f"{family['id']} has no parameter '{name}'",
+                             hint=hint + f"parameters: {', '.join(params)}")
+    given = {n: parse_value(n, params[n], t, family_id=family["id"]) for n, t in overrides.items()}
+    return build_variant(family, seed, given)
+
+
+def build_variant(family: dict, seed: int, given: dict) -> Variant:
+    """Like :func:`make_variant`, with override values already parsed."""
+    params: dict = family["params"]
+    order = _order(params)
+    constraints = family.get("constraints", [])
+    solver = None
+    if family.get("solver"):
+        from .topics import get_solver
+
+        solver = get_solver(family["solver"])
+    # Overrides alone may already break a bound or a constraint: say so at once.
+    for n, v in given.items():
+        why = _bound_checks(n, params[n], v, given)
+        if why:
+            raise ParamError(why)
+    _check_constraints(family, constraints, given, only_complete=True, user=True)
+    rng = random.Random(f"{family['id']}#{seed}")
+    last_failure = None
+    for attempt in range(MAX_DRAW_TRIES):
+        values = dict(given)
+        try:
+            for n in order:
+                if n in values:
+                    continue
+                v = draw_value(n, params[n], rng, values)
+                why = _bound_checks(n, params[n], v, values)
+                if why:
+                    raise _Retry()
+                values[n] = v
+            if solver is not None and hasattr(solver, "draw"):
+                values = solver.draw(values, rng, frozenset(given))
+            failed = _check_constraints(family, constraints, values, only_complete=False,
+                                        user=False, drawn=set(values) - set(given))
+            if failed is not None:
+                last_failure = failed
+                continue
+        except _Retry:
+            continue
+        except EvalError as e:
+            raise BankError(f"a draw formula fails: {e.message}", file=family.get("_file", "?"),
+                            line=family.get("_line"), field=f"{family['id']}.params") from None
+        if solver is not None:
+            solver.check(values)  # shapes that must agree (W1 is N×D and x has D entries, ...)
+        derived = _derived(family, values, solver)
+        return Variant(family, seed, values, set(given), derived)
+    what = f"'{last_failure['check']}'" if last_failure else "its bounds"
+    line = None
+    if last_failure is not None:
+        idx = constraints.index(last_failure)
+        line = (family.get("_lines") or {}).get("constraints", [None] * (idx + 1))[idx]
+    if given:
+        raise ParamError(f"no instance of {family['id']} satisfies {what} with the values given "
+                         f"(tried {MAX_DRAW_TRIES} draws)")
+    raise BankError(f"random draws cannot satisfy {what} (tried {MAX_DRAW_TRIES} draws)",
+                    file=family.get("_file", "?"), line=line or family.get("_line"), field=f"{family['id']}.constraints")
+
+
+def _check_constraints(family, constraints, values, *, only_complete: bool, user: bool, drawn=frozenset()):
+    """Return the first failing constraint (draw loop) or raise ParamError (user values)."""
+    for c in constraints:
+        try:
+            node = parse(c["check"], symbols=None, formula=True)
+        except AnswerSyntaxError as e:
+            raise BankError(f"constraint does not parse: {e.message}", file=family.get("_file", "?"),
+                            line=family.get("_line")) from None
+        used = names_in(node) - {"e", "pi"}
+        if only_complete and not used <= set(values):
+            continue
+        if c.get("draw_only") and (user or not (used & set(drawn))):
+            continue  # the user's own numbers need not be hand-computable
+        try:
+            ok = evaluate(node, values, c["check"])
+        except EvalError as e:
+            if user:
+                raise ParamError(f"{_fill(c['message'], values)} ({e.message})") from None
+            return c
+        except TypeError:
+            return c
+        if not _truthy(ok):
+            if user:
+                raise ParamError(_fill(c["message"], values))
+            return c
+    return None
+
+
+def _fill(message: str, values: dict) -> str:
+    try:
+        return render(message, values, evaluate=lambda f, v: evaluate(parse(f, symbols=None, formula=True), v, f))
+    except Exception:  # a message is best effort; never hide the real error behind a template slip
+        return message
+
+
+def _derived(family: dict, values: dict, solver) -> dict:
+    out = {}
+    env = dict(values)
+    for name, formula in (family.get("derived") or {}).items():
+        try:
+            out[name] = evaluate(parse(formula, symbols=None, formula=True), env, formula)
+        except AnswerSyntaxError as e:
+            raise BankError(f"derived value '{name}' fails: {e.message}", file=family.get("_file", "?"),
+                            line=family.get("_line")) from None
+        env[name] = out[name]
+    if solver is not None and hasattr(solver, "derive"):
+        out.update(solver.derive(env))
+    return out
