@@ -1,0 +1,110 @@
+"""``list``, ``show``, ``solve`` and ``check``: look at problems and check one answer."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .common import AssignArg, BankOpt, JsonOpt, SeedOpt, catalog, console, emit_json
+
+
+def variant_for(cat, family_id: str, seed: int, assignments: list[str] | None):
+    from ..variant import make_variant, parse_assignments
+
+    return make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("list")
+    def list_cmd(
+        topic: Annotated[Optional[list[str]], typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
+        bank: BankOpt = None,
+        json_: JsonOpt = False,
+    ):
+        """List the problem families (id, topic, title)."""
+        from ..render.text import list_json, list_view, use_color
+
+        cat = catalog(bank)
+        records = cat.select(topics=topic)
+        if json_:
+            emit_json(list_json(records))
+        else:
+            print(list_view(records, use_color()))
+
+    @app.command("show")
+    def show_cmd(
+        family_id: Annotated[str, typer.Argument(metavar="ID", help="Problem family id, e.g. conv.output-size.")],
+        assignments: AssignArg = None,
+        seed: SeedOpt = 1,
+        bank: BankOpt = None,
+        json_: JsonOpt = False,
+    ):
+        """Show a problem statement (drawn from SEED, or with your own numbers)."""
+        from ..render.text import show_view, use_color
+
+        v = variant_for(catalog(bank), family_id, seed, assignments)
+        if json_:
+            emit_json(v.to_json())
+        else:
+            print(show_view(v, use_color()))
+
+    @app.command("solve")
+    def solve_cmd(
+        family_id: Annotated[str, typer.Argument(metavar="ID", help="Problem family id.")],
+        assignments: AssignArg = None,
+        seed: SeedOpt = 1,
+        steps: Annotated[bool, typer.Option("--steps/--no-steps", help="Show the worked solution.")] = True,
+        bank: BankOpt = None,
+        json_: JsonOpt = False,
+    ):
+        """Answer key and worked solution, computed with SymPy and NumPy and cross-checked."""
+        from ..keys import answer_key
+
+        v = variant_for(catalog(bank), family_id, seed, assignments)
+        key = answer_key(v)
+        if json_:
+            emit_json(key.to_json())
+            return
+        from ..render.rich_views import key_renderable
+
+        console().print(key_renderable(key, steps=steps, diagram=sys.stdout.isatty()))
+
+    @app.command("check")
+    def check_cmd(
+        family_id: Annotated[str, typer.Argument(metavar="ID", help="Problem family id.")],
+        assignments: AssignArg = None,
+        part: Annotated[Optional[str], typer.Option("--part", "-p", help="Which part you answer (see 'show').")] = None,
+        answer: Annotated[Optional[str], typer.Option("--answer", "-a", help="Your answer, in the answer language.")] = None,
+        seed: SeedOpt = 1,
+        bank: BankOpt = None,
+        json_: JsonOpt = False,
+    ):
+        """Grade one answer. Exit code: 0 correct, 1 incorrect, 2 unreadable answer or bad input."""
+        from ..errors import UsageError
+
+        if answer is None:
+            raise UsageError("give your answer with --answer TEXT")
+        v = variant_for(catalog(bank), family_id, seed, assignments)
+        parts = v.parts
+        if part is None:
+            if len(parts) != 1:
+                raise UsageError(f"{v.id} has several parts; choose one with --part "
+                                 f"({', '.join(p['name'] for p in parts)})")
+            part = parts[0]["name"]
+        v.part(part)  # a clear error for an unknown part, before any SymPy work
+        from ..answer.grade import grade
+        from ..keys import answer_key
+
+        key = answer_key(v)
+        verdict = grade(key, part, answer)
+        code = {"correct": 0, "incorrect": 1, "invalid": 2}[verdict.status]
+        if json_:
+            out = {"id": v.id, "seed": v.seed, "part": part, **verdict.to_json()}
+            emit_json(out)
+        else:
+            from ..render.rich_views import verdict_renderable
+
+            console().print(verdict_renderable(verdict, part))
+        raise typer.Exit(code)

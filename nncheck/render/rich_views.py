@@ -1,0 +1,119 @@
+"""Rich renderings: answer keys with worked solutions, and verdicts."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.markup import escape
+from rich.padding import Padding
+from rich.text import Text
+
+from ..template import fmt_value, matrix_block, plain_number
+from .text import diagram_lines
+
+
+def answer_display(kind: str, value) -> str:
+    """The key's answer as a person would write it."""
+    if value is None:
+        return "none (does not fit)"
+    if kind == "boolean":
+        return "yes" if value else "no"
+    if kind == "choice":
+        return str(value)
+    if kind in ("expression", "derivation"):
+        from ..keys import expr_text
+
+        return expr_text(value)
+    if kind in ("vector", "matrix"):
+        from ..keys import flat_shape, to_list
+
+        lst = to_list(value)
+        if kind == "vector":
+            flat, _ = flat_shape(value)
+            return "[" + ", ".join(plain_number(_f(x)) for x in flat) + "]"
+        return "\n".join(matrix_block([[_f(x) for x in row] for row in lst], cell=plain_number))
+    return plain_number(_f(value))
+
+
+def _f(x):
+    from fractions import Fraction
+
+    try:
+        import sympy
+
+        if isinstance(x, sympy.Basic):
+            if x.is_Integer:
+                return int(x)
+            if x.is_Rational:
+                return Fraction(int(x.p), int(x.q))
+            return float(x)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    return x
+
+
+def closed_form(kp) -> str | None:
+    t = kp.exact_text()
+    return t
+
+
+def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: bool = True):
+    v = key.variant
+    items = []
+    items.append(Text.assemble((v.id, "bold cyan"), (f" · seed {v.seed}", "dim"), f"  {v.title}"))
+    if prompt:
+        items.append(Text(""))
+        items.append(Text(v.prompt))
+        if diagram:
+            lines = diagram_lines(v)
+            if lines:
+                items.append(Text(""))
+                items.append(Text("\n".join(lines), style="dim"))
+    for line in key.preamble:
+        items.append(Text("  " + line, style="dim"))
+    for i, p in enumerate(v.parts, 1):
+        kp = key.parts[p["name"]]
+        items.append(Text(""))
+        head = Text.assemble((f"({chr(96 + i)}) {p['name']}", "bold"), "  ", (v.part_prompt(p), ""))
+        items.append(head)
+        ans = answer_display(kp.kind, kp.exact)
+        cf = closed_form(kp)
+        if "\n" in ans:
+            items.append(Text("    answer:", style="green"))
+            items.append(Padding(Text(ans, style="bold green"), (0, 0, 0, 6), expand=False))
+        else:
+            items.append(Text.assemble(("    answer: ", "green"), (ans, "bold green"),
+                                       (f"  = {cf}" if cf else "", "green")))
+        if steps:
+            for s in kp.steps:
+                items.append(Padding(Text(s), (0, 0, 0, 6), expand=False))
+    return Group(*items)
+
+
+def verdict_renderable(verdict, part_name: str | None = None):
+    status = verdict.status
+    style = {"correct": "bold green", "incorrect": "bold red", "invalid": "bold yellow"}[status]
+    mark = {"correct": "✓", "incorrect": "✗", "invalid": "?"}[status]
+    head = Text.assemble((f"{mark} {status}", style))
+    if part_name:
+        head.append(f"  ({part_name})", style="dim")
+    if status != "invalid" and verdict.score not in (0.0, 1.0):
+        head.append(f"  score {verdict.score:.2f}", style="dim")
+    items = [head]
+    if verdict.error is not None:
+        items.append(Padding(Text(verdict.error.caret(), style="yellow"), (0, 0, 0, 2), expand=False))
+        items.append(Text("  (an unreadable answer costs no attempt)", style="dim"))
+    else:
+        if verdict.parsed_as is not None:
+            items.append(Text.assemble(("  parsed as: ", "dim"), (verdict.parsed_as, "")))
+        if verdict.feedback:
+            fb = verdict.feedback
+            if verdict.mistake and status == "incorrect":
+                items.append(Text.assemble(("  mistake: ", "magenta"), (fb, "")))
+            else:
+                items.append(Text("  " + fb))
+    return Group(*items)
+
+
+__all__ = ["key_renderable", "verdict_renderable", "answer_display", "fmt_value", "escape"]

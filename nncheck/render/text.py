@@ -1,0 +1,96 @@
+"""Plain-text views shared by the fast start-up path and the full CLI.
+
+No rich here: ``nncheck list`` and ``nncheck show`` must start in a few
+milliseconds.  Colour is a handful of ANSI codes, used only on a terminal and
+never when ``NO_COLOR`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_CODES = {"bold": "1", "dim": "2", "cyan": "36", "green": "32", "red": "31", "yellow": "33", "magenta": "35"}
+
+
+def use_color(stream=None) -> bool:
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def paint(text: str, style: str, color: bool) -> str:
+    if not color or not text:
+        return text
+    codes = ";".join(_CODES[s] for s in style.split())
+    return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def list_view(records: list[dict], color: bool = False) -> str:
+    if not records:
+        return "no problem families match"
+    show_origin = any(r.get("_origin", "bundled") != "bundled" for r in records)
+    rows = [(r["id"], r["topic"], r["title"], "" if r.get("_origin", "bundled") == "bundled" else r["_origin"])
+            for r in records]
+    w_id = max(len(r[0]) for r in rows + [("id", "", "", "")])
+    w_topic = max(len(r[1]) for r in rows + [("", "topic", "", "")])
+    head = f"{'id':<{w_id}}  {'topic':<{w_topic}}  title" + ("  source" if show_origin else "")
+    out = [paint(head, "bold", color)]
+    for fid, topic, title, origin in rows:
+        line = f"{paint(fid.ljust(w_id), 'cyan', color)}  {topic:<{w_topic}}  {title}"
+        if show_origin:
+            line += f"  {origin or 'bundled'}"
+        out.append(line)
+    out.append(paint(f"{len(rows)} families. Try: nncheck show {rows[0][0]} --seed 1", "dim", color))
+    return "\n".join(out)
+
+
+def list_json(records: list[dict]) -> list[dict]:
+    return [{"id": r["id"], "topic": r["topic"], "title": r["title"], "source": r.get("source", ""),
+             "difficulty": r.get("difficulty", 2), "parts": [p["name"] for p in r["parts"]],
+             "params": list(r["params"]), "origin": r.get("_origin", "bundled")} for r in records]
+
+
+def diagram_lines(variant) -> list[str] | None:
+    kind = variant.family.get("diagram")
+    if kind != "boxes":
+        return None
+    from .diagram import boxes_grid
+
+    boxes = []
+    marks = iter("RAOB")
+    for name, spec in variant.family["params"].items():
+        v = variant.params.get(name)
+        if spec["type"] == "vector" and isinstance(v, list) and len(v) == 4 and name.lower() not in ("t", "targets"):
+            if all(isinstance(x, (int, float)) or hasattr(x, "denominator") for x in v):
+                boxes.append((name, next(marks, "X"), v))
+    extra = variant.derived.get("_boxes")
+    if extra:
+        boxes.extend(extra)
+    return boxes_grid(boxes) if boxes else None
+
+
+def show_view(variant, color: bool = False, *, diagram: bool | None = None) -> str:
+    out = [paint(f"{variant.id}", "bold cyan", color) + paint(f" · seed {variant.seed}", "dim", color)
+           + f"  {variant.title}", ""]
+    out.append(variant.prompt)
+    if diagram is None:
+        diagram = color
+    if diagram:
+        lines = diagram_lines(variant)
+        if lines:
+            out.append("")
+            out.extend(paint(line, "dim", color) if i == len(lines) - 1 else line for i, line in enumerate(lines))
+    out.append("")
+    for i, p in enumerate(variant.parts, 1):
+        label = paint(f"({chr(96 + i)}) {p['name']}", "bold", color)
+        prompt = variant.part_prompt(p)
+        kind = paint(f"[{p['kind']}]", "dim", color)
+        first, *rest = prompt.split("\n")
+        out.append(f"{label}  {first}  {kind}")
+        out.extend("     " + r for r in rest)
+    return "\n".join(out)
