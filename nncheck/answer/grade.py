@@ -109,7 +109,11 @@ def grade_answer(part: dict, expected, text: str, mistakes=(), *, symbols: dict 
         return invalid(AnswerSyntaxError("the answer must be text", 0, ""))
     kind = part["kind"]
     raw = text.strip()
-    if kind in ("expression", "derivation"):
+    if kind == "derivation":
+        from ..derive.grading import grade_derivation  # multi-line, step by step
+
+        return grade_derivation(part, expected, text, mistakes)
+    if kind == "expression":
         from .expression import grade_expression
 
         return grade_expression(part, expected, raw, mistakes)

@@ -85,6 +85,10 @@ class Part(Strict):
     solution: Optional[list[str]] = None
     when: Optional[str] = Field(None, description="ask this part only when the formula is true")
     hint: Optional[str] = None
+    start: Optional[str] = Field(None, description="derivation parts: the expression or equation to start from")
+    target: Optional[str] = Field(None, description="derivation parts: the result the derivation must reach")
+    given: Optional[list[str]] = Field(None, description="derivation parts: definitions a step may substitute, "
+                                                         "e.g. 'h = sigma(xi)'")
 
 
 class Mistake(Strict):
