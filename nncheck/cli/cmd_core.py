@@ -69,7 +69,8 @@ def register(app: typer.Typer) -> None:
             return
         from ..render.rich_views import key_renderable
 
-        console().print(key_renderable(key, steps=steps, diagram=sys.stdout.isatty()))
+        tty = sys.stdout.isatty()
+        console(wide=True).print(key_renderable(key, steps=steps, diagram=tty, wrap=tty))
 
     @app.command("check")
     def check_cmd(
@@ -106,5 +107,5 @@ def register(app: typer.Typer) -> None:
         else:
             from ..render.rich_views import verdict_renderable
 
-            console().print(verdict_renderable(verdict, part))
+            console(wide=True).print(verdict_renderable(verdict, part))
         raise typer.Exit(code)

@@ -100,10 +100,19 @@ def _json_default(o):
         return str(o)
 
 
-def console(stderr: bool = False):
-    """A rich console: colour only on a terminal, never with NO_COLOR; plain text when piped."""
+def console(stderr: bool = False, *, wide: bool = False):
+    """A rich console: colour only on a terminal, never with NO_COLOR; plain text when piped.
+
+    ``wide``: when piped, never wrap (prompts hold matrix blocks that must stay intact).
+    """
     from rich.console import Console
 
-    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "100") or 100)
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        width = None
+    elif wide:
+        width = 10_000
+    else:
+        width = int(os.environ.get("COLUMNS", "100") or 100)
     return Console(stderr=stderr, highlight=False, width=width, emoji=False,
                    no_color=bool(os.environ.get("NO_COLOR")) or None)

@@ -39,8 +39,8 @@ def boxes_grid(boxes: list[tuple[str, str, list]]) -> list[str] | None:
     if x1 - x0 > MAX_EXTENT or y1 - y0 > MAX_EXTENT:
         return None
     width = len(str(y1 - 1))
-    header = " " * (width + 1) + "".join(f"{x % 10} " if x % 10 == 0 or x == x0 else "  " for x in range(x0, x1))
-    lines = [f"{'':>{width}} x→", header.rstrip()]
+    header = " " * (width + 1) + " ".join(str(x % 10) for x in range(x0, x1))
+    lines = [f"{'':>{width}} x→", header]
     for y in range(y0, y1):
         row = []
         for x in range(x0, x1):

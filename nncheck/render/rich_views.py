@@ -58,13 +58,15 @@ def closed_form(kp) -> str | None:
     return t
 
 
-def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: bool = True):
+def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: bool = True, wrap: bool = True):
     v = key.variant
     items = []
+    # Piped output is never re-wrapped: a matrix block or a long vector must stay on its lines.
+    nowrap = {} if wrap else {"no_wrap": True, "overflow": "fold"}
     items.append(Text.assemble((v.id, "bold cyan"), (f" · seed {v.seed}", "dim"), f"  {v.title}"))
     if prompt:
         items.append(Text(""))
-        items.append(Text(v.prompt))
+        items.append(Text(v.prompt, **nowrap))
         if diagram:
             lines = diagram_lines(v)
             if lines:
@@ -87,7 +89,7 @@ def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: boo
                                        (f"  = {cf}" if cf else "", "green")))
         if steps:
             for s in kp.steps:
-                items.append(Padding(Text(s), (0, 0, 0, 6), expand=False))
+                items.append(Padding(Text(s, **nowrap), (0, 0, 0, 6), expand=False))
     return Group(*items)
 
 
