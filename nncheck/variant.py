@@ -460,7 +460,12 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
     _check_constraints(family, constraints, given, only_complete=True, user=True)
     rng = random.Random(f"{family['id']}#{seed}")
     last_failure = None
-    for attempt in range(MAX_DRAW_TRIES):
+    last_values: dict = {}
+    # With nothing left to draw at random, one try decides: the user's numbers break a constraint.
+    drawn_at_random = [n for n in order if n not in given and (params[n].get("draw") or {}).get("formula") is None
+                       and params[n].get("draw") is not None]
+    tries = MAX_DRAW_TRIES if drawn_at_random or solver is not None and hasattr(solver, "draw") else 1
+    for attempt in range(tries):
         values = dict(given)
         try:
             for n in order:
@@ -476,7 +481,7 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
             failed = _check_constraints(family, constraints, values, only_complete=False,
                                         user=False, drawn=set(values) - set(given))
             if failed is not None:
-                last_failure = failed
+                last_failure, last_values = failed, values
                 continue
         except _Retry:
             continue
@@ -493,8 +498,11 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
         idx = constraints.index(last_failure)
         line = (family.get("_lines") or {}).get("constraints", [None] * (idx + 1))[idx]
     if given:
+        if last_failure is not None and not (set(names_in(parse(last_failure["check"], symbols=None, formula=True)))
+                                             & set(drawn_at_random)):
+            raise ParamError(_fill(last_failure["message"], last_values))
         raise ParamError(f"no instance of {family['id']} satisfies {what} with the values given "
-                         f"(tried {MAX_DRAW_TRIES} draws)")
+                         f"(tried {tries} draws)")
     raise BankError(f"random draws cannot satisfy {what} (tried {MAX_DRAW_TRIES} draws)",
                     file=family.get("_file", "?"), line=line or family.get("_line"), field=f"{family['id']}.constraints")
 

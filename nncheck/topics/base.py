@@ -95,17 +95,13 @@ def num(x, digits: int = 4) -> str:
 
 
 def _plain(x):
-    try:
-        import sympy
-
-        if isinstance(x, sympy.Basic):
-            if x.is_Integer:
-                return int(x)
-            if x.is_Rational:
-                return Fraction(int(x.p), int(x.q))
-            return float(x)
-    except ImportError:  # pragma: no cover
-        pass
+    # Only touch SymPy when the value already is a SymPy object: `num` runs on the fast path.
+    if type(x).__module__.startswith("sympy"):
+        if x.is_Integer:
+            return int(x)
+        if x.is_Rational:
+            return Fraction(int(x.p), int(x.q))
+        return float(x)
     if isinstance(x, (list, tuple)):
         return [_plain(v) for v in x]
     if hasattr(x, "tolist"):

@@ -1,0 +1,194 @@
+"""Bank files are untrusted: every problem is one `file:line: field: message`."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from nncheck.bank.compile import compile_bank_file
+from nncheck.bank.index import load_catalog
+from nncheck.errors import BankError, BankErrors
+from nncheck.topics import solver_names
+
+GOOD = textwrap.dedent("""\
+    bank: demo
+    families:
+      - id: demo.size
+        title: A size
+        topic: demo
+        solver: conv:ParamCount
+        params:
+          F: {type: integer, min: 1, draw: {range: [1, 5]}}
+          D1: {type: integer, min: 1, draw: {range: [1, 5]}}
+          K: {type: integer, min: 1, draw: {range: [1, 5]}}
+        prompt: "F={F}, D1={D1}, K={K}"
+        parts:
+          - {name: per_filter, kind: integer, prompt: "weights per filter"}
+          - {name: weights, kind: integer, prompt: "weights"}
+          - {name: biases, kind: integer, prompt: "biases"}
+          - {name: total, kind: integer, prompt: "total"}
+    """)
+
+
+def write(tmp_path, text, name="bank.yaml"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def errors_of(path):
+    with pytest.raises((BankError, BankErrors)) as exc:
+        compile_bank_file(path, solver_names=solver_names())
+    e = exc.value
+    return [x.line() for x in e.errors] if isinstance(e, BankErrors) else [e.line()]
+
+
+def test_good_bank_compiles(tmp_path):
+    recs = compile_bank_file(write(tmp_path, GOOD), solver_names=solver_names())
+    assert [r["id"] for r in recs] == ["demo.size"]
+
+
+def test_unknown_key_names_file_line_and_field(tmp_path):
+    path = write(tmp_path, GOOD.replace("    title: A size\n", "    title: A size\n    tolerence: 3\n"))
+    (err,) = errors_of(path)
+    assert err.startswith(f"{path}:5: families[0].tolerence: unknown key 'tolerence'")
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path):
+    path = write(tmp_path, GOOD.replace("prompt: \"F=", "promt: \"F="))
+    errs = errors_of(path)
+    assert any("unknown key 'promt'" in e and "did you mean 'prompt'" in e for e in errs)
+    assert any("missing required key 'prompt'" in e for e in errs)
+
+
+def test_wrong_type_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("{type: integer, min: 1, draw: {range: [1, 5]}}\n      D1",
+                                        "{type: int, min: 1, draw: {range: [1, 5]}}\n      D1"))
+    (err,) = errors_of(path)
+    assert f"{path}:8: families[0].params.F.type:" in err and "'integer'" in err
+
+
+def test_python_tag_is_rejected(tmp_path):
+    path = write(tmp_path, GOOD.replace("title: A size", "title: !!python/object/apply:os.system ['echo hi']"))
+    (err,) = errors_of(path)
+    assert f"{path}:4:" in err and "tag" in err and "not allowed" in err
+
+
+def test_alias_and_anchor_are_rejected(tmp_path):
+    text = GOOD.replace("title: A size", "title: &t A size").replace("topic: demo", "topic: *t")
+    (err,) = errors_of(write(tmp_path, text))
+    assert "anchors" in err and ":4:" in err
+
+
+def test_billion_laughs_is_rejected_before_expansion(tmp_path):
+    text = 'a: &a ["lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n'
+    (err,) = errors_of(write(tmp_path, text))
+    assert "not allowed" in err
+
+
+def test_duplicate_key_is_rejected(tmp_path):
+    path = write(tmp_path, GOOD.replace("    topic: demo\n", "    topic: demo\n    topic: other\n"))
+    (err,) = errors_of(path)
+    assert "duplicate key 'topic'" in err and f"{path}:6:" in err
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("title: A size", "title: [unclosed"))
+    (err,) = errors_of(path)
+    assert err.startswith(f"{path}:") and "invalid YAML" in err
+
+
+def test_oversized_file_is_rejected(tmp_path):
+    path = write(tmp_path, GOOD + "#" * 1_100_000)
+    (err,) = errors_of(path)
+    assert "too large" in err
+
+
+def test_not_utf8_is_rejected(tmp_path):
+    p = tmp_path / "bank.yaml"
+    p.write_bytes(GOOD.encode() + b"\n# \xff\xfe\n")
+    (err,) = errors_of(str(p))
+    assert "UTF-8" in err
+
+
+def test_formula_naming_an_undeclared_parameter(tmp_path):
+    text = GOOD.replace("    prompt: \"F=", "    constraints:\n      - {check: \"F <= W9\", message: m}\n    prompt: \"F=")
+    (err,) = errors_of(write(tmp_path, text))
+    assert "names 'W9', which is not a declared parameter" in err
+
+
+def test_formula_that_does_not_parse(tmp_path):
+    text = GOOD.replace("    prompt: \"F=", "    constraints:\n      - {check: \"F <= (K\", message: m}\n    prompt: \"F=")
+    (err,) = errors_of(write(tmp_path, text))
+    assert "does not parse" in err and "families[0].constraints[0].check" in err
+
+
+def test_unknown_solver_is_reported(tmp_path):
+    (err,) = errors_of(write(tmp_path, GOOD.replace("conv:ParamCount", "conv:ParamCont")))
+    assert "unknown solver 'conv:ParamCont'" in err and "did you mean 'conv:ParamCount'" in err
+
+
+def test_solver_outside_topics_cannot_be_named(tmp_path):
+    (err,) = errors_of(write(tmp_path, GOOD.replace("conv:ParamCount", "os:system")))
+    assert "unknown solver 'os:system'" in err
+
+
+def test_mistake_naming_a_missing_part(tmp_path):
+    text = GOOD + "    mistakes:\n      - {id: oops, message: m, parts: [totl]}\n"
+    (err,) = errors_of(write(tmp_path, text))
+    assert "mistake names part 'totl'" in err and "did you mean 'total'" in err
+
+
+def test_several_errors_are_all_reported(tmp_path):
+    text = GOOD.replace("topic: demo", "topic: demo\n    colour: red").replace("kind: integer, prompt: \"biases\"",
+                                                                               "kind: intger, prompt: \"biases\"")
+    errs = errors_of(write(tmp_path, text))
+    assert len(errs) == 2
+
+
+def test_a_broken_user_bank_is_skipped_and_the_rest_keep_working(tmp_path):
+    good_dir = tmp_path / "good"
+    bad_dir = tmp_path / "bad"
+    good_dir.mkdir()
+    bad_dir.mkdir()
+    write(good_dir, GOOD)
+    write(bad_dir, GOOD.replace("demo.size", "demo.other").replace("title: A size", "title: !!python/name:os.system"))
+    cat = load_catalog([str(good_dir), str(bad_dir)], use_cache=False)
+    assert "demo.size" in cat.ids() and "demo.other" not in cat.ids()
+    assert "conv.output-size" in cat.ids()
+    assert len(cat.warnings) == 1 and "not allowed" in cat.warnings[0]
+
+
+def test_id_clash_names_both_files(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    write(a, GOOD)
+    write(b, GOOD)
+    cat = load_catalog([str(a), str(b)], use_cache=False)
+    assert len(cat.warnings) == 1
+    assert str(a / "bank.yaml") in cat.warnings[0] and str(b / "bank.yaml") in cat.warnings[0]
+
+
+def test_id_clash_with_a_bundled_family(tmp_path):
+    write(tmp_path, GOOD.replace("demo.size", "conv.param-count"))
+    cat = load_catalog([str(tmp_path)], use_cache=False)
+    assert "already defined" in cat.warnings[0]
+
+
+def test_cache_is_invalidated_when_a_bank_changes(tmp_path):
+    path = write(tmp_path, GOOD)
+    assert "demo.size" in load_catalog([str(tmp_path)]).ids()
+    import os
+    import time
+
+    write(tmp_path, GOOD.replace("demo.size", "demo.renamed"))
+    os.utime(path, (time.time() + 5, time.time() + 5))
+    ids = load_catalog([str(tmp_path)]).ids()
+    assert "demo.renamed" in ids and "demo.size" not in ids
+
+
+def test_bundled_banks_validate(catalog):
+    assert len(catalog.ids()) >= 7
+    assert not catalog.warnings

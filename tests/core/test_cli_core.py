@@ -1,0 +1,195 @@
+"""The core commands through Typer's CliRunner: output, JSON, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from nncheck.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.output.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    for f in fragments:
+        assert f in lines[0], lines[0]
+    return lines[0]
+
+
+def test_list_shows_families():
+    r = run("list")
+    assert r.exit_code == 0
+    assert "conv.output-size" in r.output and "detection.iou" in r.output
+
+
+def test_list_json_and_topic_filter():
+    r = run("list", "--topic", "detection", "--json")
+    data = json.loads(r.output)
+    assert {d["id"] for d in data} >= {"detection.iou", "detection.bbox-targets", "detection.bbox-loss"}
+    assert all(d["topic"] == "detection" for d in data)
+
+
+def test_show_is_deterministic_and_states_conventions():
+    a = run("show", "detection.iou", "--seed", "7")
+    b = run("show", "detection.iou", "--seed", "7")
+    assert a.exit_code == 0 and a.output == b.output
+    assert "top-left corner" in a.output
+
+
+def test_show_json_has_params_and_parts():
+    data = json.loads(run("show", "conv.output-size", "W1=227", "F=11", "S=4", "P=0", "K=96", "D1=3", "--json").output)
+    assert data["params"]["W1"] == 227 and data["params"]["H1"] == 227
+    assert [p["name"] for p in data["parts"]] == ["fits", "W2", "H2", "D2"]
+
+
+def test_solve_json_carries_the_contract():
+    data = json.loads(run("solve", "conv.output-size", "W1=227", "F=11", "S=4", "P=0", "K=96", "D1=3", "--json").output)
+    assert data["id"] == "conv.output-size" and data["seed"] == 1
+    assert data["params"]["W1"] == 227
+    parts = {p["name"]: p for p in data["parts"]}
+    assert parts["W2"]["answer"] == 55 and parts["D2"]["answer"] == 96 and parts["fits"]["answer"] is True
+    for p in parts.values():
+        assert {"name", "kind", "answer", "solution"} <= set(p)
+        assert isinstance(p["solution"], list) and p["solution"]
+
+
+def test_solve_json_for_vector_and_closed_form_answers():
+    data = json.loads(run("solve", "detection.bbox-targets", "anchor=[2,2,4,4]", "ref=[3,4,8,2]",
+                          "convention=corner", "--json").output)
+    t = data["parts"][0]["answer"]
+    assert t[:2] == [0.25, 0.5] and abs(t[2] - 0.6931471805599453) < 1e-12
+
+
+def test_solve_text_shows_worked_steps():
+    r = run("solve", "conv.output-size", "W1=7", "F=3", "S=3", "P=0", "K=1", "D1=1")
+    assert r.exit_code == 0
+    assert "7/3" in r.output and "does not fit" in r.output
+
+
+def test_check_correct_incorrect_invalid_exit_codes():
+    base = ["check", "conv.output-size", "W1=32", "F=5", "S=1", "P=2", "K=10", "D1=3", "--part", "W2"]
+    assert run(*base, "--answer", "32").exit_code == 0
+    wrong = run(*base, "--answer", "28")
+    assert wrong.exit_code == 1 and "padding forgotten" in wrong.output
+    bad = run(*base, "--answer", "3 2)")
+    assert bad.exit_code == 2 and "^" in bad.output
+
+
+def test_check_json_form():
+    r = run("check", "detection.iou", "box_ref=[0,0,4,4]", "box_roi=[2,2,4,4]", "--part", "IoU",
+            "--answer", "4/28", "--json")
+    data = json.loads(r.output)
+    assert data["status"] == "correct" and data["score"] == 1 and "feedback" in data
+    assert data["parsed_as"] == "4/28"
+
+
+def test_check_needs_a_part_when_there_are_several():
+    one_line_error(run("check", "detection.iou", "--answer", "1"), "several parts", "--part")
+
+
+def test_check_unknown_part():
+    one_line_error(run("check", "detection.iou", "--part", "IOU", "--answer", "1"), "no part 'IOU'", "did you mean 'IoU'")
+
+
+def test_unknown_id_suggests():
+    one_line_error(run("show", "conv.outputsize"), "unknown problem id 'conv.outputsize'", "did you mean 'conv.output-size'")
+
+
+def test_unknown_id_matches_the_last_component():
+    one_line_error(run("solve", "iou"), "did you mean 'detection.iou'")
+
+
+def test_unknown_parameter():
+    one_line_error(run("show", "conv.output-size", "W=3"), "has no parameter 'W'", "W1")
+
+
+@pytest.mark.parametrize("assignment, fragment", [
+    ("S=0", "S must be at least 1; got 0"),
+    ("W1=-5", "W1 must be at least 1; got −5"),
+    ("P=-1", "P must be at least 0"),
+    ("F=abc", "bad value for F"),
+    ("F=2.5", "F must be a whole number"),
+    ("F=[1,2]", "F must be a single number"),
+    ("K=", "empty value"),
+])
+def test_bad_parameter_values(assignment, fragment):
+    one_line_error(run("show", "conv.output-size", assignment), fragment)
+
+
+def test_filter_larger_than_padded_input():
+    one_line_error(run("solve", "conv.output-size", "W1=5", "H1=5", "F=9", "P=1"),
+                   "larger than the padded input (7×7)")
+
+
+def test_pool_window_larger_than_input():
+    one_line_error(run("show", "pool.output-size", "W1=3", "F=4"), "larger than the input")
+
+
+def test_box_with_non_positive_width():
+    one_line_error(run("show", "detection.iou", "box_ref=[0,0,0,3]"), "box_ref must have a positive width")
+
+
+def test_box_of_wrong_length():
+    one_line_error(run("show", "detection.iou", "box_ref=[0,0,3]"), "box_ref must have 4 entries")
+
+
+def test_unknown_convention():
+    one_line_error(run("show", "detection.bbox-targets", "convention=middle"), "convention must be one of corner, center")
+
+
+def test_malformed_assignment():
+    one_line_error(run("show", "detection.iou", "box_ref"), "expected NAME=VALUE")
+
+
+def test_space_separated_vector_is_accepted():
+    r = run("show", "detection.iou", "box_ref=0 0 4 4", "box_roi=2 2 4 4", "--json")
+    assert json.loads(r.output)["params"]["box_ref"] == [0, 0, 4, 4]
+
+
+def test_usage_error_is_one_line():
+    r = run("show")
+    assert r.exit_code == 2
+    assert len([ln for ln in r.output.splitlines() if ln.strip()]) == 1
+    assert "Missing argument" in r.output
+
+
+def test_unknown_option_is_one_line():
+    one_line_error(run("list", "--colour"), "No such option")
+
+
+def test_malformed_bank_on_the_command_line(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("bank: x\nfamilies:\n  - id: a.b\n    title: !!python/object:os.system {}\n")
+    r = run("bank", "validate", str(p))
+    assert r.exit_code == 2
+    assert f"{p}:4:" in r.output and "not allowed" in r.output
+
+
+def test_missing_bank_directory():
+    one_line_error(run("list", "--bank", "/no/such/dir"), "/no/such/dir", "no such bank directory")
+
+
+def test_bank_validate_bundled():
+    r = run("bank", "validate")
+    assert r.exit_code == 0 and "all valid" in r.output
+
+
+def test_bank_verify_json():
+    r = run("bank", "verify", "--seeds", "3", "--topic", "detection", "--json")
+    data = json.loads(r.output)
+    assert r.exit_code == 0 and data["ok"] is True
+    assert all(f["ok"] == 3 for f in data["families"])
+
+
+def test_version():
+    assert "nncheck" in run("--version").output
