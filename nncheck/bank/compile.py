@@ -113,7 +113,8 @@ def _check_formula(ctx: _Ctx, at: tuple, text, known: set[str], what: str) -> se
     used = names_in(node) - CONSTANTS
     for name in sorted(used - known):
         ctx.err(at, f"{what} names '{name}', which is not a declared parameter",
-                hint=_suggest(name, known) or None)
+                hint=_suggest(name, known) or "a value computed by the solver's derive() must be listed in "
+                                              "its template_vars")
     return used
 
 
@@ -149,6 +150,15 @@ def _many(errs: list[BankError]):
 def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) -> dict:
     params = fam.params
     names = set(params)
+    solver_vars: set[str] = set()
+    if fam.solver is not None and (solver_names is None or fam.solver in solver_names):
+        # Values a solver's derive() adds may be named by templates and `when` formulas.
+        try:
+            from ..topics import get_solver
+
+            solver_vars = set(getattr(get_solver(fam.solver), "template_vars", ()) or ())
+        except KeyError:
+            pass
     for name in params:
         at = base + ("params", name)
         if not name.replace("_", "a").isalnum() or not name[0].isalpha():
@@ -207,7 +217,7 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
         if part.kind in ("expression", "derivation") and part.symbols is None:
             ctx.err(at, f"an {part.kind} part needs 'symbols' (name: domain)")
         if part.when:
-            _check_formula(ctx, at + ("when",), part.when, known, "'when'")
+            _check_formula(ctx, at + ("when",), part.when, known | solver_vars, "'when'")
         if part.answer is None and fam.solver is None:
             ctx.err(at, "a part of a YAML-only family (no 'solver') needs an 'answer' formula")
     mistake_ids = [m.id for m in fam.mistakes]
