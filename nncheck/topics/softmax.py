@@ -1,0 +1,262 @@
+"""Softmax and its cross-entropy gradient (ECE 417 "Softmax Nonlinearity", 16-785 output units).
+
+ŷ_k = exp(z_k)/Σ_ℓ exp(z_ℓ);  L_CE = −Σ_k y_k ln ŷ_k for a one-hot y;  ∂L/∂z = ŷ − y.
+
+The SymPy path differentiates L built from the definition; the symbolic answer ŷ − y is
+*derived*, not written down: ∂L/∂z_j is rewritten in terms of ŷ by substituting the
+inverse of the softmax (z_k = ln ŷ_k, which softmax allows since it ignores a common
+shift) together with Σ ŷ = 1 and Σ y = 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .activations import exp_text, sig4, sigma_py, tidy
+from .base import ParamError, RM, Solver, num
+
+
+# ----------------------------------------------------------------------------
+# Shared pieces (also used by the two-layer network).
+# ----------------------------------------------------------------------------
+def softmax_py(z) -> list[float]:
+    """Plain-Python softmax, shifted by max z so that no exponential overflows."""
+    m = max(float(v) for v in z)
+    e = [math.exp(float(v) - m) for v in z]
+    s = sum(e)
+    return [v / s for v in e]
+
+
+def softmax_sym(z: list):
+    """The definition, exp(z_k)/Σ exp(z_ℓ), on a list of SymPy expressions."""
+    import sympy
+
+    den = sum(sympy.exp(v) for v in z)
+    return [sympy.exp(v) / den for v in z]
+
+
+def softmax_np(z):
+    import numpy as np
+
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def is_onehot(row) -> bool:
+    return all(v in (0, 1) for v in row) and sum(row) == 1
+
+
+def in_terms_of_outputs(d, z: list, yhat_syms: list, y: list):
+    """Rewrite ∂L/∂z (an expression in z and y) in terms of ŷ: z_k = ln ŷ_k with Σ ŷ = 1, Σ y = 1."""
+    import sympy
+
+    K = len(z)
+    d = d.subs({z[k]: sympy.log(yhat_syms[k]) for k in range(K)})
+    d = d.subs({yhat_syms[-1]: 1 - sum(yhat_syms[:-1]), y[-1]: 1 - sum(y[:-1])})
+    return sympy.simplify(d)
+
+
+def ce_gradient_formula(scale=1):
+    """∂L/∂z_j for L = −scale·Σ_k y_k ln softmax_k(z), in terms of ŷ_j and y_j only.
+
+    Derived with K = 3 classes (the cross terms of the softmax Jacobian appear); raises if
+    the result still depends on another class, which would mean it has no per-class form.
+    """
+    import sympy
+
+    K = 3
+    z = list(sympy.symbols("z1:4", real=True))
+    y = list(sympy.symbols("y1:4", real=True))
+    p = list(sympy.symbols("p1:4", positive=True))
+    yh = softmax_sym(z)
+    L = -scale * sum(y[k] * sympy.log(yh[k]) for k in range(K))
+    d = in_terms_of_outputs(sympy.diff(L, z[0]), z, p, y)
+    yhat, yy = sympy.Symbol("yhat", real=True), sympy.Symbol("y", real=True)
+    out = sympy.expand(d.subs({p[0]: yhat, y[0]: yy}))
+    if out.free_symbols - {yhat, yy} - (scale.free_symbols if isinstance(scale, sympy.Basic) else set()):
+        raise ValueError(f"∂L/∂z_1 has no per-class form: {out}")
+    return out
+
+
+def _given_exps(z) -> str:
+    """e^(z_k − max z) for the distinct non-zero shifts: what a student without a calculator needs."""
+    m = max(z)
+    shifts = sorted({v - m for v in z if v != m})
+    if not shifts:
+        return "All entries are equal."
+    return "You may use " + ", ".join(f"{exp_text(s)} ≈ {sig4(math.exp(float(s)))}" for s in shifts) + "."
+
+
+def _forward_steps(z) -> list[str]:
+    m = max(z)
+    shifted = [v - m for v in z]
+    e = [math.exp(float(s)) for s in shifted]
+    total = sum(e)
+    return [
+        f"Subtract max z = {num(m)} first (softmax ignores a common shift): z − {num(m)} = {num(shifted)}",
+        f"exp(z − {num(m)}) = [{', '.join(sig4(v) if s else '1' for v, s in zip(e, shifted))}], "
+        f"sum = {sig4(total)}",
+        f"ŷ = exp(z − {num(m)})/sum = [{', '.join(sig4(v / total) for v in e)}]",
+    ]
+
+
+def _draw_z(rng, K: int) -> list[int]:
+    """Small integers whose spread is at most 3, so e^(z − max z) comes from a short table."""
+    lo = rng.randint(-2, 1)
+    return [lo + rng.randint(0, 3) for _ in range(K)]
+
+
+# ----------------------------------------------------------------------------
+# softmax.forward
+# ----------------------------------------------------------------------------
+class Forward(Solver):
+    """``softmax.forward``: ŷ = softmax(z)."""
+
+    template_vars = ("given", "K")
+
+    def check(self, p: dict) -> None:
+        if len(p["z"]) < 2:
+            raise ParamError("softmax needs at least 2 scores; z has 1 entry")
+
+    def draw(self, p: dict, rng, fixed) -> dict:
+        p = dict(p)
+        if "z" not in fixed:
+            p["z"] = _draw_z(rng, rng.choice([2, 3, 3, 4]))
+        return p
+
+    def derive(self, p: dict) -> dict:
+        return {"given": _given_exps(p["z"]), "K": len(p["z"])}
+
+    def exact(self, p: dict) -> dict:
+        import sympy
+
+        return {"yhat": sympy.Matrix([tidy(v) for v in softmax_sym(list(RM(p["z"])))])}
+
+    def numeric(self, p: dict) -> dict:
+        return {"yhat": softmax_np(p["z"])}
+
+    def solution(self, p: dict, key: dict) -> dict:
+        steps = ["ŷ_k = exp(z_k)/Σ_ℓ exp(z_ℓ)"] + _forward_steps(p["z"])
+        if len(p["z"]) == 2:
+            z1, z2 = p["z"]
+            steps.append(f"Check (ECE 417): with two classes ŷ₁ = σ(z₁ − z₂) = σ({num(z1 - z2)}) = "
+                         f"{sig4(sigma_py(z1 - z2))}")
+        return {"yhat": steps}
+
+    def mistakes(self, p: dict) -> dict:
+        z = [float(v) for v in p["z"]]
+        out: dict = {
+            "not-normalised": {"yhat": [math.exp(v) for v in z]},
+            "sigmoid-each": {"yhat": [sigma_py(v) for v in z]},
+            "exp-of-minus": {"yhat": softmax_py([-v for v in z])},
+        }
+        if sum(z) != 0:
+            out["no-exp"] = {"yhat": [v / sum(z) for v in z]}
+        return out
+
+
+# ----------------------------------------------------------------------------
+# softmax.ce-gradient
+# ----------------------------------------------------------------------------
+class CEGradient(Solver):
+    """``softmax.ce-gradient``: ŷ, L_CE = −Σ y_k ln ŷ_k and ∂L/∂z = ŷ − y, numeric and symbolic."""
+
+    template_vars = ("given", "K", "k_star")
+
+    def check(self, p: dict) -> None:
+        z, y = p["z"], p["y"]
+        if len(z) < 2:
+            raise ParamError("softmax needs at least 2 scores; z has 1 entry")
+        if len(y) != len(z):
+            raise ParamError(f"y has {len(y)} entries but z has {len(z)}: one target per class")
+        if not is_onehot(y):
+            raise ParamError(f"y must be one-hot (a single 1, the rest 0); got {num(y)}")
+
+    def draw(self, p: dict, rng, fixed) -> dict:
+        p = dict(p)
+        if "z" not in fixed:
+            K = len(p["y"]) if "y" in fixed else rng.choice([2, 3, 3, 4])
+            p["z"] = _draw_z(rng, max(K, 2))
+        if "y" not in fixed:
+            K = len(p["z"])
+            k = rng.randrange(K)
+            p["y"] = [1 if i == k else 0 for i in range(K)]
+        return p
+
+    def derive(self, p: dict) -> dict:
+        y = p["y"]
+        k_star = (y.index(1) + 1) if is_onehot(y) and len(y) == len(p["z"]) else 0
+        return {"given": _given_exps(p["z"]), "K": len(p["z"]), "k_star": k_star}
+
+    def exact(self, p: dict) -> dict:
+        import sympy
+
+        K = len(p["z"])
+        zs = list(sympy.symbols(f"z1:{K + 1}", real=True))
+        yh = softmax_sym(zs)
+        y = [int(v) for v in p["y"]]
+        # Classes with y_k = 0 contribute 0·ln ŷ_k = 0: only the true class stays in L.
+        L = -sum(y[k] * sympy.log(yh[k]) for k in range(K) if y[k])
+        at = dict(zip(zs, RM(p["z"])))
+        grad = [tidy(sympy.diff(L, zk).subs(at)) for zk in zs]
+        return {
+            "yhat": sympy.Matrix([tidy(v.subs(at)) for v in yh]),
+            "L": tidy(sympy.expand_log(L.subs(at), force=True)),
+            "grad": sympy.Matrix(grad),
+            "grad_sym": ce_gradient_formula(),
+        }
+
+    def numeric(self, p: dict) -> dict:
+        import numpy as np
+
+        yhat = softmax_np(p["z"])
+        y = np.array(p["y"], dtype=float)
+        k = int(np.argmax(y))
+        return {"yhat": yhat, "L": float(-np.log(yhat[k])), "grad": yhat - y,
+                "grad_sym": lambda env: env["yhat"] - env["y"]}
+
+    def solution(self, p: dict, key: dict) -> dict:
+        z, y = p["z"], p["y"]
+        k = y.index(1)
+        yh = softmax_py(z)
+        fwd = ["ŷ_k = exp(z_k)/Σ_ℓ exp(z_ℓ)"] + _forward_steps(z)
+        m = max(z)
+        lse = "ln(" + " + ".join(f"exp({num(v - m)})" for v in z) + ")"
+        loss = [f"y is one-hot with its 1 in class k* = {k + 1}, so L = −Σ_k y_k ln ŷ_k = −ln ŷ_{k + 1}",
+                f"L = −ln {sig4(yh[k])} = {sig4(-math.log(yh[k]))}",
+                f"(closed form: L = {num(m)} − {num(z[k])} + {lse})" if m != z[k] else
+                f"(closed form: L = {lse})"]
+        grad = ["∂L/∂z = ŷ − y (softmax followed by cross-entropy)",
+                f"ŷ − y = [{', '.join(sig4(a) for a in yh)}] − {num(y)} = "
+                f"[{', '.join(sig4(a - b) for a, b in zip(yh, y))}]"]
+        sym = ["L = −Σ_k y_k ln ŷ_k with ln ŷ_k = z_k − ln Σ_ℓ exp(z_ℓ)",
+               "∂L/∂z_j = −Σ_k y_k (δ_kj − ŷ_j) = ŷ_j Σ_k y_k − y_j",
+               "Σ_k y_k = 1 for a one-hot y, so ∂L/∂z_j = ŷ_j − y_j"]
+        return {"yhat": fwd, "L": fwd[-1:] + loss, "grad": fwd[-1:] + grad, "grad_sym": sym}
+
+    def mistakes(self, p: dict) -> dict:
+        import sympy
+
+        z = [float(v) for v in p["z"]]
+        y = [int(v) for v in p["y"]]
+        k = y.index(1)
+        yh = softmax_py(z)
+        Yh, Y = sympy.Symbol("yhat", real=True), sympy.Symbol("y", real=True)
+        return {
+            "not-normalised": {"yhat": [math.exp(v) for v in z]},
+            "sigmoid-each": {"yhat": [sigma_py(v) for v in z]},
+            "sign-flipped": {"L": math.log(yh[k]), "grad": [b - a for a, b in zip(yh, y)],
+                             "grad_sym": Y - Yh},
+            "sum-over-classes": {"L": -sum(math.log(v) for v in yh)},
+            "log10": {"L": -math.log10(yh[k])},
+            "y-forgotten": {"grad": yh, "grad_sym": Yh},
+            "diagonal-jacobian-only": {"grad": [(a - 1) if b else 0.0 for a, b in zip(yh, y)],
+                                       "grad_sym": Y * (Yh - 1)},
+            "extra-sigma-dot": {"grad": [(a - b) * a * (1 - a) for a, b in zip(yh, y)],
+                                "grad_sym": (Yh - Y) * Yh * (1 - Yh)},
+        }
+
+
+__all__ = ["Forward", "CEGradient", "softmax_py", "softmax_sym", "softmax_np", "is_onehot",
+           "ce_gradient_formula", "in_terms_of_outputs"]
