@@ -1,0 +1,397 @@
+"""Rich views for quiz, exam, review and stats.
+
+Everything is built from :class:`rich.text.Text` objects, never from markup strings:
+prompts and answers are full of brackets (``[1, 2]``) that rich markup would eat.
+Colour is the console's business (none when piped or with ``NO_COLOR``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime
+
+from rich import box
+from rich.console import Group
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from ..template import fmt_number
+from .rich_views import answer_display, verdict_renderable
+from .text import diagram_lines
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def letter(i: int) -> str:
+    return LETTERS[i] if i < len(LETTERS) else str(i + 1)
+
+
+def duration(seconds: float | None) -> str:
+    """3:07, 1:02:09."""
+    if seconds is None:
+        return ""
+    s = max(0, int(round(seconds)))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def when_text(ts: float | None, now: float | None = None) -> str:
+    """'now', 'in 10 min', 'in 3 days', 'overdue by 2 h'."""
+    if ts is None:
+        return ""
+    now = time.time() if now is None else now
+    d = ts - now
+    if -60 < d <= 0:
+        return "now"
+    mag = abs(d)
+    if mag < 3600:
+        t = f"{max(1, math.ceil(mag / 60))} min"
+    elif mag < 86400 * 2:
+        t = f"{mag / 3600:.0f} h"
+    else:
+        t = f"{mag / 86400:.0f} days"
+    return f"in {t}" if d > 0 else f"overdue by {t}"
+
+
+# ----------------------------------------------------------------------------
+# Problems.
+# ----------------------------------------------------------------------------
+def _matrix_table(name: str, rows: list) -> Table:
+    t = Table(box=box.SQUARE, show_header=False, pad_edge=False, padding=(0, 1),
+              title=Text(f"{name}  ({len(rows)}×{len(rows[0])})", style="dim"), title_justify="left")
+    for _ in rows[0]:
+        t.add_column(justify="right")
+    for r in rows:
+        t.add_row(*(Text(fmt_number(x)) for x in r))
+    return t
+
+
+def matrix_tables(variant) -> list[Table]:
+    """Grids for the matrices a student has to work through entry by entry.
+
+    Every matrix of a ``diagram: grid`` family, and elsewhere matrices of at least 3×3
+    (images, kernels): the bracket block in the prompt is hard to read cell by cell.
+    """
+    grid = variant.family.get("diagram") == "grid"
+    out = []
+    for name, value in variant.public_params().items():
+        spec = variant.family["params"].get(name, {})
+        if spec.get("type") != "matrix" or not isinstance(value, list) or not value or not isinstance(value[0], list):
+            continue
+        if grid or (len(value) >= 3 and len(value[0]) >= 3):
+            out.append(_matrix_table(name, value))
+    return out
+
+
+def problem_view(prob, number: int, total: int, *, mode: str = "quiz", wrap: bool = True, parts=None,
+                 time_left: float | None = None):
+    """The problem statement with its pictures, and the list of parts asked."""
+    v = prob.variant
+    nowrap = {} if wrap else {"no_wrap": True, "overflow": "ignore"}
+    head = f"Problem {number} of {total}"
+    if time_left is not None:
+        head += f" · {duration(time_left)} left"
+    items: list = [Rule(Text(head, style="bold"), align="left", style="dim")]
+    items.append(Text.assemble((v.id, "bold cyan"), (f" · seed {v.seed}", "dim"), "  ", (v.title, "bold")))
+    items.append(Text(""))
+    items.append(Text(v.prompt, **nowrap))
+    lines = diagram_lines(v)
+    if lines:
+        items.append(Text(""))
+        items.append(Text("\n".join(lines[:-1]), no_wrap=True, overflow="crop"))
+        items.append(Text(lines[-1], style="dim"))
+    tables = matrix_tables(v)
+    if tables:
+        items.append(Text(""))
+        grid = Table.grid(padding=(0, 3))
+        for _ in tables:
+            grid.add_column()
+        grid.add_row(*tables)
+        items.append(grid)
+    items.append(Text(""))
+    for i, ps in enumerate(parts if parts is not None else prob.parts):
+        prompt = v.part_prompt(ps.spec)
+        first, *rest = prompt.split("\n")
+        line = Text.assemble((f"({letter(i)}) ", "bold"), (ps.name, "bold"), "  ", first, "  ",
+                             (f"[{ps.kind}]", "dim"))
+        if ps.done and mode == "exam":
+            line.append("  answered", style="green")
+        items.append(line)
+        for r in rest:
+            items.append(Text("     " + r, **nowrap))
+    return Group(*items)
+
+
+def part_label(prob, part) -> str:
+    i = prob.parts.index(part)
+    return f"({letter(i)}) {part.name}"
+
+
+def input_prompt(prob, part, *, time_left: float | None = None) -> str:
+    """The plain-text prompt before the cursor, e.g. ``(b) W2 › ``."""
+    t = f"[{duration(time_left)}] " if time_left is not None else ""
+    return f"{t}{part_label(prob, part)} › "
+
+
+def derivation_help() -> Text:
+    return Text("  One step per line, starting from the given expression; an empty line ends the "
+                "derivation (or type a command: hint, skip, …).", style="dim")
+
+
+# ----------------------------------------------------------------------------
+# Answers, hints, solutions.
+# ----------------------------------------------------------------------------
+def solution_view(prob, part, *, wrap: bool = True, heading: str = "solution"):
+    """The correct answer and the worked steps of one part."""
+    nowrap = {} if wrap else {"no_wrap": True, "overflow": "ignore"}
+    key = prob.key()
+    kp = key.parts[part.name]
+    items: list = [Text(f"  {heading} for {part_label(prob, part)}:", style="bold")]
+    pre = [s for s in key.preamble] if not any(p.done for p in prob.parts if p is not part) else []
+    for s in pre:
+        items.append(Padding(Text(s, style="dim", **nowrap), (0, 0, 0, 4), expand=False))
+    for s in kp.steps:
+        items.append(Padding(Text(s, **nowrap), (0, 0, 0, 4), expand=False))
+    items.append(answer_line(kp))
+    return Group(*items)
+
+
+def answer_line(kp, indent: int = 4):
+    ans = answer_display(kp.kind, kp.exact)
+    cf = kp.exact_text()
+    if "\n" in ans:
+        return Group(Padding(Text("answer:", style="green"), (0, 0, 0, indent), expand=False),
+                     Padding(Text(ans, style="bold green", no_wrap=True), (0, 0, 0, indent + 2), expand=False))
+    return Padding(Text.assemble(("answer: ", "green"), (ans, "bold green"), (f"  = {cf}" if cf else "", "green")),
+                   (0, 0, 0, indent), expand=False)
+
+
+def event_view(ev, session, *, wrap: bool = True):
+    """What to show after one input; None when nothing needs saying."""
+    k = ev.kind
+    if k == "empty":
+        return None
+    if k == "help":
+        return Group(Text("Type your answer, or one of:", style="bold"),
+                     Padding(Text(ev.text), (0, 0, 0, 2)),
+                     Text("Answers use the answer language: 3/4, 2^-3, exp(-1), [1, 2; 3, 4], "
+                          "sigma(x)*(1-sigma(x)). A malformed answer costs no attempt.", style="dim"))
+    if k == "unavailable":
+        where = "during an exam" if session.exam else "in practice"
+        return Text(f"'{ev.text}' is not available {where}; type help for the commands.", style="yellow")
+    if k == "hint":
+        return Text.assemble((f"hint {ev.number}/{ev.total}: ", "bold magenta"), ev.text or "")
+    if k == "no-hint":
+        return Text("No more hints for this problem." if ev.total else "This problem has no hints.",
+                    style="magenta")
+    if k == "invalid":
+        return verdict_renderable(ev.verdict, ev.part.name)
+    if k == "retry":
+        return Group(verdict_renderable(ev.verdict, ev.part.name),
+                     Text("  One more try.", style="bold"))
+    if k == "correct":
+        return verdict_renderable(ev.verdict, ev.part.name)
+    if k == "wrong":
+        return Group(verdict_renderable(ev.verdict, ev.part.name), solution_view(ev.problem, ev.part, wrap=wrap))
+    if k == "revealed":
+        return solution_view(ev.problem, ev.part, wrap=wrap)
+    if k == "skipped":
+        if session.exam:
+            return Text(f"  {ev.part.name} left for later.", style="dim")
+        return Text("  skipped the rest of this problem." if ev.text == "problem" else f"  skipped {ev.part.name}.",
+                    style="dim")
+    if k == "answered":
+        return Text("  recorded.", style="dim")
+    if k == "refused":
+        return Text(f"This instance was refused ({ev.error}); here is a fresh one.", style="yellow")
+    if k == "time-left":
+        return Text(f"  {duration(session.time_left())} left.", style="bold")
+    if k == "time":
+        return Text("Time is up: that answer came after the end and is not counted.", style="bold yellow")
+    return None
+
+
+# ----------------------------------------------------------------------------
+# End of a session.
+# ----------------------------------------------------------------------------
+RESULT_STYLE = {"correct": "green", "wrong": "red", "skipped": "yellow", "revealed": "yellow", "blank": "yellow"}
+
+
+def summary_view(session, *, title: str = "Session summary"):
+    rows = session.rows()
+    items: list = []
+    if not rows:
+        return Text("No parts were answered.", style="dim")
+    t = Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
+    t.add_column("#", justify="right")
+    t.add_column("problem")
+    t.add_column("part")
+    t.add_column("result")
+    t.add_column("tries", justify="right")
+    t.add_column("hints", justify="right")
+    t.add_column("time", justify="right")
+    for r in rows:
+        mistake = f" ({r['mistake']})" if r["mistake"] and r["outcome"] != "correct" else ""
+        t.add_row(str(r["problem"]), r["id"], r["part"],
+                  Text(r["result"] + mistake, style=RESULT_STYLE.get(r["outcome"] or "", "")),
+                  str(r["attempts"]), str(r["hints"]), duration(r["seconds"]))
+    items.append(t)
+    tot = session.totals()
+    items.append(Text(f"{tot['correct']} of {tot['parts']} parts correct "
+                      f"({tot['percent']:g}% with partial credit) in {duration(session.active_seconds())}.",
+                      style="bold"))
+    revs = session.ratings()
+    if revs:
+        items.append(Text(""))
+        items.append(Text("Reviews scheduled (FSRS):", style="bold"))
+        for r in revs:
+            due = f" · next {when_text(r['next_due'])}" if r["next_due"] else ""
+            items.append(Text(f"  {r['id']}: {r['rating']} ({r['reason']}){due}"))
+    return Group(*items)
+
+
+def exam_report_view(session, *, wrap: bool = True):
+    """Score per part, the total, then every problem's worked solution."""
+    items: list = []
+    t = Table(title=Text("Exam report", style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
+    t.add_column("#", justify="right")
+    t.add_column("problem")
+    t.add_column("part")
+    t.add_column("your answer", overflow="fold")
+    t.add_column("correct answer", overflow="fold")
+    t.add_column("score", justify="right")
+    total = 0.0
+    n = 0
+    for prob in session.problems:
+        key = _key_or_none(prob)
+        for i, ps in enumerate(prob.parts):
+            n += 1
+            total += ps.score
+            right = answer_display(ps.kind, key.parts[ps.name].exact) if key else "(key unavailable)"
+            yours = ps.answer if ps.answer is not None else "—"
+            style = "green" if ps.score >= 1 else ("yellow" if ps.score > 0 else "red")
+            t.add_row(str(prob.index + 1), prob.family_id, f"({letter(i)}) {ps.name}", yours, right,
+                      Text(f"{ps.score:.2f}".rstrip("0").rstrip(".") if ps.score % 1 else f"{ps.score:.0f}",
+                           style=style))
+    items.append(t)
+    pct = 100 * total / n if n else 0.0
+    items.append(Text(f"Score: {total:g} / {n} ({pct:.1f}%) in {duration(session.active_seconds())}"
+                      + (f" of {duration(session.minutes * 60)}" if session.minutes else "") + ".", style="bold"))
+    mistakes = [(prob, ps) for prob in session.problems for ps in prob.parts
+                if ps.verdict is not None and getattr(ps.verdict, "mistake", None) and ps.score < 1]
+    if mistakes:
+        items.append(Text(""))
+        items.append(Text("Mistakes recognised:", style="bold"))
+        for prob, ps in mistakes:
+            items.append(Text(f"  {prob.index + 1} {ps.name}: {ps.verdict.feedback}"))
+    items.append(Text(""))
+    items.append(Rule(Text("Worked solutions", style="bold"), align="left", style="dim"))
+    for prob in session.problems:
+        items.append(Text(""))
+        items.append(Text.assemble((f"{prob.index + 1}. ", "bold"), (prob.family_id, "bold cyan"),
+                                   (f" · seed {prob.variant.seed}", "dim"), f"  {prob.variant.title}"))
+        key = _key_or_none(prob)
+        if key is None:
+            items.append(Text("  the answer key could not be computed for this instance", style="yellow"))
+            continue
+        for line in key.preamble:
+            items.append(Padding(Text(line, style="dim"), (0, 0, 0, 4), expand=False))
+        for i, ps in enumerate(prob.parts):
+            kp = key.parts[ps.name]
+            items.append(Text.assemble(("  " + f"({letter(i)}) {ps.name}", "bold"), "  ",
+                                       prob.variant.part_prompt(ps.spec).split("\n")[0]))
+            nowrap = {} if wrap else {"no_wrap": True, "overflow": "ignore"}
+            for s in kp.steps:
+                items.append(Padding(Text(s, **nowrap), (0, 0, 0, 6), expand=False))
+            items.append(answer_line(kp, indent=6))
+    return Group(*items)
+
+
+def _key_or_none(prob):
+    try:
+        return prob.key()
+    except Exception:  # noqa: BLE001 - a report shows what it can
+        return None
+
+
+def exam_intro_view(session, groups: list[tuple[str, int]], *, resumed: bool = False):
+    n = len(session.problems)
+    parts = sum(len(p.parts) for p in session.problems)
+    items = [Rule(Text("Exam" + (" (resumed)" if resumed else ""), style="bold"), align="left")]
+    items.append(Text(f"{n} problems, {parts} parts, {duration(session.minutes * 60)} "
+                      f"({duration(session.time_left())} left). Seed {session.seed}."))
+    if groups:
+        items.append(Text("Topics: " + "; ".join(f"{t} ×{k}" for t, k in groups), style="dim"))
+    items.append(Text("No feedback until the end. Commands: skip (come back later), time, submit, "
+                      "quit (suspend; 'nncheck exam' resumes), help.", style="dim"))
+    return Group(*items)
+
+
+# ----------------------------------------------------------------------------
+# Stats and review queue.
+# ----------------------------------------------------------------------------
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.0f}%"
+
+
+def stats_view(st: dict):
+    items: list = []
+    if not st["totals"]["parts"]:
+        items.append(Text("No answers yet. Start with: nncheck quiz", style="bold"))
+    else:
+        tot = st["totals"]
+        items.append(Text.assemble(
+            ("History: ", "bold"),
+            f"{tot['sessions']} sessions, {tot['parts']} parts answered, "
+            f"{_pct(tot['accuracy'])} correct ({_pct(tot['first_try'])} at the first try)."))
+        s = st["streak"]
+        items.append(Text.assemble(("Streak: ", "bold"),
+                                   f"{s['current']} day{'s' if s['current'] != 1 else ''}"
+                                   f" (longest {s['longest']}; last practised {s['last_day'] or '—'})"))
+        for what, rows, label in (("topic", st["topics"], "By topic"), ("family", st["families"], "By family")):
+            t = Table(title=Text(label, style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
+            t.add_column(what)
+            t.add_column("parts", justify="right")
+            t.add_column("correct", justify="right")
+            t.add_column("first try", justify="right")
+            if what == "family":
+                t.add_column("last practised")
+            for r in rows:
+                cells = [r[what], str(r["parts"]), _pct(r["accuracy"]), _pct(r["first_try"])]
+                if what == "family":
+                    cells.append(r["last"] or "")
+                t.add_row(*cells)
+            items.append(t)
+        if st["mistakes"]:
+            t = Table(title=Text("Common mistakes", style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
+            t.add_column("times", justify="right")
+            t.add_column("mistake")
+            t.add_column("where")
+            t.add_column("what it means", overflow="fold")
+            for m in st["mistakes"]:
+                t.add_row(str(m["count"]), m["mistake"], ", ".join(m["families"]), m["message"] or "")
+            items.append(t)
+    rv = st["reviews"]
+    line = Text.assemble(("Reviews: ", "bold"), f"{rv['due_now']} due now")
+    if rv["next_due"]:
+        line.append(f"; next: {rv['next_family']} {when_text(rv['next_due'])}")
+    line.append(f" ({rv['cards']} families scheduled).")
+    items.append(line)
+    if rv["due"]:
+        items.append(Text("  due: " + ", ".join(rv["due"][:12]) + (" …" if len(rv["due"]) > 12 else "")
+                          + "  → nncheck review", style="dim"))
+    return Group(*items)
+
+
+def review_queue_view(plan, due_count: int, new_count: int):
+    t = Text.assemble(("Review: ", "bold"), f"{due_count} due", f", {new_count} new" if new_count else "",
+                      " — each with a fresh instance.")
+    return t
+
+
+def timestamp_day(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")

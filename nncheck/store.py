@@ -1,0 +1,517 @@
+"""Durable practice history in SQLite: sessions, answers, part results and review cards.
+
+Design, and why:
+
+* **Every write is its own short transaction** (``BEGIN IMMEDIATE`` … ``COMMIT``) made
+  the moment an answer is graded, so ``kill -9`` in the middle of a session loses
+  nothing already answered.  The database runs in WAL mode with
+  ``synchronous=FULL``: a commit is on disk before the next question is shown.
+* **Two sessions at once lose no writes.**  ``BEGIN IMMEDIATE`` takes the write lock
+  up front (a deferred transaction that reads first could not be retried when it
+  upgrades), and the connection waits up to :data:`BUSY_TIMEOUT` seconds for it.
+  Read-modify-write updates (a review card) happen inside one such transaction.
+* **The schema is versioned** with ``PRAGMA user_version`` and upgraded by the ordered
+  :data:`MIGRATIONS`; a database written by a newer nncheck is refused, not touched.
+* **A corrupt, foreign or unwritable file is never repaired, replaced or ignored
+  silently**: it raises :class:`StoreError` with the path and the way out
+  (``--db PATH`` or ``NNCHECK_DB``).
+
+The location is ``--db PATH``, else ``$NNCHECK_DB``, else ``history.sqlite3`` in the
+user data directory (:func:`nncheck.paths.data_dir`, platformdirs' layout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from .errors import NNCheckError
+
+DB_ENV = "NNCHECK_DB"
+DB_NAME = "history.sqlite3"
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another nncheck's transaction
+
+WAY_OUT = f"use --db PATH or set {DB_ENV} to keep the history in another file"
+
+
+class StoreError(NNCheckError):
+    """The history database cannot be used; the message names the file and the way out."""
+
+
+def default_db_path() -> str:
+    """``$NNCHECK_DB``, else ``history.sqlite3`` in the user data directory."""
+    env = os.environ.get(DB_ENV, "").strip()
+    if env:
+        return os.path.expanduser(env)
+    from .paths import data_dir
+
+    return os.path.join(data_dir(), DB_NAME)
+
+
+def resolve_db_path(explicit: str | None = None) -> str:
+    return os.path.abspath(os.path.expanduser(explicit)) if explicit else os.path.abspath(default_db_path())
+
+
+# ----------------------------------------------------------------------------
+# Schema and migrations.  Each entry upgrades the schema from version i to i + 1;
+# entries are never edited once released, only appended.
+# ----------------------------------------------------------------------------
+_V1 = """
+CREATE TABLE sessions (
+    id             TEXT PRIMARY KEY,
+    mode           TEXT NOT NULL,              -- quiz | exam | review
+    status         TEXT NOT NULL,              -- active | finished | quit | suspended | abandoned
+    seed           INTEGER,
+    config         TEXT NOT NULL DEFAULT '{}', -- JSON: options the session was started with
+    started_at     REAL NOT NULL,              -- unix time
+    updated_at     REAL NOT NULL,
+    ended_at       REAL,
+    active_seconds REAL NOT NULL DEFAULT 0,    -- time spent answering (the exam clock)
+    pid            INTEGER
+);
+CREATE TABLE problems (
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    idx        INTEGER NOT NULL,
+    family_id  TEXT NOT NULL,
+    topic      TEXT NOT NULL,
+    seed       INTEGER NOT NULL,
+    overrides  TEXT NOT NULL DEFAULT '{}',     -- JSON: NAME -> value text
+    parts      TEXT NOT NULL,                  -- JSON: the part names asked
+    PRIMARY KEY (session_id, idx)
+);
+CREATE TABLE answers (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    idx        INTEGER NOT NULL,
+    family_id  TEXT NOT NULL,
+    topic      TEXT NOT NULL,
+    part       TEXT NOT NULL,
+    attempt    INTEGER NOT NULL,
+    answer     TEXT NOT NULL,
+    status     TEXT NOT NULL,                  -- correct | incorrect
+    score      REAL NOT NULL,
+    mistake    TEXT,
+    feedback   TEXT,
+    parsed_as  TEXT,
+    hints      INTEGER NOT NULL DEFAULT 0,
+    elapsed    REAL,                           -- seconds since the part was shown
+    created_at REAL NOT NULL
+);
+CREATE INDEX answers_session ON answers(session_id, idx);
+CREATE INDEX answers_family ON answers(family_id);
+CREATE TABLE part_results (
+    session_id  TEXT NOT NULL REFERENCES sessions(id),
+    idx         INTEGER NOT NULL,
+    part        TEXT NOT NULL,
+    family_id   TEXT NOT NULL,
+    topic       TEXT NOT NULL,
+    outcome     TEXT NOT NULL,                 -- correct | wrong | skipped | revealed | blank
+    attempts    INTEGER NOT NULL,
+    hints       INTEGER NOT NULL,
+    score       REAL NOT NULL,
+    elapsed     REAL,
+    finished_at REAL NOT NULL,
+    PRIMARY KEY (session_id, idx, part)
+);
+CREATE INDEX part_results_family ON part_results(family_id);
+"""
+
+_V2 = """
+CREATE TABLE cards (
+    family_id  TEXT PRIMARY KEY,
+    card       TEXT NOT NULL,                  -- fsrs.Card.to_dict() as JSON
+    due        REAL NOT NULL,                  -- unix time
+    reviews    INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX cards_due ON cards(due);
+CREATE TABLE review_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    family_id   TEXT NOT NULL,
+    session_id  TEXT,
+    idx         INTEGER,
+    rating      INTEGER NOT NULL,              -- fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy
+    reason      TEXT NOT NULL,
+    reviewed_at REAL NOT NULL,
+    duration_ms INTEGER,
+    due_after   REAL NOT NULL
+);
+CREATE INDEX review_log_family ON review_log(family_id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
+SCHEMA_VERSION = len(MIGRATIONS)
+OUR_TABLES = {"sessions", "problems", "answers", "part_results", "cards", "review_log"}
+
+
+def _now() -> float:
+    return time.time()
+
+
+class Store:
+    """One open history database.  Create with :func:`open_store`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
+        self.path = path
+
+    # -- plumbing --------------------------------------------------------------
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self, what: str) -> Iterator[sqlite3.Connection]:
+        """One durable write transaction; any SQLite failure becomes a :class:`StoreError`."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise _as_store_error(e, self.path, f"could not save {what}") from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException as e:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            if isinstance(e, sqlite3.Error):
+                raise _as_store_error(e, self.path, f"could not save {what}") from None
+            raise
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise _as_store_error(e, self.path, "could not read the history") from None
+
+    # -- sessions --------------------------------------------------------------
+    def start_session(self, mode: str, *, seed: int | None, config: dict, problems: list[dict]) -> str:
+        """Create a session and its planned problems in one transaction; returns its id."""
+        sid = uuid.uuid4().hex[:16]
+        now = _now()
+        with self.write("the new session") as c:
+            c.execute("INSERT INTO sessions (id, mode, status, seed, config, started_at, updated_at, pid) "
+                      "VALUES (?, ?, 'active', ?, ?, ?, ?, ?)",
+                      (sid, mode, seed, json.dumps(config, sort_keys=True), now, now, os.getpid()))
+            self._insert_problems(c, sid, problems)
+        return sid
+
+    def add_problems(self, session_id: str, problems: list[dict]) -> None:
+        with self.write("the drawn problems") as c:
+            self._insert_problems(c, session_id, problems)
+
+    @staticmethod
+    def _insert_problems(c, sid: str, problems: list[dict]) -> None:
+        c.executemany(
+            "INSERT OR REPLACE INTO problems (session_id, idx, family_id, topic, seed, overrides, parts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(sid, p["idx"], p["family_id"], p["topic"], p["seed"], json.dumps(p.get("overrides") or {}),
+              json.dumps(list(p["parts"]))) for p in problems])
+
+    def record_answer(self, session_id: str, row: dict, *, active_seconds: float | None = None) -> int:
+        """Commit one graded answer (and the session clock) before anything else happens."""
+        now = _now()
+        with self.write("your answer") as c:
+            cur = c.execute(
+                "INSERT INTO answers (session_id, idx, family_id, topic, part, attempt, answer, status, score, "
+                "mistake, feedback, parsed_as, hints, elapsed, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, row["idx"], row["family_id"], row["topic"], row["part"], row["attempt"],
+                 row["answer"], row["status"], float(row["score"]), row.get("mistake"), row.get("feedback"),
+                 row.get("parsed_as"), int(row.get("hints", 0)), row.get("elapsed"), now))
+            self._touch(c, session_id, now, active_seconds)
+            return int(cur.lastrowid)
+
+    def record_part(self, session_id: str, row: dict, *, active_seconds: float | None = None) -> None:
+        """Commit how a part ended (correct, wrong, skipped, revealed, blank)."""
+        now = _now()
+        with self.write("the part's result") as c:
+            c.execute(
+                "INSERT OR REPLACE INTO part_results (session_id, idx, part, family_id, topic, outcome, attempts, "
+                "hints, score, elapsed, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, row["idx"], row["part"], row["family_id"], row["topic"], row["outcome"],
+                 int(row["attempts"]), int(row["hints"]), float(row["score"]), row.get("elapsed"), now))
+            self._touch(c, session_id, now, active_seconds)
+
+    @staticmethod
+    def _touch(c, sid: str, now: float, active_seconds: float | None) -> None:
+        if active_seconds is None:
+            c.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, sid))
+        else:
+            c.execute("UPDATE sessions SET updated_at = ?, active_seconds = ? WHERE id = ?",
+                      (now, float(active_seconds), sid))
+
+    def set_clock(self, session_id: str, active_seconds: float) -> None:
+        with self.write("the exam clock") as c:
+            self._touch(c, session_id, _now(), active_seconds)
+
+    def end_session(self, session_id: str, status: str, *, active_seconds: float | None = None) -> None:
+        now = _now()
+        with self.write("the end of the session") as c:
+            ended = None if status == "suspended" else now  # a suspended exam has not ended
+            c.execute("UPDATE sessions SET status = ?, ended_at = ?, updated_at = ? WHERE id = ?",
+                      (status, ended, now, session_id))
+            if active_seconds is not None:
+                c.execute("UPDATE sessions SET active_seconds = ? WHERE id = ?", (float(active_seconds), session_id))
+
+    def reopen_session(self, session_id: str) -> None:
+        with self.write("the resumed session") as c:
+            c.execute("UPDATE sessions SET status = 'active', pid = ?, updated_at = ? WHERE id = ?",
+                      (os.getpid(), _now(), session_id))
+
+    def unfinished(self, mode: str) -> list[dict]:
+        """Sessions of ``mode`` that never ended (crashed, killed or suspended), newest first."""
+        rows = self._read("SELECT * FROM sessions WHERE mode = ? AND status IN ('active', 'suspended') "
+                          "ORDER BY started_at DESC", (mode,))
+        return [_session_dict(r) for r in rows]
+
+    def load_session(self, session_id: str) -> dict:
+        """A session with its problems, answers and part results, enough to resume or report it."""
+        rows = self._read("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        if not rows:
+            raise StoreError(f"no session '{session_id}' in {self.path}")
+        out = _session_dict(rows[0])
+        out["problems"] = [
+            {"idx": r["idx"], "family_id": r["family_id"], "topic": r["topic"], "seed": r["seed"],
+             "overrides": json.loads(r["overrides"]), "parts": json.loads(r["parts"])}
+            for r in self._read("SELECT * FROM problems WHERE session_id = ? ORDER BY idx", (session_id,))]
+        out["answers"] = [dict(r) for r in self._read(
+            "SELECT * FROM answers WHERE session_id = ? ORDER BY id", (session_id,))]
+        out["part_results"] = [dict(r) for r in self._read(
+            "SELECT * FROM part_results WHERE session_id = ? ORDER BY idx, finished_at", (session_id,))]
+        return out
+
+    def mark_abandoned(self, session_id: str) -> None:
+        self.end_session(session_id, "abandoned")
+
+    # -- review cards ----------------------------------------------------------
+    def update_card(self, family_id: str, review: Callable[[dict | None], tuple[dict, float, dict]]) -> dict:
+        """Read-modify-write one family's card atomically.
+
+        ``review(card_dict_or_None)`` returns ``(new_card_dict, due_unix_time, log_row)``; it runs
+        inside the write transaction, so two sessions reviewing the same family both count.
+        """
+        now = _now()
+        with self.write("the review schedule") as c:
+            row = c.execute("SELECT card FROM cards WHERE family_id = ?", (family_id,)).fetchone()
+            card = json.loads(row["card"]) if row else None
+            new, due, log = review(card)
+            c.execute("INSERT INTO cards (family_id, card, due, reviews, updated_at) VALUES (?, ?, ?, 1, ?) "
+                      "ON CONFLICT(family_id) DO UPDATE SET card = excluded.card, due = excluded.due, "
+                      "reviews = cards.reviews + 1, updated_at = excluded.updated_at",
+                      (family_id, json.dumps(new), float(due), now))
+            c.execute("INSERT INTO review_log (family_id, session_id, idx, rating, reason, reviewed_at, duration_ms, "
+                      "due_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      (family_id, log.get("session_id"), log.get("idx"), int(log["rating"]), log["reason"],
+                       log.get("reviewed_at", now), log.get("duration_ms"), float(due)))
+        return new
+
+    def cards(self) -> list[dict]:
+        return [{"family_id": r["family_id"], "card": json.loads(r["card"]), "due": r["due"],
+                 "reviews": r["reviews"], "updated_at": r["updated_at"]}
+                for r in self._read("SELECT * FROM cards ORDER BY due, family_id")]
+
+    def seeds_seen(self, family_id: str) -> set[int]:
+        return {r["seed"] for r in self._read("SELECT DISTINCT seed FROM problems WHERE family_id = ?", (family_id,))}
+
+    def families_seen(self) -> set[str]:
+        return {r["family_id"] for r in self._read("SELECT DISTINCT family_id FROM part_results")} | {
+            r["family_id"] for r in self._read("SELECT family_id FROM cards")}
+
+    # -- queries for stats -----------------------------------------------------
+    def part_results(self) -> list[dict]:
+        return [dict(r) for r in self._read(
+            "SELECT p.*, s.mode FROM part_results p JOIN sessions s ON s.id = p.session_id")]
+
+    def answer_rows(self) -> list[dict]:
+        return [dict(r) for r in self._read(
+            "SELECT a.*, s.mode FROM answers a JOIN sessions s ON s.id = a.session_id ORDER BY a.id")]
+
+    def review_log(self) -> list[dict]:
+        return [dict(r) for r in self._read("SELECT * FROM review_log ORDER BY id")]
+
+    def sessions(self) -> list[dict]:
+        return [_session_dict(r) for r in self._read("SELECT * FROM sessions ORDER BY started_at")]
+
+
+def _session_dict(r: sqlite3.Row) -> dict:
+    d = dict(r)
+    try:
+        d["config"] = json.loads(d.get("config") or "{}")
+    except ValueError:
+        d["config"] = {}
+    return d
+
+
+# ----------------------------------------------------------------------------
+# Opening.
+# ----------------------------------------------------------------------------
+def _as_store_error(e: BaseException, path: str, doing: str) -> StoreError:
+    text = str(e)
+    low = text.lower()
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        return StoreError(f"{doing}: {path} is damaged or not an SQLite file ({text})",
+                          hint=f"nothing was changed; move it aside to start a new history, or {WAY_OUT}")
+    if "readonly" in low or "read-only" in low or "permission" in low or "unable to open" in low \
+            or "disk i/o" in low:
+        return StoreError(f"{doing}: {path} cannot be written ({text})", hint=WAY_OUT)
+    if "locked" in low or "busy" in low:
+        return StoreError(f"{doing}: {path} stayed locked by another program for {BUSY_TIMEOUT:g} s",
+                          hint="close the other nncheck session, or " + WAY_OUT)
+    if "full" in low:
+        return StoreError(f"{doing}: the disk holding {path} is full", hint=WAY_OUT)
+    return StoreError(f"{doing}: {path}: {text}", hint=WAY_OUT)
+
+
+def open_store(path: str | None = None, *, readonly: bool = False) -> Store | None:
+    """Open (and create or upgrade) the history database.
+
+    ``readonly``: for reports; a missing database gives ``None`` instead of a new file,
+    and nothing is migrated or written.
+    """
+    path = resolve_db_path(path)
+    if os.path.isdir(path):
+        raise StoreError(f"the history database {path} is a directory", hint=WAY_OUT)
+    if readonly:
+        if not os.path.exists(path):
+            return None
+        return _open_readonly(path)
+    parent = os.path.dirname(path)
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"cannot create the directory for the history database {path} "
+                         f"({e.strerror or e})", hint=WAY_OUT) from None
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    except sqlite3.Error as e:
+        raise _as_store_error(e, path, "cannot open the history database") from None
+    conn.row_factory = sqlite3.Row
+    store = Store(conn, path)
+    try:
+        _check_foreign(conn, path)
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            # A file system without shared memory (some network mounts): still durable, just serial.
+            conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        _migrate(store)
+        # Prove that we can write now, not after the first answer: an unwritable file is
+        # reported before the session starts.
+        with store.write("a test write"):
+            pass
+    except StoreError:
+        store.close()
+        raise
+    except sqlite3.Error as e:
+        store.close()
+        raise _as_store_error(e, path, "cannot use the history database") from None
+    return store
+
+
+def _open_readonly(path: str) -> Store:
+    try:
+        conn = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True, timeout=BUSY_TIMEOUT,
+                               isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        _check_foreign(conn, path)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except StoreError:
+        raise
+    except sqlite3.Error as e:
+        raise _as_store_error(e, path, "cannot read the history database") from None
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise _newer(path, version)
+    if version < SCHEMA_VERSION:
+        # An old database is read as if empty where tables are missing; it is upgraded by
+        # the next command that writes.
+        return _OldReadonlyStore(conn, path)
+    return Store(conn, path)
+
+
+class _OldReadonlyStore(Store):
+    """A read-only view of a database older than this nncheck: missing tables read as empty."""
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return []
+            raise _as_store_error(e, self.path, "could not read the history") from None
+
+
+def _uri_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path)
+
+
+def _newer(path: str, version: int) -> StoreError:
+    return StoreError(f"{path} was written by a newer nncheck (schema {version}; this one knows {SCHEMA_VERSION})",
+                      hint="upgrade nncheck, or " + WAY_OUT)
+
+
+def _check_foreign(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse an SQLite file that holds someone else's tables (never write into it)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version:
+        return
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = {n for n in names if not n.startswith("sqlite_")}
+    if names - OUR_TABLES:
+        raise StoreError(f"{path} is an SQLite database but not an nncheck history "
+                         f"(it holds {', '.join(sorted(names - OUR_TABLES)[:3])})",
+                         hint="nothing was changed; " + WAY_OUT)
+
+
+def _migrate(store: Store) -> None:
+    conn = store.conn
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise _newer(store.path, version)
+    if version == SCHEMA_VERSION:
+        return
+    with store.write("the upgraded schema") as c:
+        # Another process may have migrated while we waited for the lock: read again inside it.
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        for i in range(version, SCHEMA_VERSION):
+            for stmt in _statements(MIGRATIONS[i]):
+                c.execute(stmt)
+            c.execute(f"PRAGMA user_version = {i + 1}")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would commit on its own)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        line = line.split("--", 1)[0].rstrip()
+        if not line:
+            continue
+        buf.append(line)
+        if line.endswith(";"):
+            out.append("\n".join(buf))
+            buf = []
+    if buf:
+        out.append("\n".join(buf))
+    return out
+
+
+def schema_version(store: Store) -> int:
+    return int(store.conn.execute("PRAGMA user_version").fetchone()[0])
