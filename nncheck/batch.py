@@ -1,0 +1,641 @@
+"""Homework checking at scale: answer files (YAML, JSON, CSV) and the grading of each entry.
+
+An answer file lists entries; each names a family id, a seed and/or the user's own
+parameter values, a part, and the answer.  Loading is strict in the same way as bank
+files (no YAML tags, anchors or duplicate keys), and it distinguishes two kinds of
+trouble:
+
+* the *file* is unusable (empty, truncated, not YAML/JSON/CSV, a wrong CSV header):
+  :class:`AnswerFileError`, one line and exit code 2;
+* one *entry* is bad (an unknown id, a bad parameter, a misspelt key, an unreadable
+  answer): that entry is reported as *invalid* with its location (file, entry, field)
+  and every other entry is still graded.
+
+Grading shares work: many entries (a class of students, or the parts of one problem)
+ask about the same variant, so variants and answer keys are cached per
+(family, seed, overrides), and verdicts per identical answer text.  The core never
+prints; a ``progress(done, total)`` callback lets the CLI draw a progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+
+from .errors import BankError, NNCheckError
+
+#: Answer files may be larger than bank files (a whole class in one file), but bounded.
+MAX_ANSWER_BYTES = 8_000_000
+
+TOP_KEYS = ("nncheck", "title", "student", "set", "answers")
+ENTRY_KEYS = ("problem", "id", "family", "seed", "params", "check", "part", "answer", "parts")
+CSV_REQUIRED = ("id", "seed", "part", "answer")
+CSV_OPTIONAL = ("problem", "params", "check")
+STATUSES = ("correct", "incorrect", "invalid", "unanswered")
+
+
+class AnswerFileError(BankError):
+    """The answer file as a whole cannot be used (the CLI exits with code 2)."""
+
+
+# ----------------------------------------------------------------------------
+# Entries.
+# ----------------------------------------------------------------------------
+class Entry:
+    """One answer to grade, with where it came from."""
+
+    __slots__ = ("index", "where", "line", "problem", "family", "seed", "params", "part", "answer", "check",
+                 "problem_error")
+
+    def __init__(self, index: int, where: str, line: int | None = None):
+        self.index = index  # 1-based, in file order
+        self.where = where  # "entry 3" or "entry 3, part W2" or "row 4"
+        self.line = line
+        self.problem: str | None = None  # the problem label the file gives (e.g. "1")
+        self.family: str | None = None
+        self.seed: int | None = None
+        self.params: dict[str, str] = {}
+        self.part: str | None = None
+        self.answer: str | None = None  # None: left blank
+        self.check: str | None = None
+        self.problem_error: tuple[str, str] | None = None  # (field, message) found while loading
+
+    def location(self, path: str, field: str | None = None) -> str:
+        """``file:line: entry 3, part W2: field`` (the parts that are known)."""
+        out = path if self.line is None else f"{path}:{self.line}"
+        out += f": {self.where}"
+        if field:
+            out += f": {field}"
+        return out
+
+
+class AnswerSheet:
+    """A loaded answer file: its entries and the optional header."""
+
+    def __init__(self, path: str, fmt: str, entries: list[Entry], meta: dict | None = None):
+        self.path, self.format, self.entries, self.meta = path, fmt, entries, meta or {}
+
+
+def answer_text(value) -> str | None:
+    """An answer-file value as answer-language text, deterministically.
+
+    YAML and JSON give numbers, booleans and lists as well as strings: 0.1 becomes
+    ``0.1`` (the shortest text that reads back as the same float, which the answer
+    language then reads exactly as 1/10), ``[1, 2]`` stays ``[1, 2]``, true/false
+    become ``yes``/``no``.  ``None`` means the answer was left blank.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return repr(value)
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        items = []
+        for x in value:
+            if x is None or isinstance(x, dict):
+                raise _EntryProblem("answer", "a list entry is empty or not a value")
+            items.append(answer_text(x))
+        return "[" + ", ".join(items) + "]"
+    raise _EntryProblem("answer", "an answer must be text, a number or a list")
+
+
+def _param_text(name: str, value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, dict):
+        raise _EntryProblem(f"params.{name}", "a parameter value must be a number, a list or text")
+    return answer_text(value)
+
+
+class _EntryProblem(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+# ----------------------------------------------------------------------------
+# Loading.
+# ----------------------------------------------------------------------------
+def load_answers(path: str) -> AnswerSheet:
+    """Read an answer file (format from the extension, else from the content)."""
+    from .bank.yamlsafe import read_text
+
+    if os.path.isdir(path):
+        raise AnswerFileError("is a directory, not an answer file", file=path)
+    text = read_text(path, what="answer file", max_bytes=MAX_ANSWER_BYTES)
+    return load_answers_text(text, path)
+
+
+def sniff_format(text: str, path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".yaml", ".yml"):
+        return "yaml"
+    if ext == ".json":
+        return "json"
+    if ext == ".csv":
+        return "csv"
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "[") and not stripped.startswith("[["):
+        return "json"
+    first = stripped.split("\n", 1)[0].lower()
+    if "," in first and "answer" in first and ":" not in first:
+        return "csv"
+    return "yaml"
+
+
+def load_answers_text(text: str, path: str, fmt: str | None = None) -> AnswerSheet:
+    fmt = fmt or sniff_format(text, path)
+    if not text.strip():
+        raise AnswerFileError("the answer file is empty", file=path)
+    if fmt == "csv":
+        return AnswerSheet(path, fmt, _load_csv(text, path))
+    if fmt == "json":
+        data, lines = _load_json(text, path), {}
+    else:
+        from .bank.yamlsafe import load_yaml_text
+
+        data, lines = load_yaml_text(text, path)
+    entries, meta = _entries_from_data(data, lines, path)
+    return AnswerSheet(path, fmt, entries, meta)
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _load_json(text: str, path: str):
+    def pairs(items):
+        out = {}
+        for k, v in items:
+            if k in out:
+                raise _Duplicate(k)
+            out[k] = v
+        return out
+
+    def no_constant(name):
+        raise ValueError(f"{name} is not allowed")
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+    except json.JSONDecodeError as e:
+        msg = e.msg
+        if e.pos >= len(text.rstrip()):
+            msg += " (the file ends too early: truncated?)"
+        raise AnswerFileError(f"invalid JSON: {msg}", file=path, line=e.lineno) from None
+    except _Duplicate as e:
+        raise AnswerFileError(f"duplicate key '{e.args[0]}'", file=path) from None
+    except ValueError as e:
+        raise AnswerFileError(f"invalid JSON: {e}", file=path) from None
+    except RecursionError:
+        raise AnswerFileError("invalid JSON: nested too deeply", file=path) from None
+
+
+def _line(lines: dict, at: tuple) -> int | None:
+    from .bank.yamlsafe import line_of
+
+    return line_of(lines, at) if lines else None
+
+
+def _entries_from_data(data, lines: dict, path: str) -> tuple[list[Entry], dict]:
+    meta: dict = {}
+    if data is None:
+        raise AnswerFileError("the answer file is empty", file=path)
+    if isinstance(data, list):
+        items, base = data, ()
+    elif isinstance(data, dict):
+        for k in data:
+            if k not in TOP_KEYS:
+                raise AnswerFileError(f"unknown key '{k}' at the top level", file=path, line=_line(lines, (k,)),
+                                      hint=_close_hint(k, TOP_KEYS, "expected 'answers'"))
+        if "answers" not in data:
+            raise AnswerFileError("no 'answers' list", file=path, line=_line(lines, ()),
+                                  hint="an answer file is a list of entries, or a mapping with 'answers:'")
+        items, base = data["answers"], ("answers",)
+        if not isinstance(items, list):
+            raise AnswerFileError("'answers' must be a list of entries", file=path, line=_line(lines, base))
+        meta = {k: v for k, v in data.items() if k != "answers"}
+    else:
+        raise AnswerFileError("expected a list of answer entries (or a mapping with 'answers:')", file=path,
+                              line=_line(lines, ()))
+    if not items:
+        raise AnswerFileError("the answer file has no entries", file=path, line=_line(lines, base))
+    _check_declared_size(meta, items, path, lines)
+    entries: list[Entry] = []
+    for i, item in enumerate(items):
+        entries.extend(_entries_of_item(item, i, base, lines, len(entries)))
+    return entries, meta
+
+
+def _check_declared_size(meta: dict, items: list, path: str, lines: dict) -> None:
+    """A generated file says how many problems it holds: fewer means it was cut short."""
+    declared = meta.get("set")
+    if declared is None:
+        return
+    if not isinstance(declared, dict) or not isinstance(declared.get("problems", 0), int):
+        raise AnswerFileError("'set' must be a mapping such as {seed: 42, problems: 10}", file=path,
+                              line=_line(lines, ("set",)))
+    want = declared.get("problems")
+    if isinstance(want, int) and not isinstance(want, bool) and len(items) < want:
+        raise AnswerFileError(f"the file looks truncated: 'set' declares {want} problems but the file has "
+                              f"{len(items)}", file=path, line=_line(lines, ("set",)),
+                              hint="restore the missing problems from the generated file")
+
+
+def _close_hint(name: str, options, fallback: str) -> str:
+    import difflib
+
+    m = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.6)
+    return f"did you mean '{m[0]}'?" if m else fallback
+
+
+def _entries_of_item(item, i: int, base: tuple, lines: dict, done: int) -> list[Entry]:
+    at = base + (i,)
+    where = f"entry {i + 1}"
+
+    def bad(field: str, message: str, line_at: tuple = at) -> list[Entry]:
+        e = Entry(done + 1, where, _line(lines, line_at))
+        e.problem_error = (field, message)
+        return [e]
+
+    if not isinstance(item, dict):
+        return bad("", "an entry must be a mapping with id, seed, part and answer")
+    for k in item:
+        if k not in ENTRY_KEYS:
+            return bad(str(k), f"unknown key '{k}' ({_close_hint(k, ENTRY_KEYS, 'keys: ' + ', '.join(ENTRY_KEYS))})",
+                       at + (k,))
+    try:
+        common = _common_fields(item)
+    except _EntryProblem as p:
+        return bad(p.field, p.message, at + (p.field.split(".")[0],))
+    has_part, has_parts = "part" in item, "parts" in item
+    if has_part and has_parts:
+        return bad("parts", "give either 'part' with 'answer', or 'parts', not both", at + ("parts",))
+    if has_parts:
+        parts = item["parts"]
+        if not isinstance(parts, dict) or not parts:
+            return bad("parts", "'parts' must map part names to answers, e.g. {W2: 27, H2: 27}", at + ("parts",))
+        out = []
+        for name, value in parts.items():
+            e = Entry(done + len(out) + 1, f"{where}, part {name}", _line(lines, at + ("parts", name)))
+            _fill(e, common)
+            e.part = str(name)
+            try:
+                e.answer = answer_text(value)
+            except _EntryProblem as p:
+                e.problem_error = (p.field, p.message)
+            out.append(e)
+        return out
+    if not has_part:
+        return bad("part", "no 'part': say which part this answers (or give 'parts')")
+    e = Entry(done + 1, where, _line(lines, at))
+    _fill(e, common)
+    part = item["part"]
+    if not isinstance(part, (str, int)) or isinstance(part, bool):
+        e.problem_error = ("part", "'part' must be a part name")
+        return [e]
+    e.part = str(part)
+    if "answer" in item:
+        try:
+            e.answer = answer_text(item["answer"])
+        except _EntryProblem as p:
+            e.problem_error = (p.field, p.message)
+    return [e]
+
+
+def _common_fields(item: dict) -> dict:
+    if "id" in item and "family" in item:
+        raise _EntryProblem("family", "give 'id' or 'family', not both")
+    fid = item.get("id", item.get("family"))
+    if fid is None:
+        raise _EntryProblem("id", "no problem id (e.g. id: conv.output-size)")
+    if not isinstance(fid, str) or not fid.strip():
+        raise _EntryProblem("id", "the problem id must be text such as conv.output-size")
+    seed = item.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        if isinstance(seed, str) and seed.strip().lstrip("-").isdigit():
+            seed = int(seed)
+        else:
+            raise _EntryProblem("seed", f"the seed must be a whole number; got {seed!r}")
+    params_raw = item.get("params")
+    params: dict[str, str] = {}
+    if params_raw is not None:
+        if not isinstance(params_raw, dict):
+            raise _EntryProblem("params", "'params' must map parameter names to values, e.g. {W1: 227, F: 11}")
+        params = {str(k): _param_text(str(k), v) for k, v in params_raw.items()}
+    if seed is None and not params:
+        raise _EntryProblem("seed", "give a seed, or the problem's numbers under 'params'")
+    check = item.get("check")
+    if check is not None and not isinstance(check, str):
+        check = str(check)
+    problem = item.get("problem")
+    return {"family": fid.strip(), "seed": seed, "params": params, "check": check,
+            "problem": None if problem is None else str(problem)}
+
+
+def _fill(e: Entry, common: dict) -> None:
+    e.family, e.seed, e.params = common["family"], common["seed"], common["params"]
+    e.check, e.problem = common["check"], common["problem"]
+
+
+# -- CSV ------------------------------------------------------------------------
+def _load_csv(text: str, path: str) -> list[Entry]:
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows.append((reader.line_num, row))
+    except csv.Error as e:
+        raise AnswerFileError(f"invalid CSV: {e} (truncated?)", file=path, line=reader.line_num) from None
+    if not rows:
+        raise AnswerFileError("the answer file is empty", file=path)
+    head_line, header = rows[0]
+    names = [h.strip().lower() for h in header]
+    names = ["id" if n == "family" else n for n in names]
+    expected = ", ".join(CSV_REQUIRED)
+    missing = [c for c in CSV_REQUIRED if c not in names]
+    unknown = [h for h, n in zip(header, names) if n not in CSV_REQUIRED + CSV_OPTIONAL]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if missing or unknown or dup:
+        got = ",".join(h.strip() for h in header)
+        what = (f"missing {', '.join(missing)}" if missing else
+                f"unknown column '{unknown[0]}'" if unknown else f"column '{dup[0]}' twice")
+        raise AnswerFileError(f"wrong CSV header ({what}): expected the columns {expected} "
+                              f"(optional: {', '.join(CSV_OPTIONAL)}); got '{got}'", file=path, line=head_line)
+    if len(rows) == 1:
+        raise AnswerFileError("the answer file has no entries (only a header)", file=path, line=head_line)
+    width = len(names)
+    entries = []
+    for k, (line, row) in enumerate(rows[1:], 1):
+        e = Entry(k, f"row {k}", line)
+        entries.append(e)
+        if len(row) != width:
+            if k == len(rows) - 1 and not text.endswith(("\n", "\r")) and len(row) < width:
+                raise AnswerFileError(f"the file looks truncated: the last row has {len(row)} of {width} fields",
+                                      file=path, line=line)
+            e.problem_error = ("", f"this row has {len(row)} fields; the header has {width}")
+            continue
+        cell = dict(zip(names, (c.strip() for c in row)))
+        try:
+            item: dict = {"id": cell["id"], "part": cell["part"]}
+            if cell["seed"]:
+                item["seed"] = cell["seed"]
+            if cell.get("params"):
+                item["params"] = split_assignments(cell["params"])
+            if cell.get("check"):
+                item["check"] = cell["check"]
+            if cell.get("problem"):
+                item["problem"] = cell["problem"]
+            if not cell["id"]:
+                raise _EntryProblem("id", "no problem id")
+            _fill(e, _common_fields(item))
+        except _EntryProblem as p:
+            e.problem_error = (p.field, p.message)
+            continue
+        except NNCheckError as err:
+            e.problem_error = ("params", err.message)
+            continue
+        e.part = cell["part"] or None
+        if e.part is None:
+            e.problem_error = ("part", "no part named")
+        e.answer = cell["answer"] if cell["answer"] else None
+    return entries
+
+
+def split_assignments(text: str) -> dict[str, str]:
+    """``"W1=227; F=11 box=[0, 0, 4, 4]"`` -> {"W1": "227", ...}, splitting only outside brackets."""
+    from .variant import parse_assignments
+
+    items: list[str] = []
+    depth, cur = 0, ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth = max(0, depth - 1)
+        if depth == 0 and (ch == ";" or (ch.isspace() and _next_is_assignment(text, i + 1))):
+            if cur.strip():
+                items.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+        i += 1
+    if cur.strip():
+        items.append(cur.strip())
+    return parse_assignments(items)
+
+
+def _next_is_assignment(text: str, i: int) -> bool:
+    rest = text[i:].lstrip()
+    name = ""
+    for ch in rest:
+        if ch.isalnum() or ch == "_":
+            name += ch
+        else:
+            return bool(name) and ch == "="
+    return False
+
+
+# ----------------------------------------------------------------------------
+# Problem fingerprints: a generated answer file remembers which problem it was made for.
+# ----------------------------------------------------------------------------
+def problem_check(variant) -> str:
+    """A short digest of a variant's public parameters (changes if the bank draws differently)."""
+    from .variant import json_value
+
+    blob = json.dumps([variant.id, {k: json_value(v) for k, v in variant.public_params().items()}],
+                      sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha1(blob.encode()).hexdigest()[:8]
+
+
+# ----------------------------------------------------------------------------
+# Grading.
+# ----------------------------------------------------------------------------
+class EntryResult:
+    """The outcome for one entry, ready for a table, JSON or a report."""
+
+    __slots__ = ("entry", "status", "score", "feedback", "mistake", "parsed_as", "expected", "topic", "field",
+                 "location", "caret")
+
+    def __init__(self, entry: Entry, status: str, *, score: float = 0.0, feedback: str = "", mistake=None,
+                 parsed_as=None, expected=None, topic: str = "", field: str | None = None, location: str = "",
+                 caret: str | None = None):
+        self.entry, self.status, self.score, self.feedback = entry, status, score, feedback
+        self.mistake, self.parsed_as, self.expected, self.topic = mistake, parsed_as, expected, topic
+        self.field, self.location, self.caret = field, location, caret
+
+    def to_json(self) -> dict:
+        e = self.entry
+        out = {
+            "entry": e.index,
+            "where": e.where,
+            "line": e.line,
+            "problem": e.problem,
+            "id": e.family,
+            "seed": e.seed,
+            "part": e.part,
+            "topic": self.topic or None,
+            "answer": e.answer,
+            "status": self.status,
+            "score": round(self.score, 6),
+            "feedback": self.feedback,
+            "mistake": self.mistake,
+            "parsed_as": self.parsed_as,
+            "expected": self.expected,
+        }
+        if e.params:
+            out["params"] = dict(e.params)
+        if self.status == "invalid":
+            out["field"] = self.field
+            out["location"] = self.location
+            if self.caret:
+                out["caret"] = self.caret
+        return out
+
+
+class BatchResult:
+    def __init__(self, path: str, fmt: str, results: list[EntryResult]):
+        self.path, self.format, self.results = path, fmt, results
+
+    @staticmethod
+    def _figures(rs: list[EntryResult]) -> dict:
+        n = len(rs)
+        score = sum(r.score for r in rs)
+        out = {"entries": n}
+        for s in STATUSES:
+            out[s] = sum(1 for r in rs if r.status == s)
+        out["score"] = round(score, 6)
+        out["percent"] = round(100.0 * score / n, 2) if n else 0.0
+        return out
+
+    def total(self) -> dict:
+        return self._figures(self.results)
+
+    def topics(self) -> dict[str, dict]:
+        """Figures per topic, in order of first appearance ('unknown' for unusable entries)."""
+        groups: dict[str, list[EntryResult]] = {}
+        for r in self.results:
+            groups.setdefault(r.topic or "unknown", []).append(r)
+        return {t: self._figures(rs) for t, rs in groups.items()}
+
+    @property
+    def all_correct(self) -> bool:
+        return all(r.status == "correct" for r in self.results)
+
+    def to_json(self) -> dict:
+        return {"file": self.path, "format": self.format, "total": self.total(), "topics": self.topics(),
+                "entries": [r.to_json() for r in self.results]}
+
+
+class Grader:
+    """Grades entries against a catalog, sharing variants, keys and verdicts between them."""
+
+    def __init__(self, catalog):
+        self.catalog = catalog
+        self._problems: dict = {}  # (family, seed, params) -> (variant, key-or-None, error)
+        self._verdicts: dict = {}  # (problem key, part, answer text) -> Verdict
+
+    def _problem(self, e: Entry):
+        """(variant, error field, error message); the key is computed lazily in :meth:`_key`."""
+        from .variant import make_variant
+
+        pkey = (e.family, e.seed, tuple(sorted(e.params.items())))
+        hit = self._problems.get(pkey)
+        if hit is not None:
+            return pkey, hit
+        try:
+            record = self.catalog.get(e.family)
+        except NNCheckError as err:
+            hit = {"error": ("id", err.line())}
+        else:
+            try:
+                variant = make_variant(record, 1 if e.seed is None else e.seed, e.params)
+                hit = {"variant": variant, "topic": record["topic"]}
+            except NNCheckError as err:
+                hit = {"error": ("params" if e.params else "seed", err.line()), "topic": record["topic"]}
+        self._problems[pkey] = hit
+        return pkey, hit
+
+    def _key(self, hit: dict):
+        if "key" not in hit and "key_error" not in hit:
+            from .keys import answer_key
+
+            try:
+                hit["key"] = answer_key(hit["variant"])
+            except NNCheckError as err:
+                hit["key_error"] = err.line()
+        return hit.get("key"), hit.get("key_error")
+
+    def grade_entry(self, e: Entry, path: str) -> EntryResult:
+        def invalid(field: str, message: str, topic: str = "", caret: str | None = None) -> EntryResult:
+            return EntryResult(e, "invalid", feedback=message, topic=topic, field=field,
+                               location=e.location(path, field or None), caret=caret)
+
+        if e.problem_error is not None:
+            return invalid(*e.problem_error)
+        pkey, hit = self._problem(e)
+        topic = hit.get("topic", "")
+        if "error" in hit:
+            return invalid(hit["error"][0], hit["error"][1], topic)
+        variant = hit["variant"]
+        if e.check is not None:
+            if "check" not in hit:
+                hit["check"] = problem_check(variant)
+            if hit["check"] != e.check.strip():
+                return invalid("check", f"this is not the problem the file was made for (seed {variant.seed} of "
+                                        f"{variant.id} now draws different numbers: was the bank changed?)", topic)
+        try:
+            spec = variant.part(e.part)
+        except NNCheckError as err:
+            return invalid("part", err.line(), topic)
+        key, key_error = self._key(hit)
+        if key is None:
+            return invalid("id", key_error, topic)
+        kp = key.parts[spec["name"]]
+        expected = expected_text(kp)
+        if e.answer is None or not e.answer.strip():
+            return EntryResult(e, "unanswered", feedback="no answer given", expected=expected, topic=topic)
+        vkey = (pkey, spec["name"], e.answer.strip() if spec["kind"] != "derivation" else e.answer)
+        verdict = self._verdicts.get(vkey)
+        if verdict is None:
+            from .answer.grade import grade
+
+            verdict = grade(key, spec["name"], e.answer)
+            self._verdicts[vkey] = verdict
+        if verdict.status == "invalid":
+            return invalid("answer", verdict.feedback, topic, caret=verdict.caret())
+        return EntryResult(e, verdict.status, score=float(verdict.score), feedback=verdict.feedback,
+                           mistake=verdict.mistake, parsed_as=verdict.parsed_as, expected=expected, topic=topic)
+
+
+def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None) -> BatchResult:
+    """Grade every entry of ``sheet``; ``progress(done, total)`` is called as entries finish."""
+    grader = Grader(catalog)
+    results = []
+    total = len(sheet.entries)
+    for i, e in enumerate(sheet.entries, 1):
+        results.append(grader.grade_entry(e, sheet.path))
+        if progress is not None:
+            progress(i, total)
+    return BatchResult(sheet.path, sheet.format, results)
+
+
+def expected_text(kp) -> str | None:
+    """The key's answer for a part, as answer-language text a student could type."""
+    from .export.answers import key_answer_text
+
+    return key_answer_text(kp)

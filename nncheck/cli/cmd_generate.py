@@ -1,0 +1,88 @@
+"""``generate``: write a problem set (Markdown, LaTeX, JSON or Moodle XML) and its blank answer file."""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .common import BankOpt, JsonOpt, catalog, emit_json
+
+
+class Format(str, enum.Enum):
+    md = "md"
+    tex = "tex"
+    json = "json"
+    moodle = "moodle"
+
+
+class KeyMode(str, enum.Enum):
+    inline = "inline"
+    separate = "separate"
+    none = "none"
+
+
+def write_files(out_dir: str, files: dict[str, bytes]) -> list[str]:
+    """Write ``files`` under ``out_dir``; any OS failure is one NNCheckError line."""
+    from ..errors import NNCheckError
+
+    written = []
+    try:
+        if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+            raise NNCheckError(f"cannot write to {out_dir}: it is a file, not a directory")
+        os.makedirs(out_dir, exist_ok=True)
+        for rel, data in files.items():
+            path = os.path.join(out_dir, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(data)
+            written.append(path)
+    except OSError as e:
+        where = e.filename or out_dir
+        raise NNCheckError(f"cannot write to {where}: {e.strerror or e}") from None
+    return written
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("generate")
+    def generate_cmd(
+        topic: Annotated[Optional[list[str]], typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
+        family: Annotated[Optional[list[str]], typer.Option("--family", "-f", help="Only these families (repeatable).")] = None,
+        count: Annotated[Optional[int], typer.Option("--count", "-n", help="How many problems [default: 10; 9 with --exam].")] = None,
+        seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Seed of the whole set: the same seed gives byte-identical files [default: random, printed].")] = None,
+        fmt: Annotated[Format, typer.Option("--format", help="md, tex (pdflatex), json or moodle (Moodle XML).", case_sensitive=False)] = Format.md,
+        out: Annotated[Optional[str], typer.Option("--output", "-o", help="Directory to write [default: ./nncheck-set-SEED].")] = None,
+        key: Annotated[KeyMode, typer.Option("--key", help="Answer keys with worked solutions: inline, separate (key.*) or none.", case_sensitive=False)] = KeyMode.inline,
+        exam: Annotated[bool, typer.Option("--exam", help="The seed exam's layout: 8-10 problems of 1-3 parts in the four NN sections.")] = False,
+        bank: BankOpt = None,
+        json_: JsonOpt = False,
+    ):
+        """Write a problem set with answer keys, diagrams and a blank answer file for 'nncheck grade'."""
+        from ..export import render_set
+        from ..export.problemset import build_set
+
+        if seed is None:
+            import random
+
+            seed = random.SystemRandom().randrange(1, 1_000_000)
+        cat = catalog(bank)
+        pset = build_set(cat, topics=topic, families=family, count=count, seed=seed, exam=exam)
+        files = render_set(pset, fmt.value, key.value)
+        out_dir = out or f"nncheck-set-{seed}"
+        write_files(out_dir, files)
+        if json_:
+            emit_json({"directory": out_dir, "seed": seed, "format": fmt.value, "key": key.value, "exam": exam,
+                       "files": sorted(files), "problems": [{"number": p.number, "id": p.variant.id,
+                                                             "seed": p.variant.seed,
+                                                             "parts": [s["name"] for s in p.parts]}
+                                                            for p in pset.problems]})
+            return
+        sys.stdout.write(f"wrote {len(files)} files to {out_dir}/ ({len(pset.problems)} problems, "
+                         f"{pset.answer_count} answers, seed {seed}):\n")
+        for name in sorted(files):
+            sys.stdout.write(f"  {name}\n")
+        sys.stdout.write(f"Students fill in {os.path.join(out_dir, 'answers.yaml')}; "
+                         f"grade it with: nncheck grade {os.path.join(out_dir, 'answers.yaml')}\n")

@@ -1,0 +1,652 @@
+"""Turn nncheck's Unicode prompts and worked steps into LaTeX math for LaTeX and Markdown.
+
+Prompts are written for a terminal: ``W₁×H₁×D₁ = 227×227×3``, ``ξ⁽¹⁾``, ``σ(ξ)``,
+``ŷ_c``, and matrices as tall bracket blocks (``⎡ 1  2⎤``).  pdflatex cannot take those
+characters, and Markdown readers expect ``$…$``.  This module
+
+1. splits text into *segments*: plain text, and values (numbers, vectors, matrices)
+   that come straight from a template's placeholders or from a bracket block parsed
+   back into rows;
+2. finds the *math runs* in the text: maximal stretches of math-looking tokens
+   (Greek letters, sub/superscripts, accents, operators such as × − ≤ ∂, variables
+   such as ``x_a``) joined by single letters, numbers, brackets and spaces;
+3. writes each math run as LaTeX (``W_{1}\\times H_{1}``) and everything else as
+   escaped text.
+
+It is a heuristic about *where* math is, never about *what* it says: every character
+is converted or escaped, so the output always compiles.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from fractions import Fraction
+
+from ..template import FORMATS, _scan, fmt_number, fmt_value  # _scan: the template scanner itself
+
+GREEK = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon", "ϵ": r"\epsilon",
+    "ζ": r"\zeta", "η": r"\eta", "θ": r"\theta", "ι": r"\iota", "κ": r"\kappa", "λ": r"\lambda",
+    "μ": r"\mu", "ν": r"\nu", "ξ": r"\xi", "π": r"\pi", "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau",
+    "υ": r"\upsilon", "φ": r"\phi", "ϕ": r"\phi", "χ": r"\chi", "ψ": r"\psi", "ω": r"\omega",
+    "Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta", "Λ": r"\Lambda", "Ξ": r"\Xi", "Π": r"\Pi",
+    "Σ": r"\sum", "Φ": r"\Phi", "Ψ": r"\Psi", "Ω": r"\Omega", "ℒ": r"\mathcal{L}",
+}
+ACCENTED = {"ŷ": ("y", "hat"), "ŝ": ("s", "hat"), "ĉ": ("c", "hat"), "ĥ": ("h", "hat"), "ẑ": ("z", "hat"),
+            "ȳ": ("y", "bar"), "x̄": ("x", "bar"), "ō": ("o", "bar"), "ā": ("a", "bar")}
+COMBINING = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0305": "bar", "\u20d7": "vec"}
+SUB = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9",
+       "₊": "+", "₋": "-", "₍": "(", "₎": ")", "ₐ": "a", "ₑ": "e", "ₒ": "o", "ₓ": "x", "ᵢ": "i", "ⱼ": "j",
+       "ₖ": "k", "ₙ": "n", "ₘ": "m", "ₜ": "t", "ₗ": "l", "ₚ": "p", "ᵣ": "r", "ₛ": "s", "ᵤ": "u", "ᵥ": "v"}
+SUP = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
+       "⁺": "+", "⁻": "-", "⁽": "(", "⁾": ")", "ⁿ": "n", "ᵀ": "T", "ⁱ": "i", "ᵗ": "t", "′": r"\prime",
+       "″": r"\prime\prime"}
+#: Operators that make a stretch of text mathematical.
+STRONG_OPS = {
+    "×": r"\times", "·": r"\cdot", "⋅": r"\cdot", "∙": r"\cdot", "−": "-", "≤": r"\le", "≥": r"\ge",
+    "≠": r"\ne", "≈": r"\approx", "∈": r"\in", "∉": r"\notin", "→": r"\to", "←": r"\leftarrow",
+    "⊙": r"\odot", "∞": r"\infty", "±": r"\pm", "‖": r"\|", "∂": r"\partial", "∇": r"\nabla",
+    "∑": r"\sum", "∏": r"\prod", "√": r"\sqrt", "½": r"\tfrac{1}{2}", "¼": r"\tfrac{1}{4}",
+    "∘": r"\circ", "⊤": r"^{\top}", "∫": r"\int", "=": "=", "<": "<", ">": ">", "^": "^", "∝": r"\propto",
+    "⇒": r"\Rightarrow", "↦": r"\mapsto", "∀": r"\forall", "∃": r"\exists", "⊂": r"\subset", "∪": r"\cup",
+    "∩": r"\cap", "⟨": r"\langle", "⟩": r"\rangle", "⌊": r"\lfloor", "⌋": r"\rfloor", "⌈": r"\lceil",
+    "⌉": r"\rceil",
+}
+#: Operators that may sit inside math but do not make text math on their own.
+WEAK_OPS = {"+": "+", "-": "-", "/": "/", "*": r"\cdot", "|": "|", "'": "'"}
+JOINERS = {"(": "(", ")": ")", "[": "[", "]": "]", ",": ",", "{": r"\{", "}": r"\}"}
+FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "max": r"\max", "min": r"\min",
+             "sin": r"\sin", "cos": r"\cos", "sqrt": r"\sqrt", "argmax": r"\operatorname{argmax}",
+             "sigmoid": r"\operatorname{sigmoid}", "softmax": r"\operatorname{softmax}",
+             "relu": r"\operatorname{ReLU}", "ReLU": r"\operatorname{ReLU}", "sum": r"\sum"}
+TEXT_UNICODE = {"—": "---", "–": "--", "…": r"\ldots{}", "“": "``", "”": "''", "‘": "`", "’": "'",
+                "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,", "•": r"\textbullet{}", "✓": "(ok)", "✗": "(x)",
+                "°": r"\textdegree{}", "§": r"\S{}", "→": r"$\to$", "⎡": "[", "⎣": "[", "⎤": "]", "⎦": "]",
+                "⎢": "|", "⎥": "|"}
+LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                 "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+                 "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+BLOCK_CHARS = set("⎡⎢⎣⎤⎥⎦")
+NOT_MATH_LETTERS = {"a", "A"}  # English articles, not variables
+
+
+class Value:
+    """A template value inside a line of text (a number, vector, matrix, or a word)."""
+
+    __slots__ = ("value", "fmt")
+
+    def __init__(self, value, fmt: str = "num"):
+        self.value, self.fmt = value, fmt
+
+    @property
+    def is_text(self) -> bool:
+        return isinstance(self.value, str) or isinstance(self.value, bool)
+
+
+# ----------------------------------------------------------------------------
+# Segments: from templates and from rendered text.
+# ----------------------------------------------------------------------------
+def template_lines(variant, template: str) -> list[list]:
+    """The template filled with :class:`Value` segments instead of formatted text, line by line."""
+    from ..expr.numeric import evaluate
+    from ..expr.syntax import parse
+
+    variant.render(template)  # the same errors as the terminal view, raised the same way
+    values = variant.values()
+    lines: list[list] = [[]]
+    for kind, a, fmt, _pos in _scan(template):
+        if kind == "text":
+            first = True
+            for piece in a.split("\n"):
+                if not first:
+                    lines.append([])
+                first = False
+                if piece:
+                    lines[-1].append(piece)
+            continue
+        if a.startswith("="):
+            value = evaluate(parse(a[1:], symbols=None, formula=True), values, a[1:])
+        else:
+            value = values[a]
+        lines[-1].append(Value(value, fmt if fmt in FORMATS else "num"))
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def text_lines(text: str) -> list[list]:
+    """Rendered text (a worked step) as segment lines; bracket blocks become matrix values."""
+    raw = text.split("\n")
+    out: list[list] = []
+    i = 0
+    while i < len(raw):
+        if any(c in BLOCK_CHARS for c in raw[i]):
+            j = i
+            while j < len(raw) and any(c in BLOCK_CHARS for c in raw[j]):
+                j += 1
+            # A block's top row may be the text row itself when the block is the tallest piece.
+            seg = _parse_block(raw[i:j])
+            if seg is None:
+                out.extend([[line] for line in raw[i:j]])
+            else:
+                out.append(seg)
+            i = j
+            continue
+        out.append([raw[i]] if raw[i] else [])
+        i += 1
+    return out
+
+
+def _parse_block(rows: list[str]) -> list | None:
+    """Side-by-side bracket blocks (as :func:`nncheck.template.render` lays them out) -> segments."""
+    width = max(len(r) for r in rows)
+    grid = [r.ljust(width) for r in rows]
+    h = len(grid)
+    taken = [[False] * width for _ in range(h)]
+    blocks = []  # (col_start, col_end, rows of cells)
+    for c in range(width):
+        for r in range(h):
+            if grid[r][c] == "⎡" and not taken[r][c]:
+                r1 = next((k for k in range(r + 1, h) if grid[k][c] == "⎣"), None)
+                if r1 is None:
+                    return None
+                c1 = grid[r].find("⎤", c + 1)
+                if c1 < 0 or any(grid[k][c1] not in "⎤⎥⎦" for k in range(r, r1 + 1)):
+                    return None
+                cells = []
+                for k in range(r, r1 + 1):
+                    cells.append(grid[k][c + 1:c1].split())
+                    for cc in range(c, c1 + 1):
+                        taken[k][cc] = True
+                if len({len(x) for x in cells}) != 1:
+                    return None
+                blocks.append((c, c1 + 1, cells))
+    if not blocks:
+        return None
+    mid = (h - 1) // 2
+    for r in range(h):
+        if r == mid:
+            continue
+        rest = "".join(ch for c, ch in enumerate(grid[r]) if not taken[r][c])
+        if rest.strip():
+            return None  # text on a row other than the middle one: not a layout this parser knows
+    segs: list = []
+    pos = 0
+    for c0, c1, cells in sorted(blocks):
+        if c0 > pos:
+            segs.append(grid[mid][pos:c0])
+        segs.append(Value([[_cell_value(x) for x in row] for row in cells], "mat"))
+        pos = c1
+    tail = grid[mid][pos:].rstrip()
+    if tail:
+        segs.append(tail)
+    return segs
+
+
+def _cell_value(text: str):
+    """A matrix cell printed by fmt_number, read back exactly (kept as text if it is not a number)."""
+    t = text.replace("−", "-")
+    try:
+        if "/" in t:
+            a, b = t.split("/")
+            return Fraction(int(a), int(b))
+        f = Fraction(t)
+        return int(f) if f.denominator == 1 else f
+    except (ValueError, ZeroDivisionError):
+        return text
+
+
+# ----------------------------------------------------------------------------
+# Tokens and math runs.
+# ----------------------------------------------------------------------------
+def _is_wordchar(ch: str) -> bool:
+    if ch in STRONG_OPS:
+        return False  # ½ and friends are "numeric" to Python but operators here
+    return (ch.isalnum() or ch == "_" or ch in GREEK or ch in SUB or ch in SUP or ch in ACCENTED
+            or ch in COMBINING or unicodedata.category(ch) == "Mn")
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, text): kind in word, space, op, weak, join, punct, other."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            out.append(("space", text[i:j]))
+            i = j
+        elif _is_wordchar(ch):
+            j = i
+            while j < n and (_is_wordchar(text[j]) or (text[j] == "." and j + 1 < n and text[j + 1].isdigit()
+                                                       and j > i and text[j - 1].isdigit())):
+                j += 1
+            out.append(("word", text[i:j]))
+            i = j
+        elif ch in STRONG_OPS:
+            out.append(("op", ch))
+            i += 1
+        elif ch in WEAK_OPS:
+            out.append(("weak", ch))
+            i += 1
+        elif ch in JOINERS:
+            out.append(("join", ch))
+            i += 1
+        elif ch in ".;:!?\"":
+            out.append(("punct", ch))
+            i += 1
+        else:
+            out.append(("other", ch))
+            i += 1
+    return out
+
+
+def _word_class(w: str) -> str:
+    """'strong' (surely math), 'weak' (math next to math), or 'text'."""
+    if any(c in GREEK or c in SUB or c in SUP or c in ACCENTED or c in COMBINING for c in w):
+        return "strong"
+    if "_" in w.strip("_") and not w.startswith("_"):
+        return "strong"
+    if w in FUNCTIONS:
+        return "weak"
+    if _is_number(w):
+        return "weak"
+    if len(w) == 1 and w.isascii() and w.isalpha() and w not in NOT_MATH_LETTERS:
+        return "weak"
+    if len(w) <= 3 and w[0].isdigit() and w.isascii() and w.isalnum():  # 2P, 2x
+        return "weak"
+    return "text"
+
+
+def _is_number(w: str) -> bool:
+    try:
+        float(w)
+        return w[0].isdigit()
+    except ValueError:
+        return False
+
+
+def _classify(seg_tokens: list) -> list[tuple[str, object, str]]:
+    """Each token as (class, payload, kind) with class S (strong), W (weak), J (joiner), T (text)."""
+    out = []
+    for k, tok in enumerate(seg_tokens):
+        if isinstance(tok, Value):
+            out.append(("T" if tok.is_text else "S", tok, "value"))
+            continue
+        kind, s = tok
+        if kind == "word":
+            c = _word_class(s)
+            if c == "text" and _is_differential(s, seg_tokens, k):
+                c = "weak"
+            out.append(({"strong": "S", "weak": "W", "text": "T"}[c], s, kind))
+        elif kind == "op":
+            out.append(("S", s, kind))
+        elif kind == "weak":
+            out.append(("W", s, kind))
+        elif kind in ("join", "space"):
+            out.append(("J", s, kind))
+        else:
+            out.append(("T", s, kind))
+    return out
+
+
+def _is_differential(w: str, toks: list, k: int) -> bool:
+    """``dh`` in ``dh/dξ``: a d and one letter, next to a slash."""
+    if len(w) != 2 or w[0] != "d" or not w[1].isalpha():
+        return False
+    nxt = toks[k + 1] if k + 1 < len(toks) else None
+    prev = toks[k - 1] if k > 0 else None
+    return nxt == ("weak", "/") or prev == ("weak", "/")
+
+
+def _runs(cls: list) -> list[tuple[int, int]]:
+    """Index ranges [i, j) of the math runs."""
+    runs = []
+    n = len(cls)
+    i = 0
+    while i < n:
+        if cls[i][0] == "T":
+            i += 1
+            continue
+        j = i
+        while j < n and cls[j][0] != "T":
+            j += 1
+        a, b = i, j
+        # Trim joiners (spaces, commas, unmatched brackets) at both ends.
+        changed = True
+        while changed and a < b:
+            changed = False
+            while a < b and cls[a][0] == "J" and cls[a][1] not in ("(", "["):
+                a += 1
+                changed = True
+            while a < b and cls[b - 1][0] == "J" and cls[b - 1][1] not in (")", "]"):
+                b -= 1
+                changed = True
+            while a < b and cls[b - 1][0] == "W" and cls[b - 1][1] in ("-", "/", "'"):
+                b -= 1  # a hyphen or slash at the edge joins words, not math
+                changed = True
+            if a < b:
+                body = [c[1] for c in cls[a:b] if c[2] == "join"]
+                opens = body.count("(") + body.count("[")
+                closes = body.count(")") + body.count("]")
+                if cls[a][1] in ("(", "[") and cls[a][2] == "join" and opens > closes:
+                    a += 1
+                    changed = True
+                elif cls[b - 1][1] in (")", "]") and cls[b - 1][2] == "join" and closes > opens:
+                    b -= 1
+                    changed = True
+        if a < b and any(c[0] == "S" for c in cls[a:b]) and any(c[2] in ("word", "value") for c in cls[a:b]):
+            runs.append((a, b))
+        i = j
+    return runs
+
+
+def _expand(line: list) -> list:
+    """Segments -> a flat token list (text split into tokens, values kept whole)."""
+    toks: list = []
+    for seg in line:
+        if isinstance(seg, Value) and isinstance(seg.value, str):
+            toks.extend(_tokens(" ".join(seg.value.split("\n"))))  # text computed by a solver
+        elif isinstance(seg, Value):
+            toks.append(seg)
+        else:
+            toks.extend(_tokens(seg))
+    return toks
+
+
+def convert_line(line: list, *, math, text) -> str:
+    """One segment line: ``math(latex)`` wraps each math run, ``text(str)`` escapes the rest."""
+    toks = _expand(line)
+    cls = _classify(toks)
+    out = []
+    pos = 0
+    for a, b in _runs(cls):
+        if a > pos:
+            out.append(_text_of(cls[pos:a], text))
+        out.append(math(_latex_of(cls[a:b])))
+        pos = b
+    if pos < len(cls):
+        out.append(_text_of(cls[pos:], text))
+    return "".join(out)
+
+
+def _text_of(cls: list, text) -> str:
+    parts = []
+    buf = ""
+    for c, payload, kind in cls:
+        if kind == "value":
+            buf += value_plain(payload)
+        else:
+            buf += payload
+    parts.append(text(buf))
+    return "".join(parts)
+
+
+def value_plain(v: Value) -> str:
+    if isinstance(v.value, bool):
+        return "true" if v.value else "false"
+    return fmt_value(v.value, v.fmt)
+
+
+# ----------------------------------------------------------------------------
+# LaTeX of math runs, words and values.
+# ----------------------------------------------------------------------------
+def _latex_of(cls: list) -> str:
+    out: list[str] = []
+    k = 0
+    while k < len(cls):
+        c, payload, kind = cls[k]
+        if kind == "value":
+            out.append(latex_value(payload))
+        elif kind == "word":
+            out.append(latex_word(payload))
+        elif kind == "space":
+            out.append(" ")
+        elif kind == "op":
+            if payload == "√":
+                # √ takes the next word or bracket group as its argument.
+                nxt, k = _group(cls, k + 1)
+                out.append(r"\sqrt{" + nxt + "}")
+                continue
+            if payload == "^":
+                nxt, k = _group(cls, k + 1)
+                out.append("^{" + nxt + "}")
+                continue
+            op = STRONG_OPS[payload]
+            out.append(op + (" " if op[-1].isalpha() else ""))
+        elif kind == "weak":
+            out.append(WEAK_OPS[payload])
+        elif kind == "join":
+            out.append(JOINERS[payload])
+        else:
+            out.append(latex_escape_math(payload))
+        k += 1
+    return "".join(out).strip()
+
+
+def _group(cls: list, k: int) -> tuple[str, int]:
+    """The LaTeX of the word or bracketed group at ``k`` (after spaces), and the index after it."""
+    while k < len(cls) and cls[k][2] == "space":
+        k += 1
+    if k >= len(cls):
+        return "", k
+    if cls[k][1] == "(" and cls[k][2] == "join":
+        depth, j = 0, k
+        while j < len(cls):
+            if cls[j][2] == "join" and cls[j][1] == "(":
+                depth += 1
+            elif cls[j][2] == "join" and cls[j][1] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        inner = _latex_of(cls[k + 1:j])
+        return inner if j < len(cls) else "(" + inner, j + 1
+    return _latex_of(cls[k:k + 1]), k + 1
+
+
+def latex_word(w: str) -> str:
+    """A math word: ``W₁`` -> ``W_{1}``, ``ξ⁽¹⁾`` -> ``\\xi^{(1)}``, ``x_REF`` -> ``x_{\\mathrm{REF}}``."""
+    if w in FUNCTIONS:
+        return FUNCTIONS[w] + " "
+    if _is_number(w):
+        return w
+    if "_" in w.strip("_") and not w.startswith("_"):
+        base, _, sub = w.partition("_")
+        return latex_word(base) + "_{" + (latex_word(sub) if sub else "") + "}"
+    body = ""
+    sub = ""
+    sup = ""
+    plain = ""
+
+    def flush():
+        nonlocal plain, body
+        if plain:
+            body += plain if len(plain) == 1 or plain[0].isdigit() else (
+                FUNCTIONS[plain].strip() + " " if plain in FUNCTIONS else r"\mathrm{" + plain + "}")
+            plain = ""
+
+    for ch in unicodedata.normalize("NFC", w):
+        if ch in SUB:
+            sub += SUB[ch]
+        elif ch in SUP:
+            sup += SUP[ch] if len(SUP[ch]) == 1 else SUP[ch] + " "
+        elif ch in GREEK:
+            flush()
+            body += "{" + GREEK[ch] + "}"
+        elif ch in ACCENTED:
+            flush()
+            base, acc = ACCENTED[ch]
+            body += "\\" + acc + "{" + base + "}"
+        elif ch in COMBINING or unicodedata.category(ch) == "Mn":
+            acc = COMBINING.get(ch, "tilde")
+            if plain:
+                last = plain[-1]
+                plain = plain[:-1]
+                flush()
+                body += "\\" + acc + "{" + last + "}"
+            else:
+                body = "\\" + acc + "{" + body + "}"
+        elif ch.isascii() and (ch.isalnum() or ch == "_"):
+            if sub or sup:  # W₁x: the subscript belongs to what came before
+                flush()
+                body = _attach(body, sub, sup)
+                sub = sup = ""
+            plain += ch
+        else:
+            flush()
+            body += latex_escape_math(ch)
+    flush()
+    return _attach(body, sub, sup)
+
+
+def _attach(body: str, sub: str, sup: str) -> str:
+    if sub:
+        body += "_{" + sub + "}"
+    if sup:
+        body += "^{" + sup.strip() + "}"
+    return body
+
+
+def latex_escape_math(s: str) -> str:
+    """Characters that are not part of a known math word, made safe inside math mode."""
+    out = []
+    for ch in s:
+        if ch in STRONG_OPS:
+            out.append(STRONG_OPS[ch] + " ")
+        elif ch in GREEK:
+            out.append(GREEK[ch] + " ")
+        elif ch in "#$%&":
+            out.append("\\" + ch)
+        elif ch == "\\":
+            out.append(r"\backslash ")
+        elif ch == "~":
+            out.append(r"\sim ")
+        elif ch in "{}":
+            out.append("\\" + ch)
+        elif ch.isascii():
+            out.append(ch)
+        else:
+            out.append(r"\text{" + latex_escape_text(ch) + "}")
+    return "".join(out)
+
+
+def latex_number(x, digits: int = 4) -> str:
+    """A number as LaTeX: 3, 0.25, \\frac{1}{3}, -0.7311, 1.2\\times 10^{-5}."""
+    if isinstance(x, bool):
+        return r"\text{" + ("true" if x else "false") + "}"
+    if isinstance(x, Fraction) and x.denominator != 1:
+        s = fmt_number(x)
+        if "/" in s:
+            sign = "-" if x < 0 else ""
+            return f"{sign}\\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        return s.replace("−", "-")
+    s = fmt_number(x, digits).replace("−", "-")
+    if "e" in s and not s.startswith(("inf", "nan")):
+        mant, _, exp = s.partition("e")
+        return f"{mant}\\times 10^{{{int(exp)}}}"
+    if s in ("inf", "-inf", "nan"):
+        return r"\text{" + s + "}"
+    return s
+
+
+def latex_value(v: Value) -> str:
+    """A template value in math mode, in the placeholder's format."""
+    val, fmt = v.value, v.fmt
+    if isinstance(val, (list, tuple)):
+        if val and isinstance(val[0], (list, tuple)):
+            return latex_matrix([[_entry(x, fmt) for x in row] for row in val])
+        entries = [_entry(x, fmt) for x in val]
+        if fmt == "col":
+            return latex_matrix([[e] for e in entries])
+        if fmt == "box":
+            return "(" + ", ".join(entries) + ")"
+        if fmt == "seq":
+            return ", ".join(entries)
+        return "[" + ", ".join(entries) + "]"
+    if fmt == "pct":
+        return fmt_value(val, fmt).replace("%", r"\%").replace("−", "-")
+    return _entry(val, fmt)
+
+
+def _entry(x, fmt: str) -> str:
+    if isinstance(x, str):
+        return r"\text{" + latex_escape_text(x) + "}"
+    if fmt.startswith("dec") or fmt == "frac":
+        s = fmt_value(x, fmt).replace("−", "-")
+        if "/" in s:
+            a, b = s.split("/")
+            sign = "-" if a.startswith("-") else ""
+            return f"{sign}\\frac{{{a.lstrip('-')}}}{{{b}}}"
+        return s
+    return latex_number(x)
+
+
+def latex_matrix(rows: list[list[str]]) -> str:
+    body = r" \\ ".join(" & ".join(r) for r in rows)
+    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
+
+
+def latex_escape_text(s: str) -> str:
+    """Plain text for pdflatex: specials escaped, typographic Unicode mapped, math symbols in $…$."""
+    out = []
+    for ch in s:
+        if ch in LATEX_SPECIAL:
+            out.append(LATEX_SPECIAL[ch])
+        elif ch.isascii():
+            out.append(ch)
+        elif ch in TEXT_UNICODE:
+            out.append(TEXT_UNICODE[ch])
+        elif ch in GREEK or ch in STRONG_OPS:
+            out.append("$" + (GREEK.get(ch) or STRONG_OPS[ch]) + "$")
+        elif ch in SUB:
+            out.append(r"$_{" + SUB[ch] + "}$")
+        elif ch in SUP:
+            out.append(r"$^{" + SUP[ch] + "}$")
+        elif ch in ACCENTED:
+            base, acc = ACCENTED[ch]
+            out.append(f"$\\{acc}{{{base}}}$")
+        elif unicodedata.category(ch) == "Mn":
+            continue  # a stray combining mark: its base letter was written already
+        else:
+            ascii_ = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+            if ascii_ and ord(ch) < 0x250:  # Latin letters with accents: T1 + utf8 inputenc
+                out.append(ch)
+            elif ascii_:
+                out.append(latex_escape_text(ascii_))
+            else:
+                out.append(f"[U+{ord(ch):04X}]")
+    return "".join(out)
+
+
+# ----------------------------------------------------------------------------
+# Whole texts.
+# ----------------------------------------------------------------------------
+def latex_lines(lines: list[list]) -> str:
+    return "\n".join(convert_line(line, math=lambda m: f"${m}$", text=latex_escape_text) for line in lines)
+
+
+MD_SPECIAL = set("\\`*_<$")
+
+
+def md_escape(s: str) -> str:
+    return "".join("\\" + ch if ch in MD_SPECIAL else ch for ch in s)
+
+
+def markdown_lines(lines: list[list]) -> str:
+    out = []
+    for line in lines:
+        s = convert_line(line, math=lambda m: f"${m}$", text=md_escape).strip()
+        out.append(s)
+    return "\n".join(out)
+
+
+def latex_text(text: str) -> str:
+    """Rendered text (a title, a worked step) as LaTeX."""
+    return latex_lines(text_lines(text))
+
+
+def markdown_text(text: str) -> str:
+    return markdown_lines(text_lines(text))
