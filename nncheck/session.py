@@ -124,6 +124,7 @@ def exam_group(record: dict) -> ExamGroup | None:
 
 EXAM_MIN_PROBLEMS, EXAM_MAX_PROBLEMS = 8, 10  # "8-10 problems with 1-3 parts each"
 EXAM_MAX_PARTS = 3
+EXAM_MAX_REPEATS = 2  # the same family (with different numbers) at most twice in one exam
 EXAM_MINUTES = 180
 
 
@@ -212,7 +213,24 @@ def plan_exam(catalog, *, seed: int) -> list[Planned]:
         raise NNCheckError("no exam families in the banks", hint="an exam draws from the seed's topics: "
                            + "; ".join(g.title for g in EXAM_GROUPS))
     n = rng.randint(EXAM_MIN_PROBLEMS, EXAM_MAX_PROBLEMS)
-    quota = allocate(n, {g.key: g.weight for g in groups}, rng)
+    # A family appears at most EXAM_MAX_REPEATS times; a group with too few families hands
+    # its extra problems to the others (by weight), and the exam is shorter only when the
+    # whole bank is too small.
+    capacity = {g.key: EXAM_MAX_REPEATS * len(by_group[g.key]) for g in groups}
+    n = min(n, sum(capacity.values()))
+    quota: dict[str, int] = {}
+    open_groups = list(groups)
+    left = n
+    while left > 0 and open_groups:
+        share = allocate(left, {g.key: g.weight for g in open_groups}, rng)
+        for g in open_groups:
+            quota[g.key] = quota.get(g.key, 0) + share[g.key]
+        left = 0
+        for g in list(open_groups):
+            if quota[g.key] >= capacity[g.key]:
+                left += quota[g.key] - capacity[g.key]
+                quota[g.key] = capacity[g.key]
+                open_groups.remove(g)
     out: list[Planned] = []
     for key in SEED_ORDER:
         recs = sorted(by_group.get(key, []), key=lambda r: r["id"])

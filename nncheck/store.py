@@ -515,3 +515,86 @@ def _statements(script: str) -> list[str]:
 
 def schema_version(store: Store) -> int:
     return int(store.conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+# ----------------------------------------------------------------------------
+# Reports.
+# ----------------------------------------------------------------------------
+def history_stats(store: Store | None, *, now: float | None = None, top_mistakes: int = 10) -> dict:
+    """Accuracy per topic and family, common mistakes, reviews due and the streak.
+
+    A part counts once, by how it ended (correct, wrong, skipped, solution shown, blank);
+    "first try" means correct at the first attempt without a hint.  Days are local days.
+    ``store`` may be None (no history yet): everything is empty.
+    """
+    from datetime import date, datetime, timedelta
+
+    now = time.time() if now is None else now
+    parts = store.part_results() if store else []
+    answers = store.answer_rows() if store else []
+    cards = store.cards() if store else []
+    sessions = store.sessions() if store else []
+
+    def agg(key: str) -> list[dict]:
+        groups: dict[str, dict] = {}
+        for p in parts:
+            g = groups.setdefault(p[key], {key: p[key], "parts": 0, "correct": 0, "first": 0, "last_ts": 0.0})
+            g["parts"] += 1
+            g["correct"] += p["outcome"] == "correct"
+            g["first"] += p["outcome"] == "correct" and p["attempts"] == 1 and p["hints"] == 0
+            g["last_ts"] = max(g["last_ts"], p["finished_at"])
+        out = []
+        for g in groups.values():
+            out.append({key: g[key], "parts": g["parts"], "correct": g["correct"],
+                        "accuracy": g["correct"] / g["parts"], "first_try": g["first"] / g["parts"],
+                        "last": datetime.fromtimestamp(g["last_ts"]).strftime("%Y-%m-%d")})
+        # Weakest first: that is where practice pays.
+        return sorted(out, key=lambda r: (r["accuracy"], -r["parts"], r[key]))
+
+    mistakes: dict[str, dict] = {}
+    for a in answers:
+        if not a["mistake"] or a["status"] == "correct":
+            continue
+        m = mistakes.setdefault(a["mistake"], {"mistake": a["mistake"], "count": 0, "families": [], "message": ""})
+        m["count"] += 1
+        if a["family_id"] not in m["families"]:
+            m["families"].append(a["family_id"])
+        m["message"] = a["feedback"] or m["message"]  # the latest wording, filled in for its instance
+    common = sorted(mistakes.values(), key=lambda m: (-m["count"], m["mistake"]))[:top_mistakes]
+
+    days = sorted({date.fromtimestamp(p["finished_at"]) for p in parts})
+    longest = run = 0
+    prev = None
+    for d in days:
+        run = run + 1 if prev is not None and d - prev == timedelta(days=1) else 1
+        longest = max(longest, run)
+        prev = d
+    today = date.fromtimestamp(now)
+    current = 0
+    if days and days[-1] >= today - timedelta(days=1):  # a streak lives until a whole day is missed
+        current = 1
+        for a, b in zip(reversed(days[:-1]), reversed(days[1:])):
+            if b - a != timedelta(days=1):
+                break
+            current += 1
+
+    due = [c for c in cards if c["due"] <= now]
+    future = [c for c in cards if c["due"] > now]
+    n = len(parts)
+    correct = sum(1 for p in parts if p["outcome"] == "correct")
+    first = sum(1 for p in parts if p["outcome"] == "correct" and p["attempts"] == 1 and p["hints"] == 0)
+    return {
+        "database": store.path if store else None,
+        "totals": {"sessions": len({p["session_id"] for p in parts}), "sessions_started": len(sessions),
+                   "parts": n, "correct": correct, "accuracy": correct / n if n else None,
+                   "first_try": first / n if n else None, "answers": len(answers)},
+        "topics": agg("topic"),
+        "families": agg("family_id"),
+        "mistakes": common,
+        "reviews": {"cards": len(cards), "due_now": len(due), "due": [c["family_id"] for c in due],
+                    "next_due": future[0]["due"] if future else None,
+                    "next_family": future[0]["family_id"] if future else None},
+        "streak": {"current": current, "longest": longest,
+                   "last_day": days[-1].isoformat() if days else None,
+                   "days_practised": len(days)},
+    }

@@ -64,7 +64,8 @@ class Terminal:
     def show(self, renderable) -> None:
         if renderable is None:
             return
-        self.console.print(renderable)
+        # Piped output is never re-wrapped or cropped: matrix blocks and long lines stay whole.
+        self.console.print(renderable, soft_wrap=not self.wrap)
 
     def blank(self) -> None:
         self.out.write("\n")

@@ -13,7 +13,6 @@ from datetime import datetime
 
 from rich import box
 from rich.console import Group
-from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -145,17 +144,26 @@ def derivation_help() -> Text:
 # ----------------------------------------------------------------------------
 # Answers, hints, solutions.
 # ----------------------------------------------------------------------------
+def indented(text: str, n: int, style: str = "") -> Text:
+    """``text`` with every line indented by ``n`` spaces.
+
+    Plain spaces rather than ``rich.padding.Padding``: padding is laid out to the console
+    width and would crop long lines of piped output, which is never re-wrapped.
+    """
+    pad = " " * n
+    return Text("\n".join(pad + line for line in str(text).split("\n")), style=style)
+
+
 def solution_view(prob, part, *, wrap: bool = True, heading: str = "solution"):
     """The correct answer and the worked steps of one part."""
-    nowrap = {} if wrap else {"no_wrap": True, "overflow": "ignore"}
     key = prob.key()
     kp = key.parts[part.name]
     items: list = [Text(f"  {heading} for {part_label(prob, part)}:", style="bold")]
     pre = [s for s in key.preamble] if not any(p.done for p in prob.parts if p is not part) else []
     for s in pre:
-        items.append(Padding(Text(s, style="dim", **nowrap), (0, 0, 0, 4), expand=False))
+        items.append(indented(s, 4, "dim"))
     for s in kp.steps:
-        items.append(Padding(Text(s, **nowrap), (0, 0, 0, 4), expand=False))
+        items.append(indented(s, 4))
     items.append(answer_line(kp))
     return Group(*items)
 
@@ -164,10 +172,9 @@ def answer_line(kp, indent: int = 4):
     ans = answer_display(kp.kind, kp.exact)
     cf = kp.exact_text()
     if "\n" in ans:
-        return Group(Padding(Text("answer:", style="green"), (0, 0, 0, indent), expand=False),
-                     Padding(Text(ans, style="bold green", no_wrap=True), (0, 0, 0, indent + 2), expand=False))
-    return Padding(Text.assemble(("answer: ", "green"), (ans, "bold green"), (f"  = {cf}" if cf else "", "green")),
-                   (0, 0, 0, indent), expand=False)
+        return Group(indented("answer:", indent, "green"), indented(ans, indent + 2, "bold green"))
+    return Text.assemble((" " * indent + "answer: ", "green"), (ans, "bold green"),
+                         (f"  = {cf}" if cf else "", "green"))
 
 
 def event_view(ev, session, *, wrap: bool = True):
@@ -177,7 +184,7 @@ def event_view(ev, session, *, wrap: bool = True):
         return None
     if k == "help":
         return Group(Text("Type your answer, or one of:", style="bold"),
-                     Padding(Text(ev.text), (0, 0, 0, 2)),
+                     indented(ev.text, 2),
                      Text("Answers use the answer language: 3/4, 2^-3, exp(-1), [1, 2; 3, 4], "
                           "sigma(x)*(1-sigma(x)). A malformed answer costs no attempt.", style="dim"))
     if k == "unavailable":
@@ -299,14 +306,13 @@ def exam_report_view(session, *, wrap: bool = True):
             items.append(Text("  the answer key could not be computed for this instance", style="yellow"))
             continue
         for line in key.preamble:
-            items.append(Padding(Text(line, style="dim"), (0, 0, 0, 4), expand=False))
+            items.append(indented(line, 4, "dim"))
         for i, ps in enumerate(prob.parts):
             kp = key.parts[ps.name]
             items.append(Text.assemble(("  " + f"({letter(i)}) {ps.name}", "bold"), "  ",
                                        prob.variant.part_prompt(ps.spec).split("\n")[0]))
-            nowrap = {} if wrap else {"no_wrap": True, "overflow": "ignore"}
             for s in kp.steps:
-                items.append(Padding(Text(s, **nowrap), (0, 0, 0, 6), expand=False))
+                items.append(indented(s, 6))
             items.append(answer_line(kp, indent=6))
     return Group(*items)
 
@@ -346,23 +352,23 @@ def stats_view(st: dict):
         tot = st["totals"]
         items.append(Text.assemble(
             ("History: ", "bold"),
-            f"{tot['sessions']} sessions, {tot['parts']} parts answered, "
+            f"{tot['sessions']} session{'s' if tot['sessions'] != 1 else ''}, {tot['parts']} parts asked, "
             f"{_pct(tot['accuracy'])} correct ({_pct(tot['first_try'])} at the first try)."))
         s = st["streak"]
         items.append(Text.assemble(("Streak: ", "bold"),
                                    f"{s['current']} day{'s' if s['current'] != 1 else ''}"
                                    f" (longest {s['longest']}; last practised {s['last_day'] or '—'})"))
-        for what, rows, label in (("topic", st["topics"], "By topic"), ("family", st["families"], "By family")):
+        for what, rows, label in (("topic", st["topics"], "By topic"), ("family_id", st["families"], "By family")):
             t = Table(title=Text(label, style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
-            t.add_column(what)
+            t.add_column("family" if what == "family_id" else what)
             t.add_column("parts", justify="right")
             t.add_column("correct", justify="right")
             t.add_column("first try", justify="right")
-            if what == "family":
+            if what == "family_id":
                 t.add_column("last practised")
             for r in rows:
                 cells = [r[what], str(r["parts"]), _pct(r["accuracy"]), _pct(r["first_try"])]
-                if what == "family":
+                if what == "family_id":
                     cells.append(r["last"] or "")
                 t.add_row(*cells)
             items.append(t)
