@@ -1,0 +1,420 @@
+"""``optim.step``: SGD, SGD + Momentum, AdaGrad, RMSProp and Adam, as CS231n §7.1 writes them (seed 003).
+
+    SGD       x_{t+1} = x_t − α∇f(x_t)
+    Momentum  v_{t+1} = ρv_t + ∇f(x_t);  x_{t+1} = x_t − αv_{t+1}
+    AdaGrad   g_t = g_{t−1} + (∇f)²;  x_{t+1} = x_t − α∇f/√(g_t + ε)
+    RMSProp   g_t = γg_{t−1} + (1 − γ)(∇f)²;  same step
+    Adam      m_t = β₁m_{t−1} + (1 − β₁)∇f;  v_t = β₂v_{t−1} + (1 − β₂)(∇f)²;
+              m̃_t = m_t/(1 − β₁ᵗ);  ṽ_t = v_t/(1 − β₂ᵗ);  x_{t+1} = x_t − α m̃_t/√(ṽ_t + ε)
+
+The seed puts ε *inside* the square root; ``convention=adam-paper`` puts it after (Kingma & Ba,
+PyTorch).  Gradients are either given per step or come from f(x) = ½ Σᵢ aᵢxᵢ², so later
+steps need the new x.  The SymPy path differentiates f and runs the steps in exact arithmetic
+coordinate by coordinate; the NumPy path runs the vectorised float updates.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .base import ParamError, R, Solver, num
+from .losses import exact as frac, sub
+
+NAMES = {"sgd": "SGD", "momentum": "SGD + Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
+         "adam": "Adam (with bias correction)"}
+#: Steps drawn per optimizer: momentum needs two steps before the velocity shows.
+STEPS = {"sgd": (1, 2, 2, 3), "momentum": (2, 2, 3), "adagrad": (1, 2, 2), "rmsprop": (1, 2), "adam": (1, 2, 2)}
+#: AdaGrad draws: ε values that make g + ε a square for small gradients (3² + 16 = 5², 1 + 3 = 2², …).
+ADAGRAD_EPS = (0, 0, 0, 16, 9, 3, 7)
+SQRT_OPTS = ("adagrad", "rmsprop", "adam")
+#: RMSProp draws: 1 − γ ∈ {1/4, 1/25, 1/100} make (1 − γ)(∇f)² a square; 0.9 is the common default.
+RMSPROP_GAMMA = (Fraction(9, 10), Fraction(99, 100), Fraction(3, 4), Fraction(24, 25))
+SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _rational_sqrt(x: Fraction):
+    """√x as a Fraction when x is a perfect square of a rational, else None."""
+    import math
+
+    if x < 0:
+        return None
+    n, d = math.isqrt(x.numerator), math.isqrt(x.denominator)
+    return Fraction(n, d) if n * n == x.numerator and d * d == x.denominator else None
+
+
+def simulate(p: dict, *, exact_only: bool = False, **flags):
+    """Run the steps in plain Python, with optional deliberate mistakes (``flags``).
+
+    Returns {"x1", "xT", "v", "g", "m", "nice", "zero_div"}: ``nice`` counts square roots of
+    perfect squares (hand-computable), ``zero_div`` names the first step that divides by 0.
+    With ``exact_only`` the run stops (nice = −1) at the first root that is not rational.
+    """
+    import math
+
+    opt = p["optimizer"]
+    x = [frac(v) for v in p["x0"]]
+    d = len(x)
+    alpha = frac(p["alpha"])
+    eps = frac(p["eps"])
+    inside = p["convention"] == "cs231n"
+    if flags.get("eps_swapped"):
+        inside = not inside
+    b1, b2 = frac(p["beta1"]), frac(p["beta2"])
+    if flags.get("betas_swapped"):
+        b1, b2 = b2, b1
+    rho, gam = frac(p["rho"]), frac(p["gamma"])
+    v, g, m = [0] * d, [0] * d, [0] * d
+    nice, x1 = 0, None
+    exact_ok = True
+    for t in range(1, p["steps"] + 1):
+        if p["f"] == "quadratic":
+            base = p["x0"] if flags.get("stale_gradient") else x
+            grad = [frac(a) * frac(xi) for a, xi in zip(p["a"], base)]
+        else:
+            grad = [frac(gi) for gi in p["grads"][t - 1]]
+        step = [0] * d
+        for i in range(d):
+            gi = grad[i]
+            if opt == "sgd":
+                step[i] = gi
+            elif opt == "momentum":
+                if flags.get("no_momentum"):
+                    step[i] = gi
+                elif flags.get("lagged"):
+                    step[i] = v[i]
+                    v[i] = rho * v[i] + gi
+                else:
+                    v[i] = rho * v[i] + ((1 - rho) * gi if flags.get("ema") else gi)
+                    step[i] = v[i]
+            else:
+                if opt == "adagrad":
+                    g[i] = gi * gi if flags.get("not_accumulated") else g[i] + gi * gi
+                    num_, den_arg = gi, g[i]
+                elif opt == "rmsprop":
+                    if flags.get("adagrad_sum"):
+                        g[i] = g[i] + gi * gi
+                    elif flags.get("decay_swapped"):
+                        g[i] = (1 - gam) * g[i] + gam * gi * gi
+                    else:
+                        g[i] = gam * g[i] + (1 - gam) * gi * gi
+                    num_, den_arg = gi, g[i]
+                else:
+                    m[i] = b1 * m[i] + (1 - b1) * gi
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                    if flags.get("no_bias_correction"):
+                        num_, den_arg = m[i], v[i]
+                    else:
+                        num_, den_arg = m[i] / (1 - b1 ** t), v[i] / (1 - b2 ** t)
+                if flags.get("no_sqrt"):
+                    den = den_arg + eps
+                else:
+                    arg = den_arg + eps if inside else den_arg
+                    root = _rational_sqrt(Fraction(arg)) if not isinstance(arg, float) else None
+                    if root is None:
+                        exact_ok = False
+                        root = math.sqrt(float(arg))
+                    elif exact_ok:
+                        nice += 1
+                    den = root if inside else root + eps
+                if den == 0:
+                    return {"zero_div": t}
+                step[i] = num_ / den
+        sign = -1 if flags.get("ascent") else 1
+        x = [xi - sign * alpha * s for xi, s in zip(x, step)]
+        if t == 1:
+            x1 = list(x)
+        if exact_only and not exact_ok:
+            return {"nice": -1}
+    return {"x1": x1, "xT": x, "v": v, "g": g, "m": m, "nice": nice, "zero_div": None}
+
+
+class Step(Solver):
+    """``optim.step``: x after one and after T steps, and the optimizer's state after the last step."""
+
+    # ------------------------------------------------------------------ generate
+    def draw(self, p: dict, rng, fixed) -> dict:
+        p = dict(p)
+        opt = p["optimizer"]
+        if "x0" in fixed:
+            d = len(p["x0"])
+        elif "grads" in fixed:
+            d = len(p["grads"][0])
+        elif "a" in fixed:
+            d = len(p["a"])
+        else:
+            d = p["d"]
+        if opt in SQRT_OPTS and "f" not in fixed:
+            # f = ½ax² feeds x back into the roots and gives fractions like 23764/3025: keep exams on given ∇f.
+            p["f"] = "given"
+        if "steps" not in fixed:
+            p["steps"] = len(p["grads"]) if ("grads" in fixed and p["f"] == "given") else rng.choice(STEPS[opt])
+        T = p["steps"]
+        best, best_score = None, None
+        # Hand-computable instances: among a few candidates, keep the one whose square roots are exact.
+        for _ in range(40 if opt in SQRT_OPTS else 1):
+            c = dict(p)
+            if "x0" not in fixed:
+                c["x0"] = [rng.choice([-3, -2, -1, 1, 2, 3]) for _ in range(d)]
+            if "a" not in fixed:
+                c["a"] = [rng.choice([1, 1, 2]) for _ in range(d)]
+            if "grads" not in fixed:
+                first = [rng.choice([-4, -3, -2, -1, 1, 2, 3, 4]) for _ in range(d)]
+                rows = [first]
+                for _ in range(T - 1):
+                    # A repeated gradient keeps Adam's bias-corrected moments exact (m̃ = g, ṽ = g²).
+                    rows.append(list(first) if rng.random() < 0.4 else
+                                [rng.choice([-4, -3, -2, -1, 1, 2, 3, 4]) for _ in range(d)])
+                c["grads"] = rows
+            if "eps" not in fixed:
+                if opt not in SQRT_OPTS:
+                    c["eps"] = 0
+                elif p["convention"] != "cs231n":
+                    c["eps"] = rng.choice([0, 0, 1, Fraction(1, 10 ** 8)])
+                else:
+                    c["eps"] = rng.choice(ADAGRAD_EPS if opt == "adagrad" else [0, 0, 0, Fraction(1, 10 ** 8)])
+            if opt == "rmsprop" and "gamma" not in fixed:
+                c["gamma"] = rng.choice(RMSPROP_GAMMA)
+            if opt not in SQRT_OPTS:
+                best = c
+                break
+            run = simulate(c, exact_only=True)
+            if run.get("zero_div"):
+                continue
+            score = run["nice"]
+            if best_score is None or score > best_score:
+                best, best_score = c, score
+        p = best or p
+        p["d"] = d
+        p["asks_v"] = opt in ("momentum", "adam")
+        p["asks_g"] = opt in ("adagrad", "rmsprop")
+        p["asks_m"] = opt == "adam"
+        return p
+
+    def check(self, p: dict) -> None:
+        d = len(p["x0"])
+        if p["f"] == "given":
+            cols = {len(r) for r in p["grads"]}
+            if cols != {d}:
+                raise ParamError(f"grads has {max(cols)} column{'s' if max(cols) != 1 else ''} but x0 has {d} "
+                                 f"entr{'ies' if d != 1 else 'y'}: each row of grads is one gradient ∇f(x)")
+            if len(p["grads"]) != p["steps"]:
+                raise ParamError(f"grads has {len(p['grads'])} row{'s' if len(p['grads']) != 1 else ''} "
+                                 f"(one gradient per step) but steps = {p['steps']}")
+        elif len(p["a"]) != d:
+            raise ParamError(f"a has {len(p['a'])} entries but x0 has {d}: f(x) = ½ Σ aᵢxᵢ² needs one aᵢ per xᵢ")
+        for name, sym in (("rho", "ρ"), ("gamma", "γ"), ("beta1", "β₁"), ("beta2", "β₂")):
+            if not 0 <= p[name] < 1:
+                raise ParamError(f"{name} = {num(p[name])}: the decay rate {sym} must be at least 0 and below 1")
+        run = simulate(p)
+        if run.get("zero_div"):
+            what = "√(g_t + ε)" if p["optimizer"] in ("adagrad", "rmsprop") else "√(ṽ_t + ε)"
+            raise ParamError(f"step {run['zero_div']} divides by {what} = 0 (a zero gradient with ε = 0): "
+                             f"give eps > 0 or a nonzero gradient")
+
+    # ------------------------------------------------------------------ render
+    def derive(self, p: dict) -> dict:
+        opt = p["optimizer"]
+        inside = p["convention"] == "cs231n"
+        root = (lambda a: f"√({a} + ε)") if inside else (lambda a: f"(√{a} + ε)")
+        rules = {
+            "sgd": "x_{t+1} = x_t − α∇f(x_t)",
+            "momentum": "v_{t+1} = ρv_t + ∇f(x_t);   x_{t+1} = x_t − αv_{t+1}",
+            "adagrad": f"g_t = g_{{t−1}} + (∇f(x_t))²;   x_{{t+1}} = x_t − α∇f(x_t)/{root('g_t')}",
+            "rmsprop": f"g_t = γg_{{t−1}} + (1 − γ)(∇f(x_t))²;   x_{{t+1}} = x_t − α∇f(x_t)/{root('g_t')}",
+            "adam": ("m_t = β₁m_{t−1} + (1 − β₁)∇f(x_t);   v_t = β₂v_{t−1} + (1 − β₂)(∇f(x_t))²\n"
+                     f"m̃_t = m_t/(1 − β₁ᵗ);   ṽ_t = v_t/(1 − β₂ᵗ);   x_{{t+1}} = x_t − α·m̃_t/{root('ṽ_t')}"),
+        }
+        hyper = [f"α = {num(p['alpha'])}"]
+        if opt == "momentum":
+            hyper.append(f"ρ = {num(p['rho'])}")
+        if opt == "rmsprop":
+            hyper.append(f"γ = {num(p['gamma'])}")
+        if opt == "adam":
+            hyper += [f"β₁ = {num(p['beta1'])}", f"β₂ = {num(p['beta2'])}"]
+        if opt in SQRT_OPTS:
+            hyper.append(f"ε = {num(p['eps'])}, " + ("inside the square root, as CS231n writes it" if inside else
+                                                      "added after the square root (Adam paper, PyTorch)"))
+        init = {"sgd": "", "momentum": " and velocity v₀ = 0", "adagrad": " and g₀ = 0", "rmsprop": " and g₀ = 0",
+                "adam": " and moments m₀ = v₀ = 0"}[opt]
+        if p["f"] == "given":
+            lines = [f"  step {t}: ∇f = {num(list(row))}" for t, row in enumerate(p["grads"], 1)]
+            grad_text = "The gradient used at each step is given:\n" + "\n".join(lines)
+        else:
+            terms = " + ".join(f"{'' if a == 1 else num(a)}x{sub(i)}²" for i, a in enumerate(p["a"], 1))
+            grad_text = (f"f(x) = ½({terms}), so ∇f(x) = ({', '.join(('' if a == 1 else num(a)) + 'x' + sub(i) for i, a in enumerate(p['a'], 1))}):"
+                         f" each step needs the gradient at the current x.")
+        labels = {"momentum": "the velocity v", "adam": "the second-moment estimate v (before bias correction)"}
+        return {"opt_name": NAMES[opt], "rule": rules[opt], "hyper": ", ".join(hyper), "init": init,
+                "grad_text": grad_text, "v_label": labels.get(opt, "v"),
+                "g_label": "AdaGrad's running sum g" if opt == "adagrad" else "RMSProp's running average g"}
+
+    # ------------------------------------------------------------------ keys
+    def _exact_run(self, p: dict) -> tuple[dict, list[dict]]:
+        """Exact arithmetic, coordinate by coordinate; ∇f comes from differentiating f with SymPy."""
+        import sympy
+
+        opt = p["optimizer"]
+        d = len(p["x0"])
+        xs = sympy.symbols(f"x1:{d + 1}", real=True)
+        if p["f"] == "quadratic":
+            f = sum(R(a) * xi ** 2 for a, xi in zip(p["a"], xs)) / 2
+            grad_f = [sympy.diff(f, xi) for xi in xs]
+        alpha, eps = R(p["alpha"]), R(p["eps"])
+        rho, gam, b1, b2 = R(p["rho"]), R(p["gamma"]), R(p["beta1"]), R(p["beta2"])
+        inside = p["convention"] == "cs231n"
+        x = [R(v) for v in p["x0"]]
+        v, g, m = [sympy.Integer(0)] * d, [sympy.Integer(0)] * d, [sympy.Integer(0)] * d
+        trace = []
+        for t in range(1, p["steps"] + 1):
+            if p["f"] == "quadratic":
+                grad = [ge.subs(dict(zip(xs, x))) for ge in grad_f]
+            else:
+                grad = [R(gv) for gv in p["grads"][t - 1]]
+            rec = {"t": t, "x_prev": list(x), "grad": grad, "v_prev": list(v), "g_prev": list(g), "m_prev": list(m)}
+            new_x = []
+            for i in range(d):
+                if opt == "sgd":
+                    upd = grad[i]
+                elif opt == "momentum":
+                    v[i] = rho * v[i] + grad[i]
+                    upd = v[i]
+                elif opt in ("adagrad", "rmsprop"):
+                    g[i] = g[i] + grad[i] ** 2 if opt == "adagrad" else gam * g[i] + (1 - gam) * grad[i] ** 2
+                    upd = grad[i] / (sympy.sqrt(g[i] + eps) if inside else sympy.sqrt(g[i]) + eps)
+                else:
+                    m[i] = b1 * m[i] + (1 - b1) * grad[i]
+                    v[i] = b2 * v[i] + (1 - b2) * grad[i] ** 2
+                    mt, vt = m[i] / (1 - b1 ** t), v[i] / (1 - b2 ** t)
+                    rec.setdefault("mt", []).append(mt)
+                    rec.setdefault("vt", []).append(vt)
+                    upd = mt / (sympy.sqrt(vt + eps) if inside else sympy.sqrt(vt) + eps)
+                new_x.append(x[i] - alpha * upd)
+            x = new_x
+            rec.update({"x": list(x), "v": list(v), "g": list(g), "m": list(m)})
+            trace.append(rec)
+        col = lambda vals: sympy.Matrix(vals)  # noqa: E731 — a column vector part
+        out = {"x1": col(trace[0]["x"]), "xT": col(x), "v": col(v), "g": col(g), "m": col(m)}
+        return out, trace
+
+    def exact(self, p: dict) -> dict:
+        return self._exact_run(p)[0]
+
+    def numeric(self, p: dict) -> dict:
+        import numpy as np
+
+        opt = p["optimizer"]
+        x = np.array([float(v) for v in p["x0"]])
+        a = np.array([float(v) for v in p["a"]]) if p["f"] == "quadratic" else None
+        G = np.array([[float(v) for v in r] for r in p["grads"]]) if p["f"] == "given" else None
+        alpha, eps = float(p["alpha"]), float(p["eps"])
+        rho, gam, b1, b2 = (float(p[k]) for k in ("rho", "gamma", "beta1", "beta2"))
+        inside = p["convention"] == "cs231n"
+        v, g, m = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
+        x1 = None
+
+        def scaled(num_, acc):
+            return num_ / (np.sqrt(acc + eps) if inside else np.sqrt(acc) + eps)
+
+        for t in range(1, p["steps"] + 1):
+            dx = a * x if a is not None else G[t - 1]  # ∇(½ Σ aᵢxᵢ²) = a ⊙ x
+            if opt == "sgd":
+                x = x - alpha * dx
+            elif opt == "momentum":
+                v = rho * v + dx
+                x = x - alpha * v
+            elif opt == "adagrad":
+                g = g + dx * dx
+                x = x - alpha * scaled(dx, g)
+            elif opt == "rmsprop":
+                g = gam * g + (1 - gam) * dx * dx
+                x = x - alpha * scaled(dx, g)
+            else:
+                m = b1 * m + (1 - b1) * dx
+                v = b2 * v + (1 - b2) * dx * dx
+                x = x - alpha * scaled(m / (1 - b1 ** t), v / (1 - b2 ** t))
+            if t == 1:
+                x1 = x.copy()
+        return {"x1": x1, "xT": x, "v": v, "g": g, "m": m}
+
+    # ------------------------------------------------------------------ explain
+    def solution(self, p: dict, key: dict) -> dict:
+        _, trace = self._exact_run(p)
+        opt = p["optimizer"]
+        inside = p["convention"] == "cs231n"
+        a, e = num(p["alpha"]), num(p["eps"])
+        steps = []
+        for rec in trace:
+            t = rec["t"]
+            T, P = sub(t), sub(t - 1)
+            grad, xp = num(rec["grad"]), num(rec["x_prev"])
+            sq = num([gv ** 2 for gv in rec["grad"]])
+            line = [f"step {t}: ∇f(x{P}) = {grad}"]
+            if opt == "sgd":
+                line.append(f"x{T} = x{P} − α∇f = {xp} − {a}·{grad} = {num(rec['x'])}")
+            elif opt == "momentum":
+                line.append(f"v{T} = ρv{P} + ∇f = {num(p['rho'])}·{num(rec['v_prev'])} + {grad} = {num(rec['v'])}")
+                line.append(f"x{T} = x{P} − αv{T} = {xp} − {a}·{num(rec['v'])} = {num(rec['x'])}")
+            elif opt in ("adagrad", "rmsprop"):
+                if opt == "adagrad":
+                    line.append(f"g{T} = g{P} + (∇f)² = {num(rec['g_prev'])} + {sq} = {num(rec['g'])}")
+                else:
+                    gm = num(p["gamma"])
+                    line.append(f"g{T} = γg{P} + (1 − γ)(∇f)² = {gm}·{num(rec['g_prev'])} + "
+                                f"{num(1 - frac(p['gamma']))}·{sq} = {num(rec['g'])}")
+                den = f"√({num(rec['g'])} + {e})" if inside else f"(√{num(rec['g'])} + {e})"
+                line.append(f"x{T} = {xp} − {a}·{grad}/{den} = {num(rec['x'])}")
+            else:
+                b1, b2 = num(p["beta1"]), num(p["beta2"])
+                line.append(f"m{T} = β₁m{P} + (1 − β₁)∇f = {b1}·{num(rec['m_prev'])} + "
+                            f"{num(1 - frac(p['beta1']))}·{grad} = {num(rec['m'])}")
+                line.append(f"v{T} = β₂v{P} + (1 − β₂)(∇f)² = {b2}·{num(rec['v_prev'])} + "
+                            f"{num(1 - frac(p['beta2']))}·{sq} = {num(rec['v'])}")
+                sup = str(t).translate(SUP)
+                line.append(f"m̃{T} = m{T}/(1 − {b1}{sup}) = {num(rec['mt'])};  "
+                            f"ṽ{T} = v{T}/(1 − {b2}{sup}) = {num(rec['vt'])}")
+                den = f"√({num(rec['vt'])} + {e})" if inside else f"(√{num(rec['vt'])} + {e})"
+                line.append(f"x{T} = {xp} − {a}·{num(rec['mt'])}/{den} = {num(rec['x'])}")
+            steps.append(line)
+        flat = [s for line in steps for s in line]
+        last = sub(trace[-1]["t"])
+        pre = [f"{NAMES[opt]}: every operation acts entry by entry; step t uses the gradient at the current x"
+               + ("; Adam's bias correction uses this step number t." if opt == "adam" else ".")]
+        return {"_": pre, "x1": steps[0], "xT": flat,
+                "v": flat + [f"after the last step: v{last} = {num(trace[-1]['v'])}"],
+                "g": flat + [f"after the last step: g{last} = {num(trace[-1]['g'])}"],
+                "m": flat + [f"after the last step: m{last} = {num(trace[-1]['m'])}"]}
+
+    def mistakes(self, p: dict) -> dict:
+        opt = p["optimizer"]
+        out: dict = {}
+
+        def put(mid, **flags):
+            run = simulate(p, **flags)
+            if run.get("zero_div"):
+                return
+            vals = {"xT": [float(v) for v in run["xT"]]}
+            if p["steps"] >= 2:
+                vals["x1"] = [float(v) for v in run["x1"]]
+            for k in ("v", "g", "m"):
+                vals[k] = [float(v) for v in run[k]]
+            out[mid] = vals
+
+        put("ascent", ascent=True)
+        if p["f"] == "quadratic" and p["steps"] >= 2:
+            put("gradient-not-recomputed", stale_gradient=True)
+        if opt == "momentum":
+            put("momentum-ignored", no_momentum=True)
+            put("velocity-lagged", lagged=True)
+            put("ema-velocity", ema=True)
+        if opt in SQRT_OPTS:
+            put("eps-outside-sqrt" if p["convention"] == "cs231n" else "eps-inside-sqrt", eps_swapped=True)
+            put("no-sqrt", no_sqrt=True)
+        if opt == "adagrad":
+            put("not-accumulated", not_accumulated=True)
+        if opt == "rmsprop":
+            put("decay-swapped", decay_swapped=True)
+            put("summed-like-adagrad", adagrad_sum=True)
+        if opt == "adam":
+            put("no-bias-correction", no_bias_correction=True)
+            put("betas-swapped", betas_swapped=True)
+        return out
