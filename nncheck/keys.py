@@ -286,6 +286,44 @@ def _is_exact_int(x) -> bool:
     return isinstance(x, int)
 
 
+def answer_text(kind: str, value) -> str:
+    """A key value written as a user would type it, in the answer language.
+
+    Rationals stay exact (``7/3``); other numbers are written with 17 significant digits,
+    which every tolerance accepts; expressions are printed by the answer-language printer.
+    """
+    if value is None:
+        return "none"
+    if kind == "boolean":
+        return "yes" if value else "no"
+    if kind == "choice":
+        return str(value)
+    if kind in ("expression", "derivation"):
+        return expr_text(value)
+    if kind in ("vector", "matrix"):
+        flat, shape = flat_shape(value)
+        if kind == "vector" or len(shape) == 1:
+            return "[" + ", ".join(_number_text(x) for x in flat) + "]"
+        rows = [flat[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
+        return "[" + ", ".join("[" + ", ".join(_number_text(x) for x in r) + "]" for r in rows) + "]"
+    return _number_text(value)
+
+
+def _number_text(x) -> str:
+    if isinstance(x, bool):
+        return "1" if x else "0"
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, Fraction):
+        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    if type(x).__module__.startswith("sympy") and getattr(x, "is_Rational", False):
+        return str(x.p) if x.q == 1 else f"{x.p}/{x.q}"
+    f = to_float(x)
+    if f.is_integer() and abs(f) < 1e15:
+        return str(int(f))
+    return f"{f:.17g}"
+
+
 def expr_text(e) -> str:
     """A SymPy expression printed in the answer language (``^`` for powers)."""
     from .answer.printer import to_answer_text

@@ -82,8 +82,13 @@ class Variant:
         return v
 
     def _formula(self, text: str):
+        from .formulas import FormulaError, evaluate_formula
+
         try:
-            return evaluate(parse(text, symbols=None, formula=True), self.values(), text)
+            return evaluate_formula(text, self.values())
+        except FormulaError as e:
+            raise BankError(f"formula '{text}' fails: {e.message}", file=self.family.get("_file", "?"),
+                            line=self.family.get("_line")) from None
         except AnswerSyntaxError as e:
             raise BankError(f"formula '{text}' fails: {e.message}", file=self.family.get("_file", "?"),
                             line=self.family.get("_line")) from None
@@ -268,9 +273,11 @@ def _deps(spec: dict) -> set[str]:
     for key in ("length", "rows", "cols", "min", "max"):
         if isinstance(spec.get(key), str):
             texts.append(spec[key])
+    from .formulas import parse_formula
+
     for t in texts:
         try:
-            names |= names_in(parse(t, symbols=None, formula=True))
+            names |= names_in(parse_formula(t))
         except AnswerSyntaxError:
             pass
     return names
@@ -300,7 +307,9 @@ def _order(params: dict) -> list[str]:
 
 def _num(v, values: dict):
     if isinstance(v, str):
-        return evaluate(parse(v, symbols=None, formula=True), values, v)
+        from .formulas import evaluate_formula
+
+        return evaluate_formula(v, values)
     if isinstance(v, float):
         f = Fraction(v).limit_denominator(10**9)
         return f
@@ -478,10 +487,13 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
                 values[n] = v
             if solver is not None and hasattr(solver, "draw"):
                 values = solver.draw(values, rng, frozenset(given))
-            failed = _check_constraints(family, constraints, values, only_complete=False,
+            # Constraints may name derived values (span <= padded): compute those first.
+            with_derived = dict(values)
+            with_derived.update(_yaml_derived(family, values))
+            failed = _check_constraints(family, constraints, with_derived, only_complete=False,
                                         user=False, drawn=set(values) - set(given))
             if failed is not None:
-                last_failure, last_values = failed, values
+                last_failure, last_values = failed, with_derived
                 continue
         except _Retry:
             continue
@@ -498,7 +510,9 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
         idx = constraints.index(last_failure)
         line = (family.get("_lines") or {}).get("constraints", [None] * (idx + 1))[idx]
     if given:
-        if last_failure is not None and not (set(names_in(parse(last_failure["check"], symbols=None, formula=True)))
+        from .formulas import parse_formula
+
+        if last_failure is not None and not (set(names_in(parse_formula(last_failure["check"])))
                                              & set(drawn_at_random)):
             raise ParamError(_fill(last_failure["message"], last_values))
         raise ParamError(f"no instance of {family['id']} satisfies {what} with the values given "
@@ -509,9 +523,11 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
 
 def _check_constraints(family, constraints, values, *, only_complete: bool, user: bool, drawn=frozenset()):
     """Return the first failing constraint (draw loop) or raise ParamError (user values)."""
+    from .formulas import EXTRA_FUNCTIONS, FormulaError, evaluate_node
+
     for c in constraints:
         try:
-            node = parse(c["check"], symbols=None, formula=True)
+            node = parse(c["check"], symbols=None, formula=True, extra_functions=EXTRA_FUNCTIONS)
         except AnswerSyntaxError as e:
             raise BankError(f"constraint does not parse: {e.message}", file=family.get("_file", "?"),
                             line=family.get("_line")) from None
@@ -521,7 +537,11 @@ def _check_constraints(family, constraints, values, *, only_complete: bool, user
         if c.get("draw_only") and (user or not (used & set(drawn))):
             continue  # the user's own numbers need not be hand-computable
         try:
-            ok = evaluate(node, values, c["check"])
+            ok = evaluate_node(node, values, c["check"])
+        except FormulaError as e:
+            if user:
+                raise ParamError(f"{_fill(c['message'], values)} ({e.message})") from None
+            return c
         except EvalError as e:
             if user:
                 raise ParamError(f"{_fill(c['message'], values)} ({e.message})") from None
@@ -536,19 +556,37 @@ def _check_constraints(family, constraints, values, *, only_complete: bool, user
 
 
 def _fill(message: str, values: dict) -> str:
+    from .formulas import evaluate_formula
+
     try:
-        return render(message, values, evaluate=lambda f, v: evaluate(parse(f, symbols=None, formula=True), v, f))
+        return render(message, values, evaluate=lambda f, v: evaluate_formula(f, v))
     except Exception:  # a message is best effort; never hide the real error behind a template slip
         return message
+
+
+def _yaml_derived(family: dict, values: dict) -> dict:
+    """The bank's ``derived`` formulas; a failure here is left to :func:`_derived` to report."""
+    from .formulas import FormulaError, evaluate_formula
+
+    out: dict = {}
+    env = dict(values)
+    for name, formula in (family.get("derived") or {}).items():
+        try:
+            out[name] = env[name] = evaluate_formula(formula, env)
+        except (AnswerSyntaxError, FormulaError):
+            break
+    return out
 
 
 def _derived(family: dict, values: dict, solver) -> dict:
     out = {}
     env = dict(values)
+    from .formulas import FormulaError, evaluate_formula
+
     for name, formula in (family.get("derived") or {}).items():
         try:
-            out[name] = evaluate(parse(formula, symbols=None, formula=True), env, formula)
-        except AnswerSyntaxError as e:
+            out[name] = evaluate_formula(formula, env)
+        except (AnswerSyntaxError, FormulaError) as e:
             raise BankError(f"derived value '{name}' fails: {e.message}", file=family.get("_file", "?"),
                             line=family.get("_line")) from None
         env[name] = out[name]

@@ -102,11 +102,17 @@ class _Ctx:
                                      hint=hint))
 
 
-def _check_formula(ctx: _Ctx, at: tuple, text, known: set[str], what: str) -> set[str]:
+def _check_formula(ctx: _Ctx, at: tuple, text, known: set[str], what: str, *, extras: bool = True) -> set[str]:
+    if isinstance(text, (int, float, list)) and not isinstance(text, bool):
+        from ..formulas import formula_text
+
+        text = formula_text(text)
     if not isinstance(text, str):
         return set()
     try:
-        node = parse(text, symbols=None, formula=True)
+        from ..formulas import EXTRA_FUNCTIONS
+
+        node = parse(text, symbols=None, formula=True, extra_functions=EXTRA_FUNCTIONS if extras else None)
     except AnswerSyntaxError as e:
         ctx.err(at, f"{what} does not parse: {e.message} at character {e.pos + 1} of '{text}'")
         return set()
@@ -220,6 +226,12 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
             _check_formula(ctx, at + ("when",), part.when, known | solver_vars, "'when'")
         if part.answer is None and fam.solver is None:
             ctx.err(at, "a part of a YAML-only family (no 'solver') needs an 'answer' formula")
+    yaml_only = fam.solver is None
+    _check_templates(ctx, base, fam, known | solver_vars, strict_names=yaml_only)
+    for pi, part in enumerate(fam.parts):
+        if part.answer is not None:
+            syms = set(part.symbols or {})
+            _check_formula(ctx, base + ("parts", pi, "answer"), part.answer, known | syms, "answer formula", extras=True)
     mistake_ids = [m.id for m in fam.mistakes]
     for mi, m in enumerate(fam.mistakes):
         at = base + ("mistakes", mi)
@@ -231,6 +243,13 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
                         hint=_suggest(part, part_names) or None)
         if fam.solver is None and not m.formula:
             ctx.err(at, "a mistake of a YAML-only family needs a 'formula' (part: formula)")
+        for part_name, formula in (m.formula or {}).items():
+            if part_name not in part_names:
+                ctx.err(at + ("formula", part_name), f"mistake formula for part '{part_name}', which does not exist",
+                        hint=_suggest(part_name, part_names) or None)
+                continue
+            syms = set(next(p for p in fam.parts if p.name == part_name).symbols or {})
+            _check_formula(ctx, at + ("formula", part_name), formula, known | syms, "mistake formula", extras=True)
     if fam.solver is not None and solver_names is not None and fam.solver not in solver_names:
         ctx.err(base + ("solver",), f"unknown solver '{fam.solver}'", hint=_suggest(fam.solver, solver_names) or None)
     rec = fam.model_dump(mode="json", exclude_none=True)
@@ -242,6 +261,79 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
     return rec
 
 
+def _check_templates(ctx: _Ctx, base: tuple, fam, known: set[str], *, strict_names: bool) -> None:
+    """Placeholders must name known values; ``{=formula}`` must parse.
+
+    For families with a Python solver, ``derive()`` may add values that are not declared
+    anywhere, so only formulas are checked there unless the solver lists ``template_vars``.
+    """
+    from ..template import placeholders
+
+    texts = [(base + ("prompt",), fam.prompt)]
+    texts += [(base + ("hints", i), h) for i, h in enumerate(fam.hints)]
+    for pi, part in enumerate(fam.parts):
+        texts.append((base + ("parts", pi, "prompt"), part.prompt))
+        texts += [(base + ("parts", pi, "solution", k), step) for k, step in enumerate(part.solution or [])]
+    texts += [(base + ("mistakes", mi, "message"), m.message) for mi, m in enumerate(fam.mistakes)]
+    texts += [(base + ("constraints", ci, "message"), c.message) for ci, c in enumerate(fam.constraints)]
+    for at, text in texts:
+        for name, _fmt, _pos in placeholders(text):
+            if name.startswith("="):
+                _check_formula(ctx, at, name[1:], known, "placeholder formula")
+            elif strict_names and name not in known:
+                ctx.err(at, f"placeholder '{{{name}}}' names no parameter or derived value",
+                        hint=_suggest(name, known) or None)
+
+
+def trial_draws(path: str, records: list[dict], lines) -> list[BankError]:
+    """Draw a few instances of each family: unsatisfiable constraints and mistakes that can
+    never be told apart from the answer are bank errors, reported where they are written."""
+    from ..errors import AnswerKeyError, NNCheckError
+    from ..variant import build_variant
+
+    errors: list[BankError] = []
+    for fi, rec in enumerate(records):
+        base = ("families", fi)
+        variants = []
+        for seed in (1, 2, 3):
+            try:
+                variants.append(build_variant(rec, seed, {}))
+            except BankError as e:
+                errors.append(e)
+                break
+            except NNCheckError as e:
+                errors.append(BankError(f"drawing an instance fails: {e.line()}", file=path,
+                                        line=line_of(lines, base), field=f"families[{fi}].params"))
+                break
+        if rec.get("solver") or not variants:
+            continue
+        # YAML-only: every declared mistake must differ from the answer for some instance.
+        from ..formulas import formula_key
+
+        seen_different: dict[str, bool] = {m["id"]: False for m in rec.get("mistakes", [])}
+        for v in variants:
+            try:
+                key = formula_key(v)
+            except (BankError, AnswerKeyError) as e:
+                errors.append(e if isinstance(e, BankError) else BankError(
+                    e.line(), file=path, line=line_of(lines, base), field=f"families[{fi}]"))
+                break
+            for mid, values in key.mistakes.items():
+                if values:
+                    seen_different[mid] = True
+        else:
+            for mi, m in enumerate(rec.get("mistakes", [])):
+                if not seen_different.get(m["id"], True):
+                    errors.append(BankError(
+                        "this mistake's formula equals the answer in every instance tried: it can never be told apart",
+                        file=path, line=line_of(lines, base + ("mistakes", mi)), field=f"families[{fi}].mistakes[{mi}]"))
+    return errors
+
+
 def compile_bank_file(path: str, *, solver_names: set[str] | None = None) -> list[dict]:
     data, lines = load_yaml(path)
-    return compile_bank_data(data, lines, path, solver_names=solver_names)
+    records = compile_bank_data(data, lines, path, solver_names=solver_names)
+    errors = trial_draws(path, records, lines)
+    if errors:
+        raise _many(errors)
+    return records

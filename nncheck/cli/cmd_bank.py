@@ -109,3 +109,148 @@ def verify_cmd(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(bank_app, name="bank")
+
+
+@bank_app.command("test")
+def test_cmd(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Bank files or directories to test (default: every loaded bank).", show_default=False)] = None,
+    seeds: Annotated[int, typer.Option("--seeds", "-n", help="Instances per family.", min=1)] = 10,
+    family: Annotated[Optional[list[str]], typer.Option("--family", "-f", help="Only these families.")] = None,
+    bank: BankOpt = None,
+    json_: JsonOpt = False,
+):
+    """Self-test families: keys graded correct, mistakes named, garbage invalid, keys agree."""
+    from ..bank.compile import compile_bank_file
+    from ..bank.index import Catalog, bank_files
+    from ..banktest import test_family
+    from ..topics import solver_names
+
+    if paths:
+        names = solver_names()
+        records = []
+        for f in bank_files(paths):
+            records.extend(compile_bank_file(f, solver_names=names))  # errors: one line, exit 2
+        cat = Catalog(records)
+    else:
+        cat = catalog(bank)
+    records = cat.select(families=family) if family else cat.records
+    results = []
+    show_progress = not json_ and sys.stderr.isatty()
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
+                      console=console(stderr=True)) as progress:
+            task = progress.add_task("testing", total=len(records) * seeds)
+            for rec in records:
+                progress.update(task, description=rec["id"])
+                results.append(test_family(rec, seeds, on_step=lambda: progress.advance(task)))
+    else:
+        results = [test_family(rec, seeds) for rec in records]
+    ok = all(r["ok"] for r in results)
+    if json_:
+        emit_json({"ok": ok, "seeds": seeds, "families": results})
+    else:
+        from rich.table import Table
+
+        t = Table(title=f"bank test: {seeds} seeds per family", title_justify="left")
+        for col, just in (("family", "left"), ("seeds", "right"), ("answers", "right"), ("mistakes", "right"),
+                          ("garbage", "right"), ("result", "left")):
+            t.add_column(col, justify=just)
+        for r in results:
+            if r["failures"]:
+                result = f"FAIL: {r['failures'][0]}" + (f" (+{len(r['failures']) - 1} more)" if len(r["failures"]) > 1 else "")
+            elif r["never_distinguishable"]:
+                result = f"FAIL: mistake never told apart from the answer: {', '.join(r['never_distinguishable'])}"
+            else:
+                result = "ok"
+            t.add_row(r["id"], str(r["seeds"]), str(r["answers"]), str(r["mistakes"]), str(r["garbage"]), result)
+        con = console()
+        con.print(t)
+        failed = sum(not r["ok"] for r in results)
+        con.print(f"{len(results)} families: " + ("all passed" if ok else f"{failed} failed"))
+    raise typer.Exit(0 if ok else 1)
+
+
+STARTER = '''\
+# A problem bank for nncheck. Check it with:   nncheck bank test {path}
+# Use it with any command:                     nncheck quiz --bank {dir} --family {id}
+# Formulas use the answer language (+ - * / ^, exp, ln, sqrt, sigma, tanh, relu, max, min)
+# plus, in banks, comparisons, and/or/not, %, len(), rows(), cols(), at(v, i), isint().
+bank: {bank}
+description: A starter bank written by 'nncheck bank new'.
+families:
+  - id: {id}
+    title: Forward pass of one ReLU neuron
+    topic: {topic}
+    source: "ECE 417: h = g(ξ), ξ = b + w·x"
+    difficulty: 1
+    params:
+      # Each parameter: a type, bounds, and how a random instance draws it.
+      w: {{type: vector, length: 2, entries: integer, min: -3, max: 3, doc: weights, draw: {{range: [-3, 3], shape: [2]}}}}
+      x: {{type: vector, length: 2, entries: integer, min: -3, max: 3, doc: input, draw: {{range: [-3, 3], shape: [2]}}}}
+      b: {{type: integer, min: -5, max: 5, doc: bias, draw: {{range: [-3, 3]}}}}
+    derived:
+      # Named formulas over the parameters, usable in prompts, answers and steps.
+      xi: dot(w, x) + b
+    constraints:
+      - check: "b != 0"
+        message: "a zero bias cannot tell 'forgot the bias' apart from the answer"
+        draw_only: true
+    prompt: |
+      A neuron computes ξ = b + w·x and h = ReLU(ξ) = max(0, ξ), with
+      w = {{w}}, x = {{x}} and b = {{b}}.
+    parts:
+      - name: xi
+        kind: number
+        prompt: "The excitation ξ"
+        answer: dot(w, x) + b
+        solution:
+          - "ξ = b + w₁x₁ + w₂x₂ = {{b}} + ({{=at(w, 1)}})({{=at(x, 1)}}) + ({{=at(w, 2)}})({{=at(x, 2)}}) = {{xi}}"
+      - name: h
+        kind: number
+        prompt: "The activation h"
+        answer: relu(xi)
+        solution:
+          - "h = max(0, ξ) = max(0, {{xi}}) = {{=relu(xi)}}"
+    hints:
+      - "Multiply entry by entry, add the products, then add the bias."
+    mistakes:
+      - id: bias-forgotten
+        message: "the bias b is missing from ξ"
+        formula: {{xi: "dot(w, x)", h: "relu(dot(w, x))"}}
+'''
+
+
+@bank_app.command("new")
+def new_cmd(
+    family_id: Annotated[str, typer.Argument(metavar="ID", help="The new family's id, e.g. mycourse.neuron.")],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="File to write (default: ID.yaml).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    json_: JsonOpt = False,
+):
+    """Write a commented starter bank (a YAML-only family) that passes 'bank test' as written."""
+    import os
+    import re
+
+    from ..errors import UsageError
+
+    if not re.fullmatch(r"[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*", family_id):
+        raise UsageError(f"'{family_id}' is not a valid id: use lowercase words joined by '.' or '-', "
+                         "e.g. mycourse.neuron")
+    path = output or f"{family_id}.yaml"
+    if os.path.exists(path) and not force:
+        raise UsageError(f"{path} already exists (use --force to overwrite)")
+    topic = family_id.split(".")[0]
+    text = STARTER.format(id=family_id, topic=topic, bank=topic, path=path,
+                          dir=os.path.dirname(path) or ".")
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    if json_:
+        emit_json({"written": path, "id": family_id})
+    else:
+        print(f"wrote {path}; check it with: nncheck bank test {path}")

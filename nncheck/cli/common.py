@@ -57,9 +57,15 @@ class NNGroup(TyperGroup):
                 sys.exit(0)
             sys.stderr.write(_one_line_usage_error(e) + "\n")
             sys.exit(2)
-        except _click_exc.Abort:
+        except (typer.Abort, KeyboardInterrupt):
             sys.stderr.write("aborted\n")
             sys.exit(130)
+        except Exception as e:  # a bug, not bad input: still one line unless debugging
+            if os.environ.get("NNCHECK_DEBUG"):
+                raise
+            sys.stderr.write(f"nncheck: internal error: {type(e).__name__}: {e} "
+                             "(please report it; NNCHECK_DEBUG=1 shows the traceback)\n")
+            sys.exit(70)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -36,6 +36,7 @@ def _size_steps(label: str, n_label: str, n, f, s, p, value, *, pad: bool = True
 
 class _SizeBase(Solver):
     pad = True
+    template_vars = ("padded_W1", "padded_H1")
 
     def _fits(self, p):
         return all((n - p["F"] + 2 * self._P(p)) % p["S"] == 0 for n in (p["W1"], p["H1"]))

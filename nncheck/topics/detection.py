@@ -244,6 +244,8 @@ def _show_log(v) -> str:
 class BBoxDecode(Solver):
     """``detection.bbox-decode``: the box that targets ``t`` produce from ``anchor``."""
 
+    template_vars = ("t_text",)
+
     def check(self, p: dict) -> None:
         _check_box("anchor", p["anchor"])
         if len(p["t"]) != 4:

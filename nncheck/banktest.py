@@ -1,0 +1,63 @@
+"""Self-tests of problem families, after PrairieLearn's ``test()`` and STACK's question tests.
+
+For every family and N seeds: the key's own answer must be graded *correct*; every
+declared mistake must be graded *incorrect* and *named*; a garbage string must be
+*invalid*; and the SymPy and NumPy computations must agree (``answer_key`` refuses
+otherwise).  A mistake that never differs from the answer in N seeds is reported too:
+it would never be shown to anyone.
+"""
+
+from __future__ import annotations
+
+GARBAGE = "§ not an answer ((("
+
+
+def test_family(record: dict, seeds: int = 10, on_step=None) -> dict:
+    from .answer.grade import grade
+    from .errors import AnswerKeyError, NNCheckError
+    from .keys import answer_text, answer_key
+    from .variant import build_variant
+
+    failures: list[str] = []
+    checked = {"answers": 0, "mistakes": 0, "garbage": 0, "seeds": 0}
+    exercised: dict[str, int] = {m["id"]: 0 for m in record.get("mistakes", [])}
+    for seed in range(1, seeds + 1):
+        try:
+            key = answer_key(build_variant(record, seed, {}))
+        except AnswerKeyError as e:
+            failures.append(f"seed {seed}: {e.line()}")
+            continue
+        except NNCheckError as e:
+            failures.append(f"seed {seed}: {e.line()}")
+            continue
+        checked["seeds"] += 1
+        for part in key.variant.parts:
+            name = part["name"]
+            kp = key.parts[name]
+            text = answer_text(kp.kind, kp.exact)
+            v = grade(key, name, text)
+            checked["answers"] += 1
+            if v.status != "correct":
+                failures.append(f"seed {seed}, part {name}: the key's answer {text!r} was graded {v.status}"
+                                f" ({v.feedback})")
+            mistakes = key.mistakes_for(name)
+            for mid, _msg, value in mistakes:
+                text = answer_text(kp.kind, value)
+                v = grade(key, name, text)
+                checked["mistakes"] += 1
+                exercised[mid] = exercised.get(mid, 0) + 1
+                same_value = {m for m, _, val in mistakes if answer_text(kp.kind, val) == text}
+                if v.status != "incorrect":
+                    failures.append(f"seed {seed}, part {name}: mistake {mid} ({text!r}) was graded {v.status}")
+                elif v.mistake not in same_value:
+                    failures.append(f"seed {seed}, part {name}: mistake {mid} ({text!r}) was not named"
+                                    + (f" (named {v.mistake})" if v.mistake else ""))
+            v = grade(key, name, GARBAGE)
+            checked["garbage"] += 1
+            if v.status != "invalid":
+                failures.append(f"seed {seed}, part {name}: garbage was graded {v.status}, not invalid")
+        if on_step:
+            on_step()
+    never = sorted(m for m, n in exercised.items() if n == 0)
+    return {"id": record["id"], "ok": not failures and not never, "failures": failures,
+            "never_distinguishable": never, **checked}

@@ -1,0 +1,225 @@
+"""Instructor-authored banks: YAML-only families, `bank test`, `bank new`, and bad banks."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+import pytest
+from typer.testing import CliRunner
+
+from nncheck.bank.compile import compile_bank_file
+from nncheck.bank.index import load_catalog
+from nncheck.cli import app
+from nncheck.errors import BankError, BankErrors
+from nncheck.topics import solver_names
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLE = os.path.join(ROOT, "docs", "examples", "dilated-conv.yaml")
+EXAMPLES = os.path.dirname(EXAMPLE)
+runner = CliRunner()
+
+
+def run(*args, input=None, env=None):
+    return runner.invoke(app, list(args), input=input, env=env)
+
+
+def test_guide_example_passes_bank_test():
+    r = run("bank", "test", EXAMPLE, "--seeds", "15", "--json")
+    data = json.loads(r.output)
+    assert r.exit_code == 0, r.output
+    (fam,) = data["families"]
+    assert fam["id"] == "conv.dilated-output-size" and fam["ok"]
+    assert fam["mistakes"] > 0 and fam["garbage"] > 0
+
+
+def test_guide_example_solve_and_check():
+    args = ["--bank", EXAMPLES, "W1=32", "F=3", "D=2", "S=1", "P=2"]
+    data = json.loads(run("solve", "conv.dilated-output-size", *args, "--json").output)
+    parts = {p["name"]: p["answer"] for p in data["parts"]}
+    assert parts == {"fits": True, "W2": 32}  # (32 + 4 − 2·2 − 1)/1 + 1
+    wrong = run("check", "conv.dilated-output-size", *args, "--part", "W2", "--answer", "34", "--json")
+    assert json.loads(wrong.output)["mistake"] == "dilation-ignored"
+    minus = run("check", "conv.dilated-output-size", *args, "--part", "W2", "--answer", "33", "--json")
+    assert json.loads(minus.output)["mistake"] == "minus-one-forgotten"
+    assert run("check", "conv.dilated-output-size", *args, "--part", "W2", "--answer", "32").exit_code == 0
+
+
+def test_guide_example_can_be_quizzed():
+    r = run("quiz", "--bank", EXAMPLES, "--family", "conv.dilated-output-size", "--count", "1", "--seed", "3",
+            input="quit\n")
+    assert r.exit_code == 0, r.output
+    assert "dilation D" in r.output
+
+
+def test_guide_example_does_not_fit_case():
+    data = json.loads(run("solve", "conv.dilated-output-size", "--bank", EXAMPLES, "W1=10", "F=3", "D=2", "S=2",
+                          "P=0", "--json").output)
+    parts = {p["name"]: p["answer"] for p in data["parts"]}
+    assert parts == {"fits": False}  # (10 − 5)/2 + 1 = 7/2: W2 is not asked
+
+
+def test_list_shows_where_a_family_comes_from():
+    data = json.loads(run("list", "--bank", EXAMPLES, "--json").output)
+    origin = {d["id"]: d["origin"] for d in data}
+    assert origin["conv.dilated-output-size"] == EXAMPLE and origin["conv.output-size"] == "bundled"
+
+
+def test_banks_from_the_environment():
+    r = run("show", "conv.dilated-output-size", "--json", env={"NNCHECK_BANKS": EXAMPLES})
+    assert r.exit_code == 0 and json.loads(r.output)["id"] == "conv.dilated-output-size"
+
+
+def test_bank_new_writes_a_starter_that_passes(tmp_path):
+    path = tmp_path / "neuron.yaml"
+    r = run("bank", "new", "mycourse.neuron", "-o", str(path))
+    assert r.exit_code == 0 and path.exists()
+    r = run("bank", "test", str(path), "--seeds", "10")
+    assert r.exit_code == 0, r.output
+    again = run("bank", "new", "mycourse.neuron", "-o", str(path))
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_bank_new_rejects_a_bad_id(tmp_path):
+    r = run("bank", "new", "My Course!", "-o", str(tmp_path / "x.yaml"))
+    assert r.exit_code == 2 and "not a valid id" in r.output
+
+
+def test_bank_test_fails_for_a_mistake_that_is_never_named(tmp_path):
+    # The mistake formula is the answer plus 1/1000: within tolerance, so it is graded correct.
+    text = BASE + '    mistakes:\n      - {id: tiny, message: "tiny", formula: {y: "2*a + b + 1/1000"}}\n'
+    p = tmp_path / "b.yaml"
+    p.write_text(text)
+    r = run("bank", "test", str(p), "--seeds", "5")
+    assert r.exit_code == 1 and "FAIL" in r.output
+
+
+BASE = textwrap.dedent("""\
+    bank: t
+    families:
+      - id: t.lin
+        title: A line
+        topic: t
+        params:
+          a: {type: integer, min: -9, max: 9, draw: {range: [1, 5]}}
+          b: {type: integer, min: -9, max: 9, draw: {range: [1, 5]}}
+        prompt: "y = 2a + b with a = {a}, b = {b}"
+        parts:
+          - {name: y, kind: number, prompt: "y", answer: "2*a + b"}
+    """)
+
+
+def bank_errors(tmp_path, text) -> list[str]:
+    p = tmp_path / "bank.yaml"
+    p.write_text(text)
+    with pytest.raises((BankError, BankErrors)) as exc:
+        compile_bank_file(str(p), solver_names=solver_names())
+    e = exc.value
+    return [x.line() for x in e.errors] if isinstance(e, BankErrors) else [e.line()]
+
+
+def test_base_bank_is_fine(tmp_path):
+    p = tmp_path / "ok.yaml"
+    p.write_text(BASE)
+    assert compile_bank_file(str(p), solver_names=solver_names())[0]["id"] == "t.lin"
+
+
+def test_answer_formula_that_does_not_parse(tmp_path):
+    (err,) = bank_errors(tmp_path, BASE.replace('answer: "2*a + b"', 'answer: "2*a + (b"'))
+    assert ":11: families[0].parts[0].answer: answer formula does not parse" in err
+
+
+def test_answer_formula_with_an_undeclared_parameter(tmp_path):
+    (err,) = bank_errors(tmp_path, BASE.replace('answer: "2*a + b"', 'answer: "2*a + c"'))
+    assert "answer formula names 'c', which is not a declared parameter" in err and ":11:" in err
+
+
+def test_mistake_formula_equal_to_the_answer(tmp_path):
+    text = BASE + '    mistakes:\n      - {id: same, message: "m", formula: {y: "b + a + a"}}\n'
+    (err,) = bank_errors(tmp_path, text)
+    assert ":13: families[0].mistakes[0]" in err and "can never be told apart" in err
+
+
+def test_unsatisfiable_draw_is_reported_at_the_constraint(tmp_path):
+    text = BASE.replace("    prompt:", "    constraints:\n      - {check: \"a > 7\", message: m}\n    prompt:")
+    (err,) = bank_errors(tmp_path, text)
+    assert "random draws cannot satisfy 'a > 7'" in err and ":10:" in err
+
+
+def test_placeholder_naming_nothing(tmp_path):
+    (err,) = bank_errors(tmp_path, BASE.replace("with a = {a}", "with a = {aa}"))
+    assert "placeholder '{aa}' names no parameter" in err and "did you mean 'a'" in err
+
+
+def test_disagreeing_computations_refuse_the_bank(tmp_path):
+    # NumPy overflows to inf where SymPy stays exact: the two keys disagree.
+    (err,) = bank_errors(tmp_path, BASE.replace('answer: "2*a + b"', 'answer: "exp(800*a)"'))
+    assert "disagree" in err or "fails" in err
+
+
+@pytest.mark.parametrize("payload", [
+    "__import__('os').system('touch /tmp/nncheck-pwned')",
+    "a.__class__.__mro__",
+    "(lambda: 1)()",
+    "open('/etc/passwd')",
+    "eval('1')",
+])
+def test_hostile_answer_formula_runs_no_code(tmp_path, payload):
+    errs = bank_errors(tmp_path, BASE.replace('answer: "2*a + b"', f'answer: "{payload}"'))
+    assert any("does not parse" in e or "not a declared parameter" in e for e in errs)
+    assert not os.path.exists("/tmp/nncheck-pwned")
+
+
+def test_template_attribute_access_stays_text(tmp_path):
+    p = tmp_path / "ok.yaml"
+    p.write_text(BASE.replace("with a = {a}", "with a = {a.__class__}"))
+    compile_bank_file(str(p), solver_names=solver_names())
+    cat = load_catalog([str(tmp_path)], use_cache=False)
+    r = run("show", "t.lin", "--bank", str(tmp_path))
+    assert "{a.__class__}" in r.output and "<class" not in r.output
+    assert not cat.warnings
+
+
+def test_bad_bank_does_not_break_the_others(tmp_path):
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "ok.yaml").write_text(BASE)
+    (good / "bad.yaml").write_text(BASE.replace("t.lin", "t.bad").replace('answer: "2*a + b"', 'answer: "2*a + c"'))
+    r = run("solve", "t.lin", "--bank", str(good), "--json")
+    assert r.exit_code == 0
+    assert "skipped bank" in r.stderr if hasattr(r, "stderr") else True
+    assert json.loads(r.stdout)["parts"][0]["answer"] is not None
+    v = run("bank", "validate", str(good))
+    assert v.exit_code == 2 and "bad.yaml:11: families[0].parts[0].answer" in v.output
+
+
+def test_vector_and_matrix_formulas_agree_both_ways(tmp_path):
+    text = textwrap.dedent("""\
+        bank: m
+        families:
+          - id: m.affine
+            title: An affine map
+            topic: m
+            params:
+              W: {type: matrix, rows: 2, cols: 2, entries: integer, draw: {range: [-3, 3], shape: [2, 2]}}
+              x: {type: vector, length: 2, entries: integer, draw: {range: [-3, 3], shape: [2]}}
+              b: {type: vector, length: 2, entries: integer, draw: {range: [-3, 3], shape: [2]}}
+            prompt: "W = {W|inline}, x = {x}, b = {b}"
+            parts:
+              - {name: xi, kind: vector, prompt: "ξ = Wx + b", answer: "W*x + b"}
+              - {name: Wt, kind: matrix, prompt: "Wᵀ", answer: "W'"}
+              - {name: first, kind: number, prompt: "ξ₁", answer: "at(W*x + b, 1)"}
+              - {name: h, kind: number, prompt: "σ(ξ₁)", answer: "sigma(at(W*x + b, 1))"}
+            mistakes:
+              - {id: no-bias, message: "the bias is missing", formula: {xi: "W*x"}}
+        """)
+    d = tmp_path / "m"
+    d.mkdir()
+    (d / "m.yaml").write_text(text)
+    r = run("bank", "test", str(d / "m.yaml"), "--seeds", "8")
+    assert r.exit_code == 0, r.output
+    data = json.loads(run("solve", "m.affine", "--bank", str(d), "W=[[1,2],[3,4]]", "x=[1,1]", "b=[0,1]",
+                          "--json").output)
+    parts = {p["name"]: p["answer"] for p in data["parts"]}
+    assert parts["xi"] == [3, 8] and parts["Wt"] == [[1, 3], [2, 4]] and parts["first"] == 3
