@@ -15,6 +15,8 @@ PX = 24  # SVG pixels per unit
 MAX_UNITS = 60  # larger scenes are scaled down
 COLORS = (("#1f77b4", "blue"), ("#ff7f0e", "orange"), ("#2ca02c", "green!60!black"), ("#9467bd", "violet"))
 NOT_BOXES = ("t", "targets", "target")
+#: Topics whose matrix givens are feature maps and kernels, drawn as grids even without ``diagram: grid``.
+GRID_TOPICS = ("conv", "pool")
 
 
 def _num(x) -> float | None:
@@ -61,7 +63,7 @@ def diagram_of(variant):
     if kind == "boxes":
         boxes = boxes_of(variant)
         return ("boxes", boxes) if boxes else None
-    if kind == "grid":
+    if kind == "grid" or (kind is None and variant.topic in GRID_TOPICS):
         grids = grids_of(variant)
         return ("grid", grids) if grids else None
     return None
@@ -101,7 +103,7 @@ def svg_boxes(boxes: list[tuple[str, list[float]]]) -> str:
     units = max(x1 - x0, y1 - y0)
     px = PX if units <= MAX_UNITS else max(4, PX * MAX_UNITS // units)
     margin = 30
-    w = (x1 - x0) * px + 2 * margin
+    w = (x1 - x0) * px + 2 * margin + 24
     h = (y1 - y0) * px + 2 * margin + 16 * len(boxes)
     d = draw.Drawing(w, h, origin=(0, 0))
     d.append(draw.Rectangle(0, 0, w, h, fill="white"))
@@ -121,7 +123,7 @@ def svg_boxes(boxes: list[tuple[str, list[float]]]) -> str:
         d.append(draw.Line(X(x0), Y(gy), X(x1), Y(gy), stroke="#dddddd", stroke_width=1))
         if gy % step == 0:
             d.append(draw.Text(str(gy), 10, X(x0) - 6, Y(gy) + 3, text_anchor="end", font_family="sans-serif"))
-    d.append(draw.Text("x →", 11, X(x1) + 4, Y(y0) - 6, font_family="sans-serif"))
+    d.append(draw.Text("x →", 11, X(x1) + 14, Y(y0) - 6, font_family="sans-serif"))
     d.append(draw.Text("y ↓", 11, X(x0) - 6, Y(y1) + 16, text_anchor="end", font_family="sans-serif"))
     for i, (label, (bx, by, bw, bh)) in enumerate(boxes):
         color = COLORS[i % len(COLORS)][0]

@@ -1,7 +1,7 @@
 """LaTeX problem sets for pdflatex: escaped text, math converted from Unicode, TikZ diagrams.
 
 Only packages from a basic TeX Live install are used (amsmath, amssymb, tikz,
-geometry, lmodern), and there is no \\today, so one seed gives one file.
+geometry; the default OT1 fonts), and there is no \\today, so one seed gives one file.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from .mathtext import latex_escape_text, latex_lines, latex_text, template_lines
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
-\usepackage[T1]{fontenc}
-\usepackage{lmodern}
 \usepackage{amsmath,amssymb}
 \usepackage[margin=2.2cm]{geometry}
 \usepackage{tikz}

@@ -40,7 +40,9 @@ SUB = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "
        "ₖ": "k", "ₙ": "n", "ₘ": "m", "ₜ": "t", "ₗ": "l", "ₚ": "p", "ᵣ": "r", "ₛ": "s", "ᵤ": "u", "ᵥ": "v"}
 SUP = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
        "⁺": "+", "⁻": "-", "⁽": "(", "⁾": ")", "ⁿ": "n", "ᵀ": "T", "ⁱ": "i", "ᵗ": "t", "′": r"\prime",
-       "″": r"\prime\prime"}
+       "″": r"\prime\prime", "ˡ": "l", "ᵏ": "k", "ʲ": "j", "ᵐ": "m", "ᵈ": "d", "ᶜ": "c", "ᵃ": "a", "ᵇ": "b",
+       "ᵉ": "e", "ʰ": "h", "ᵒ": "o", "ᵖ": "p", "ʳ": "r", "ˢ": "s", "ᵘ": "u", "ᵛ": "v", "ʷ": "w", "ˣ": "x",
+       "ʸ": "y", "ᶻ": "z", "ᴸ": "L", "ᴺ": "N", "ᴰ": "D", "ᵂ": "W", "ᴴ": "H", "ᵗ": "t"}
 #: Operators that make a stretch of text mathematical.
 STRONG_OPS = {
     "×": r"\times", "·": r"\cdot", "⋅": r"\cdot", "∙": r"\cdot", "−": "-", "≤": r"\le", "≥": r"\ge",
@@ -108,6 +110,14 @@ def template_lines(variant, template: str) -> list[list]:
             value = evaluate(parse(a[1:], symbols=None, formula=True), values, a[1:])
         else:
             value = values[a]
+        if isinstance(value, str) and "\n" in value:
+            # Text a solver laid out over several lines (a bracket block): read it back into values.
+            block = text_lines(value)
+            if len(block) == 1:
+                lines[-1].extend(block[0])
+            else:
+                lines[-1].append(" ".join(value.split()))
+            continue
         lines[-1].append(Value(value, fmt if fmt in FORMATS else "num"))
     while lines and not lines[-1]:
         lines.pop()
@@ -403,7 +413,7 @@ def _latex_of(cls: list) -> str:
         elif kind == "word":
             out.append(latex_word(payload))
         elif kind == "space":
-            out.append(" ")
+            out.append(r"\qquad " if len(payload) >= 3 else " ")  # a wide gap separates side-by-side blocks
         elif kind == "op":
             if payload == "√":
                 # √ takes the next word or bracket group as its argument.
