@@ -33,7 +33,7 @@ TOP_KEYS = ("nncheck", "title", "student", "set", "answers")
 ENTRY_KEYS = ("problem", "id", "family", "seed", "params", "check", "part", "answer", "parts")
 CSV_REQUIRED = ("id", "seed", "part", "answer")
 CSV_OPTIONAL = ("problem", "params", "check")
-STATUSES = ("correct", "incorrect", "invalid", "unanswered")
+STATUSES = ("correct", "incorrect", "invalid", "unanswered", "error")
 
 
 class AnswerFileError(BankError):
@@ -188,7 +188,7 @@ def _load_json(text: str, path: str):
         return json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
     except json.JSONDecodeError as e:
         msg = e.msg
-        if e.pos >= len(text.rstrip()):
+        if e.pos >= len(text.rstrip()) or msg.startswith("Unterminated string"):
             msg += " (the file ends too early: truncated?)"
         raise AnswerFileError(f"invalid JSON: {msg}", file=path, line=e.lineno) from None
     except _Duplicate as e:
@@ -499,7 +499,7 @@ class EntryResult:
         }
         if e.params:
             out["params"] = dict(e.params)
-        if self.status == "invalid":
+        if self.status in ("invalid", "error"):
             out["field"] = self.field
             out["location"] = self.location
             if self.caret:
@@ -628,7 +628,12 @@ def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None) -> BatchResult:
     results = []
     total = len(sheet.entries)
     for i, e in enumerate(sheet.entries, 1):
-        results.append(grader.grade_entry(e, sheet.path))
+        try:
+            results.append(grader.grade_entry(e, sheet.path))
+        except Exception as exc:  # noqa: BLE001 - a bug in one solver must not sink a whole class's grades
+            results.append(EntryResult(e, "error", feedback=f"internal error while grading this entry (please "
+                                                            f"report it): {type(exc).__name__}: {exc}",
+                                       field="", location=e.location(sheet.path)))
         if progress is not None:
             progress(i, total)
     return BatchResult(sheet.path, sheet.format, results)

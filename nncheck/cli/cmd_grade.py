@@ -17,7 +17,7 @@ def _table(result, con):
     from rich.table import Table
     from rich.text import Text
 
-    style = {"correct": "green", "incorrect": "red", "invalid": "yellow", "unanswered": "dim"}
+    style = {"correct": "green", "incorrect": "red", "invalid": "yellow", "unanswered": "dim", "error": "bold red"}
     t = Table(box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False)
     for col, kw in (("#", {"justify": "right"}), ("problem", {}), ("part", {}), ("answer", {"overflow": "fold"}),
                     ("result", {}), ("feedback", {"overflow": "fold", "ratio": 1})):
@@ -44,7 +44,7 @@ def _table(result, con):
 
 def _summary_text(result) -> str:
     tot = result.total()
-    bits = [f"{tot[s]} {s}" for s in ("correct", "incorrect", "invalid", "unanswered") if tot[s]]
+    bits = [f"{tot[s]} {s}" for s in ("correct", "incorrect", "invalid", "unanswered", "error") if tot[s]]
     return (f"Total: {tot['score']:g} / {tot['entries']} ({tot['percent']:.1f}%) — " + ", ".join(bits))
 
 

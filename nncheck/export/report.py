@@ -17,7 +17,7 @@ def report_markdown(result) -> str:
     out = [f"# Grading report: {os.path.basename(result.path)}", ""]
     out.append(f"**Total: {tot['score']:g} / {tot['entries']} ({tot['percent']:.1f}%)** — "
                f"{tot['correct']} correct, {tot['incorrect']} incorrect, {tot['invalid']} invalid, "
-               f"{tot['unanswered']} unanswered.")
+               f"{tot['unanswered']} unanswered" + (f", {tot['error']} internal errors." if tot["error"] else "."))
     out += ["", "## By topic", "", "| topic | entries | correct | incorrect | invalid | unanswered | score | % |",
             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for topic, f in result.topics().items():
