@@ -403,7 +403,11 @@ def open_store(path: str | None = None, *, readonly: bool = False) -> Store | No
     conn.row_factory = sqlite3.Row
     store = Store(conn, path)
     try:
+        # Read-only checks first: switching to WAL rewrites the header of a file we may refuse.
         _check_foreign(conn, path)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise _newer(path, version)
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             # A file system without shared memory (some network mounts): still durable, just serial.
