@@ -1,0 +1,731 @@
+"""Recurrent networks: the 16-785 RNN (seed 002, BPTT slides), and helpers the LSTM and GRU share.
+
+The RNN, in the seed's notation (one output per step, Goodfellow Fig. 10.3)::
+
+    a⁽ᵗ⁾ = b + W h⁽ᵗ⁻¹⁾ + U x⁽ᵗ⁾,   h⁽ᵗ⁾ = tanh a⁽ᵗ⁾,   o⁽ᵗ⁾ = c + V h⁽ᵗ⁾,
+    ŷ⁽ᵗ⁾ = softmax o⁽ᵗ⁾,            L = Σ_t −ln ŷ⁽ᵗ⁾[y⁽ᵗ⁾]
+
+Shapes: x is D×T (column t is x⁽ᵗ⁾, so a scalar sequence is one row), U is H×D, W is H×H,
+V is K×H, b and h0 have H entries, c has K, y holds T class labels in 1..K.
+
+The two answer paths:
+
+* SymPy (:class:`Graph`): the unrolled forward pass as a graph of scalar nodes, each a
+  SymPy expression of earlier nodes.  ``sympy.diff`` gives each node's partial
+  derivatives; a reverse sweep adds adjoint × partial over every use of a node, so
+  every adjoint is the *total* derivative dL/dnode (all paths, as in the seeds' flow
+  graphs).  Nothing in it knows tanh′ = 1 − tanh² or the BPTT recursion.
+* NumPy: the seed's hand-written recursion, ∇h⁽ᵗ⁾L = Wᵀ diag(1 − (h⁽ᵗ⁺¹⁾)²) ∇h⁽ᵗ⁺¹⁾L + Vᵀ∇o⁽ᵗ⁾L.
+
+Plain-Python forward and backward passes (no NumPy: ``nncheck show`` calls ``derive``
+and ``draw``) fill the prompt's tables and check that random exam draws can be worked
+by hand from the numbers the prompt prints.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from ..errors import AnswerKeyError
+from ..template import fmt_number
+from .base import ParamError, Solver, num
+
+MAX_T, MAX_H, MAX_D, MAX_K = 8, 3, 3, 4
+CHOP = 1e-24
+PREC = 30  # digits carried by the SymPy path: σ and tanh make closed forms nest beyond use
+SHOWN = 4  # decimals of the forward values printed in prompts (a student works from these)
+HAND_REL = 1e-3  # a random draw must be solvable from the printed values to 0.1% (the grader allows 0.5%)
+
+SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sup(t: int) -> str:
+    """The seed's time index: 2 -> ⁽²⁾."""
+    return "⁽" + str(t).translate(SUP) + "⁾"
+
+
+# ----------------------------------------------------------------------------
+# Sizes: every parameter claims a size (H, D, T, K); they must agree.
+# ----------------------------------------------------------------------------
+def _claim(p: dict, name: str, how: str) -> tuple[str, int, str]:
+    v = p[name]
+    if how == "len":
+        n = len(v)
+        return name, n, f"{name} has {n} entr{'y' if n == 1 else 'ies'}"
+    if how == "rows":
+        n = len(v)
+        return name, n, f"{name} has {n} row{'' if n == 1 else 's'}"
+    n = len(v[0]) if v else 0
+    if how == "steps":
+        return name, n, f"{name} has {n} time step{'' if n == 1 else 's'} (columns)"
+    return name, n, f"{name} has {n} column{'' if n == 1 else 's'}"
+
+
+def sizes(p: dict, spec: dict, limits: dict, names=None) -> dict:
+    """Check that the parameters agree on each size; return ``{size: value}``.
+
+    ``spec``: size -> (why, [(param, how), ...]) with how in len/rows/cols/steps.
+    ``names``: only look at these parameters (the user's own, when drawing).
+    """
+    out = {}
+    for size, (why, claims) in spec.items():
+        got = [_claim(p, n, how) for n, how in claims if n in p and (names is None or n in names)]
+        if not got:
+            continue
+        ref = got[0]
+        for c in got[1:]:
+            if c[1] != ref[1]:
+                raise ParamError(f"{c[2]} but {ref[2]}: {why}")
+        n = ref[1]
+        lo, hi, label = limits[size]
+        if n < lo:
+            raise ParamError(f"{ref[2]}: {label} must be at least {lo}")
+        if n > hi:
+            raise ParamError(f"{ref[2]}: {label} can be at most {hi} here (problems small enough to check)")
+        out[size] = n
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Plain-Python arithmetic, exact where the value is rational (σ(0) = 1/2, tanh 0 = 0).
+# ----------------------------------------------------------------------------
+def _exact(z) -> bool:
+    return isinstance(z, (int, Fraction)) and not isinstance(z, bool)
+
+
+def _sig(z) -> float:
+    z = float(z)
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class Calc:
+    """σ, tanh, exp and ln for the plain-Python passes.
+
+    Values at rational points are remembered: they are what a prompt's table gives.
+    With ``rounded=True`` the calculator plays the student, who reads those values from
+    the table (to ``SHOWN`` decimals) and writes anything else as a closed form.
+    """
+
+    def __init__(self, rounded: bool = False):
+        self.rounded = rounded
+        self.points: dict = {}
+
+    def _apply(self, name: str, z, exact_value, fn):
+        if _exact(z) and exact_value is not None:
+            return exact_value
+        v = fn(float(z))
+        if _exact(z):
+            self.points[(name, Fraction(z))] = v
+            if self.rounded:
+                v = round(v, SHOWN)
+        return v
+
+    def sigma(self, z):
+        return self._apply("σ", z, Fraction(1, 2) if _exact(z) and z == 0 else None, _sig)
+
+    def tanh(self, z):
+        return self._apply("tanh", z, 0 if _exact(z) and z == 0 else None, math.tanh)
+
+    def exp(self, z):
+        return self._apply("exp", z, 1 if _exact(z) and z == 0 else None, math.exp)
+
+    def log(self, z):
+        return self._apply("ln", z, 0 if _exact(z) and z == 1 else None, math.log)
+
+    def table(self) -> str:
+        """The values a student needs, e.g. ``σ(1) = 0.7311, tanh(−1/2) = −0.4621``."""
+        order = {"σ": 0, "tanh": 1, "exp": 2, "ln": 3}
+        items = sorted(self.points.items(), key=lambda kv: (order[kv[0][0]], kv[0][1]))
+        return ", ".join(f"{name}({fmt_number(z)}) = {fmt_number(round(v, SHOWN), SHOWN)}"
+                         for (name, z), v in items)
+
+
+def col(m: list, t: int) -> list:
+    """Column ``t`` (0-based) of a matrix given as rows: x⁽ᵗ⁺¹⁾ of a D×T input."""
+    return [row[t] for row in m]
+
+
+def dot(a, b):
+    return sum((x * y for x, y in zip(a, b)), 0)
+
+
+def matvec(M, v) -> list:
+    return [dot(row, v) for row in M]
+
+
+def matTvec(M, v) -> list:
+    """Mᵀv."""
+    return [sum((M[i][j] * v[i] for i in range(len(M))), 0) for j in range(len(M[0]))]
+
+
+def rounded(v):
+    """A value as the prompt prints it: floats to ``SHOWN`` decimals, exact rationals as they are."""
+    if isinstance(v, list):
+        return [rounded(x) for x in v]
+    return round(v, SHOWN) if isinstance(v, float) else v
+
+
+def close_by_hand(student, exact) -> bool:
+    """Does a hand computation from printed values land well inside the grader's tolerance?"""
+    if isinstance(exact, list):
+        return all(close_by_hand(s, e) for s, e in zip(student, exact))
+    s, e = float(student), float(exact)
+    return abs(s - e) <= HAND_REL * abs(e) + 1e-12
+
+
+def not_small(v, least: float = 0.01, *, zero_ok: bool = False) -> bool:
+    """Every entry at least ``least`` in size (or exactly 0 if ``zero_ok``): exam draws avoid
+    answers that nearly vanish, where a relative tolerance asks for more digits than are printed."""
+    if isinstance(v, list):
+        return all(not_small(x, least, zero_ok=zero_ok) for x in v)
+    if v is None:
+        return True
+    return abs(float(v)) >= least or (zero_ok and v == 0)
+
+
+def show(v) -> str:
+    """A parameter or value for a prompt: 0.5, [1, 2], [[1, 0], [0, 1]]; one entry is a number."""
+    if isinstance(v, list):
+        if v and isinstance(v[0], list):
+            if len(v) == 1 and len(v[0]) == 1:
+                return show(v[0][0])
+            return "[" + ", ".join("[" + ", ".join(show(x) for x in r) + "]" for r in v) + "]"
+        if len(v) == 1:
+            return show(v[0])
+        return "[" + ", ".join(show(x) for x in v) + "]"
+    if isinstance(v, float):
+        return fmt_number(round(v, SHOWN), SHOWN)
+    return fmt_number(v, SHOWN)
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain text table with right-aligned columns (prompts and worked solutions)."""
+    width = [max(len(r[j]) for r in [header] + rows) for j in range(len(header))]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, width))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, width)) for r in rows]
+    return "\n".join(lines)
+
+
+def pick(rng, choices):
+    return choices[rng.randrange(len(choices))]
+
+
+def frac(x) -> Fraction | int:
+    """A drawn value as an exact number (halves stay exact)."""
+    f = Fraction(x)
+    return int(f) if f.denominator == 1 else f
+
+
+# ----------------------------------------------------------------------------
+# The SymPy path: a graph of scalar nodes and a reverse sweep over it.
+# ----------------------------------------------------------------------------
+class Graph:
+    """Scalar nodes defined by SymPy expressions of earlier nodes, with 30-digit values.
+
+    ``adjoints(out)`` returns d out / d node for every node: partials come from
+    ``sympy.diff`` of each node's own expression (with the numbers substituted at once,
+    which keeps every expression small), and are summed over every use of a node.
+    """
+
+    def __init__(self):
+        import sympy
+
+        self.sp = sympy
+        self.defs: dict = {}
+        self.vals: dict = {}
+        self.order: list = []
+
+    def const(self, x):
+        """A parameter value as an exact SymPy number (0.1 stays 1/10)."""
+        from .base import R
+
+        return R(x)
+
+    def input(self, name: str, value):
+        s = self.sp.Symbol(name)
+        self.defs[s] = None
+        self.vals[s] = self.sp.Float(self.const(value), PREC)
+        self.order.append(s)
+        return s
+
+    def define(self, name: str, expr):
+        s = self.sp.Symbol(name)
+        v = expr.xreplace(self.vals)
+        if not v.is_Number:
+            v = v.evalf(PREC)
+        self.defs[s] = expr
+        self.vals[s] = v
+        self.order.append(s)
+        return s
+
+    def value(self, s):
+        return chop(self.vals[s])
+
+    def adjoints(self, out) -> dict:
+        adj = {out: self.sp.Float(1, PREC)}
+        diff = self.sp.diff
+        for s in reversed(self.order):
+            e = self.defs[s]
+            if e is None or s not in adj:
+                continue
+            g = adj[s]
+            for parent in e.free_symbols:
+                partial = diff(e, parent).xreplace(self.vals)
+                if not partial.is_Number:
+                    partial = partial.evalf(PREC)
+                adj[parent] = adj.get(parent, 0) + g * partial
+        return {s: chop(v) for s, v in adj.items()}
+
+    @staticmethod
+    def sigmoid(z):
+        """σ written out, so that SymPy differentiates the exponential itself."""
+        import sympy
+
+        return 1 / (1 + sympy.exp(-z))
+
+
+def chop(v):
+    """A 30-digit value below 1e-24 is rounding noise of an exact 0 (the bounded inputs keep real
+    values far above it), so the key shows 0 rather than -1.8e-31."""
+    import sympy
+
+    return sympy.Integer(0) if abs(v) < CHOP else v
+
+
+def clean(a):
+    """NumPy values for worked steps: float noise of an exact 0 (4e-17) is shown as 0."""
+    import numpy as np
+
+    a = np.array(a, dtype=float)
+    a[np.abs(a) < 1e-12] = 0.0
+    return a
+
+
+def nv(a) -> str:
+    """A NumPy vector for a worked step: one entry is a number, more a bracketed list."""
+    vals = [float(v) for v in clean(a).ravel()]
+    return num(vals[0]) if len(vals) == 1 else num(vals)
+
+
+def nm(a) -> str:
+    """A NumPy matrix for a worked step, on one line: [[a, b], [c, d]] (1×1: a number)."""
+    m = clean(a)
+    if m.size == 1:
+        return num(float(m.ravel()[0]))
+    return "[" + ", ".join(num([float(v) for v in row]) for row in m) + "]"
+
+
+def outer_text(u, v) -> str:
+    """u vᵀ for a worked step; with scalars, a product."""
+    if clean(u).size == 1 and clean(v).size == 1:
+        return f"{nv(u)}·{nv(v)}"
+    return f"{nv(u)} {nv(v)}ᵀ"
+
+
+def proven(derived, nice, what: str):
+    """Return ``nice`` once SymPy shows it equals what differentiation gave; refuse otherwise."""
+    import sympy
+
+    if sympy.cancel(sympy.expand(derived - nice)) != 0:
+        raise AnswerKeyError(f"the SymPy derivation of {what} does not reduce to the stated rule: {derived}")
+    return nice
+
+
+# ----------------------------------------------------------------------------
+# The RNN.
+# ----------------------------------------------------------------------------
+RNN_SIZES = {
+    "H": ("the hidden size H must agree (W is H×H, U is H×D, V is K×H; b and h0 have H entries)",
+          [("h0", "len"), ("b", "len"), ("W", "rows"), ("W", "cols"), ("U", "rows"), ("V", "cols")]),
+    "D": ("the input size D must agree (x is D×T with one column per step, U is H×D)",
+          [("x", "rows"), ("U", "cols")]),
+    "T": ("x and y must cover the same time steps (x has one column per step, y one label per step)",
+          [("x", "steps"), ("y", "len")]),
+    "K": ("the number of classes K must agree (V is K×H, c has K entries)", [("c", "len"), ("V", "rows")]),
+}
+RNN_LIMITS = {"H": (1, MAX_H, "the hidden size H"), "D": (1, MAX_D, "the input size D"),
+              "T": (1, MAX_T, "the number of steps T"), "K": (2, MAX_K, "the number of classes K")}
+
+
+def rnn_forward(p: dict, calc: Calc) -> dict:
+    """The forward pass in plain Python: lists indexed by step (h[0] is h0)."""
+    U, W, V, b, c, y = p["U"], p["W"], p["V"], p["b"], p["c"], p["y"]
+    T = len(p["x"][0])
+    a, h, o, yhat, losses = [None], [list(p["h0"])], [None], [None], [None]
+    for t in range(1, T + 1):
+        xt = col(p["x"], t - 1)
+        at = [b[k] + dot(W[k], h[t - 1]) + dot(U[k], xt) for k in range(len(b))]
+        ht = [calc.tanh(z) for z in at]
+        ot = [c[j] + dot(V[j], ht) for j in range(len(c))]
+        e = [calc.exp(z) for z in ot]
+        s = sum(e)
+        a.append(at)
+        h.append(ht)
+        o.append(ot)
+        yhat.append([ej / s for ej in e])
+        # −ln ŷ[y] = ln Σ_j e^{o_j} − o_y: what a student writes in closed form.
+        losses.append(calc.log(s) - ot[y[t - 1] - 1])
+    return {"a": a, "h": h, "o": o, "yhat": yhat, "Lt": losses, "L": sum(losses[1:]), "T": T}
+
+
+def rnn_backward(p: dict, fw: dict) -> dict:
+    """The seed's BPTT in plain Python (used to check that exam draws work by hand)."""
+    W, V, y = p["W"], p["V"], p["y"]
+    T, H, K = fw["T"], len(p["b"]), len(p["c"])
+    go, gh = [None] * (T + 2), [None] * (T + 2)
+    for t in range(T, 0, -1):
+        go[t] = [fw["yhat"][t][j] - (1 if j == y[t - 1] - 1 else 0) for j in range(K)]
+        gh[t] = matTvec(V, go[t])
+        if t < T:
+            da = [(1 - fw["h"][t + 1][k] ** 2) * gh[t + 1][k] for k in range(H)]
+            gh[t] = [u + v for u, v in zip(gh[t], matTvec(W, da))]
+    da = {t: [(1 - fw["h"][t][k] ** 2) * gh[t][k] for k in range(H)] for t in range(1, T + 1)}
+    out = {"grad_o": [go[t] for t in range(1, T + 1)], "grad_h": [gh[t] for t in range(1, T + 1)],
+           "grad_c": [sum(go[t][j] for t in range(1, T + 1)) for j in range(K)],
+           "grad_b": [sum(da[t][k] for t in range(1, T + 1)) for k in range(H)]}
+    out["grad_V"] = [[sum(go[t][j] * fw["h"][t][k] for t in range(1, T + 1)) for k in range(H)] for j in range(K)]
+    out["grad_W"] = [[sum(da[t][k] * fw["h"][t - 1][m] for t in range(1, T + 1)) for m in range(H)]
+                     for k in range(H)]
+    D = len(p["x"])
+    out["grad_U"] = [[sum(da[t][k] * p["x"][d][t - 1] for t in range(1, T + 1)) for d in range(D)]
+                     for k in range(H)]
+    return out
+
+
+def _rnn_np_forward(p: dict, flags=frozenset()) -> dict:
+    import numpy as np
+
+    x = np.array(p["x"], dtype=float)
+    U, W, V = (np.array(p[k], dtype=float) for k in ("U", "W", "V"))
+    b, c, h0 = (np.array(p[k], dtype=float) for k in ("b", "c", "h0"))
+    T = x.shape[1]
+    h = np.zeros((T + 1, len(b)))
+    h[0] = h0
+    a = np.zeros((T + 1, len(b)))
+    o = np.zeros((T + 1, len(c)))
+    yhat = np.zeros((T + 1, len(c)))
+    Lt = np.zeros(T + 1)
+    for t in range(1, T + 1):
+        rec = np.zeros(len(b)) if "recurrence-ignored" in flags else W @ h[t - 1]
+        a[t] = b + rec + U @ x[:, t - 1]
+        h[t] = a[t] if "tanh-forgotten" in flags else np.tanh(a[t])
+        o[t] = c + V @ h[t]
+        z = o[t] - o[t].max()  # a stable softmax
+        yhat[t] = np.exp(z) / np.exp(z).sum()
+        Lt[t] = -np.log(yhat[t][p["y"][t - 1] - 1])
+    L = Lt[T] if "last-step-loss" in flags else Lt[1:].sum()
+    return {"x": x, "U": U, "W": W, "V": V, "a": a, "h": h, "o": o, "yhat": yhat, "L": L, "T": T}
+
+
+def _rnn_np_backward(p: dict, fw: dict, flags=frozenset()) -> dict:
+    """The seed's BPTT (002): ∇o⁽ᵗ⁾L = ŷ⁽ᵗ⁾ − 1_y, then ∇h backwards from τ; ``flags`` are mistakes."""
+    import numpy as np
+
+    T, h, W, V, x = fw["T"], fw["h"], fw["W"], fw["V"], fw["x"]
+    H, K = h.shape[1], fw["o"].shape[1]
+    go = np.zeros((T + 2, K))
+    gh = np.zeros((T + 2, H))
+    for t in range(T, 0, -1):
+        go[t] = fw["yhat"][t].copy()
+        if "onehot-forgotten" not in flags:
+            go[t][p["y"][t - 1] - 1] -= 1.0
+        gh[t] = V.T @ go[t]
+        if t < T and "future-forgotten" not in flags:
+            if "tanh-prime-missing" in flags:
+                d = np.ones(H)
+            elif "tanh-prime-wrong-step" in flags:
+                d = 1 - h[t] ** 2
+            else:
+                d = 1 - h[t + 1] ** 2
+            Wm = W if "w-not-transposed" in flags else W.T
+            gh[t] += Wm @ (d * gh[t + 1])
+    da = np.array([(1 - h[t] ** 2) * gh[t] for t in range(1, T + 1)])  # ∇a⁽ᵗ⁾L, row t−1
+    prev = h[1:T + 1] if "w-uses-h-t" in flags else h[0:T]
+    gb = gh[1:T + 1].sum(axis=0) if "b-without-tanh-prime" in flags else da.sum(axis=0)
+    return {"grad_o": go[1:T + 1].T, "grad_h": gh[1:T + 1].T, "grad_c": go[1:T + 1].sum(axis=0),
+            "grad_b": gb, "grad_V": go[1:T + 1].T @ h[1:T + 1], "grad_W": da.T @ prev,
+            "grad_U": da.T @ x.T}
+
+
+def _rnn_graph(p: dict):
+    """The unrolled RNN as a SymPy graph; returns the graph and its named nodes."""
+    import sympy
+
+    g = Graph()
+    H, K, D, T = len(p["b"]), len(p["c"]), len(p["x"]), len(p["x"][0])
+    U = [[g.input(f"U[{k}][{d}]", p["U"][k][d]) for d in range(D)] for k in range(H)]
+    W = [[g.input(f"W[{k}][{m}]", p["W"][k][m]) for m in range(H)] for k in range(H)]
+    V = [[g.input(f"V[{j}][{k}]", p["V"][j][k]) for k in range(H)] for j in range(K)]
+    b = [g.input(f"b[{k}]", p["b"][k]) for k in range(H)]
+    c = [g.input(f"c[{j}]", p["c"][j]) for j in range(K)]
+    h = [[g.input(f"h0[{k}]", p["h0"][k]) for k in range(H)]]
+    nodes = {"U": U, "W": W, "V": V, "b": b, "c": c, "a": [None], "h": h, "o": [None], "Lt": []}
+    for t in range(1, T + 1):
+        xt = [g.const(v) for v in col(p["x"], t - 1)]
+        a = [g.define(f"a{t}[{k}]", b[k] + sum(W[k][m] * h[t - 1][m] for m in range(H))
+                      + sum(U[k][d] * xt[d] for d in range(D))) for k in range(H)]
+        ht = [g.define(f"h{t}[{k}]", sympy.tanh(a[k])) for k in range(H)]
+        o = [g.define(f"o{t}[{j}]", c[j] + sum(V[j][k] * ht[k] for k in range(H))) for j in range(K)]
+        softmax_y = sympy.exp(o[p["y"][t - 1] - 1]) / sum(sympy.exp(oj) for oj in o)
+        nodes["Lt"].append(g.define(f"L{t}", -sympy.log(softmax_y)))
+        nodes["a"].append(a)
+        h.append(ht)
+        nodes["o"].append(o)
+    nodes["L"] = g.define("L", sum(nodes["Lt"]))
+    return g, nodes
+
+
+class _RNNBase(Solver):
+    """Shared by ``rnn.forward`` and ``rnn.bptt``: sizes, draws and the prompt's givens."""
+
+    bptt = False
+
+    def check(self, p: dict) -> None:
+        s = sizes(p, RNN_SIZES, RNN_LIMITS)
+        for t, label in enumerate(p["y"], 1):
+            if not 1 <= label <= s["K"]:
+                raise ParamError(f"y{sup(t)} = {label} but there are K = {s['K']} classes (labels are 1..K)")
+
+    def draw(self, p: dict, rng, fixed) -> dict:
+        """Exam draws: D = 1, K = 2, small weights; T and H from the user's own values if given."""
+        known = sizes(p, RNN_SIZES, RNN_LIMITS, names=fixed)
+        for attempt in range(200):
+            q = dict(p)
+            H = known.get("H", pick(rng, [1, 1, 2]) if self.bptt else 1)
+            T = known.get("T", (2 if H > 1 else pick(rng, [2, 3])) if self.bptt else 2)
+            D, K = known.get("D", 1), known.get("K", 2)
+            halves = [Fraction(-1), Fraction(-1, 2), Fraction(1, 2), Fraction(1)]
+
+            def mat(r, cc, choices):
+                return [[frac(pick(rng, choices)) for _ in range(cc)] for _ in range(r)]
+
+            draws = {
+                "x": lambda: mat(D, T, [-1, 0, 1, 1, 2]),
+                "U": lambda: mat(H, D, halves + [2]),
+                "W": lambda: mat(H, H, halves),
+                "V": lambda: mat(K, H, [-2, -1, 1, 2]),
+                "b": lambda: [frac(pick(rng, [Fraction(-1, 2), 0, 0, Fraction(1, 2)])) for _ in range(H)],
+                "c": lambda: [0] * K,
+                "h0": lambda: [0] * H,
+                "y": lambda: [rng.randint(1, K) for _ in range(T)],
+            }
+            for name, make in draws.items():
+                if name not in fixed:
+                    q[name] = make()
+            if fixed or self._by_hand(q):
+                return q
+        return q
+
+    def _by_hand(self, q: dict) -> bool:
+        """Is the draw a fair exam question?  No answer entry near 0 (a degenerate instance, such as
+        equal rows of V), and every answer reproducible from the printed values (see ``HAND_REL``)."""
+        fw = rnn_forward(q, Calc())
+        if self.bptt:
+            exact = rnn_backward(q, fw)
+            shown = {k: rounded(v) if k in ("h", "yhat") else v for k, v in fw.items()}
+            student = rnn_backward(q, shown)
+            return all(not_small(exact[k]) and close_by_hand(student[k], exact[k]) for k in exact)
+        student = rnn_forward(q, Calc(rounded=True))
+        keys = ("a", "h", "o", "yhat")
+        return all(not_small(fw[k][1:]) and close_by_hand(student[k][1:], fw[k][1:]) for k in keys) and \
+            close_by_hand(student["L"], fw["L"])
+
+    def derive(self, p: dict) -> dict:
+        calc = Calc()
+        fw = rnn_forward(p, calc)
+        T = fw["T"]
+        x = "  ".join(f"x{sup(t)} = {show(col(p['x'], t - 1))}" for t in range(1, T + 1))
+        y = "  ".join(f"y{sup(t)} = {p['y'][t - 1]}" for t in range(1, T + 1))
+        given = [f"U = {show(p['U'])}   W = {show(p['W'])}   b = {show(p['b'])}",
+                 f"V = {show(p['V'])}   c = {show(p['c'])}   h⁽⁰⁾ = {show(p['h0'])}", x, y]
+        out = {"given": "\n".join(given), "sizes": self._sizes_text(p)}
+        table = calc.table()
+        out["values"] = (f"Values you may need: {table}." if table else "") + \
+            " Answers may be left in closed form with tanh( ), exp( ) and ln( ); they are graded numerically."
+        rows = [[str(t), show(fw["a"][t]), show(fw["h"][t]), show(fw["o"][t]), show(fw["yhat"][t])]
+                for t in range(1, T + 1)]
+        out["forward_table"] = text_table(["t", "a⁽ᵗ⁾", "h⁽ᵗ⁾", "o⁽ᵗ⁾", "ŷ⁽ᵗ⁾"], rows)
+        return out
+
+    @staticmethod
+    def _sizes_text(p: dict) -> str:
+        H, D, T, K = len(p["b"]), len(p["x"]), len(p["x"][0]), len(p["c"])
+        return f"T = {T} steps, input size D = {D}, hidden size H = {H}, K = {K} classes"
+
+
+class Forward(_RNNBase):
+    """``rnn.forward``: a⁽ᵗ⁾, h⁽ᵗ⁾, o⁽ᵗ⁾, ŷ⁽ᵗ⁾ for every step, and L."""
+
+    def exact(self, p: dict) -> dict:
+        import sympy
+
+        g, n = _rnn_graph(p)
+        T = len(p["x"][0])
+        val = g.value
+
+        def cols(key):
+            return sympy.Matrix([[val(n[key][t][k]) for t in range(1, T + 1)] for k in range(len(n[key][1]))])
+
+        yhat = []
+        for t in range(1, T + 1):
+            e = [sympy.exp(val(oj)) for oj in n["o"][t]]
+            s = sum(e)
+            yhat.append([ej / s for ej in e])
+        return {"a": cols("a"), "h": cols("h"), "o": cols("o"),
+                "yhat": sympy.Matrix(yhat).T, "L": val(n["L"])}
+
+    def numeric(self, p: dict) -> dict:
+        fw = _rnn_np_forward(p)
+        return {"a": fw["a"][1:].T, "h": fw["h"][1:].T, "o": fw["o"][1:].T, "yhat": fw["yhat"][1:].T,
+                "L": float(fw["L"])}
+
+    def solution(self, p: dict, key: dict) -> dict:
+        fw = _rnn_np_forward(p)
+        T = fw["T"]
+        steps: dict = {k: [] for k in ("a", "h", "o", "yhat", "L")}
+        for t in range(1, T + 1):
+            s = sup(t)
+            steps["a"].append(f"a{s} = b + W h{sup(t - 1)} + U x{s} = {show(p['b'])} + {show(p['W'])}·"
+                              f"{nv(fw['h'][t - 1])} + {show(p['U'])}·{show(col(p['x'], t - 1))} "
+                              f"= {nv(fw['a'][t])}")
+            steps["h"].append(f"h{s} = tanh a{s} = tanh {nv(fw['a'][t])} = {nv(fw['h'][t])}")
+            steps["o"].append(f"o{s} = c + V h{s} = {show(p['c'])} + {show(p['V'])}·{nv(fw['h'][t])} "
+                              f"= {nv(fw['o'][t])}")
+            steps["yhat"].append(f"ŷ{s} = softmax o{s} = exp(o{s}) / Σ_j exp(o{s}_j) = {nv(fw['yhat'][t])}")
+            yt = p["y"][t - 1]
+            steps["L"].append(f"L{s} = −ln ŷ{s}[{yt}] = −ln {nv(fw['yhat'][t][yt - 1])} "
+                              f"= {nv(-math.log(fw['yhat'][t][yt - 1]))}")
+        steps["L"].append(f"L = Σ_t L⁽ᵗ⁾ = {nv(fw['L'])}")
+        return steps
+
+    def mistakes(self, p: dict) -> dict:
+        out = {}
+        for flag in ("recurrence-ignored", "tanh-forgotten", "last-step-loss"):
+            fw = _rnn_np_forward(p, frozenset([flag]))
+            out[flag] = {"a": fw["a"][1:].T, "h": fw["h"][1:].T, "o": fw["o"][1:].T, "yhat": fw["yhat"][1:].T,
+                         "L": float(fw["L"])}
+        return out
+
+
+BPTT_PARTS = ("grad_o", "grad_h", "grad_c", "grad_b", "grad_V", "grad_W", "grad_U")
+RNN_MISTAKES = ("future-forgotten", "tanh-prime-missing", "tanh-prime-wrong-step", "onehot-forgotten",
+                "w-not-transposed", "w-uses-h-t", "b-without-tanh-prime")
+
+
+def _grad_h_rule_numeric(env: dict) -> float:
+    """dL/dh⁽ᵗ⁾ for a scalar hidden unit, as the seed writes it: W (1 − h⁽ᵗ⁺¹⁾²) dL/dh⁽ᵗ⁺¹⁾ + Vᵀ∇o⁽ᵗ⁾L."""
+    return env["W"] * (1 - env["h_next"] ** 2) * env["g_next"] + env["s"]
+
+
+class BPTT(_RNNBase):
+    """``rnn.bptt``: ∇o⁽ᵗ⁾L, ∇h⁽ᵗ⁾L for every step, and ∇c, ∇b, ∇V, ∇W, ∇U (seed 002)."""
+
+    bptt = True
+
+    def derive(self, p: dict) -> dict:
+        out = super().derive(p)
+        fw = rnn_forward(p, Calc())
+        rows = [[str(t), show(fw["h"][t]), show(fw["yhat"][t]), str(p["y"][t - 1])] for t in range(1, fw["T"] + 1)]
+        out["forward_table"] = text_table(["t", "h⁽ᵗ⁾", "ŷ⁽ᵗ⁾", "y⁽ᵗ⁾"], rows)
+        out["T"] = fw["T"]
+        return out
+
+    def exact(self, p: dict) -> dict:
+        import sympy
+
+        g, n = _rnn_graph(p)
+        adj = g.adjoints(n["L"])
+        T, H, K, D = len(p["x"][0]), len(p["b"]), len(p["c"]), len(p["x"])
+
+        def a(s):
+            return adj.get(s, sympy.Float(0, PREC))
+
+        out = {
+            "grad_o": sympy.Matrix([[a(n["o"][t][j]) for t in range(1, T + 1)] for j in range(K)]),
+            "grad_h": sympy.Matrix([[a(n["h"][t][k]) for t in range(1, T + 1)] for k in range(H)]),
+            "grad_c": sympy.Matrix([a(s) for s in n["c"]]),
+            "grad_b": sympy.Matrix([a(s) for s in n["b"]]),
+            "grad_V": sympy.Matrix([[a(n["V"][j][k]) for k in range(H)] for j in range(K)]),
+            "grad_W": sympy.Matrix([[a(n["W"][k][m]) for m in range(H)] for k in range(H)]),
+            "grad_U": sympy.Matrix([[a(n["U"][k][d]) for d in range(D)] for k in range(H)]),
+        }
+        out["grad_h_rule"] = self._rule_exact()
+        return out
+
+    @staticmethod
+    def _rule_exact():
+        """dL/dh⁽ᵗ⁾ for H = 1 by differentiating h⁽ᵗ⁺¹⁾ = tanh(b + W h⁽ᵗ⁾ + U x⁽ᵗ⁺¹⁾) and o⁽ᵗ⁾ = c + V h⁽ᵗ⁾."""
+        import sympy
+
+        W, h_next, g_next, s, hh, A = sympy.symbols("W h_next g_next s h_t A", real=True)
+        # First order is all a derivative sees: L ≈ g_next·h⁽ᵗ⁺¹⁾(h⁽ᵗ⁾) + (Vᵀ∇o⁽ᵗ⁾L)·h⁽ᵗ⁾ near the point.
+        L_lin = g_next * sympy.tanh(A + W * hh) + s * hh
+        d = sympy.diff(L_lin, hh)
+        # At the point, A + W h⁽ᵗ⁾ is the pre-activation whose tanh is h⁽ᵗ⁺¹⁾.
+        d = d.subs(A, sympy.atanh(h_next) - W * hh)
+        return proven(d, W * (1 - h_next**2) * g_next + s, "dL/dh⁽ᵗ⁾")
+
+    def numeric(self, p: dict) -> dict:
+        out = _rnn_np_backward(p, _rnn_np_forward(p))
+        out["grad_h_rule"] = _grad_h_rule_numeric
+        return out
+
+    def mistakes(self, p: dict) -> dict:
+        import sympy
+
+        fw = _rnn_np_forward(p)
+        out = {m: _rnn_np_backward(p, fw, frozenset([m])) for m in RNN_MISTAKES}
+        W, h, h_next, g_next, s = sympy.symbols("W h h_next g_next s", real=True)
+        rules = {"future-forgotten": s, "tanh-prime-missing": W * g_next + s,
+                 "tanh-prime-wrong-step": W * (1 - h**2) * g_next + s}
+        for m, e in rules.items():
+            out[m]["grad_h_rule"] = e
+        return out
+
+    def solution(self, p: dict, key: dict) -> dict:
+        fw = _rnn_np_forward(p)
+        bw = _rnn_np_backward(p, fw)
+        T = fw["T"]
+        go, gh, h = bw["grad_o"].T, bw["grad_h"].T, fw["h"]
+        steps: dict = {k: [] for k in BPTT_PARTS + ("grad_h_rule",)}
+        for t in range(1, T + 1):
+            s = sup(t)
+            onehot = [1 if j == p["y"][t - 1] - 1 else 0 for j in range(go.shape[1])]
+            steps["grad_o"].append(f"∇o{s}L = ŷ{s} − 1_y{s} = {nv(fw['yhat'][t])} − {show(onehot)} "
+                                   f"= {nv(go[t - 1])}")
+        for t in range(T, 0, -1):
+            s = sup(t)
+            vo = nv(fw["V"].T @ go[t - 1])
+            if t == T:
+                steps["grad_h"].append(f"t = τ = {T}: ∇h{s}L = Vᵀ∇o{s}L = {vo}  (no h{sup(t + 1)})")
+            else:
+                s1 = sup(t + 1)
+                steps["grad_h"].append(
+                    f"t = {t}: ∇h{s}L = Wᵀ diag(1 − (h{s1})²) ∇h{s1}L + Vᵀ∇o{s}L = Wᵀ·({nv(1 - h[t + 1] ** 2)} ⊙ "
+                    f"{nv(gh[t])}) + {vo} = {nv(gh[t - 1])}")
+        da = [(1 - h[t] ** 2) * gh[t - 1] for t in range(1, T + 1)]
+        steps["grad_c"] = [f"∇cL = Σ_t ∇o⁽ᵗ⁾L = {' + '.join(nv(go[t]) for t in range(T))} "
+                           f"= {nv(bw['grad_c'])}"]
+        steps["grad_b"] = ["∇bL = Σ_t diag(1 − (h⁽ᵗ⁾)²) ∇h⁽ᵗ⁾L = "
+                           f"{' + '.join(nv(d) for d in da)} = {nv(bw['grad_b'])}"]
+        xs = fw["x"].T  # row t−1 is x⁽ᵗ⁾
+        steps["grad_V"] = ["∇VL = Σ_t ∇o⁽ᵗ⁾L h⁽ᵗ⁾ᵀ = " + " + ".join(outer_text(go[t - 1], h[t]) for t in range(1, T + 1))
+                           + f" = {nm(bw['grad_V'])}"]
+        steps["grad_W"] = ["∇WL = Σ_t diag(1 − (h⁽ᵗ⁾)²) ∇h⁽ᵗ⁾L h⁽ᵗ⁻¹⁾ᵀ = "
+                           + " + ".join(outer_text(da[t - 1], h[t - 1]) for t in range(1, T + 1))
+                           + f" = {nm(bw['grad_W'])}"]
+        steps["grad_U"] = ["∇UL = Σ_t diag(1 − (h⁽ᵗ⁾)²) ∇h⁽ᵗ⁾L x⁽ᵗ⁾ᵀ = "
+                           + " + ".join(outer_text(da[t - 1], xs[t - 1]) for t in range(1, T + 1))
+                           + f" = {nm(bw['grad_U'])}"]
+        steps["grad_h_rule"] = [
+            "h⁽ᵗ⁾ reaches L through o⁽ᵗ⁾ and through h⁽ᵗ⁺¹⁾ = tanh(b + W h⁽ᵗ⁾ + U x⁽ᵗ⁺¹⁾).",
+            "∂h⁽ᵗ⁺¹⁾/∂h⁽ᵗ⁾ = W (1 − (h⁽ᵗ⁺¹⁾)²), since tanh′ = 1 − tanh².",
+            "dL/dh⁽ᵗ⁾ = W (1 − h_next²) g_next + s"]
+        rows = [[str(t), nv(go[t - 1]), nv(gh[t - 1]), nv(da[t - 1])] for t in range(T, 0, -1)]
+        steps["_"] = ["Backward pass, t = τ down to 1 (seed 002):"] + \
+            text_table(["t", "∇o⁽ᵗ⁾L", "∇h⁽ᵗ⁾L", "∇a⁽ᵗ⁾L = diag(1−h²)∇h"], rows).split("\n")
+        return steps
