@@ -558,26 +558,35 @@ class PoolMaxBackward(Solver):
         The rule "first maximum in row-major order" is the limit of breaking ties by
         x̃ = x − ε·k (k = the cell's row-major index): earlier cells win.  ε is smaller
         than any gap between distinct values of x, so no other comparison changes, and
-        every Heaviside in d Max/dx gets a nonzero argument.
+        every Heaviside in d Max/dx gets a nonzero argument.  One cell at a time is a
+        symbol: SymPy's Max of several *symbols* is slow to build and differentiate,
+        while a Max of numbers and one symbol collapses at once.
         """
         import sympy
 
         x, F, S, G = p["x"], p["F"], p["S"], p["upstream"]
         rows, cols = _shape(x)
-        xs = sympy.Matrix(rows, cols, lambda a, b: sympy.Symbol(f"x_{a}_{b}"))
-        vals = {xs[a, b]: R(x[a][b]) for a in range(rows) for b in range(cols)}
-        distinct = sorted(set(vals.values()))
-        gap = min((b - a for a, b in zip(distinct, distinct[1:])), default=sympy.Integer(1))
+        exact = {(a, b): R(x[a][b]) for a in range(rows) for b in range(cols)}
+        distinct = sorted(set(exact.values()))
+        gap = min((hi - lo for lo, hi in zip(distinct, distinct[1:])), default=sympy.Integer(1))
         eps = gap / (2 * (rows * cols + 1))
-        nudged = {s: v - eps * k for k, (s, v) in enumerate(vals.items())}  # k: row-major index
+        nudged = {cell: v - eps * k for k, (cell, v) in enumerate(exact.items())}  # k: row-major index
         windows = list(_pool_windows(rows, cols, F, S))
         Ho, Wo = windows[-1][0] + 1, windows[-1][1] + 1
-        hmax = sympy.zeros(Ho, Wo)
+        t = sympy.Symbol("t")
+
+        def loss(values: dict, cell):
+            # The terms of L whose window holds ``cell``; the others do not depend on it.
+            return sympy.Add(*[R(G[i][j]) * sympy.Max(*[values[c] for c in cells])
+                               for i, j, cells in windows if cell in cells])
+
+        dx = sympy.zeros(rows, cols)
+        for cell in exact:
+            dx[cell] = sympy.diff(loss({**nudged, cell: t}, cell), t).subs(t, nudged[cell])
+        h = sympy.zeros(Ho, Wo)
         for i, j, cells in windows:
-            hmax[i, j] = sympy.Max(*[xs[a, b] for a, b in cells])
-        loss = sympy.Add(*[R(G[i][j]) * hmax[i, j] for i in range(Ho) for j in range(Wo)])
-        dx = xs.applyfunc(lambda s: sympy.diff(loss, s).xreplace(nudged))
-        return {"h": hmax.xreplace(vals), "dx": dx}
+            h[i, j] = sympy.Max(*[exact[c] for c in cells])
+        return {"h": h, "dx": dx}
 
     def numeric(self, p: dict) -> dict:
         import numpy as np
