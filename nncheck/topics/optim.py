@@ -128,6 +128,12 @@ def simulate(p: dict, *, exact_only: bool = False, **flags):
     return {"x1": x1, "xT": x, "v": v, "g": g, "m": m, "nice": nice, "zero_div": None}
 
 
+def _check_rates(p: dict) -> None:
+    for name, sym in (("rho", "ρ"), ("gamma", "γ"), ("beta1", "β₁"), ("beta2", "β₂")):
+        if not 0 <= p[name] < 1:
+            raise ParamError(f"{name} = {num(p[name])}: the decay rate {sym} must be at least 0 and below 1")
+
+
 class Step(Solver):
     """``optim.step``: x after one and after T steps, and the optimizer's state after the last step."""
 
@@ -135,6 +141,7 @@ class Step(Solver):
     def draw(self, p: dict, rng, fixed) -> dict:
         p = dict(p)
         opt = p["optimizer"]
+        _check_rates(p)  # before any simulated step divides by 1 − βᵗ
         if "x0" in fixed:
             d = len(p["x0"])
         elif "grads" in fixed:
@@ -202,9 +209,7 @@ class Step(Solver):
                                  f"(one gradient per step) but steps = {p['steps']}")
         elif len(p["a"]) != d:
             raise ParamError(f"a has {len(p['a'])} entries but x0 has {d}: f(x) = ½ Σ aᵢxᵢ² needs one aᵢ per xᵢ")
-        for name, sym in (("rho", "ρ"), ("gamma", "γ"), ("beta1", "β₁"), ("beta2", "β₂")):
-            if not 0 <= p[name] < 1:
-                raise ParamError(f"{name} = {num(p[name])}: the decay rate {sym} must be at least 0 and below 1")
+        _check_rates(p)
         run = simulate(p)
         if run.get("zero_div"):
             what = "√(g_t + ε)" if p["optimizer"] in ("adagrad", "rmsprop") else "√(ṽ_t + ε)"
