@@ -37,8 +37,8 @@ from __future__ import annotations
 import math
 
 from .base import ParamError, Solver
-from .rnn import (MAX_D, MAX_H, MAX_T, PREC, Calc, Graph, close_by_hand, col, dot, frac, matTvec, nm,
-                  not_small, nv, pick, proven, rounded, show, sizes, sup, text_table)
+from .rnn import (MAX_D, MAX_H, MAX_T, Calc, Graph, close_by_hand, col, dot, frac, matTvec, mul, nm, not_small,
+                  nv, nvp, pick, proven, rounded, show, signed_sum, sizes, text_table)
 
 GATES = ("i", "o", "f", "c")  # weight suffixes; "c" belongs to the candidate g[t]
 SIGMA_GATES = ("i", "o", "f")
@@ -87,14 +87,14 @@ def lstm_forward(p: dict, calc: Calc) -> dict:
             fw[gate].append([calc.sigma(pre(gate, k)) for k in range(H)])
         fw["g"].append([calc.tanh(pre("c", k)) for k in range(H)])
         i, f, o, g = fw["i"][t], fw["f"][t], fw["o"][t], fw["g"][t]
-        c = [f[k] * fw["c"][t - 1][k] + i[k] * g[k] for k in range(H)]
+        c = [mul(f[k], fw["c"][t - 1][k]) + mul(i[k], g[k]) for k in range(H)]
         fw["c"].append(c)
         if _standard(p):
             fw["tc"].append([calc.tanh(v) for v in c])
-            fw["h"].append([o[k] * fw["tc"][t][k] for k in range(H)])
+            fw["h"].append([mul(o[k], fw["tc"][t][k]) for k in range(H)])
         else:
             fw["tc"].append(None)
-            fw["h"].append([o[k] * c[k] for k in range(H)])
+            fw["h"].append([mul(o[k], c[k]) for k in range(H)])
     return fw
 
 
@@ -445,13 +445,13 @@ class Forward(_LSTMBase):
                                 f"   ({names[g]} gate)")
             zc = fw["w"]["c"] @ xt + fw["u"]["c"] @ hp + fw["b"]["c"]
             steps["c"].append(f"g[{t}] = tanh(w_c·x[{t}] + u_c·h[{t - 1}] + b_c) = tanh({nv(zc)}) = {nv(fw['g'][t])}")
-            steps["c"].append(f"c[{t}] = f[{t}]·c[{t - 1}] + i[{t}]·g[{t}] = {nv(fw['f'][t])}·{nv(fw['c'][t - 1])} + "
-                              f"{nv(fw['i'][t])}·{nv(fw['g'][t])} = {nv(fw['c'][t])}")
+            steps["c"].append(f"c[{t}] = f[{t}]·c[{t - 1}] + i[{t}]·g[{t}] = {nv(fw['f'][t])}·{nvp(fw['c'][t - 1])} + "
+                              f"{nv(fw['i'][t])}·{nvp(fw['g'][t])} = {nv(fw['c'][t])}")
             if std:
                 steps["h"].append(f"h[{t}] = o[{t}]·tanh c[{t}] = {nv(fw['o'][t])}·tanh({nv(fw['c'][t])}) = "
-                                  f"{nv(fw['o'][t])}·{nv(fw['tc'][t])} = {nv(fw['h'][t])}")
+                                  f"{nv(fw['o'][t])}·{nvp(fw['tc'][t])} = {nv(fw['h'][t])}")
             else:
-                steps["h"].append(f"h[{t}] = o[{t}]·c[{t}] = {nv(fw['o'][t])}·{nv(fw['c'][t])} = {nv(fw['h'][t])}")
+                steps["h"].append(f"h[{t}] = o[{t}]·c[{t}] = {nv(fw['o'][t])}·{nvp(fw['c'][t])} = {nv(fw['h'][t])}")
         return steps
 
 
@@ -619,7 +619,7 @@ class BPTT(_LSTMBase):
             else:
                 yt = np.array(col(p["y"], t - 1), dtype=float)
                 direct = h[t] - yt
-                direct_text = f"∂L/∂h[{t}] = h[{t}] − y[{t}] = {nv(h[t])} − {nv(yt)} = {nv(direct)}"
+                direct_text = f"∂L/∂h[{t}] = h[{t}] − y[{t}] = {nv(h[t])} − {nvp(yt)} = {nv(direct)}"
             if t == T:
                 steps["dLdh"].append(f"t = {t}: dL/dh[{t}] = {direct_text}   (nothing at t = {T + 1})")
             else:
@@ -633,24 +633,23 @@ class BPTT(_LSTMBase):
                 steps["dLdh"].append(
                     f"t = {t}: dL/dh[{t}] = ∂L/∂h[{t}] + Σ_ξ dL/dξ[{t + 1}]·∂ξ[{t + 1}]/∂h[{t}] = "
                     f"∂L/∂h[{t}] + " + " + ".join(terms))
-                steps["dLdh"].append(f"   = {nv(direct)} + " + " + ".join(nv(v) for v in values)
-                                     + f" = {nv(at('h', t))}   ({direct_text})")
+                steps["dLdh"].append(f"   = {signed_sum([direct] + values)} = {nv(at('h', t))}   ({direct_text})")
             dhdc_text = f"o[{t}](1 − tanh² c[{t}])" if std else f"o[{t}]"
             dhdc = o[t] * (1 - tc[t] ** 2) if std else o[t]
             if t == T:
                 steps["dLdc"].append(f"t = {t}: dL/dc[{t}] = dL/dh[{t}]·∂h[{t}]/∂c[{t}] = dL/dh[{t}]·{dhdc_text} = "
-                                     f"{nv(at('h', t))}·{nv(dhdc)} = {nv(at('c', t))}")
+                                     f"{nv(at('h', t))}·{nvp(dhdc)} = {nv(at('c', t))}")
             else:
                 steps["dLdc"].append(
                     f"t = {t}: dL/dc[{t}] = dL/dh[{t}]·∂h[{t}]/∂c[{t}] + dL/dc[{t + 1}]·f[{t + 1}] = "
-                    f"{nv(at('h', t))}·{nv(dhdc)} + {nv(at('c', t + 1))}·{nv(f[t + 1])} = {nv(at('c', t))}")
+                    f"{nv(at('h', t))}·{nvp(dhdc)} + {nv(at('c', t + 1))}·{nvp(f[t + 1])} = {nv(at('c', t))}")
             dhdo, dhdo_text = (tc[t], f"tanh c[{t}]") if std else (c[t], f"c[{t}]")
             steps["dLdo"].append(f"t = {t}: dL/do[{t}] = dL/dh[{t}]·∂h[{t}]/∂o[{t}] = dL/dh[{t}]·{dhdo_text} = "
-                                 f"{nv(at('h', t))}·{nv(dhdo)} = {nv(at('o', t))}")
+                                 f"{nv(at('h', t))}·{nvp(dhdo)} = {nv(at('o', t))}")
             steps["dLdi"].append(f"t = {t}: dL/di[{t}] = dL/dc[{t}]·∂c[{t}]/∂i[{t}] = dL/dc[{t}]·g[{t}] = "
-                                 f"{nv(at('c', t))}·{nv(g[t])} = {nv(at('i', t))}")
+                                 f"{nv(at('c', t))}·{nvp(g[t])} = {nv(at('i', t))}")
             steps["dLdf"].append(f"t = {t}: dL/df[{t}] = dL/dc[{t}]·∂c[{t}]/∂f[{t}] = dL/dc[{t}]·c[{t - 1}] = "
-                                 f"{nv(at('c', t))}·{nv(c[t - 1])} = {nv(at('f', t))}")
+                                 f"{nv(at('c', t))}·{nvp(c[t - 1])} = {nv(at('f', t))}")
             rows.append([str(t), nv(direct)] + [nv(at(k, t)) for k in ("h", "c", "o", "i", "f")])
         for gate in GATES:
             lines = []
@@ -663,7 +662,7 @@ class BPTT(_LSTMBase):
                     s = fw[gate][t]
                     dz = at(gate, t) * s * (1 - s)
                     lines.append(f"t = {t}: dL/dz_{gate}[{t}] = dL/d{gate}[{t}]·{gate}[{t}](1 − {gate}[{t}]) = "
-                                 f"{nv(at(gate, t))}·{nv(s)}·(1 − {nv(s)}) = {nv(dz)}")
+                                 f"{nv(at(gate, t))}·{nvp(s)}·(1 − {nv(s)}) = {nv(dz)}")
             lines.append(f"[dL/dw_{gate}, dL/du_{gate}, dL/db_{gate}] = Σ_t dL/dz_{gate}[t]·[x[t]ᵀ, h[t−1]ᵀ, 1] "
                          f"= {nm(bw[f'grad_{gate}'])}")
             steps[f"grad_{gate}"] = lines

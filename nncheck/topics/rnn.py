@@ -149,8 +149,15 @@ def col(m: list, t: int) -> list:
     return [row[t] for row in m]
 
 
+def mul(a, b):
+    """a·b that stays an exact 0 when either factor is one (0·tanh(…) is not a closed form)."""
+    if (_exact(a) and a == 0) or (_exact(b) and b == 0):
+        return 0
+    return a * b
+
+
 def dot(a, b):
-    return sum((x * y for x, y in zip(a, b)), 0)
+    return sum((mul(x, y) for x, y in zip(a, b)), 0)
 
 
 def matvec(M, v) -> list:
@@ -311,11 +318,33 @@ def nv(a) -> str:
     return num(vals[0]) if len(vals) == 1 else num(vals)
 
 
+def nvp(a) -> str:
+    """Like :func:`nv`, in parentheses when negative: the right-hand factor of a product."""
+    t = nv(a)
+    return f"({t})" if t.startswith("−") else t
+
+
+def signed_sum(values) -> str:
+    """a − b + c for worked steps (never "+ −b")."""
+    out = ""
+    for i, v in enumerate(values):
+        t = nv(v)
+        if i == 0:
+            out = t
+        elif t.startswith("−") and not t.startswith("−["):
+            out += " − " + t[1:]
+        else:
+            out += " + " + t
+    return out
+
+
 def nm(a) -> str:
     """A NumPy matrix for a worked step, on one line: [[a, b], [c, d]] (1×1: a number)."""
     m = clean(a)
     if m.size == 1:
         return num(float(m.ravel()[0]))
+    if m.ndim == 1 or m.shape[0] == 1:
+        return num([float(v) for v in m.ravel()])
     return "[" + ", ".join(num([float(v) for v in row]) for row in m) + "]"
 
 
@@ -590,10 +619,10 @@ class Forward(_RNNBase):
         for t in range(1, T + 1):
             s = sup(t)
             steps["a"].append(f"a{s} = b + W h{sup(t - 1)} + U x{s} = {show(p['b'])} + {show(p['W'])}·"
-                              f"{nv(fw['h'][t - 1])} + {show(p['U'])}·{show(col(p['x'], t - 1))} "
+                              f"{nvp(fw['h'][t - 1])} + {show(p['U'])}·{nvp(fw['x'][:, t - 1])} "
                               f"= {nv(fw['a'][t])}")
             steps["h"].append(f"h{s} = tanh a{s} = tanh {nv(fw['a'][t])} = {nv(fw['h'][t])}")
-            steps["o"].append(f"o{s} = c + V h{s} = {show(p['c'])} + {show(p['V'])}·{nv(fw['h'][t])} "
+            steps["o"].append(f"o{s} = c + V h{s} = {show(p['c'])} + {show(p['V'])}·{nvp(fw['h'][t])} "
                               f"= {nv(fw['o'][t])}")
             steps["yhat"].append(f"ŷ{s} = softmax o{s} = exp(o{s}) / Σ_j exp(o{s}_j) = {nv(fw['yhat'][t])}")
             yt = p["y"][t - 1]
@@ -708,10 +737,10 @@ class BPTT(_RNNBase):
                     f"t = {t}: ∇h{s}L = Wᵀ diag(1 − (h{s1})²) ∇h{s1}L + Vᵀ∇o{s}L = Wᵀ·({nv(1 - h[t + 1] ** 2)} ⊙ "
                     f"{nv(gh[t])}) + {vo} = {nv(gh[t - 1])}")
         da = [(1 - h[t] ** 2) * gh[t - 1] for t in range(1, T + 1)]
-        steps["grad_c"] = [f"∇cL = Σ_t ∇o⁽ᵗ⁾L = {' + '.join(nv(go[t]) for t in range(T))} "
+        steps["grad_c"] = [f"∇cL = Σ_t ∇o⁽ᵗ⁾L = {signed_sum(go[t] for t in range(T))} "
                            f"= {nv(bw['grad_c'])}"]
         steps["grad_b"] = ["∇bL = Σ_t diag(1 − (h⁽ᵗ⁾)²) ∇h⁽ᵗ⁾L = "
-                           f"{' + '.join(nv(d) for d in da)} = {nv(bw['grad_b'])}"]
+                           f"{signed_sum(da)} = {nv(bw['grad_b'])}"]
         xs = fw["x"].T  # row t−1 is x⁽ᵗ⁾
         steps["grad_V"] = ["∇VL = Σ_t ∇o⁽ᵗ⁾L h⁽ᵗ⁾ᵀ = " + " + ".join(outer_text(go[t - 1], h[t]) for t in range(1, T + 1))
                            + f" = {nm(bw['grad_V'])}"]
