@@ -16,6 +16,7 @@ two-layer network and the flow-graph families.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from fractions import Fraction
 
 from .base import ParamError, R, Solver, num
@@ -123,6 +124,7 @@ def inverse_sym(g: str, h):
     raise ValueError(g)
 
 
+@lru_cache(maxsize=None)  # a pure function of its arguments; SymPy results are immutable
 def slope_in_h_sym(g: str, h):
     """g′ written in terms of h: differentiate g, then substitute ξ = g⁻¹(h) and simplify."""
     import sympy
@@ -134,19 +136,38 @@ def slope_in_h_sym(g: str, h):
 
 def seed_form(e):
     """A polynomial answer as the seeds write it: h(1 − h) rather than −h(h − 1), 1 − h² rather
-    than −(h − 1)(h + 1).  One factor in brackets reads best factored; more, expanded."""
+    than −(h − 1)(h + 1), (ŷ − y)ŷ(1 − ŷ)/n rather than its expansion."""
     import sympy
 
     f = sympy.factor(e)
     coeff, rest = f.as_coeff_Mul()
-    adds = [a for a in sympy.Mul.make_args(rest) if a.is_Add]
-    if len(adds) == 1 and coeff == -1:
-        a = adds[0]
-        others = [x for x in sympy.Mul.make_args(rest) if x is not a]
-        return sympy.Mul(*others, -a, evaluate=False) if others else -a
-    if len(adds) <= 1:
-        return f
-    return sympy.expand(e)
+    factors = sympy.Mul.make_args(rest)
+    adds = [a for a in factors if (a.base if a.is_Pow and abs(a.exp) == 1 else a).is_Add]
+    expanded = sympy.expand(e)
+    if len(adds) > 1 and len(sympy.Add.make_args(expanded)) <= 2 and expanded.is_polynomial():
+        return expanded  # 1 − h² reads better than (1 − h)(1 + h)
+    # Orient each bracket as the seeds do: constant first and positive (1 − h), else the
+    # network's output positive (ŷ − y); every flip changes the overall sign once.
+    flips, new = 0, []
+    for a in factors:
+        base, ex = (a.base, a.exp) if a.is_Pow and abs(a.exp) == 1 else (a, 1)
+        if base.is_Add:
+            const, _ = base.as_coeff_Add()
+            lead = const if const != 0 else base.as_ordered_terms()[-1].as_coeff_Mul()[0]
+            if lead < 0 or (const == 0 and _prefers_flip(base)):
+                base, flips = -base, flips + 1
+        new.append(base**ex if ex != 1 else base)
+    sign = -1 if flips % 2 else 1
+    return sympy.Mul(sign * coeff, *new, evaluate=False) if sign * coeff != 1 else sympy.Mul(*new, evaluate=False)
+
+
+def _prefers_flip(add) -> bool:
+    """For a bracket without a constant (ŷ − y): keep the output (yhat, h) positive."""
+    for t in add.args:
+        names = {s.name for s in t.free_symbols}
+        if names & {"yhat", "h"}:
+            return t.as_coeff_Mul()[0] < 0
+    return False
 
 
 def prefer(value, *forms):
@@ -172,7 +193,53 @@ def tidy(e):
         return e
     if sympy.count_ops(e) <= 12:
         return e
-    return sympy.Float(sympy.N(e, 30), 30)
+    return high_precision(e)
+
+
+def high_precision(e, digits: int = 30):
+    """A long closed form as a 30-digit Float.
+
+    ``evalf`` re-evaluates nested exponentials at rising precision and can take seconds on the
+    derivative of a two-layer network.  Here every distinct sub-expression is evaluated once,
+    with mpmath at a fixed 60 digits: ample for a key that is compared to 1e-9.
+    """
+    import mpmath
+    import sympy
+
+    memo: dict = {}
+
+    def ev(x):
+        v = memo.get(x)
+        if v is not None:
+            return v
+        if x.is_Rational:
+            v = mpmath.mpf(int(x.p)) / int(x.q)
+        elif x.is_Float:
+            v = mpmath.mpf(x)
+        elif x is sympy.E:
+            v = mpmath.e
+        elif x.is_Add:
+            v = mpmath.fsum(ev(a) for a in x.args)
+        elif x.is_Mul:
+            v = mpmath.fprod(ev(a) for a in x.args)
+        elif x.is_Pow:
+            v = mpmath.power(ev(x.base), ev(x.exp))
+        elif isinstance(x, sympy.exp):
+            v = mpmath.exp(ev(x.args[0]))
+        elif isinstance(x, sympy.log):
+            v = mpmath.log(ev(x.args[0]))
+        elif isinstance(x, sympy.tanh):
+            v = mpmath.tanh(ev(x.args[0]))
+        else:  # anything rarer: let SymPy do it
+            v = mpmath.mpf(sympy.N(x, 2 * digits))
+        memo[x] = v
+        return v
+
+    with mpmath.workdps(2 * digits):
+        v = ev(sympy.sympify(e))
+        if isinstance(v, mpmath.mpc):
+            raise ValueError(f"complex value {v}")
+        return sympy.Float(v, digits)
 
 
 # ----------------------------------------------------------------------------

@@ -1,0 +1,813 @@
+"""The two-layer network of ECE 417 ("The Back-Propagation Algorithm"), forward, backward, one step.
+
+Shapes are the seed's: W⁽¹⁾ is N×D, ξᵢ⁽¹⁾ = b⁽¹⁾ + W⁽¹⁾xᵢ, hᵢ = g(ξᵢ⁽¹⁾), ξᵢ⁽²⁾ = b⁽²⁾ + W⁽²⁾hᵢ
+(W⁽²⁾ is K×N), ŷᵢ = out(ξᵢ⁽²⁾), and with n examples
+
+    L_MSE = 1/(2n) Σᵢ ‖yᵢ − ŷᵢ‖²,  L_BCE = −(1/n) Σᵢ Σ_k [y ln ŷ + (1 − y) ln(1 − ŷ)],
+    L_CE = −(1/n) Σᵢ Σ_k y_ik ln ŷ_ik,
+    ∇W⁽²⁾L = Σᵢ ∇ξᵢ⁽²⁾L hᵢᵀ,  ∇ξᵢ⁽¹⁾L = σ̇(ξᵢ⁽¹⁾) ⊙ W⁽²⁾ᵀ ∇ξᵢ⁽²⁾L,  ∇W⁽¹⁾L = Σᵢ ∇ξᵢ⁽¹⁾L xᵢᵀ.
+
+Two derivations of every gradient:
+
+* SymPy builds L from the forward pass with the weights as symbols and differentiates it
+  (∇ξ⁽²⁾L and ∇ξ⁽¹⁾L likewise, from L written in ξ⁽²⁾ or ξ⁽¹⁾ symbols);
+* NumPy runs the seed's backward pass, with the matched shortcuts ∇ξ⁽²⁾L = (ŷ − y)/n for
+  sigmoid+BCE, softmax+CE and linear+MSE, and the chain through the output Jacobian otherwise.
+
+A log term with a zero coefficient is left out of L (0·ln 0 = 0), so BCE and CE need only the
+logarithms they use to be defined; a linear output that makes one of them ln(≤ 0) is refused.
+Answers for several examples have one row per example, as x is given.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from fractions import Fraction
+
+from .activations import SYMBOL, g_np, g_sym, dg_np, inverse_sym, seed_form, sig4, sigma_py, tidy, value_py
+from .base import ParamError, R, RM, Solver, num
+from .softmax import ce_gradient_formula, is_onehot, softmax_np, softmax_py, softmax_sym
+
+MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
+OUTPUT_FOR = {"bce": "sigmoid", "ce": "softmax", "mse": "linear"}
+#: Random exams mostly use the matched pairs of the seed; the others appear now and then.
+COMBOS = ([("sigmoid", "bce")] * 3 + [("softmax", "ce")] * 3 + [("linear", "mse")] * 3
+          + [("sigmoid", "mse")] * 2 + [("softmax", "mse"), ("sigmoid", "ce"), ("linear", "bce"),
+                                        ("linear", "ce")])
+MAX_SIZE = 5  # examples, inputs, hidden units, outputs: a hand-sized network
+DATA = ("x", "y", "W1", "b1", "W2", "b2")
+ASKS = ("all", "forward", "backward", "step")
+
+
+# ----------------------------------------------------------------------------
+# Shapes.
+# ----------------------------------------------------------------------------
+def _shape(m) -> tuple[int, int]:
+    return len(m), (len(m[0]) if m else 0)
+
+
+def _sz(r, c) -> str:
+    return f"{r}×{c}"
+
+
+def canonical(p: dict) -> dict:
+    """Read a single example written as a column, and K = 1 targets written as one list.
+
+    ``x=[[1],[2]]`` against a W1 with 2 columns is one example; ``y=[1,0,1]`` with three
+    examples and one output is one target per example.  Anything else is left for check().
+    """
+    p = dict(p)
+    x, y, W1 = p.get("x"), p.get("y"), p.get("W1")
+    if x and W1:
+        D = len(W1[0])
+        r, c = _shape(x)
+        if c != D and c == 1 and r == D:
+            p["x"] = [[v[0] for v in x]]
+    x = p.get("x")
+    if x and y:
+        n = len(x)
+        r, c = _shape(y)
+        K = len(p["W2"]) if p.get("W2") else (len(p["b2"]) if p.get("b2") else None)
+        if r == 1 and n > 1 and c == n and K in (None, 1):
+            p["y"] = [[v] for v in y[0]]
+    return p
+
+
+class Net:
+    """The parameters as exact numbers, with the sizes n, D, N, K."""
+
+    def __init__(self, p: dict):
+        self.X, self.Y = p["x"], p["y"]
+        self.W1, self.b1, self.W2, self.b2 = p["W1"], p["b1"], p["W2"], p["b2"]
+        self.hidden, self.output, self.loss = p["hidden"], p["output"], p["loss"]
+        self.eta = p["eta"]
+        self.n, self.D = _shape(self.X)
+        self.N, self.K = len(self.W1), len(self.W2)
+
+    @property
+    def matched(self) -> bool:
+        return MATCHED[self.output] == self.loss
+
+    @property
+    def elementwise(self) -> bool:
+        """Has ∂L/∂ξ_k⁽²⁾ a form in ŷ_k, y_k alone (not for softmax with MSE or BCE)?"""
+        return self.output != "softmax" or self.loss == "ce"
+
+
+# ----------------------------------------------------------------------------
+# Plain Python forward pass (parameter checks and prompt tables; no NumPy).
+# ----------------------------------------------------------------------------
+def forward_py(net: Net) -> list[dict]:
+    """Per example: ξ⁽¹⁾ exact, h, ξ⁽²⁾ and ŷ (exact where the arithmetic is rational)."""
+    rows = []
+    for x in net.X:
+        a = [net.b1[j] + sum(net.W1[j][d] * x[d] for d in range(net.D)) for j in range(net.N)]
+        h = [value_py(net.hidden, v) for v in a]
+        z = [net.b2[k] + sum(net.W2[k][j] * h[j] for j in range(net.N)) for k in range(net.K)]
+        if net.output == "sigmoid":
+            yh = [value_py("sigmoid", v) for v in z]
+        elif net.output == "softmax":
+            yh = [Fraction(1)] if net.K == 1 else softmax_py(z)
+        else:
+            yh = list(z)
+        rows.append({"xi1": a, "h": h, "xi2": z, "yhat": yh})
+    return rows
+
+
+def _ill_defined(net: Net, rows) -> str | None:
+    """Why L cannot be evaluated for these numbers (a log of a non-positive number), or None."""
+    if net.loss == "mse":
+        return None
+    if net.output == "sigmoid" or (net.output == "softmax" and net.K > 1):
+        return None  # 0 < ŷ < 1 always
+    for i, (r, y) in enumerate(zip(rows, net.Y), 1):
+        for k, (yh, t) in enumerate(zip(r["yhat"], y), 1):
+            where = f"example {i}" + (f", output {k}" if net.K > 1 else "")
+            if net.output == "softmax":  # K = 1: ŷ = 1 exactly
+                if net.loss == "bce" and t != 1:
+                    return ("output=softmax with a single output gives ŷ = 1, so BCE's ln(1 − ŷ) is undefined "
+                            f"for y = {num(t)} ({where}); use output=sigmoid or 2 or more outputs")
+                continue
+            if t != 0 and not yh > 0:
+                need = "0 < ŷ < 1" if net.loss == "bce" else "ŷ > 0 for the correct class"
+                return (f"output=linear with loss={net.loss} needs {need} (L takes ln ŷ); {where} has "
+                        f"ŷ = {sig4(yh)}; use output={OUTPUT_FOR[net.loss]} or weights that keep ŷ in range")
+            if net.loss == "bce" and t != 1 and not yh < 1:
+                return (f"output=linear with loss=bce needs 0 < ŷ < 1 (L takes ln(1 − ŷ)); {where} has "
+                        f"ŷ = {sig4(yh)}; use output=sigmoid or weights that keep ŷ in (0, 1)")
+    return None
+
+
+# ----------------------------------------------------------------------------
+# SymPy: L from the forward pass, differentiated.
+# ----------------------------------------------------------------------------
+def _out_sym(output: str, z: list) -> list:
+    if output == "sigmoid":
+        return [g_sym("sigmoid", v) for v in z]
+    if output == "softmax":
+        return softmax_sym(z)
+    return list(z)
+
+
+def _loss_sym(net: Net, yhat_rows: list):
+    import sympy
+
+    n = sympy.Integer(net.n)
+    total = sympy.Integer(0)
+    for yh, y in zip(yhat_rows, net.Y):
+        for v, t in zip(yh, y):
+            t = R(t)
+            if net.loss == "mse":
+                total += (t - v) ** 2 / (2 * n)
+            else:
+                # 0·ln(·) terms are left out: they are 0 and their log may not exist.
+                if t != 0:
+                    total -= t * sympy.log(v) / n
+                if net.loss == "bce" and t != 1:
+                    total -= (1 - t) * sympy.log(1 - v) / n
+    return total
+
+
+def _forward_sym(net: Net, W1, b1, W2, b2) -> list[tuple]:
+    rows = []
+    for x in net.X:
+        a = [b1[j] + sum(W1[j, d] * R(x[d]) for d in range(net.D)) for j in range(net.N)]
+        h = [g_sym(net.hidden, v) for v in a]
+        z = [b2[k] + sum(W2[k, j] * h[j] for j in range(net.N)) for k in range(net.K)]
+        rows.append((a, h, z, _out_sym(net.output, z)))
+    return rows
+
+
+@lru_cache(maxsize=None)  # a pure function of its arguments; SymPy results are immutable
+def output_gradient_formula(output: str, loss: str):
+    """∂L/∂ξ_k⁽²⁾ for one example in terms of yhat, y and n, derived from the loss definition.
+
+    Elementwise outputs: differentiate ℓ(g(ξ), y)/n, then substitute ξ = g⁻¹(ŷ).  Softmax with
+    CE: the per-class form of the softmax Jacobian (see softmax.ce_gradient_formula).
+    """
+    import sympy
+
+    yhat, y = sympy.Symbol("yhat", real=True), sympy.Symbol("y", real=True)
+    n = sympy.Symbol("n", positive=True)
+    if output == "softmax":
+        if loss != "ce":
+            raise ValueError("softmax with MSE or BCE has no per-class form")
+        return seed_form(ce_gradient_formula(1 / n))
+    xi = sympy.Symbol("xi", real=True)
+    v = g_sym(output, xi)
+    if loss == "mse":
+        ell = (y - v) ** 2 / (2 * n)
+    elif loss == "bce":
+        ell = -(y * sympy.log(v) + (1 - y) * sympy.log(1 - v)) / n
+    else:
+        ell = -y * sympy.log(v) / n
+    d = sympy.diff(ell, xi).subs(xi, inverse_sym(output, yhat))
+    return seed_form(sympy.simplify(d))
+
+
+def _output_gradient_np(output: str, loss: str):
+    """The same per-class formulas as a student writes them (the NumPy side of the key)."""
+    table = {
+        ("sigmoid", "mse"): lambda e: (e["yhat"] - e["y"]) * e["yhat"] * (1 - e["yhat"]) / e["n"],
+        ("sigmoid", "bce"): lambda e: (e["yhat"] - e["y"]) / e["n"],
+        ("sigmoid", "ce"): lambda e: -e["y"] * (1 - e["yhat"]) / e["n"],
+        ("linear", "mse"): lambda e: (e["yhat"] - e["y"]) / e["n"],
+        ("linear", "bce"): lambda e: -(e["y"] / e["yhat"] - (1 - e["y"]) / (1 - e["yhat"])) / e["n"],
+        ("linear", "ce"): lambda e: -e["y"] / (e["yhat"] * e["n"]),
+        ("softmax", "ce"): lambda e: (e["yhat"] - e["y"]) / e["n"],
+    }
+    return table.get((output, loss))
+
+
+# ----------------------------------------------------------------------------
+# NumPy: the seed's backward pass, with switches for the common mistakes.
+# ----------------------------------------------------------------------------
+def backprop_np(net: Net, *, no_sigma_dot=False, xi_for_h=False, w_not_t=False, drop_n=False,
+                flip=False, relu_one=False, shortcut=False, sigma_dot_from_xi=False, mse_half=False,
+                w1_t=False, no_hidden=False, no_b1=False) -> dict:
+    """Forward and backward pass for all examples; answers have one row per example."""
+    import numpy as np
+
+    X, Y = np.array(net.X, dtype=float), np.array(net.Y, dtype=float)
+    W1, b1 = np.array(net.W1, dtype=float), np.array(net.b1, dtype=float)
+    W2, b2 = np.array(net.W2, dtype=float), np.array(net.b2, dtype=float)
+    n = float(net.n)
+    rows = {k: [] for k in ("xi1", "h", "xi2", "yhat", "dxi2", "dxi1")}
+    dW1, db1 = np.zeros_like(W1), np.zeros_like(b1)
+    dW2, db2 = np.zeros_like(W2), np.zeros_like(b2)
+    L = 0.0
+    for x, y in zip(X, Y):
+        a = (W1.T if w1_t else W1) @ x + (0.0 if no_b1 else b1)
+        h = a.copy() if no_hidden else g_np(net.hidden, a)
+        z = b2 + W2 @ h
+        if net.output == "sigmoid":
+            yh = g_np("sigmoid", z)
+        elif net.output == "softmax":
+            yh = softmax_np(z)
+        else:
+            yh = z
+        # The loss of this example (terms with a zero coefficient are left out, as in L).
+        if net.loss == "mse":
+            L += np.sum((y - yh) ** 2) / (1.0 if mse_half else 2.0) / (1.0 if drop_n else n)
+        else:
+            pos = y != 0
+            L -= np.sum(y[pos] * np.log(yh[pos])) / (1.0 if drop_n else n)
+            if net.loss == "bce":
+                neg = y != 1
+                L -= np.sum((1 - y[neg]) * np.log(1 - yh[neg])) / (1.0 if drop_n else n)
+        scale = 1.0 if drop_n else n
+        # ∇ξ⁽²⁾L: the seed's (ŷ − y)/n for the matched pairs, else ∂L/∂ŷ through the output Jacobian.
+        if net.matched or shortcut:
+            d2 = (yh - y) / scale
+        else:
+            if net.loss == "mse":
+                dy = (yh - y) * (2.0 if mse_half else 1.0) / scale
+            elif net.loss == "bce":
+                dy = -(np.where(y != 0, y / yh, 0.0) - np.where(y != 1, (1 - y) / (1 - yh), 0.0)) / scale
+            else:
+                dy = -np.where(y != 0, y / np.where(y != 0, yh, 1.0), 0.0) / scale
+            if net.output == "sigmoid":
+                d2 = yh * (1 - yh) * dy
+            elif net.output == "softmax":
+                d2 = (np.diag(yh) - np.outer(yh, yh)) @ dy
+            else:
+                d2 = dy
+        if net.matched and net.loss == "mse" and mse_half:
+            d2 = 2 * d2
+        if flip:
+            d2 = -d2
+        dW2 += np.outer(d2, a if xi_for_h else h)
+        db2 += d2
+        back = (W2 if w_not_t else W2.T) @ d2
+        if no_sigma_dot:
+            sd = np.ones_like(a)
+        elif relu_one and net.hidden == "relu":
+            sd = np.ones_like(a)
+        elif sigma_dot_from_xi and net.hidden == "sigmoid":
+            sd = a * (1 - a)
+        elif sigma_dot_from_xi and net.hidden == "tanh":
+            sd = 1 - a * a
+        else:
+            sd = dg_np(net.hidden, a, 0.0, h)
+        d1 = sd * back
+        dW1 += np.outer(d1, x)
+        db1 += d1
+        for k, v in (("xi1", a), ("h", h), ("xi2", z), ("yhat", yh), ("dxi2", d2), ("dxi1", d1)):
+            rows[k].append(v)
+    out = {k: np.array(v) for k, v in rows.items()}
+    out.update(L=float(L), dW2=dW2, db2=db2, dW1=dW1, db1=db1)
+    return out
+
+
+def _step(out: dict, net: Net, eta: float) -> dict:
+    import numpy as np
+
+    return {"W1_new": np.array(net.W1, dtype=float) - eta * out["dW1"],
+            "b1_new": np.array(net.b1, dtype=float) - eta * out["db1"],
+            "W2_new": np.array(net.W2, dtype=float) - eta * out["dW2"],
+            "b2_new": np.array(net.b2, dtype=float) - eta * out["db2"]}
+
+
+# ----------------------------------------------------------------------------
+# Text.
+# ----------------------------------------------------------------------------
+def f4(x) -> str:
+    if isinstance(x, float) and abs(x) < 1e-12:
+        return "0"  # rounding noise of the float path (1e−17), not a value
+    return sig4(x) if isinstance(x, float) else num(x)
+
+
+def vtext(v) -> str:
+    return "[" + ", ".join(f4(float(a)) if not isinstance(a, (int, Fraction)) else num(a) for a in v) + "]"
+
+
+def mtext(m) -> str:
+    return "[" + ", ".join(vtext(r) for r in m) + "]"
+
+
+HIDDEN_TEXT = {"sigmoid": "σ (logistic sigmoid)", "tanh": "tanh",
+               "relu": "ReLU (ReLU(ξ) = ξ for ξ ≥ 0, else 0; ReLU′(0) = u(0) = 1)"}
+OUTPUT_TEXT = {"sigmoid": "σ(ξ⁽²⁾) (sigmoid)", "softmax": "softmax(ξ⁽²⁾)", "linear": "ξ⁽²⁾ (linear output)"}
+
+
+def loss_text(net: Net) -> str:
+    n = net.n
+    if net.loss == "mse":
+        return f"L = 1/(2n) Σᵢ ‖yᵢ − ŷᵢ‖² (ECE 417 MSE, n = {n})"
+    if net.loss == "bce":
+        return (f"L = −(1/n) Σᵢ Σ_k [y_ik ln ŷ_ik + (1 − y_ik) ln(1 − ŷ_ik)] (ECE 417 BCE, n = {n}; "
+                "a term whose coefficient is 0 is left out)")
+    return (f"L = −(1/n) Σᵢ Σ_k y_ik ln ŷ_ik (ECE 417 cross-entropy with one-hot yᵢ, n = {n}; "
+            "terms with y_ik = 0 are left out)")
+
+
+def _is_rational(v) -> bool:
+    return isinstance(v, (int, Fraction))
+
+
+def given_text(net: Net, rows) -> str:
+    """The σ/tanh/exp values a student needs, as a table; closed forms accepted for the rest."""
+    sig_points: set = set()
+    tanh_points: set = set()
+    exps: set = set()
+    notes = []
+    if net.hidden == "sigmoid":
+        sig_points |= {v for r in rows for v in r["xi1"]}
+    if net.hidden == "tanh":
+        tanh_points |= {v for r in rows for v in r["xi1"]}
+    rational2 = all(_is_rational(v) for r in rows for v in r["xi2"])
+    if net.output == "sigmoid":
+        if rational2:
+            sig_points |= {v for r in rows for v in r["xi2"]}
+        else:
+            notes.append("σ of a non-integer may be left as sigma(…)")
+    if net.output == "softmax" and net.K > 1:
+        if rational2:
+            for r in rows:
+                m = max(r["xi2"])
+                exps |= {v - m for v in r["xi2"] if v != m}
+        else:
+            notes.append("exp(…) may be left in closed form")
+    parts = []
+    if sig_points:
+        parts.append(", ".join(f"σ({num(v)}) {'=' if v == 0 else '≈'} {sig4(sigma_py(v)) if v else '0.5'}"
+                               for v in sorted(sig_points)))
+    if tanh_points:
+        parts.append(", ".join(f"tanh({num(v)}) {'=' if v == 0 else '≈'} {sig4(math.tanh(v)) if v else '0'}"
+                               for v in sorted(tanh_points)))
+    if exps:
+        parts.append(", ".join(f"exp({num(v)}) ≈ {sig4(math.exp(v))}" for v in sorted(exps)))
+    if net.loss in ("bce", "ce"):
+        notes.append("ln(…) may be left in closed form, e.g. ln(sigma(2))")
+    out = ("Values you may use: " + "; ".join(parts) + ".") if parts else ""
+    if notes:
+        out += (" " if out else "") + "Closed forms are accepted: " + "; ".join(notes) + "."
+    return out
+
+
+# ----------------------------------------------------------------------------
+# The family.
+# ----------------------------------------------------------------------------
+class TwoLayer(Solver):
+    """``backprop.two-layer``: forward values, every gradient, one gradient-descent step."""
+
+    template_vars = ("n", "D", "N", "K", "hidden_text", "output_text", "loss_text", "given",
+                     "ask_forward", "ask_backward", "ask_step", "sym_ok")
+
+    # -- generate -------------------------------------------------------------
+    def check(self, p: dict) -> None:
+        x, y, W1, b1, W2, b2 = (p[k] for k in DATA)
+        n, D = _shape(x)
+        N, D1 = _shape(W1)
+        K, N2 = _shape(W2)
+        if D1 != D:
+            raise ParamError(f"W1 is {_sz(N, D1)} (N×D) but x has {D} entr{'y' if D == 1 else 'ies'} per example: "
+                             f"W1 needs one column per input")
+        if len(b1) != N:
+            raise ParamError(f"b1 has {len(b1)} entries but W1 has {N} rows (hidden units)")
+        if N2 != N:
+            raise ParamError(f"W2 is {_sz(K, N2)} (K×N) but W1 has {N} rows (hidden units): W2 needs {N} columns")
+        if len(b2) != K:
+            raise ParamError(f"b2 has {len(b2)} entries but W2 has {K} rows (outputs)")
+        ry, cy = _shape(y)
+        if ry != n:
+            raise ParamError(f"y has {ry} row{'s' if ry != 1 else ''} but x has {n} example{'s' if n != 1 else ''}: "
+                             f"one target row per example")
+        if cy != K:
+            raise ParamError(f"y has {cy} entr{'y' if cy == 1 else 'ies'} per example but W2 has {K} rows (outputs)")
+        if max(n, D, N, K) > MAX_SIZE:
+            raise ParamError(f"backprop.two-layer is hand-sized: at most {MAX_SIZE} examples, inputs, hidden units "
+                             f"and outputs (here n={n}, D={D}, N={N}, K={K})")
+        if p["loss"] == "ce":
+            for i, row in enumerate(y, 1):
+                if not is_onehot(row):
+                    raise ParamError(f"loss=ce needs one-hot targets (a single 1 per example); y row {i} is {num(row)}")
+        if p["loss"] == "bce":
+            for i, row in enumerate(y, 1):
+                for v in row:
+                    if not 0 <= v <= 1:
+                        raise ParamError(f"loss=bce needs targets in [0, 1] (probabilities); y row {i} has {num(v)}")
+        net = Net(p)
+        why = _ill_defined(net, forward_py(net))
+        if why:
+            raise ParamError(why)
+
+    def draw(self, p: dict, rng, fixed) -> dict:
+        """Hand-computable draws around whatever the user fixed: small integers, short σ tables."""
+        p = canonical(p)
+        if "output" not in fixed and "loss" not in fixed:
+            p["output"], p["loss"] = rng.choice(COMBOS)
+        elif "loss" not in fixed:
+            p["loss"] = MATCHED[p["output"]]
+        elif "output" not in fixed:
+            p["output"] = OUTPUT_FOR[p["loss"]]
+        if "ask" not in fixed:
+            # Your own numbers: every part.  A random exam instance: one hand-sized slice.
+            p["ask"] = "all" if fixed & set(DATA) else rng.choice(["forward", "backward", "step"])
+        out, loss, hidden = p["output"], p["loss"], p["hidden"]
+
+        def given(name):
+            return name in fixed
+
+        D = len(p["x"][0]) if given("x") else len(p["W1"][0]) if given("W1") else 2
+        N = (len(p["W1"]) if given("W1") else len(p["b1"]) if given("b1") else
+             len(p["W2"][0]) if given("W2") else 2)
+        K = (len(p["W2"]) if given("W2") else len(p["b2"]) if given("b2") else
+             len(p["y"][0]) if given("y") else 2 if (out == "softmax" or loss == "ce") else 1)
+        n = len(p["x"]) if given("x") else len(p["y"]) if given("y") else (2 if rng.random() < 0.3 else 1)
+
+        def mat(r, c, choices):
+            return [[rng.choice(choices) for _ in range(c)] for _ in range(r)]
+
+        if not given("y"):
+            if loss == "ce" or (out == "softmax" and K > 1):
+                p["y"] = [[1 if k == j else 0 for k in range(K)] for j in (rng.randrange(K) for _ in range(n))]
+            elif out == "linear" and loss == "mse":
+                p["y"] = mat(n, K, [-1, 0, 1, 2])
+            else:
+                p["y"] = mat(n, K, [0, 1])
+        # Hidden layer: no ReLU kink exactly at 0 (the derivative is a convention there) and a
+        # short table of σ/tanh values.
+        for _ in range(200):
+            if not given("x"):
+                p["x"] = mat(n, D, [-1, 0, 1, 1, 2])
+            if not given("W1"):
+                p["W1"] = mat(N, D, [-2, -1, 0, 1, 1, 2])
+            if not given("b1"):
+                p["b1"] = [rng.choice([-1, 0, 0, 1]) for _ in range(N)]
+            try:
+                a = [[p["b1"][j] + sum(p["W1"][j][d] * xr[d] for d in range(D)) for j in range(N)] for xr in p["x"]]
+            except (IndexError, TypeError):
+                break  # shapes the user got wrong: check() says which
+            flat = [v for r in a for v in r]
+            if hidden == "relu":
+                ok = 0 not in flat and all(any(v > 0 for v in r) for r in a) and max(flat) <= 4
+            else:
+                ok = all(abs(v) <= 2 for v in flat) and any(v != 0 for v in flat)
+            if ok or all(given(k) for k in ("x", "W1", "b1")):
+                break
+        # Output layer: targets of ln must stay positive; σ/exp arguments small.
+        free_out = not (given("W2") or given("b2"))
+        for attempt in range(300):
+            if out == "linear" and loss in ("bce", "ce"):
+                w_choices, b_choices = [Fraction(k, 10) for k in (-2, -1, 1, 2)], [Fraction(k, 10) for k in range(2, 9)]
+            else:
+                w_choices, b_choices = [-2, -1, 1, 1, 2], [-1, 0, 0, 1]
+            if not given("W2"):
+                p["W2"] = mat(K, N, w_choices)
+            if not given("b2"):
+                p["b2"] = [rng.choice(b_choices) for _ in range(K)]
+            try:
+                net = Net(p)
+                rows = forward_py(net)
+            except (IndexError, TypeError, KeyError):
+                break
+            small = all(abs(float(v)) <= 3 for r in rows for v in r["xi2"])
+            if _ill_defined(net, rows) is None and (small or out == "linear"):
+                break
+            if not free_out:
+                break
+        else:
+            if free_out and out == "linear":
+                p["W2"], p["b2"] = [[0] * N for _ in range(K)], [Fraction(1, 2)] * K
+        return p
+
+    def derive(self, p: dict) -> dict:
+        net = Net(p)
+        rows = forward_py(net)
+        ask = p["ask"]
+        return {
+            "n": net.n, "D": net.D, "N": net.N, "K": net.K,
+            "hidden_text": HIDDEN_TEXT[net.hidden], "output_text": OUTPUT_TEXT[net.output],
+            "loss_text": loss_text(net), "given": given_text(net, rows),
+            "ask_forward": int(ask in ("all", "forward")),
+            "ask_backward": int(ask in ("all", "backward")),
+            "ask_step": int(ask in ("all", "step")),
+            "sym_ok": int(net.elementwise),
+        }
+
+    # -- key ------------------------------------------------------------------
+    def exact(self, p: dict) -> dict:
+        import sympy
+
+        net = Net(p)
+        N, D, K, n = net.N, net.D, net.K, net.n
+        W1s = sympy.Matrix(N, D, lambda j, d: sympy.Symbol(f"w1_{j}_{d}"))
+        b1s = sympy.Matrix(N, 1, lambda j, _: sympy.Symbol(f"b1_{j}"))
+        W2s = sympy.Matrix(K, N, lambda k, j: sympy.Symbol(f"w2_{k}_{j}"))
+        b2s = sympy.Matrix(K, 1, lambda k, _: sympy.Symbol(f"b2_{k}"))
+        W1, b1, W2, b2 = RM(net.W1), RM(net.b1), RM(net.W2), RM(net.b2)
+        weights = {**dict(zip(W1s, W1)), **dict(zip(b1s, b1)), **dict(zip(W2s, W2)), **dict(zip(b2s, b2))}
+
+        # Forward values with the actual weights.
+        rows = _forward_sym(net, W1, b1, W2, b2)
+        out = {
+            "xi1": sympy.Matrix([[tidy(v) for v in r[0]] for r in rows]),
+            "h": sympy.Matrix([[tidy(v) for v in r[1]] for r in rows]),
+            "xi2": sympy.Matrix([[tidy(v) for v in r[2]] for r in rows]),
+            "yhat": sympy.Matrix([[tidy(v) for v in r[3]] for r in rows]),
+            "L": tidy(_loss_sym(net, [r[3] for r in rows])),
+        }
+        # ∇W L: differentiate L written in the weights, then put the numbers in.
+        L_w = _loss_sym(net, [r[3] for r in _forward_sym(net, W1s, b1s, W2s, b2s)])
+
+        def grad(symbols):
+            return symbols.applyfunc(lambda s: sympy.diff(L_w, s).xreplace(weights))
+
+        g = {"dW1": grad(W1s), "db1": grad(b1s), "dW2": grad(W2s), "db2": grad(b2s)}
+        # ∇ξ⁽²⁾L: L written in ξ⁽²⁾ symbols, differentiated, at the forward values.
+        Z = sympy.Matrix(n, K, lambda i, k: sympy.Symbol(f"z_{i}_{k}"))
+        L_z = _loss_sym(net, [_out_sym(net.output, list(Z.row(i))) for i in range(n)])
+        at_z = {Z[i, k]: rows[i][2][k] for i in range(n) for k in range(K)}
+        g["dxi2"] = Z.applyfunc(lambda s: sympy.diff(L_z, s).xreplace(at_z))
+        # ∇ξ⁽¹⁾L: L written in ξ⁽¹⁾ symbols through h, ξ⁽²⁾ and ŷ.
+        A = sympy.Matrix(n, N, lambda i, j: sympy.Symbol(f"a_{i}_{j}"))
+        yh_a = []
+        for i in range(n):
+            h = [g_sym(net.hidden, A[i, j]) for j in range(N)]
+            z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
+            yh_a.append(_out_sym(net.output, z))
+        L_a = _loss_sym(net, yh_a)
+        at_a = {A[i, j]: rows[i][0][j] for i in range(n) for j in range(N)}
+        g["dxi1"] = A.applyfunc(lambda s: sympy.diff(L_a, s).xreplace(at_a))
+        eta = R(net.eta)
+        g["W1_new"] = W1 - eta * g["dW1"]
+        g["b1_new"] = b1 - eta * g["db1"]
+        g["W2_new"] = W2 - eta * g["dW2"]
+        g["b2_new"] = b2 - eta * g["db2"]
+        for k, v in g.items():
+            out[k] = v.applyfunc(tidy)
+        out["dxi2_sym"] = output_gradient_formula(net.output, net.loss) if net.elementwise else None
+        return out
+
+    def numeric(self, p: dict) -> dict:
+        net = Net(p)
+        out = backprop_np(net)
+        out.update(_step(out, net, float(net.eta)))
+        out["db1"], out["db2"] = out["db1"].ravel(), out["db2"].ravel()
+        out["dxi2_sym"] = _output_gradient_np(net.output, net.loss) if net.elementwise else None
+        return out
+
+    # -- worked solution --------------------------------------------------------
+    def solution(self, p: dict, key: dict) -> dict:
+        net = Net(p)
+        o = backprop_np(net)
+        st = _step(o, net, float(net.eta))
+        many = net.n > 1
+        g1 = SYMBOL[net.hidden]
+
+        def ex(i):
+            return f" (example {i + 1})" if many else ""
+
+        def xsub(i):
+            return f"x{'₁₂₃₄₅'[i]}" if many else "x"
+
+        steps: dict = {k: [] for k in ("xi1", "h", "xi2", "yhat", "dxi2", "dxi1")}
+        steps["_"] = [f"Shapes: x has D = {net.D} inputs, W⁽¹⁾ is {_sz(net.N, net.D)} (N×D), "
+                      f"W⁽²⁾ is {_sz(net.K, net.N)} (K×N); n = {net.n} example{'s' if many else ''}."]
+        if p["ask"] not in ("all", "forward"):
+            # Back-propagation starts from the forward values: show them first.
+            for i in range(net.n):
+                steps["_"].append(f"Forward{ex(i)}: ξ⁽¹⁾ = {vtext(o['xi1'][i])}, h = {vtext(o['h'][i])}, "
+                                  f"ξ⁽²⁾ = {vtext(o['xi2'][i])}, ŷ = {vtext(o['yhat'][i])}")
+        for i in range(net.n):
+            x = net.X[i]
+            a, h, z, yh = (o[k][i] for k in ("xi1", "h", "xi2", "yhat"))
+            terms = ", ".join(" + ".join([num(net.b1[j])] + [f"({num(net.W1[j][d])})({num(x[d])})" for d in range(net.D)])
+                              for j in range(net.N))
+            steps["xi1"].append(f"ξ⁽¹⁾ = b⁽¹⁾ + W⁽¹⁾{xsub(i)} = [{terms}] = {vtext(a)}{ex(i)}")
+            steps["h"].append(f"h = {g1}(ξ⁽¹⁾) = [{', '.join(f'{g1}({f4(float(v))})' for v in a)}] = {vtext(h)}{ex(i)}")
+            terms2 = ", ".join(" + ".join([num(net.b2[k])] + [f"({num(net.W2[k][j])})({f4(float(h[j]))})"
+                                                               for j in range(net.N)]) for k in range(net.K))
+            steps["xi2"].append(f"ξ⁽²⁾ = b⁽²⁾ + W⁽²⁾h = [{terms2}] = {vtext(z)}{ex(i)}")
+            if net.output == "sigmoid":
+                steps["yhat"].append(f"ŷ = σ(ξ⁽²⁾) = [{', '.join(f'σ({f4(float(v))})' for v in z)}] = {vtext(yh)}{ex(i)}")
+            elif net.output == "softmax":
+                e = [math.exp(float(v) - float(max(z))) for v in z]
+                steps["yhat"].append(f"ŷ = softmax(ξ⁽²⁾): exp(ξ⁽²⁾ − {f4(float(max(z)))}) = {vtext(e)}, sum "
+                                     f"{f4(sum(e))}, ŷ = {vtext(yh)}{ex(i)}")
+            else:
+                steps["yhat"].append(f"ŷ = ξ⁽²⁾ = {vtext(yh)}{ex(i)}")
+        steps["L"] = [loss_text(net), self._loss_steps(net, o)]
+        # Backward: ∇ξ⁽²⁾L.
+        d2_rule = self._dxi2_rule(net)
+        steps["dxi2"].append(d2_rule)
+        for i in range(net.n):
+            steps["dxi2"].append(f"∇ξ⁽²⁾L{ex(i)} = {self._dxi2_numbers(net, o, i)} = {vtext(o['dxi2'][i])}")
+        outer2 = " + ".join(f"{vtext(o['dxi2'][i])}·{vtext(o['h'][i])}ᵀ" for i in range(net.n))
+        steps["dW2"] = [d2_rule + ": " + ", ".join(vtext(r) for r in o["dxi2"]),
+                        "∇W⁽²⁾L = Σᵢ ∇ξᵢ⁽²⁾L hᵢᵀ (an outer product: K×N, like W⁽²⁾)",
+                        f"= {outer2} = {mtext(o['dW2'])}"]
+        steps["db2"] = ["∇b⁽²⁾L = Σᵢ ∇ξᵢ⁽²⁾L = " + " + ".join(vtext(o["dxi2"][i]) for i in range(net.n))
+                        + f" = {vtext(o['db2'])}"]
+        # ∇ξ⁽¹⁾L.
+        sd_name = {"sigmoid": "σ̇(ξ⁽¹⁾) = h ⊙ (1 − h)", "tanh": "tanh′(ξ⁽¹⁾) = 1 − h ⊙ h",
+                   "relu": "ReLU′(ξ⁽¹⁾) = u(ξ⁽¹⁾)"}[net.hidden]
+        steps["dxi1"].append("∇ξ⁽¹⁾L = σ̇(ξ⁽¹⁾) ⊙ W⁽²⁾ᵀ ∇ξ⁽²⁾L")
+        for i in range(net.n):
+            a, h, d2 = o["xi1"][i], o["h"][i], o["dxi2"][i]
+            back = net_back(net, d2)
+            sd = dg_np(net.hidden, a, 0.0, h)
+            steps["dxi1"] += [f"W⁽²⁾ᵀ∇ξ⁽²⁾L{ex(i)} = {vtext(back)}",
+                              f"{sd_name}{ex(i)} = {vtext(sd)}",
+                              f"∇ξ⁽¹⁾L{ex(i)} = {vtext(sd)} ⊙ {vtext(back)} = {vtext(o['dxi1'][i])}"]
+        steps["dW1"] = ["∇ξ⁽¹⁾L = σ̇(ξ⁽¹⁾) ⊙ W⁽²⁾ᵀ ∇ξ⁽²⁾L = " + ", ".join(vtext(r) for r in o["dxi1"]),
+                        "∇W⁽¹⁾L = Σᵢ ∇ξᵢ⁽¹⁾L xᵢᵀ (N×D, like W⁽¹⁾)",
+                        "= " + " + ".join(f"{vtext(o['dxi1'][i])}·{vtext(net.X[i])}ᵀ" for i in range(net.n))
+                        + f" = {mtext(o['dW1'])}"]
+        steps["db1"] = ["∇b⁽¹⁾L = Σᵢ ∇ξᵢ⁽¹⁾L = " + " + ".join(vtext(r) for r in o["dxi1"]) + f" = {vtext(o['db1'])}"]
+        eta = num(net.eta)
+        for name, W, label in (("W1_new", net.W1, "W⁽¹⁾"), ("W2_new", net.W2, "W⁽²⁾")):
+            grad = o["dW1"] if name == "W1_new" else o["dW2"]
+            steps[name] = [f"{label} ← {label} − η∇{label}L = {mtext(W)} − {eta}·{mtext(grad)} = {mtext(st[name])}"]
+        for name, b, label in (("b1_new", net.b1, "b⁽¹⁾"), ("b2_new", net.b2, "b⁽²⁾")):
+            grad = o["db1"] if name == "b1_new" else o["db2"]
+            steps[name] = [f"{label} ← {label} − η∇{label}L = {vtext(b)} − {eta}·{vtext(grad)} = {vtext(st[name])}"]
+        steps["dxi2_sym"] = self._sym_steps(net)
+        return steps
+
+    @staticmethod
+    def _dxi2_rule(net: Net) -> str:
+        if net.matched:
+            pair = {"bce": "sigmoid + BCE", "ce": "softmax + CE", "mse": "linear output + MSE"}[net.loss]
+            return f"∇ξᵢ⁽²⁾L = (ŷᵢ − yᵢ)/n for {pair} (ECE 417)"
+        dl = {"mse": "(ŷ − y)/n", "bce": "−(1/n)(y/ŷ − (1 − y)/(1 − ŷ))", "ce": "−(1/n) y/ŷ"}[net.loss]
+        jac = {"sigmoid": "σ̇(ξ⁽²⁾) ⊙ ∂L/∂ŷ = ŷ(1 − ŷ) ⊙ ∂L/∂ŷ", "softmax": "(diag(ŷ) − ŷŷᵀ) ∂L/∂ŷ",
+               "linear": "∂L/∂ŷ (a linear output passes it through)"}[net.output]
+        return f"∂L/∂ŷᵢ = {dl}; ∇ξᵢ⁽²⁾L = {jac}"
+
+    @staticmethod
+    def _dxi2_numbers(net: Net, o: dict, i: int) -> str:
+        yh, y = o["yhat"][i], net.Y[i]
+        n = net.n
+        over = f"/{n}" if n > 1 else ""
+        if net.matched or net.loss == "mse":
+            dl = f"({vtext(yh)} − {vtext(y)}){over}"
+        else:
+            # ∂L/∂ŷ entry by entry, leaving out the terms whose coefficient is 0 (as L does).
+            entries = []
+            for v, t in zip(yh, y):
+                v4 = f4(float(v))
+                bits = []
+                if t != 0:
+                    bits.append(f"{num(t)}/{v4}")
+                if net.loss == "bce" and t != 1:
+                    bits.append(f"{num(1 - t)}/(1 − {v4})")
+                body = " − ".join(bits) if bits else "0"
+                entries.append(f"−({body}){over}" if len(bits) > 1 else
+                               (f"−{body}{over}" if t != 0 else f"{body}{over}"))
+            dl = "[" + ", ".join(entries) + "]"
+        if net.matched or net.output == "linear":
+            return dl
+        if net.output == "sigmoid":
+            return f"{vtext(yh * (1 - yh))} ⊙ {dl}"
+        return f"(diag(ŷ) − ŷŷᵀ)·{dl} with ŷ = {vtext(yh)}"
+
+    @staticmethod
+    def _loss_steps(net: Net, o: dict) -> str:
+        parts = []
+        for yh, y in zip(o["yhat"], net.Y):
+            for v, t in zip(yh, y):
+                if net.loss == "mse":
+                    parts.append(f"({num(t)} − {f4(float(v))})²")
+                else:
+                    if t != 0:
+                        parts.append(f"{num(t)}·ln {f4(float(v))}" if t != 1 else f"ln {f4(float(v))}")
+                    if net.loss == "bce" and t != 1:
+                        parts.append(f"{num(1 - t)}·ln(1 − {f4(float(v))})" if t != 0 else f"ln(1 − {f4(float(v))})")
+        body = " + ".join(parts) if parts else "0"
+        n = net.n
+        if net.loss == "mse":
+            return f"L = (1/{2 * n})·[{body}] = {f4(o['L'])}"
+        return f"L = −(1/{n})·[{body}] = {f4(o['L'])}"
+
+    @staticmethod
+    def _sym_steps(net: Net) -> list[str]:
+        if not net.elementwise:
+            return []
+        if net.output == "softmax":
+            return ["ℓᵢ = −(1/n) Σ_k y_k ln ŷ_k with ln ŷ_k = ξ_k − ln Σ_ℓ exp(ξ_ℓ)",
+                    "∂ℓᵢ/∂ξ_j = −(1/n) Σ_k y_k (δ_kj − ŷ_j) = (1/n)(ŷ_j Σ_k y_k − y_j) = (ŷ_j − y_j)/n (Σ_k y_k = 1)"]
+        ell = {"mse": "(y − ŷ)²/(2n)", "bce": "−[y ln ŷ + (1 − y) ln(1 − ŷ)]/n", "ce": "−y ln ŷ/n"}[net.loss]
+        dl = {"mse": "(ŷ − y)/n", "bce": "−(1/n)[y/ŷ − (1 − y)/(1 − ŷ)]", "ce": "−y/(nŷ)"}[net.loss]
+        dg = {"sigmoid": "ŷ(1 − ŷ)", "linear": "1"}[net.output]
+        steps = [f"per output: ℓ = {ell}, ∂ℓ/∂ŷ = {dl}", f"dŷ/dξ⁽²⁾ = {dg}", "∂L/∂ξ⁽²⁾ = ∂ℓ/∂ŷ · dŷ/dξ⁽²⁾"]
+        if (net.output, net.loss) == ("sigmoid", "bce"):
+            steps.append("= −(1/n)[y(1 − ŷ) − (1 − y)ŷ] = (ŷ − y)/n")
+        return steps
+
+    # -- mistakes -------------------------------------------------------------------
+    def mistakes(self, p: dict) -> dict:
+        import numpy as np
+        import sympy
+
+        net = Net(p)
+        eta = float(net.eta)
+        grads = ("dxi2", "dW2", "db2", "dxi1", "dW1", "db1")
+        news = ("W1_new", "b1_new", "W2_new", "b2_new")
+
+        def run(**flags) -> dict:
+            o = backprop_np(net, **flags)
+            o.update(_step(o, net, eta))
+            return o
+
+        def pick(o, names):
+            return {k: o[k] for k in names}
+
+        out: dict = {}
+        hidden_side = ("dxi1", "dW1", "db1", "W1_new", "b1_new")
+        out["forgot-sigma-dot"] = pick(run(no_sigma_dot=True), hidden_side)
+        out["xi-for-h"] = pick(run(xi_for_h=True), ("dW2", "W2_new"))
+        if net.hidden in ("sigmoid", "tanh"):
+            out["sigma-dot-from-xi"] = pick(run(sigma_dot_from_xi=True), hidden_side)
+        if net.hidden == "relu":
+            out["relu-derivative-one"] = pick(run(relu_one=True), hidden_side)
+        if net.K == net.N:
+            out["w2-not-transposed"] = pick(run(w_not_t=True), hidden_side)
+        base = run()
+        out["transposed"] = {"dW1": base["dW1"].T, "dW2": base["dW2"].T}
+        flipped = run(flip=True)
+        out["sign-flipped"] = pick(flipped, grads)
+        out["update-sign"] = {k: v for k, v in zip(news, (
+            np.array(net.W1, float) + eta * base["dW1"], np.array(net.b1, float) + eta * base["db1"],
+            np.array(net.W2, float) + eta * base["dW2"], np.array(net.b2, float) + eta * base["db2"]))}
+        if eta != 1:
+            out["eta-forgotten"] = {k: v for k, v in zip(news, (
+                np.array(net.W1, float) - base["dW1"], np.array(net.b1, float) - base["db1"],
+                np.array(net.W2, float) - base["dW2"], np.array(net.b2, float) - base["db2"]))}
+        if net.n > 1:
+            out["dropped-1-over-n"] = pick(run(drop_n=True), ("L",) + grads + news)
+            out["bias-averaged"] = {"db2": base["db2"] / net.n, "db1": base["db1"] / net.n}
+        if net.loss == "mse":
+            out["mse-half-dropped"] = pick(run(mse_half=True), ("L",) + grads + news)
+        if not net.matched:
+            out["matched-shortcut"] = pick(run(shortcut=True), grads + news)
+        if net.N == net.D:
+            out["w1-transposed"] = pick(run(w1_t=True), ("xi1", "h", "xi2", "yhat"))
+        if any(v != 0 for v in net.b1):
+            out["bias-forgotten"] = pick(run(no_b1=True), ("xi1", "h"))
+        out["activation-forgotten"] = pick(run(no_hidden=True), ("h", "xi2", "yhat"))
+        if net.loss == "bce" and any(t != 1 for r in net.Y for t in r):
+            # Only the y ln ŷ half of BCE.
+            L = -sum(float(t) * math.log(float(v)) for yh, y in zip(base["yhat"], net.Y)
+                     for v, t in zip(yh, y) if t != 0) / net.n
+            out["bce-one-term"] = {"L": L}
+        # The symbolic part: the same slips, written as formulas.
+        if net.elementwise:
+            Yh, Y, n = sympy.Symbol("yhat", real=True), sympy.Symbol("y", real=True), sympy.Symbol("n", positive=True)
+            right = output_gradient_formula(net.output, net.loss)
+            out["sign-flipped"]["dxi2_sym"] = -right
+            out.setdefault("dropped-1-over-n", {})["dxi2_sym"] = right * n
+            if not net.matched:
+                out.setdefault("matched-shortcut", {})["dxi2_sym"] = (Yh - Y) / n
+            elif net.output == "sigmoid":
+                out["extra-sigma-dot"] = {"dxi2_sym": (Yh - Y) * Yh * (1 - Yh) / n}
+        return out
+
+
+def net_back(net: Net, d2):
+    """W⁽²⁾ᵀ ∇ξ⁽²⁾L for the worked solution."""
+    import numpy as np
+
+    return np.array(net.W2, dtype=float).T @ d2
