@@ -112,11 +112,10 @@ def template_lines(variant, template: str) -> list[list]:
             value = values[a]
         if isinstance(value, str) and "\n" in value:
             # Text a solver laid out over several lines (a bracket block): read it back into values.
+            # Several rows of blocks become several lines; text after it continues the last one.
             block = text_lines(value)
-            if len(block) == 1:
-                lines[-1].extend(block[0])
-            else:
-                lines[-1].append(" ".join(value.split()))
+            lines[-1].extend(block[0])
+            lines.extend(list(b) for b in block[1:])
             continue
         lines[-1].append(Value(value, fmt if fmt in FORMATS else "num"))
     while lines and not lines[-1]:
@@ -609,6 +608,8 @@ def latex_escape_text(s: str) -> str:
             out.append(ch)
         elif ch in TEXT_UNICODE:
             out.append(TEXT_UNICODE[ch])
+        elif ch == "√":
+            out.append(r"$\surd$")  # alone in text, with no argument to take
         elif ch in GREEK or ch in STRONG_OPS:
             out.append("$" + (GREEK.get(ch) or STRONG_OPS[ch]) + "$")
         elif ch in SUB:
