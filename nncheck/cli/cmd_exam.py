@@ -67,7 +67,7 @@ def run_exam(session, term: Terminal) -> bool:
             if part.kind == "derivation" and not told_derivation:
                 term.show(derivation_help())
                 told_derivation = True
-            text = term.read(input_prompt(prob, part, time_left=session.time_left()),
+            text = term.read(lambda: input_prompt(prob, part, time_left=session.time_left()),
                              multiline=part.kind == "derivation", toolbar=toolbar, deadline=session.time_left)
             if text == TIME_UP:
                 term.blank()

@@ -72,14 +72,18 @@ class Terminal:
         self.out.flush()
 
     # -- reading ---------------------------------------------------------------
-    def read(self, prompt: str, *, multiline: bool = False, toolbar=None, deadline=None) -> str | None:
-        """One answer; None at end of input or Ctrl-C/Ctrl-D; ``TIME_UP`` when ``deadline()`` <= 0."""
+    def read(self, prompt, *, multiline: bool = False, toolbar=None, deadline=None) -> str | None:
+        """One answer; None at end of input or Ctrl-C/Ctrl-D; ``TIME_UP`` when ``deadline()`` <= 0.
+
+        ``prompt`` is text, or a function giving it (re-drawn every second on a terminal
+        when there is a deadline: a live countdown).
+        """
         if self.interactive:
             return self._read_tty(prompt, multiline=multiline, toolbar=toolbar, deadline=deadline)
         return self._read_plain(prompt, multiline=multiline)
 
-    def _read_plain(self, prompt: str, *, multiline: bool) -> str | None:
-        self.out.write(prompt)
+    def _read_plain(self, prompt, *, multiline: bool) -> str | None:
+        self.out.write(prompt() if callable(prompt) else prompt)
         self.out.flush()
         try:
             line = sys.stdin.readline()
@@ -121,7 +125,7 @@ class Terminal:
             self._session = PromptSession(history=InMemoryHistory(), output=out)
         return self._session
 
-    def _read_tty(self, prompt: str, *, multiline: bool, toolbar, deadline) -> str | None:
+    def _read_tty(self, prompt, *, multiline: bool, toolbar, deadline) -> str | None:
         from prompt_toolkit.formatted_text import FormattedText
         from prompt_toolkit.key_binding import KeyBindings
 
@@ -139,23 +143,22 @@ class Terminal:
                 else:
                     buf.insert_text("\n")
 
-        state = {"time_up": False}
-
-        def bottom():
-            if deadline is not None and deadline() <= 0 and not state["time_up"]:
-                state["time_up"] = True
+        def pre_run():
+            # The clock runs out at the prompt: end it from the event loop, typed text or not.
+            if deadline is not None:
                 from prompt_toolkit.application import get_app
 
                 app = get_app()
-                app.loop.call_soon(lambda: app.exit(result=TIME_UP) if app.is_running else None)
-            return toolbar() if toolbar else None
+                app.loop.call_later(max(0.0, deadline()), lambda: app.exit(result=TIME_UP) if app.is_running else None)
 
+        # With a deadline the prompt is re-drawn every second, so its countdown is live.
+        message = (lambda: FormattedText([("bold", prompt())])) if callable(prompt) else FormattedText([("bold", prompt)])
         try:
             text = ps.prompt(
-                FormattedText([("bold", prompt)]),
+                message,
                 multiline=multiline, key_bindings=kb,
                 prompt_continuation=lambda width, line_no, wrap_count: "… ".rjust(width),
-                bottom_toolbar=bottom if (toolbar or deadline) else None,
+                bottom_toolbar=toolbar, pre_run=pre_run,
                 refresh_interval=1.0 if deadline is not None else None)
         except (KeyboardInterrupt, EOFError):
             return None
