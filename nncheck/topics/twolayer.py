@@ -116,26 +116,26 @@ def forward_py(net: Net) -> list[dict]:
 
 
 def _ill_defined(net: Net, rows) -> str | None:
-    """Why L cannot be evaluated for these numbers (a log of a non-positive number), or None."""
+    """Why L cannot be evaluated for these numbers, or None.
+
+    ECE 417: cross-entropy "is only well-defined if 0 < ŷ < 1".  A sigmoid, or a softmax over two
+    or more outputs, guarantees it; a linear output or a one-output softmax (ŷ = 1) may not.
+    """
     if net.loss == "mse":
         return None
     if net.output == "sigmoid" or (net.output == "softmax" and net.K > 1):
-        return None  # 0 < ŷ < 1 always
-    for i, (r, y) in enumerate(zip(rows, net.Y), 1):
-        for k, (yh, t) in enumerate(zip(r["yhat"], y), 1):
-            where = f"example {i}" + (f", output {k}" if net.K > 1 else "")
-            if net.output == "softmax":  # K = 1: ŷ = 1 exactly
-                if net.loss == "bce" and t != 1:
-                    return ("output=softmax with a single output gives ŷ = 1, so BCE's ln(1 − ŷ) is undefined "
-                            f"for y = {num(t)} ({where}); use output=sigmoid or 2 or more outputs")
-                continue
-            if t != 0 and not yh > 0:
-                need = "0 < ŷ < 1" if net.loss == "bce" else "ŷ > 0 for the correct class"
-                return (f"output=linear with loss={net.loss} needs {need} (L takes ln ŷ); {where} has "
-                        f"ŷ = {sig4(yh)}; use output={OUTPUT_FOR[net.loss]} or weights that keep ŷ in range")
-            if net.loss == "bce" and t != 1 and not yh < 1:
-                return (f"output=linear with loss=bce needs 0 < ŷ < 1 (L takes ln(1 − ŷ)); {where} has "
-                        f"ŷ = {sig4(yh)}; use output=sigmoid or weights that keep ŷ in (0, 1)")
+        return None
+    if net.output == "softmax":
+        return (f"output=softmax with a single output always gives ŷ = 1, where loss={net.loss} is not defined "
+                f"(it needs 0 < ŷ < 1): use 2 or more outputs, or output=sigmoid")
+    for i, r in enumerate(rows, 1):
+        for k, yh in enumerate(r["yhat"], 1):
+            if not 0 < yh < 1:
+                where = f"example {i}" + (f", output {k}" if net.K > 1 else "")
+                why = ("ln ŷ and ln(1 − ŷ) must exist" if net.loss == "bce" else
+                       "ECE 417: cross-entropy is only well-defined if 0 < ŷ < 1")
+                return (f"output=linear with loss={net.loss} needs 0 < ŷ < 1 ({why}); {where} has "
+                        f"ŷ = {sig4(yh)}: use output={OUTPUT_FOR[net.loss]}, or weights that keep ŷ in (0, 1)")
     return None
 
 
@@ -411,6 +411,8 @@ class TwoLayer(Solver):
         if len(b2) != K:
             raise ParamError(f"b2 has {len(b2)} entries but W2 has {K} rows (outputs)")
         ry, cy = _shape(y)
+        if ry == 1 and K == 1 and n > 1 and cy != n:
+            raise ParamError(f"y has {cy} target{'s' if cy != 1 else ''} but x has {n} examples: one target per example")
         if ry != n:
             raise ParamError(f"y has {ry} row{'s' if ry != 1 else ''} but x has {n} example{'s' if n != 1 else ''}: "
                              f"one target row per example")
