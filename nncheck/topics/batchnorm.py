@@ -78,7 +78,8 @@ class Forward(Solver):
         m, D = shape_of(p["X"])
         for name in ("gamma", "beta"):
             if len(p[name]) != D:
-                raise ParamError(f"{name} has {len(p[name])} entries but X has {D} column{'s' if D != 1 else ''} "
+                k = len(p[name])
+                raise ParamError(f"{name} has {k} entr{'ies' if k != 1 else 'y'} but X has {D} column{'s' if D != 1 else ''} "
                                  f"(dimensions): one {name} per dimension")
         if p["eps"] == 0:
             for k in range(D):
