@@ -11,7 +11,7 @@ NumPy path vectorises the distances and sorts with ``lexsort``.
 from __future__ import annotations
 
 from .base import ParamError, R, Solver, num
-from .losses import paren, shape_of, sub
+from .losses import entries, paren, shape_of, sub
 
 
 def _vote(labels: list, tie: str = "smallest", order: list | None = None):
@@ -60,7 +60,7 @@ class Distance(Solver):
         x, X, labels, k = p["x"], p["X"], p["labels"], p["k"]
         n, d = shape_of(X)
         if len(x) != d:
-            raise ParamError(f"x has {len(x)} entries but the training points (rows of X) have {d}")
+            raise ParamError(f"x has {entries(len(x))} but the training points (rows of X) have {d}")
         if len(labels) != n:
             raise ParamError(f"X has {n} training point{'s' if n != 1 else ''} (rows) but labels has {len(labels)}")
         if k > n:

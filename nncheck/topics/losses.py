@@ -60,6 +60,11 @@ def exact(x):
     return x if isinstance(x, float) else Fraction(x)
 
 
+def entries(n: int) -> str:
+    """'1 entry', '3 entries'."""
+    return f"{n} entr{'y' if n == 1 else 'ies'}"
+
+
 def shape_of(v) -> tuple:
     if isinstance(v, list) and v and isinstance(v[0], list):
         return (len(v), len(v[0]))
@@ -144,7 +149,7 @@ class BCE(_LossBase):
     def check(self, p: dict) -> None:
         y, yh = p["y"], p["yhat"]
         if len(y) != len(yh):
-            raise ParamError(f"y has {len(y)} entries but yhat has {len(yh)}: give one ŷ per label")
+            raise ParamError(f"y has {entries(len(y))} but yhat has {len(yh)}: give one ŷ per label")
         for i, v in enumerate(y, 1):
             if v not in (0, 1):
                 raise ParamError(f"y{sub(i)} = {num(v)}: BCE labels must be 0 or 1")

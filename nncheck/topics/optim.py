@@ -18,7 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .base import ParamError, R, Solver, num
-from .losses import exact as frac, sub
+from .losses import entries, exact as frac, sub
 
 NAMES = {"sgd": "SGD", "momentum": "SGD + Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
          "adam": "Adam (with bias correction)"}
@@ -208,7 +208,7 @@ class Step(Solver):
                 raise ParamError(f"grads has {len(p['grads'])} row{'s' if len(p['grads']) != 1 else ''} "
                                  f"(one gradient per step) but steps = {p['steps']}")
         elif len(p["a"]) != d:
-            raise ParamError(f"a has {len(p['a'])} entries but x0 has {d}: f(x) = ½ Σ aᵢxᵢ² needs one aᵢ per xᵢ")
+            raise ParamError(f"a has {entries(len(p['a']))} but x0 has {d}: f(x) = ½ Σ aᵢxᵢ² needs one aᵢ per xᵢ")
         _check_rates(p)
         run = simulate(p)
         if run.get("zero_div"):
