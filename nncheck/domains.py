@@ -1,60 +1,154 @@
 """Symbol domains: what values a symbol may take, and how to sample them.
 
 Expression answers are compared at random points, so each symbol needs a domain:
-``real`` (both signs, which matters for ReLU), ``positive``, ``nonnegative``,
-``negative``, an interval such as ``(0,1)`` for probabilities, or ``integer``.
+``real`` (both signs, which matters for ReLU and |x|), ``positive`` (widths,
+counts), ``nonnegative``, ``negative``, ``probability`` or an interval such as
+``(0,1)`` (σ outputs, targets), ``integer`` or ``natural``.
+
+Points are *stratified*: each symbol visits every part of its domain (both signs
+of a real symbol, small and large values of a positive one) in a shuffled order,
+so ``relu(x)`` and ``x`` cannot agree at all twelve points by bad luck.  Values are
+short decimals (``0.731``, ``-2.48``) held as exact fractions, so that a
+counterexample shows the very point at which it was computed.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from fractions import Fraction
 
+from .errors import NNCheckError
+
+#: name -> (lo, hi, lo_open, hi_open)
 NAMED = {
-    "real": (-3.0, 3.0, False, False),
-    "positive": (0.0, 4.0, True, False),
-    "nonnegative": (0.0, 4.0, False, False),
-    "negative": (-4.0, 0.0, False, True),
+    "real": (-math.inf, math.inf, True, True),
+    "positive": (0.0, math.inf, True, True),
+    "nonnegative": (0.0, math.inf, False, True),
+    "negative": (-math.inf, 0.0, True, True),
+    "nonpositive": (-math.inf, 0.0, True, False),
     "probability": (0.0, 1.0, True, True),
-    "integer": (-5.0, 5.0, False, False),
+    "integer": (-math.inf, math.inf, True, True),
+    "natural": (0.0, math.inf, True, True),
 }
+_INTEGER_DOMAINS = {"integer": (-6, 6), "natural": (2, 9)}
+#: Where an unbounded side is cut for sampling: seed exam values live in a few units of 0.
+_SPAN = 3.0
+#: Values at which distinct expressions often coincide (x² = x at 1, 1 − p = p at ½).
+_AVOID = frozenset(Fraction(v) for v in (0, 1, -1, 2, -2, 3, -3, Fraction(1, 2), Fraction(-1, 2)))
 
 
-class DomainError(ValueError):
-    pass
+class DomainError(NNCheckError, ValueError):
+    """A domain spelled in a bank that is not one of the known names or a valid interval."""
+
+
+def _norm(text: str) -> str:
+    return str(text).strip().lower().replace(" ", "")
 
 
 def parse_domain(text: str) -> tuple[float, float, bool, bool]:
     """(lo, hi, lo_open, hi_open) for a domain name or an interval like ``(0,1]``."""
-    t = text.strip().lower().replace(" ", "")
+    t = _norm(text)
     if t in NAMED:
         return NAMED[t]
-    if len(t) >= 5 and t[0] in "([" and t[-1] in ")]" and "," in t:
+    if len(t) >= 5 and t[0] in "([" and t[-1] in ")]" and t.count(",") == 1:
         lo_s, hi_s = t[1:-1].split(",", 1)
         try:
             lo = -math.inf if lo_s in ("-inf", "-oo") else float(lo_s)
-            hi = math.inf if hi_s in ("inf", "oo", "+inf") else float(hi_s)
+            hi = math.inf if hi_s in ("inf", "oo", "+inf", "+oo") else float(hi_s)
         except ValueError:
             raise DomainError(f"bad interval '{text}'") from None
-        if not lo < hi:
+        if math.isnan(lo) or math.isnan(hi) or not lo < hi:
             raise DomainError(f"empty interval '{text}'")
-        return lo, hi, t[0] == "(", t[-1] == ")"
-    raise DomainError(f"unknown domain '{text}' (use real, positive, nonnegative, negative, integer or an interval like (0,1))")
+        return lo, hi, t[0] == "(" or math.isinf(lo), t[-1] == ")" or math.isinf(hi)
+    raise DomainError(f"unknown domain '{text}' (use real, positive, nonnegative, negative, probability, "
+                      f"integer, natural or an interval like (0,1))")
+
+
+def is_integer_domain(domain: str) -> bool:
+    return _norm(domain) in _INTEGER_DOMAINS
+
+
+def assumptions(domain: str | None) -> dict:
+    """SymPy assumptions implied by a domain: ``(0,1)`` is positive, ``integer`` integer."""
+    d = _norm(domain or "real")
+    if d == "integer":
+        return {"integer": True}
+    if d == "natural":
+        return {"integer": True, "positive": True}
+    lo, hi, lo_open, hi_open = parse_domain(d)
+    kw: dict = {"real": True}
+    if lo > 0 or (lo == 0 and lo_open):
+        kw["positive"] = True
+    elif lo == 0:
+        kw["nonnegative"] = True
+    elif hi < 0 or (hi == 0 and hi_open):
+        kw["negative"] = True
+    elif hi == 0:
+        kw["nonpositive"] = True
+    return kw
+
+
+def _bins(domain: str) -> list[tuple[float, float]]:
+    """The sub-intervals a symbol must visit: both signs, and small and large magnitudes."""
+    lo, hi, _, _ = parse_domain(domain)
+    if math.isinf(lo) and math.isinf(hi):
+        lo, hi = -_SPAN, _SPAN
+    elif math.isinf(hi):
+        hi = max(lo, 0.0) + _SPAN + 1.0  # positive widths: up to ~4
+    elif math.isinf(lo):
+        lo = min(hi, 0.0) - _SPAN - 1.0
+    # Keep 5% away from the ends: σ(x) = 1 − 1e-9 and ln(0.0001) are poor test points.
+    pad = 0.05 * (hi - lo)
+    lo, hi = lo + pad, hi - pad
+    if lo < 0 < hi:
+        return [(lo, lo / 2), (lo / 2, 0.0), (0.0, hi / 2), (hi / 2, hi)]
+    q = (hi - lo) / 4
+    return [(lo + k * q, lo + (k + 1) * q) for k in range(4)]
+
+
+def _nice(x: float) -> Fraction:
+    """``x`` as a short exact decimal (3 significant digits)."""
+    return Fraction(f"{x:.3g}")
+
+
+def _draw(lo: float, hi: float, dlo: float, dhi: float, rng: random.Random) -> Fraction:
+    for _ in range(50):
+        v = _nice(lo + (hi - lo) * rng.random())
+        if v not in _AVOID and dlo < v < dhi and abs(v) > Fraction(1, 1000):
+            return v
+    # A very narrow domain: fall back to its midpoint, exactly.
+    return Fraction((lo + hi) / 2)
+
+
+def sample_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
+    """``n`` points, each ``{name: Fraction}``, stratified over every symbol's domain."""
+    plan: dict[str, list] = {}
+    for name, dom in domains.items():
+        d = _norm(dom or "real")
+        if d in _INTEGER_DOMAINS:
+            a, b = _INTEGER_DOMAINS[d]
+            strata = [Fraction(k) for k in range(a, b + 1) if k not in (0, 1, -1)]
+        else:
+            strata = _bins(d)
+        # Every stratum equally often, the remainder drawn at random, in a shuffled order.
+        seq = strata * (n // len(strata)) + rng.sample(strata, n % len(strata))
+        rng.shuffle(seq)
+        plan[name] = seq
+    points = []
+    for k in range(n):
+        pt = {}
+        for name, dom in domains.items():
+            slot = plan[name][k]
+            if isinstance(slot, Fraction):
+                pt[name] = slot
+            else:
+                dlo, dhi, _, _ = parse_domain(dom or "real")
+                pt[name] = _draw(slot[0], slot[1], dlo, dhi, rng)
+        points.append(pt)
+    return points
 
 
 def sample(domain: str, rng: random.Random) -> float:
-    """A random value inside ``domain``, kept away from the edges and from exact 0."""
-    if domain.strip().lower() == "integer":
-        return float(rng.choice([-3, -2, -1, 1, 2, 3]))
-    lo, hi, _, _ = parse_domain(domain)
-    if math.isinf(lo) and math.isinf(hi):
-        lo, hi = -3.0, 3.0
-    elif math.isinf(hi):
-        hi = lo + 4.0
-    elif math.isinf(lo):
-        lo = hi - 4.0
-    span = hi - lo
-    while True:
-        x = lo + span * (0.05 + 0.9 * rng.random())
-        if abs(x) > 1e-3:
-            return round(x, 6) if False else x
+    """One random value inside ``domain``, kept away from the edges and from 0 (as a float)."""
+    return float(sample_points({"_": domain}, 1, rng)[0]["_"])

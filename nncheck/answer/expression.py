@@ -1,9 +1,19 @@
-"""Grade symbolic answers such as ``h*(1-h)`` or ``(yhat - y)/n``."""
+"""Grade symbolic answers: ``h*(1-h)``, ``(yhat - y)/n``, and vectors/matrices of them (Jacobians).
+
+The text is parsed here, in this process (bounded and fast), so an unreadable
+answer is reported at once.  Everything symbolic (conversion, equivalence,
+mistake matching) then runs in the sandbox worker under its deadline: past it
+the verdict is *invalid* with code ``too-complex`` ("too complex"), never a hang.
+"""
 
 from __future__ import annotations
 
 from ..expr.syntax import AnswerSyntaxError, parse, to_text
-from .grade import Verdict, invalid
+from .grade import Verdict, invalid, shape_text
+
+#: Sample points used when matching a wrong answer against the declared mistakes
+#: (a match only relabels the feedback, so fewer points are enough).
+MISTAKE_POINTS = 8
 
 
 def part_symbols(part: dict) -> dict:
@@ -17,43 +27,226 @@ def align(expr, syms: dict):
     """Re-key ``expr``'s symbols by name onto ``syms`` (solvers may build plain Symbols)."""
     import sympy
 
-    if not isinstance(expr, sympy.Basic):
-        return sympy.sympify(expr) if isinstance(expr, (int, float)) else expr
-    mapping = {s: syms[s.name] for s in expr.free_symbols if s.name in syms and s != syms[s.name]}
+    from .equiv import _sym
+
+    if not isinstance(expr, (sympy.Basic, sympy.MatrixBase)):
+        expr = _sym(expr)
+    free = expr.free_symbols
+    mapping = {s: syms[s.name] for s in free if getattr(s, "name", None) in syms and s != syms[s.name]}
     return expr.xreplace(mapping) if mapping else expr
 
 
+def _parse(part: dict, text: str, matrix: bool):
+    return parse(text, symbols=set((part.get("symbols") or {}).keys()), transpose=matrix)
+
+
+def _expects_matrix(expected) -> bool:
+    return hasattr(expected, "shape") and not isinstance(expected, (int, float))
+
+
 def grade_expression(part: dict, expected, text: str, mistakes=()) -> Verdict:
-    from .equiv import equivalent
+    """Grade an expression answer (scalar, or a vector/matrix of expressions)."""
+    from . import sandbox
+
+    matrix = _expects_matrix(expected)
+    try:
+        _parse(part, text, matrix)  # syntax errors are answered here, without the worker
+    except AnswerSyntaxError as e:
+        return invalid(e)
+    try:
+        return sandbox.run("grade_expression", dict(part), expected, text, list(mistakes))
+    except sandbox.TooComplex as e:
+        return too_complex(text, e)
+
+
+def grade_symbolic_array(part: dict, expected, text: str, mistakes=()) -> Verdict:
+    """Grade a vector/matrix answer whose entries may be expressions (the part declares symbols)."""
+    from . import sandbox
+
+    try:
+        _parse(part, text, True)
+    except AnswerSyntaxError as e:
+        return invalid(e)
+    try:
+        return sandbox.run("grade_symbolic_array", dict(part), expected, text, list(mistakes))
+    except sandbox.TooComplex as e:
+        return too_complex(text, e)
+
+
+def too_complex(text: str, e: Exception) -> Verdict:
+    err = AnswerSyntaxError(f"{e}; simplify the answer and try again", 0, text, code="too-complex")
+    return Verdict("invalid", 0.0, err.message, error=err)
+
+
+# ----------------------------------------------------------------------------
+# The work, run inside the sandbox worker.
+# ----------------------------------------------------------------------------
+def _convert(part: dict, text: str, matrix: bool):
     from .sympy_backend import to_sympy
 
-    domains = part.get("symbols") or {}
     syms = part_symbols(part)
+    node = _parse(part, text, matrix)
+    return node, to_sympy(node, dict(syms), text), syms
+
+
+def grade_expression_local(part: dict, expected, text: str, mistakes=()) -> Verdict:
+    """:func:`grade_expression` without the sandbox (the worker calls this)."""
+    import sympy
+
+    from .equiv import equivalent_local
+
+    if _expects_matrix(expected):
+        return grade_symbolic_array_local(part, expected, text, mistakes)
     try:
-        node = parse(text, symbols=set(syms))
-        yours = to_sympy(node, dict(syms), text)
+        node, yours, syms = _convert(part, text, False)
     except AnswerSyntaxError as e:
         return invalid(e)
     parsed = to_text(node)
     expected = align(expected, syms)
+    domains = dict(part.get("symbols") or {})
+    if isinstance(yours, sympy.MatrixBase):
+        return Verdict("incorrect", 0.0, "expected a single expression, not a vector or matrix", parsed_as=parsed)
+    res = equivalent_local(yours, expected, domains)
+    if res.equal:
+        how = ("shown exactly" if res.method == "exact" else
+               f"it agrees at {res.points} random points of the domain" if res.points else "checked numerically")
+        return Verdict("correct", 1.0, f"Correct: equivalent to the expected answer ({how}).", parsed_as=parsed)
+    if res.undecided:
+        return Verdict("incorrect", 0.0, "Cannot confirm this answer: " + (res.note or "it could not be evaluated")
+                       + ".", parsed_as=parsed)
+    why = res.counterexample()
+    v = Verdict("incorrect", 0.0, f"Not equivalent: {why}.", parsed_as=parsed)
+    m = match_expression_mistake(yours, expected, domains, mistakes, syms)
+    if m is not None:
+        v.mistake, msg = m
+        v.feedback = f"{msg} ({why})"
+    return v
+
+
+def match_expression_mistake(yours, expected, domains: dict, mistakes, syms: dict):
+    """(id, message) of the declared or generic mistake ``yours`` equals, or None."""
     import sympy
 
-    if isinstance(yours, sympy.MatrixBase) != isinstance(expected, sympy.MatrixBase):
-        return Verdict("incorrect", 0.0, "expected a single expression" if not isinstance(expected, sympy.MatrixBase)
-                       else "expected a vector or matrix", parsed_as=parsed)
-    res = equivalent(yours, expected, domains)
-    if res.equal:
-        return Verdict("correct", 1.0, "Correct: equivalent to the expected expression.", parsed_as=parsed)
-    if res.undecided:
-        return Verdict("incorrect", 0.0, "could not decide whether this equals the answer", parsed_as=parsed)
-    v = Verdict("incorrect", 0.0, "Not equivalent: " + res.counterexample() + ".", parsed_as=parsed)
-    for mid, msg, mval in mistakes:
+    from .equiv import equivalent_local
+
+    def same(value) -> bool:
         try:
-            m = equivalent(yours, align(mval, syms), domains)
-        except Exception:
+            return bool(equivalent_local(yours, value, domains, n_points=MISTAKE_POINTS, prove=False).equal)
+        except (TypeError, ValueError, AttributeError):
+            return False
+
+    for mid, msg, mval in mistakes:
+        if mval is None:
             continue
-        if m.equal:
-            v.feedback = msg + " (" + res.counterexample() + ")"
-            v.mistake = mid
-            break
+        try:
+            target = align(mval, syms)
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if isinstance(target, sympy.MatrixBase) != isinstance(yours, sympy.MatrixBase):
+            continue
+        if same(target):
+            return mid, msg
+    if isinstance(yours, sympy.MatrixBase):
+        return None
+    if not expected.is_zero and same(-expected):
+        return "sign-flipped", "sign flipped: this is the negative of the answer"
+    factor = _constant_factor(yours, expected, domains)
+    if factor is not None and same(factor * expected):
+        return "scaled", f"off by a constant factor: this is {factor} × the answer"
+    return None
+
+
+def _constant_factor(yours, expected, domains):
+    """A small rational c ≠ ±1 with yours = c·expected at a sample point, or None."""
+    import random
+    from fractions import Fraction
+
+    import sympy
+
+    from ..domains import sample_points
+    from .equiv import _domain_of
+    from .mpeval import Undefined, evaluate
+
+    syms = sorted(yours.free_symbols | expected.free_symbols, key=lambda s: s.name)
+    if not syms:
+        return None
+    pts = sample_points({s.name: _domain_of(s, domains) for s in syms}, 3, random.Random(7))
+    for pt in pts:
+        try:
+            a, b = evaluate(yours, pt, 30), evaluate(expected, pt, 30)
+        except Undefined:
+            continue
+        if b == 0 or hasattr(a, "imag") and a.imag or hasattr(b, "imag") and b.imag:
+            continue
+        r = Fraction(str(a / b)).limit_denominator(100)
+        if r in (0, 1, -1) or abs(r) > 1000:
+            return None
+        return sympy.Rational(r.numerator, r.denominator)
+    return None
+
+
+def grade_symbolic_array_local(part: dict, expected, text: str, mistakes=()) -> Verdict:
+    """Vector/matrix answers with symbolic entries: shape first, then entry by entry."""
+    import sympy
+
+    from .equiv import equivalent_local
+
+    try:
+        node, yours, syms = _convert(part, text, True)
+    except AnswerSyntaxError as e:
+        return invalid(e)
+    parsed = to_text(node)
+    exp = align(sympy.Matrix(expected) if not isinstance(expected, sympy.MatrixBase) else expected, syms)
+    domains = dict(part.get("symbols") or {})
+    if not isinstance(yours, sympy.MatrixBase):
+        yours = sympy.Matrix([[yours]])
+    vector = part.get("kind") == "vector"
+    if vector or 1 in exp.shape and 1 in yours.shape and len(exp) == len(yours) and part.get("kind") != "matrix":
+        # A vector is a vector, whether typed as a row or a column.
+        exp, yours = exp.reshape(len(exp), 1), yours.reshape(len(yours), 1)
+        e_shape, y_shape = (len(exp),), (len(yours),)
+    else:
+        e_shape, y_shape = exp.shape, yours.shape
+    if e_shape != y_shape:
+        msg = f"expected {shape_text(e_shape)}, got {shape_text(y_shape)}"
+        if len(e_shape) == 2 and y_shape == e_shape[::-1]:
+            return Verdict("incorrect", 0.0, msg + " — transposed?", parsed_as=parsed, mistake="transposed")
+        return Verdict("incorrect", 0.0, msg, parsed_as=parsed)
+    details, right, first_wrong = [], 0, None
+    cols = exp.shape[1]
+    for k in range(len(exp)):
+        i, j = divmod(k, cols)
+        r = equivalent_local(yours[i, j], exp[i, j], domains)
+        ok = bool(r.equal)
+        right += ok
+        label = k + 1 if len(e_shape) == 1 else (i + 1, j + 1)
+        details.append({"entry": label, "yours": str(yours[i, j]), "correct": ok})
+        if not ok and first_wrong is None:
+            first_wrong = (label, r)
+    total = len(exp)
+    if right == total:
+        return Verdict("correct", 1.0, "Correct: every entry is equivalent to the expected one.",
+                       parsed_as=parsed, details=details)
+    wrong = [d["entry"] for d in details if not d["correct"]]
+    shown = ", ".join(_label(w) for w in wrong[:6]) + ("…" if len(wrong) > 6 else "")
+    label, r = first_wrong
+    why = f"entry {_label(label)}: {r.counterexample() if not r.undecided else 'cannot be evaluated'}"
+    v = Verdict("incorrect", right / total, f"{right} of {total} entries correct; wrong: {shown} ({why}).",
+                parsed_as=parsed, details=details)
+    # Whole-array mistakes: transposed (square), declared mistakes, all signs flipped.
+    if len(e_shape) == 2 and e_shape[0] == e_shape[1] > 1 and exp != exp.T:
+        if equivalent_local(yours, exp.T, domains, n_points=MISTAKE_POINTS, prove=False).equal:
+            v.mistake, v.feedback = "transposed", "transposed: this is the transpose of the answer."
+            return v
+    m = match_expression_mistake(yours, exp, domains, mistakes, syms)
+    if m is not None:
+        v.mistake, v.feedback = m[0], f"{m[1]} ({why})"
+        return v
+    if any(not x.is_zero for x in exp) and equivalent_local(yours, -exp, domains, n_points=MISTAKE_POINTS,
+                                                           prove=False).equal:
+        v.mistake, v.feedback = "sign-flipped", "sign flipped: every entry has the wrong sign."
     return v
+
+
+def _label(w) -> str:
+    return str(w) if not isinstance(w, tuple) else f"({w[0]},{w[1]})"

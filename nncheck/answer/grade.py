@@ -1,9 +1,15 @@
 """Grade one answer: parse (invalid?) then compare (correct or incorrect?) then explain.
 
 Three verdicts, as in PrairieLearn: *correct*, *incorrect* and *invalid*.  Invalid
-means the text could not be read; it comes with a caret and never costs an attempt.
-Every verdict says how the answer was read ("parsed as: …").  A wrong answer that
-matches one of the family's declared mistakes is told which mistake it is.
+means the text could not be read (or was too complex to check); it comes with a
+caret and a one-line reason and never costs an attempt.  Every other verdict says
+how the answer was read ("parsed as: …").  A wrong answer that matches one of the
+family's declared mistakes is told which mistake it is; ``sign-flipped``,
+``transposed`` and ``scaled`` are detected for every family.
+
+Numbers, integers, booleans, choices and numeric vectors/matrices are graded in
+this process: ``nncheck.expr.numeric`` is bounded by construction.  Expressions
+and symbolic vectors/matrices go through the sandbox (``nncheck.answer.expression``).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ..expr.numeric import EvalError, evaluate
+from ..expr.numeric import evaluate
 from ..expr.syntax import AnswerSyntaxError, Matrix, Node, Vector, parse, to_text
 from ..keys import DEFAULT_ABS, DEFAULT_REL, flat_shape, to_float
 
@@ -19,6 +25,7 @@ NULL_WORDS = {"none", "null", "nothing", "doesnotfit", "does not fit", "doesn't 
               "undefined", "-", "—"}
 TRUE_WORDS = {"true", "yes", "y", "t", "1", "fits", "it fits"}
 FALSE_WORDS = {"false", "no", "n", "f", "0"}
+INTEGER_REL = 1e-9  # an integer answer typed as a closed form (exp(ln(55))) may differ by rounding only
 
 
 class Verdict:
@@ -33,7 +40,7 @@ class Verdict:
         self.score = score
         self.feedback = feedback
         self.parsed_as = parsed_as
-        self.mistake = mistake  # the declared mistake id this answer matches
+        self.mistake = mistake  # the declared (or generic) mistake id this answer matches
         self.error = error
         self.details = details or []
         self.tolerance = tolerance
@@ -42,8 +49,15 @@ class Verdict:
     def costs_attempt(self) -> bool:
         return self.status != "invalid"
 
+    @property
+    def too_complex(self) -> bool:
+        return self.error is not None and self.error.code == "too-complex"
+
     def caret(self) -> str | None:
         return self.error.caret() if self.error else None
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.status!r}, score={self.score:g}, feedback={self.feedback!r}, parsed_as={self.parsed_as!r})"
 
     def to_json(self) -> dict:
         out = {"status": self.status, "score": round(self.score, 6), "feedback": self.feedback,
@@ -52,7 +66,8 @@ class Verdict:
             out["error"] = {"message": self.error.message, "position": self.error.pos, "caret": self.error.caret(),
                             "code": self.error.code}
         if self.details:
-            out["entries"] = self.details
+            out["entries"] = [{**d, "entry": list(d["entry"]) if isinstance(d["entry"], tuple) else d["entry"]}
+                              for d in self.details]
         if self.tolerance:
             out["tolerance"] = self.tolerance
         return out
@@ -66,13 +81,14 @@ def invalid(err: AnswerSyntaxError) -> Verdict:
 # Tolerance.
 # ----------------------------------------------------------------------------
 def tolerance_spec(part: dict) -> dict:
-    tol = dict(part.get("tolerance") or {})
+    tol = {k: v for k, v in dict(part.get("tolerance") or {}).items() if v is not None}
     if not tol:
         tol = {"rel": DEFAULT_REL, "abs": DEFAULT_ABS}
     return tol
 
 
 def describe_tolerance(tol: dict) -> str:
+    """The tolerance in plain words: "within ±0.5%", "to 3 significant figures"."""
     if tol.get("sigfigs"):
         return f"to {tol['sigfigs']} significant figures"
     bits = []
@@ -97,8 +113,17 @@ def close_enough(yours: float, expected: float, tol: dict) -> bool:
     return abs(yours - expected) <= max(ab, rel * abs(expected)) * (1 + 1e-12)
 
 
+def shape_text(shape) -> str:
+    if len(shape) == 1:
+        return f"a vector of {shape[0]}"
+    return f"{shape[0]}×{shape[1]}"
+
+
+_shape_text = shape_text  # the old private name
+
+
 # ----------------------------------------------------------------------------
-# Entry point.
+# Entry points.
 # ----------------------------------------------------------------------------
 def grade_answer(part: dict, expected, text: str, mistakes=(), *, symbols: dict | None = None) -> Verdict:
     """Grade ``text`` for a part spec against the exact ``expected`` value.
@@ -113,31 +138,59 @@ def grade_answer(part: dict, expected, text: str, mistakes=(), *, symbols: dict 
         from ..derive.grading import grade_derivation  # multi-line, step by step
 
         return grade_derivation(part, expected, text, mistakes)
-    if kind == "expression":
-        from .expression import grade_expression
-
-        return grade_expression(part, expected, raw, mistakes)
     norm = " ".join(raw.lower().split())
     if part.get("nullable") or expected is None:
         if norm in NULL_WORDS or norm.replace(" ", "") in NULL_WORDS:
             if expected is None:
                 return Verdict("correct", 1.0, "Correct: it does not fit.", parsed_as="none")
-            return Verdict("incorrect", 0.0, f"It does fit: the answer is a number.", parsed_as="none")
+            return Verdict("incorrect", 0.0, "It does fit: there is a value to give.", parsed_as="none")
+    if kind == "expression":
+        from .expression import grade_expression
+
+        if expected is None:
+            return _none_expected(raw, part)
+        return grade_expression(part, expected, raw, mistakes)
     if kind == "boolean":
         return _grade_boolean(expected, norm, raw, mistakes)
     if kind == "choice":
         return _grade_choice(part, expected, norm, raw)
+    if kind in ("vector", "matrix") and part.get("symbols"):
+        from .expression import grade_symbolic_array
+
+        if expected is None:
+            return _none_expected(raw, part)
+        return grade_symbolic_array(part, expected, _bracketed(raw), mistakes)
+    if kind not in ("number", "integer", "vector", "matrix"):
+        return invalid(AnswerSyntaxError(f"answers of kind '{kind}' are not supported", 0, raw))
+    array = kind in ("vector", "matrix")
+    source = _bracketed(raw) if array else raw
+    shift = 1 if source != raw else 0  # "1 2 3" was read as "[1 2 3]": carets move back by one
     try:
-        node = parse(raw, symbols=())
-        value = evaluate(node, {}, raw)
+        node = parse(source, symbols=(), transpose=array)
+        value = evaluate(node, {}, source)
     except AnswerSyntaxError as e:
+        if shift:
+            e = type(e)(e.message, max(0, e.pos - shift), raw, code=e.code)
         return invalid(e)
     parsed = to_text(node)
-    if kind in ("number", "integer"):
-        return _grade_number(part, expected, value, parsed, mistakes, integer=(kind == "integer"), node=node, raw=raw)
-    if kind in ("vector", "matrix"):
-        return _grade_array(part, expected, value, parsed, mistakes, node=node, raw=raw)
-    return invalid(AnswerSyntaxError(f"answers of kind '{kind}' are not supported", 0, raw))
+    if array:
+        return _grade_array(part, expected, value, parsed, mistakes, node=node, raw=source)
+    return _grade_number(part, expected, value, parsed, mistakes, integer=(kind == "integer"), node=node, raw=raw)
+
+
+def _bracketed(raw: str) -> str:
+    """Vectors and matrices may be typed without the outer brackets, as parameters can: "1 2; 3 4"."""
+    if raw and not raw.startswith("[") and any(c in raw for c in " ,;\t"):
+        return f"[{raw}]"
+    return raw
+
+
+def _none_expected(raw: str, part: dict) -> Verdict:
+    try:
+        node = parse(raw, symbols=set((part.get("symbols") or {}).keys()), transpose=True)
+    except AnswerSyntaxError as e:
+        return invalid(e)
+    return Verdict("incorrect", 0.0, "Incorrect: there is no value here (answer none).", parsed_as=to_text(node))
 
 
 def _bool_of(norm: str):
@@ -151,28 +204,25 @@ def _bool_of(norm: str):
 def _grade_boolean(expected, norm, raw, mistakes) -> Verdict:
     b = _bool_of(norm)
     if b is None:
-        pos = 0
-        return invalid(AnswerSyntaxError("answer yes or no (true/false)", pos, raw))
+        return invalid(AnswerSyntaxError("answer yes or no (true/false)", 0, raw))
     shown = "yes" if b else "no"
     if b == bool(expected):
         return Verdict("correct", 1.0, "Correct.", parsed_as=shown)
     for mid, msg, value in mistakes:
-        if bool(value) == b:
+        if value is not None and bool(value) == b:
             return Verdict("incorrect", 0.0, msg, parsed_as=shown, mistake=mid)
     return Verdict("incorrect", 0.0, f"Incorrect: the answer is {'yes' if expected else 'no'}.", parsed_as=shown)
 
 
 def _grade_choice(part, expected, norm, raw) -> Verdict:
     choices = [str(c) for c in part.get("choices") or []]
-    low = {c.lower(): c for c in choices}
-    if norm not in low:
-        # Accept the 1-based number of the choice as well.
-        if norm.isdigit() and 1 <= int(norm) <= len(choices):
-            pick = choices[int(norm) - 1]
-        else:
-            return invalid(AnswerSyntaxError(f"choose one of: {', '.join(choices)}", 0, raw))
-    else:
+    low = {" ".join(c.lower().split()): c for c in choices}
+    if norm in low:
         pick = low[norm]
+    elif norm.isdigit() and 1 <= int(norm) <= len(choices):
+        pick = choices[int(norm) - 1]  # the 1-based number of the choice
+    else:
+        return invalid(AnswerSyntaxError(f"choose one of: {', '.join(choices)}", 0, raw))
     if pick == str(expected):
         return Verdict("correct", 1.0, "Correct.", parsed_as=pick)
     return Verdict("incorrect", 0.0, "Incorrect.", parsed_as=pick)
@@ -192,13 +242,13 @@ def _grade_number(part, expected, value, parsed, mistakes, *, integer: bool, nod
     except AnswerSyntaxError as e:
         return invalid(e)
     tol = tolerance_spec(part)
+    y = to_float(value)
     if expected is None:
         return _match_mistakes(Verdict("incorrect", 0.0, "Incorrect: it does not fit (answer none).",
-                                       parsed_as=parsed), value, mistakes, part, integer)
-    y = to_float(value)
+                                       parsed_as=parsed), y, mistakes, tol, integer)
     x = to_float(expected)
     if integer:
-        ok = y == x
+        ok = _same_integer(value, expected)
         tol_text = "exactly"
     else:
         ok = close_enough(y, x, tol)
@@ -208,22 +258,44 @@ def _grade_number(part, expected, value, parsed, mistakes, *, integer: bool, nod
                        tolerance=tol_text)
     v = Verdict("incorrect", 0.0, "Incorrect." if integer else f"Incorrect (accepted {tol_text}).",
                 parsed_as=parsed, tolerance=tol_text)
-    if not integer and x != 0 and y != 0 and close_enough(-y, x, tol):
+    if x != 0 and y != 0 and (_same_integer(-value, expected) if integer else close_enough(-y, x, tol)):
         v.feedback = "sign flipped: the magnitude is right but the sign is not."
         v.mistake = "sign-flipped"
-    return _match_mistakes(v, value, mistakes, part, integer)
+    return _match_mistakes(v, y, mistakes, tol, integer)
 
 
-def _match_mistakes(v: Verdict, value, mistakes, part, integer) -> Verdict:
-    tol = tolerance_spec(part)
+def _same_integer(value, expected) -> bool:
+    """Integer parts are exact; a float value (a closed form such as exp(ln(55))) may differ by rounding."""
+    x = to_float(expected)
+    if isinstance(value, float):
+        return abs(value - x) <= INTEGER_REL * max(1.0, abs(x))
+    exact = _exact(expected)
+    return Fraction(value) == exact if exact is not None else float(value) == x
+
+
+def _exact(v) -> Fraction | None:
+    """A key value as an exact Fraction when it is rational (int, Fraction, SymPy Rational)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, Fraction)):
+        return Fraction(v)
+    if isinstance(v, float):
+        return Fraction(v) if math.isfinite(v) else None
+    p, q = getattr(v, "p", None), getattr(v, "q", None)
+    if isinstance(p, int) and isinstance(q, int) and getattr(v, "is_Rational", False):
+        return Fraction(p, q)
+    return None
+
+
+def _match_mistakes(v: Verdict, y: float, mistakes, tol, integer) -> Verdict:
     for mid, msg, mval in mistakes:
-        if mval is None or isinstance(mval, (list, bool)) or hasattr(mval, "shape"):
+        # NumPy scalars have shape (); arrays and matrices are another kind of value.
+        if mval is None or isinstance(mval, (list, tuple, bool)) or getattr(mval, "shape", ()) != ():
             continue
         try:
             m = to_float(mval)
         except (TypeError, ValueError):
             continue
-        y = to_float(value)
         if (y == m) if integer else close_enough(y, m, tol):
             v.feedback = msg
             v.mistake = mid
@@ -235,7 +307,11 @@ def _grade_array(part, expected, value, parsed, mistakes, *, node, raw) -> Verdi
     kind = part["kind"]
     tol = tolerance_spec(part)
     tol_text = describe_tolerance(tol)
+    if expected is None:
+        return Verdict("incorrect", 0.0, "Incorrect: there is no value here (answer none).", parsed_as=parsed)
     exp_flat, exp_shape = flat_shape(expected)
+    typed_vector = isinstance(node, Vector) or (not isinstance(node, Matrix) and isinstance(value, list)
+                                                and not (value and isinstance(value[0], list)))
     if kind == "vector":
         if isinstance(value, list) and value and isinstance(value[0], list):
             if all(len(r) == 1 for r in value):
@@ -251,13 +327,17 @@ def _grade_array(part, expected, value, parsed, mistakes, *, node, raw) -> Verdi
         if not isinstance(value, list):
             return invalid(AnswerSyntaxError("expected a matrix such as [[1, 2], [3, 4]] or [1 2; 3 4]", node.pos, raw))
         if not value or not isinstance(value[0], list):
+            if len(exp_shape) == 2 and exp_shape[0] != 1 and exp_shape[1] != 1 and typed_vector:
+                return Verdict("incorrect", 0.0, f"expected {shape_text(exp_shape)}, got {shape_text((len(value),))}: "
+                               "write a matrix as [[1, 2], [3, 4]] or [1 2; 3 4]", parsed_as=parsed,
+                               tolerance=tol_text)
             value = [value] if exp_shape[0] == 1 else [[x] for x in value]
         got_shape = (len(value), len(value[0]))
         flat = [x for r in value for x in r]
     if any(isinstance(x, (list, bool, str)) for x in flat):
         return invalid(AnswerSyntaxError("every entry must be a number", node.pos, raw))
     if got_shape != exp_shape:
-        msg = f"expected {_shape_text(exp_shape)}, got {_shape_text(got_shape)}"
+        msg = f"expected {shape_text(exp_shape)}, got {shape_text(got_shape)}"
         if len(exp_shape) == 2 and got_shape == exp_shape[::-1]:
             msg += " — transposed?"
             return Verdict("incorrect", 0.0, msg, parsed_as=parsed, mistake="transposed", tolerance=tol_text)
@@ -277,7 +357,16 @@ def _grade_array(part, expected, value, parsed, mistakes, *, node, raw) -> Verdi
     v = Verdict("incorrect", score, f"{right} of {len(exp_flat)} entries correct; wrong: {shown}"
                 + ("…" if len(wrong) > 6 else "") + f" (accepted {tol_text}).",
                 parsed_as=parsed, details=details, tolerance=tol_text)
-    # Whole-array mistakes: transposed square matrices, sign flips, declared mistakes.
+    # Declared mistakes first (they are the family's own diagnosis), then generic ones.
+    for mid, msg, mval in mistakes:
+        try:
+            mflat, _ = flat_shape(mval)
+        except Exception:  # noqa: BLE001 - a mistake value of another kind simply does not match
+            continue
+        if len(mflat) == len(flat) and _all_close(flat, mflat, tol):
+            v.feedback = msg
+            v.mistake = mid
+            return v
     if len(exp_shape) == 2 and exp_shape[0] == exp_shape[1] and exp_shape[0] > 1:
         exp_t = [exp_flat[j * exp_shape[1] + i] for i in range(exp_shape[0]) for j in range(exp_shape[1])]
         if _all_close(flat, exp_t, tol) and not _all_close(exp_t, exp_flat, tol):
@@ -288,26 +377,11 @@ def _grade_array(part, expected, value, parsed, mistakes, *, node, raw) -> Verdi
         v.feedback = "sign flipped: every entry has the wrong sign."
         v.mistake = "sign-flipped"
         return v
-    for mid, msg, mval in mistakes:
-        try:
-            mflat, mshape = flat_shape(mval)
-        except Exception:
-            continue
-        if len(mflat) == len(flat) and _all_close(flat, mflat, tol):
-            v.feedback = msg
-            v.mistake = mid
-            return v
     return v
 
 
 def _all_close(a, b, tol) -> bool:
     return len(a) == len(b) and all(close_enough(to_float(x), to_float(y), tol) for x, y in zip(a, b))
-
-
-def _shape_text(shape) -> str:
-    if len(shape) == 1:
-        return f"a vector of {shape[0]}"
-    return f"{shape[0]}×{shape[1]}"
 
 
 def grade(key, part_name: str, text: str) -> Verdict:

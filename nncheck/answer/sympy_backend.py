@@ -2,8 +2,15 @@
 
 No string ever reaches ``sympify``/``parse_expr``: every node type maps to one SymPy
 constructor, and every function to an allow-listed SymPy function.  σ and ReLU are
-real SymPy functions (not opaque names), so σ(x)(1 − σ(x)) is provably the
-derivative of σ and ``relu`` differentiates to a step.
+real SymPy functions (not opaque names): σ knows σ′ = σ(1 − σ) and rewrites to
+exponentials, ReLU is ``Max(0, x)`` whose derivative is a Heaviside step, so
+σ(x)(1 − σ(x)) is provably e^(−x)/(1 + e^(−x))².
+
+Every size that SymPy would compute eagerly (integer powers, roots of big
+rationals) is bounded *before* the SymPy call, and the walk is iterative, so the
+conversion itself is cheap for any tree the parser accepts.  Whatever SymPy does
+*later* with the result (simplification, evaluation) runs under the sandbox's
+deadline (``nncheck.answer.sandbox``).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from fractions import Fraction
 import sympy
 from sympy import Function
 
+from ..domains import assumptions
 from ..expr.syntax import (AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation,
                            Transpose, Unary, Vector, Word)
 
@@ -24,7 +32,7 @@ class sigma(Function):
 
     @classmethod
     def eval(cls, x):
-        if x == 0:
+        if x.is_zero:
             return sympy.Rational(1, 2)
         if x is sympy.oo:
             return sympy.Integer(1)
@@ -39,13 +47,17 @@ class sigma(Function):
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sympy.exp(-x))
 
+    def _eval_rewrite_as_tanh(self, x, **kwargs):
+        return (1 + sympy.tanh(x / 2)) / 2
+
     def _eval_is_real(self):
         return self.args[0].is_real
 
     def _eval_is_positive(self):
-        if self.args[0].is_real:
-            return True
-        return None
+        return True if self.args[0].is_real else None
+
+    def _eval_is_finite(self):
+        return True if self.args[0].is_real else None
 
     def _eval_evalf(self, prec):
         x = self.args[0]._eval_evalf(prec)
@@ -62,6 +74,11 @@ def relu(x):
     return sympy.Max(0, x)
 
 
+def _sigma_prime(x):
+    s = sigma(x)
+    return s * (1 - s)
+
+
 FUNCS = {
     "exp": sympy.exp,
     "ln": sympy.log,
@@ -73,29 +90,30 @@ FUNCS = {
     "sigma": sigma,
     "tanh": sympy.tanh,
     "relu": relu,
+    # Derivative shorthands (derivations only; the parser refuses them elsewhere).
+    "sigma'": _sigma_prime,
+    "tanh'": lambda x: 1 - sympy.tanh(x) ** 2,
+    "relu'": lambda x: sympy.Heaviside(x),
 }
+_ELEMENTWISE = frozenset({"exp", "ln", "log", "sqrt", "abs", "sigma", "tanh", "relu", "sigma'", "tanh'", "relu'"})
 
-MAX_EXACT_EXPONENT = 1000  # integer powers of symbolic bases beyond this are "too complex"
+MAX_EXACT_EXPONENT = 10_000  # |n| in x^n for a symbolic x (STACK's corpus uses (x−a)^6000)
+MAX_RESULT_BITS = 20_000  # numerator/denominator of an exact power computed eagerly
+MAX_EXP_ARG = 100_000  # |x| in e^x for a numeric x: e^100000 ≈ 10^43429 is still computable
 
 
 def make_symbol(name: str, domain: str | None = None) -> sympy.Symbol:
     """A SymPy symbol whose assumptions follow its declared domain."""
-    d = (domain or "real").strip().lower().replace(" ", "")
-    kw: dict = {"real": True}
-    if d in ("positive",) or (d.startswith("(0,") or d.startswith("(0.")):
-        kw["positive"] = True
-    elif d in ("nonnegative",) or d.startswith("[0,"):
-        kw["nonnegative"] = True
-    elif d == "negative":
-        kw["negative"] = True
-    elif d == "integer":
-        kw["integer"] = True
-    return sympy.Symbol(name, **kw)
+    return sympy.Symbol(name, **assumptions(domain))
 
 
 def to_sympy(node: Node, symbols: dict | None = None, text: str = ""):
-    """Convert a syntax tree to SymPy.  ``symbols`` maps names to SymPy symbols (or values)."""
-    return _Conv(symbols or {}, text).conv(node)
+    """Convert a syntax tree to SymPy.  ``symbols`` maps names to SymPy symbols (or values).
+
+    Names not in ``symbols`` (only possible when the tree was parsed with
+    ``symbols=None``) become real symbols and are added to ``symbols``.
+    """
+    return _Conv(symbols if symbols is not None else {}, text).conv(node)
 
 
 class _Conv:
@@ -106,7 +124,25 @@ class _Conv:
     def err(self, node, msg, code="math"):
         raise AnswerSyntaxError(msg, getattr(node, "pos", 0), self.text, code=code)
 
-    def conv(self, node: Node):
+    def conv(self, root: Node):
+        """Post-order conversion with an explicit stack: no recursion through the tree."""
+        values: list = []
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            kids = node.children()
+            if not ready and kids:
+                stack.append((node, True))
+                stack.extend((k, False) for k in reversed(kids))
+                continue
+            k = len(kids)
+            args = values[len(values) - k:] if k else []
+            if k:
+                del values[len(values) - k:]
+            values.append(self.one(node, args))
+        return values[0]
+
+    def one(self, node: Node, args: list):
         if isinstance(node, Num):
             v = node.value
             if isinstance(v, Fraction):
@@ -126,10 +162,10 @@ class _Conv:
             self.err(node, f"'{node.word}' is not a value here")
         if isinstance(node, Unary):
             if node.op == "-":
-                return -self.conv(node.arg)
+                return -args[0]
             self.err(node, f"'{node.op}' is not allowed here")
         if isinstance(node, BinOp):
-            a, b = self.conv(node.left), self.conv(node.right)
+            a, b = args
             op = node.op
             if op == "+":
                 return self._add(node, a, b)
@@ -139,45 +175,50 @@ class _Conv:
                 return self._mul(node, a, b)
             if op == "/":
                 if isinstance(b, sympy.MatrixBase):
-                    self.err(node, "cannot divide by a matrix")
-                if b == 0:
+                    self.err(node, "cannot divide by a vector or matrix")
+                if b.is_zero:
                     self.err(node, "division by zero")
                 return a / b
             if op == "^":
                 return self._pow(node, a, b)
             self.err(node, f"'{op}' is not allowed here")
         if isinstance(node, Call):
-            args = [self.conv(a) for a in node.args]
+            if node.func not in FUNCS:
+                self.err(node, f"the function '{node.func}' has no symbolic meaning here", code="unknown-function")
+            f = FUNCS[node.func]
             if any(isinstance(a, sympy.MatrixBase) for a in args):
-                if len(args) == 1 and node.func in ("exp", "ln", "log", "sqrt", "abs", "sigma", "tanh", "relu"):
-                    f = FUNCS[node.func]
+                if len(args) == 1 and node.func in _ELEMENTWISE:
                     return args[0].applyfunc(f)
-                self.err(node, f"{node.func}( ) of a matrix is not defined here")
-            if node.func in ("ln", "log") and args[0] == 0:
+                self.err(node, f"{node.func}( ) of a vector or matrix is not defined here")
+            if node.func in ("ln", "log") and args[0].is_zero:
                 self.err(node, "logarithm of 0")
-            return FUNCS[node.func](*args)
+            if node.func == "exp" and args[0].is_number and not args[0].is_Rational:
+                self._bounded_exponent(node, args[0])
+            elif node.func == "exp" and args[0].is_Rational and abs(args[0]) > MAX_EXP_ARG:
+                self.err(node, "number too large to work with", code="too-complex")
+            return f(*args)
         if isinstance(node, Vector):
-            return sympy.Matrix([self._scalar(x) for x in node.items])
+            return sympy.Matrix([self._scalar(n, v) for n, v in zip(node.items, args)])
         if isinstance(node, Matrix):
-            return sympy.Matrix([[self._scalar(x) for x in row] for row in node.rows])
+            cols = node.shape[1]
+            flat = [self._scalar(n, v) for n, v in zip(node.children(), args)]
+            return sympy.Matrix([flat[r * cols:(r + 1) * cols] for r in range(len(node.rows))])
         if isinstance(node, Transpose):
-            v = self.conv(node.arg)
-            if isinstance(v, sympy.MatrixBase):
-                return v.T
-            return v  # the transpose of a scalar is itself
+            v = args[0]
+            return v.T if isinstance(v, sympy.MatrixBase) else v  # a scalar is its own transpose
         if isinstance(node, Derivative):
-            inner = self.conv(node.expr)
             var = self.symbols.get(node.var)
             if var is None:
                 var = make_symbol(node.var)
                 self.symbols[node.var] = var
-            return sympy.diff(inner, var)
+            if not isinstance(var, sympy.Symbol):
+                self.err(node, f"cannot differentiate with respect to '{node.var}'")
+            return sympy.diff(args[0], var)
         if isinstance(node, Relation):
             self.err(node, "an equation is not a value")
         raise TypeError(f"unknown node {node!r}")
 
-    def _scalar(self, node):
-        v = self.conv(node)
+    def _scalar(self, node, v):
         if isinstance(v, sympy.MatrixBase):
             self.err(node, "a matrix entry cannot be a vector or matrix")
         return v
@@ -194,28 +235,34 @@ class _Conv:
         if isinstance(a, sympy.MatrixBase) and isinstance(b, sympy.MatrixBase):
             if a.shape[1] != b.shape[0]:
                 self.err(node, f"cannot multiply a {a.shape[0]}×{a.shape[1]} by a {b.shape[0]}×{b.shape[1]} matrix")
-            return a * b
         return a * b
 
     def _pow(self, node, a, b):
         if isinstance(a, sympy.MatrixBase) or isinstance(b, sympy.MatrixBase):
             self.err(node, "powers of vectors or matrices are not allowed")
-        # Bound the work SymPy will do *before* asking it to do it.
-        if b.is_Number:
-            if abs(b) > MAX_EXACT_EXPONENT and not (a.is_Number and abs(a) in (0, 1)):
-                self.err(node, "exponent too large to work with", code="too-complex")
-            if a.is_Number and b.is_Integer:
-                ra = sympy.Rational(a) if a.is_Rational else None
-                if ra is not None:
-                    size = max(len(str(abs(ra.p))), len(str(ra.q)))
-                    if (size - 1) * abs(int(b)) > 2000:
-                        self.err(node, "number too large to compute", code="too-complex")
-        elif a.is_Number and abs(a) > 1 and b.is_number:
-            try:
-                if abs(float(b)) > MAX_EXACT_EXPONENT:
-                    self.err(node, "exponent too large to work with", code="too-complex")
-            except TypeError:
-                pass
-        if a == 0 and b.is_Number and b < 0:
+        if a.is_zero and b.is_number and b.is_negative:
             self.err(node, "division by zero (0 to a negative power)")
+        # Bound the work SymPy will do eagerly *before* asking it to do it.
+        if b.is_Rational:
+            trivial = a.is_Number and (a.is_zero or abs(a) == 1)
+            if not trivial and abs(b) > MAX_EXACT_EXPONENT:
+                self.err(node, "exponent too large to work with", code="too-complex")
+            if a.is_Rational and not trivial:
+                bits = max(abs(a.p).bit_length(), a.q.bit_length()) * abs(b)
+                if bits > MAX_RESULT_BITS:
+                    self.err(node, "number too large to compute", code="too-complex")
+        elif a.is_number and b.is_number and not (a.is_zero or a == 1):
+            # e^(10^9), 2^(pi*10^5): leave them symbolic only if their size is sane.
+            self._bounded_exponent(node, b * sympy.log(abs(a)) if not (a - sympy.E).is_zero else b)
         return a**b
+
+    def _bounded_exponent(self, node, x):
+        """Refuse e^x for a numeric x of magnitude beyond MAX_EXP_ARG (e^(e^(e^10)) and the like)."""
+        try:
+            mag = abs(complex(sympy.N(x, 15)))
+        except OverflowError:
+            mag = float("inf")  # beyond 1e308: certainly too large
+        except (TypeError, ValueError):
+            return  # undecidable here: the sandboxed evaluation has a deadline
+        if mag > MAX_EXP_ARG:
+            self.err(node, "number too large to work with", code="too-complex")

@@ -1,9 +1,16 @@
 """Evaluate a syntax tree to plain Python values without SymPy.
 
 Rationals stay exact (``Fraction``); anything transcendental becomes a float.  This
-is what parameter overrides (``eta=0.1``, ``W1=[[1,2],[3,4]]``) and bank constraints
-(``F <= W1 + 2*P``) use, so it must be cheap to import and impossible to blow up:
-powers are bounded before they are computed.
+is what parameter overrides (``eta=0.1``, ``W1=[[1,2],[3,4]]``), bank constraints
+(``F <= W1 + 2*P``) and numeric answers (``ln(2)/3``, ``[1 2; 3 4]``) use, so it
+must be cheap to import and impossible to blow up:
+
+* every exact result is size-checked (``MAX_BITS`` per numerator/denominator) and
+  every power is bounded *before* it is computed, so each operation costs at most
+  microseconds and a 2,000-node tree stays well under a millisecond or so;
+* the walk is iterative, so a long chain ``1+1+…+1`` cannot exhaust the stack.
+
+That is why numeric answers are graded in-process, without the sandbox.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from .syntax import (AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, N
                      Transpose, Unary, Vector, Word)
 
 MAX_POWER_DIGITS = 400  # the result of an exact power may have at most this many digits
+MAX_BITS = 20_000  # numerator or denominator of any exact intermediate (~6,000 digits)
+_MAX_FLOAT_LOG10 = 300  # |log10| of a float result beyond which it would overflow
 
 
 class EvalError(AnswerSyntaxError):
@@ -51,14 +60,44 @@ def evaluate(node: Node, env: dict | None = None, text: str = ""):
     return _Eval(env, text).ev(node)
 
 
+#: Nodes whose children are evaluated by the node itself (short-circuit logic).
+_LAZY = (Relation,)
+
+
 class _Eval:
     def __init__(self, env: dict, text: str):
         self.env = env
         self.text = text
 
-    def ev(self, node: Node):
-        m = getattr(self, "_" + type(node).__name__)
-        return m(node)
+    def ev(self, root: Node):
+        """Post-order evaluation with an explicit stack (no recursion through the tree)."""
+        values: list = []
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if isinstance(node, BinOp) and node.op in ("and", "or"):
+                values.append(self._logic(node))  # formula-only and shallow: recursion is fine here
+                continue
+            if isinstance(node, _LAZY) or (isinstance(node, Unary) and node.op == "not"):
+                values.append(getattr(self, "_" + type(node).__name__)(node))
+                continue
+            kids = node.children()
+            if not ready and kids:
+                stack.append((node, True))
+                stack.extend((k, False) for k in reversed(kids))
+                continue
+            k = len(kids)
+            args = values[len(values) - k:] if k else []
+            if k:
+                del values[len(values) - k:]
+            values.append(getattr(self, "_" + type(node).__name__)(node, *args))
+        return values[0]
+
+    def _logic(self, node: BinOp):
+        a = _truth(self.ev(node.left))
+        if node.op == "and":
+            return a and _truth(self.ev(node.right))
+        return a or _truth(self.ev(node.right))
 
     def _Num(self, node: Num):
         return node.value
@@ -75,45 +114,50 @@ class _Eval:
             return math.e
         _err(node, f"'{node.name}' has no value here", self.text, code="unknown-name")
 
-    def _Vector(self, node: Vector):
-        return [self.ev(x) for x in node.items]
+    def _Vector(self, node: Vector, *items):
+        return list(items)
 
-    def _Matrix(self, node: Matrix):
-        return [[self.ev(x) for x in row] for row in node.rows]
+    def _Matrix(self, node: Matrix, *flat):
+        cols = node.shape[1]
+        return [list(flat[r * cols:(r + 1) * cols]) for r in range(len(node.rows))]
 
-    def _Transpose(self, node: Transpose):
-        v = self.ev(node.arg)
+    def _Transpose(self, node: Transpose, v):
         if isinstance(v, list) and v and isinstance(v[0], list):
             return [list(col) for col in zip(*v)]
         if isinstance(v, list):
             return [[x] for x in v]
         return v
 
-    def _Derivative(self, node: Derivative):
+    def _Derivative(self, node: Derivative, *_):
         _err(node, "a derivative has no numeric value here", self.text)
 
     def _Relation(self, node: Relation):
         vals = [self.ev(t) for t in node.terms]
         for op, a, b in zip(node.ops, vals, vals[1:]):
-            if not _compare(op, a, b):
-                return False
+            try:
+                if not _compare(op, a, b):
+                    return False
+            except TypeError as e:
+                _err(node, str(e), self.text)
         return True
 
-    def _Unary(self, node: Unary):
-        v = self.ev(node.arg)
+    def _Unary(self, node: Unary, v=None):
         if node.op == "not":
-            return not _truth(v)
-        return _map1(lambda x: -x, v)
+            return not _truth(self.ev(node.arg))
+        return _map1(lambda x: self._neg(node, x), v)
 
-    def _BinOp(self, node: BinOp):
+    def _neg(self, node, x):
+        if not is_number(x):
+            _err(node, "'-' needs a number", self.text)
+        return -x
+
+    def _BinOp(self, node: BinOp, a, b):
         op = node.op
-        if op == "and":
-            return _truth(self.ev(node.left)) and _truth(self.ev(node.right))
-        if op == "or":
-            return _truth(self.ev(node.left)) or _truth(self.ev(node.right))
-        a, b = self.ev(node.left), self.ev(node.right)
         if op in ("<", "<=", ">", ">=", "=", "!="):
-            return _compare(op, a, b)
+            try:
+                return _compare(op, a, b)
+            except TypeError as e:
+                _err(node, str(e), self.text)
         if isinstance(a, list) or isinstance(b, list):
             return self._array_op(node, op, a, b)
         if not (is_number(a) and is_number(b)):
@@ -144,8 +188,18 @@ class _Eval:
                 _err(node, f"unknown operator {op}", self.text)
         except OverflowError:
             _err(node, "number too large", self.text, code="too-complex")
-        if isinstance(r, float) and (math.isinf(r) or math.isnan(r)):
-            _err(node, "the value is not a finite number", self.text, code="math")
+        return self._checked(node, r)
+
+    def _checked(self, node, r):
+        """Refuse non-finite floats and exact values too large to keep computing with."""
+        if isinstance(r, float):
+            if math.isinf(r) or math.isnan(r):
+                _err(node, "the value is not a finite number", self.text, code="math")
+        elif isinstance(r, Fraction):
+            if r.numerator.bit_length() > MAX_BITS or r.denominator.bit_length() > MAX_BITS:
+                _err(node, "number too large to compute exactly", self.text, code="too-complex")
+        elif isinstance(r, int) and r.bit_length() > MAX_BITS:
+            _err(node, "number too large to compute exactly", self.text, code="too-complex")
         return r
 
     def _power(self, node, a, b):
@@ -159,15 +213,20 @@ class _Eval:
             if a == -1:
                 return 1 if b % 2 == 0 else -1
             fa = Fraction(a)
-            size = max(len(str(abs(fa.numerator))), len(str(fa.denominator)))
-            if abs(b) > 100_000 or (size - 1) * abs(b) > MAX_POWER_DIGITS:
+            # Bound the result's size from the operands' bit lengths before computing it.
+            bits = max(abs(fa.numerator).bit_length(), fa.denominator.bit_length()) * abs(b)
+            if abs(b) > 100_000 or bits > MAX_POWER_DIGITS * 3.33:
                 _err(node, "number too large to compute", self.text, code="too-complex")
             r = fa ** b
             return int(r) if r.denominator == 1 else r
         fa, fb = float(a), float(b)
-        if fa < 0:
+        if fa < 0 and not fb.is_integer():
             _err(node, "a negative number to a fractional power", self.text)
-        if fa > 0 and abs(fb * math.log10(fa)) > 300:
+        if fa == 0:
+            if fb < 0:
+                _err(node, "division by zero (0 to a negative power)", self.text)
+            return 0.0 if fb > 0 else 1.0
+        if abs(fb * math.log10(abs(fa))) > _MAX_FLOAT_LOG10:
             _err(node, "number too large to compute", self.text, code="too-complex")
         return fa ** fb
 
@@ -182,9 +241,8 @@ class _Eval:
             return _map1(lambda y: self._scalar(node, op, a, y), b)
         _err(node, f"'{op}' between arrays is not defined here", self.text)
 
-    def _Call(self, node: Call):
+    def _Call(self, node: Call, *args):
         f = node.func
-        args = [self.ev(a) for a in node.args]
         if f in ("len", "rows", "cols", "sum", "onehot"):
             v = args[0]
             if not isinstance(v, list):
@@ -196,7 +254,7 @@ class _Eval:
             if f == "cols":
                 return len(v[0]) if v and isinstance(v[0], list) else 1
             if f == "sum":
-                return sum(x for row in v for x in (row if isinstance(row, list) else [row]))
+                return self._checked(node, sum(x for row in v for x in (row if isinstance(row, list) else [row])))
             flat = [x for row in v for x in (row if isinstance(row, list) else [row])]
             return all(x in (0, 1) for x in flat) and sum(flat) == 1
         if f == "isint":
@@ -230,24 +288,40 @@ class _Eval:
                 if rn * rn == fx.numerator and rd * rd == fx.denominator:
                     r = Fraction(rn, rd)
                     return int(r) if r.denominator == 1 else r
-            return math.sqrt(x)
+            return self._checked(node, math.sqrt(x))
         if f in ("ln", "log"):
             if x <= 0:
                 _err(node, "logarithm of a number that is not positive", self.text)
             if x == 1:
                 return 0
-            return math.log(x)
+            return _log(x)
         if f == "exp":
             if x == 0:
                 return 1
-            if x > 700:
+            if x > 690:
                 _err(node, "number too large to compute", self.text, code="too-complex")
             return math.exp(x)
         if f == "sigma":
             return Fraction(1, 2) if x == 0 else _sigma(float(x))
         if f == "tanh":
             return 0 if x == 0 else math.tanh(float(x))
+        if f == "sigma'":
+            s = Fraction(1, 2) if x == 0 else _sigma(float(x))
+            return s * (1 - s)
+        if f == "tanh'":
+            return 1 if x == 0 else 1.0 - math.tanh(float(x)) ** 2
+        if f == "relu'":
+            if x == 0:
+                _err(node, "relu′(0) is undefined", self.text)
+            return 1 if x > 0 else 0
         _err(node, f"the function '{f}' has no numeric value here", self.text)
+
+
+def _log(x) -> float:
+    """ln(x) for an int/Fraction of any size (``math.log`` of a huge Fraction would overflow)."""
+    if isinstance(x, Fraction):
+        return math.log(x.numerator) - math.log(x.denominator)
+    return math.log(x)
 
 
 def _truth(v) -> bool:

@@ -6,39 +6,56 @@ turned into plain node objects (``Num``, ``Name``, ``Call``, ...).  Backends wal
 those nodes: ``nncheck.expr.numeric`` (exact rationals / floats, no SymPy) and
 ``nncheck.answer.sympy_backend`` (SymPy objects).
 
-This module is on the start-up path of ``nncheck show``: it imports only ``re``-free
-builtins and ``fractions`` so that parsing an override such as ``W1=[[1,2],[3,4]]``
-costs microseconds, not the tens of milliseconds that ``typing`` or SymPy would.
+Every bound (length, digits, exponent, nesting, node count) is checked while
+scanning or parsing, before any arithmetic happens, and the printer is iterative,
+so no input can exhaust the Python stack here.
+
+This module is on the start-up path of ``nncheck show``: it imports only
+``fractions`` and the tiny ``nncheck.errors`` so that parsing an override such as
+``W1=[[1,2],[3,4]]`` costs microseconds, not the tens of milliseconds that
+``typing`` or SymPy would.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
+from ..errors import NNCheckError
+
 # ----------------------------------------------------------------------------
 # Bounds.  Every one of them is checked before any arithmetic happens.
 # ----------------------------------------------------------------------------
 MAX_LENGTH = 4000  # characters in one answer (a 10x10 matrix fits easily)
-MAX_DEPTH = 60  # nesting of parentheses/brackets/calls
+MAX_DEPTH = 60  # nesting of parentheses/brackets/calls/signs/powers
 MAX_NODES = 2000  # syntax-tree nodes
-MAX_INT_DIGITS = 60  # digits in one integer literal
+MAX_INT_DIGITS = 60  # significant digits in one numeric literal
 MAX_DEC_EXPONENT = 400  # |e| in a literal such as 1e-5
 
 
-class AnswerSyntaxError(ValueError):
-    """A malformed answer: carries the offending position for a caret message."""
+class AnswerSyntaxError(NNCheckError, ValueError):
+    """A malformed answer: carries the offending position for a caret message.
+
+    ``code`` says what kind of problem it is: syntax | unknown-name |
+    unknown-function | too-long | too-deep | too-complex | forbidden | math.
+    It is a ``ValueError`` too, for callers that predate :class:`NNCheckError`.
+    """
 
     def __init__(self, message: str, pos: int, text: str, *, code: str = "syntax"):
-        super().__init__(message)
+        NNCheckError.__init__(self, message)
         self.message = message
         self.pos = max(0, min(pos, len(text)))
         self.text = text
-        self.code = code  # syntax | unknown-name | unknown-function | too-long | too-deep | too-complex | forbidden
+        self.code = code
+
+    def __reduce__(self):
+        # Verdicts cross the sandbox's process boundary by pickle; the default
+        # exception pickling would call __init__ with the message only.
+        return (_rebuild_error, (type(self), self.message, self.pos, self.text, self.code))
 
     def caret(self) -> str:
         """The answer's line with a caret under the offending character."""
         text = self.text
-        # Show only the line holding the error, and at most ~70 characters around it.
+        # Show only the line holding the error, and at most ~72 characters around it.
         start = text.rfind("\n", 0, self.pos) + 1
         end = text.find("\n", self.pos)
         if end < 0:
@@ -51,10 +68,19 @@ class AnswerSyntaxError(ValueError):
             prefix = "…" if lo > 0 else ""
             line = prefix + line[lo:hi] + ("…" if hi < len(line) else "")
             col = col - lo + len(prefix)
+        # Control and invisible characters would shift the caret or garble the terminal.
+        line = "".join(c if c >= " " and c not in _INVISIBLE else "\N{REPLACEMENT CHARACTER}" for c in line)
         return f"{line}\n{' ' * col}^ {self.message}"
+
+    def line(self) -> str:  # NNCheckError's one-line form
+        return str(self)
 
     def __str__(self) -> str:  # one line, for logs and JSON
         return f"{self.message} (at character {self.pos + 1})"
+
+
+def _rebuild_error(cls, message, pos, text, code):
+    return cls(message, pos, text, code=code)
 
 
 # ----------------------------------------------------------------------------
@@ -66,13 +92,28 @@ class Node:
     def children(self) -> tuple:
         return ()
 
-    def __eq__(self, other):  # structural equality, positions ignored
-        return type(self) is type(other) and self._key() == other._key()
+    def __eq__(self, other):
+        """Structural equality, positions and literal spellings ignored (iterative: no recursion limit)."""
+        if not isinstance(other, Node):
+            return False
+        stack = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b:
+                continue
+            if type(a) is not type(b) or a._key() != b._key():
+                return False
+            ca, cb = a.children(), b.children()
+            if len(ca) != len(cb):
+                return False
+            stack.extend(zip(ca, cb))
+        return True
 
     def __hash__(self):
-        return hash((type(self).__name__, self._key()))
+        return hash(tuple((type(n).__name__, n._key()) for n in walk(self)))
 
     def _key(self):
+        """This node's own data, children excluded."""
         return ()
 
     def __repr__(self) -> str:
@@ -130,7 +171,7 @@ class Unary(Node):
         return (self.arg,)
 
     def _key(self):
-        return (self.op, self.arg)
+        return (self.op,)
 
 
 class BinOp(Node):
@@ -144,7 +185,7 @@ class BinOp(Node):
         return (self.left, self.right)
 
     def _key(self):
-        return (self.op, self.left, self.right)
+        return (self.op,)
 
 
 class Call(Node):
@@ -158,7 +199,7 @@ class Call(Node):
         return tuple(self.args)
 
     def _key(self):
-        return (self.func, tuple(self.args))
+        return (self.func, len(self.args))
 
 
 class Vector(Node):
@@ -172,7 +213,7 @@ class Vector(Node):
         return tuple(self.items)
 
     def _key(self):
-        return tuple(self.items)
+        return (len(self.items),)
 
 
 class Matrix(Node):
@@ -186,7 +227,7 @@ class Matrix(Node):
         return tuple(x for r in self.rows for x in r)
 
     def _key(self):
-        return tuple(tuple(r) for r in self.rows)
+        return tuple(len(r) for r in self.rows)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -203,9 +244,6 @@ class Transpose(Node):
     def children(self):
         return (self.arg,)
 
-    def _key(self):
-        return (self.arg,)
-
 
 class Derivative(Node):
     """``d/dx(expr)`` or ``diff(expr, x)``: the derivative of ``expr`` in ``var``."""
@@ -220,7 +258,7 @@ class Derivative(Node):
         return (self.expr,)
 
     def _key(self):
-        return (self.expr, self.var)
+        return (self.var,)
 
 
 class Relation(Node):
@@ -236,7 +274,7 @@ class Relation(Node):
         return tuple(self.terms)
 
     def _key(self):
-        return (tuple(self.terms), tuple(self.ops))
+        return tuple(self.ops)
 
 
 # ----------------------------------------------------------------------------
@@ -256,7 +294,12 @@ FUNCTIONS = {
     "relu": (1, 1),
 }
 #: Spellings that mean the same function.
-FUNCTION_ALIASES = {"sigmoid": "sigma", "σ": "sigma", "ReLU": "relu", "Relu": "relu", "√": "sqrt"}
+FUNCTION_ALIASES = {"sigmoid": "sigma", "σ": "sigma", "ReLU": "relu", "Relu": "relu", "RELU": "relu",
+                    "√": "sqrt", "sigmoid'": "sigma'", "ReLU'": "relu'", "Relu'": "relu'", "RELU'": "relu'"}
+#: Derivative shorthands σ′(u), tanh′(u), relu′(u): only where ``derivatives=True`` (derivations),
+#: since in an ordinary answer they would hand the student the very thing being asked.
+DERIVATIVE_FUNCTIONS = {"sigma'": (1, 1), "tanh'": (1, 1), "relu'": (1, 1)}
+_DERIVABLE = frozenset({"sigma", "sigmoid", "tanh", "relu", "ReLU", "Relu", "RELU"})
 #: Extra functions allowed in bank formulas (constraints, derived values), never in answers.
 FORMULA_FUNCTIONS = {
     "len": (1, 1),
@@ -281,8 +324,11 @@ GREEK = {
     "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
 }
 #: Precomposed letters with a hat or bar.
-ACCENTED = {"ŷ": "yhat", "ŝ": "shat", "ĉ": "chat", "ĥ": "hhat", "ẑ": "zhat", "ȳ": "ybar", "x̄": "xbar"}
-COMBINING = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde"}
+ACCENTED = {"ŷ": "yhat", "ŝ": "shat", "ĉ": "chat", "ĥ": "hhat", "ẑ": "zhat", "ȳ": "ybar", "ā": "abar",
+            "ē": "ebar", "ū": "ubar", "ō": "obar", "ĝ": "ghat", "ŵ": "what"}
+#: Combining marks typed after a letter: ŷ as y + U+0302, x̄ as x + U+0304.
+COMBINING = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0305": "bar"}
+_DOT_ABOVE = "\u0307"  # σ̇, the seeds' notation for σ′
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
                 "⁸": "8", "⁹": "9", "⁺": "+", "⁻": "-"}
 SUBSCRIPT_DIGITS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6",
@@ -291,6 +337,12 @@ MUL_CHARS = {"*", "·", "×", "⋅", "∗", "•"}
 MINUS_CHARS = {"-", "−", "–", "‐", "‑", "﹣", "－"}
 SPACE_CHARS = {" ", "\t", "\u00a0", "\u2009", "\u202f", "\u2002", "\u2003"}
 RELATION_CHARS = {"≤": "<=", "≥": ">=", "≠": "!="}
+PRIMES = {"'", "′"}
+#: Characters that render as nothing (or reorder text): never accepted, never echoed.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e"
+                       "\u2066\u2067\u2068\u2069\u200e\u200f\u180e")
+#: Superscript and subscript letters that look like exponents or indices but are not.
+_MODIFIER_LETTERS = frozenset("ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ")
 
 _DECORATED = frozenset(GREEK.values()) | frozenset(ACCENTED.values())
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -317,6 +369,7 @@ class Tok:
 
 
 def _explain_char(ch: str) -> str:
+    """The one-line reason a character is refused."""
     if ch in "\"`":
         return "strings are not allowed in an answer"
     if ch == "{" or ch == "}":
@@ -325,16 +378,30 @@ def _explain_char(ch: str) -> str:
         return f"'{ch}' is not part of the answer language"
     if ch == "!":
         return "factorial and '!' are not part of the answer language"
-    if ch == "." :
+    if ch == ".":
         return "'.' here is not a number; attribute access is not allowed"
     if ch == ":":
         return "':' is not allowed (no slices or lambdas)"
     if ch == "&" or ch == "|":
         return f"'{ch}' is not an operator here"
-    if ord(ch) > 127 and ch.isalpha():
-        return f"the letter '{ch}' (U+{ord(ch):04X}) is not an accepted symbol; type ASCII letters or a Greek name"
-    if ord(ch) < 32 or ch == "\x7f":
+    if ch == "%":
+        return "'%' is not accepted: write 0.25 rather than 25%"
+    if ch == "#":
+        return "comments ('#') are not allowed in an answer"
+    if ch in _INVISIBLE:
+        return f"invisible character U+{ord(ch):04X} is not allowed; retype the answer"
+    if ch in _MODIFIER_LETTERS:
+        return f"superscript or subscript letter '{ch}' is not accepted: write e^(-x) or x_i instead"
+    if ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0:
         return f"control character U+{ord(ch):04X} is not allowed"
+    if ord(ch) > 127 and ch.isalpha():
+        import unicodedata  # only on this error path: it is not free to import
+
+        name = unicodedata.name(ch, "").lower()
+        what = f" ({name})" if name else ""
+        return f"the letter '{ch}'{what} is not accepted; type ASCII letters or a Greek letter"
+    if ord(ch) > 127 and ch.isdigit():
+        return f"the digit '{ch}' (U+{ord(ch):04X}) is not accepted; type ASCII digits 0-9"
     return f"unexpected character '{ch}'"
 
 
@@ -389,7 +456,7 @@ def tokenize(text: str, *, formula: bool = False, relations: bool = False) -> li
         elif ch == "÷" or ch == "∕":
             toks.append(Tok("op", "/", start, i + 1, space))
             i += 1
-        elif ch == "'" or ch == "ᵀ" or ch == "′":
+        elif ch in PRIMES or ch == "ᵀ":
             toks.append(Tok("op", "T", start, i + 1, space))
             i += 1
         elif ch == "√":
@@ -414,11 +481,11 @@ def tokenize(text: str, *, formula: bool = False, relations: bool = False) -> li
             if op == "==":
                 op = "="
             toks.append(Tok("rel", op, start, i, space))
-        elif ch == "=" :
+        elif ch == "=":
             toks.append(Tok("rel", "=", start, i + 1, space))
             i += 1
         else:
-            code = "forbidden" if ch in "\"'`.{}:@$\\!&|" else "syntax"
+            code = "forbidden" if ch in "\"`.{}:@$\\!&|#" else "syntax"
             raise AnswerSyntaxError(_explain_char(ch), i, text, code=code)
         space = False
     toks.append(Tok("end", None, n, n, space))
@@ -529,6 +596,11 @@ def _scan_name(text: str, i: int) -> tuple[int, str]:
                 raise AnswerSyntaxError("malformed layer index: write it as ⁽1⁾ or just W1", i, text)
         else:
             break
+    # σ′(u), σ̇(u), tanh'(u): a derivative shorthand, only right before "(" so that a
+    # matrix transpose A'(…) can never be mistaken for it.
+    if name in _DERIVABLE and i + 1 < n and (text[i] in PRIMES or text[i] == _DOT_ABOVE) and text[i + 1] == "(":
+        name += "'"
+        i += 1
     return i, name
 
 
@@ -537,8 +609,9 @@ def _scan_name(text: str, i: int) -> tuple[int, str]:
 # ----------------------------------------------------------------------------
 class _Parser:
     def __init__(self, text: str, toks: list[Tok], symbols, functions: dict, *, formula: bool,
-                 relations: bool, words, derivatives: bool, equations: bool):
+                 relations: bool, words, derivatives: bool, equations: bool, transpose: bool = True):
         self.text = text
+        self.transpose = transpose
         self.toks = toks
         self.i = 0
         self.symbols = symbols  # set of declared names, or None for "any name is a symbol"
@@ -685,7 +758,10 @@ class _Parser:
         return left
 
     def multiplicative(self) -> Node:
+        start = self.tok.pos
         left = self.unary()
+        last = None  # the previous operator of this product: "/", "*" or None
+        slash = None  # the last explicit "/" token and where its divisor ends
         while True:
             t = self.tok
             if t.kind == "op" and (t.value in "*/" or (t.value == "%" and self.formula)):
@@ -694,11 +770,40 @@ class _Parser:
                     self.error(f"'{t.value}' followed by '{self.tok.value}'")
                 right = self.unary()
                 left = self.node(BinOp(t.value, left, right, left.pos, right.end))
+                last = t.value
+                slash = (t, self.toks[self.i - 1].end)
             elif self._starts_implicit_factor(t):
+                if t.kind == "num":
+                    # "3 4", "x 2", "2 3/4": a typo, a list or a mixed number, never clearly a product.
+                    prev = self.text[left.pos:left.end].strip()
+                    self.error(f"a number right after '{_clip(prev)}': add an operator such as '*' or '+', "
+                               f"or use [ ] for a list")
+                if last == "/":
+                    self._ambiguous_division(start, slash, t)
                 right = self.power()
                 left = self.node(BinOp("*", left, right, left.pos, right.end))
+                last = "*"
             else:
                 return left
+
+    def _ambiguous_division(self, start: int, slash: tuple, t: Tok):
+        """``1/2n`` or ``x/2(y+1)``: people read these both ways, so ask instead of guessing."""
+        op, den_end = slash
+        num = self.text[start:op.pos].strip()
+        den = self.text[op.end:den_end].strip()
+        save, depth, nodes = self.i, self.depth, self.nodes
+        try:
+            self.power()
+            rest = self.text[t.pos:self.toks[self.i - 1].end].strip()
+        except AnswerSyntaxError:
+            rest = self.text[t.pos:t.end].strip()
+        self.i, self.depth, self.nodes = save, depth, nodes
+        num, den, rest = _clip(num), _clip(den), _clip(rest)
+
+        def wrap(s: str) -> str:
+            return s if _is_simple(s) else f"({s})"
+
+        self.error(f"ambiguous: write ({num}/{den})*{wrap(rest)} or {wrap(num)}/({den}*{rest})", t.pos)
 
     def _starts_implicit_factor(self, t: Tok) -> bool:
         """Juxtaposition means multiplication: 2x, 2(x+1), (a+b)(a-b), h(1-h)."""
@@ -720,7 +825,7 @@ class _Parser:
             if t.value == "+":
                 return arg
             if isinstance(arg, Num):  # -3 is a literal, not an operation
-                return self.node(Num(-arg.value, "-" + arg.text, t.pos, arg.end))
+                return self.node(Num(-arg.value, _negated(arg.text), t.pos, arg.end))
             return self.node(Unary("-", arg, t.pos, arg.end))
         return self.power()
 
@@ -747,7 +852,7 @@ class _Parser:
         if t.value == "+":
             return arg
         if isinstance(arg, Num):
-            return self.node(Num(-arg.value, "-" + arg.text, t.pos, arg.end))
+            return self.node(Num(-arg.value, _negated(arg.text), t.pos, arg.end))
         return self.node(Unary("-", arg, t.pos, arg.end))
 
     def postfix(self) -> Node:
@@ -758,6 +863,10 @@ class _Parser:
                 self.advance()
                 node = self.node(BinOp("^", node, Num(t.value, str(t.value), t.pos, t.end), node.pos, t.end))
             elif t.kind == "op" and t.value == "T" and not (self.in_matrix and t.space_before):
+                if not self.transpose:
+                    what = "'" if self.text[t.pos] in PRIMES else "ᵀ"
+                    self.error(f"a transpose mark ({what}) is only accepted in vector and matrix answers",
+                               code="syntax")
                 self.advance()
                 node = self.node(Transpose(node, node.pos, t.end))
             elif t.kind == "op" and t.value == "[" and not t.space_before:
@@ -794,6 +903,8 @@ class _Parser:
         if t.kind == "sup":
             self.error("a superscript needs something before it")
         if t.kind == "op" and t.value == "T":
+            if self.text[t.pos] == "'" and self.peek().kind in ("name", "num"):
+                self.error("strings are not allowed in an answer", code="forbidden")
             self.error("a transpose mark needs a matrix before it")
         if t.kind == "rel":
             self.error(f"expected a value before '{t.value}'")
@@ -805,6 +916,11 @@ class _Parser:
         nxt = self.tok
         call_follows = nxt.kind == "op" and nxt.value == "(" and not (self.in_matrix and nxt.space_before)
         canonical = FUNCTION_ALIASES.get(name, name)
+        if canonical.endswith("'") and canonical not in self.functions:
+            base = canonical[:-1]
+            spelled = {"sigma": "sigma(x)*(1 - sigma(x))", "tanh": "1 - tanh(x)^2", "relu": "a 0/1 value"}[base]
+            self.error(f"the derivative {base}′( ) is not accepted here: write it out, e.g. {spelled}",
+                       code="unknown-function")
         # Derivative notation: d/dx(expr)
         if self.derivatives and name == "d" and nxt.kind == "op" and nxt.value == "/" \
                 and self.peek().kind == "name" and self.peek().value.startswith("d") and len(self.peek().value) > 1:
@@ -953,26 +1069,58 @@ class _Parser:
 
 def parse(text: str, symbols=(), *, formula: bool = False, relations: bool = False,
           words=(), derivatives: bool = False, equations: bool = False,
-          extra_functions: dict | None = None) -> Node:
+          extra_functions: dict | None = None, transpose: bool = True) -> Node:
     """Parse ``text`` into a syntax tree, or raise :class:`AnswerSyntaxError`.
 
     ``symbols``: the names this answer may use (``None`` accepts any name as a symbol,
     which is how free-form derivations declare their variables).  ``formula`` enables
     the bank-formula extras (comparisons, ``%``, ``and/or/not``, ``len``...), which users'
     answers never get.  ``words``: bare words accepted as answers (``none``, ``true``).
+    ``derivatives``: accept ``d/dx( … )``, ``diff(…, x)`` and ``σ′(u)``, ``tanh′(u)``,
+    ``relu′(u)`` (derivations).  ``transpose``: accept ``Aᵀ`` / ``A'`` (matrix answers).
     """
     if not isinstance(text, str):
         raise AnswerSyntaxError("the answer must be text", 0, "")
     functions = dict(FUNCTIONS)
     if formula:
         functions.update(FORMULA_FUNCTIONS)
+    if derivatives:
+        functions.update(DERIVATIVE_FUNCTIONS)
     if extra_functions:
         functions.update(extra_functions)
     toks = tokenize(text, formula=formula, relations=relations)
     syms = None if symbols is None else set(symbols)
     p = _Parser(text, toks, syms, functions, formula=formula, relations=relations,
-                words=set(words), derivatives=derivatives, equations=equations)
+                words=set(words), derivatives=derivatives, equations=equations, transpose=transpose)
     return p.parse()
+
+
+def _negated(text: str) -> str:
+    """The literal text of a negated number: "3" -> "-3", "-3" -> "3"."""
+    return text[1:] if text.startswith("-") else "-" + text
+
+
+def _clip(s: str, width: int = 24) -> str:
+    """Shorten a piece of the answer quoted inside a one-line message."""
+    s = " ".join(s.split())
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def _is_simple(s: str) -> bool:
+    """A number, a name, a call f(…) or a parenthesized group: safe to quote as a factor."""
+    head = 0
+    while head < len(s) and (s[head].isalnum() or s[head] in "._"):
+        head += 1
+    if head == len(s):
+        return True
+    if s[head] != "(" or s[-1] != ")":
+        return False
+    depth = 0
+    for i in range(head, len(s)):
+        depth += {"(": 1, ")": -1}.get(s[i], 0)
+        if depth == 0 and i != len(s) - 1:
+            return False  # "(a)+(b)": the first group closes early
+    return True
 
 
 def walk(node: Node):
@@ -996,46 +1144,77 @@ _PREC = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4, "!=": 4,
 
 
 def to_text(node: Node) -> str:
-    """Print a tree back in the answer language, fully explicit: ``2x`` prints as ``2*x``."""
-    return _to_text(node, 0)
+    """Print a tree back in the answer language, fully explicit: ``2x`` prints as ``2*x``.
+
+    Iterative (post-order with an explicit stack), so a 2,000-node chain such as
+    ``x+x+…+x`` cannot hit Python's recursion limit.
+    """
+    done: dict[int, tuple[str, str, int]] = {}  # id(node) -> (text, category, precedence)
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        n, ready = stack.pop()
+        if id(n) in done:
+            continue
+        kids = n.children()
+        if not ready and kids:
+            stack.append((n, True))
+            stack.extend((k, False) for k in reversed(kids) if id(k) not in done)
+            continue
+        done[id(n)] = _print_one(n, done)
+    return done[id(node)][0]
 
 
-def _to_text(node: Node, parent_prec: int, right: bool = False) -> str:
+def _wrap(info: tuple[str, str, int], parent_prec: int, right: bool = False) -> str:
+    """A child's text, parenthesized when its parent binds tighter."""
+    s, cat, p = info
+    if cat == "num" or cat == "atom":
+        return s
+    if cat == "num-frac":  # a literal 2/3 would re-read as a division
+        return f"({s})" if parent_prec >= 6 else s
+    if cat == "num-neg" or cat == "neg":
+        # A leading minus binds tighter than * and / but not ^: -a*b is (-a)*b, -a^2 is -(a^2).
+        # It is also parenthesized on the right of an operator, where "x - -y" would be hard to read.
+        return f"({s})" if parent_prec >= 7 or (right and parent_prec >= 5) else s
+    if cat == "rel":
+        return f"({s})" if parent_prec > 0 else s
+    return f"({s})" if p < parent_prec or (p == parent_prec and right) else s
+
+
+def _print_one(node: Node, done: dict) -> tuple[str, str, int]:
     if isinstance(node, Num):
         s = node.text or _num_text(node.value)
-        neg = s.startswith("-") or "/" in s or "e" in s or "E" in s
-        return f"({s})" if neg and parent_prec >= 6 else s
+        cat = "num-neg" if s.startswith("-") else "num-frac" if "/" in s else "num"
+        return s, cat, 10
     if isinstance(node, Name):
-        return node.name
+        return node.name, "atom", 10
     if isinstance(node, Word):
-        return node.word
+        return node.word, "atom", 10
     if isinstance(node, Unary):
+        arg = done[id(node.arg)]
         if node.op == "not":
-            s = "not " + _to_text(node.arg, 3)
-            return f"({s})" if parent_prec > 3 else s
-        s = "-" + _to_text(node.arg, 7)
-        return f"({s})" if parent_prec >= 5 else s
+            return "not " + _wrap(arg, 3), "not", 3
+        return "-" + _wrap(arg, 7), "neg", 7
     if isinstance(node, BinOp):
         p = _PREC[node.op]
+        left, right = done[id(node.left)], done[id(node.right)]
         if node.op == "^":
-            s = f"{_to_text(node.left, p + 1)}^{_to_text(node.right, p)}"
-        else:
-            sep = f" {node.op} " if node.op in ("+", "-", "and", "or", "<", "<=", ">", ">=", "!=", "%") else node.op
-            s = f"{_to_text(node.left, p)}{sep}{_to_text(node.right, p + 1)}"
-        return f"({s})" if p < parent_prec or (p == parent_prec and right) else s
+            return f"{_wrap(left, p + 1)}^{_wrap(right, p)}", "bin", p
+        sep = f" {node.op} " if node.op in ("+", "-", "and", "or", "<", "<=", ">", ">=", "!=", "%") else node.op
+        return f"{_wrap(left, p)}{sep}{_wrap(right, p, True)}", "bin", p
     if isinstance(node, Call):
-        return f"{node.func}({', '.join(_to_text(a, 0) for a in node.args)})"
+        return f"{node.func}({', '.join(_wrap(done[id(a)], 0) for a in node.args)})", "atom", 10
     if isinstance(node, Vector):
-        return "[" + ", ".join(_to_text(a, 0) for a in node.items) + "]"
+        return "[" + ", ".join(_wrap(done[id(a)], 0) for a in node.items) + "]", "atom", 10
     if isinstance(node, Matrix):
-        return "[" + ", ".join("[" + ", ".join(_to_text(a, 0) for a in r) + "]" for r in node.rows) + "]"
+        rows = ("[" + ", ".join(_wrap(done[id(a)], 0) for a in r) + "]" for r in node.rows)
+        return "[" + ", ".join(rows) + "]", "atom", 10
     if isinstance(node, Transpose):
-        return _to_text(node.arg, 9) + "ᵀ"
+        return _wrap(done[id(node.arg)], 9) + "ᵀ", "atom", 10
     if isinstance(node, Derivative):
-        return f"d/d{node.var}({_to_text(node.expr, 0)})"
+        return f"d/d{node.var}({_wrap(done[id(node.expr)], 0)})", "atom", 10
     if isinstance(node, Relation):
-        out = _to_text(node.terms[0], 4)
+        out = _wrap(done[id(node.terms[0])], 4)
         for op, term in zip(node.ops, node.terms[1:]):
-            out += f" {op} {_to_text(term, 4)}"
-        return out
+            out += f" {op} {_wrap(done[id(term)], 4)}"
+        return out, "rel", 4
     raise TypeError(f"not a syntax node: {node!r}")
