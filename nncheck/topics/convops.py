@@ -22,8 +22,6 @@ differentiates L = Σ ∂L/∂ξ[m,n]·ξ[m,n] (a loss whose gradient at ξ is t
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from .base import A, ParamError, R, Solver, num
 
 # Entry ranges of random instances, used when a drawn matrix must grow to fit the user's
@@ -177,7 +175,8 @@ class _ConvBase(Solver):
                 p["w_c1"] = _resize(p["w_c1"], K, L, rng, W_RANGE)
         else:
             p["h_c1"], p["w_c1"] = [], []  # no channel c = 1
-        if K > M or L > N:
+        mismatched = p["D1"] == 2 and (_shape(p["h_c1"]) != (M, N) or _shape(p["w_c1"]) != (K, L))
+        if K > M or L > N or mismatched:
             return p  # check() reports it
         names = [n for n in ("w", "w_c1")[: p["D1"]] if n not in fixed]
         for _ in range(100):
