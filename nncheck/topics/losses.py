@@ -702,7 +702,7 @@ class Regularization(Solver):
             r = [f"{name} = Σ|Wᵢⱼ| = " + " + ".join(num(abs(exact(x))) for x in flat) + f" = {num(key['R'])}"]
             g = ["∂|w|/∂w = sign(w) (and 0 at w = 0), so ∂(λR)/∂W = λ·sign(W)",
                  f"sign(W) = {num([[int((x > 0) - (x < 0)) for x in row] for row in p['W']])}; "
-                 f"times λ = {num(lam)}"]
+                 f"times λ = {num(lam)}: {num(key['dW'].tolist())}"]
         else:
             half = self._half(p)
             sq = " + ".join(num(exact(x) ** 2) for x in flat)
@@ -710,6 +710,7 @@ class Regularization(Solver):
                  f"= {num(key['R'])}"]
             g = ([f"∂(λ·½w²)/∂w = λw: the ½ cancels the 2, so ∂(λΩ)/∂W = λW = {num(lam)}·W"] if half else
                  [f"∂(λw²)/∂w = 2λw, so ∂(λR)/∂W = 2λW = {num(2 * exact(lam))}·W"])
+            g.append(f"= {num(key['dW'].tolist())}")
         return {"_": [self.derive(p)["reg_text"]], "R": r,
                 "penalty": r + [f"λ·{name} = {num(lam)} · {num(key['R'])} = {num(key['penalty'])}"], "dW": g}
 
