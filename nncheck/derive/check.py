@@ -1,0 +1,462 @@
+"""Decide one step ``left = right``: valid, invalid (with a counterexample) or undecided.
+
+Equality is the answer language's :func:`~nncheck.answer.equiv.equivalent` (sampling
+at high precision, then an exact proof) over the symbols' declared domains.  On top
+of it the derivation checker adds what a derivation needs:
+
+* **real domains.**  Each side is also evaluated with real semantics on the syntax
+  tree (``nncheck.expr.numeric``): ln of a non-positive number, the square root of a
+  negative one and a division by zero leave a side *undefined*.  A step whose sides
+  are defined at different points of the domain changes the domain, and is invalid
+  there: ``ln(w/wa) = ln(w) − ln(wa)`` without w, wa > 0, ``sqrt(x)^2 = x`` for x < 0.
+* **more points.**  Besides equivalence's random points, the edges of each domain and
+  the kinks of max/min/abs are tried, so a step wrong only on part of the domain
+  (``max(x, -2.9) = x``) is caught.
+* **a counterexample a student can check by hand**: a short point and both values.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+
+from ..expr.syntax import AnswerSyntaxError
+from .context import Context, Skip, Undefined
+from .plan import Term
+
+N_RANDOM = 8  # extra random points for the real-domain check
+MIN_AGREE = 3  # points where both sides are defined and agree, when equivalence had no verdict
+HP_DPS = 50
+
+
+class Outcome:
+    """The verdict on one step, before the rule is named."""
+
+    __slots__ = ("status", "detail", "counterexample", "error", "hint", "A", "B")
+
+    def __init__(self, status: str, detail: str = "", *, counterexample: dict | None = None,
+                 error: AnswerSyntaxError | None = None, hint: str | None = None):
+        self.status, self.detail = status, detail
+        self.counterexample, self.error, self.hint = counterexample, error, hint
+        self.A = self.B = None
+
+
+# ----------------------------------------------------------------------------
+# Points.
+# ----------------------------------------------------------------------------
+_INTEGER = {"integer": (-6, 6), "natural": (2, 9)}
+
+
+def _cut(domain: str) -> tuple[float, float]:
+    """A finite sampling range inside ``domain`` (unbounded sides cut a few units out)."""
+    from ..domains import parse_domain
+
+    lo, hi, _, _ = parse_domain(domain)
+    if math.isinf(lo) and math.isinf(hi):
+        return -3.0, 3.0
+    if math.isinf(hi):
+        return lo, max(lo, 0.0) + 4.0
+    if math.isinf(lo):
+        return min(hi, 0.0) - 4.0, hi
+    return lo, hi
+
+
+def _extremes(domain: str) -> tuple[float, float]:
+    """A value near each end of ``domain``: where σ saturates, where ln is steep."""
+    d = domain.strip().lower().replace(" ", "")
+    if d in _INTEGER:
+        a, b = _INTEGER[d]
+        return float(a), float(b)
+    from ..domains import parse_domain
+
+    lo, hi, _, _ = parse_domain(domain)
+    if math.isinf(lo) and math.isinf(hi):
+        return -6.5, 6.5
+    if math.isinf(hi):
+        return lo + 0.011 * max(1.0, abs(lo)) if lo != 0 else 0.011, max(lo, 0.0) + 9.5
+    if math.isinf(lo):
+        return min(hi, 0.0) - 9.5, hi - 0.011 * max(1.0, abs(hi)) if hi != 0 else -0.011
+    span = hi - lo
+    return lo + 0.013 * span, hi - 0.013 * span
+
+
+def _nice(x: float) -> Fraction:
+    return Fraction(f"{x:.3g}")
+
+
+def random_point(names, domains: dict, rng: random.Random) -> dict:
+    out = {}
+    for n in names:
+        d = domains.get(n, "real").strip().lower().replace(" ", "")
+        if d in _INTEGER:
+            a, b = _INTEGER[d]
+            out[n] = Fraction(rng.choice([k for k in range(a, b + 1) if k not in (0, 1)]))
+            continue
+        lo, hi = _cut(domains.get(n, "real"))
+        pad = 0.04 * (hi - lo)
+        for _ in range(20):
+            v = _nice(lo + pad + (hi - lo - 2 * pad) * rng.random())
+            if lo < v < hi and abs(v) > Fraction(1, 1000):
+                break
+        out[n] = v
+    return out
+
+
+def extreme_points(names, domains: dict) -> list[dict]:
+    names = sorted(names)
+    ex = {n: _extremes(domains.get(n, "real")) for n in names}
+    pts = [{n: Fraction(ex[n][0]).limit_denominator(1000) for n in names},
+           {n: Fraction(ex[n][1]).limit_denominator(1000) for n in names}]
+    if len(names) > 1:
+        pts.append({n: Fraction(ex[n][i % 2]).limit_denominator(1000) for i, n in enumerate(names)})
+        pts.append({n: Fraction(ex[n][1 - i % 2]).limit_denominator(1000) for i, n in enumerate(names)})
+    return pts
+
+
+def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
+    """Points on both sides of each kink of max/min/abs/step that is linear in one symbol."""
+    import sympy
+
+    out: list[dict] = []
+    args = []
+    for e in exprs:
+        for a in e.atoms(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.sign):
+            if isinstance(a, (sympy.Max, sympy.Min)):
+                xs = list(a.args)
+                args.extend(x - y for i, x in enumerate(xs) for y in xs[i + 1:])
+            else:
+                args.append(a.args[0])
+    for g in args[:12]:
+        for s in sorted(g.free_symbols, key=lambda s: s.name):
+            if s.name not in base:
+                continue
+            others = {t: sympy.Rational(base[t.name].numerator, base[t.name].denominator)
+                      for t in g.free_symbols if t != s and t.name in base}
+            gs = g.xreplace(others)
+            k = gs.diff(s)
+            rest = sympy.expand(gs - k * s)
+            if not (k.is_Number and k != 0 and rest.is_Number):
+                continue
+            root = -rest / k
+            try:
+                r = float(root)
+            except TypeError:
+                continue
+            lo, hi = _cut(domains.get(s.name, "real"))
+            from ..domains import parse_domain
+
+            dlo, dhi, _, _ = parse_domain(domains.get(s.name, "real"))
+            for delta in (-1, 1):
+                v = _nice(r + delta * 1e-2 * max(1.0, abs(r)))
+                if dlo < v < dhi:
+                    p = dict(base)
+                    p[s.name] = v
+                    out.append(p)
+            if len(out) >= limit:
+                return out
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Values.
+# ----------------------------------------------------------------------------
+def hp_value(expr, point: dict):
+    """``expr`` at ``point`` to ~50 digits (mpmath), or None where it has no finite value."""
+    try:
+        from ..answer.mpeval import Undefined as MpUndefined
+        from ..answer.mpeval import evaluate
+    except ImportError:  # an older answer package: SymPy's evalf does the same, slower
+        return _hp_evalf(expr, point)
+    try:
+        return evaluate(expr, point, HP_DPS)
+    except MpUndefined:
+        return None
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+        return None
+
+
+def _hp_evalf(expr, point: dict):
+    import sympy
+
+    subs = {s: sympy.Rational(point[s.name].numerator, point[s.name].denominator)
+            for s in expr.free_symbols if s.name in point}
+    try:
+        v = sympy.N(expr.xreplace(subs), HP_DPS)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+        return None
+    if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    import mpmath
+
+    re, im = v.as_real_imag()
+    re = mpmath.mpf(sympy.Float(re, HP_DPS)._mpf_)
+    im = mpmath.mpf(sympy.Float(im, HP_DPS)._mpf_)
+    return mpmath.mpc(re, im) if im != 0 else re
+
+
+def hp_differ(a, b) -> bool:
+    import mpmath
+
+    if a is None or b is None:
+        return (a is None) != (b is None)
+    with mpmath.workdps(HP_DPS + 10):
+        return abs(a - b) > mpmath.mpf(10) ** (-(HP_DPS - 15)) * max(1, abs(a), abs(b))
+
+
+def _fmt(v, n: int) -> str:
+    """A value with ``n`` significant digits, as a person writes it."""
+    if isinstance(v, Undefined) or v is None:
+        return "undefined"
+    try:
+        import mpmath
+
+        if isinstance(v, mpmath.mpc):
+            if v.imag == 0:
+                v = v.real
+            else:
+                return "not a real number"
+        if isinstance(v, mpmath.mpf):
+            s = mpmath.nstr(v, n, min_fixed=-4, max_fixed=n + 1)
+            return s[:-2] if s.endswith(".0") else s
+    except ImportError:  # pragma: no cover
+        pass
+    f = float(v)
+    if f == int(f) and abs(f) < 1e15:
+        return str(int(f))
+    s = f"{f:.{n}g}"
+    return s
+
+
+def format_pair(a, b) -> tuple[str, str]:
+    """Both values with the fewest digits (at least 4) at which they read differently."""
+    for n in range(4, 50):
+        sa, sb = _fmt(a, n), _fmt(b, n)
+        if sa != sb or n >= 17 and not _is_mp(a) and not _is_mp(b):
+            return sa, sb
+    return _fmt(a, 50), _fmt(b, 50)
+
+
+def _is_mp(v) -> bool:
+    return type(v).__module__.startswith("mpmath")
+
+
+def format_number(v) -> str:
+    if isinstance(v, Fraction):
+        if v.denominator == 1:
+            return str(v.numerator)
+        f = float(v)
+        s = f"{f:.6g}"
+        return s
+    return _fmt(v, 4)
+
+
+def format_point(point: dict) -> str:
+    return ", ".join(f"{k} = {format_number(v)}" for k, v in sorted(point.items()))
+
+
+def counterexample(point: dict, a, b, why: str = "") -> tuple[str, dict]:
+    """Text and JSON of a counterexample: the point and the two sides' values."""
+    sa, sb = format_pair(a, b)
+    text = f"at {format_point(point)}: the left side is {sa}, the right side is {sb}"
+    if why:
+        text += f" ({why})"
+    data = {"at": {k: float(v) for k, v in sorted(point.items())},
+            "left": None if sa == "undefined" else _json_num(a), "right": None if sb == "undefined" else _json_num(b),
+            "left_text": sa, "right_text": sb}
+    return text, data
+
+
+def _json_num(v):
+    try:
+        import mpmath
+
+        if isinstance(v, mpmath.mpc):
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(v, Undefined) or v is None:
+        return None
+    return float(v)
+
+
+# ----------------------------------------------------------------------------
+# The check.
+# ----------------------------------------------------------------------------
+def _equivalent():
+    """The answer language's equivalence, run in this process (the caller is the sandbox)."""
+    from ..answer import equiv
+
+    return getattr(equiv, "equivalent_local", None) or equiv.equivalent
+
+
+def _float_point(point: dict) -> dict:
+    return {k: float(v) for k, v in point.items()}
+
+
+def _fraction_point(point: dict) -> dict:
+    out = {}
+    for k, v in point.items():
+        if isinstance(v, Fraction):
+            out[k] = v
+        else:
+            try:
+                out[k] = Fraction(v)
+            except (TypeError, ValueError):
+                out[k] = Fraction(str(v))
+    return out
+
+
+def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outcome:
+    """Is ``left = right`` true on the domain?  Never raises for user input."""
+    import sympy
+
+    if left.node == right.node:
+        out = Outcome("valid", "the same expression")
+        return out
+    try:
+        A = ctx.value(left.node, left.text)
+        B = ctx.value(right.node, right.text)
+    except AnswerSyntaxError as e:
+        return Outcome("unparsable", e.message, error=e)
+    if isinstance(A, sympy.MatrixBase) or isinstance(B, sympy.MatrixBase):
+        return Outcome("undecided", "vectors and matrices are not supported in derivation steps")
+    names = sorted(ctx.free_names(left.node) | ctx.free_names(right.node))
+    domains = {n: ctx.domain(n) for n in names}
+    r = _equivalent()(A, B, domains, seed=seed)
+    rng = random.Random(seed + 7919)
+    points: list[dict] = []
+    if r.point:
+        points.append(_fraction_point(r.point))
+    randoms = [random_point(names, domains, rng) for _ in range(N_RANDOM)]
+    points += randoms
+    points += extreme_points(names, domains)
+    if randoms:
+        try:
+            points += kink_points((A, B), randoms[0], domains)
+        except (TypeError, ValueError, AttributeError):
+            pass
+    both_defined: list[tuple[dict, float, float]] = []
+    for pt in points:
+        fp = _float_point(pt)
+        try:
+            a = ctx.real_value(left.node, left.text, fp)
+            b = ctx.real_value(right.node, right.text, fp)
+        except Skip:
+            continue
+        except AnswerSyntaxError:
+            continue
+        ua, ub = isinstance(a, Undefined), isinstance(b, Undefined)
+        if ua != ub:
+            why = (a.reason if ua else b.reason)
+            _, data = counterexample(pt, a, b)
+            shown = _fmt(b if ua else a, 4)
+            text = (f"the step changes the domain: at {format_point(pt)} the {'right' if ua else 'left'} side is "
+                    f"{shown} but the {'left' if ua else 'right'} side is undefined ({why})")
+            out = Outcome("invalid", text, counterexample=data)
+            out.hint = "if the derivation assumes a domain, state it (assume: x > 0)"
+            return out
+        if not ua:
+            both_defined.append((pt, a, b))
+    if not r.equal and not r.undecided and r.point:
+        pt = _fraction_point(r.point)
+        fp = _float_point(pt)
+        try:
+            a = ctx.real_value(left.node, left.text, fp)
+            b = ctx.real_value(right.node, right.text, fp)
+        except (Skip, AnswerSyntaxError):
+            a = b = None  # our real-valued evaluation cannot tell: equivalence's verdict stands
+        if not (isinstance(a, Undefined) and isinstance(b, Undefined)):
+            ya, yb = _display_values(r, A, B, pt, a, b)
+            text, data = counterexample(pt, ya, yb)
+            return _invalid(text, data, A, B, both_defined)
+        # Equivalence's disagreement is where neither side has a real value (a complex branch):
+        # judge on the points where both sides are defined.
+    differ = _first_difference(A, B, both_defined)
+    if differ is not None:
+        pt, ha, hb = differ
+        text, data = counterexample(pt, ha, hb)
+        return _invalid(text, data, A, B, both_defined)
+    if r.equal:
+        if not both_defined and points:
+            return Outcome("undecided", "neither side is defined at any point tried")
+        return Outcome("valid", "equal on the domain")
+    agree = sum(1 for _ in both_defined)
+    if agree >= MIN_AGREE:
+        return Outcome("valid", "equal wherever both sides are defined")
+    note = getattr(r, "note", "") or ""
+    if getattr(r, "too_complex", False):
+        return Outcome("undecided", note or "too complex to check in the time allowed")
+    return Outcome("undecided", note or "no point of the domain where both sides can be evaluated")
+
+
+def _display_values(r, A, B, pt, a, b):
+    """The two values to show: equivalence's high-precision ones when real, else our own."""
+    ya, yb = getattr(r, "yours", None), getattr(r, "expected", None)
+    try:
+        import mpmath
+
+        if isinstance(ya, (mpmath.mpf,)) and isinstance(yb, (mpmath.mpf,)):
+            return ya, yb
+    except ImportError:  # pragma: no cover
+        pass
+    ha, hb = hp_value(A, pt), hp_value(B, pt)
+    if ha is not None and hb is not None:
+        return ha, hb
+    return a, b
+
+
+def _first_difference(A, B, both_defined):
+    """A point where the two sides differ, confirmed at high precision, or None."""
+    for pt, a, b in both_defined:
+        if abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)):
+            continue
+        ha, hb = hp_value(A, pt), hp_value(B, pt)
+        if ha is None or hb is None:
+            continue
+        if hp_differ(ha, hb):
+            return pt, ha, hb
+    return None
+
+
+def _invalid(text: str, data: dict, A, B, both_defined) -> Outcome:
+    out = Outcome("invalid", "not equal " + text, counterexample=data)
+    out.hint = slip_hint(A, B, [pt for pt, _, _ in both_defined])
+    return out
+
+
+def slip_hint(A, B, points: list[dict]) -> str | None:
+    """Name a common slip: a flipped sign, a constant factor, a constant added."""
+    from .numeval import Evaluator, Unsupported
+
+    pairs = []
+    for pt in points[:6]:
+        env = {s: complex(float(pt[s.name])) for s in (A.free_symbols | B.free_symbols) if s.name in pt}
+        try:
+            ev = Evaluator(env)
+            a, b = ev(A), ev(B)
+        except (Unsupported, ZeroDivisionError, OverflowError, ValueError, TypeError):
+            continue
+        if abs(a.imag) > 1e-12 or abs(b.imag) > 1e-12:
+            continue
+        pairs.append((a.real, b.real))
+    if len(pairs) < 3:
+        return None
+
+    def same(xs):
+        return all(abs(x - xs[0]) <= 1e-7 * max(1.0, abs(xs[0])) for x in xs)
+
+    if all(abs(a) > 1e-9 for a, _ in pairs) and same([a + b for a, b in pairs]) and abs(pairs[0][0] + pairs[0][1]) < 1e-9:
+        return "a sign slip: the right side is the negative of the left side"
+    if all(abs(a) > 1e-9 for a, _ in pairs):
+        ratios = [b / a for a, b in pairs]
+        if same(ratios) and abs(ratios[0] - 1) > 1e-9 and abs(ratios[0]) > 1e-9:
+            k = Fraction(ratios[0]).limit_denominator(24)
+            shown = str(k) if abs(float(k) - ratios[0]) < 1e-9 else f"{ratios[0]:.4g}"
+            return f"a constant factor: the right side is {shown} times the left side"
+    diffs = [b - a for a, b in pairs]
+    if same(diffs):
+        d = Fraction(diffs[0]).limit_denominator(24)
+        shown = str(d) if abs(float(d) - diffs[0]) < 1e-9 else f"{diffs[0]:.4g}"
+        return f"a constant term: the right side is the left side plus {shown}"
+    return None

@@ -1,0 +1,387 @@
+"""Check a derivation: :func:`check_derivation` returns a :class:`Report`.
+
+The parent process parses and plans (cheap, bounded); the SymPy work — one task per
+step, plus "does it begin at the start?", "does it reach the target?" and "which
+declared mistake is it?" — runs under :mod:`.guard`'s time limits.
+"""
+
+from __future__ import annotations
+
+from ..expr.syntax import AnswerSyntaxError, to_text
+from .plan import Plan, Step, Term, build_plan
+
+
+class Problem:
+    """A derivation problem: start, target, definitions and symbol domains (from a bank part)."""
+
+    def __init__(self, start: str, target: str | None, *, given=(), symbols: dict | None = None,
+                 id: str | None = None, title: str | None = None, prompt: str | None = None,
+                 part_name: str | None = None, file: str | None = None, mistakes=()):
+        self.start, self.target = start, target
+        self.given = list(given or [])
+        self.symbols = dict(symbols or {})
+        self.id, self.title, self.prompt, self.part_name, self.file = id, title, prompt, part_name, file
+        self.mistakes = list(mistakes)  # (id, message, SymPy value of the final line)
+
+    @classmethod
+    def from_part(cls, part: dict, *, family: dict | None = None, prompt: str | None = None,
+                  mistakes=()) -> Problem:
+        from ..errors import BankError
+
+        family = family or {}
+        if not part.get("start"):
+            raise BankError(f"derivation part '{part.get('name')}' has no 'start'", file=family.get("_file", "?"),
+                            line=family.get("_line"), field=f"{family.get('id', '?')}.{part.get('name')}")
+        return cls(part["start"], part.get("target"), given=part.get("given") or [],
+                   symbols=part.get("symbols") or {}, id=family.get("id"), title=family.get("title"),
+                   prompt=prompt, part_name=part.get("name"), file=family.get("_file"), mistakes=mistakes)
+
+
+class Report:
+    """The outcome of checking a derivation."""
+
+    def __init__(self, plan: Plan, problem: Problem | None = None):
+        self.plan = plan
+        self.problem = problem
+        self.steps: list[Step] = []
+        self.finished: bool | None = None
+        self.finish_detail = ""
+        self.start_detail = ""
+        self.mistake: tuple[str, str] | None = None
+
+    # -- summary ---------------------------------------------------------------
+    def counts(self) -> dict:
+        out = {"valid": 0, "invalid": 0, "unparsable": 0, "undecided": 0}
+        for s in self.steps:
+            out[s.status] = out.get(s.status, 0) + 1
+        return out
+
+    @property
+    def valid(self) -> bool:
+        """Every step valid (nothing invalid, unreadable or undecided) and at least one step."""
+        return bool(self.steps) and all(s.status == "valid" for s in self.steps)
+
+    @property
+    def first_invalid(self) -> Step | None:
+        return next((s for s in self.steps if s.status == "invalid"), None)
+
+    @property
+    def first_problem(self) -> Step | None:
+        """The first step that is not valid (invalid, unreadable or undecided)."""
+        return next((s for s in self.steps if s.status != "valid"), None)
+
+    def summary(self) -> str:
+        """One sentence for the end of the output."""
+        c = self.counts()
+        n = len(self.steps)
+        if not n:
+            return "Nothing to check: the derivation has no steps."
+        bad = self.first_problem
+        if bad is None:
+            head = f"All {n} step{'s' if n != 1 else ''} valid."
+        elif bad.status == "invalid":
+            head = f"Step {bad.index} (line {bad.line}) is the first wrong step."
+        elif bad.status == "unparsable":
+            head = f"Line {bad.line} could not be read."
+        else:
+            head = f"Step {bad.index} (line {bad.line}) could not be decided."
+        extra = []
+        if c["invalid"] > 1:
+            extra.append(f"{c['invalid']} steps are wrong")
+        if self.finished is True:
+            extra.append("the target is reached")
+        elif self.finished is False:
+            extra.append("not finished yet: " + self.finish_detail)
+        return head + (" " + "; ".join(extra)[0].upper() + "; ".join(extra)[1:] + "." if extra else "")
+
+    @property
+    def exit_code(self) -> int:
+        """0 all valid (and finished, when there is a target), 2 a line could not be read, 1 otherwise."""
+        if any(s.status == "unparsable" for s in self.steps):
+            return 2
+        if self.valid and self.finished is not False:
+            return 0
+        return 1
+
+    def to_json(self) -> dict:
+        plan = self.plan
+        first = self.first_invalid
+        out = {
+            "mode": plan.mode,
+            "start": plan.start.shown if plan.start is not None else None,
+            "target": plan.target.shown if plan.target is not None else None,
+            "domains": dict(sorted(plan.domains.items())),
+            "definitions": [{"name": d.name, "value": to_text(d.node), "line": d.line} for d in plan.definitions],
+            "constraints": [f"{to_text(c.left)} = {to_text(c.right)}" for c in plan.constraints],
+            "steps": [s.to_json() for s in self.steps],
+            "first_invalid": {"step": first.index, "line": first.line} if first is not None else None,
+            "counts": self.counts(),
+            "valid": self.valid,
+            "finished": self.finished,
+            "finish_detail": self.finish_detail or None,
+            "summary": self.summary(),
+        }
+        if self.problem is not None:
+            out = {"id": self.problem.id, "part": self.problem.part_name, **out}
+        if plan.notes:
+            out["notes"] = list(plan.notes)
+        if self.mistake is not None:
+            out["mistake"] = {"id": self.mistake[0], "message": self.mistake[1]}
+        return out
+
+
+# ----------------------------------------------------------------------------
+# Checking.
+# ----------------------------------------------------------------------------
+class _State:
+    """What the tasks share inside one (child) process: the SymPy context and the classifier."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self._ctx = None
+        self._cls = None
+
+    @property
+    def ctx(self):
+        if self._ctx is None:
+            from .context import Context
+
+            self._ctx = Context(self.plan)
+        return self._ctx
+
+    @property
+    def classifier(self):
+        if self._cls is None:
+            from .rules import Classifier
+
+            self._cls = Classifier(self.ctx)
+        return self._cls
+
+
+def _error_json(e: AnswerSyntaxError) -> dict:
+    return {"message": e.message, "pos": e.pos, "text": e.text, "code": e.code}
+
+
+def _step_task(state: _State, step: Step, seed: int):
+    def run() -> dict:
+        from .check import check_step
+
+        out = check_step(state.ctx, step.left, step.right, seed=seed)
+        res = {"status": out.status, "detail": out.detail}
+        if out.counterexample is not None:
+            res["counterexample"] = out.counterexample
+        if out.hint:
+            res["hint"] = out.hint
+        if out.error is not None:
+            res["error"] = _error_json(out.error)
+        if out.status == "valid":
+            try:
+                rule, detail = state.classifier.classify(step.left, step.right)
+            except Exception:  # noqa: BLE001 - naming the rule is best effort; the verdict stands
+                rule, detail = "algebra", "algebra"
+            res["rule"], res["detail"] = rule, detail
+        return res
+
+    return run
+
+
+def _start_task(state: _State, plan: Plan):
+    def run() -> dict:
+        from .check import check_step
+
+        start = plan.start
+        cands = plan.start_candidates
+        if not cands:
+            return {"status": "invalid", "detail": f"the derivation must begin with the start, {start.shown}",
+                    "line": None}
+        last = None
+        for k, (term, hard) in enumerate(cands):
+            out = check_step(state.ctx, start, term, seed=101 + k)
+            if out.status == "valid":
+                if start.node == term.node:
+                    rule, detail = "start", "the problem's start"
+                else:
+                    try:
+                        rule, detail = state.classifier.classify(start, term)
+                    except Exception:  # noqa: BLE001 - naming only
+                        rule, detail = "algebra", "algebra"
+                    detail = f"equals the start {start.shown} ({detail})"
+                return {"status": "valid", "rule": rule, "detail": detail, "line": term.line, "k": k}
+            last = (term, out)
+            if hard:
+                break
+        term, out = last
+        res = {"status": out.status if out.status != "valid" else "invalid", "line": term.line, "k": cands.index(
+            next(c for c in cands if c[0] is term)),
+               "detail": f"the derivation must begin with the start, {start.shown}: " + (out.detail or "")}
+        if out.counterexample is not None:
+            res["counterexample"] = out.counterexample
+        if out.error is not None:
+            res["error"] = _error_json(out.error)
+        return res
+
+    return run
+
+
+def _finish_task(state: _State, plan: Plan):
+    def run() -> dict:
+        from ..answer import equiv
+
+        from .context import has_derivative
+
+        eq = getattr(equiv, "equivalent_local", None) or equiv.equivalent
+        final, target = plan.final, plan.target
+        if final is None:
+            return {"finished": False, "detail": f"nothing has been derived yet; the target is {target.shown}"}
+        if has_derivative(final.node) and not has_derivative(target.node):
+            return {"finished": False, "detail": f"the last line still has a derivative in it; the target is "
+                                                 f"{target.shown}"}
+        ctx = state.ctx
+        a = ctx.literal(final.node, final.text)
+        t = ctx.literal(target.node, target.text)
+        names = {s.name for s in (a.free_symbols | t.free_symbols)}
+        r = eq(a, t, {n: ctx.domain(n) for n in names}, seed=7)
+        if r.equal:
+            return {"finished": True, "detail": f"reaches the target {target.shown}"}
+        av = ctx.value(final.node, final.text)
+        tv = ctx.value(target.node, target.text)
+        names = {s.name for s in (av.free_symbols | tv.free_symbols)}
+        r2 = eq(av, tv, {n: ctx.domain(n) for n in names}, seed=7)
+        if r2.equal:
+            return {"finished": False, "detail": f"the last line equals the target but is not yet in its form: "
+                                                 f"write it as {target.shown}"}
+        return {"finished": False, "detail": f"the last line is not the target {target.shown}"}
+
+    return run
+
+
+def _mistake_task(state: _State, plan: Plan, mistakes):
+    def run() -> dict:
+        from ..answer import equiv
+
+        eq = getattr(equiv, "equivalent_local", None) or equiv.equivalent
+        ctx = state.ctx
+        final = plan.final
+        if final is None:
+            return {}
+        a = ctx.literal(final.node, final.text)
+        for mid, msg, value in mistakes:
+            try:
+                v = value.xreplace({s: ctx.sym(s.name) for s in value.free_symbols})
+                names = {s.name for s in (a.free_symbols | v.free_symbols)}
+                if eq(a, v, {n: ctx.domain(n) for n in names}, seed=11).equal:
+                    return {"mistake": mid, "message": msg}
+            except Exception:  # noqa: BLE001 - a mistake that cannot be compared is skipped
+                continue
+        return {}
+
+    return run
+
+
+def check_derivation(text: str, *, assume: str | None = None, problem: Problem | None = None,
+                     start: str | None = None, target: str | None = None, isolate: bool | None = None,
+                     step_seconds: float | None = None, total_seconds: float | None = None) -> Report:
+    """Check ``text`` step by step.
+
+    Free-form: ``assume`` gives domains ("w > 0, 0 < yhat < 1"), ``start``/``target``
+    optional end points.  Problem: ``problem`` gives start, target, definitions and
+    domains.  ``isolate`` runs the SymPy work in a child process with hard time limits
+    (the default where ``os.fork`` exists).  Raises :class:`~nncheck.errors.NNCheckError`
+    only for bad options; everything wrong with the text is reported in the steps.
+    """
+    from . import guard
+
+    try:
+        plan = build_plan(text, assume=assume, problem=problem, start=start, target=target)
+    except AnswerSyntaxError as e:
+        # The whole text is refused (too long): one unreadable "line".
+        plan = Plan()
+        plan.mode = "problem" if problem is not None else "free"
+        st = Step(0, "line", None, None)
+        st.status, st.error, st.detail, st.index = "unparsable", e, e.message, 1
+        plan.steps.append(st)
+        report = Report(plan, problem)
+        report.steps = [st]
+        return report
+    report = Report(plan, problem)
+    state = _State(plan)
+    tasks, kinds = [], []
+    pending = [s for s in plan.steps if s.status == "pending"]
+    for s in pending:
+        tasks.append(_step_task(state, s, seed=s.index))
+        kinds.append(("step", s))
+    if plan.start is not None:
+        tasks.append(_start_task(state, plan))
+        kinds.append(("start", None))
+    if plan.target is not None:
+        tasks.append(_finish_task(state, plan))
+        kinds.append(("finish", None))
+    if problem is not None and problem.mistakes and plan.final is not None:
+        tasks.append(_mistake_task(state, plan, problem.mistakes))
+        kinds.append(("mistake", None))
+    kw = {}
+    if step_seconds is not None:
+        kw["step_seconds"] = step_seconds
+    if total_seconds is not None:
+        kw["total_seconds"] = total_seconds
+    if tasks:
+        _warm()  # import SymPy & co. here, once, so that every child process starts warm
+    results = guard.run_tasks(tasks, isolate=isolate, **kw)
+    start_step = None
+    for (kind, step), res in zip(kinds, results):
+        if kind == "step":
+            _apply(step, res)
+        elif kind == "start":
+            start_step = _start_step(plan, res)
+        elif kind == "finish":
+            if "finished" in res:
+                report.finished = bool(res["finished"])
+                report.finish_detail = res.get("detail", "")
+            else:
+                report.finished = False
+                report.finish_detail = "could not decide whether the target is reached (" + res.get("detail", "") + ")"
+        elif kind == "mistake" and res.get("mistake"):
+            report.mistake = (res["mistake"], res.get("message", ""))
+    steps = list(plan.steps)
+    if start_step is not None:
+        steps.insert(0, start_step)
+    for i, s in enumerate(steps, 1):
+        s.index = i
+    report.steps = steps
+    if report.finished and not report.valid:
+        report.finish_detail = report.finish_detail or "reaches the target"
+    return report
+
+
+def _warm() -> None:
+    import sympy  # noqa: F401
+
+    from ..answer import equiv, sympy_backend  # noqa: F401
+    from . import check, context, numeval, rules  # noqa: F401
+
+    try:
+        from ..answer import mpeval  # noqa: F401
+    except ImportError:  # an older answer package
+        pass
+
+
+def _apply(step: Step, res: dict) -> None:
+    step.status = res.get("status", "undecided")
+    step.detail = res.get("detail", "")
+    step.rule = res.get("rule")
+    step.counterexample = res.get("counterexample")
+    step.hint = res.get("hint")
+    step.elapsed = float(res.get("elapsed", 0.0))
+    err = res.get("error")
+    if err:
+        step.error = AnswerSyntaxError(err["message"], err["pos"], err["text"], code=err.get("code", "math"))
+
+
+def _start_step(plan: Plan, res: dict) -> Step:
+    cands = plan.start_candidates
+    k = res.get("k")
+    term: Term | None = cands[k][0] if k is not None and k < len(cands) else None
+    line = res.get("line") or (term.line if term is not None else 0) or 0
+    st = Step(line, "start", plan.start, term)
+    _apply(st, res)
+    return st

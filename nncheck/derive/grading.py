@@ -1,0 +1,113 @@
+"""Derivation parts of bank problems: a checked derivation becomes a :class:`Verdict`.
+
+``nncheck derive ID`` and the quiz share this: the part's ``start``, ``target``,
+``given`` and ``symbols`` make a :class:`~nncheck.derive.core.Problem`; the report of
+:func:`~nncheck.derive.core.check_derivation` becomes a verdict whose feedback names
+the first wrong step, and whose score gives credit for the valid steps before it.
+
+Scores: 1 for a derivation whose every step is valid and that reaches the target;
+0.5 when every step is valid but the target is not reached yet; otherwise half the
+fraction of steps that are valid before the first step that is not.
+"""
+
+from __future__ import annotations
+
+from ..answer.grade import Verdict
+from .core import Problem, Report, check_derivation
+
+END_WORDS = {".", "end", "done"}
+
+
+def problem_for(part: dict, *, family: dict | None = None, prompt: str | None = None, mistakes=(),
+                expected=None) -> Problem:
+    """The :class:`Problem` of a derivation part (``expected`` stands in for a missing ``target``)."""
+    problem = Problem.from_part(part, family=family, prompt=prompt, mistakes=mistakes)
+    if not problem.target and expected is not None:
+        from ..keys import expr_text
+
+        problem.target = expr_text(expected)
+    return problem
+
+
+def verdict_from_report(report: Report) -> Verdict:
+    """Turn a checked derivation into a verdict (status, score, feedback, per-step details)."""
+    details = [s.to_json() for s in report.steps]
+    parsed = "\n".join(_parsed_lines(report)) or None
+    unreadable = next((s for s in report.steps if s.status == "unparsable"), None)
+    if not report.steps:
+        from ..expr.syntax import AnswerSyntaxError
+
+        err = AnswerSyntaxError("the derivation is empty: write one step per line", 0, "")
+        return Verdict("invalid", 0.0, err.message, error=err, details=details)
+    if unreadable is not None:
+        where = f"line {unreadable.line}: " if unreadable.line else ""
+        v = Verdict("invalid", 0.0, where + (unreadable.error.message if unreadable.error else unreadable.detail),
+                    error=unreadable.error, details=details, parsed_as=parsed)
+        return v
+    n = len(report.steps)
+    bad = report.first_problem
+    if bad is None and report.finished is not False:
+        return Verdict("correct", 1.0, f"Correct: all {n} step{'s' if n != 1 else ''} are valid and the "
+                                       f"derivation reaches the target.", parsed_as=parsed, details=details)
+    if bad is None:
+        v = Verdict("incorrect", 0.5, f"Every step is valid, but the derivation is not finished: "
+                                      f"{report.finish_detail}.", parsed_as=parsed, details=details)
+    else:
+        good = bad.index - 1
+        score = 0.5 * good / n
+        if bad.status == "invalid":
+            what = f"Step {bad.index} (line {bad.line}) is wrong"
+        else:
+            what = f"Step {bad.index} (line {bad.line}) could not be checked"
+        text = f"{what}: {bad.detail}"
+        if bad.hint:
+            text += f" — {bad.hint}"
+        v = Verdict("incorrect", score, text + ".", parsed_as=parsed, details=details)
+    if report.mistake is not None:
+        v.mistake = report.mistake[0]
+        v.feedback += f" The result matches a known mistake: {report.mistake[1]}."
+    return v
+
+
+def _parsed_lines(report: Report) -> list[str]:
+    out, last_line = [], None
+    for s in report.steps:
+        if s.kind in ("line", "start") or s.right is None:
+            continue
+        if s.line != last_line and s.left is not None and s.left.line == s.line and s.kind == "step":
+            out.append(f"{s.left.shown} = {s.right.shown}")
+        else:
+            out.append(f"= {s.right.shown}")
+        last_line = s.line
+    return out
+
+
+def grade_derivation(part: dict, expected, text: str, mistakes=()) -> Verdict:
+    """Grade a multi-line derivation for a ``kind: derivation`` part (called by ``grade_answer``)."""
+    if not isinstance(text, str):
+        from ..answer.grade import invalid
+        from ..expr.syntax import AnswerSyntaxError
+
+        return invalid(AnswerSyntaxError("the answer must be text", 0, ""))
+    problem = problem_for(part, mistakes=[m for m in mistakes if m[2] is not None], expected=expected)
+    return verdict_from_report(check_derivation(text, problem=problem))
+
+
+def read_multiline(read_line, first: str | None = None, *, max_lines: int = 200) -> str | None:
+    """Collect a derivation typed line by line: an empty line (or ``.``, ``end``) finishes it.
+
+    ``read_line()`` returns the next line without its newline, or None at end of input.
+    ``first`` is a line already read (the quiz reads one line before it knows it is a
+    derivation).  Returns None when input ends before anything was typed.
+    """
+    lines = [] if first is None else [first]
+    while len(lines) < max_lines:
+        line = read_line()
+        if line is None:
+            break
+        if not line.strip() or line.strip().lower() in END_WORDS:
+            break
+        lines.append(line)
+    if not lines:
+        return None
+    return "\n".join(lines)

@@ -1,0 +1,243 @@
+"""From parsed lines to the list of steps to check (no SymPy here).
+
+How lines relate (the rules the user sees in ``nncheck derive --help``):
+
+* ``a = b = c`` claims a = b and b = c: two steps;
+* a line starting with ``=`` continues the line above it;
+* a line that is just an expression must equal where the derivation had got to;
+* an equation line is a claim of its own; in a *problem* its left side must also follow
+  from where the derivation had got to (a "link" step), so that a derivation cannot
+  jump from the start to the target;
+* ``NAME = …`` with a new NAME is a definition.  A definition with a single right side
+  is an aside; a definition chain at the very top (``dLdc_t = … = …``) starts the derivation.
+"""
+
+from __future__ import annotations
+
+from ..expr.syntax import AnswerSyntaxError, Node, to_text
+from .lines import Constraint, Definition, LineReader, ParsedText, parse_assumptions, read_text
+
+
+class Term:
+    """One side of a step: a syntax tree and the text its positions refer to."""
+
+    __slots__ = ("node", "text", "line", "shown")
+
+    def __init__(self, node: Node, text: str, line: int | None):
+        self.node, self.text, self.line = node, text, line
+        self.shown = to_text(node)
+
+
+class Step:
+    """One claim ``left = right`` and, once checked, its verdict."""
+
+    __slots__ = ("index", "line", "kind", "left", "right", "status", "rule", "detail", "counterexample", "error",
+                 "hint", "elapsed")
+
+    def __init__(self, line: int, kind: str, left: Term | None, right: Term | None):
+        self.index = 0
+        self.line = line
+        self.kind = kind  # step | link | start | line (an unparsable line)
+        self.left, self.right = left, right
+        self.status = "pending"  # valid | invalid | unparsable | undecided
+        self.rule: str | None = None
+        self.detail = ""
+        self.counterexample: dict | None = None
+        self.error: AnswerSyntaxError | None = None
+        self.hint: str | None = None
+        self.elapsed = 0.0
+
+    def to_json(self) -> dict:
+        out = {"step": self.index, "line": self.line, "kind": self.kind, "status": self.status, "rule": self.rule,
+               "detail": self.detail,
+               "from": self.left.shown if self.left is not None else None,
+               "to": self.right.shown if self.right is not None else None}
+        if self.counterexample is not None:
+            out["counterexample"] = self.counterexample
+        if self.hint:
+            out["hint"] = self.hint
+        if self.error is not None:
+            out["error"] = {"message": self.error.message, "position": self.error.pos, "caret": self.error.caret(),
+                            "code": self.error.code}
+        return out
+
+
+class Plan:
+    """The steps of a derivation and everything needed to check them."""
+
+    def __init__(self):
+        self.mode = "free"  # free | problem
+        self.parsed: ParsedText | None = None
+        self.domains: dict[str, str] = {}
+        self.definitions: list[Definition] = []
+        self.constraints: list[Constraint] = []
+        self.start: Term | None = None
+        self.target: Term | None = None
+        self.steps: list[Step] = []
+        self.start_candidates: list[tuple[Term, bool]] = []  # (term, hard): hard = must match the start
+        self.final: Term | None = None  # where the derivation got to
+        self.notes: list[str] = []
+        self.symbols: set[str] | None = None
+
+
+def build_plan(text: str, *, assume: str | None = None, problem=None, start: str | None = None,
+               target: str | None = None) -> Plan:
+    """Parse ``text`` (and the problem or the free-form options) into a :class:`Plan`."""
+    plan = Plan()
+    reader: LineReader
+    if problem is not None:
+        plan.mode = "problem"
+        reader = LineReader(set(problem.symbols))
+        plan.domains = dict(problem.symbols)
+        for i, g in enumerate(problem.given):
+            item = _bank_text(lambda: reader.read_definition(g, 0, g, None), problem, f"given[{i}]", g)
+            (plan.definitions if isinstance(item, Definition) else plan.constraints).append(item)
+        plan.start = _bank_term(reader, problem.start, problem, "start")
+        plan.target = _bank_term(reader, problem.target, problem, "target") if problem.target else None
+        headers: tuple[str, ...] = ("given",)
+    else:
+        reader = LineReader(None)
+        if assume:
+            try:
+                domains, constraints = parse_assumptions(assume)
+            except AnswerSyntaxError as e:
+                from ..errors import UsageError
+
+                raise UsageError(f"--assume: {e.message}", hint=e.caret().replace("\n", " ")) from None
+            plan.domains.update(domains)
+            plan.constraints.extend(constraints)
+            reader.used |= set(domains)
+        for opt, value in (("start", start), ("target", target)):
+            if value is not None:
+                try:
+                    node = reader.parse_expr(value, allow_equation=False)
+                except AnswerSyntaxError as e:
+                    from ..errors import UsageError
+
+                    raise UsageError(f"--{opt}: {e.message}", hint=e.caret().replace("\n", " ")) from None
+                reader.note_used(node)
+                setattr(plan, opt, Term(node, value, None))
+        headers = ("assume", "given", "start", "target")
+    parsed = read_text(text, reader=reader, allow_headers=headers)
+    plan.parsed = parsed
+    plan.symbols = reader.symbols
+    # Header lines: the text's own domains, constraints, definitions, start and target.
+    plan.domains.update(parsed.domains)
+    plan.constraints.extend(parsed.constraints)
+    plan.definitions.extend(parsed.definitions)
+    if parsed.start is not None:
+        plan.start = Term(parsed.start[0], parsed.start[1], _line_of(parsed, "start"))
+    if parsed.target is not None:
+        plan.target = Term(parsed.target[0], parsed.target[1], _line_of(parsed, "target"))
+    _steps(plan, parsed)
+    for i, s in enumerate(plan.steps, 1):
+        s.index = i
+    return plan
+
+
+def _line_of(parsed: ParsedText, kind: str) -> int | None:
+    for line in parsed.lines:
+        if line.kind == kind:
+            return line.number
+    return None
+
+
+def _bank_text(fn, problem, field: str, text: str):
+    try:
+        return fn()
+    except AnswerSyntaxError as e:
+        from ..errors import BankError
+
+        raise BankError(f"{field} '{text}' does not parse: {e.message} at character {e.pos + 1}",
+                        file=problem.file or "?", field=f"{problem.id or '?'}.{problem.part_name or 'part'}") from None
+
+
+def _bank_term(reader: LineReader, text: str, problem, field: str) -> Term:
+    node = _bank_text(lambda: reader.parse_expr(text, allow_equation=False), problem, field, text)
+    reader.note_used(node)
+    return Term(node, text, None)
+
+
+def _steps(plan: Plan, parsed: ParsedText) -> None:
+    """Walk the lines and lay out the steps (see the module docstring for the rules)."""
+    problem = plan.mode == "problem" or plan.start is not None
+    anchor: Term | None = None  # where the derivation has got to
+    anchor_head: Term | None = None  # the first term of the chain that got there
+    prev_last: Term | None = None  # the last term of the line just above (for '=' lines)
+    chain_is_definition = False
+    chain_terms = 0
+    seen_claim = False
+
+    def close_chain():
+        # A definition chain at the top (two terms or more) starts the derivation.
+        nonlocal anchor, anchor_head
+        if chain_is_definition and not seen_claim and chain_terms >= 2 and prev_last is not None:
+            anchor, anchor_head = prev_last, chain_head
+
+    chain_head: Term | None = None
+    for line in parsed.lines:
+        if line.kind in ("assume", "given", "start", "target"):
+            continue
+        if line.kind == "error":
+            close_chain()
+            st = Step(line.number, "line", None, None)
+            st.status, st.error, st.detail = "unparsable", line.error, line.error.message
+            plan.steps.append(st)
+            prev_last = None
+            chain_is_definition, chain_terms = False, 0
+            continue
+        terms = [Term(t, line.text, line.number) for t in line.terms]
+        if line.kind == "continuation":
+            if prev_last is None:
+                plan.notes.append(f"line {line.number} starts with '=' but there is no line above it to continue")
+                # Read it as a fresh chain so that the lines after it can still be checked.
+                line.kind = "claim"
+            else:
+                plan.steps.append(Step(line.number, "step", prev_last, terms[0]))
+                for a, b in zip(terms, terms[1:]):
+                    plan.steps.append(Step(line.number, "step", a, b))
+                chain_terms += len(terms)
+                prev_last = terms[-1]
+                if not chain_is_definition:
+                    anchor = prev_last
+                continue
+        close_chain()
+        if line.kind == "definition":
+            rhs = terms[1:]
+            plan.definitions.append(Definition(line.define, rhs[0].node, line.number, line.text))
+            if problem and not seen_claim:
+                plan.start_candidates.append((rhs[0], False))
+            for a, b in zip(rhs, rhs[1:]):
+                plan.steps.append(Step(line.number, "step", a, b))
+            chain_is_definition, chain_terms, chain_head = True, len(rhs), rhs[0]
+            prev_last = rhs[-1]
+            continue
+        # A claim: an expression, or an equation t0 = t1 = ...
+        head = terms[0]
+        if len(terms) == 1:
+            if anchor is not None:
+                plan.steps.append(Step(line.number, "step", anchor, head))
+        else:
+            if plan.mode == "problem" and anchor is not None and not _same(head, anchor) \
+                    and not (anchor_head is not None and _same(head, anchor_head)):
+                plan.steps.append(Step(line.number, "link", anchor, head))
+            for a, b in zip(terms, terms[1:]):
+                plan.steps.append(Step(line.number, "step", a, b))
+        if problem and not seen_claim:
+            plan.start_candidates.append((head, True))
+        seen_claim = True
+        chain_is_definition, chain_terms, chain_head = False, len(terms), head
+        prev_last = terms[-1]
+        anchor = terms[-1]
+        # An equation line starts a chain of its own; an expression line carries the chain on.
+        anchor_head = head if len(terms) > 1 else (anchor_head or head)
+    close_chain()
+    if problem and not any(hard for _, hard in plan.start_candidates) and plan.start_candidates:
+        # No claim line: the last definition chain at the top must be the start (dLdc_t = … lines).
+        term, _ = plan.start_candidates[-1]
+        plan.start_candidates[-1] = (term, True)
+    plan.final = anchor
+
+
+def _same(a: Term, b: Term) -> bool:
+    return a.node == b.node

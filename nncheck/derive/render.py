@@ -1,0 +1,131 @@
+"""Show a checked derivation: each step marked ✓/✗ with its rule or its counterexample.
+
+The view is built once as lines of styled segments; :func:`plain_text` prints them
+as they are (pipes, files, ``NO_COLOR``), :func:`rich_renderable` gives rich the
+same lines with colours for a terminal.  Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from .core import Report
+
+MARKS = {"valid": ("✓", "bold green"), "invalid": ("✗", "bold red"), "unparsable": ("!", "bold yellow"),
+         "undecided": ("?", "bold magenta")}
+
+Segment = tuple  # (text, style)
+
+
+def _step_text(step, first_on_line: bool) -> str:
+    if step.kind == "start":
+        return f"{step.right.shown}" if step.right is not None else "(no start)"
+    if step.kind == "link":
+        return f"{step.right.shown}"
+    if step.left is not None and step.left.line == step.line and first_on_line:
+        return f"{step.left.shown} = {step.right.shown}"
+    return f"  = {step.right.shown}"
+
+
+def _step_rows(s, num: str, width: int, indent: str, first: bool) -> list[list[Segment]]:
+    """The rows of one step: the claim with its mark, then its rule or what is wrong with it."""
+    mark, style = MARKS.get(s.status, ("?", ""))
+    rows: list[list[Segment]] = []
+    if s.kind == "line":
+        rows.append([(f"{num:>{width}} ", "dim"), (mark, style), (" could not be read", style)])
+        if s.error is not None:
+            rows.extend([[(indent + cl, "yellow")] for cl in s.error.caret().splitlines()])
+        return rows
+    label = {"start": "start: ", "link": f"from line {s.left.line if s.left else '?'}: "}.get(s.kind, "")
+    rows.append([(f"{num:>{width}} ", "dim"), (mark, style), (" " + label, "dim"), (_step_text(s, first), "")])
+    if s.status == "valid":
+        rows.append([(indent + (s.detail or ""), "green")])
+    elif s.status == "invalid":
+        rows.append([(indent + (s.detail or "not equal"), "red")])
+        if s.hint:
+            rows.append([(indent + "hint: " + s.hint, "magenta")])
+    elif s.status == "undecided":
+        rows.append([(indent + "could not decide: " + (s.detail or ""), "magenta")])
+    else:
+        rows.append([(indent + (s.detail or ""), "yellow")])
+        if s.error is not None:
+            rows.extend([[(indent + cl, "yellow")] for cl in s.error.caret().splitlines()])
+    return rows
+
+
+def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[Segment]]:
+    """The whole view, one list of segments per output line."""
+    plan = report.plan
+    out: list[list[Segment]] = []
+    p = report.problem
+    if p is not None:
+        head = [("derive ", "bold"), (p.id or "problem", "bold cyan")]
+        if p.title:
+            head.append((f"  {p.title}", ""))
+        out.append(head)
+        if problem_text:
+            for line in problem_text.splitlines():
+                out.append([(line, "")])
+            out.append([])
+    if plan.start is not None:
+        out.append([("start   ", "dim"), (plan.start.shown, "")])
+    if plan.target is not None:
+        out.append([("target  ", "dim"), (plan.target.shown, "")])
+    for d in plan.definitions:
+        where = f"   (line {d.line})" if d.line else ""
+        out.append([("given   ", "dim"), (f"{d.name} = {_text(d.node)}", ""), (where, "dim")])
+    for c in plan.constraints:
+        out.append([("given   ", "dim"), (f"{_text(c.left)} = {_text(c.right)}", "")])
+    if plan.domains:
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(plan.domains.items()))
+        out.append([("domains ", "dim"), (shown, "")])
+    if len(out) > 0:
+        out.append([])
+    by_line: dict = {}
+    for st in report.steps:
+        by_line.setdefault(st.line, []).append(st)
+    numbers = [ln.number for ln in (plan.parsed.lines if plan.parsed else [])] + [st.line for st in report.steps]
+    width = max([len(str(n)) for n in numbers if n] + [1])
+    indent = " " * (width + 3)
+    for st in by_line.get(0, []):  # the whole text refused
+        out.extend(_step_rows(st, "", width, indent, True))
+    start_steps = [st for st in report.steps if st.kind == "start"]
+    for st in start_steps:
+        out.extend(_step_rows(st, "", width, indent, True))
+    for ln in (plan.parsed.lines if plan.parsed else []):
+        if ln.kind in ("assume", "given", "start", "target"):
+            if ln.kind == "given" or ln.error is None:
+                continue
+        steps = [st for st in by_line.get(ln.number, []) if st.kind != "start"]
+        if not steps:
+            mark = "≔" if ln.kind == "definition" else "·"
+            out.append([(f"{ln.number:>{width}} ", "dim"), (mark, "dim"), (" " + ln.shown_parsed(), "")])
+            continue
+        first = True
+        for st in steps:
+            out.extend(_step_rows(st, str(ln.number) if first else "", width, indent, first))
+            first = False
+    for note in plan.notes:
+        out.append([("note: " + note, "dim")])
+    out.append([])
+    style = "bold green" if report.exit_code == 0 else ("bold yellow" if report.exit_code == 2 else "bold red")
+    mark = "✓" if report.exit_code == 0 else "✗"
+    out.append([(f"{mark} {report.summary()}", style)])
+    if report.mistake is not None:
+        out.append([("  mistake: ", "magenta"), (report.mistake[1], "")])
+    return out
+
+
+def _text(node) -> str:
+    from ..expr.syntax import to_text
+
+    return to_text(node)
+
+
+def plain_text(lines: list[list[Segment]]) -> str:
+    return "\n".join("".join(t for t, _ in segs) for segs in lines) + "\n"
+
+
+def rich_renderable(lines: list[list[Segment]]):
+    from rich.console import Group
+    from rich.text import Text
+
+    return Group(*(Text.assemble(*[(t, st) if st else t for t, st in segs]) for segs in lines))

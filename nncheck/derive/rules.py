@@ -1,0 +1,421 @@
+"""Name the rule that makes a valid step valid.
+
+A step is classified by the *weakest* theory in which its two sides are equal:
+
+1. **algebra** — equal when σ, tanh and ln are arbitrary functions (so only field
+   operations, powers and exponent laws were used);
+2. **log of a product or quotient** — equal once ln is the real logarithm;
+3. **tanh = 2σ(2u) − 1** — equal once tanh is written through σ;
+4. **definition of σ / tanh** — equal once σ and tanh are their exponential forms;
+5. **substituting a definition** (``h = sigma(xi)``), or **softmax normalisation**
+   when the definitions are softmax outputs that only sum to one;
+6. **normalisation** by a constraint such as ``y1 + y2 + y3 = 1``.
+
+Each theory is tested numerically at a few random points (:mod:`.numeval`), where an
+"arbitrary function" is a fixed random function of its argument's value.  Steps that
+differentiate are named from their shape: a derivative moved inward through a
+composition is the **chain rule** (or the total derivative through a defined name),
+one that disappears is **σ′ = σ(1−σ)**, **tanh′ = 1 − tanh²**, or plain
+differentiation (sum, product and power rules).
+
+These names are explanations for a step already found valid; they never change a verdict.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ..expr.syntax import BinOp, Call, Derivative, Name, Node, Unary, to_text, walk
+from .context import PLACEHOLDER, Context, outer_derivatives, rebuild
+from .plan import Term
+
+#: rule id -> its name in the known set
+RULES = {
+    "algebra": "algebra",
+    "chain-rule": "chain rule / total derivative",
+    "sigmoid-derivative": "σ′ = σ(1−σ)",
+    "tanh-derivative": "tanh′ = 1 − tanh²",
+    "log-rules": "log of a product or quotient",
+    "softmax-normalisation": "softmax normalisation",
+    "normalisation": "normalisation",
+    "definition": "substituting a definition",
+    "tanh-sigmoid": "tanh = 2σ(2u) − 1",
+    "derivative": "differentiation (sum, product and power rules)",
+    "start": "the problem's start",
+}
+#: when a step needs several theories, the most telling one names it
+_PRECEDENCE = ["sigmoid-derivative", "tanh-derivative", "chain-rule", "derivative", "softmax-normalisation",
+               "normalisation", "definition", "tanh-sigmoid", "log-rules", "algebra"]
+K_POINTS = 3
+
+
+class Classifier:
+    """Rule naming for the steps of one derivation (shares the context's conversions)."""
+
+    def __init__(self, ctx: Context, seed: int = 0):
+        import sympy
+
+        self.ctx = ctx
+        self.sympy = sympy
+        self.seed = seed
+        self._def_lit: dict | None = None
+        self._softmax: dict | None = None
+
+    # -- entry point -----------------------------------------------------------
+    def classify(self, left: Term, right: Term) -> tuple[str, str]:
+        L, R = left.node, right.node
+        if L == R:
+            return "algebra", "the same expression"
+        short = _shorthand_rule(L, R)
+        if short is not None:
+            return short
+        dL, dR = outer_derivatives(L), outer_derivatives(R)
+        if not dL and not dR:
+            got = self.algebraic(self.ctx.literal(L, left.text), self.ctx.literal(R, right.text))
+            return got or ("algebra", "algebra")
+        if len(dL) == len(dR) and all(a.var == b.var for a, b in zip(dL, dR)):
+            got = self._paired(left, right, dL, dR)
+            if got is not None:
+                return got
+        return self._differentiation(left, right, dL, dR)
+
+    # -- theories ----------------------------------------------------------------
+    def algebraic(self, A, B) -> tuple[str, str] | None:
+        """The weakest theory in which the SymPy expressions ``A`` and ``B`` are equal."""
+        import sympy
+
+        from ..answer.sympy_backend import sigma
+
+        has_log = A.has(sympy.log) or B.has(sympy.log)
+        has_sigma = A.has(sigma) or B.has(sigma)
+        has_tanh = A.has(sympy.tanh) or B.has(sympy.tanh)
+        names = {s.name for s in (A.free_symbols | B.free_symbols)}
+        defs_here = sorted(n for n in names if n in self.ctx.defs)
+        solved_here = sorted(n for n in names if n in self.ctx.solved)
+        everything = frozenset({"sigma", "tanh", "log"})
+        if self._equal(A, B, opaque=everything):
+            return "algebra", "algebra"
+        if has_log and self._equal(A, B, opaque=frozenset({"sigma", "tanh"})):
+            return "log-rules", "log of a product or quotient: ln(ab) = ln a + ln b, ln(a/b) = ln a − ln b"
+        if has_tanh and has_sigma and self._equal(A, B, opaque=frozenset({"sigma"}), tanh_as_sigma=True):
+            return "tanh-sigmoid", "tanh(u) = 2σ(2u) − 1"
+        if (has_sigma or has_tanh) and self._equal(A, B, opaque=frozenset()):
+            return "definition", _builtin_detail(has_sigma, has_tanh)
+        if defs_here:
+            for opaque in (frozenset({"sigma", "tanh"}), frozenset()):
+                if self._equal(A, B, opaque=opaque, defs=True):
+                    used = self._used_definitions(A, B, defs_here)
+                    group = self._softmax_group(used)
+                    if group and not (A.has(sympy.exp) or B.has(sympy.exp)):
+                        return "softmax-normalisation", f"softmax normalisation: {' + '.join(group)} = 1"
+                    detail = "substituting " + ", ".join(self._def_text(n) for n in used)
+                    if opaque != frozenset({"sigma", "tanh"}) and (has_sigma or has_tanh):
+                        detail += " and the " + _builtin_detail(has_sigma, has_tanh)
+                    return "definition", detail
+        if solved_here or self.ctx.solved:
+            if self._equal(A, B, opaque=frozenset(), defs=True, constraints=True):
+                used = solved_here or sorted(self.ctx.solved)
+                return "normalisation", "normalisation: " + ", ".join(self.ctx.constraint_text[n] for n in used)
+        return None
+
+    def _equal(self, A, B, *, opaque: frozenset, defs: bool = False, constraints: bool = False,
+               tanh_as_sigma: bool = False) -> bool:
+        from .numeval import Evaluator, Unsupported, close
+
+        syms = A.free_symbols | B.free_symbols
+        ok = 0
+        for k in range(K_POINTS + 2):
+            rng = random.Random(self.seed * 1009 + k)
+            env = self._point(syms, rng, opaque, defs, constraints, tanh_as_sigma, k)
+            if env is None:
+                continue
+            ev = Evaluator(env, opaque, salt=k, tanh_as_sigma=tanh_as_sigma)
+            try:
+                a, b = ev(A), ev(B)
+            except (Unsupported, ZeroDivisionError, OverflowError, ValueError, TypeError):
+                continue
+            if not close(a, b, 1e-7):
+                return False
+            ok += 1
+            if ok >= K_POINTS:
+                return True
+        return False
+
+    def _point(self, syms, rng, opaque, defs, constraints, tanh_as_sigma, salt) -> dict | None:
+        """Random values for the symbols; defined names get their definitions' values if ``defs``."""
+        from .check import random_point
+        from .numeval import Evaluator, Unsupported
+
+        ctx = self.ctx
+        env: dict = {}
+        plain = sorted((s for s in syms if s.name not in ctx.defs and s.name not in ctx.solved),
+                       key=lambda s: s.name)
+        # The symbols the definitions themselves use need values too.
+        extra = set()
+        if defs or constraints:
+            for name, expr in self._definition_literals().items():
+                extra |= {s for s in expr.free_symbols if s.name not in ctx.defs and s.name not in ctx.solved}
+            for name, expr in ctx.solved.items():
+                extra |= {s for s in expr.free_symbols if s.name not in ctx.defs and s.name not in ctx.solved}
+        allp = sorted(set(plain) | extra, key=lambda s: s.name)
+        named = [s for s in allp if not s.name.startswith("_") and not isinstance(s, self.sympy.Dummy)]
+        pt = random_point([s.name for s in named], ctx.domains, rng)
+        for s in allp:
+            if s in named:
+                env[s] = complex(float(pt[s.name]))
+            else:
+                env[s] = complex(rng.uniform(-2.0, 2.0))
+        ev = Evaluator(env, opaque, salt=salt, tanh_as_sigma=tanh_as_sigma)
+        for name in ctx.defs:
+            sym = ctx.sym(name)
+            if defs:
+                try:
+                    env[sym] = ev(self._definition_literals()[name])
+                except (Unsupported, ZeroDivisionError, OverflowError, ValueError, TypeError, KeyError):
+                    return None
+            else:
+                env[sym] = complex(float(random_point([name], ctx.domains, rng)[name]))
+        for name, expr in ctx.solved.items():
+            sym = ctx.sym(name)
+            if constraints:
+                try:
+                    env[sym] = ev(expr)
+                except (Unsupported, ZeroDivisionError, OverflowError, ValueError, TypeError):
+                    return None
+            else:
+                env[sym] = complex(float(random_point([name], ctx.domains, rng)[name]))
+        return env
+
+    def _definition_literals(self) -> dict:
+        if self._def_lit is None:
+            out = {}
+            for name, d in self.ctx.defs.items():
+                try:
+                    out[name] = self.ctx.literal(d.node, d.text)
+                except Exception:  # noqa: BLE001 - a definition that fails shows up in the steps using it
+                    continue
+            self._def_lit = out
+        return self._def_lit
+
+    def _used_definitions(self, A, B, names: list[str]) -> list[str]:
+        """The defined names the step substitutes: those not used alike on both sides."""
+        def count(e, n):
+            s = self.ctx.sym(n)
+            return sum(1 for x in self.sympy.preorder_traversal(e) if x == s)
+
+        differ = [n for n in names if count(A, n) != count(B, n)]
+        return differ or names
+
+    def _def_text(self, name: str) -> str:
+        d = self.ctx.defs.get(name)
+        return f"{name} = {to_text(d.node)}" if d is not None else name
+
+    def _softmax_group(self, names: list[str]) -> list[str] | None:
+        """The softmax outputs among ``names``, when all of them are and share a denominator."""
+        if self._softmax is None:
+            import sympy
+
+            groups: dict = {}
+            for name, d in self.ctx.defs.items():
+                try:
+                    v = self.ctx.value(d.node, d.text)
+                    num, den = v.as_numer_denom()
+                except Exception:  # noqa: BLE001 - not a softmax, whatever went wrong
+                    continue
+                if isinstance(num, sympy.exp) and den.is_Add and len(den.args) >= 2 \
+                        and all(isinstance(t, sympy.exp) for t in den.args) and num in den.args:
+                    groups.setdefault(den, []).append(name)
+            self._softmax = {n: sorted(members) for members in groups.values() for n in members}
+        if not names or not all(n in self._softmax for n in names):
+            return None
+        group = self._softmax[names[0]]
+        if any(self._softmax[n] != group for n in names):
+            return None
+        return group
+
+    # -- derivatives ---------------------------------------------------------------
+    def _paired(self, left: Term, right: Term, dL, dR) -> tuple[str, str] | None:
+        """Both sides have the same derivatives in the same places: a rewrite inside them or outside."""
+        ctx = self.ctx
+        found: list[tuple[str, str]] = []
+        for a, b in zip(dL, dR):
+            if a == b:
+                continue
+            got = self.algebraic(ctx.literal(a.expr, left.text), ctx.literal(b.expr, right.text))
+            if got is None:
+                return None
+            rid, detail = got
+            found.append((rid, f"{detail} (inside d/d{a.var})"))
+        dummies = [self.sympy.Dummy(f"p{i}") for i in range(len(dL))]
+        sl = self._skeleton(left, dL, dummies)
+        sr = self._skeleton(right, dR, dummies)
+        if sl is None or sr is None:
+            return None
+        if sl != sr:
+            got = self.algebraic(sl, sr)
+            if got is None:
+                return None
+            found.append(got)
+        if not found:
+            return "algebra", "algebra"
+        return _combine(found)
+
+    def _is_linear_piece(self, d: Derivative, gone: list[Derivative]) -> bool:
+        """Is ``d`` the derivative of one term (up to a constant factor) of a derivative that went away?"""
+        def is_constant(n: Node) -> bool:
+            return d.var not in self.ctx.free_names(n) and not any(isinstance(x, Derivative) for x in walk(n))
+
+        target = _strip_constants(d.expr, is_constant)
+        for g in gone:
+            if g.var != d.var:
+                continue
+            pieces = [_strip_constants(t, is_constant) for t in _terms(g.expr)]
+            if any(p == target for p in pieces) and (len(pieces) > 1 or pieces[0] != g.expr):
+                return True
+        return False
+
+    def _skeleton(self, term: Term, derivs, dummies):
+        """``term``'s literal form with its outer derivatives replaced by shared placeholders."""
+        from ..answer.sympy_backend import to_sympy
+        from ..expr.syntax import AnswerSyntaxError, names_in
+
+        ids = {id(d): i for i, d in enumerate(derivs)}
+        env: dict = {}
+
+        def repl(n):
+            if isinstance(n, Derivative) and id(n) in ids:
+                name = f"{PLACEHOLDER}p{ids[id(n)]}"
+                env[name] = dummies[ids[id(n)]]
+                return Name(name, n.pos, n.end)
+            return None
+
+        tree = rebuild(term.node, repl)
+        for n in names_in(tree):
+            if not n.startswith(PLACEHOLDER) and n not in ("e", "pi"):
+                env[n] = self.ctx.sym(n)
+        try:
+            return to_sympy(tree, env, term.text)
+        except (AnswerSyntaxError, TypeError, ValueError):
+            return None
+
+    def _differentiation(self, left: Term, right: Term, dL, dR) -> tuple[str, str]:
+        gone = [d for d in dL if d not in dR]
+        new = [d for d in dR if d not in dL]
+        text = left.text
+        if not gone and new:  # written right to left: h(1-h) = d/dxi(h)
+            gone, new, text = new, gone, right.text
+        elif gone and new and _size(new) > _size(gone):
+            gone, new, text = new, gone, right.text
+        if new:
+            if all(self._is_linear_piece(n, gone) for n in new):
+                return "derivative", "linearity: the derivative of a sum is the sum of the derivatives"
+            if any(isinstance(n.expr, Name) and n.expr.name in self.ctx.defs for n in new):
+                names = ", ".join(sorted({n.expr.name for n in new if isinstance(n.expr, Name)}))
+                return "chain-rule", f"chain rule / total derivative through {names}"
+            return "chain-rule", "chain rule: d/dx f(g(x)) = f′(g(x))·d/dx g(x)"
+        import sympy
+
+        from ..answer.sympy_backend import sigma
+
+        has_sigma = has_tanh = composite = False
+        src = left if text is left.text else right
+        for d in gone:
+            try:
+                inner = self.ctx.value(d.expr, src.text, frozenset({d.var}))
+            except Exception:  # noqa: BLE001 - naming only: fall back to the generic rule
+                continue
+            v = self.ctx.sym(d.var)
+            has_sigma |= inner.has(sigma)
+            has_tanh |= inner.has(sympy.tanh)
+            composite |= _composite(inner, v)
+        chain = ", with the chain rule" if composite else ""
+        if has_sigma:
+            return "sigmoid-derivative", "σ′ = σ(1−σ)" + chain
+        if has_tanh:
+            return "tanh-derivative", "tanh′ = 1 − tanh²" + chain
+        if composite:
+            return "chain-rule", "chain rule: d/dx f(g(x)) = f′(g(x))·d/dx g(x)"
+        return "derivative", "differentiation: sum, product and power rules"
+
+
+def _builtin_detail(has_sigma: bool, has_tanh: bool) -> str:
+    parts = []
+    if has_sigma:
+        parts.append("σ(u) = 1/(1 + e^(−u))")
+    if has_tanh:
+        parts.append("tanh(u) = (e^u − e^(−u))/(e^u + e^(−u))")
+    return "definition of " + " and ".join(("σ: " if p.startswith("σ") else "tanh: ") + p for p in parts)
+
+
+def _combine(found: list[tuple[str, str]]) -> tuple[str, str]:
+    ids = [r for r, _ in found]
+    best = min(ids, key=lambda r: _PRECEDENCE.index(r) if r in _PRECEDENCE else len(_PRECEDENCE))
+    details = []
+    for rid, d in sorted(found, key=lambda f: _PRECEDENCE.index(f[0]) if f[0] in _PRECEDENCE else 99):
+        if rid == "algebra" and len(found) > 1:
+            continue
+        if d not in details:
+            details.append(d)
+    return best, "; ".join(details)
+
+
+def _shorthand_rule(L: Node, R: Node) -> tuple[str, str] | None:
+    """σ′(u) or tanh′(u) written on one side only: the step applies that derivative."""
+    def funcs(n):
+        return {x.func for x in walk(n) if isinstance(x, Call)}
+
+    fl, fr = funcs(L), funcs(R)
+    for f, rid in (("sigma'", "sigmoid-derivative"), ("tanh'", "tanh-derivative")):
+        if (f in fl) != (f in fr):
+            return rid, RULES[rid]
+    return None
+
+
+def _size(nodes) -> int:
+    return sum(sum(1 for _ in walk(n)) for n in nodes)
+
+
+def _terms(node: Node) -> list[Node]:
+    """The additive terms of ``node`` (signs dropped), and constant multiples' inner parts."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, BinOp) and n.op in "+-":
+            stack.extend((n.left, n.right))
+        elif isinstance(n, Unary):
+            stack.append(n.arg)
+        else:
+            out.append(n)
+    return out
+
+
+def _strip_constants(node: Node, is_constant) -> Node:
+    """``c*f``, ``f*c`` or ``f/c`` with c constant in the variable -> f (repeatedly); signs dropped."""
+    while True:
+        if isinstance(node, Unary):
+            node = node.arg
+        elif isinstance(node, BinOp) and node.op == "*" and is_constant(node.left):
+            node = node.right
+        elif isinstance(node, BinOp) and node.op in "*/" and is_constant(node.right):
+            node = node.left
+        else:
+            return node
+
+
+def _composite(expr, v) -> bool:
+    """Does ``expr`` apply a function (or a power) to something other than ``v`` itself that depends on ``v``?"""
+    import sympy
+
+    for sub in sympy.preorder_traversal(expr):
+        if isinstance(sub, sympy.Function) or type(sub).__name__ in ("exp", "log", "sigma", "tanh"):
+            for arg in sub.args:
+                if arg != v and arg.has(v):
+                    return True
+        elif sub.is_Pow:
+            base, ex = sub.args
+            if ex.has(v) or (base.has(v) and base != v):
+                return True
+    return False
+
+
+__all__ = ["Classifier", "RULES"]
