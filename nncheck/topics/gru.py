@@ -94,7 +94,7 @@ class Forward(Solver):
         half the draws let the gates read h_{t−1} too (T = 2, later values in closed form)."""
         known = sizes(p, GRU_SIZES, GRU_LIMITS, names=fixed)
         q = dict(p)
-        for _ in range(300):
+        for _ in range(300 if not fixed - {"convention", "loss"} else 60):
             q = dict(p)
             H, D = known.get("H", 1), known.get("D", 1)
             recurrent = rng.random() < 0.5
@@ -113,6 +113,8 @@ class Forward(Solver):
             for name, make in draws.items():
                 if name not in fixed:
                     q[name] = make()
+            if not any(name in p and name not in fixed for name in draws):
+                return q  # every number is the user's: nothing to choose
             if self._exam_ready(q):
                 return q
         return q

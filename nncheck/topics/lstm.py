@@ -245,9 +245,12 @@ def sym_graph(p: dict, with_loss: bool = True):
             return sum(w[gate][k][j] * xt[j] for j in range(D)) + sum(u[gate][k][m] * hp[m] for m in range(H)) \
                 + b[gate][k]
 
+        # Pre-activations are nodes of their own: each nonlinearity is then differentiated once,
+        # not once per weight that feeds it (the linear node's partials are its coefficients).
+        z = {gate: [gr.define(f"z_{gate}{t}[{k}]", pre(gate, k)) for k in range(H)] for gate in GATES}
         for gate in SIGMA_GATES:
-            n[gate].append([gr.define(f"{gate}{t}[{k}]", sig(pre(gate, k))) for k in range(H)])
-        n["g"].append([gr.define(f"g{t}[{k}]", sympy.tanh(pre("c", k))) for k in range(H)])
+            n[gate].append([gr.define(f"{gate}{t}[{k}]", sig(z[gate][k])) for k in range(H)])
+        n["g"].append([gr.define(f"g{t}[{k}]", sympy.tanh(z["c"][k])) for k in range(H)])
         i, f, o, g = n["i"][t], n["f"][t], n["o"][t], n["g"][t]
         n["c"].append([gr.define(f"c{t}[{k}]", f[k] * n["c"][t - 1][k] + i[k] * g[k]) for k in range(H)])
         c = n["c"][t]
@@ -300,7 +303,7 @@ class _LSTMBase(Solver):
         known = sizes(p, LSTM_SIZES, LSTM_LIMITS, names=fixed)
         mode = self._loss_mode(p, fixed)
         q = dict(p)
-        for _ in range(300):
+        for _ in range(300 if not fixed - {"convention", "loss"} else 60):
             q = dict(p)
             H, D = known.get("H", 1), known.get("D", 1)
             recurrent = self.bptt or rng.random() < 0.5
@@ -332,6 +335,8 @@ class _LSTMBase(Solver):
             for name, make in draws.items():
                 if name in p and name not in fixed:
                     q[name] = make()
+            if not any(name in p and name not in fixed for name in draws):
+                return q  # every number is the user's: nothing to choose
             if self.bptt:
                 q["loss"] = mode or ("dh" if rng.random() < 0.3 else "mse")
             if self._exam_ready(q):

@@ -522,7 +522,7 @@ class _RNNBase(Solver):
     def draw(self, p: dict, rng, fixed) -> dict:
         """Exam draws: D = 1, K = 2, small weights; T and H from the user's own values if given."""
         known = sizes(p, RNN_SIZES, RNN_LIMITS, names=fixed)
-        for attempt in range(200):
+        for _ in range(300 if not fixed else 60):
             q = dict(p)
             H = known.get("H", pick(rng, [1, 1, 2]) if self.bptt else 1)
             T = known.get("T", (2 if H > 1 else pick(rng, [2, 3])) if self.bptt else 2)
@@ -545,6 +545,8 @@ class _RNNBase(Solver):
             for name, make in draws.items():
                 if name not in fixed:
                     q[name] = make()
+            if not any(name not in fixed for name in draws):
+                return q  # every number is the user's: nothing to choose
             if fixed or self._by_hand(q):
                 return q
         return q
