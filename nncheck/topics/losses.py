@@ -630,18 +630,18 @@ class Hinge(_LossBase):
         minus_one = ds.copy()
         minus_one[rows, y] = -(ds[rows, y] < 0).astype(float)  # −1 whenever some margin is active, whatever their number
         out = {
-            "correct-class-included": {"Li": li + delta, "L": k * (li.sum() + n * delta)},
+            "correct-class-included": {"Li": li + delta, "L": float(k * (li.sum() + n * delta))},
             "tie-counted": {"ds": k * key(raw, (raw >= 0) & other)[1]},
-            "margin-forgotten": {"Li": key(raw - delta, 0)[0], "L": k * key(raw - delta, 0)[0].sum(),
+            "margin-forgotten": {"Li": key(raw - delta, 0)[0], "L": float(k * key(raw - delta, 0)[0].sum()),
                                  "ds": k * key(raw - delta, (raw - delta > 0) & other)[1]},
             "correct-class-minus-one": {"ds": k * minus_one},
             "correct-class-gradient-missing": {"ds": k * np.where(other, ds, 0.0)},
             "sign-flipped": {"ds": -k * ds},
         }
         if p["convention"] == "mean":
-            out["dropped-1-over-n"] = {"L": li.sum(), "ds": ds}
+            out["dropped-1-over-n"] = {"L": float(li.sum()), "ds": ds}
         else:
-            out["divided-by-n"] = {"L": li.sum() / n, "ds": ds / n}
+            out["divided-by-n"] = {"L": float(li.sum() / n), "ds": ds / n}
         return out
 
 
