@@ -456,4 +456,11 @@ class ActivationDerivative(Solver):
             out["elu-minus-one-differentiated"] = {"dh": a * (e - 1)}
             out["elu-alpha-forgotten"] = {"h": e - 1, "dh": e}
             out["elu-minus-one-forgotten"] = {"h": a * e}
+        # g′ = g(ξ) can coincide with a more specific slip (u(0) = 0 at ξ = 0; α(e^ξ − 1) for ELU):
+        # name the specific one.
+        generic = out["value-for-derivative"]
+        for mid, vals in out.items():
+            if mid != "value-for-derivative" and "dh" in vals and "dh" in generic and \
+                    abs(float(vals["dh"]) - float(generic["dh"])) < 1e-12:
+                del generic["dh"]
         return out
