@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -21,6 +22,22 @@ def _groups(session) -> list[tuple[str, int]]:
         if g is not None:
             counts[g.key] = counts.get(g.key, 0) + 1
     return [(titles[k], counts[k]) for k in SEED_ORDER if counts.get(k)]
+
+
+def running_elsewhere(sess: dict) -> bool:
+    """Is this unfinished exam being taken right now by another live nncheck process?"""
+    pid = sess.get("pid")
+    if sess.get("status") != "active" or not pid or pid == os.getpid() or sys.platform == "win32":
+        return False  # (on Windows os.kill(pid, 0) would terminate the process)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def run_exam(session, term: Terminal) -> bool:
@@ -147,6 +164,11 @@ def register(app: typer.Typer) -> None:
             unfinished = store.unfinished("exam")
             if resume is True and not unfinished:
                 raise NNCheckError("there is no unfinished exam to resume", hint="start one with 'nncheck exam'")
+            if unfinished and resume is None and running_elsewhere(unfinished[0]):
+                raise NNCheckError(f"exam {unfinished[0]['id']} is being taken in another nncheck "
+                                   f"(pid {unfinished[0]['pid']})",
+                                   hint="finish it there; if that process is gone, 'nncheck exam --resume' takes "
+                                        "it over, and 'nncheck exam --new' sets it aside")
             if unfinished and resume is not False:
                 stored = store.load_session(unfinished[0]["id"])
                 session = Session.resume(cat, stored, store=store)

@@ -217,6 +217,24 @@ def drive(session, term: Terminal) -> None:
         session.finish("finished")
 
 
+def practise(session, term: Terminal, json_: bool, *, title: str) -> None:
+    """Drive a practice session and show its summary.
+
+    If the history stops accepting writes mid-session (disk full, file removed, locked for
+    too long), the session stops at once: the summary of what was done is still shown and
+    the error names what was not saved, then the command fails with it.
+    """
+    from ..store import StoreError
+
+    try:
+        drive(session, term)
+    except StoreError:
+        session.ended = session.ended or "error"
+        summarize(session, term, False, title=title)
+        raise
+    summarize(session, term, json_, title=title)
+
+
 def summarize(session, term: Terminal, json_: bool, *, title: str) -> None:
     from ..render.quiz_views import summary_view
 
@@ -224,6 +242,13 @@ def summarize(session, term: Terminal, json_: bool, *, title: str) -> None:
     term.show(summary_view(session, title=title))
     if json_:
         emit_json(session.summary_json())
+
+
+def _intro():
+    from rich.text import Text
+
+    return Text("Commands: hint, skip, next, solution, quit, help. A malformed answer costs no attempt.",
+                style="dim")
 
 
 def register(app: typer.Typer) -> None:
@@ -253,8 +278,8 @@ def register(app: typer.Typer) -> None:
         session = Session(cat, plan, mode="quiz", store=store, seed=sseed, config=config)
         term = Terminal(to_stderr=json_)
         try:
-            drive(session, term)
-            summarize(session, term, json_, title=f"Quiz summary (seed {sseed}: 'nncheck quiz --seed {sseed}' "
-                                                  f"asks the same problems)")
+            term.show(_intro())
+            practise(session, term, json_, title=f"Quiz summary (seed {sseed}: 'nncheck quiz --seed {sseed}' "
+                                                 f"asks the same problems)")
         finally:
             store.close()

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cmd_quiz import DbOpt, QuizJsonOpt, Terminal, TopicOpt, drive, open_history, summarize
+from .cmd_quiz import DbOpt, QuizJsonOpt, Terminal, TopicOpt, open_history, practise
 from .common import BankOpt, catalog, emit_json
 
 
@@ -72,7 +72,6 @@ def register(app: typer.Typer) -> None:
             config = {"count": count, "new": new, "topics": topic or [],
                       "banks": [os.path.abspath(b) for b in bank or []]}
             session = Session(cat, plan, mode="review", store=store, seed=None, config=config)
-            drive(session, term)
-            summarize(session, term, json_, title="Review summary")
+            practise(session, term, json_, title="Review summary")
         finally:
             store.close()

@@ -59,17 +59,17 @@ def when_text(ts: float | None, now: float | None = None) -> str:
 # ----------------------------------------------------------------------------
 # Problems.
 # ----------------------------------------------------------------------------
-def _matrix_table(name: str, rows: list) -> Table:
-    t = Table(box=box.SQUARE, show_header=False, pad_edge=False, padding=(0, 1),
-              title=Text(f"{name}  ({len(rows)}×{len(rows[0])})", style="dim"), title_justify="left")
+def _matrix_table(name: str, rows: list):
+    t = Table(box=box.SQUARE, show_header=False, padding=(0, 1))
     for _ in rows[0]:
         t.add_column(justify="right")
     for r in rows:
         t.add_row(*(Text(fmt_number(x)) for x in r))
-    return t
+    # The caption sits above the grid, not as a table title that would wrap to its width.
+    return Group(Text(f"{name}  ({len(rows)}×{len(rows[0])})", style="dim"), t)
 
 
-def matrix_tables(variant) -> list[Table]:
+def matrix_tables(variant) -> list:
     """Grids for the matrices a student has to work through entry by entry.
 
     Every matrix of a ``diagram: grid`` family, and elsewhere matrices of at least 3×3

@@ -229,3 +229,47 @@ def test_stats_json_and_text(catalog, db):
         assert st["mistakes"][0]["mistake"] == mid
     text = run("stats").output
     assert "By topic" in text and "By family" in text and "Streak: 1 day" in text and "Reviews:" in text
+
+
+def test_exam_running_in_another_process_is_not_taken_over(db):
+    import subprocess
+    import sqlite3
+    import sys
+
+    run("exam", "--seed", "5", input="quit\n")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        conn = sqlite3.connect(db)
+        conn.execute("UPDATE sessions SET status = 'active', pid = ?", (other.pid,))
+        conn.commit()
+        conn.close()
+        one_line_error(run("exam", input="quit\n"), "another nncheck", f"pid {other.pid}", "--resume")
+    finally:
+        other.kill()
+        other.wait()
+    r = run("exam", input="quit\n")  # that process is gone: resume
+    assert "(resumed)" in r.output
+
+
+def test_history_failing_mid_session_stops_loudly_with_the_summary(catalog, monkeypatch):
+    from nncheck import store as st
+
+    vseed, key = quiz_key(catalog, 9)
+    right = typed("integer", key.parts["per_filter"].exact)
+    real = st.Store.record_answer
+    calls = []
+
+    def flaky(self, sid, row, **kw):
+        calls.append(row["answer"])
+        if len(calls) == 2:
+            raise st.StoreError(f"could not save your answer: {self.path}: database or disk is full",
+                                hint=st.WAY_OUT)
+        return real(self, sid, row, **kw)
+
+    monkeypatch.setattr(st.Store, "record_answer", flaky)
+    r = run("quiz", "--family", FAM, "-n", "1", "--seed", "9", input=f"{right}\n{right}\n{right}\n")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "Quiz summary" in r.stdout and "correct" in r.stdout  # what was done is still shown
+    assert r.stderr.strip().splitlines() == [
+        f"nncheck: error: could not save your answer: {os.environ['NNCHECK_DB']}: database or disk is full "
+        f"({st.WAY_OUT})"]
