@@ -598,23 +598,37 @@ class Grader:
             if hit["check"] != e.check.strip():
                 return invalid("check", f"this is not the problem the file was made for (seed {variant.seed} of "
                                         f"{variant.id} now draws different numbers: was the bank changed?)", topic)
-        try:
-            spec = variant.part(e.part)
-        except NNCheckError as err:
-            return invalid("part", err.line(), topic)
+        specs = hit.get("specs")
+        if specs is None:
+            # ``variant.parts`` evaluates every part's ``when`` formula: do it once per problem.
+            specs = hit["specs"] = {p["name"]: p for p in variant.parts}
+        spec = specs.get(e.part)
+        if spec is None:
+            try:
+                variant.part(e.part)  # raises the helpful error (did you mean ...? / not asked here)
+            except NNCheckError as err:
+                return invalid("part", err.line(), topic)
+            return invalid("part", f"{variant.id} has no part '{e.part}'", topic)  # pragma: no cover
         key, key_error = self._key(hit)
         if key is None:
             return invalid("id", key_error, topic)
-        kp = key.parts[spec["name"]]
-        expected = expected_text(kp)
+        name = spec["name"]
+        kp = key.parts[name]
+        cached = hit.setdefault("parts", {}).get(name)
+        if cached is None:
+            # The key's text and the rendered mistake messages, once per problem and part.
+            cached = hit["parts"][name] = (expected_text(kp), key.mistakes_for(name))
+        expected, mistakes = cached
         if e.answer is None or not e.answer.strip():
             return EntryResult(e, "unanswered", feedback="no answer given", expected=expected, topic=topic)
-        vkey = (pkey, spec["name"], e.answer.strip() if spec["kind"] != "derivation" else e.answer)
+        vkey = (pkey, name, e.answer.strip() if spec["kind"] != "derivation" else e.answer)
         verdict = self._verdicts.get(vkey)
         if verdict is None:
-            from .answer.grade import grade
+            from .answer.grade import grade_answer
 
-            verdict = grade(key, spec["name"], e.answer)
+            # Exactly what answer.grade.grade(key, name, text) does, with the part and its
+            # mistakes looked up once per problem instead of once per answer.
+            verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes)
             self._verdicts[vkey] = verdict
         if verdict.status == "invalid":
             return invalid("answer", verdict.feedback, topic, caret=verdict.caret())

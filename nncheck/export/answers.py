@@ -26,6 +26,7 @@ def number_text(x) -> str:
     if isinstance(x, Fraction):
         return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
     if isinstance(x, float):
+        x = float(x)  # np.float64 is a float whose repr is 'np.float64(…)'
         return str(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
     try:
         import sympy
@@ -39,7 +40,7 @@ def number_text(x) -> str:
         if x.is_Float:
             return repr(float(x))
         return sympy_text(x)
-    f = float(x)  # NumPy scalars
+    f = float(x)  # NumPy scalars (whose repr is 'np.float64(…)')
     return str(int(f)) if f.is_integer() and abs(f) < 2**53 else repr(f)
 
 
