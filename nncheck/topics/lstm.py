@@ -335,10 +335,12 @@ class _LSTMBase(Solver):
             for name, make in draws.items():
                 if name in p and name not in fixed:
                     q[name] = make()
-            if not any(name in p and name not in fixed for name in draws):
-                return q  # every number is the user's: nothing to choose
+            unused = set()
             if self.bptt:
                 q["loss"] = mode or ("dh" if rng.random() < 0.3 else "mse")
+                unused = {"y" if q["loss"] == "dh" else "dh"}  # drawn only to keep the shapes consistent
+            if not any(name in p and name not in fixed and name not in unused for name in draws):
+                return q  # every number is the user's: nothing to choose
             if self._exam_ready(q):
                 return q
         return q  # the user's own numbers leave no exam-ready choice: use them as they are
