@@ -68,13 +68,18 @@ def key_answer_text(kp) -> str | None:
     from ..keys import flat_shape, to_float, to_list
 
     kind, x = kp.kind, kp.exact
-    if x is None:
+    if x is None and kind != "derivation":
         return "none"
     if kind == "boolean":
         return "yes" if x else "no"
     if kind == "choice":
         return str(x)
-    if kind in ("expression", "derivation"):
+    if kind == "derivation":
+        # The shortest derivation: the part's start, then "= the result" on a continuation line.
+        target = kp.spec.get("target") or (sympy_text(x) if x is not None else "")
+        start = kp.spec.get("start")
+        return f"{start}\n  = {target}" if start else target
+    if kind == "expression":
         return sympy_text(x)
     if kind == "integer":
         return str(int(round(to_float(x))))
