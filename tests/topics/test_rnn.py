@@ -1,0 +1,272 @@
+"""rnn.forward and rnn.bptt: both answer paths, finite differences, hand-worked cases, exam draws,
+mistakes through the grader, and bad overrides at the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from nncheck.answer.grade import grade
+from nncheck.bank.index import load_catalog
+from nncheck.cli import app
+from nncheck.keys import answer_key, expr_text
+from nncheck.topics import rnn as R
+from nncheck.variant import build_variant, make_variant
+
+runner = CliRunner()
+GRADS = ("grad_o", "grad_h", "grad_c", "grad_b", "grad_V", "grad_W", "grad_U")
+
+
+@lru_cache(maxsize=None)
+def catalog():
+    return load_catalog(use_cache=False)
+
+
+def key_of(fid: str, seed: int = 1, **overrides):
+    return answer_key(make_variant(catalog().get(fid), seed, {k: str(v) for k, v in overrides.items()}))
+
+
+def arr(value) -> np.ndarray:
+    return np.array(np.array(value.tolist() if hasattr(value, "tolist") else value, dtype=object), dtype=float)
+
+
+def text(value, kind: str) -> str:
+    if kind == "expression":
+        return expr_text(value)
+    a = arr(value)
+    if kind == "matrix":
+        return "[" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in np.atleast_2d(a)) + "]"
+    if kind == "vector":
+        return "[" + ", ".join(repr(float(v)) for v in a.ravel()) + "]"
+    return repr(float(a))
+
+
+def ref_loss(p: dict, bump=None, eps: float = 0.0) -> float:
+    """L from scratch; eps is added to node bump = (name, t, k) so the quotient is dL/d(node)."""
+    f = lambda m: np.array(m, dtype=float)  # noqa: E731
+    x, U, W, V, b, c = f(p["x"]), f(p["U"]), f(p["W"]), f(p["V"]), f(p["b"]), f(p["c"])
+    h = f(p["h0"])
+    total = 0.0
+    for t in range(1, x.shape[1] + 1):
+        h = np.tanh(b + W @ h + U @ x[:, t - 1])
+        if bump and bump[:2] == ("h", t):
+            h = h.copy()
+            h[bump[2]] += eps
+        o = c + V @ h
+        if bump and bump[:2] == ("o", t):
+            o = o.copy()
+            o[bump[2]] += eps
+        total += -o[p["y"][t - 1] - 1] + math.log(np.exp(o).sum())
+    return total
+
+
+def central(fn, eps=1e-6) -> float:
+    return (fn(eps) - fn(-eps)) / (2 * eps)
+
+
+def random_params(rng, H, D, T, K) -> dict:
+    def r():
+        return Fraction(rng.randint(-15, 15), 10)
+
+    return {"x": [[r() for _ in range(T)] for _ in range(D)], "U": [[r() for _ in range(D)] for _ in range(H)],
+            "W": [[r() for _ in range(H)] for _ in range(H)], "V": [[r() for _ in range(H)] for _ in range(K)],
+            "b": [r() for _ in range(H)], "c": [r() for _ in range(K)], "h0": [r() / 2 for _ in range(H)],
+            "y": [rng.randint(1, K) for _ in range(T)]}
+
+
+@pytest.mark.parametrize("H,D,T,K", [(1, 1, 1, 2), (1, 1, 3, 2), (2, 1, 3, 3), (3, 2, 2, 2), (2, 3, 3, 4)])
+def test_random_instances_match_finite_differences(H, D, T, K):
+    rng = random.Random(f"{H}{D}{T}{K}")
+    given = random_params(rng, H, D, T, K)
+    key = answer_key(build_variant(catalog().get("rnn.bptt"), 1, given))  # refused if SymPy ≠ NumPy
+    p = key.variant.params
+    assert {k: p[k] for k in given} == given
+    for name, node, size in (("grad_o", "o", K), ("grad_h", "h", H)):
+        got = arr(key.parts[name].exact)
+        for k in range(size):
+            for t in range(1, T + 1):
+                fd = central(lambda e: ref_loss(p, (node, t, k), e))
+                assert got[k, t - 1] == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, t, k)
+    for name, part in (("U", "grad_U"), ("W", "grad_W"), ("V", "grad_V"), ("b", "grad_b"), ("c", "grad_c")):
+        base = np.array(p[name], dtype=float)
+        got = arr(key.parts[part].exact).reshape(base.shape)
+        for idx in np.ndindex(base.shape):
+            def bumped(e, name=name, idx=idx):
+                q = dict(p)
+                m = base.copy()
+                m[idx] += e
+                q[name] = m
+                return ref_loss(q)
+
+            assert got[idx] == pytest.approx(central(bumped), rel=1e-6, abs=1e-7), (part, idx)
+    # The plain-Python recursion that vets exam draws agrees with the key.
+    plain = R.rnn_backward(p, R.rnn_forward(p, R.Calc()))
+    for name in ("grad_o", "grad_h"):
+        assert np.allclose(np.array(plain[name], dtype=float).T, arr(key.parts[name].exact), atol=1e-12)
+    for name in ("grad_c", "grad_b", "grad_V", "grad_W", "grad_U"):
+        want = np.array(plain[name], dtype=float)
+        assert np.allclose(want, arr(key.parts[name].exact).reshape(want.shape), atol=1e-12)
+
+
+def test_forward_matches_reference():
+    rng = random.Random(7)
+    given = random_params(rng, 2, 2, 3, 3)
+    key = answer_key(build_variant(catalog().get("rnn.forward"), 1, given))
+    p = key.variant.params
+    f = lambda m: np.array(m, dtype=float)  # noqa: E731
+    h, total = f(p["h0"]), 0.0
+    for t in range(3):
+        a = f(p["b"]) + f(p["W"]) @ h + f(p["U"]) @ f(p["x"])[:, t]
+        h = np.tanh(a)
+        o = f(p["c"]) + f(p["V"]) @ h
+        yhat = np.exp(o) / np.exp(o).sum()
+        total -= math.log(yhat[p["y"][t] - 1])
+        for name, v in (("a", a), ("h", h), ("o", o), ("yhat", yhat)):
+            assert np.allclose(arr(key.parts[name].exact)[:, t], v, rtol=1e-12), (name, t)
+    assert float(key.parts["L"].exact) == pytest.approx(total, rel=1e-12)
+
+
+def test_hand_worked_bptt():
+    """T = 2, H = 1, K = 2: x = [1, 0], U = W = 1, b = 0, h⁽⁰⁾ = 0, V = [1; −1], c = 0, y = [1, 1].
+
+    Forward: a⁽¹⁾ = 1, h⁽¹⁾ = tanh 1 =: τ, o⁽¹⁾ = [τ, −τ], ŷ⁽¹⁾ = [σ(2τ), σ(−2τ)]
+             (e^τ/(e^τ + e^−τ) = σ(2τ)); a⁽²⁾ = τ, h⁽²⁾ = tanh τ =: κ, ŷ⁽²⁾ = [σ(2κ), σ(−2κ)].
+    Backward: ∇o⁽ᵗ⁾L = ŷ⁽ᵗ⁾ − [1, 0], so ∇o⁽¹⁾L = [−σ(−2τ), σ(−2τ)], ∇o⁽²⁾L = [−σ(−2κ), σ(−2κ)];
+              ∇h⁽²⁾L = Vᵀ∇o⁽²⁾L = −2σ(−2κ);
+              ∇h⁽¹⁾L = W (1 − κ²) ∇h⁽²⁾L + Vᵀ∇o⁽¹⁾L = −2(1 − κ²)σ(−2κ) − 2σ(−2τ).
+              ∇bL = Σ_t (1 − h⁽ᵗ⁾²)∇h⁽ᵗ⁾L; ∇WL adds h⁽ᵗ⁻¹⁾ (h⁽⁰⁾ = 0: only t = 2, times τ);
+              ∇UL adds x⁽ᵗ⁾ (x⁽²⁾ = 0: only t = 1); ∇VL = Σ_t ∇o⁽ᵗ⁾L h⁽ᵗ⁾.
+    """
+    key = key_of("rnn.bptt", x="[1, 0]", U=1, W=1, b=0, h0=0, V="[1; -1]", c="[0, 0]", y="[1, 1]")
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    tau = math.tanh(1)
+    kappa = math.tanh(tau)
+    s1, s2 = sig(-2 * tau), sig(-2 * kappa)
+    gh2 = -2 * s2
+    gh1 = (1 - kappa**2) * gh2 - 2 * s1
+    da1, da2 = (1 - tau**2) * gh1, (1 - kappa**2) * gh2
+    want = {"grad_o": [[-s1, -s2], [s1, s2]], "grad_h": [[gh1, gh2]], "grad_c": [-s1 - s2, s1 + s2],
+            "grad_b": [da1 + da2], "grad_W": [[da2 * tau]], "grad_U": [[da1]],
+            "grad_V": [[-s1 * tau - s2 * kappa], [s1 * tau + s2 * kappa]]}
+    for name, v in want.items():
+        assert np.allclose(arr(key.parts[name].exact).reshape(np.shape(v)), v, atol=1e-12), name
+    # A 1×1 matrix part takes [g]; the seed's recursion typed with closed forms is accepted too.
+    assert grade(key, "grad_W", f"[{da2 * tau!r}]").status == "correct"
+    closed = "[-2*(1 - tanh(tanh(1))^2)*sigma(-2*tanh(tanh(1))) - 2*sigma(-2*tanh(1)), -2*sigma(-2*tanh(tanh(1)))]"
+    assert grade(key, "grad_h", closed).status == "correct"
+
+
+def test_hand_worked_forward():
+    """x = [1, 1], U = 1, b = −1, W = 2, h⁽⁰⁾ = 0: a⁽¹⁾ = 0 and a⁽²⁾ = 2·0 + 1 − 1 = 0, so h = 0;
+    with c = 0 every ŷ = [½, ½] and L = 2 ln 2 (y⁽ᵗ⁾ does not matter)."""
+    key = key_of("rnn.forward", x="[1, 1]", U=1, b=-1, W=2, h0=0, V="[1; 3]", c="[0, 0]", y="[1, 2]")
+    assert np.allclose(arr(key.parts["a"].exact), [[0, 0]])
+    assert np.allclose(arr(key.parts["yhat"].exact), [[0.5, 0.5], [0.5, 0.5]])
+    assert float(key.parts["L"].exact) == pytest.approx(2 * math.log(2), rel=1e-12)
+    assert grade(key, "L", "2*ln(2)").status == "correct"
+    assert grade(key, "L", "ln(2)").mistake == "last-step-loss"
+
+
+def test_exam_draws():
+    for fid in ("rnn.forward", "rnn.bptt"):
+        for seed in range(1, 11):
+            key = key_of(fid, seed)
+            p = key.variant.params
+            assert len(p["x"]) == 1 and len(p["x"][0]) <= 3 and len(p["c"]) == 2
+            for kp in key.parts.values():
+                assert kp.steps, (fid, seed, kp.name)
+            if fid == "rnn.bptt":
+                # Nothing degenerate: every entry of every gradient is clearly non-zero.
+                for name in GRADS:
+                    assert np.all(np.abs(arr(key.parts[name].exact)) >= 0.01), (seed, name)
+
+
+def test_the_rule():
+    key = key_of("rnn.bptt", 1, x="[1, -1]", U=1, W=0.5, b=0, h0=0, V="[1; -1]", c="[0, 0]", y="[1, 2]")
+    assert grade(key, "grad_h_rule", "W*(1 - h_next^2)*g_next + s").status == "correct"
+    assert grade(key, "grad_h_rule", "s + g_next*W*(1-h_next)*(1+h_next)").status == "correct"
+    assert grade(key, "grad_h_rule", "W*g_next + s").mistake == "tanh-prime-missing"
+    assert grade(key, "grad_h_rule", "W*(1 - h^2)*g_next + s").mistake == "tanh-prime-wrong-step"
+    assert grade(key, "grad_h_rule", "s").mistake == "future-forgotten"
+    two = key_of("rnn.bptt", 1, W="[[0.5, 1], [-1, 0.5]]")
+    assert "grad_h_rule" not in [p["name"] for p in two.variant.parts]  # a rule for one hidden unit
+
+
+# ----------------------------------------------------------------------------
+# Mistakes.
+# ----------------------------------------------------------------------------
+def declared(fid: str) -> list[str]:
+    return [m["id"] for m in catalog().get(fid)["mistakes"]]
+
+
+@lru_cache(maxsize=None)
+def mistake_keys(fid: str) -> tuple:
+    keys = [key_of(fid, s) for s in (1, 2, 3)]
+    # W not symmetric, H = 2: transposing W matters.
+    keys.append(key_of(fid, 4, W="[[0.5, 1], [-0.5, 0.5]]"))
+    return tuple(keys)
+
+
+def recognised(fid: str, mid: str) -> bool:
+    for key in mistake_keys(fid):
+        for part in key.variant.parts:
+            for got_id, _msg, value in key.mistakes_for(part["name"]):
+                if got_id == mid:
+                    v = grade(key, part["name"], text(value, part["kind"]))
+                    if v.status == "incorrect" and v.mistake == mid:
+                        return True
+    return False
+
+
+@pytest.mark.parametrize("fid,mid", [(f, m) for f in ("rnn.forward", "rnn.bptt") for m in declared(f)])
+def test_each_declared_mistake_is_recognised(fid, mid):
+    assert recognised(fid, mid), f"{fid}: mistake {mid} never recognised"
+
+
+@pytest.mark.parametrize("fid", ["rnn.forward", "rnn.bptt"])
+def test_the_key_itself_is_accepted(fid):
+    for key in mistake_keys(fid):
+        for part in key.variant.parts:
+            kp = key.parts[part["name"]]
+            assert grade(key, part["name"], text(kp.exact, kp.kind)).status == "correct", part["name"]
+
+
+# ----------------------------------------------------------------------------
+# Bad overrides.
+# ----------------------------------------------------------------------------
+def one_line_error(args, *fragments):
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.strip().splitlines() if ln.strip() and not ln.startswith("nncheck: warning:")]
+    assert len(lines) == 1 and "Traceback" not in r.output, r.output
+    for f in fragments:
+        assert f in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("args,fragments", [
+    (["show", "rnn.bptt", "x=[1,2,3]", "y=[1,2]"], ["y has 2 entries", "x has 3 time steps"]),
+    (["show", "rnn.forward", "y=[1,3]", "c=[0,0]"], ["y⁽²⁾ = 3", "K = 2 classes"]),
+    (["show", "rnn.bptt", "W=[[1,0],[0,1]]", "b=[0]"], ["hidden size H"]),
+    (["show", "rnn.bptt", "V=[[1,2],[3,4]]", "U=[1]"], ["V has 2 columns"]),
+    (["solve", "rnn.bptt", "x=[[1,2],[3,4]]", "U=1"], ["U has 1 column", "x has 2 rows"]),
+    (["show", "rnn.forward", "c=[0]", "V=[1]"], ["at least 2"]),
+    (["check", "rnn.bptt", "x=[1,2]", "y=[1]", "-p", "grad_o", "-a", "[1]"], ["y has 1 entry"]),
+])
+def test_bad_overrides(args, fragments):
+    one_line_error(args, *fragments)
+
+
+def test_cli_solve_json_and_check():
+    r = runner.invoke(app, ["solve", "rnn.bptt", "--seed", "2", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    gc = next(p for p in data["parts"] if p["name"] == "grad_c")["answer"]
+    r = runner.invoke(app, ["check", "rnn.bptt", "--seed", "2", "-p", "grad_c", "-a", str(gc)])
+    assert r.exit_code == 0, r.output
