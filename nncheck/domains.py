@@ -38,6 +38,11 @@ _SPAN = 3.0
 _AVOID = frozenset(Fraction(v) for v in (0, 1, -1, 2, -2, 3, -3, Fraction(1, 2), Fraction(-1, 2)))
 
 
+#: Parity masks for signed symbols: the first three are independent (all 8 sign patterns of
+#: three symbols in 8 points); any two distinct masks give all four patterns of a pair.
+_MASKS = (1, 2, 4, 3, 5, 6, 7)
+
+
 class DomainError(NNCheckError, ValueError):
     """A domain spelled in a bank that is not one of the known names or a valid interval."""
 
@@ -122,18 +127,33 @@ def _draw(lo: float, hi: float, dlo: float, dhi: float, rng: random.Random) -> F
 
 
 def sample_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
-    """``n`` points, each ``{name: Fraction}``, stratified over every symbol's domain."""
+    """``n`` points, each ``{name: Fraction}``, stratified over every symbol's domain.
+
+    Each symbol visits each quarter of its domain equally often.  Symbols whose domain
+    has both signs get their signs from distinct parity patterns of the point index,
+    so every *pair* of them meets all four sign combinations within 8 points:
+    sqrt(a·b) = sqrt(a)·sqrt(b) fails only where both are negative, and is caught.
+    """
     plan: dict[str, list] = {}
+    signed = 0
     for name, dom in domains.items():
         d = _norm(dom or "real")
         if d in _INTEGER_DOMAINS:
             a, b = _INTEGER_DOMAINS[d]
-            strata = [Fraction(k) for k in range(a, b + 1) if k not in (0, 1, -1)]
+            strata: list = [Fraction(k) for k in range(a, b + 1) if k not in (0, 1, -1)]
+            seq = _balanced(strata, n, rng)
         else:
-            strata = _bins(d)
-        # Every stratum equally often, the remainder drawn at random, in a shuffled order.
-        seq = strata * (n // len(strata)) + rng.sample(strata, n % len(strata))
-        rng.shuffle(seq)
+            bins = _bins(d)
+            if len(bins) == 4 and bins[1][1] == 0.0:  # a domain with both signs
+                signed += 1
+                mask, flip = _MASKS[(signed - 1) % 7], rng.random() < 0.5
+                outer = _balanced([False, True], n, rng)
+                seq = []
+                for k in range(n):
+                    positive = (bin(k % 8 & mask).count("1") % 2 == 1) != flip
+                    seq.append(bins[2 + outer[k]] if positive else bins[1 - outer[k]])
+            else:
+                seq = _balanced(bins, n, rng)
         plan[name] = seq
     points = []
     for k in range(n):
@@ -147,6 +167,13 @@ def sample_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
                 pt[name] = _draw(slot[0], slot[1], dlo, dhi, rng)
         points.append(pt)
     return points
+
+
+def _balanced(strata: list, n: int, rng: random.Random) -> list:
+    """``n`` picks visiting every stratum equally often (the remainder at random), shuffled."""
+    seq = strata * (n // len(strata)) + rng.sample(strata, n % len(strata))
+    rng.shuffle(seq)
+    return seq
 
 
 def sample(domain: str, rng: random.Random) -> float:

@@ -170,7 +170,7 @@ def equivalent(yours, expected, domains: dict | None = None, *, seed: int = 0) -
         return Equivalence(False, "too-complex", undecided=True, too_complex=True, note=str(e))
 
 
-def equivalent_local(yours, expected, domains: dict | None = None, *, seed: int = 0,
+def equivalent_local(yours, expected, domains: dict | None = None, seed: int = 0, *,
                      n_points: int = N_POINTS, prove: bool = True) -> Equivalence:
     """:func:`equivalent` in this process, with no deadline: only for trusted or sandboxed callers."""
     domains = dict(domains or {})
@@ -216,7 +216,8 @@ def _scalars(yours, expected, domains, seed, n_points, prove) -> Equivalence:
     for d in doms.values():
         parse_domain(d)  # a bad domain is the bank's error, reported before any sampling
     rng = random.Random(seed)
-    points = sample_points(doms, n_points * MAX_TRIES, rng)
+    # Rounds of n_points, each stratified on its own: the first round alone covers the domain.
+    points = [pt for _ in range(MAX_TRIES) for pt in sample_points(doms, n_points, rng)]
     agreed = 0
     yours_only = expected_only = 0
     first_one_sided = None
