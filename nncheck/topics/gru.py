@@ -86,6 +86,9 @@ def np_forward(p: dict, flags=frozenset()) -> dict:
 class Forward(Solver):
     """``gru.forward``: r_t, z_t, h̃_t and h_t for every step."""
 
+    #: given: the weights, x and h_0; shape_text: scalar or H×D; values: σ/tanh values to use.
+    template_vars = ("given", "shape_text", "values")
+
     def check(self, p: dict) -> None:
         sizes(p, GRU_SIZES, GRU_LIMITS)
 

@@ -276,6 +276,12 @@ def sym_graph(p: dict, with_loss: bool = True):
 # ----------------------------------------------------------------------------
 class _LSTMBase(Solver):
     bptt = False
+    #: given: weights, x, c[0], h[0]; shape_text: scalar or H×D; h_rule and convention_text: the
+    #: convention in use; wrong_convention(_fwd): the mistake message for the other convention;
+    #: values (forward): σ/tanh values to use; loss_text and forward_table (bptt): ∂L/∂h and the
+    #: forward pass as printed, to 4 decimals.
+    template_vars = ("given", "shape_text", "h_rule", "convention_text", "wrong_convention", "wrong_convention_fwd",
+                     "values", "loss_text", "forward_table")
 
     def check(self, p: dict) -> None:
         sizes(p, LSTM_SIZES, LSTM_LIMITS)

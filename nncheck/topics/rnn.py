@@ -512,6 +512,9 @@ class _RNNBase(Solver):
     """Shared by ``rnn.forward`` and ``rnn.bptt``: sizes, draws and the prompt's givens."""
 
     bptt = False
+    #: given: the parameters in the seed's notation; sizes: "T = 2 steps, …"; values: the tanh/exp
+    #: values a student needs; forward_table: the forward pass (bptt: h⁽ᵗ⁾ and ŷ⁽ᵗ⁾ as printed).
+    template_vars = ("given", "sizes", "values", "forward_table")
 
     def check(self, p: dict) -> None:
         s = sizes(p, RNN_SIZES, RNN_LIMITS)
@@ -575,8 +578,8 @@ class _RNNBase(Solver):
                  f"V = {show(p['V'])}   c = {show(p['c'])}   h⁽⁰⁾ = {show(p['h0'])}", x, y]
         out = {"given": "\n".join(given), "sizes": self._sizes_text(p)}
         table = calc.table()
-        out["values"] = (f"Values you may need: {table}." if table else "") + \
-            " Answers may be left in closed form with tanh( ), exp( ) and ln( ); they are graded numerically."
+        out["values"] = (f"Values you may need: {table}.\n" if table else "") + \
+            "Answers may be left in closed form with tanh( ), exp( ) and ln( ); they are graded numerically."
         rows = [[str(t), show(fw["a"][t]), show(fw["h"][t]), show(fw["o"][t]), show(fw["yhat"][t])]
                 for t in range(1, T + 1)]
         out["forward_table"] = text_table(["t", "a⁽ᵗ⁾", "h⁽ᵗ⁾", "o⁽ᵗ⁾", "ŷ⁽ᵗ⁾"], rows)
@@ -662,7 +665,6 @@ class BPTT(_RNNBase):
         fw = rnn_forward(p, Calc())
         rows = [[str(t), show(fw["h"][t]), show(fw["yhat"][t]), str(p["y"][t - 1])] for t in range(1, fw["T"] + 1)]
         out["forward_table"] = text_table(["t", "h⁽ᵗ⁾", "ŷ⁽ᵗ⁾", "y⁽ᵗ⁾"], rows)
-        out["T"] = fw["T"]
         return out
 
     def exact(self, p: dict) -> dict:
