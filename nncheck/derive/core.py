@@ -96,8 +96,9 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 all valid (and finished, when there is a target), 2 a line could not be read, 1 otherwise."""
-        if any(s.status == "unparsable" for s in self.steps):
+        """0 all valid (and finished, when there is a target), 2 a line could not be read (or no
+        steps at all), 1 otherwise."""
+        if not self.steps or any(s.status == "unparsable" for s in self.steps):
             return 2
         if self.valid and self.finished is not False:
             return 0

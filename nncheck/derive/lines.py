@@ -315,7 +315,9 @@ class LineReader:
 
     def __init__(self, symbols: set[str] | None = None, used: set[str] | None = None):
         self.symbols = None if symbols is None else set(symbols)
-        self.used: set[str] = set(used or ()) | set(self.symbols or ())
+        # Names already taken: a definition must introduce a new one.  A problem's own given
+        # names are declared symbols (for their domains) that its definitions then claim.
+        self.used: set[str] = set(used) if used is not None else set(self.symbols or ())
 
     def parse_expr(self, text: str, *, allow_equation: bool = True, define: str | None = None) -> Node:
         syms = self.symbols if define is None or self.symbols is None else self.symbols | {define}

@@ -87,7 +87,10 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
     reader: LineReader
     if problem is not None:
         plan.mode = "problem"
-        reader = LineReader(set(problem.symbols))
+        from .lines import _first_name_before_eq
+
+        defined = {_first_name_before_eq(g) for g in problem.given} - {None}
+        reader = LineReader(set(problem.symbols), used=set(problem.symbols) - defined)
         plan.domains = dict(problem.symbols)
         for i, g in enumerate(problem.given):
             item = _bank_text(lambda: reader.read_definition(g, 0, g, None), problem, f"given[{i}]", g)

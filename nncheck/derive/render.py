@@ -34,7 +34,7 @@ def _step_rows(s, num: str, width: int, indent: str, first: bool) -> list[list[S
         if s.error is not None:
             rows.extend([[(indent + cl, "yellow")] for cl in s.error.caret().splitlines()])
         return rows
-    label = {"start": "start: ", "link": f"from line {s.left.line if s.left else '?'}: "}.get(s.kind, "")
+    label = {"start": "begins at the start: ", "link": f"from line {s.left.line if s.left else '?'}: "}.get(s.kind, "")
     rows.append([(f"{num:>{width}} ", "dim"), (mark, style), (" " + label, "dim"), (_step_text(s, first), "")])
     if s.status == "valid":
         rows.append([(indent + (s.detail or ""), "green")])
@@ -44,10 +44,10 @@ def _step_rows(s, num: str, width: int, indent: str, first: bool) -> list[list[S
             rows.append([(indent + "hint: " + s.hint, "magenta")])
     elif s.status == "undecided":
         rows.append([(indent + "could not decide: " + (s.detail or ""), "magenta")])
+    elif s.error is not None:
+        rows.extend([[(indent + cl, "yellow")] for cl in s.error.caret().splitlines()])
     else:
         rows.append([(indent + (s.detail or ""), "yellow")])
-        if s.error is not None:
-            rows.extend([[(indent + cl, "yellow")] for cl in s.error.caret().splitlines()])
     return rows
 
 
@@ -69,9 +69,11 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
         out.append([("start   ", "dim"), (plan.start.shown, "")])
     if plan.target is not None:
         out.append([("target  ", "dim"), (plan.target.shown, "")])
+    derived_here = {ln.number for ln in (plan.parsed.lines if plan.parsed else []) if ln.kind == "definition"}
     for d in plan.definitions:
-        where = f"   (line {d.line})" if d.line else ""
-        out.append([("given   ", "dim"), (f"{d.name} = {_text(d.node)}", ""), (where, "dim")])
+        if d.line in derived_here:
+            continue  # defined on a line of the derivation: shown there
+        out.append([("given   ", "dim"), (f"{d.name} = {_text(d.node)}", "")])
     for c in plan.constraints:
         out.append([("given   ", "dim"), (f"{_text(c.left)} = {_text(c.right)}", "")])
     if plan.domains:
@@ -87,22 +89,33 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
     indent = " " * (width + 3)
     for st in by_line.get(0, []):  # the whole text refused
         out.extend(_step_rows(st, "", width, indent, True))
-    start_steps = [st for st in report.steps if st.kind == "start"]
-    for st in start_steps:
-        out.extend(_step_rows(st, "", width, indent, True))
-    for ln in (plan.parsed.lines if plan.parsed else []):
+    lines = plan.parsed.lines if plan.parsed else []
+    numbered = {ln.number for ln in lines}
+    for st in report.steps:  # a start check that no line carries (nothing to begin with)
+        if st.kind == "start" and st.line not in numbered:
+            out.extend(_step_rows(st, "", width, indent, True))
+    for ln in lines:
         if ln.kind in ("assume", "given", "start", "target"):
             if ln.kind == "given" or ln.error is None:
                 continue
-        steps = [st for st in by_line.get(ln.number, []) if st.kind != "start"]
+        steps = by_line.get(ln.number, [])
+        if steps and all(st.kind == "start" for st in steps) and ln.kind != "error":
+            # The line that begins the derivation: show it with the start check.
+            out.append([(f"{ln.number:>{width}} ", "dim"), (MARKS[steps[0].status][0], MARKS[steps[0].status][1]),
+                        (" " + ln.shown_parsed(), "")])
+            out.extend(_step_rows(steps[0], "", width, indent, True)[1:])
+            continue
         if not steps:
             mark = "≔" if ln.kind == "definition" else "·"
             out.append([(f"{ln.number:>{width}} ", "dim"), (mark, "dim"), (" " + ln.shown_parsed(), "")])
             continue
-        first = True
+        first_row, first_claim = True, True
         for st in steps:
-            out.extend(_step_rows(st, str(ln.number) if first else "", width, indent, first))
-            first = False
+            out.extend(_step_rows(st, str(ln.number) if first_row else "", width, indent,
+                                  first_claim or st.kind == "start"))
+            first_row = False
+            if st.kind != "start":
+                first_claim = False
     for note in plan.notes:
         out.append([("note: " + note, "dim")])
     out.append([])

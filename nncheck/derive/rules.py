@@ -47,6 +47,7 @@ RULES = {
 _PRECEDENCE = ["sigmoid-derivative", "tanh-derivative", "chain-rule", "derivative", "softmax-normalisation",
                "normalisation", "definition", "tanh-sigmoid", "log-rules", "algebra"]
 K_POINTS = 3
+LOG_DETAIL = "log of a product or quotient: ln(ab) = ln a + ln b, ln(a/b) = ln a − ln b"
 
 
 class Classifier:
@@ -72,7 +73,7 @@ class Classifier:
         dL, dR = outer_derivatives(L), outer_derivatives(R)
         if not dL and not dR:
             got = self.algebraic(self.ctx.literal(L, left.text), self.ctx.literal(R, right.text))
-            return got or ("algebra", "algebra")
+            return got[:2] if got else ("algebra", "algebra")
         if len(dL) == len(dR) and all(a.var == b.var for a, b in zip(dL, dR)):
             got = self._paired(left, right, dL, dR)
             if got is not None:
@@ -80,8 +81,11 @@ class Classifier:
         return self._differentiation(left, right, dL, dR)
 
     # -- theories ----------------------------------------------------------------
-    def algebraic(self, A, B) -> tuple[str, str] | None:
-        """The weakest theory in which the SymPy expressions ``A`` and ``B`` are equal."""
+    def algebraic(self, A, B) -> tuple[str, str, tuple] | None:
+        """The weakest theory in which the SymPy expressions ``A`` and ``B`` are equal.
+
+        Returns (rule id, detail, the defined names substituted) or None.
+        """
         import sympy
 
         from ..answer.sympy_backend import sigma
@@ -94,32 +98,59 @@ class Classifier:
         solved_here = sorted(n for n in names if n in self.ctx.solved)
         everything = frozenset({"sigma", "tanh", "log"})
         if self._equal(A, B, opaque=everything):
-            return "algebra", "algebra"
+            return "algebra", "algebra", ()
         if has_log and self._equal(A, B, opaque=frozenset({"sigma", "tanh"})):
-            return "log-rules", "log of a product or quotient: ln(ab) = ln a + ln b, ln(a/b) = ln a − ln b"
+            return "log-rules", LOG_DETAIL, ()
         if has_tanh and has_sigma and self._equal(A, B, opaque=frozenset({"sigma"}), tanh_as_sigma=True):
-            return "tanh-sigmoid", "tanh(u) = 2σ(2u) − 1"
+            return "tanh-sigmoid", "tanh(u) = 2σ(2u) − 1", ()
         if (has_sigma or has_tanh) and self._equal(A, B, opaque=frozenset()):
-            return "definition", _builtin_detail(has_sigma, has_tanh)
+            return "definition", _builtin_detail(has_sigma, has_tanh), ()
         if defs_here:
             for opaque in (frozenset({"sigma", "tanh"}), frozenset()):
-                if self._equal(A, B, opaque=opaque, defs=True):
-                    used = self._used_definitions(A, B, defs_here)
-                    group = self._softmax_group(used)
-                    if group and not (A.has(sympy.exp) or B.has(sympy.exp)):
-                        return "softmax-normalisation", f"softmax normalisation: {' + '.join(group)} = 1"
-                    detail = "substituting " + ", ".join(self._def_text(n) for n in used)
-                    if opaque != frozenset({"sigma", "tanh"}) and (has_sigma or has_tanh):
-                        detail += " and the " + _builtin_detail(has_sigma, has_tanh)
-                    return "definition", detail
+                if not self._equal(A, B, opaque=opaque, defs=frozenset(self.ctx.defs)):
+                    continue
+                used = self._minimal_definitions(A, B, defs_here, opaque)
+                group = self._softmax_group(used)
+                if group and not (A.has(sympy.exp) or B.has(sympy.exp)):
+                    return "softmax-normalisation", f"softmax normalisation: {' + '.join(group)} = 1", tuple(used)
+                extra = []
+                if opaque != frozenset({"sigma", "tanh"}) and (has_sigma or has_tanh):
+                    extra.append("the " + _builtin_detail(has_sigma, has_tanh))
+                # Did the substitution also need the log rules (ln of a softmax quotient)?
+                probe = (opaque | {"log"}) if has_log else None
+                if probe is not None and not self._equal(A, B, opaque=frozenset(probe), defs=frozenset(used)):
+                    extra.append("the log of a quotient")
+                return "definition", self._definition_detail(used, extra), tuple(used)
         if solved_here or self.ctx.solved:
-            if self._equal(A, B, opaque=frozenset(), defs=True, constraints=True):
+            if self._equal(A, B, opaque=frozenset(), defs=frozenset(self.ctx.defs), constraints=True):
                 used = solved_here or sorted(self.ctx.solved)
-                return "normalisation", "normalisation: " + ", ".join(self.ctx.constraint_text[n] for n in used)
+                return ("normalisation", "normalisation: " + ", ".join(self.ctx.constraint_text[n] for n in used),
+                        ())
         return None
 
-    def _equal(self, A, B, *, opaque: frozenset, defs: bool = False, constraints: bool = False,
+    def _minimal_definitions(self, A, B, defs_here: list[str], opaque: frozenset) -> list[str]:
+        """The fewest definitions whose substitution makes the sides equal (greedy)."""
+        cur = set(self._used_definitions(A, B, defs_here))
+        if not self._equal(A, B, opaque=opaque, defs=frozenset(cur)):
+            cur = set(self.ctx.defs)
+        for n in sorted(cur):
+            if len(cur) > 1 and self._equal(A, B, opaque=opaque, defs=frozenset(cur - {n})):
+                cur.discard(n)
+        order = list(self.ctx.defs)
+        return sorted(cur, key=order.index)
+
+    def _definition_detail(self, used: list[str], extra: list[str]) -> str:
+        if len(used) == 1:
+            text = "substituting " + self._def_text(used[0])
+        else:
+            text = "substituting the definitions of " + ", ".join(used[:-1]) + " and " + used[-1]
+        if extra:
+            text += " and " + " and ".join(extra)
+        return text
+
+    def _equal(self, A, B, *, opaque: frozenset, defs: frozenset = frozenset(), constraints: bool = False,
                tanh_as_sigma: bool = False) -> bool:
+        """Equal at K_POINTS random points, with ``opaque`` functions arbitrary and ``defs`` substituted?"""
         from .numeval import Evaluator, Unsupported, close
 
         syms = A.free_symbols | B.free_symbols
@@ -168,7 +199,7 @@ class Classifier:
         ev = Evaluator(env, opaque, salt=salt, tanh_as_sigma=tanh_as_sigma)
         for name in ctx.defs:
             sym = ctx.sym(name)
-            if defs:
+            if name in defs:
                 try:
                     env[sym] = ev(self._definition_literals()[name])
                 except (Unsupported, ZeroDivisionError, OverflowError, ValueError, TypeError, KeyError):
@@ -237,15 +268,15 @@ class Classifier:
     def _paired(self, left: Term, right: Term, dL, dR) -> tuple[str, str] | None:
         """Both sides have the same derivatives in the same places: a rewrite inside them or outside."""
         ctx = self.ctx
-        found: list[tuple[str, str]] = []
+        found: list[tuple] = []
+        inside: list[tuple] = []
         for a, b in zip(dL, dR):
             if a == b:
                 continue
             got = self.algebraic(ctx.literal(a.expr, left.text), ctx.literal(b.expr, right.text))
             if got is None:
                 return None
-            rid, detail = got
-            found.append((rid, f"{detail} (inside d/d{a.var})"))
+            inside.append((got, a.var))
         dummies = [self.sympy.Dummy(f"p{i}") for i in range(len(dL))]
         sl = self._skeleton(left, dL, dummies)
         sr = self._skeleton(right, dR, dummies)
@@ -256,21 +287,46 @@ class Classifier:
             if got is None:
                 return None
             found.append(got)
+        # Several derivatives rewritten alike (each yhat_k by its definition): say it once.
+        merged: dict = {}
+        for (rid, detail, names), var in inside:
+            key = (rid, var)
+            if key in merged and rid == "definition":
+                merged[key] = (rid, merged[key][1] | set(names), var, merged[key][3])
+            elif key not in merged:
+                merged[key] = (rid, set(names), var, detail)
+        for (rid, var), (_, names, _, detail) in merged.items():
+            if rid == "definition" and len(names) > 1:
+                order = list(ctx.defs)
+                extra = ["the log of a quotient"] if any("the log of a quotient" in g[1] for g, v in inside
+                                                         if v == var and g[0] == rid) else []
+                detail = self._definition_detail(sorted(names, key=order.index), extra)
+            found.append((rid, f"{detail} (inside d/d{var})", tuple(names)))
         if not found:
             return "algebra", "algebra"
         return _combine(found)
 
-    def _is_linear_piece(self, d: Derivative, gone: list[Derivative]) -> bool:
+    def _is_linear_piece(self, d: Derivative, gone: list[Derivative], text: str) -> bool:
         """Is ``d`` the derivative of one term (up to a constant factor) of a derivative that went away?"""
         def is_constant(n: Node) -> bool:
             return d.var not in self.ctx.free_names(n) and not any(isinstance(x, Derivative) for x in walk(n))
+
+        def same(a: Node, b: Node) -> bool:
+            # Equal as written, or once definitions are substituted (ln(yhat) is ln(sigma(xi))).
+            if a == b:
+                return True
+            try:
+                held = frozenset({d.var})
+                return self.ctx.value(a, text, held) == self.ctx.value(b, text, held)
+            except Exception:  # noqa: BLE001 - naming only
+                return False
 
         target = _strip_constants(d.expr, is_constant)
         for g in gone:
             if g.var != d.var:
                 continue
-            pieces = [_strip_constants(t, is_constant) for t in _terms(g.expr)]
-            if any(p == target for p in pieces) and (len(pieces) > 1 or pieces[0] != g.expr):
+            pieces = _pieces(g.expr, is_constant)
+            if any(same(p, target) for p in pieces) and (len(pieces) > 1 or pieces[0] != g.expr):
                 return True
         return False
 
@@ -307,7 +363,7 @@ class Classifier:
         elif gone and new and _size(new) > _size(gone):
             gone, new, text = new, gone, right.text
         if new:
-            if all(self._is_linear_piece(n, gone) for n in new):
+            if all(self._is_linear_piece(n, gone, text) for n in new):
                 return "derivative", "linearity: the derivative of a sum is the sum of the derivatives"
             if any(isinstance(n.expr, Name) and n.expr.name in self.ctx.defs for n in new):
                 names = ", ".join(sorted({n.expr.name for n in new if isinstance(n.expr, Name)}))
@@ -347,11 +403,11 @@ def _builtin_detail(has_sigma: bool, has_tanh: bool) -> str:
     return "definition of " + " and ".join(("σ: " if p.startswith("σ") else "tanh: ") + p for p in parts)
 
 
-def _combine(found: list[tuple[str, str]]) -> tuple[str, str]:
-    ids = [r for r, _ in found]
+def _combine(found: list[tuple]) -> tuple[str, str]:
+    ids = [f[0] for f in found]
     best = min(ids, key=lambda r: _PRECEDENCE.index(r) if r in _PRECEDENCE else len(_PRECEDENCE))
     details = []
-    for rid, d in sorted(found, key=lambda f: _PRECEDENCE.index(f[0]) if f[0] in _PRECEDENCE else 99):
+    for rid, d, *_ in sorted(found, key=lambda f: _PRECEDENCE.index(f[0]) if f[0] in _PRECEDENCE else 99):
         if rid == "algebra" and len(found) > 1:
             continue
         if d not in details:
@@ -375,15 +431,13 @@ def _size(nodes) -> int:
     return sum(sum(1 for _ in walk(n)) for n in nodes)
 
 
-def _terms(node: Node) -> list[Node]:
-    """The additive terms of ``node`` (signs dropped), and constant multiples' inner parts."""
+def _pieces(node: Node, is_constant) -> list[Node]:
+    """The additive pieces of ``node``, each stripped of constant factors, recursively."""
     out, stack = [], [node]
     while stack:
-        n = stack.pop()
+        n = _strip_constants(stack.pop(), is_constant)
         if isinstance(n, BinOp) and n.op in "+-":
             stack.extend((n.left, n.right))
-        elif isinstance(n, Unary):
-            stack.append(n.arg)
         else:
             out.append(n)
     return out
