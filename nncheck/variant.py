@@ -85,7 +85,7 @@ class Variant:
         from .formulas import FormulaError, evaluate_formula
 
         try:
-            return evaluate_formula(text, self.values())
+            return evaluate_formula(text, {**choice_literals(self.family), **self.values()})
         except FormulaError as e:
             raise BankError(f"formula '{text}' fails: {e.message}", file=self.family.get("_file", "?"),
                             line=self.family.get("_line")) from None
@@ -131,6 +131,21 @@ class Variant:
                       for p in self.parts],
             "hints": self.hints(),
         }
+
+
+def choice_literals(family: dict) -> dict:
+    """Choice values usable as bare words in formulas: ``when: optimizer = adam``.
+
+    Each maps to itself (a string); a parameter of the same name always wins.
+    """
+    out = {}
+    for spec in family["params"].values():
+        if spec["type"] == "choice":
+            for c in spec.get("choices") or []:
+                c = str(c)
+                if c.isidentifier() and c not in family["params"]:
+                    out[c] = c
+    return out
 
 
 def _truthy(v) -> bool:
@@ -466,7 +481,7 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
         why = _bound_checks(n, params[n], v, given)
         if why:
             raise ParamError(why)
-    _check_constraints(family, constraints, given, only_complete=True, user=True)
+    _check_constraints(family, constraints, {**choice_literals(family), **given}, only_complete=True, user=True)
     rng = random.Random(f"{family['id']}#{seed}")
     last_failure = None
     last_values: dict = {}
@@ -488,8 +503,8 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
             if solver is not None and hasattr(solver, "draw"):
                 values = solver.draw(values, rng, frozenset(given))
             # Constraints may name derived values (span <= padded): compute those first.
-            with_derived = dict(values)
-            with_derived.update(_yaml_derived(family, values))
+            with_derived = {**choice_literals(family), **values}
+            with_derived.update(_yaml_derived(family, with_derived))
             failed = _check_constraints(family, constraints, with_derived, only_complete=False,
                                         user=False, drawn=set(values) - set(given))
             if failed is not None:

@@ -171,7 +171,10 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
             ctx.err(at, f"parameter name '{name}' must be letters, digits and _ and start with a letter")
         if name in RESERVED:
             ctx.err(at, f"parameter name '{name}' is reserved (a function, constant or keyword)")
-    known = names | set(fam.derived)
+    # Choice values are bare words in formulas (when: optimizer = adam).
+    literals = {str(c) for p in params.values() if p.type == "choice" for c in (p.choices or [])
+                if str(c).isidentifier() and str(c) not in names}
+    known = names | set(fam.derived) | literals
     for name, p in params.items():
         at = base + ("params", name)
         if p.type == "choice":

@@ -223,3 +223,27 @@ def test_vector_and_matrix_formulas_agree_both_ways(tmp_path):
                           "--json").output)
     parts = {p["name"]: p["answer"] for p in data["parts"]}
     assert parts["xi"] == [3, 8] and parts["Wt"] == [[1, 3], [2, 4]] and parts["first"] == 3
+
+
+def test_choice_values_are_bare_words_in_when(tmp_path):
+    text = textwrap.dedent("""\
+        bank: c
+        families:
+          - id: c.act
+            title: An activation
+            topic: c
+            params:
+              g: {type: choice, choices: [relu, linear], draw: {choice: [relu, linear]}}
+              x: {type: integer, min: -5, max: 5, draw: {range: [-3, 3]}}
+            prompt: "g = {g}, x = {x}"
+            parts:
+              - {name: y, kind: number, prompt: "g(x)", answer: "ifelse(g = relu, relu(x), x)"}
+              - {name: slope, kind: number, prompt: "relu'(x)", answer: "ifelse(x > 0, 1, 0)", when: "g = relu"}
+        """)
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "c.yaml").write_text(text)
+    relu = json.loads(run("solve", "c.act", "--bank", str(d), "g=relu", "x=-2", "--json").output)
+    assert {p["name"]: p["answer"] for p in relu["parts"]} == {"y": 0, "slope": 0}
+    lin = json.loads(run("solve", "c.act", "--bank", str(d), "g=linear", "x=-2", "--json").output)
+    assert {p["name"]: p["answer"] for p in lin["parts"]} == {"y": -2}
