@@ -670,7 +670,7 @@ class BPTT(_LSTMBase):
                 if gate == "c":
                     dz = at("c", t) * i[t] * (1 - g[t] ** 2)
                     lines.append(f"t = {t}: dL/dz_c[{t}] = dL/dc[{t}]·i[{t}]·(1 − g[{t}]²) = {nv(at('c', t))}·"
-                                 f"{nv(i[t])}·(1 − {nv(g[t])}²) = {nv(dz)}")
+                                 f"{nvp(i[t])}·(1 − {nvp(g[t])}²) = {nv(dz)}")
                 else:
                     s = fw[gate][t]
                     dz = at(gate, t) * s * (1 - s)
