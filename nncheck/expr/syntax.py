@@ -313,6 +313,10 @@ FORMULA_FUNCTIONS = {
     "onehot": (1, 1),
 }
 CONSTANTS = {"e", "pi"}
+#: Well-known functions deliberately left out (named in the message, so nobody thinks it is a typo).
+_NOT_IN_LANGUAGE = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan", "sinh", "cosh",
+                              "factorial", "gamma", "erf", "sign", "floor", "ceil", "round", "sum", "mod",
+                              "log10", "log2", "softmax", "argmax", "mean"})
 
 #: Greek letters typed as Unicode become their ASCII names.
 GREEK = {
@@ -775,7 +779,7 @@ class _Parser:
             elif self._starts_implicit_factor(t):
                 if t.kind == "num":
                     # "3 4", "x 2", "2 3/4": a typo, a list or a mixed number, never clearly a product.
-                    prev = self.text[left.pos:left.end].strip()
+                    prev = self.text[start:t.pos].strip()
                     self.error(f"a number right after '{_clip(prev)}': add an operator such as '*' or '+', "
                                f"or use [ ] for a list")
                 if last == "/":
@@ -920,7 +924,7 @@ class _Parser:
             base = canonical[:-1]
             spelled = {"sigma": "sigma(x)*(1 - sigma(x))", "tanh": "1 - tanh(x)^2", "relu": "a 0/1 value"}[base]
             self.error(f"the derivative {base}′( ) is not accepted here: write it out, e.g. {spelled}",
-                       code="unknown-function")
+                       t.pos, code="unknown-function")
         # Derivative notation: d/dx(expr)
         if self.derivatives and name == "d" and nxt.kind == "op" and nxt.value == "/" \
                 and self.peek().kind == "name" and self.peek().value.startswith("d") and len(self.peek().value) > 1:
@@ -969,6 +973,8 @@ class _Parser:
         if name in self.words or name.lower() in self.words:
             return self.node(Word(name.lower(), t.pos, t.end))
         if call_follows:
+            if name in FORMULA_FUNCTIONS or name in _NOT_IN_LANGUAGE:
+                self.error(f"the function '{name}' is not allowed here", t.pos, code="unknown-function")
             self.error(f"unknown function '{name}'", t.pos, code="unknown-function")
         self.error(self._unknown_name_message(name), t.pos, code="unknown-name")
 
@@ -977,7 +983,7 @@ class _Parser:
         # A run of declared one-letter symbols, e.g. "xy": suggest the product.
         if len(name) > 1 and all(c in syms for c in name):
             return f"unknown name '{name}' (did you mean {'*'.join(name)}?)"
-        if name in FORMULA_FUNCTIONS or name in ("sin", "cos", "tan", "factorial", "gamma"):
+        if name in FORMULA_FUNCTIONS or name in _NOT_IN_LANGUAGE:
             return f"the function '{name}' is not allowed here"
         if name.startswith("__") or name in ("import", "lambda", "open", "eval", "exec", "os", "sys"):
             return f"'{name}' is not allowed"
@@ -1055,6 +1061,8 @@ class _Parser:
                 self.error("a matrix entry cannot itself be a vector", opener.pos)
             return self.node(Matrix(rows, opener.pos, close.end))
         items = rows[0]
+        if any(isinstance(x, Matrix) for x in items):
+            self.error("arrays of more than two dimensions are not supported", opener.pos)
         if all(isinstance(x, Vector) for x in items):
             widths = {len(x.items) for x in items}
             if len(widths) != 1:
