@@ -426,7 +426,8 @@ def _latex_of(cls: list) -> str:
             op = STRONG_OPS[payload]
             out.append(op + (" " if op[-1].isalpha() else ""))
         elif kind == "weak":
-            out.append(WEAK_OPS[payload])
+            op = WEAK_OPS[payload]
+            out.append(op + (" " if op[-1].isalpha() else ""))  # \cdot h, never \cdoth
         elif kind == "join":
             out.append(JOINERS[payload])
         else:

@@ -151,7 +151,8 @@ def test_latex_compiles_with_pdflatex(tmp_path, catalog, exam):
         (tmp_path / name).write_bytes(files[name])
         r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name], cwd=tmp_path,
                            capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stdout[-3000:]
+        errors = [ln for ln in r.stdout.splitlines() if ln.startswith(("!", "l."))]
+        assert r.returncode == 0, "\n".join(errors[:8])
         assert (tmp_path / name.replace(".tex", ".pdf")).stat().st_size > 1000
 
 
@@ -170,6 +171,7 @@ def test_latex_escapes_bank_text(catalog):
     tex = latex_text(block)
     assert tex == ("$W_{1} = \\begin{bmatrix}1 & -2 \\\\ 3 & 4\\end{bmatrix}$ and "
                    "$b = \\begin{bmatrix}5 \\\\ 6\\end{bmatrix}$"), tex
+    assert "\\cdoth" not in latex_text("w1*h + σ") and "\\cdot h" in latex_text("w1*h + σ")
     assert latex_text("√(Var + ε)").count("$") % 2 == 0 and "\\sqrt$" not in latex_text("√(Var + ε)")
 
 
