@@ -191,9 +191,19 @@ def tidy(e):
     e = sympy.sympify(e)
     if e.is_Rational:
         return e
-    if sympy.count_ops(e) <= 12:
+    if _nodes_at_most(e, 40) and sympy.count_ops(e) <= 12:
         return e
     return high_precision(e)
+
+
+def _nodes_at_most(e, limit: int) -> bool:
+    """Is the tree small?  Stops counting at ``limit`` (count_ops walks all of a huge tree)."""
+    import sympy
+
+    for i, _ in enumerate(sympy.preorder_traversal(e)):
+        if i >= limit:
+            return False
+    return True
 
 
 def high_precision(e, digits: int = 30):

@@ -233,6 +233,17 @@ def backprop_np(net: Net, *, no_sigma_dot=False, xi_for_h=False, w_not_t=False, 
     W1, b1 = np.array(net.W1, dtype=float), np.array(net.b1, dtype=float)
     W2, b2 = np.array(net.W2, dtype=float), np.array(net.b2, dtype=float)
     n = float(net.n)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a mistaken pass may leave (0, 1); it then gives nan
+        return _backprop_np(net, X, Y, W1, b1, W2, b2, n, no_sigma_dot=no_sigma_dot, xi_for_h=xi_for_h,
+                            w_not_t=w_not_t, drop_n=drop_n, flip=flip, relu_one=relu_one, shortcut=shortcut,
+                            sigma_dot_from_xi=sigma_dot_from_xi, mse_half=mse_half, w1_t=w1_t,
+                            no_hidden=no_hidden, no_b1=no_b1)
+
+
+def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_t, drop_n, flip, relu_one,
+                 shortcut, sigma_dot_from_xi, mse_half, w1_t, no_hidden, no_b1) -> dict:
+    import numpy as np
+
     rows = {k: [] for k in ("xi1", "h", "xi2", "yhat", "dxi2", "dxi1")}
     dW1, db1 = np.zeros_like(W1), np.zeros_like(b1)
     dW2, db2 = np.zeros_like(W2), np.zeros_like(b2)
@@ -535,10 +546,10 @@ class TwoLayer(Solver):
 
         net = Net(p)
         N, D, K, n = net.N, net.D, net.K, net.n
-        W1s = sympy.Matrix(N, D, lambda j, d: sympy.Symbol(f"w1_{j}_{d}"))
-        b1s = sympy.Matrix(N, 1, lambda j, _: sympy.Symbol(f"b1_{j}"))
-        W2s = sympy.Matrix(K, N, lambda k, j: sympy.Symbol(f"w2_{k}_{j}"))
-        b2s = sympy.Matrix(K, 1, lambda k, _: sympy.Symbol(f"b2_{k}"))
+        W1s = sympy.Matrix(N, D, lambda j, d: sympy.Symbol(f"w1_{j}_{d}", real=True))
+        b1s = sympy.Matrix(N, 1, lambda j, _: sympy.Symbol(f"b1_{j}", real=True))
+        W2s = sympy.Matrix(K, N, lambda k, j: sympy.Symbol(f"w2_{k}_{j}", real=True))
+        b2s = sympy.Matrix(K, 1, lambda k, _: sympy.Symbol(f"b2_{k}", real=True))
         W1, b1, W2, b2 = RM(net.W1), RM(net.b1), RM(net.W2), RM(net.b2)
         weights = {**dict(zip(W1s, W1)), **dict(zip(b1s, b1)), **dict(zip(W2s, W2)), **dict(zip(b2s, b2))}
 
@@ -759,7 +770,8 @@ class TwoLayer(Solver):
 
         out: dict = {}
         hidden_side = ("dxi1", "dW1", "db1", "W1_new", "b1_new")
-        out["forgot-sigma-dot"] = pick(run(no_sigma_dot=True), hidden_side)
+        if net.hidden != "relu":  # for ReLU this is relu-derivative-one, whose message says more
+            out["forgot-sigma-dot"] = pick(run(no_sigma_dot=True), hidden_side)
         out["xi-for-h"] = pick(run(xi_for_h=True), ("dW2", "W2_new"))
         if net.hidden in ("sigmoid", "tanh"):
             out["sigma-dot-from-xi"] = pick(run(sigma_dot_from_xi=True), hidden_side)
@@ -795,6 +807,10 @@ class TwoLayer(Solver):
             L = -sum(float(t) * math.log(float(v)) for yh, y in zip(base["yhat"], net.Y)
                      for v, t in zip(yh, y) if t != 0) / net.n
             out["bce-one-term"] = {"L": L}
+        # A slip that leaves ŷ outside the logs' domain has no value to recognise.
+        for vals in out.values():
+            for part in [k for k, v in vals.items() if not np.all(np.isfinite(np.asarray(v, dtype=float)))]:
+                del vals[part]
         # The symbolic part: the same slips, written as formulas.
         if net.elementwise:
             Yh, Y, n = sympy.Symbol("yhat", real=True), sympy.Symbol("y", real=True), sympy.Symbol("n", positive=True)

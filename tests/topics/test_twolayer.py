@@ -1,0 +1,296 @@
+"""backprop.two-layer: every hidden/output/loss combination against finite differences, the seed's
+shortcuts and averaging, hand-computable draws, the mistake library, and bad overrides."""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+import numpy as np
+import pytest
+import sympy
+from typer.testing import CliRunner
+
+from nncheck.answer.grade import grade
+from nncheck.bank.index import load_catalog
+from nncheck.cli import app
+from nncheck.keys import answer_key, expr_text, flat_shape, to_float
+from nncheck.variant import build_variant, make_variant
+
+FID = "backprop.two-layer"
+runner = CliRunner()
+
+
+@lru_cache(maxsize=None)
+def record() -> dict:
+    return load_catalog(use_cache=False).get(FID)
+
+
+def strs(overrides: dict) -> dict:
+    return {k: str(v) for k, v in overrides.items()}
+
+
+def key(seed: int = 1, **overrides):
+    return answer_key(make_variant(record(), seed, strs(overrides)))
+
+
+def arr(value) -> np.ndarray:
+    flat, shape = flat_shape(value)
+    return np.array([to_float(v) for v in flat]).reshape(shape)
+
+
+def text(value) -> str:
+    """A key or mistake value in the answer language (full float precision)."""
+    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.MatrixBase) and value.free_symbols:
+        return expr_text(value)
+    if isinstance(value, (sympy.MatrixBase, np.ndarray, list)):
+        a = arr(value)
+        if a.ndim == 1:
+            return "[" + ", ".join(repr(float(v)) for v in a) + "]"
+        return "[" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in a) + "]"
+    return repr(to_float(value))
+
+
+# ----------------------------------------------------------------------------
+# An independent reference: the forward pass and L in NumPy, differentiated numerically.
+# ----------------------------------------------------------------------------
+def act(g, a):
+    return {"sigmoid": lambda t: 1 / (1 + np.exp(-t)), "tanh": np.tanh, "relu": lambda t: np.maximum(t, 0),
+            "linear": lambda t: t}[g](a)
+
+
+def out_act(o, z):
+    if o == "softmax":
+        e = np.exp(z - z.max())
+        return e / e.sum()
+    return act(o, z)
+
+
+def loss_of_yhat(loss, yh, y, n):
+    if loss == "mse":
+        return np.sum((y - yh) ** 2) / (2 * n)
+    if loss == "bce":
+        return -np.sum(y * np.log(yh) + (1 - y) * np.log(1 - yh)) / n
+    return -np.sum(y * np.log(yh)) / n
+
+
+def reference_loss(p, W1, b1, W2, b2):
+    X, Y = np.array(p["x"], float), np.array(p["y"], float)
+    return sum(loss_of_yhat(p["loss"], out_act(p["output"], b2 + W2 @ act(p["hidden"], b1 + W1 @ x)), y, len(X))
+               for x, y in zip(X, Y))
+
+
+def fd(f, x0, eps=1e-6):
+    g = np.zeros_like(x0)
+    for idx in np.ndindex(x0.shape):
+        d = np.zeros_like(x0)
+        d[idx] = eps
+        g[idx] = (f(x0 + d) - f(x0 - d)) / (2 * eps)
+    return g
+
+
+def check_against_finite_differences(k):
+    p = k.variant.params
+    W = {n: np.array(p[n], float) for n in ("W1", "b1", "W2", "b2")}
+    X, Y = np.array(p["x"], float), np.array(p["y"], float)
+    n = len(X)
+
+    def L_with(name):
+        return lambda v: reference_loss(p, **{**W, name: v})
+
+    parts = k.parts
+    assert abs(reference_loss(p, **W) - to_float(parts["L"].exact)) < 1e-9
+    for name, part in (("W1", "dW1"), ("b1", "db1"), ("W2", "dW2"), ("b2", "db2")):
+        assert np.allclose(fd(L_with(name), W[name]), arr(parts[part].exact).reshape(W[name].shape), atol=1e-6), part
+        new = W[name] - float(p["eta"]) * arr(parts[part].exact).reshape(W[name].shape)
+        assert np.allclose(new, arr(parts[name + "_new"].exact).reshape(W[name].shape), atol=1e-12)
+    # ∇ξ⁽²⁾L and ∇ξ⁽¹⁾L: perturb one example's excitation, keep the rest of the batch.
+    for i, (x, y) in enumerate(zip(X, Y)):
+        a = W["b1"] + W["W1"] @ x
+        z = W["b2"] + W["W2"] @ act(p["hidden"], a)
+        d2 = fd(lambda zz: loss_of_yhat(p["loss"], out_act(p["output"], zz), y, n), z)
+        d1 = fd(lambda aa: loss_of_yhat(p["loss"], out_act(p["output"], W["b2"] + W["W2"] @ act(p["hidden"], aa)),
+                                        y, n), a)
+        assert np.allclose(d2, arr(parts["dxi2"].exact)[i], atol=1e-6)
+        assert np.allclose(d1, arr(parts["dxi1"].exact)[i], atol=1e-6)
+        assert np.allclose(a, arr(parts["xi1"].exact)[i]) and np.allclose(z, arr(parts["xi2"].exact)[i])
+
+
+# ----------------------------------------------------------------------------
+# Every combination of hidden, output and loss.
+# ----------------------------------------------------------------------------
+def combo_overrides(hidden, output, loss):
+    # No ξ⁽¹⁾ is 0 (a ReLU kink); a linear output with BCE/CE stays inside (0, 1).
+    o = dict(hidden=hidden, output=output, loss=loss, eta=0.5, ask="all",
+             x="[[1, 2], [0, -1]]", W1="[[1, -1], [2, 0]]", b1="[0.5, -1]", y="[[0, 1], [1, 0]]")
+    if output == "linear" and loss != "mse":
+        o.update(W2="[[0.1, -0.2], [0.2, 0.1]]", b2="[0.5, 0.4]")
+    else:
+        o.update(W2="[[1, -2], [2, 1]]", b2="[0, 1]")
+    return o
+
+
+COMBOS = list(itertools.product(["sigmoid", "tanh", "relu"], ["sigmoid", "softmax", "linear"], ["mse", "bce", "ce"]))
+
+
+@pytest.mark.parametrize("hidden, output, loss", COMBOS)
+def test_every_combination_matches_finite_differences(hidden, output, loss):
+    # One example keeps the 27 SymPy derivations quick; batches of n are covered below.
+    k = key(**{**combo_overrides(hidden, output, loss), "x": "[1, 2]", "y": "[0, 1]"})
+    check_against_finite_differences(k)
+
+
+@pytest.mark.parametrize("seed", range(1, 13))
+def test_random_instances_match_finite_differences(seed):
+    k = answer_key(build_variant(record(), seed, {"ask": "all"}))
+    check_against_finite_differences(k)
+
+
+@pytest.mark.parametrize("output, loss", [("sigmoid", "bce"), ("softmax", "ce"), ("linear", "mse")])
+def test_matched_pairs_give_yhat_minus_y_over_n(output, loss):
+    k = key(**combo_overrides("sigmoid", output, loss))
+    yh, y = arr(k.parts["yhat"].exact), np.array([[0, 1], [1, 0]], float)
+    assert np.allclose(arr(k.parts["dxi2"].exact), (yh - y) / 2, atol=1e-12)
+    assert grade(k, "dxi2_sym", "(yhat - y)/n").status == "correct"
+    assert grade(k, "dxi2_sym", "(ŷ - y)/n").status == "correct"
+
+
+def test_unmatched_symbolic_forms():
+    k = key(**combo_overrides("relu", "sigmoid", "mse"))
+    assert grade(k, "dxi2_sym", "(yhat - y)*yhat*(1 - yhat)/n").status == "correct"
+    v = grade(k, "dxi2_sym", "(yhat - y)/n")
+    assert v.mistake == "matched-shortcut"
+    k = key(**combo_overrides("relu", "linear", "ce"))
+    assert grade(k, "dxi2_sym", "-y/(n*yhat)").status == "correct"
+    # softmax with MSE or BCE has no per-class form: the symbolic part is not asked
+    names = [p["name"] for p in make_variant(record(), 1, strs(combo_overrides("relu", "softmax", "mse"))).parts]
+    assert "dxi2_sym" not in names and "dW1" in names
+
+
+def test_the_loss_is_averaged_over_the_examples():
+    # ECE 417: L = 1/(2n) Σ‖y − ŷ‖², so the loss and every gradient of two examples are the means.
+    both = key(**combo_overrides("tanh", "linear", "mse"))
+    one = [key(**{**combo_overrides("tanh", "linear", "mse"), "x": x, "y": y})
+           for x, y in (("[1, 2]", "[0, 1]"), ("[0, -1]", "[1, 0]"))]
+    assert abs(to_float(both.parts["L"].exact) - sum(to_float(k.parts["L"].exact) for k in one) / 2) < 1e-12
+    for part in ("dW1", "db1", "dW2", "db2"):
+        assert np.allclose(arr(both.parts[part].exact), sum(arr(k.parts[part].exact) for k in one) / 2, atol=1e-12)
+
+
+def test_seed_shapes_and_a_hand_example():
+    # relu hidden, linear output, MSE, one example: everything is rational and checkable by hand.
+    k = key(hidden="relu", output="linear", loss="mse", eta=1, ask="all", x="[1, 2]",
+            W1="[[1, -1], [2, 0]]", b1="[0, 1]", W2="[[1, -2]]", b2="[0]", y="[1]")
+    ex = {n: kp.exact for n, kp in k.parts.items()}
+    assert arr(ex["xi1"]).tolist() == [[-1, 3]] and arr(ex["h"]).tolist() == [[0, 3]]
+    assert arr(ex["yhat"]).tolist() == [[-6]] and ex["L"] == sympy.Rational(49, 2)
+    assert arr(ex["dxi2"]).tolist() == [[-7]]
+    assert arr(ex["dW2"]).tolist() == [[0, -21]]  # ∇ξ⁽²⁾L hᵀ: K×N like W⁽²⁾
+    assert arr(ex["dxi1"]).tolist() == [[0, 14]]  # u(ξ⁽¹⁾) ⊙ W⁽²⁾ᵀ ∇ξ⁽²⁾L
+    assert arr(ex["dW1"]).tolist() == [[0, 0], [14, 28]]
+    assert arr(ex["W1_new"]).tolist() == [[1, -1], [-12, -28]]
+    steps = " ".join(k.parts["dW2"].steps)
+    assert "Σᵢ ∇ξᵢ⁽²⁾L hᵢᵀ" in steps and "[[0, −21]]" in steps
+    assert "[0, 14]" in " ".join(k.parts["dxi1"].steps)
+
+
+def test_prompt_states_the_conventions():
+    v = make_variant(record(), 1, strs(combo_overrides("sigmoid", "linear", "mse")))
+    assert "L = 1/(2n) Σᵢ ‖yᵢ − ŷᵢ‖² (ECE 417 MSE, n = 2)" in v.prompt
+    assert "W ← W − η∇_W L with η = 0.5" in v.prompt
+    assert "σ(−0.5) ≈ 0.3775" in v.prompt  # the σ values a student needs
+    v = make_variant(record(), 1, strs(combo_overrides("relu", "sigmoid", "bce")))
+    assert "u(0) = 1" in v.prompt and "−(1/n)" in v.prompt
+
+
+# ----------------------------------------------------------------------------
+# Random exam instances are hand-computable and hand-sized.
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(1, 41))
+def test_random_draws_are_hand_computable(seed):
+    v = build_variant(record(), seed, {})
+    p = v.params
+    for name in ("x", "W1", "b1"):
+        flat = [e for r in p[name] for e in (r if isinstance(r, list) else [r])]
+        assert all(float(e).is_integer() and abs(e) <= 2 for e in flat), (name, p[name])
+    a = [[p["b1"][j] + sum(p["W1"][j][d] * x[d] for d in range(len(x))) for j in range(len(p["W1"]))] for x in p["x"]]
+    if p["hidden"] == "relu":
+        assert all(e != 0 for r in a for e in r)  # never at the kink
+    else:
+        for e in {e for r in a for e in r}:
+            if e != 0:
+                assert f"({e})" in v.prompt.replace("−", "-")  # its σ/tanh value is given
+    assert len(v.parts) <= 8  # one slice of the question, not all sixteen parts
+
+
+def test_your_own_numbers_get_every_part():
+    v = make_variant(record(), 3, {"x": "[1, 2]"})
+    assert len(v.parts) >= 15
+
+
+# ----------------------------------------------------------------------------
+# The mistake library.
+# ----------------------------------------------------------------------------
+MISTAKE_CASES = [
+    combo_overrides("sigmoid", "sigmoid", "bce"),
+    combo_overrides("relu", "softmax", "ce"),
+    combo_overrides("tanh", "sigmoid", "mse"),
+    {**combo_overrides("relu", "linear", "mse"), "x": "[1, 2]", "y": "[1, 0]", "eta": 1},
+    {**combo_overrides("sigmoid", "linear", "mse"), "x": "[[1, 2], [0, -1], [2, 1]]", "y": "[[0, 1], [1, 0], [1, 1]]"},
+]
+
+
+def test_every_declared_mistake_is_recognised_and_every_key_accepted():
+    declared = {m["id"] for m in record()["mistakes"]}
+    seen = set()
+    for case in MISTAKE_CASES:
+        k = key(**case)
+        for part in k.parts:
+            assert grade(k, part, text(k.parts[part].exact)).status == "correct", (case, part)
+            for mid, _msg, value in k.mistakes_for(part):
+                verdict = grade(k, part, text(value))
+                assert verdict.status == "incorrect", (case, part, mid)
+                if verdict.mistake == mid:
+                    seen.add(mid)
+    assert seen == declared, declared - seen
+
+
+def test_a_forgotten_sigma_dot_is_named():
+    k = key(**combo_overrides("sigmoid", "sigmoid", "bce"))
+    wrong = backprop_without_sigma_dot(k)
+    v = grade(k, "dW1", text(wrong))
+    assert v.mistake == "forgot-sigma-dot" and "σ̇(ξ⁽¹⁾)" in v.feedback
+
+
+def backprop_without_sigma_dot(k) -> np.ndarray:
+    p = k.variant.params
+    W2 = np.array(p["W2"], float)
+    X = np.array(p["x"], float)
+    d2 = arr(k.parts["dxi2"].exact)
+    return sum(np.outer(W2.T @ d2[i], X[i]) for i in range(len(X)))
+
+
+# ----------------------------------------------------------------------------
+# Bad overrides: one line, exit code 2.
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("args, fragment", [
+    (["W1=[[1,2],[3,4],[5,6]]", "x=[1,2,3]"], "W1 is 3×2 (N×D) but x has 3 entries per example"),
+    (["x=[1,2]", "W1=[[1,0],[0,1]]", "b1=[0,0,1]"], "b1 has 3 entries but W1 has 2 rows"),
+    (["W1=[[1,0],[0,1]]", "W2=[[1,1,1]]"], "W2 is 1×3 (K×N) but W1 has 2 rows"),
+    (["W2=[[1,1]]", "b2=[0,0]"], "b2 has 2 entries but W2 has 1 rows"),
+    (["x=[[1,2],[3,4]]", "y=[1,0,1]", "W2=[[1,1]]"], "y has 3 targets but x has 2 examples"),
+    (["loss=ce", "W2=[[1,1],[0,1]]", "y=[1,1]"], "loss=ce needs one-hot targets"),
+    (["loss=bce", "output=sigmoid", "W2=[[1,1]]", "y=[2]"], "loss=bce needs targets in [0, 1]"),
+    (["x=[1,2]", "W1=[[1,0],[0,1]]", "b1=[0,0]", "W2=[[1,1]]", "b2=[0]", "y=[1]", "loss=bce", "output=linear"],
+     "output=linear with loss=bce needs 0 < ŷ < 1"),
+    (["output=softmax", "loss=bce", "W2=[[1,1]]"], "output=softmax with a single output"),
+    (["x=[[1],[2],[3],[4],[5],[6]]", "W1=[[1]]"], "hand-sized"),
+    (["hidden=elu"], "hidden must be one of"),
+    (["eta=-1"], "eta must be positive"),
+])
+def test_bad_overrides_give_one_line_and_exit_2(args, fragment):
+    r = runner.invoke(app, ["show", FID, *args])
+    assert r.exit_code == 2, r.output
+    # (a warning about someone else's broken bank file is not part of this command's answer)
+    lines = [ln for ln in r.output.strip().splitlines() if ln.strip() and not ln.startswith("nncheck: warning:")]
+    assert len(lines) == 1 and fragment in lines[0], r.output
