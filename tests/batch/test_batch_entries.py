@@ -173,3 +173,18 @@ def test_cli_table_json_and_fail_on_wrong(tmp_path):
     data = json.loads(r.stdout)
     assert data["total"]["entries"] == 2 and data["entries"][0]["expected"] == "55"
     assert data["topics"]["conv"]["percent"] == 50.0
+
+
+def test_multi_line_derivation_answers_are_kept_whole():
+    text = """answers:
+  - id: derive.sigmoid
+    seed: 1
+    part: steps
+    answer: |
+      d/dxi(sigma(xi)) = exp(-xi)/(1 + exp(-xi))^2
+        = sigma(xi)*(1 - sigma(xi))
+"""
+    e = load_answers_text(text, "d.yaml").entries[0]
+    assert e.answer == "d/dxi(sigma(xi)) = exp(-xi)/(1 + exp(-xi))^2\n  = sigma(xi)*(1 - sigma(xi))\n"
+    csv = 'id,seed,part,answer\nderive.sigmoid,1,steps,"a = b\n  = c"\n'
+    assert load_answers_text(csv, "d.csv").entries[0].answer == "a = b\n  = c"

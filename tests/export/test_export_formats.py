@@ -197,3 +197,19 @@ def test_generate_json_summary(tmp_path):
     r = run("generate", "--seed", 3, "-n", 3, "--json", "-o", tmp_path / "s")
     data = json.loads(r.stdout)
     assert data["seed"] == 3 and len(data["problems"]) == 3 and "answers.yaml" in data["files"]
+
+
+def test_identical_across_processes_and_hash_seeds(tmp_path):
+    """Two fresh processes with different PYTHONHASHSEED write the same bytes (no set/dict-order leaks)."""
+    import sys
+
+    exe = shutil.which("nncheck", path=os.path.dirname(sys.executable)) or "nncheck"
+    outs = []
+    for hs in ("1", "2"):
+        out = tmp_path / f"h{hs}"
+        env = dict(os.environ, PYTHONHASHSEED=hs)
+        r = subprocess.run([exe, "generate", "--seed", "5", "-n", "12", "--exam", "-o", str(out)], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        outs.append(_files(out))
+    assert outs[0] == outs[1]
