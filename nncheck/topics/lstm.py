@@ -42,7 +42,6 @@ from .rnn import (MAX_D, MAX_H, MAX_T, Calc, Graph, close_by_hand, col, dot, fra
 
 GATES = ("i", "o", "f", "c")  # weight suffixes; "c" belongs to the candidate g[t]
 SIGMA_GATES = ("i", "o", "f")
-WEIGHTS = tuple(f"{k}_{g}" for g in GATES for k in ("w", "u", "b"))
 
 _H_WHY = "the hidden size H must agree (w_* is H×D, u_* is H×H; b_*, c0 and h0 have H entries; y and dh are H×T)"
 LSTM_SIZES = {

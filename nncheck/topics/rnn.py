@@ -29,7 +29,7 @@ from fractions import Fraction
 
 from ..errors import AnswerKeyError
 from ..template import fmt_number
-from .base import ParamError, Solver, num
+from .base import ParamError, R, Solver, num
 
 MAX_T, MAX_H, MAX_D, MAX_K = 8, 3, 3, 4
 CHOP = 1e-24
@@ -160,10 +160,6 @@ def dot(a, b):
     return sum((mul(x, y) for x, y in zip(a, b)), 0)
 
 
-def matvec(M, v) -> list:
-    return [dot(row, v) for row in M]
-
-
 def matTvec(M, v) -> list:
     """Mᵀv."""
     return [sum((M[i][j] * v[i] for i in range(len(M))), 0) for j in range(len(M[0]))]
@@ -248,8 +244,6 @@ class Graph:
 
     def const(self, x):
         """A parameter value as an exact SymPy number (0.1 stays 1/10)."""
-        from .base import R
-
         return R(x)
 
     def input(self, name: str, value):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from fractions import Fraction
 from functools import lru_cache
 
@@ -96,13 +97,27 @@ def test_hand_worked():
 
 
 def test_exam_draws():
+    """One unit, T ≤ 3; every σ of a gate that reads only x_t (W_hr = W_hz = 0) is listed in the prompt."""
+    checked = 0
     for seed in range(1, 13):
         key = key_of(seed)
         p = key.variant.params
         assert len(p["h0"]) == 1 and len(p["x"][0]) <= 3
-        assert "Values you may need" in key.variant.prompt or "closed form" in key.variant.prompt
         for kp in key.parts.values():
             assert kp.steps
+        if p["W_hr"] != [[0]] or p["W_hz"] != [[0]]:
+            continue
+        listed = {}
+        for z, v in re.findall(r"σ\(([^)]*)\) = (-?\d+(?:\.\d+)?)", key.variant.prompt.replace("−", "-")):
+            listed[Fraction(z)] = float(v)
+        for g in ("r", "z"):
+            for t in range(len(p["x"][0])):
+                pre = p[f"W_x{g}"][0][0] * p["x"][0][t] + p[f"b_{g}"][0]
+                if pre != 0:
+                    assert listed[pre] == pytest.approx(1 / (1 + math.exp(-pre)), abs=5e-5), (seed, g, t)
+                    assert grade(key, g, text(key.parts[g].exact)).status == "correct"
+        checked += 1
+    assert checked >= 3
 
 
 @lru_cache(maxsize=None)

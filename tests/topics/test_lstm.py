@@ -303,18 +303,45 @@ def test_draws_are_exam_sized_and_keys_agree(fid):
             assert kp.steps, kp.name  # every part has worked steps
 
 
-def test_forward_draws_list_the_sigma_values_needed():
-    for seed in range(1, 9):
+def listed_values(prompt: str) -> dict:
+    """The prompt's "Values you may need": (function, argument) -> value."""
+    out = {}
+    for name, z, v in re.findall(r"(σ|tanh)\(([^)]*)\) = (-?\d+(?:\.\d+)?)", prompt.replace("−", "-")):
+        out[(name, Fraction(z))] = float(v)
+    return out
+
+
+def test_forward_draws_can_be_worked_from_the_listed_values():
+    """With zero recurrent weights, every σ and tanh a student needs is listed (to 4 decimals), and
+    the forward pass worked from those values (tanh c[t] in closed form) is accepted."""
+    checked = 0
+    for seed in range(1, 13):
         key = key_of("lstm.forward", seed)
         p = key.variant.params
         if any(p[f"u_{g}"] != [[0]] for g in GATES):
             continue
-        # With zero recurrent weights every σ and tanh a student needs is in the prompt's table.
-        calc = Calc()
-        L.lstm_forward(p, calc)
-        for (name, z), value in calc.points.items():
-            if name in ("σ", "tanh") and not (name == "tanh" and p["convention"] == "standard"):
-                assert f"{name}(" in key.variant.prompt
+        listed = listed_values(key.variant.prompt)
+
+        def look(name, z):
+            if z == 0:
+                return 0.5 if name == "σ" else 0.0
+            assert (name, z) in listed, (seed, name, z, key.variant.prompt)
+            exact = 1 / (1 + math.exp(-z)) if name == "σ" else math.tanh(z)
+            assert listed[(name, z)] == pytest.approx(exact, abs=5e-5)
+            return listed[(name, z)]
+
+        c = float(p["c0"][0])
+        cs, hs = [], []
+        for t in range(len(p["x"][0])):
+            z = {g: p[f"w_{g}"][0][0] * p["x"][0][t] + p[f"b_{g}"][0] for g in GATES}
+            i, o, f = (look("σ", z[g]) for g in "iof")
+            c = f * c + i * look("tanh", z["c"])
+            cs.append(c)
+            hs.append(o * (math.tanh(c) if p["convention"] == "standard" else c))
+        for name, vals in (("c", cs), ("h", hs)):
+            assert grade(key, name, "[" + ", ".join(f"{v:.6g}" for v in vals) + "]").status == "correct", seed
+        checked += 1
+    assert checked >= 3  # enough draws have zero recurrent weights to make this a test
 
 
 # ----------------------------------------------------------------------------
