@@ -44,10 +44,11 @@ def run_exam(session, term: Terminal) -> bool:
     """Drive an exam; True when it ended (report due), False when it was suspended."""
     from rich.text import Text
 
-    from ..render.quiz_views import derivation_help, duration, event_view, input_prompt, problem_view
+    from ..render.quiz_views import derivation_help, duration, event_view, input_prompt, part_heading, problem_view
     from ..session import EXAM_COMMANDS, command_of
 
     shown = None
+    asked = None
     told_second_pass = False
     told_derivation = False
     total = len(session.problems)
@@ -81,6 +82,9 @@ def run_exam(session, term: Terminal) -> bool:
                                        time_left=session.time_left()))
                 shown = prob
                 session.warm()
+            elif asked is not part:
+                term.show(part_heading(prob, part))
+            asked = part
             if part.kind == "derivation" and not told_derivation:
                 term.show(derivation_help())
                 told_derivation = True

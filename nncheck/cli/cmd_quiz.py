@@ -184,9 +184,10 @@ def open_history(db: str | None):
 # ----------------------------------------------------------------------------
 def drive(session, term: Terminal) -> None:
     """Run a practice session until every part is done or the student quits."""
-    from ..render.quiz_views import derivation_help, event_view, input_prompt, problem_view
+    from ..render.quiz_views import derivation_help, event_view, input_prompt, part_heading, problem_view
 
     shown = None
+    asked = None
     told_derivation = False
     total = len(session.problems)
     try:
@@ -201,6 +202,9 @@ def drive(session, term: Terminal) -> None:
                 term.show(problem_view(prob, prob.index + 1, total, mode=session.mode, wrap=term.wrap))
                 shown = prob
                 session.warm()  # keys are computed while the student reads
+            elif asked is not part:
+                term.show(part_heading(prob, part))
+            asked = part
             if part.kind == "derivation" and not told_derivation:
                 term.show(derivation_help())
                 told_derivation = True

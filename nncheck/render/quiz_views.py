@@ -125,6 +125,12 @@ def problem_view(prob, number: int, total: int, *, mode: str = "quiz", wrap: boo
     return Group(*items)
 
 
+def part_heading(prob, part):
+    """The part's question again, just above its prompt (the list may have scrolled away)."""
+    prompt = prob.variant.part_prompt(part.spec).split("\n")[0]
+    return Text.assemble((part_label(prob, part), "bold"), "  ", prompt, "  ", (f"[{part.kind}]", "dim"))
+
+
 def part_label(prob, part) -> str:
     i = prob.parts.index(part)
     return f"({letter(i)}) {part.name}"

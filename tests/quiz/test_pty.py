@@ -3,6 +3,7 @@ history, multi-line derivation input, and the exam's live countdown."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
@@ -14,18 +15,27 @@ from .helpers import key_for, quiz_seeds, rows, typed
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
 
+FG_COLOUR = re.compile(r"\x1b\[[0-9;]*;3[0-7]m|\x1b\[3[0-7][;m]")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]")
 
 
-def spawn(args, cpr: bool = False, **kw):
+def spawn(args, cpr: bool = False, colour: bool = False, **kw):
     """nncheck in a pty.  ``cpr``: the test answers prompt_toolkit's cursor-position request
     (as a real terminal does), which it needs to lay out a bottom toolbar."""
     env = dict(os.environ)
     env.update({"TERM": "xterm", "COLUMNS": "110", "LINES": "40"})
     if not cpr:
         env["PROMPT_TOOLKIT_NO_CPR"] = "1"
-    return pexpect.spawn(sys.executable, ["-m", "nncheck", *args], env=env, dimensions=(40, 110), timeout=30,
-                         encoding="utf-8", **kw)
+    if colour:
+        env.pop("NO_COLOR", None)
+    child = pexpect.spawn(sys.executable, ["-m", "nncheck", *args], env=env, dimensions=(40, 110), timeout=30,
+                          encoding="utf-8", **kw)
+    child.logfile_read = io.StringIO()
+    return child
+
+
+def transcript(child) -> str:
+    return child.logfile_read.getvalue()
 
 
 def plain(text: str) -> str:
@@ -59,6 +69,7 @@ def test_quiz_in_a_real_terminal_with_line_editing_and_history(catalog):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    assert not FG_COLOUR.search(transcript(child)), "NO_COLOR is set: no colours"
     got = rows(os.environ["NNCHECK_DB"], "SELECT answer, status FROM answers ORDER BY id")
     assert got == [{"answer": wrong, "status": "incorrect"}, {"answer": right, "status": "correct"}]
 
@@ -101,7 +112,8 @@ def test_exam_ctrl_c_suspends_and_resumes():
     child = spawn(["exam", "--seed", "3"])
     child.expect_exact("(a) ")
     child.expect_exact("›")
-    child.sendline("0")
+    # The second Enter ends a derivation (multi-line) and is an ignored empty line otherwise.
+    child.send("0\r\r")
     child.expect_exact("recorded.")
     child.sendintr()
     child.expect_exact("Exam suspended")
@@ -111,6 +123,25 @@ def test_exam_ctrl_c_suspends_and_resumes():
     assert sess["status"] == "suspended"
     child = spawn(["exam"])
     child.expect_exact("Exam (resumed)")
-    child.expect_exact("answered")  # the part answered before Ctrl-C
+    child.expect_exact("›")
+    child.send("0\r\r")
+    child.expect_exact("recorded.")
     child.sendline("quit")
     child.expect(pexpect.EOF)
+    # The resumed exam went on to the next part: the one answered before Ctrl-C is not asked again.
+    got = rows(os.environ["NNCHECK_DB"], "SELECT idx, part FROM answers ORDER BY id")
+    assert len(got) == 2 and got[0] != got[1]
+    assert len(rows(os.environ["NNCHECK_DB"], "SELECT id FROM sessions")) == 1
+
+
+def test_colour_on_a_terminal_without_no_color(catalog):
+    fam = "conv.param-count"
+    (vseed,) = quiz_seeds(catalog, fam, 1, 22)
+    right = typed("integer", key_for(catalog, fam, vseed).parts["per_filter"].exact)
+    child = spawn(["quiz", "--family", fam, "-n", "1", "--seed", "22"], colour=True)
+    child.expect_exact("per_filter ›")
+    child.sendline(right)
+    child.expect_exact("✓ correct")
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    assert FG_COLOUR.search(transcript(child))
