@@ -577,7 +577,7 @@ class BPTT(_LSTMBase):
         A_c = sympy.Symbol("A_c", real=True)
         L_lin += s["dc_next"] * s["i_next"] * sympy.tanh(A_c + s["u_c"] * hh)
         shift[A_c] = sympy.atanh(s["g_next"]) - s["u_c"] * hh
-        derived = sympy.diff(L_lin, hh).subs(shift)
+        derived = sympy.diff(L_lin, hh).xreplace(shift)
         return proven(derived, _dLdh_rule(s), "dL/dh[t]")
 
     def numeric(self, p: dict) -> dict:

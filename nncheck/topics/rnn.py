@@ -232,6 +232,8 @@ class Graph:
     ``adjoints(out)`` returns d out / d node for every node: partials come from
     ``sympy.diff`` of each node's own expression (with the numbers substituted at once,
     which keeps every expression small), and are summed over every use of a node.
+    Symbols are declared real (every value is): SymPy then settles its assumption queries
+    quickly, which halves the time of a cold run.
     """
 
     def __init__(self):
@@ -247,14 +249,14 @@ class Graph:
         return R(x)
 
     def input(self, name: str, value):
-        s = self.sp.Symbol(name)
+        s = self.sp.Symbol(name, real=True)
         self.defs[s] = None
         self.vals[s] = self.sp.Float(self.const(value), PREC)
         self.order.append(s)
         return s
 
     def define(self, name: str, expr):
-        s = self.sp.Symbol(name)
+        s = self.sp.Symbol(name, real=True)
         v = expr.xreplace(self.vals)
         if not v.is_Number:
             v = v.evalf(PREC)
@@ -693,7 +695,7 @@ class BPTT(_RNNBase):
         L_lin = g_next * sympy.tanh(A + W * hh) + s * hh
         d = sympy.diff(L_lin, hh)
         # At the point, A + W h⁽ᵗ⁾ is the pre-activation whose tanh is h⁽ᵗ⁺¹⁾.
-        d = d.subs(A, sympy.atanh(h_next) - W * hh)
+        d = d.xreplace({A: sympy.atanh(h_next) - W * hh})
         return proven(d, W * (1 - h_next**2) * g_next + s, "dL/dh⁽ᵗ⁾")
 
     def numeric(self, p: dict) -> dict:
