@@ -27,6 +27,7 @@ from .plan import Term
 
 N_RANDOM = 8  # extra random points for the real-domain check
 MIN_AGREE = 3  # points where both sides are defined and agree, when equivalence had no verdict
+MAX_EXTRA = 40  # more random points drawn when few have both sides defined
 HP_DPS = 50
 
 
@@ -283,15 +284,62 @@ def _json_num(v):
 # ----------------------------------------------------------------------------
 # The check.
 # ----------------------------------------------------------------------------
+_EQUIV = None
+
+
 def _equivalent():
-    """The answer language's equivalence, run in this process (the caller is the sandbox)."""
-    from ..answer import equiv
+    """The answer language's equivalence, run in this process (the caller is the sandbox).
 
-    return getattr(equiv, "equivalent_local", None) or equiv.equivalent
+    Its optional exact proof only relabels a sampled equality as "exact", which a step's
+    verdict does not use: it is skipped where the function allows it.
+    """
+    global _EQUIV
+    if _EQUIV is None:
+        import inspect
+
+        from ..answer import equiv
+
+        fn = getattr(equiv, "equivalent_local", None) or equiv.equivalent
+        try:
+            takes_prove = "prove" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            takes_prove = False
+        _EQUIV = (lambda a, b, d, seed=0: fn(a, b, d, seed=seed, prove=False)) if takes_prove else fn
+    return _EQUIV
 
 
-def _float_point(point: dict) -> dict:
-    return {k: float(v) for k, v in point.items()}
+#: functions defined on part of the real line, and piecewise ones
+_PARTIAL = {"ln", "log", "sqrt"}
+_PIECEWISE = {"abs", "max", "min", "relu", "relu'"}
+
+
+def analytic(ctx: Context, *nodes) -> bool:
+    """True when every node (through its definitions) is analytic and defined on the whole domain.
+
+    Then two sides that agree at equivalence's random points agree everywhere (the
+    identity theorem) and have the same domain up to isolated poles, so the extra
+    real-domain points can be skipped.
+    """
+    from ..expr.syntax import BinOp, Call, Num, walk
+
+    seen: set[str] = set()
+    todo = list(nodes)
+    while todo:
+        node = todo.pop()
+        for n in walk(node):
+            if isinstance(n, Call) and (n.func in _PARTIAL or n.func in _PIECEWISE):
+                return False
+            if isinstance(n, BinOp) and n.op == "^":
+                e = n.right
+                if not (isinstance(e, Num) and isinstance(e.value, int)):
+                    return False
+            name = getattr(n, "name", None)
+            if name in ctx.defs and name not in seen:
+                seen.add(name)
+                todo.append(ctx.defs[name].node)
+        if ctx.solved and any(getattr(n, "name", None) in ctx.solved for n in walk(node)):
+            continue
+    return True
 
 
 def _fraction_point(point: dict) -> dict:
@@ -324,6 +372,8 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
     names = sorted(ctx.free_names(left.node) | ctx.free_names(right.node))
     domains = {n: ctx.domain(n) for n in names}
     r = _equivalent()(A, B, domains, seed=seed)
+    if r.equal and analytic(ctx, left.node, right.node):
+        return Outcome("valid", "equal on the domain")
     rng = random.Random(seed + 7919)
     points: list[dict] = []
     if r.point:
@@ -337,11 +387,17 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
         except (TypeError, ValueError, AttributeError):
             pass
     both_defined: list[tuple[dict, float, float]] = []
-    for pt in points:
-        fp = _float_point(pt)
+    extra = 0
+    while points:
+        pt = points.pop(0)
+        # Few points where both sides have a value (ln(p) + ln(1 - p) lives on (0, 1) only):
+        # keep drawing, within a bound.
+        if not points and len(both_defined) < MIN_AGREE + 1 and extra < MAX_EXTRA:
+            points.append(random_point(names, domains, rng))
+            extra += 1
         try:
-            a = ctx.real_value(left.node, left.text, fp)
-            b = ctx.real_value(right.node, right.text, fp)
+            a = ctx.real_value(left.node, left.text, pt)
+            b = ctx.real_value(right.node, right.text, pt)
         except Skip:
             continue
         except AnswerSyntaxError:
@@ -360,10 +416,9 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
             both_defined.append((pt, a, b))
     if not r.equal and not r.undecided and r.point:
         pt = _fraction_point(r.point)
-        fp = _float_point(pt)
         try:
-            a = ctx.real_value(left.node, left.text, fp)
-            b = ctx.real_value(right.node, right.text, fp)
+            a = ctx.real_value(left.node, left.text, pt)
+            b = ctx.real_value(right.node, right.text, pt)
         except (Skip, AnswerSyntaxError):
             a = b = None  # our real-valued evaluation cannot tell: equivalence's verdict stands
         if not (isinstance(a, Undefined) and isinstance(b, Undefined)):
@@ -409,7 +464,7 @@ def _display_values(r, A, B, pt, a, b):
 def _first_difference(A, B, both_defined):
     """A point where the two sides differ, confirmed at high precision, or None."""
     for pt, a, b in both_defined:
-        if abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)):
+        if abs(a - b) <= 1e-20 * max(1, abs(a), abs(b)):
             continue
         ha, hb = hp_value(A, pt), hp_value(B, pt)
         if ha is None or hb is None:

@@ -281,15 +281,15 @@ class Context:
             {n.var for n in walk(node) if isinstance(n, Derivative) and (n.var in self.defs or n.var in self.solved)}
 
     # -- real values at a point ------------------------------------------------
-    def real_value(self, node: Node, text: str, point: dict[str, float], memo: dict | None = None):
-        """``node``'s real value at ``point`` (free symbol -> float), or :class:`Undefined`.
+    def real_value(self, node: Node, text: str, point: dict, memo: dict | None = None):
+        """``node``'s real value at ``point`` (free symbol -> number), or :class:`Undefined`.
 
-        Real semantics, as a student means them: ln of a non-positive number, the square
-        root of a negative one and a division by zero make the term undefined there, even
-        when SymPy would simplify them away (``sqrt(x)^2`` is not x for x < 0).
-        Raises :class:`Skip` when the point is unusable (a value too large to compute).
+        Real semantics on the tree as typed (:mod:`.realeval`): ln of a non-positive
+        number, the square root of a negative one and a division by zero make the term
+        undefined there, even when SymPy would simplify them away (``sqrt(x)^2`` is not x
+        for x < 0).  Raises :class:`Skip` when the point is unusable (a value too large).
         """
-        from ..expr.numeric import EvalError, evaluate
+        from .realeval import CannotEvaluate, NotDefined, evaluate
 
         memo = {} if memo is None else memo
         env: dict = {}
@@ -317,20 +317,15 @@ class Context:
                     return v
             env.update(bindings)
         try:
-            v = evaluate(tree, env, text)
-        except EvalError as e:
-            # "math" errors are the real-arithmetic ones (ln of a negative, 1/0); anything else,
-            # such as a function the plain evaluator does not know, says nothing about the domain.
-            if e.code == "math" and "no numeric value" not in e.message:
-                return Undefined(e.message)
-            raise Skip(e.message) from None
-        except (OverflowError, ZeroDivisionError, ValueError) as e:
+            return evaluate(tree, env)
+        except NotDefined as e:
+            return Undefined(str(e))
+        except CannotEvaluate as e:
             raise Skip(str(e)) from None
-        if isinstance(v, (list, bool, str)):
-            raise Skip("not a number")
-        return float(v)
+        except (OverflowError, ZeroDivisionError, ValueError, TypeError) as e:
+            raise Skip(str(e)) from None
 
-    def _name_real(self, name: str, point: dict[str, float], memo: dict):
+    def _name_real(self, name: str, point: dict, memo: dict):
         if name in memo:
             return memo[name]
         d = self.defs.get(name)
@@ -345,25 +340,44 @@ class Context:
         memo[name] = v
         return v
 
-    def _derivative_real(self, d: Derivative, text: str, point: dict[str, float], memo: dict):
+    def _derivative_real(self, d: Derivative, text: str, point: dict, memo: dict):
         inner = self.real_value(d.expr, text, point, memo)
         if isinstance(inner, Undefined):
             return inner
         return self._sympy_real(self.derivative(d, text), point)
 
-    def _sympy_real(self, expr, point: dict[str, float]):
-        from .numeval import Evaluator, Unsupported
+    def _sympy_real(self, expr, point: dict):
+        """A SymPy expression's real value at ``point`` (30 digits), or Undefined."""
+        import mpmath
 
-        env = {s: complex(point[s.name]) for s in expr.free_symbols if s.name in point}
         try:
-            z = Evaluator(env)(expr)
-        except (Unsupported, OverflowError) as e:
+            from ..answer.mpeval import Undefined as MpUndefined
+            from ..answer.mpeval import evaluate as mp_evaluate
+        except ImportError:  # an older answer package: double precision is close enough here
+            from .numeval import Evaluator, Unsupported
+
+            env = {s: complex(float(point[s.name])) for s in expr.free_symbols if s.name in point}
+            try:
+                z = Evaluator(env)(expr)
+            except (Unsupported, OverflowError) as e:
+                raise Skip(str(e)) from None
+            except ZeroDivisionError:
+                return Undefined("division by zero")
+            if abs(z.imag) > 1e-9 * max(1.0, abs(z.real)):
+                return Undefined("not a real number")
+            return z.real
+        pt = {k: v for k, v in point.items()}
+        try:
+            z = mp_evaluate(expr, pt, 30)
+        except MpUndefined:
+            return Undefined("no finite value")
+        except (ValueError, TypeError, OverflowError, ZeroDivisionError) as e:
             raise Skip(str(e)) from None
-        except ZeroDivisionError:
-            return Undefined("division by zero")
-        if abs(z.imag) > 1e-9 * max(1.0, abs(z.real)):
-            return Undefined("not a real number")
-        return z.real
+        if isinstance(z, mpmath.mpc):
+            if abs(z.imag) > mpmath.mpf(10) ** -20 * max(1, abs(z.real)):
+                return Undefined("not a real number")
+            return z.real
+        return z
 
 
 def _show(node: Node) -> str:

@@ -198,6 +198,10 @@ def _start_task(state: _State, plan: Plan):
         last = None
         for k, (term, hard) in enumerate(cands):
             out = check_step(state.ctx, start, term, seed=101 + k)
+            if out.status == "valid" and not state.classifier.restates(start, term):
+                # Equal, but already worked on (the target written first is not a start).
+                out.status = "invalid"
+                out.detail = "this is not the start written out: it already evaluates or rewrites it"
             if out.status == "valid":
                 if start.node == term.node:
                     rule, detail = "start", "the problem's start"
@@ -243,7 +247,12 @@ def _finish_task(state: _State, plan: Plan):
         names = {s.name for s in (a.free_symbols | t.free_symbols)}
         r = eq(a, t, {n: ctx.domain(n) for n in names}, seed=7)
         if r.equal:
-            return {"finished": True, "detail": f"reaches the target {target.shown}"}
+            # Equal, and in the target's form: equal even with σ, tanh and ln as arbitrary functions
+            # (so 1/(1 + exp(-u)) has not yet reached σ(u), nor σ(ξ)(1 − σ(ξ)) reached h(1 − h)).
+            if state.classifier.same_form(a, t):
+                return {"finished": True, "detail": f"reaches the target {target.shown}"}
+            return {"finished": False, "detail": f"the last line equals the target but is not yet in its form: "
+                                                 f"write it as {target.shown}"}
         av = ctx.value(final.node, final.text)
         tv = ctx.value(target.node, target.text)
         names = {s.name for s in (av.free_symbols | tv.free_symbols)}
@@ -311,7 +320,7 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Problem |
     for s in pending:
         tasks.append(_step_task(state, s, seed=s.index))
         kinds.append(("step", s))
-    if plan.start is not None:
+    if plan.start is not None and plan.start_candidates:
         tasks.append(_start_task(state, plan))
         kinds.append(("start", None))
     if plan.target is not None:

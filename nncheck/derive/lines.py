@@ -464,6 +464,6 @@ def _read_header(out: ParsedText, reader: LineReader, line: Line, kind: str, con
         reader._lint(node, content)
     except AnswerSyntaxError as e:
         raise shift_error(e, off, body) from None
-    reader.note_used(node)
+    # Not "used": a target may name h before the line that defines h = sigma(xi).
     line.node, line.terms = node, [node]
     setattr(out, kind, (node, content))

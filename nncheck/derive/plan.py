@@ -118,7 +118,6 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
                     from ..errors import UsageError
 
                     raise UsageError(f"--{opt}: {e.message}", hint=e.caret().replace("\n", " ")) from None
-                reader.note_used(node)
                 setattr(plan, opt, Term(node, value, None))
         headers = ("assume", "given", "start", "target")
     parsed = read_text(text, reader=reader, allow_headers=headers)
@@ -157,7 +156,6 @@ def _bank_text(fn, problem, field: str, text: str):
 
 def _bank_term(reader: LineReader, text: str, problem, field: str) -> Term:
     node = _bank_text(lambda: reader.parse_expr(text, allow_equation=False), problem, field, text)
-    reader.note_used(node)
     return Term(node, text, None)
 
 

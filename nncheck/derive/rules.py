@@ -128,6 +128,35 @@ class Classifier:
                         ())
         return None
 
+    def restates(self, left: Term, right: Term) -> bool:
+        """Is ``right`` just ``left`` rewritten: algebra and given definitions, nothing evaluated?
+
+        The first line of a problem must be its start in this sense, so that writing the
+        target on the first line does not count as beginning at the start.
+        """
+        if left.node == right.node:
+            return True
+        ctx = self.ctx
+        everything = frozenset({"sigma", "tanh", "log"})
+
+        def same(A, B) -> bool:
+            return self._equal(A, B, opaque=everything) or \
+                self._equal(A, B, opaque=everything, defs=frozenset(ctx.defs))
+
+        dL, dR = outer_derivatives(left.node), outer_derivatives(right.node)
+        if len(dL) != len(dR) or any(a.var != b.var for a, b in zip(dL, dR)):
+            return False
+        for a, b in zip(dL, dR):
+            if a != b and not same(ctx.literal(a.expr, left.text), ctx.literal(b.expr, right.text)):
+                return False
+        dummies = [self.sympy.Dummy(f"p{i}") for i in range(len(dL))]
+        sl, sr = self._skeleton(left, dL, dummies), self._skeleton(right, dR, dummies)
+        return sl is not None and sr is not None and (sl == sr or same(sl, sr))
+
+    def same_form(self, A, B) -> bool:
+        """Equal as written: defined names, σ, tanh and ln all left as they are (algebra only)."""
+        return self._equal(A, B, opaque=frozenset({"sigma", "tanh", "log"}))
+
     def _minimal_definitions(self, A, B, defs_here: list[str], opaque: frozenset) -> list[str]:
         """The fewest definitions whose substitution makes the sides equal (greedy)."""
         cur = set(self._used_definitions(A, B, defs_here))
