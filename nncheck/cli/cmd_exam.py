@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cmd_quiz import TIME_UP, DbOpt, QuizJsonOpt, Terminal, open_history
+from ..render.quiz_views import TIME_UP, Terminal
+from .cmd_quiz import DbOpt, QuizJsonOpt, open_history
 from .common import BankOpt, catalog, emit_json
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from .cmd_quiz import DbOpt, QuizJsonOpt, Terminal, TopicOpt, open_history, practise
+from ..render.quiz_views import Terminal, practise
+from .cmd_quiz import DbOpt, QuizJsonOpt, TopicOpt, open_history
 from .common import BankOpt, catalog, emit_json
 
 

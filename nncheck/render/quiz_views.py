@@ -1,4 +1,11 @@
-"""Rich views for quiz, exam, review and stats.
+"""The terminal front-end of quiz, exam, review and stats: views, the answer reader, the loop.
+
+Typer-free on purpose: ``nncheck quiz`` is the command students start most, and the first
+question must be on screen within 0.35 s, so this module can run a quiz without the CLI
+framework (:func:`fast_quiz`, for the fast start-up path) as well as under it.  Nothing
+heavy is imported before the first problem is shown: its answer key (SymPy) is computed in
+a background thread while the student reads, and prompt_toolkit is imported only when the
+first answer is read from a real terminal.
 
 Everything is built from :class:`rich.text.Text` objects, never from markup strings:
 prompts and answers are full of brackets (``[1, 2]``) that rich markup would eat.
@@ -7,9 +14,11 @@ Colour is the console's business (none when piped or with ``NO_COLOR``).
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import sys
 import time
-from datetime import datetime
 
 from rich import box
 from rich.console import Group
@@ -399,11 +408,340 @@ def stats_view(st: dict):
     return Group(*items)
 
 
-def review_queue_view(plan, due_count: int, new_count: int):
-    t = Text.assemble(("Review: ", "bold"), f"{due_count} due", f", {new_count} new" if new_count else "",
-                      " — each with a fresh instance.")
-    return t
+# ----------------------------------------------------------------------------
+# Reading answers.
+# ----------------------------------------------------------------------------
+TIME_UP = "\x00time-up"  # what Terminal.read returns when an exam's clock runs out at the prompt
 
 
-def timestamp_day(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+def _make_console(stream):
+    from rich.console import Console
+
+    tty = _isatty(stream)
+    width = None if tty else int(os.environ.get("COLUMNS", "100") or 100)
+    return Console(file=stream, highlight=False, width=width, emoji=False, soft_wrap=False,
+                   no_color=bool(os.environ.get("NO_COLOR")) or None, force_terminal=None)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class Terminal:
+    """Shows renderables and reads answers: prompt_toolkit on a terminal, plain lines otherwise.
+
+    ``to_stderr``: the session is shown on stderr (``--json`` keeps stdout for the JSON).
+    Without a terminal (answers piped in, ``CliRunner(input=...)``) each answer is read as
+    a line and echoed after its prompt, so a transcript reads like the session did.
+    """
+
+    def __init__(self, *, to_stderr: bool = False):
+        self.out = sys.stderr if to_stderr else sys.stdout
+        self.console = _make_console(self.out)
+        self.interactive = _isatty(sys.stdin) and _isatty(self.out)
+        self.wrap = _isatty(self.out)
+        self._session = None  # prompt_toolkit PromptSession, made on first use
+
+    def show(self, renderable) -> None:
+        if renderable is None:
+            return
+        # Piped output is never re-wrapped or cropped: matrix blocks and long lines stay whole.
+        self.console.print(renderable, soft_wrap=not self.wrap)
+
+    def blank(self) -> None:
+        self.out.write("\n")
+        self.out.flush()
+
+    # -- reading ---------------------------------------------------------------
+    def read(self, prompt, *, multiline: bool = False, toolbar=None, deadline=None) -> str | None:
+        """One answer; None at end of input or Ctrl-C/Ctrl-D; ``TIME_UP`` when ``deadline()`` <= 0.
+
+        ``prompt`` is text, or a function giving it (re-drawn every second on a terminal
+        when there is a deadline: a live countdown).
+        """
+        if self.interactive:
+            return self._read_tty(prompt, multiline=multiline, toolbar=toolbar, deadline=deadline)
+        return self._read_plain(prompt, multiline=multiline)
+
+    def _read_plain(self, prompt, *, multiline: bool) -> str | None:
+        self.out.write(prompt() if callable(prompt) else prompt)
+        self.out.flush()
+        try:
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            self.out.write("\n")
+            return None
+        if line == "":
+            self.out.write("\n")
+            return None
+        line = line.rstrip("\r\n")
+        echo = not _isatty(sys.stdin)
+        if echo:
+            self.out.write(line + "\n")
+        if not multiline or not line.strip() or _is_command(line):
+            return line
+        lines = [line]
+        while True:
+            if echo:
+                self.out.write("   … ")
+            more = sys.stdin.readline()
+            if more == "" or not more.strip():
+                if echo:
+                    self.out.write("\n")
+                break
+            more = more.rstrip("\r\n")
+            if echo:
+                self.out.write(more + "\n")
+            lines.append(more)
+        self.out.flush()
+        return "\n".join(lines)
+
+    def _prompt_session(self):
+        if self._session is None:
+            from prompt_toolkit import PromptSession
+            from prompt_toolkit.history import InMemoryHistory
+            from prompt_toolkit.output import create_output
+
+            out = create_output(stdout=self.out)
+            self._session = PromptSession(history=InMemoryHistory(), output=out)
+        return self._session
+
+    def _read_tty(self, prompt, *, multiline: bool, toolbar, deadline) -> str | None:
+        from prompt_toolkit.formatted_text import FormattedText
+        from prompt_toolkit.key_binding import KeyBindings
+
+        ps = self._prompt_session()
+        kb = KeyBindings()
+        if multiline:
+            @kb.add("enter")
+            def _enter(event):
+                buf = event.current_buffer
+                doc = buf.document
+                # Enter on an empty last line ends a derivation; a lone command word is sent at once.
+                if not buf.text.strip() or _is_command(buf.text) or (
+                        doc.is_cursor_at_the_end and not doc.current_line.strip()):
+                    buf.validate_and_handle()
+                else:
+                    buf.insert_text("\n")
+
+        def pre_run():
+            # The clock runs out at the prompt: end it from the event loop, typed text or not.
+            if deadline is not None:
+                from prompt_toolkit.application import get_app
+
+                app = get_app()
+                app.loop.call_later(max(0.0, deadline()), lambda: app.exit(result=TIME_UP) if app.is_running else None)
+
+        # With a deadline the prompt is re-drawn every second, so its countdown is live.
+        message = (lambda: FormattedText([("bold", prompt())])) if callable(prompt) else FormattedText([("bold", prompt)])
+        try:
+            text = ps.prompt(
+                message,
+                multiline=multiline, key_bindings=kb,
+                prompt_continuation=lambda width, line_no, wrap_count: "… ".rjust(width),
+                bottom_toolbar=toolbar, pre_run=pre_run,
+                refresh_interval=1.0 if deadline is not None else None)
+        except (KeyboardInterrupt, EOFError):
+            return None
+        if text == TIME_UP:
+            return TIME_UP
+        return text.rstrip("\n") if multiline else text
+
+
+def _is_command(text: str) -> bool:
+    from ..session import EXAM_COMMANDS, PRACTICE_COMMANDS, command_of
+
+    return command_of(text, {**PRACTICE_COMMANDS, **EXAM_COMMANDS}) is not None
+
+
+# ----------------------------------------------------------------------------
+# The practice loop, shared by quiz and review.
+# ----------------------------------------------------------------------------
+def drive(session, term: Terminal) -> None:
+    """Run a practice session until every part is done or the student quits."""
+    shown = None
+    asked = None
+    told_derivation = False
+    total = len(session.problems)
+    try:
+        while True:
+            cur = session.current
+            if cur is None:
+                break
+            prob, part = cur
+            if shown is not prob:
+                if shown is not None:
+                    term.blank()
+                term.show(problem_view(prob, prob.index + 1, total, mode=session.mode, wrap=term.wrap))
+                shown = prob
+                session.warm()  # keys are computed while the student reads
+            elif asked is not part:
+                term.show(part_heading(prob, part))
+            asked = part
+            if part.kind == "derivation" and not told_derivation:
+                term.show(derivation_help())
+                told_derivation = True
+            text = term.read(input_prompt(prob, part), multiline=part.kind == "derivation")
+            ev = session.handle(text)
+            term.show(event_view(ev, session, wrap=term.wrap))
+            if ev.kind == "quit":
+                break
+    except KeyboardInterrupt:  # Ctrl-C while an answer is being checked: end like quit
+        term.blank()
+        if not session.ended:
+            session.finish("quit")
+    if not session.ended:
+        session.finish("finished")
+
+
+def practise(session, term: Terminal, json_: bool, *, title: str) -> None:
+    """Drive a practice session and show its summary.
+
+    If the history stops accepting writes mid-session (disk full, file removed, locked for
+    too long), the session stops at once: the summary of what was done is still shown and
+    the error names what was not saved, then the command fails with it.
+    """
+    from ..store import StoreError
+
+    try:
+        drive(session, term)
+    except StoreError:
+        session.ended = session.ended or "error"
+        summarize(session, term, False, title=title)
+        raise
+    summarize(session, term, json_, title=title)
+
+
+def summarize(session, term: Terminal, json_: bool, *, title: str) -> None:
+    term.blank()
+    term.show(summary_view(session, title=title))
+    if json_:
+        emit_json(session.summary_json())
+
+
+def practice_intro() -> Text:
+    return Text("Commands: hint, skip, next, solution, quit, help. A malformed answer costs no attempt.",
+                style="dim")
+
+
+def emit_json(obj) -> None:
+    """JSON on stdout, as ``nncheck.cli.common.emit_json`` writes it (kept typer-free here)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(o):
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    try:
+        return float(o)
+    except (TypeError, ValueError):
+        return str(o)
+
+
+# ----------------------------------------------------------------------------
+# The quiz command itself, with or without the CLI framework.
+# ----------------------------------------------------------------------------
+def run_quiz(cat, *, topics=None, families=None, count: int = 5, seed: int | None = None, difficulty=None,
+             banks=None, db: str | None = None, json_: bool = False) -> None:
+    """``nncheck quiz``: plan, open the history, practise, summarize."""
+    from ..session import Session, parse_difficulty, plan_quiz, session_seed
+    from ..store import open_store
+
+    sseed = session_seed(seed)
+    plan = plan_quiz(cat, topics=topics, families=families, count=count, seed=sseed,
+                     difficulty=parse_difficulty(difficulty))
+    store = open_store(db)
+    try:
+        config = {"topics": list(topics or []), "families": list(families or []), "count": count,
+                  "difficulty": list(difficulty or []), "banks": [os.path.abspath(b) for b in banks or []]}
+        session = Session(cat, plan, mode="quiz", store=store, seed=sseed, config=config)
+        term = Terminal(to_stderr=json_)
+        term.show(practice_intro())
+        practise(session, term, json_, title=f"Quiz summary (seed {sseed}: 'nncheck quiz --seed {sseed}' "
+                                             "asks the same problems)")
+    finally:
+        store.close()
+
+
+_QUIZ_VALUED = {"--topic": "topic", "-t": "topic", "--family": "family", "-f": "family", "--count": "count",
+                "-n": "count", "--seed": "seed", "-s": "seed", "--difficulty": "difficulty", "-d": "difficulty",
+                "--bank": "bank", "--db": "db"}
+
+
+def parse_quiz_argv(argv: list[str]) -> dict | None:
+    """The options of ``nncheck quiz`` as the full CLI reads them, or None when unsure.
+
+    Only the plain forms are taken (``--count 3``, ``--count=3``, ``-n 3``); anything else
+    (``--help``, ``-n3``, an unknown or malformed option) is left to the full CLI, which owns
+    every usage message.
+    """
+    out: dict = {"topic": [], "family": [], "difficulty": [], "bank": [], "count": 5, "seed": None, "db": None,
+                 "json": False}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if name == "--json" and not eq:
+            out["json"] = True
+            i += 1
+            continue
+        key = _QUIZ_VALUED.get(name)
+        if key is None:
+            return None
+        if not eq:
+            if i + 1 >= len(argv):
+                return None
+            value = argv[i + 1]
+            i += 1
+        i += 1
+        if key in ("count", "seed"):
+            try:
+                number = int(value)
+            except ValueError:
+                return None
+            if key == "count" and not 1 <= number <= 500:
+                return None
+            out[key] = number
+        elif key == "db":
+            out["db"] = value  # the last one wins, as in the full CLI
+        else:
+            out[key].append(value)
+    return out
+
+
+def fast_quiz(argv: list[str]) -> int | None:
+    """Run ``nncheck quiz ARGV`` without the CLI framework; None: let the full CLI run it.
+
+    Errors are reported as the full CLI reports them: one line, and its exit code.
+    """
+    opts = parse_quiz_argv(argv)
+    if opts is None:
+        return None
+    from ..bank.index import load_catalog
+    from ..errors import NNCheckError
+
+    try:
+        cat = load_catalog(opts["bank"])
+        for w in cat.warnings:
+            sys.stderr.write(f"nncheck: warning: {w}\n")
+        run_quiz(cat, topics=opts["topic"] or None, families=opts["family"] or None, count=opts["count"],
+                 seed=opts["seed"], difficulty=opts["difficulty"] or None, banks=opts["bank"], db=opts["db"],
+                 json_=opts["json"])
+    except NNCheckError as e:
+        sys.stderr.write(f"nncheck: error: {e.line()}\n")
+        return e.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug, not bad input: one line unless debugging, as in the full CLI
+        if os.environ.get("NNCHECK_DEBUG"):
+            raise
+        sys.stderr.write(f"nncheck: internal error: {type(e).__name__}: {e} "
+                         "(please report it; NNCHECK_DEBUG=1 shows the traceback)\n")
+        return 70
+    return 0

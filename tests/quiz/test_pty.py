@@ -75,7 +75,7 @@ def test_quiz_in_a_real_terminal_with_line_editing_and_history(catalog):
 
 
 def test_multiline_input_for_derivations():
-    code = ("from nncheck.cli.cmd_quiz import Terminal\n"
+    code = ("from nncheck.render.quiz_views import Terminal\n"
             "t = Terminal()\n"
             "print('GOT', repr(t.read('deriv › ', multiline=True)))\n"
             "print('GOT', repr(t.read('deriv › ', multiline=True)))\n")

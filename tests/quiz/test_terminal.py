@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 
 import pytest
 
-from nncheck.cli.cmd_quiz import Terminal
+from nncheck.render.quiz_views import Terminal
 
 
 @pytest.fixture
@@ -67,3 +68,52 @@ def test_durations_and_relative_times():
     assert when_text(1000 + 3 * 86400, now=1000) == "in 3 days"
     assert when_text(1000 - 10, now=1000) == "now"
     assert when_text(1000 - 7200, now=1000) == "overdue by 2 h"
+
+
+# ----------------------------------------------------------------------------
+# The typer-free quiz entry for the fast start-up path.
+# ----------------------------------------------------------------------------
+from nncheck.render.quiz_views import fast_quiz, parse_quiz_argv  # noqa: E402
+
+
+def test_parse_quiz_argv_takes_plain_forms_only():
+    assert parse_quiz_argv([]) == {"topic": [], "family": [], "difficulty": [], "bank": [], "count": 5,
+                                   "seed": None, "db": None, "json": False}
+    got = parse_quiz_argv(["-t", "conv", "--topic=pool", "-f", "detection.iou", "-n", "3", "--seed=7",
+                           "-d", "easy", "--bank", "b", "--db", "x.db", "--db", "y.db", "--json"])
+    assert got == {"topic": ["conv", "pool"], "family": ["detection.iou"], "difficulty": ["easy"], "bank": ["b"],
+                   "count": 3, "seed": 7, "db": "y.db", "json": True}
+    for unsure in (["--help"], ["-h"], ["-n3"], ["--count"], ["--count", "x"], ["--count", "0"],
+                   ["--seed", "1.5"], ["--colour"], ["conv"], ["--json=1"]):
+        assert parse_quiz_argv(unsure) is None, unsure
+
+
+def test_fast_quiz_prints_what_the_full_cli_prints(monkeypatch, capsys, tmp_path):
+    from typer.testing import CliRunner
+
+    from nncheck.cli import app
+
+    answers = "hint\n1\n2\nsolution\nquit\n"
+    args = ["--family", "conv.param-count", "-n", "2", "--seed", "5"]
+    monkeypatch.setenv("NNCHECK_DB", str(tmp_path / "fast.db"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(answers))
+    assert fast_quiz(args) == 0
+    fast = capsys.readouterr().out
+    full = CliRunner().invoke(app, ["quiz", *args, "--db", str(tmp_path / "full.db")], input=answers)
+    assert full.exit_code == 0
+    def untimed(text: str) -> str:  # the two runs take different times
+        return re.sub(r"\b\d+:\d\d\b", "m:ss", text)
+
+    assert untimed(fast) == untimed(full.stdout)
+    assert "hint 1/" in fast and "Quiz summary" in fast
+
+
+def test_fast_quiz_errors_are_the_full_clis(monkeypatch, capsys, tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not sqlite" * 100)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert fast_quiz(["--db", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("nncheck: error: ") and str(bad) in err[0]
+    assert fast_quiz(["--topic", "astrology"]) == 2
+    assert "unknown topic 'astrology'" in capsys.readouterr().err
