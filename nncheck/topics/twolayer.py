@@ -403,7 +403,7 @@ def given_text(net: Net, rows) -> str:
 class TwoLayer(Solver):
     """``backprop.two-layer``: forward values, every gradient, one gradient-descent step."""
 
-    template_vars = ("n", "D", "N", "K", "hidden_text", "output_text", "loss_text", "given",
+    template_vars = ("n", "D", "N", "K", "sizes", "hidden_text", "output_text", "loss_text", "given",
                      "ask_forward", "ask_backward", "ask_step", "sym_ok")
 
     # -- generate -------------------------------------------------------------
@@ -532,6 +532,8 @@ class TwoLayer(Solver):
         ask = p["ask"]
         return {
             "n": net.n, "D": net.D, "N": net.N, "K": net.K,
+            "sizes": (f"D = {net.D} input{'s' * (net.D != 1)}, N = {net.N} hidden unit{'s' * (net.N != 1)} "
+                      f"and K = {net.K} output{'s' * (net.K != 1)}"),
             "hidden_text": HIDDEN_TEXT[net.hidden], "output_text": OUTPUT_TEXT[net.output],
             "loss_text": loss_text(net), "given": given_text(net, rows),
             "ask_forward": int(ask in ("all", "forward")),
