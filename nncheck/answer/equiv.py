@@ -35,7 +35,7 @@ DPS_LO, DPS_HI = 40, 80
 N_POINTS = 12  # points that must agree for "equal"
 MIN_POINTS = 4  # fewer defined points than this: undecided
 MAX_TRIES = 3  # draw up to MAX_TRIES * N_POINTS points to find N_POINTS defined ones
-PROOF_OPS = 160  # skip the exact proof for differences larger than this (count_ops)
+PROOF_NODES = 400  # skip the exact proof for differences with more tree nodes than this
 PROOF_SECONDS = 0.25  # and give it at most this long (inside the worker)
 
 
@@ -297,7 +297,7 @@ def _constant_gap(yours, expected) -> Equivalence:
 def _prove_zero(diff) -> bool:
     """True when ``diff`` is provably 0 by rational-function arithmetic, cheaply; else False."""
     try:
-        if sympy.count_ops(diff) > PROOF_OPS:
+        if _too_big(diff, PROOF_NODES):
             return False
         with _budget(PROOF_SECONDS):
             e = diff.replace(sigma, lambda x: 1 / (1 + sympy.exp(-x)))
@@ -308,7 +308,9 @@ def _prove_zero(diff) -> bool:
             e = _exp_to_powers(e)
             if e is None:
                 return False
-            return sympy.cancel(sympy.together(e)) == 0
+            # Over a common denominator, the difference is 0 exactly when its numerator expands to 0.
+            numer, _ = sympy.fraction(sympy.together(e))
+            return sympy.expand(numer) == 0
     except _OutOfTime:
         return False
     except (sympy.PolynomialError, sympy.polys.polyerrors.PolificationFailed, TypeError, ValueError,
@@ -316,27 +318,47 @@ def _prove_zero(diff) -> bool:
         return False
 
 
-def _exp_to_powers(e):
-    """Replace exp(k·u) by t_u^k (k an integer) so that ``cancel`` sees a rational function.
+def _too_big(e, limit: int) -> bool:
+    n = 0
+    for _ in sympy.preorder_traversal(e):
+        n += 1
+        if n > limit:
+            return True
+    return False
 
-    Treating each distinct exp(u) as an independent symbol is sound for proving an
-    identity: a rational identity in free symbols holds for any values they take.
+
+def _exp_to_powers(e):
+    """Replace exp(c·u) by t_u^(c·L) (c rational, L the common denominator of u's coefficients).
+
+    Then ``expand`` sees polynomials.  Treating each exp(u/L) as an independent symbol is sound
+    for proving an identity: a rational identity in free symbols holds for any values they take.
     """
     atoms = list(e.atoms(sympy.exp))
     if not atoms:
         return e
-    if len(atoms) > 8:
+    if len(atoms) > 12:
         return None
-    gens: dict = {}
-    mapping = {}
+    groups: dict = {}
+    split = {}
     for a in atoms:
         c, u = a.args[0].as_coeff_Mul()
-        if not c.is_Integer:
+        if not c.is_Rational:
             c, u = sympy.Integer(1), a.args[0]
-        key = u
-        if key not in gens:
-            gens[key] = sympy.Dummy("t", positive=True)
-        mapping[a] = gens[key] ** int(c)
+        split[a] = (c, u)
+        groups.setdefault(u, []).append(c)
+    gens = {}
+    for u, cs in groups.items():
+        den = 1
+        for c in cs:
+            den = sympy.ilcm(den, c.q)
+        gens[u] = (sympy.Dummy("t", positive=True), den)
+    mapping = {}
+    for a, (c, u) in split.items():
+        t, den = gens[u]
+        k = c * den
+        if abs(k) > 64:
+            return None  # t^1000 would expand into a huge polynomial: leave it to sampling
+        mapping[a] = t ** int(k)
     return e.xreplace(mapping)
 
 

@@ -109,7 +109,8 @@ def grade_expression_local(part: dict, expected, text: str, mistakes=()) -> Verd
     res = equivalent_local(yours, expected, domains)
     if res.equal:
         how = ("shown exactly" if res.method == "exact" else
-               f"it agrees at {res.points} random points of the domain" if res.points else "checked numerically")
+               f"it agrees at {res.points} random points of the domain" if res.method == "sampling" else
+               "checked numerically")
         return Verdict("correct", 1.0, f"Correct: equivalent to the expected answer ({how}).", parsed_as=parsed)
     if res.undecided:
         return Verdict("incorrect", 0.0, "Cannot confirm this answer: " + (res.note or "it could not be evaluated")

@@ -196,6 +196,11 @@ def _worker_main(conn, parent_pid: int) -> None:
     import signal
 
     _IN_WORKER = True
+    # Everything inherited from the parent is long-lived here: keep the collector from walking
+    # (and copy-on-write touching) the whole inherited heap on every full collection.
+    import gc
+
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the parent
     _limit_memory()
     while True:
