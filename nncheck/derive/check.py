@@ -162,28 +162,28 @@ def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
 # ----------------------------------------------------------------------------
 # Values.
 # ----------------------------------------------------------------------------
-def hp_value(expr, point: dict):
-    """``expr`` at ``point`` to ~50 digits (mpmath), or None where it has no finite value."""
+def hp_value(expr, point: dict, dps: int = HP_DPS):
+    """``expr`` at ``point`` to ``dps`` digits (mpmath), or None where it has no finite value."""
     try:
         from ..answer.mpeval import Undefined as MpUndefined
         from ..answer.mpeval import evaluate
     except ImportError:  # an older answer package: SymPy's evalf does the same, slower
-        return _hp_evalf(expr, point)
+        return _hp_evalf(expr, point, dps)
     try:
-        return evaluate(expr, point, HP_DPS)
+        return evaluate(expr, point, dps)
     except MpUndefined:
         return None
     except (ValueError, TypeError, ZeroDivisionError, OverflowError):
         return None
 
 
-def _hp_evalf(expr, point: dict):
+def _hp_evalf(expr, point: dict, dps: int):
     import sympy
 
     subs = {s: sympy.Rational(point[s.name].numerator, point[s.name].denominator)
             for s in expr.free_symbols if s.name in point}
     try:
-        v = sympy.N(expr.xreplace(subs), HP_DPS)
+        v = sympy.N(expr.xreplace(subs), dps)
     except (ValueError, TypeError, ZeroDivisionError, OverflowError):
         return None
     if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
@@ -191,18 +191,9 @@ def _hp_evalf(expr, point: dict):
     import mpmath
 
     re, im = v.as_real_imag()
-    re = mpmath.mpf(sympy.Float(re, HP_DPS)._mpf_)
-    im = mpmath.mpf(sympy.Float(im, HP_DPS)._mpf_)
+    re = mpmath.mpf(sympy.Float(re, dps)._mpf_)
+    im = mpmath.mpf(sympy.Float(im, dps)._mpf_)
     return mpmath.mpc(re, im) if im != 0 else re
-
-
-def hp_differ(a, b) -> bool:
-    import mpmath
-
-    if a is None or b is None:
-        return (a is None) != (b is None)
-    with mpmath.workdps(HP_DPS + 10):
-        return abs(a - b) > mpmath.mpf(10) ** (-(HP_DPS - 15)) * max(1, abs(a), abs(b))
 
 
 def _fmt(v, n: int) -> str:
@@ -422,9 +413,13 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
         except (Skip, AnswerSyntaxError):
             a = b = None  # our real-valued evaluation cannot tell: equivalence's verdict stands
         if not (isinstance(a, Undefined) and isinstance(b, Undefined)):
-            ya, yb = _display_values(r, A, B, pt, a, b)
-            text, data = counterexample(pt, ya, yb)
-            return _invalid(text, data, A, B, both_defined)
+            got = confirm_difference(A, B, pt)
+            if got is None or got[0]:
+                ya, yb = _display_values(r, A, B, pt, a, b) if got is None else (got[1], got[2])
+                text, data = counterexample(pt, ya, yb)
+                return _invalid(text, data, A, B, both_defined)
+            # A disagreement that 100 and 200 digits do not confirm is rounding noise
+            # (a cancellation after σ or e^x saturate): judge on our own points instead.
         # Equivalence's disagreement is where neither side has a real value (a complex branch):
         # judge on the points where both sides are defined.
     differ = _first_difference(A, B, both_defined)
@@ -461,16 +456,36 @@ def _display_values(r, A, B, pt, a, b):
     return a, b
 
 
+def confirm_difference(A, B, pt: dict):
+    """Do ``A`` and ``B`` differ at ``pt``?  (differ, value of A, value of B), or None if undefined.
+
+    Both are evaluated at 100 and 200 digits; the change between the two bounds the
+    rounding error of the 200-digit values (scaled by 10^-100), so a cancellation such as
+    106.8 − ln(1 + e^106.8) = −4e-47 is not mistaken for a difference, while x^40 + 1
+    against x^40 (relative 1e-19) or (1 + 10^-70)x against x is.  100 digits is enough for
+    the low value to be right to many digits wherever σ or e^x saturate at these points.
+    """
+    import mpmath
+
+    lo, hi = 2 * HP_DPS, 4 * HP_DPS
+    a1, b1, a2, b2 = hp_value(A, pt, lo), hp_value(B, pt, lo), hp_value(A, pt, hi), hp_value(B, pt, hi)
+    if None in (a1, b1, a2, b2):
+        return None
+    with mpmath.workdps(hi + 10):
+        gap = abs(a2 - b2)
+        err = (abs(a1 - a2) + abs(b1 - b2)) * mpmath.mpf(10) ** (lo - hi) * 1000
+        tol = max(err, mpmath.mpf(10) ** (15 - hi) * max(1, abs(a2), abs(b2)))
+        return gap > tol, a2, b2
+
+
 def _first_difference(A, B, both_defined):
     """A point where the two sides differ, confirmed at high precision, or None."""
     for pt, a, b in both_defined:
         if abs(a - b) <= 1e-20 * max(1, abs(a), abs(b)):
             continue
-        ha, hb = hp_value(A, pt), hp_value(B, pt)
-        if ha is None or hb is None:
-            continue
-        if hp_differ(ha, hb):
-            return pt, ha, hb
+        got = confirm_difference(A, B, pt)
+        if got is not None and got[0]:
+            return pt, got[1], got[2]
     return None
 
 
