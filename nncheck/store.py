@@ -526,14 +526,18 @@ def schema_version(store: Store) -> int:
 def history_stats(store: Store | None, *, now: float | None = None, top_mistakes: int = 10) -> dict:
     """Accuracy per topic and family, common mistakes, reviews due and the streak.
 
-    A part counts once, by how it ended (correct, wrong, skipped, solution shown, blank);
-    "first try" means correct at the first attempt without a hint.  Days are local days.
+    A part counts once, by how it ended (correct, wrong, skipped, solution shown); exam
+    parts left blank are counted apart.  "First try" means correct at the first attempt
+    without a hint.  Days are local days.
     ``store`` may be None (no history yet): everything is empty.
     """
     from datetime import date, datetime, timedelta
 
     now = time.time() if now is None else now
-    parts = store.part_results() if store else []
+    asked = store.part_results() if store else []
+    # Exam parts left blank (handed in early, or the time ran out) were never attempted: they
+    # are counted apart, not as wrong answers.
+    parts = [p for p in asked if p["outcome"] != "blank"]
     answers = store.answer_rows() if store else []
     cards = store.cards() if store else []
     sessions = store.sessions() if store else []
@@ -589,7 +593,7 @@ def history_stats(store: Store | None, *, now: float | None = None, top_mistakes
     return {
         "database": store.path if store else None,
         "totals": {"sessions": len({p["session_id"] for p in parts}), "sessions_started": len(sessions),
-                   "parts": n, "correct": correct, "accuracy": correct / n if n else None,
+                   "parts": n, "blank": len(asked) - n, "correct": correct, "accuracy": correct / n if n else None,
                    "first_try": first / n if n else None, "answers": len(answers)},
         "topics": agg("topic"),
         "families": agg("family_id"),

@@ -367,8 +367,9 @@ def stats_view(st: dict):
         tot = st["totals"]
         items.append(Text.assemble(
             ("History: ", "bold"),
-            f"{tot['sessions']} session{'s' if tot['sessions'] != 1 else ''}, {tot['parts']} parts asked, "
-            f"{_pct(tot['accuracy'])} correct ({_pct(tot['first_try'])} at the first try)."))
+            f"{tot['sessions']} session{'s' if tot['sessions'] != 1 else ''}, {tot['parts']} parts answered, "
+            f"{_pct(tot['accuracy'])} correct ({_pct(tot['first_try'])} at the first try)"
+            + (f"; {tot['blank']} exam parts left blank." if tot["blank"] else ".")))
         s = st["streak"]
         items.append(Text.assemble(("Streak: ", "bold"),
                                    f"{s['current']} day{'s' if s['current'] != 1 else ''}"

@@ -182,7 +182,8 @@ def test_history_stats_accuracy_mistakes_streak(tmp_path):
     day = 86400.0
     now = time.time()
     rows = [("conv", "conv.output-size", "W2", "correct", 1, 0), ("conv", "conv.output-size", "H2", "wrong", 2, 0),
-            ("detection", "detection.iou", "iou", "correct", 2, 0), ("detection", "detection.iou", "I", "correct", 1, 1)]
+            ("detection", "detection.iou", "iou", "correct", 2, 0), ("detection", "detection.iou", "I", "correct", 1, 1),
+            ("lstm", "lstm.bptt", "dLdc", "blank", 0, 0)]
     for i, (topic, fam, part, outcome, attempts, hints) in enumerate(rows):
         s.record_part(sid, {"idx": i, "part": part, "family_id": fam, "topic": topic, "outcome": outcome,
                             "attempts": attempts, "hints": hints, "score": float(outcome == "correct")})
@@ -193,8 +194,10 @@ def test_history_stats_accuracy_mistakes_streak(tmp_path):
     s.conn.execute("UPDATE part_results SET finished_at = ? WHERE idx = 1", (now - 2 * day,))
     s.conn.execute("UPDATE part_results SET finished_at = ? WHERE idx = 2", (now - 3 * day,))
     s.conn.execute("UPDATE part_results SET finished_at = ? WHERE idx = 3", (now - 6 * day,))
+    s.conn.execute("UPDATE part_results SET finished_at = ? WHERE idx = 4", (now - 6 * day,))
     out = st.history_stats(s, now=now)
     assert out["totals"]["parts"] == 4 and out["totals"]["correct"] == 3
+    assert out["totals"]["blank"] == 1 and "lstm.bptt" not in {f["family_id"] for f in out["families"]}
     assert out["totals"]["first_try"] == 0.25
     fams = {f["family_id"]: f for f in out["families"]}
     assert fams["conv.output-size"]["accuracy"] == 0.5 and fams["detection.iou"]["accuracy"] == 1.0
