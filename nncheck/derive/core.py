@@ -89,10 +89,14 @@ class Report:
         if c["invalid"] > 1:
             extra.append(f"{c['invalid']} steps are wrong")
         if self.finished is True:
-            extra.append("the target is reached")
+            extra.append("the target is reached" if bad is None else "the last line is the target, but the way "
+                                                                        "there is not all valid")
         elif self.finished is False:
             extra.append("not finished yet: " + self.finish_detail)
-        return head + (" " + "; ".join(extra)[0].upper() + "; ".join(extra)[1:] + "." if extra else "")
+        if not extra:
+            return head
+        tail = "; ".join(extra)
+        return f"{head} {tail[0].upper()}{tail[1:]}."
 
     @property
     def exit_code(self) -> int:
