@@ -393,8 +393,14 @@ def open_store(path: str | None = None, *, readonly: bool = False) -> Store | No
     try:
         os.makedirs(parent, exist_ok=True)
     except OSError as e:
-        raise StoreError(f"cannot create the directory for the history database {path} "
-                         f"({e.strerror or e})", hint=WAY_OUT) from None
+        why = e.strerror or str(e)
+        probe = parent
+        while probe and not os.path.exists(probe):
+            probe = os.path.dirname(probe)
+        if probe and not os.path.isdir(probe):
+            why = f"{probe} is a file, not a directory"
+        raise StoreError(f"cannot create the directory for the history database {path} ({why})",
+                         hint=WAY_OUT) from None
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
     except sqlite3.Error as e:

@@ -117,3 +117,33 @@ def test_fast_quiz_errors_are_the_full_clis(monkeypatch, capsys, tmp_path):
     assert len(err) == 1 and err[0].startswith("nncheck: error: ") and str(bad) in err[0]
     assert fast_quiz(["--topic", "astrology"]) == 2
     assert "unknown topic 'astrology'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("entry, allowed", [
+    ("sys.exit(quiz_views.fast_quiz(['--seed', '3']))", []),
+    # Through Typer, which coerces options with pydantic.
+    ("from nncheck.__main__ import main\nmain(['quiz', '--seed', '3'])", ["pydantic", "typer"]),
+])
+def test_first_question_needs_no_sympy_numpy_or_prompt_toolkit(tmp_path, entry, allowed):
+    """The first problem is rendered before anything slow is imported (start-up budget)."""
+    import subprocess
+
+    # Session.warm() is called right after the first problem is shown: look there.
+    code = (
+        "import sys\n"
+        "from nncheck import session\n"
+        "from nncheck.render import quiz_views\n"
+        "def warm(self):\n"
+        "    heavy = sorted(m for m in ('sympy', 'numpy', 'prompt_toolkit', 'pydantic', 'yaml', 'typer')\n"
+        "                   if m in sys.modules)\n"
+        "    sys.stdout.flush()\n"
+        "    sys.stderr.write(f'LOADED {heavy}\\n')\n"
+        "    raise SystemExit(0)\n"
+        "session.Session.warm = warm\n" + entry + "\n")
+    import os
+
+    env = dict(os.environ, NNCHECK_DB=str(tmp_path / "h.db"))
+    subprocess.run([sys.executable, "-m", "nncheck", "list"], env=env, capture_output=True, check=True)  # warm cache
+    r = subprocess.run([sys.executable, "-c", code], input="", capture_output=True, text=True, env=env, timeout=60)
+    assert "Problem 1 of 5" in r.stdout, r.stderr
+    assert f"LOADED {allowed}" in r.stderr, r.stderr
