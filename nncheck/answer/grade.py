@@ -219,7 +219,7 @@ def _grade_choice(part, expected, norm, raw) -> Verdict:
     low = {" ".join(c.lower().split()): c for c in choices}
     if norm in low:
         pick = low[norm]
-    elif norm.isdigit() and 1 <= int(norm) <= len(choices):
+    elif norm.isascii() and norm.isdigit() and 1 <= int(norm) <= len(choices):  # "⁴".isdigit() is True
         pick = choices[int(norm) - 1]  # the 1-based number of the choice
     else:
         return invalid(AnswerSyntaxError(f"choose one of: {', '.join(choices)}", 0, raw))
