@@ -115,6 +115,30 @@ def forward_py(net: Net) -> list[dict]:
     return rows
 
 
+#: Beyond |ξ| = 12, σ′ < 1e-5: the unit is saturated, and the seed's float formulas (h(1 − h), 1/(1 − ŷ))
+#: lose more digits than the 1e-9 agreement of the two keys allows.
+SATURATION = 12
+
+
+def _saturated(net: Net, rows) -> str | None:
+    """Numbers so large that a σ, tanh or softmax unit is saturated (no hand-sized exam has them)."""
+    if net.hidden in ("sigmoid", "tanh"):
+        big = max(abs(float(v)) for r in rows for v in r["xi1"])
+        if big > SATURATION:
+            return (f"ξ⁽¹⁾ reaches ±{sig4(big)}: {net.hidden} is saturated beyond |ξ| = {SATURATION} (its slope is "
+                    f"below 1e-5) and the answers lose their digits; use smaller numbers")
+    if net.output == "sigmoid":
+        big = max(abs(float(v)) for r in rows for v in r["xi2"])
+    elif net.output == "softmax":
+        big = max(float(max(r["xi2"])) - float(min(r["xi2"])) for r in rows)
+    else:
+        return None
+    if big > SATURATION:
+        return (f"ξ⁽²⁾ {'spreads over' if net.output == 'softmax' else 'reaches ±'}{sig4(big)}: the {net.output} "
+                f"output is saturated beyond {SATURATION} and the answers lose their digits; use smaller numbers")
+    return None
+
+
 def _ill_defined(net: Net, rows) -> str | None:
     """Why L cannot be evaluated for these numbers, or None.
 
@@ -262,11 +286,12 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
         if net.loss == "mse":
             L += np.sum((y - yh) ** 2) / (1.0 if mse_half else 2.0) / (1.0 if drop_n else n)
         else:
+            log_yh, log_1m = _log_outputs(net.output, z, yh)
             pos = y != 0
-            L -= np.sum(y[pos] * np.log(yh[pos])) / (1.0 if drop_n else n)
+            L -= np.sum(y[pos] * log_yh[pos]) / (1.0 if drop_n else n)
             if net.loss == "bce":
                 neg = y != 1
-                L -= np.sum((1 - y[neg]) * np.log(1 - yh[neg])) / (1.0 if drop_n else n)
+                L -= np.sum((1 - y[neg]) * log_1m[neg]) / (1.0 if drop_n else n)
         scale = 1.0 if drop_n else n
         # ∇ξ⁽²⁾L: the seed's (ŷ − y)/n for the matched pairs, else ∂L/∂ŷ through the output Jacobian.
         if net.matched or shortcut:
@@ -309,6 +334,19 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
     out = {k: np.array(v) for k, v in rows.items()}
     out.update(L=float(L), dW2=dW2, db2=db2, dW1=dW1, db1=db1)
     return out
+
+
+def _log_outputs(output: str, z, yh):
+    """ln ŷ and ln(1 − ŷ) computed from ξ⁽²⁾, so that ŷ near 1 loses no digits (ln σ(ξ) = −ln(1 + e^(−ξ)))."""
+    import numpy as np
+
+    if output == "sigmoid":
+        return -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+    if output == "softmax":
+        lse = np.logaddexp.reduce(z)
+        rest = np.array([np.logaddexp.reduce(np.delete(z, k)) if len(z) > 1 else -np.inf for k in range(len(z))])
+        return z - lse, rest - lse
+    return np.log(yh), np.log1p(-yh)
 
 
 def _step(out: dict, net: Net, eta: float) -> dict:
@@ -442,7 +480,8 @@ class TwoLayer(Solver):
                     if not 0 <= v <= 1:
                         raise ParamError(f"loss=bce needs targets in [0, 1] (probabilities); y row {i} has {num(v)}")
         net = Net(p)
-        why = _ill_defined(net, forward_py(net))
+        rows = forward_py(net)
+        why = _saturated(net, rows) or _ill_defined(net, rows)
         if why:
             raise ParamError(why)
 

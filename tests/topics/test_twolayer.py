@@ -285,6 +285,7 @@ def backprop_without_sigma_dot(k) -> np.ndarray:
      "output=linear with loss=bce needs 0 < ŷ < 1"),
     (["output=softmax", "loss=bce", "W2=[[1,1]]"], "output=softmax with a single output"),
     (["x=[[1],[2],[3],[4],[5],[6]]", "W1=[[1]]"], "hand-sized"),
+    (["x=[1000,1000]", "W1=[[1000,1000],[1,1]]", "b1=[0,0]", "hidden=tanh"], "tanh is saturated beyond |ξ| = 12"),
     (["hidden=elu"], "hidden must be one of"),
     (["eta=-1"], "eta must be positive"),
 ])
