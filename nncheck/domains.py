@@ -114,13 +114,21 @@ def _bins(domain: str) -> list[tuple[float, float]]:
 
 def _nice(x: float) -> Fraction:
     """``x`` as a short exact decimal (3 significant digits)."""
-    return Fraction(f"{x:.3g}")
+    if x == 0:
+        return Fraction(0)
+    k = 2 - math.floor(math.log10(abs(x)))  # decimal places that keep 3 significant digits
+    m = round(x * 10.0**k)
+    return Fraction(m * 10 ** -k) if k <= 0 else Fraction(m, 10**k)
+
+
+_AVOID_F = frozenset(float(v) for v in _AVOID)
 
 
 def _draw(lo: float, hi: float, dlo: float, dhi: float, rng: random.Random) -> Fraction:
     for _ in range(50):
         v = _nice(lo + (hi - lo) * rng.random())
-        if v not in _AVOID and dlo < v < dhi and abs(v) > Fraction(1, 1000):
+        f = float(v)  # float comparisons: exact enough at 3 digits, and far cheaper than Fraction's
+        if f not in _AVOID_F and dlo < f < dhi and abs(f) > 1e-3:
             return v
     # A very narrow domain: fall back to its midpoint, exactly.
     return Fraction((lo + hi) / 2)

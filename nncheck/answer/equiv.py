@@ -3,17 +3,19 @@
 1. SymPy's automatic canonical form settles the easy cases: ``yours − expected``
    is literally 0 (equal) or a nonzero number (not equal).
 2. Both sides are evaluated with mpmath at stratified random points of each
-   symbol's declared domain (``nncheck.domains``), each at two precisions (40 and
-   80 digits).  The change between the two precisions measures the rounding error,
-   so a real gap such as ``x^40 + 1`` vs ``x^40`` (relative 1e-19) is told apart
-   from rounding noise, while catastrophic cancellation in a correct answer is not
-   mistaken for a gap.  Values are complex where real arithmetic has no value, so
-   ``sqrt(x^2)`` vs ``x`` or ``ln(x^2)`` vs ``2 ln(x)`` differ where they should.
+   symbol's declared domain (``nncheck.domains``), at 60 significant digits (more
+   when the answer has long literals such as ``1e-300``).  A relative gap below
+   10^-52 is rounding.  Anything larger is evaluated again at twice the precision:
+   rounding shrinks by 10^-60 while a real difference stays, so ``x^40 + 1`` vs
+   ``x^40`` (relative gap 1e-19) is told apart, and cancellation in a correct answer
+   is not mistaken for a gap.  Values are complex where real arithmetic has no
+   value, so ``sqrt(x^2)`` vs ``x`` or ``ln(x^2)`` vs ``2 ln(x)`` differ where they should.
 3. If every point agrees, a cheap exact proof is attempted (σ and tanh rewritten
-   in exponentials, each exponential replaced by a power of a fresh symbol, then
-   ``cancel``); the verdict is the same either way, only ``method`` says "exact".
+   in exponentials, each exponential replaced by a power of a fresh symbol, the
+   numerator over a common denominator expanded); the verdict is the same either
+   way, only ``method`` says "exact".
 4. A disagreement yields a counterexample with as many digits as it takes to show
-   the difference: "at x = 2.7 yours gives 1.797010299914431e+17, expected 1.797010299914430e+17".
+   the difference: "at x = 2.37 yours gives 977088361833896, expected 977088361833895".
 
 ``equivalent`` runs in the sandbox worker (``nncheck.answer.sandbox``) under a
 hard deadline; past it the answer is "too complex", never a hang.
@@ -31,12 +33,13 @@ from ..domains import parse_domain, sample_points
 from .mpeval import Undefined, evaluate
 from .sympy_backend import sigma
 
-DPS_LO, DPS_HI = 40, 80
+DPS = 60  # working digits at each point (more for long literals: see _precision)
+SLACK = 8  # digits of rounding slack: a relative gap below 10^(SLACK - DPS) is rounding
 N_POINTS = 12  # points that must agree for "equal"
 MIN_POINTS = 4  # fewer defined points than this: undecided
 MAX_TRIES = 3  # draw up to MAX_TRIES * N_POINTS points to find N_POINTS defined ones
-PROOF_NODES = 400  # skip the exact proof for differences with more tree nodes than this
-PROOF_SECONDS = 0.25  # and give it at most this long (inside the worker)
+PROOF_NODES = 200  # skip the exact proof for differences with more tree nodes than this
+PROOF_SECONDS = 0.15  # and give it at most this long (inside the worker)
 
 
 class Equivalence:
@@ -113,7 +116,7 @@ def _fmt(v, n: int) -> str:
 
 def format_pair(a, b) -> tuple[str, str]:
     """Both values with the fewest digits (at least 4) at which their texts differ."""
-    with mpmath.workdps(DPS_HI):
+    with mpmath.workdps(2 * DPS):
         for n in range(4, 60):
             sa, sb = _fmt(a, n), _fmt(b, n)
             if sa != sb:
@@ -216,15 +219,14 @@ def _scalars(yours, expected, domains, seed, n_points, prove) -> Equivalence:
     for d in doms.values():
         parse_domain(d)  # a bad domain is the bank's error, reported before any sampling
     rng = random.Random(seed)
-    # Rounds of n_points, each stratified on its own: the first round alone covers the domain.
-    points = [pt for _ in range(MAX_TRIES) for pt in sample_points(doms, n_points, rng)]
+    dps = _precision(yours, expected)
     agreed = 0
     yours_only = expected_only = 0
     first_one_sided = None
-    for pt in points:
+    for pt in _rounds(doms, n_points, rng):
         if agreed >= n_points:
             break
-        verdict, a, b = _compare_at(yours, expected, pt)
+        verdict, a, b = _compare_at(yours, expected, pt, dps)
         if verdict == "equal":
             agreed += 1
         elif verdict == "differ":
@@ -246,35 +248,56 @@ def _scalars(yours, expected, domains, seed, n_points, prove) -> Equivalence:
     return Equivalence(True, "sampling", points=agreed)
 
 
-def _eval2(expr, pt):
-    """The value at two precisions, or None where undefined."""
+def _rounds(doms: dict, n: int, rng: random.Random):
+    """Rounds of ``n`` points, each stratified on its own, drawn only as they are needed."""
+    for _ in range(MAX_TRIES):
+        yield from sample_points(doms, n, rng)
+
+
+def _precision(yours, expected) -> int:
+    """Working digits: DPS, plus the digit span of long literals (1e-300 needs 300 more to show)."""
+    span = 0
+    for r in yours.atoms(sympy.Rational) | expected.atoms(sympy.Rational):
+        span = max(span, abs(r.p).bit_length(), r.q.bit_length())
+    extra = int(span * 0.302) - 15  # bits to decimal digits, beyond what DPS already covers
+    return DPS + min(max(extra, 0), 500)
+
+
+def _value(expr, pt, dps):
     try:
-        return evaluate(expr, pt, DPS_LO), evaluate(expr, pt, DPS_HI)
+        return evaluate(expr, pt, dps)
     except Undefined:
         return None
 
 
-def _compare_at(yours, expected, pt) -> tuple[str, object, object]:
-    ya = _eval2(yours, pt)
-    ea = _eval2(expected, pt)
-    if ya is None and ea is None:
+def _compare_at(yours, expected, pt, dps: int = 0) -> tuple[str, object, object]:
+    """Compare at one point: "equal", "differ", "skip" or "<side>-undefined", with the two values."""
+    dps = dps or DPS
+    a, b = _value(yours, pt, dps), _value(expected, pt, dps)
+    if a is None and b is None:
         return "skip", None, None
-    if ya is None:
-        return "yours-undefined", None, ea[1]
-    if ea is None:
-        return "expected-undefined", ya[1], None
-    with mpmath.workdps(DPS_HI + 10):
-        (a1, a2), (b1, b2) = ya, ea
-        gap = abs(a2 - b2)
-        scale = max(abs(a2), abs(b2))
-        # Rounding error of the 80-digit values, estimated from how far the 40-digit ones moved.
-        err_hi = (abs(a1 - a2) + abs(b1 - b2)) * mpmath.mpf(10) ** (DPS_LO - DPS_HI) * 1000
-        tol = max(err_hi, scale * mpmath.mpf(10) ** (10 - DPS_HI))
+    if a is None:
+        return "yours-undefined", None, b
+    if b is None:
+        return "expected-undefined", a, None
+    with mpmath.workdps(2 * dps + 10):
+        gap, scale = abs(a - b), max(abs(a), abs(b))
+        if gap <= scale * mpmath.mpf(10) ** (SLACK - dps):
+            return "equal", a, b  # within rounding of the working precision
+    # A real difference, or rounding amplified by cancellation: at twice the precision,
+    # rounding shrinks by 10^-dps while a real difference stays where it is.
+    a2, b2 = _value(yours, pt, 2 * dps), _value(expected, pt, 2 * dps)
+    if a2 is None or b2 is None:
+        return "skip", None, None
+    with mpmath.workdps(2 * dps + 10):
+        gap, scale = abs(a2 - b2), max(abs(a2), abs(b2))
+        err = (abs(a - a2) + abs(b - b2)) * mpmath.mpf(10) ** (-dps) * 1000
+        tol = max(err, scale * mpmath.mpf(10) ** (SLACK - 2 * dps))
         return ("equal" if gap <= tol else "differ"), a2, b2
 
 
 def _constants(yours, expected) -> Equivalence:
-    verdict, a, b = _compare_at(yours, expected, {})
+    verdict, a, b = _compare_at(yours, expected, {}, _precision(yours, expected))
     if verdict == "equal":
         return Equivalence(True, "numeric", points=1)
     if verdict == "skip":
@@ -287,8 +310,7 @@ def _constant_gap(yours, expected) -> Equivalence:
     syms = sorted(yours.free_symbols | expected.free_symbols, key=lambda s: s.name)
     pt = sample_points({s.name: "real" if not s.is_positive else "positive" for s in syms}, 1,
                        random.Random(0))[0] if syms else {}
-    ya, ea = _eval2(yours, pt), _eval2(expected, pt)
-    return Equivalence(False, "exact", pt or None, ya[1] if ya else None, ea[1] if ea else None)
+    return Equivalence(False, "exact", pt or None, _value(yours, pt, DPS), _value(expected, pt, DPS))
 
 
 # ----------------------------------------------------------------------------
@@ -309,7 +331,7 @@ def _prove_zero(diff) -> bool:
             if e is None:
                 return False
             # Over a common denominator, the difference is 0 exactly when its numerator expands to 0.
-            numer, _ = sympy.fraction(sympy.together(e))
+            numer, _ = e.as_numer_denom()  # like together(), without its costly gcd_terms
             return sympy.expand(numer) == 0
     except _OutOfTime:
         return False

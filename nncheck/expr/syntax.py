@@ -697,7 +697,7 @@ class _Parser:
 
     def relation(self) -> Node:
         start = self.tok.pos
-        first = self.logic_or()
+        first = self.logic_or() if self.formula else self.additive()  # and/or/not: formulas only
         if self.tok.kind != "rel":
             return first
         terms, ops = [first], []
@@ -709,7 +709,7 @@ class _Parser:
                 self.error(f"'{op}' is not allowed in this answer")
             self.advance()
             ops.append(op)
-            terms.append(self.logic_or())
+            terms.append(self.logic_or() if self.formula else self.additive())
         return self.node(Relation(terms, ops, start, self.toks[self.i - 1].end))
 
     def logic_or(self) -> Node:
