@@ -969,6 +969,9 @@ class _Parser:
         if name in CONSTANTS:
             return self.node(Name(name, t.pos, t.end))
         if self.symbols is None:
+            if call_follows and name in _NOT_IN_LANGUAGE:
+                # "cos(x)" is never the symbol cos times x, even where any name is a symbol.
+                self.error(f"the function '{name}' is not allowed here", t.pos, code="unknown-function")
             return self.node(Name(name, t.pos, t.end))
         if name in self.words or name.lower() in self.words:
             return self.node(Word(name.lower(), t.pos, t.end))

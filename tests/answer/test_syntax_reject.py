@@ -149,6 +149,14 @@ def test_invisible_characters_are_not_echoed():
     assert "\u202e" not in info.value.caret()
 
 
+def test_excluded_functions_are_not_symbols_even_in_free_mode():
+    # Where any name is a symbol (free derivations), cos(x) must not become cos*x.
+    with pytest.raises(AnswerSyntaxError) as info:
+        parse("cos(x) + 1", symbols=None)
+    assert info.value.message == "the function 'cos' is not allowed here" and info.value.pos == 0
+    assert str(parse("h(1 - h)", symbols=None)) == "h*(1 - h)"
+
+
 def test_transpose_only_where_allowed():
     with pytest.raises(AnswerSyntaxError) as info:
         parse("x'", symbols={"x"}, transpose=False)
