@@ -367,16 +367,31 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Problem |
     return report
 
 
+_WARMED = False
+#: One small derivation that walks every code path once (lazy imports inside SymPy included).
+_WARM_TEXT = "assume: x > 0\nd/dx(sigma(2x) + ln(x) + abs(x))\n= 2 sigma(2x)(1 - sigma(2x)) + 1/x + 1\n= 0\n"
+
+
 def _warm() -> None:
+    """Import and exercise SymPy & co. once, here, so that every forked child starts warm.
+
+    SymPy imports parts of itself lazily on first use (``Add`` pulls in the tensor module,
+    about 0.2 s): done in each child, that cost would be paid again for every derivation.
+    """
+    global _WARMED
+    if _WARMED:
+        return
+    _WARMED = True
     import sympy  # noqa: F401
 
     from ..answer import equiv, sympy_backend  # noqa: F401
-    from . import check, context, numeval, rules  # noqa: F401
+    from . import check, context, numeval, realeval, rules  # noqa: F401
 
     try:
         from ..answer import mpeval  # noqa: F401
     except ImportError:  # an older answer package
         pass
+    check_derivation(_WARM_TEXT, isolate=False)
 
 
 def _apply(step: Step, res: dict) -> None:
@@ -386,6 +401,7 @@ def _apply(step: Step, res: dict) -> None:
     step.counterexample = res.get("counterexample")
     step.hint = res.get("hint")
     step.elapsed = float(res.get("elapsed", 0.0))
+    step.cpu = float(res.get("cpu", 0.0))
     err = res.get("error")
     if err:
         step.error = AnswerSyntaxError(err["message"], err["pos"], err["text"], code=err.get("code", "math"))

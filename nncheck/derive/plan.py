@@ -32,7 +32,7 @@ class Step:
     """One claim ``left = right`` and, once checked, its verdict."""
 
     __slots__ = ("index", "line", "kind", "left", "right", "status", "rule", "detail", "counterexample", "error",
-                 "hint", "elapsed")
+                 "hint", "elapsed", "cpu")
 
     def __init__(self, line: int, kind: str, left: Term | None, right: Term | None):
         self.index = 0
@@ -45,7 +45,8 @@ class Step:
         self.counterexample: dict | None = None
         self.error: AnswerSyntaxError | None = None
         self.hint: str | None = None
-        self.elapsed = 0.0
+        self.elapsed = 0.0  # seconds the check took (wall clock)
+        self.cpu = 0.0  # CPU seconds the check took
 
     def to_json(self) -> dict:
         out = {"step": self.index, "line": self.line, "kind": self.kind, "status": self.status, "rule": self.rule,
