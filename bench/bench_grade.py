@@ -264,14 +264,16 @@ def main() -> None:
                 trees.append(tree)
                 cpus.append(total.pop("_cpu"))
             best, med = min(times), statistics.median(times)
-            verdict = "OK" if med <= TARGET_S and max(trees) <= TARGET_MIB else "OVER TARGET"
+            # Judged on CPU time of the process tree (parent and sandbox worker run one after the
+            # other): on a shared machine the wall clock measures the neighbours as well.
+            verdict = "OK" if statistics.median(cpus) <= TARGET_S and max(trees) <= TARGET_MIB else "OVER TARGET"
             ok &= verdict == "OK"
             print(f"[{scenario}] {N_ANSWERS} answers ({info['kinds'].get('expression', 0)} expressions, "
                   f"{info['distinct_problems']} distinct problems): median {med:.2f} s, best {best:.2f} s "
                   f"(CPU of the process tree {statistics.median(cpus):.2f} s; load average "
                   f"{os.getloadavg()[0]:.1f}), "
                   f"peak RSS {max(peaks):.0f} MiB (process), {max(trees):.0f} MiB (with the sandbox worker) "
-                  f"-> {verdict} (targets {TARGET_S:.0f} s, {TARGET_MIB:.0f} MiB)")
+                  f"-> {verdict} (targets {TARGET_S:.0f} s of CPU, {TARGET_MIB:.0f} MiB)")
             print(f"    kinds: {json.dumps(info['kinds'], sort_keys=True)}")
             print(f"    answers: {json.dumps(info['mix'], sort_keys=True)}")
             print(f"    graded: {json.dumps({k: total[k] for k in ('correct', 'incorrect', 'invalid', 'error')})}")
