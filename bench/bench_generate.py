@@ -124,7 +124,7 @@ def main() -> None:
             print(f"[{fmt:6}] {args.count} problems with keys: median {med:.2f} s, best {min(times):.2f} s "
                   f"(CPU {statistics.median(cpus):.2f} s), peak RSS {max(peaks):.0f} MiB, "
                   f"{'byte-identical' if same else 'DIFFERENT'} over {args.runs} runs -> {verdict} "
-                  f"(target {TARGET_S:.0f} s; load average {os.getloadavg()[0]:.1f})")
+                  f"(target {TARGET_S:.0f} s of CPU; load average {os.getloadavg()[0]:.1f})")
         os.environ["NNCHECK_CACHE_DIR"] = env["NNCHECK_CACHE_DIR"]
         print(key_breakdown(args.count, args.seed))
     finally:
