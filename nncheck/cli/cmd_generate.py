@@ -51,10 +51,10 @@ def register(app: typer.Typer) -> None:
     def generate_cmd(
         topic: Annotated[Optional[list[str]], typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
         family: Annotated[Optional[list[str]], typer.Option("--family", "-f", help="Only these families (repeatable).")] = None,
-        count: Annotated[Optional[int], typer.Option("--count", "-n", help="How many problems [default: 10; 9 with --exam].")] = None,
-        seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Seed of the whole set: the same seed gives byte-identical files [default: random, printed].")] = None,
+        count: Annotated[Optional[int], typer.Option("--count", "-n", help="How many problems (default 10; 9 with --exam).")] = None,
+        seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Seed of the whole set: the same seed gives byte-identical files (default: random, printed).")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="md, tex (pdflatex), json or moodle (Moodle XML).", case_sensitive=False)] = Format.md,
-        out: Annotated[Optional[str], typer.Option("--output", "-o", help="Directory to write [default: ./nncheck-set-SEED].")] = None,
+        out: Annotated[Optional[str], typer.Option("--output", "-o", help="Directory to write (default: ./nncheck-set-SEED).")] = None,
         key: Annotated[KeyMode, typer.Option("--key", help="Answer keys with worked solutions: inline, separate (key.*) or none.", case_sensitive=False)] = KeyMode.inline,
         exam: Annotated[bool, typer.Option("--exam", help="The seed exam's layout: 8-10 problems of 1-3 parts in the four NN sections.")] = False,
         bank: BankOpt = None,
