@@ -139,7 +139,13 @@ class _Conv:
             args = values[len(values) - k:] if k else []
             if k:
                 del values[len(values) - k:]
-            values.append(self.one(node, args))
+            try:
+                values.append(self.one(node, args))
+            except AnswerSyntaxError:
+                raise
+            except (ValueError, TypeError, ArithmeticError) as e:
+                # SymPy refusing a construction (Max of incomparable values, ...): the answer's fault.
+                self.err(node, f"this cannot be computed: {str(e).splitlines()[0][:80]}")
         return values[0]
 
     def one(self, node: Node, args: list):
@@ -192,6 +198,10 @@ class _Conv:
                 self.err(node, f"{node.func}( ) of a vector or matrix is not defined here")
             if node.func in ("ln", "log") and args[0].is_zero:
                 self.err(node, "logarithm of 0")
+            if node.func in ("ln", "log", "sqrt") and args[0].is_number and args[0].is_extended_negative:
+                # The answer language is real-valued: no i from a constant (symbols are sampled instead).
+                what = "logarithm" if node.func != "sqrt" else "square root"
+                self.err(node, f"{what} of a negative number")
             if node.func == "exp" and args[0].is_number and not args[0].is_Rational:
                 self._bounded_exponent(node, args[0])
             elif node.func == "exp" and args[0].is_Rational and abs(args[0]) > MAX_EXP_ARG:
@@ -242,6 +252,8 @@ class _Conv:
             self.err(node, "powers of vectors or matrices are not allowed")
         if a.is_zero and b.is_number and b.is_negative:
             self.err(node, "division by zero (0 to a negative power)")
+        if a.is_number and a.is_extended_negative and b.is_number and b.is_integer is False:
+            self.err(node, "a negative number to a fractional power")
         # Bound the work SymPy will do eagerly *before* asking it to do it.
         if b.is_Rational:
             trivial = a.is_Number and (a.is_zero or abs(a) == 1)

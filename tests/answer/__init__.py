@@ -1,0 +1,1 @@
+"""Tests of the answer language (issue #3)."""

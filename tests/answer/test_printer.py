@@ -1,0 +1,42 @@
+"""SymPy -> answer-language text: what the key shows can be typed back and means the same."""
+
+from __future__ import annotations
+
+import sympy
+from hypothesis import given, settings
+
+from nncheck.answer.equiv import equivalent_local
+from nncheck.answer.printer import to_answer_text
+from nncheck.answer.sympy_backend import make_symbol, relu, sigma, to_sympy
+from nncheck.expr.syntax import AnswerSyntaxError, parse
+
+from .test_properties import SYMS, trees
+
+X, Y = make_symbol("x"), make_symbol("y")
+
+
+def test_spellings():
+    assert to_answer_text(sigma(X) * (1 - sigma(X))) == "(1 - sigma(x))*sigma(x)"
+    assert to_answer_text(relu(X)) == "relu(x)"
+    assert to_answer_text(sympy.Abs(X)) == "abs(x)"
+    assert to_answer_text(sympy.Max(X, Y)) == "max(x, y)"
+    assert to_answer_text(sympy.log(2) / 3) == "ln(2)/3"
+    assert to_answer_text(sympy.exp(-X) / (1 + sympy.exp(-X)) ** 2) == "exp(-x)/(1 + exp(-x))^2"
+    assert to_answer_text(sympy.E * X) == "e*x"
+    assert to_answer_text(sympy.Matrix([[X, 1], [2, Y]])) == "[[x, 1], [2, y]]"
+    assert to_answer_text(sympy.Matrix([X, 1])) == "[x, 1]"
+    assert to_answer_text(sympy.Rational(1, 2)) == "1/2"
+
+
+@settings(max_examples=120, deadline=None)
+@given(trees)
+def test_printed_key_reads_back_as_the_same_expression(tree):
+    syms = {n: make_symbol(n) for n in SYMS}
+    try:
+        e = to_sympy(tree, dict(syms), "")
+    except AnswerSyntaxError:
+        return
+    text = to_answer_text(e)
+    back = to_sympy(parse(text, symbols=set(SYMS)), dict(syms), text)
+    if back != e:
+        assert equivalent_local(back, e, {n: "real" for n in SYMS}, n_points=4, prove=False).equal, text
