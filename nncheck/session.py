@@ -308,6 +308,13 @@ class KeyWorker:
             self._cv.notify()
         return fut
 
+    def cancel_pending(self) -> None:
+        """Drop the keys not yet started: nobody will look at them (the session ended)."""
+        with self._cv:
+            while self._queue:
+                _variant, fut = self._queue.popleft()
+                fut.cancel()
+
     def _run(self) -> None:
         compute = self._compute
         if compute is None:
@@ -793,6 +800,7 @@ class Session:
     def suspend(self) -> None:
         """Exam: stop the clock and keep everything for a resume."""
         self.ended = "suspended"
+        self.worker.cancel_pending()
         if self.store is not None:
             self.store.end_session(self.session_id, "suspended", active_seconds=self.active_seconds())
 
@@ -816,6 +824,8 @@ class Session:
             if cur is not None and any(ps.done for ps in cur[0].parts):
                 self._rate(cur[0])
         self.ended = status
+        if not self.exam:  # an exam's report still needs every key
+            self.worker.cancel_pending()
         if self.store is not None:
             self.store.end_session(self.session_id, status, active_seconds=active)
 

@@ -295,3 +295,25 @@ def test_review_plan_draws_fresh_seeds(catalog):
     assert missing == ["gone.family"]
     assert [p.family_id for p in plan] == ["conv.output-size", "detection.iou", "pool.output-size"]
     assert plan[0].seed % 2 == 0 or plan[0].seed >= 1_000_000
+
+
+def test_key_worker_computes_in_order_and_drops_what_nobody_needs():
+    import threading
+
+    gate = threading.Event()
+    order = []
+
+    def compute(v):
+        order.append(v)
+        gate.wait(10)
+        return v * 10
+
+    w = KeyWorker(compute)
+    futs = [w.submit(i) for i in range(3)]
+    while not order:  # the first one is running
+        threading.Event().wait(0.01)
+    w.cancel_pending()
+    gate.set()
+    assert futs[0].result(10) == 0
+    assert futs[1].cancelled() and futs[2].cancelled()
+    assert w.submit(7).result(10) == 70 and order == [0, 7]
