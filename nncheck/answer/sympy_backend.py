@@ -102,6 +102,20 @@ MAX_RESULT_BITS = 20_000  # numerator/denominator of an exact power computed eag
 MAX_EXP_ARG = 100_000  # |x| in e^x for a numeric x: e^100000 ≈ 10^43429 is still computable
 
 
+_INFINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+def _undefined(value) -> bool:
+    """Did this operation just produce ∞ or NaN (0^(−x) is zoo^x)?  Its operands were finite, so
+    SymPy can only have put it near the top: two levels are looked at, not the whole tree."""
+    if value in _INFINITE:
+        return True
+    for a in value.args:
+        if a in _INFINITE or any(b in _INFINITE for b in a.args):
+            return True
+    return False
+
+
 def make_symbol(name: str, domain: str | None = None) -> sympy.Symbol:
     """A SymPy symbol whose assumptions follow its declared domain."""
     return sympy.Symbol(name, **assumptions(domain))
@@ -140,7 +154,10 @@ class _Conv:
             if k:
                 del values[len(values) - k:]
             try:
-                values.append(self.one(node, args))
+                value = self.one(node, args)
+                if isinstance(node, (BinOp, Call)) and not isinstance(value, sympy.MatrixBase) and _undefined(value):
+                    self.err(node, "this has no finite value (a division by zero?)")
+                values.append(value)
             except AnswerSyntaxError:
                 raise
             except (ValueError, TypeError, ArithmeticError) as e:
