@@ -67,7 +67,10 @@ def _key_tex(p) -> list[str]:
         if kp.steps:
             out.append("\\begin{itemize}")
             for step in kp.steps:
-                out.append("\\item " + latex_text(step).replace("\n", "\\\\\n"))
+                if spec["kind"] == "derivation":  # answer-language lines, as a student types them
+                    out.append("\\item " + _tt(step))
+                else:
+                    out.append("\\item " + latex_text(step).replace("\n", "\\\\\n"))
             out.append("\\end{itemize}")
     out.append("\\end{enumerate}")
     return out

@@ -43,17 +43,24 @@ def _key_md(p, *, heading: str) -> list[str]:
         typed = key_answer_text(kp)
         tol = tolerance_text(kp)
         line = f"**{p.part_label(i)} {md_escape(spec['name'])}** = ${key_latex(kp)}$"
-        if typed is not None:
+        multi = typed is not None and "\n" in typed  # a derivation: a block, not inline code
+        if typed is not None and not multi:
             line += f" (type `{typed}`)"
         if tol:
             line += f", accepted {md_escape(tol)}"
         out.append(line)
         out.append("")
-        for step in kp.steps:
-            text = markdown_text(step).replace("\n", "  \n  ")
-            out.append(f"- {text}")
-        if kp.steps:
-            out.append("")
+        if multi:
+            out += ["For example:", "", "```", typed.rstrip("\n"), "```", ""]
+        if spec["kind"] == "derivation" and kp.steps:
+            # Derivation steps are written in the answer language, as the student types them.
+            out += ["Worked derivation:", "", "```", *kp.steps, "```", ""]
+        else:
+            for step in kp.steps:
+                text = markdown_text(step).replace("\n", "  \n  ")
+                out.append(f"- {text}")
+            if kp.steps:
+                out.append("")
         mistakes = key.mistakes_for(spec["name"])
         if mistakes:
             names = ", ".join(f"`{mid}`" for mid, _msg, _val in mistakes)
