@@ -21,8 +21,9 @@ a definition (h = sigma(xi)) that later steps may substitute. Derivatives: d/dxi
 Free-form: nncheck derive FILE (or - for standard input). Domains come from --assume "w>0, 0<yhat<1"
 or a header line 'assume: w > 0'; other headers: 'let h = sigma(xi)', 'start: …', 'target: …'.
 
-Problem: nncheck derive ID [FILE] checks a derivation for a bank problem (nncheck list -t derive):
-the first line must be the problem's start and the last must reach its target.
+Problem: nncheck derive ID [FILE] [NAME=VALUE...] checks a derivation for a bank problem (nncheck list
+-t derive): the first line must be the problem's start and the last must reach its target. On a
+terminal without FILE, the problem is shown and the derivation is typed line by line.
 
 Exit code: 0 every step valid (and the target reached), 1 a wrong, undecided or unfinished
 derivation, 2 an unreadable line or bad input."""
@@ -76,9 +77,10 @@ def register(app: typer.Typer) -> None:
         source: Annotated[Optional[str], typer.Argument(
             metavar="[FILE|-|ID]", help="A derivation file, - for standard input, or a problem id.",
             show_default=False)] = None,
-        file: Annotated[Optional[str], typer.Argument(
-            metavar="[FILE]", help="With a problem id: the derivation (a file or -; default: standard input).",
-            show_default=False)] = None,
+        rest: Annotated[Optional[list[str]], typer.Argument(
+            metavar="[FILE] [NAME=VALUE]...",
+            help="With a problem id: the derivation (a file or -; default: standard input) and parameter values, "
+                 "e.g. convention=ece417.", show_default=False)] = None,
         assume: Annotated[Optional[list[str]], typer.Option(
             "--assume", help='Domains for free-form derivations, e.g. "w>0, 0<yhat<1" (repeatable).',
             show_default=False)] = None,
@@ -98,6 +100,12 @@ def register(app: typer.Typer) -> None:
         problem = None
         problem_header = None
         verdict = None
+        rest = list(rest or [])
+        assignments = [a for a in rest if "=" in a and not os.path.exists(a)]
+        files = [a for a in rest if a not in assignments]
+        if len(files) > 1:
+            raise UsageError(f"one derivation at a time: got {', '.join(files)}")
+        file = files[0] if files else None
         if source is not None and source != "-" and not _looks_like_path(source):
             # A problem id.
             if assume or start or target:
@@ -105,10 +113,10 @@ def register(app: typer.Typer) -> None:
                                  "a problem sets its own")
             from ..derive.grading import problem_for
             from ..keys import answer_key
-            from ..variant import build_variant
+            from ..variant import make_variant, parse_assignments
 
             rec = catalog(bank).get(source)
-            v = build_variant(rec, seed, {})
+            v = make_variant(rec, seed, parse_assignments(assignments))
             parts = [p for p in v.parts if p["kind"] == "derivation"]
             if not parts:
                 raise UsageError(f"{v.id} has no derivation part; derivation problems: nncheck list -t derive")
@@ -125,6 +133,9 @@ def register(app: typer.Typer) -> None:
             problem_header = v.prompt + "\n" + v.part_prompt(chosen)
             path = file
         else:
+            if assignments:
+                raise UsageError(f"NAME=VALUE ({assignments[0]}) sets a problem's parameters; "
+                                 f"a free-form derivation takes --assume")
             if file is not None:
                 raise UsageError(f"one derivation at a time: got both {source} and {file}")
             path = source

@@ -144,7 +144,6 @@ def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
                 r = float(root)
             except TypeError:
                 continue
-            lo, hi = _cut(domains.get(s.name, "real"))
             from ..domains import parse_domain
 
             dlo, dhi, _, _ = parse_domain(domains.get(s.name, "real"))
@@ -250,7 +249,8 @@ def format_point(point: dict) -> str:
 def counterexample(point: dict, a, b, why: str = "") -> tuple[str, dict]:
     """Text and JSON of a counterexample: the point and the two sides' values."""
     sa, sb = format_pair(a, b)
-    text = f"at {format_point(point)}: the left side is {sa}, the right side is {sb}"
+    where = f" at {format_point(point)}" if point else ""
+    text = f"{where}: the left side is {sa}, the right side is {sb}"
     if why:
         text += f" ({why})"
     data = {"at": {k: float(v) for k, v in sorted(point.items())},
@@ -324,12 +324,10 @@ def analytic(ctx: Context, *nodes) -> bool:
                 e = n.right
                 if not (isinstance(e, Num) and isinstance(e.value, int)):
                     return False
-            name = getattr(n, "name", None)
-            if name in ctx.defs and name not in seen:
-                seen.add(name)
-                todo.append(ctx.defs[name].node)
-        if ctx.solved and any(getattr(n, "name", None) in ctx.solved for n in walk(node)):
-            continue
+            for name in (getattr(n, "name", None), getattr(n, "var", None)):
+                if name in ctx.defs and name not in seen:
+                    seen.add(name)
+                    todo.append(ctx.defs[name].node)
     return True
 
 
@@ -490,7 +488,7 @@ def _first_difference(A, B, both_defined):
 
 
 def _invalid(text: str, data: dict, A, B, both_defined) -> Outcome:
-    out = Outcome("invalid", "not equal " + text, counterexample=data)
+    out = Outcome("invalid", "not equal" + text, counterexample=data)
     out.hint = slip_hint(A, B, [pt for pt, _, _ in both_defined])
     return out
 
@@ -516,17 +514,22 @@ def slip_hint(A, B, points: list[dict]) -> str | None:
     def same(xs):
         return all(abs(x - xs[0]) <= 1e-7 * max(1.0, abs(xs[0])) for x in xs)
 
+    if same([a for a, _ in pairs]) and same([b for _, b in pairs]):
+        return None  # two constants: "2 times" or "plus 1" would say nothing the values do not
+
+    def nice(x: float) -> str | None:
+        k = Fraction(x).limit_denominator(24)
+        return str(k) if abs(float(k) - x) <= 1e-9 * max(1.0, abs(x)) else None
+
     if all(abs(a) > 1e-9 for a, _ in pairs) and same([a + b for a, b in pairs]) and abs(pairs[0][0] + pairs[0][1]) < 1e-9:
         return "a sign slip: the right side is the negative of the left side"
     if all(abs(a) > 1e-9 for a, _ in pairs):
         ratios = [b / a for a, b in pairs]
-        if same(ratios) and abs(ratios[0] - 1) > 1e-9 and abs(ratios[0]) > 1e-9:
-            k = Fraction(ratios[0]).limit_denominator(24)
-            shown = str(k) if abs(float(k) - ratios[0]) < 1e-9 else f"{ratios[0]:.4g}"
+        shown = nice(ratios[0])
+        if same(ratios) and shown is not None and shown not in ("1", "0", "-1"):
             return f"a constant factor: the right side is {shown} times the left side"
     diffs = [b - a for a, b in pairs]
-    if same(diffs):
-        d = Fraction(diffs[0]).limit_denominator(24)
-        shown = str(d) if abs(float(d) - diffs[0]) < 1e-9 else f"{diffs[0]:.4g}"
+    shown = nice(diffs[0])
+    if same(diffs) and shown is not None and shown != "0":
         return f"a constant term: the right side is the left side plus {shown}"
     return None

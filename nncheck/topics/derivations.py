@@ -351,7 +351,7 @@ class LSTMCellGradient(Solver):
     def mistakes(self, p: dict) -> dict:
         import sympy
 
-        dLdh, dLdc1, c, o, f1, i1, g1 = self._symbols()
+        dLdh, dLdc1, c, o, f1, *_ = self._symbols()
         dh = {PART: o, "derivation_std": o * (1 - sympy.tanh(c) ** 2)}
         return {
             "forget-gate-dropped": {k: dLdh * v + dLdc1 for k, v in dh.items()},
