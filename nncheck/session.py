@@ -371,8 +371,11 @@ class Problem:
         self.planned = planned
         self.record = record
         self.variant = variant
-        names = planned.parts or [p["name"] for p in variant.parts]
-        self.parts = [PartState(n, variant.part(n)["kind"], variant.part(n)) for n in names]
+        # variant.parts evaluates every part's 'when' formula: read it once.
+        asked = {p["name"]: p for p in variant.parts}
+        names = planned.parts or list(asked)
+        specs = [asked[n] if n in asked else variant.part(n) for n in names]  # part() explains a missing one
+        self.parts = [PartState(n, spec["kind"], spec) for n, spec in zip(names, specs)]
         self.hints_given = 0
         self.key_future: Future | None = None
         self.rating: tuple[int, str] | None = None
@@ -474,10 +477,10 @@ class Session:
         rng = random.Random(f"parts#{seed}")
         for i, pl in enumerate(plan):
             self.problems.append(self._build(i, pl, rng))
+        # A new session is written to the history by warm() — just after the first problem is
+        # on screen, so its commit (an fsync) is not in the start-up path — or by the first
+        # write, whichever comes first.  open_store() has already proved the file writable.
         self.session_id = session_id
-        if store is not None and session_id is None:
-            self.session_id = store.start_session(mode, seed=seed, config=self.config,
-                                                  problems=[p.store_row() for p in self.problems])
         self._pos = 0  # index into self._flat of the current part
         self._flat = [(pi, ki) for pi, p in enumerate(self.problems) for ki in range(len(p.parts))]
         self._advance(start=True)
@@ -594,7 +597,11 @@ class Session:
         return cur is not None and cur[1].visited
 
     def warm(self) -> None:
-        """Start computing the keys of the current and the next problem (exam: all of them)."""
+        """Start computing the keys of the current and the next problem (exam: all of them).
+
+        Called once the problem is on screen; a new session is also written to the history now.
+        """
+        self._db()
         cur = self.current
         if cur is None:
             return
@@ -741,7 +748,7 @@ class Session:
                 continue
             self.problems[prob.index] = new
             self._flat = [(pi, ki) for pi, p in enumerate(self.problems) for ki in range(len(p.parts))]
-            if self.store is not None:
+            if self._db() is not None:
                 self.store.add_problems(self.session_id, [new.store_row()])
             self._pos = None
             self._advance(start=True)
@@ -750,8 +757,15 @@ class Session:
         raise NNCheckError(f"{prob.family_id}: no instance with a working answer key ({msg})")
 
     # -- recording ---------------------------------------------------------------
+    def _db(self):
+        """The store, with this session written to it (None when nothing is recorded)."""
+        if self.store is not None and self.session_id is None:
+            self.session_id = self.store.start_session(self.mode, seed=self.seed, config=self.config,
+                                                       problems=[p.store_row() for p in self.problems])
+        return self.store
+
     def _record_answer(self, prob: Problem, part: PartState, text: str, verdict, elapsed: float) -> None:
-        if self.store is None:
+        if self._db() is None:
             return
         self.store.record_answer(self.session_id, {
             "idx": prob.index, "family_id": prob.family_id, "topic": prob.topic, "part": part.name,
@@ -763,7 +777,7 @@ class Session:
         part.outcome = outcome
         if outcome != "correct" and not self.exam:
             part.score = 0.0 if outcome != "wrong" else part.score
-        if self.store is not None:
+        if self._db() is not None:
             self.store.record_part(self.session_id, {
                 "idx": prob.index, "part": part.name, "family_id": prob.family_id, "topic": prob.topic,
                 "outcome": outcome, "attempts": part.attempts, "hints": part.hints, "score": part.score,
@@ -788,7 +802,7 @@ class Session:
             return
         budget = time_budget([p.kind for p in prob.parts if p.done], int(prob.record.get("difficulty", 2)))
         prob.rating = rate(reached, budget)
-        if self.store is not None:
+        if self._db() is not None:
             card = record_review(self.store, prob.family_id, prob.rating[0], prob.rating[1],
                                  session_id=self.session_id, idx=prob.index,
                                  duration_ms=int(sum(p["elapsed"] for p in reached) * 1000))
@@ -801,7 +815,7 @@ class Session:
         """Exam: stop the clock and keep everything for a resume."""
         self.ended = "suspended"
         self.worker.cancel_pending()
-        if self.store is not None:
+        if self._db() is not None:
             self.store.end_session(self.session_id, "suspended", active_seconds=self.active_seconds())
 
     def finish(self, status: str = "finished") -> None:
@@ -826,7 +840,7 @@ class Session:
         self.ended = status
         if not self.exam:  # an exam's report still needs every key
             self.worker.cancel_pending()
-        if self.store is not None:
+        if self._db() is not None:
             self.store.end_session(self.session_id, status, active_seconds=active)
 
     # -- results -----------------------------------------------------------------

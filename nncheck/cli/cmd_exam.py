@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..render.quiz_views import TIME_UP, Terminal
 from .cmd_quiz import DbOpt, QuizJsonOpt, open_history
 from .common import BankOpt, catalog, emit_json
 
@@ -41,11 +40,12 @@ def running_elsewhere(sess: dict) -> bool:
     return True
 
 
-def run_exam(session, term: Terminal) -> bool:
+def run_exam(session, term) -> bool:
     """Drive an exam; True when it ended (report due), False when it was suspended."""
     from rich.text import Text
 
-    from ..render.quiz_views import derivation_help, duration, event_view, input_prompt, part_heading, problem_view
+    from ..render.quiz_views import (TIME_UP, derivation_help, duration, event_view, input_prompt, part_heading,
+                                     problem_view)
     from ..session import EXAM_COMMANDS, command_of
 
     shown = None
@@ -159,7 +159,7 @@ def register(app: typer.Typer) -> None:
         from rich.text import Text
 
         from ..errors import NNCheckError
-        from ..render.quiz_views import exam_intro_view, exam_report_view
+        from ..render.quiz_views import Terminal, exam_intro_view, exam_report_view
         from ..session import Session, plan_exam, session_seed
 
         cat = catalog(bank)

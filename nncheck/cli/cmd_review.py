@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..render.quiz_views import Terminal, practise
 from .cmd_quiz import DbOpt, QuizJsonOpt, TopicOpt, open_history
 from .common import BankOpt, catalog, emit_json
 
@@ -28,7 +27,7 @@ def register(app: typer.Typer) -> None:
         """Spaced review: the families that are due (FSRS), each with fresh numbers."""
         from rich.text import Text
 
-        from ..render.quiz_views import when_text
+        from ..render.quiz_views import Terminal, practise, when_text
         from ..schedule import due_cards
         from ..session import Session, plan_review
 
