@@ -136,8 +136,17 @@ def answer_key(variant: Variant) -> AnswerKey:
 
 
 def _same(kp: KeyPart, value) -> bool:
+    """Would the grader accept ``value`` as this part's answer?  Then the mistake cannot be
+    told apart from the answer for this instance (it lies within the part's tolerance)."""
+    rel, abs_ = 1e-9, AGREE_ABS
+    if kp.kind in ("number", "vector", "matrix"):
+        tol = tolerance_of(kp.spec) or {}
+        if tol.get("sigfigs"):
+            rel = 0.5 * 10 ** (1 - tol["sigfigs"])
+        else:
+            rel, abs_ = tol.get("rel") or 0.0, tol.get("abs") or 0.0
     try:
-        ok, _ = agree(kp.spec, kp.exact, value, rel=1e-9)
+        ok, _ = agree(kp.spec, kp.exact, value, rel=rel, abs_=abs_)
         return ok
     except Exception:
         return False

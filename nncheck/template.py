@@ -146,7 +146,7 @@ def matrix_block(rows, cell=fmt_number) -> list[str]:
 def placeholders(template: str) -> list[tuple[str, str, int]]:
     """The placeholders of a template as (name or '=formula', format, position)."""
     out = []
-    for kind, a, b, pos in _scan(template):
+    for kind, a, b, pos in scan(template):
         if kind == "ph":
             out.append((a, b, pos))
     return out
@@ -156,8 +156,8 @@ def _is_name(s: str) -> bool:
     return bool(s) and (s[0].isalpha() and s.isascii()) and s.replace("_", "a").isalnum()
 
 
-def _scan(t: str):
-    """Yield ('text', s, '', pos) and ('ph', name, fmt, pos) pieces."""
+def scan(t: str):
+    """Yield ('text', s, '', pos) and ('ph', name, fmt, pos) pieces of a template."""
     i, n = 0, len(t)
     buf = ""
     start = 0
@@ -194,7 +194,7 @@ def _scan(t: str):
 def render(template: str, values: dict, *, evaluate=None) -> str:
     """Fill a template.  ``evaluate(formula, values)`` computes ``{=formula}`` placeholders."""
     out_lines: list[list] = [[]]  # each line: list of str or list[str] (a block)
-    for kind, a, fmt, pos in _scan(template):
+    for kind, a, fmt, pos in scan(template):
         if kind == "text":
             first = True
             for piece in a.split("\n"):
@@ -243,3 +243,5 @@ def _lay_out(pieces: list) -> str:
 def _width(s: str) -> int:
     # Combining marks take no column; everything used here is otherwise single width.
     return sum(0 if 0x300 <= ord(c) <= 0x36F else 1 for c in s)
+
+

@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from fractions import Fraction
 
-from ..template import FORMATS, _scan, fmt_number, fmt_value  # _scan: the template scanner itself
+from ..template import FORMATS, fmt_number, fmt_value, scan
 
 GREEK = {
     "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon", "ϵ": r"\epsilon",
@@ -96,7 +96,7 @@ def template_lines(variant, template: str) -> list[list]:
     variant.render(template)  # the same errors as the terminal view, raised the same way
     values = variant.values()
     lines: list[list] = [[]]
-    for kind, a, fmt, _pos in _scan(template):
+    for kind, a, fmt, _pos in scan(template):
         if kind == "text":
             first = True
             for piece in a.split("\n"):
