@@ -98,6 +98,10 @@ class Classifier:
         solved_here = sorted(n for n in names if n in self.ctx.solved)
         everything = frozenset({"sigma", "tanh", "log"})
         if self._equal(A, B, opaque=everything):
+            # Softmax outputs written out, exp(z_k)/Σ exp(z_j), added up on one side only.
+            sa, sb = _softmax_terms(A), _softmax_terms(B)
+            if any(max(sa.get(d, 0), sb.get(d, 0)) >= 2 and sa.get(d, 0) != sb.get(d, 0) for d in set(sa) | set(sb)):
+                return "softmax-normalisation", "softmax normalisation: the outputs exp(z_k)/Σ_j exp(z_j) sum to 1", ()
             return "algebra", "algebra", ()
         if has_log and self._equal(A, B, opaque=frozenset({"sigma", "tanh"})):
             return "log-rules", LOG_DETAIL, ()
@@ -420,7 +424,23 @@ class Classifier:
             return "tanh-derivative", "tanh′ = 1 − tanh²" + chain
         if composite:
             return "chain-rule", "chain rule: d/dx f(g(x)) = f′(g(x))·d/dx g(x)"
-        return "derivative", "differentiation: sum, product and power rules"
+        return "derivative", "differentiation: sum, product, power, exp and ln rules"
+
+
+def _softmax_terms(expr) -> dict:
+    """How many softmax fractions exp(u)/(e^a + e^b + …), with exp(u) among the e's, per denominator."""
+    import sympy
+
+    out: dict = {}
+    for sub in sympy.preorder_traversal(expr):
+        if not sub.is_Mul:
+            continue
+        nums = [f for f in sub.args if isinstance(f, sympy.exp)]
+        dens = [f.base for f in sub.args if f.is_Pow and f.exp == -1 and f.base.is_Add
+                and len(f.base.args) >= 2 and all(isinstance(t, sympy.exp) for t in f.base.args)]
+        if len(nums) == 1 and len(dens) == 1 and nums[0] in dens[0].args:
+            out[dens[0]] = out.get(dens[0], 0) + 1
+    return out
 
 
 def _builtin_detail(has_sigma: bool, has_tanh: bool) -> str:
