@@ -28,7 +28,7 @@ def only_step(text: str):
     (SOFTMAX + "1 - p1\n= p2 + p3", "softmax-normalisation", "p1 + p2 + p3 = 1"),
     ("exp(a)/(exp(a) + exp(b)) + exp(b)/(exp(a) + exp(b))\n= 1", "softmax-normalisation", "sum to 1"),
     ("exp(a)/(exp(a) + exp(b))\n= exp(a - c)/(exp(a - c) + exp(b - c))", "algebra", "algebra"),
-    ("d/dx(ln(x))\n= 1/x", "derivative", "ln"),
+    ("assume: x > 0\nd/dx(ln(x))\n= 1/x", "derivative", "ln"),
     (SOFTMAX + "p1\n= exp(z1)/(exp(z1) + exp(z2) + exp(z3))", "definition", "p1 ="),
     ("assume: y1 + y2 = 1\ny1 (1 - p) - y2 p\n= y1 - p", "normalisation", "y1 + y2 = 1"),
     ("d/dxi(sigma(xi))\n= sigma(xi)(1 - sigma(xi))", "sigmoid-derivative", "σ′ = σ(1−σ)"),
