@@ -278,7 +278,7 @@ def _json_num(v):
 _EQUIV = None
 
 
-def _equivalent():
+def equivalence():
     """The answer language's equivalence, run in this process (the caller is the sandbox).
 
     Its optional exact proof only relabels a sampled equality as "exact", which a step's
@@ -360,7 +360,7 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
         return Outcome("undecided", "vectors and matrices are not supported in derivation steps")
     names = sorted(ctx.free_names(left.node) | ctx.free_names(right.node))
     domains = {n: ctx.domain(n) for n in names}
-    r = _equivalent()(A, B, domains, seed=seed)
+    r = equivalence()(A, B, domains, seed=seed)
     if r.equal and analytic(ctx, left.node, right.node):
         return Outcome("valid", "equal on the domain")
     rng = random.Random(seed + 7919)

@@ -216,12 +216,11 @@ def _start_task(state: _State, plan: Plan):
                         rule, detail = "algebra", "algebra"
                     detail = f"equals the start {start.shown} ({detail})"
                 return {"status": "valid", "rule": rule, "detail": detail, "line": term.line, "k": k}
-            last = (term, out)
+            last = (k, term, out)
             if hard:
                 break
-        term, out = last
-        res = {"status": out.status if out.status != "valid" else "invalid", "line": term.line, "k": cands.index(
-            next(c for c in cands if c[0] is term)),
+        k, term, out = last
+        res = {"status": out.status if out.status != "valid" else "invalid", "line": term.line, "k": k,
                "detail": f"the derivation must begin with the start, {start.shown}: " + (out.detail or "")}
         if out.counterexample is not None:
             res["counterexample"] = out.counterexample
@@ -234,11 +233,10 @@ def _start_task(state: _State, plan: Plan):
 
 def _finish_task(state: _State, plan: Plan):
     def run() -> dict:
-        from ..answer import equiv
-
+        from .check import equivalence
         from .context import has_derivative
 
-        eq = getattr(equiv, "equivalent_local", None) or equiv.equivalent
+        eq = equivalence()
         final, target = plan.final, plan.target
         if final is None:
             return {"finished": False, "detail": f"nothing has been derived yet; the target is {target.shown}"}
@@ -271,9 +269,9 @@ def _finish_task(state: _State, plan: Plan):
 
 def _mistake_task(state: _State, plan: Plan, mistakes):
     def run() -> dict:
-        from ..answer import equiv
+        from .check import equivalence
 
-        eq = getattr(equiv, "equivalent_local", None) or equiv.equivalent
+        eq = equivalence()
         ctx = state.ctx
         final = plan.final
         if final is None:
@@ -362,8 +360,6 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Problem |
     for i, s in enumerate(steps, 1):
         s.index = i
     report.steps = steps
-    if report.finished and not report.valid:
-        report.finish_detail = report.finish_detail or "reaches the target"
     return report
 
 
