@@ -32,7 +32,7 @@ def problem_for(part: dict, *, family: dict | None = None, prompt: str | None = 
 def verdict_from_report(report: Report) -> Verdict:
     """Turn a checked derivation into a verdict (status, score, feedback, per-step details)."""
     details = [s.to_json() for s in report.steps]
-    parsed = "\n".join(_parsed_lines(report)) or None
+    parsed = _parsed(report)
     unreadable = next((s for s in report.steps if s.status == "unparsable"), None)
     if not report.steps:
         from ..expr.syntax import AnswerSyntaxError
@@ -69,17 +69,16 @@ def verdict_from_report(report: Report) -> Verdict:
     return v
 
 
-def _parsed_lines(report: Report) -> list[str]:
-    out, last_line = [], None
-    for s in report.steps:
-        if s.kind in ("line", "start") or s.right is None:
+def _parsed(report: Report) -> str | None:
+    """The derivation as read, on one line: a chain continues with '=', a new line after ';'."""
+    parsed = report.plan.parsed
+    out = ""
+    for ln in (parsed.lines if parsed is not None else []):
+        if ln.kind not in ("claim", "continuation", "definition"):
             continue
-        if s.line != last_line and s.left is not None and s.left.line == s.line and s.kind == "step":
-            out.append(f"{s.left.shown} = {s.right.shown}")
-        else:
-            out.append(f"= {s.right.shown}")
-        last_line = s.line
-    return out
+        piece = ln.shown_parsed()
+        out += piece if not out else (" " if ln.kind == "continuation" else "; ") + piece
+    return out or None
 
 
 def grade_derivation(part: dict, expected, text: str, mistakes=()) -> Verdict:
