@@ -964,6 +964,10 @@ class _Parser:
                 return self.node(Call("sqrt", [arg], t.pos, arg.end))
             if call_follows:
                 return self.call(canonical, t)
+            if self.symbols is None and not canonical.endswith("'"):
+                # Where any name is a value (bank formulas: "g = relu" compares a choice), a bare
+                # function name is just a name; the evaluator decides what it means.
+                return self.node(Name(name, t.pos, t.end))
             if name not in CONSTANTS:
                 self.error(f"the function '{name}' needs parentheses: {name}( … )")
         if name in CONSTANTS:

@@ -37,6 +37,12 @@ def test_printed_key_reads_back_as_the_same_expression(tree):
     except AnswerSyntaxError:
         return
     text = to_answer_text(e)
-    back = to_sympy(parse(text, symbols=set(SYMS)), dict(syms), text)
+    try:
+        node = parse(text, symbols=set(SYMS))
+    except AnswerSyntaxError as err:
+        # SymPy may evaluate 8^67 into a 61-digit literal, beyond what an answer may type.
+        assert err.code == "too-complex", (text, err)
+        return
+    back = to_sympy(node, dict(syms), text)
     if back != e:
         assert equivalent_local(back, e, {n: "real" for n in SYMS}, n_points=4, prove=False).equal, text

@@ -246,6 +246,12 @@ def test_equations_and_relations_modes():
     assert to_text(parse("0 < x ≤ 1", symbols={"x"}, relations=True)) == "0 < x <= 1"
 
 
+def test_bare_function_names_are_names_where_any_name_is_allowed():
+    # Bank formulas compare choice values: "g = relu" (the evaluator knows relu = "relu").
+    assert to_text(parse("g = relu", symbols=None, formula=True)) == "g = relu"
+    assert to_text(parse("relu(x)", symbols=None, formula=True)) == "relu(x)"
+
+
 def test_words():
     assert to_text(parse("none", symbols=(), words={"none"})) == "none"
     assert to_text(parse("None", symbols=(), words={"none"})) == "none"
