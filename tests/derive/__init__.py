@@ -1,0 +1,1 @@
+"""Tests of the derivation checker (``nncheck derive``, issue #6)."""
