@@ -12,21 +12,19 @@ from .common import BankOpt, JsonOpt, SeedOpt, catalog, emit_json
 
 MAX_BYTES = 200_000  # a derivation file larger than this is not a derivation
 
-HELP = """Check a derivation step by step: each step valid (with its rule) or wrong (with a counterexample).
-
-One step per line. A line is an expression or an equation; a chain a = b = c is several steps; a
-line starting with '=' continues the line above; '#' starts a comment. NAME = … with a new NAME is
-a definition (h = sigma(xi)) that later steps may substitute. Derivatives: d/dxi(…) or diff(…, xi).
-
-Free-form: nncheck derive FILE (or - for standard input). Domains come from --assume "w>0, 0<yhat<1"
-or a header line 'assume: w > 0'; other headers: 'let h = sigma(xi)', 'start: …', 'target: …'.
-
-Problem: nncheck derive ID [FILE] [NAME=VALUE...] checks a derivation for a bank problem (nncheck list
--t derive): the first line must be the problem's start and the last must reach its target. On a
-terminal without FILE, the problem is shown and the derivation is typed line by line.
-
-Exit code: 0 every step valid (and the target reached), 1 a wrong, undecided or unfinished
-derivation, 2 an unreadable line or bad input."""
+HELP = (
+    "Check a derivation step by step: each step valid (with its rule) or wrong (with a counterexample).\n\n"
+    "One step per line. A line is an expression or an equation; a chain a = b = c is several steps; a line "
+    "starting with '=' continues the line above; '#' starts a comment. NAME = … with a new NAME is a definition "
+    "(h = sigma(xi)) that later steps may substitute. Derivatives: d/dxi(…) or diff(…, xi).\n\n"
+    "Free-form: nncheck derive FILE (or - for standard input). Domains come from --assume \"w>0, 0<yhat<1\" or "
+    "a header line 'assume: w > 0'; other headers: 'let h = sigma(xi)', 'start: …', 'target: …'.\n\n"
+    "Problem: nncheck derive ID [FILE] [NAME=VALUE...] checks a derivation for a bank problem (nncheck list -t "
+    "derive): the first line must be the problem's start and the last must reach its target. On a terminal "
+    "without FILE, the problem is shown and the derivation is typed line by line.\n\n"
+    "Exit code: 0 every step valid (and the target reached), 1 a wrong, undecided or unfinished derivation, "
+    "2 an unreadable line or bad input."
+)
 
 
 def _read_path(path: str) -> str:
@@ -75,10 +73,10 @@ def register(app: typer.Typer) -> None:
     @app.command("derive", help=HELP, short_help="Check a derivation step by step (free-form or a bank problem).")
     def derive_cmd(
         source: Annotated[Optional[str], typer.Argument(
-            metavar="[FILE|-|ID]", help="A derivation file, - for standard input, or a problem id.",
+            metavar="FILE|-|ID", help="A derivation file, - for standard input, or a problem id.",
             show_default=False)] = None,
         rest: Annotated[Optional[list[str]], typer.Argument(
-            metavar="[FILE] [NAME=VALUE]...",
+            metavar="FILE NAME=VALUE",
             help="With a problem id: the derivation (a file or -; default: standard input) and parameter values, "
                  "e.g. convention=ece417.", show_default=False)] = None,
         assume: Annotated[Optional[list[str]], typer.Option(
