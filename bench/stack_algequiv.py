@@ -65,6 +65,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from nncheck.answer.equiv import equivalent
+    from nncheck.expr.syntax import AnswerSyntaxError
 
     with open(args.file, encoding="utf-8") as fh:
         rows = yaml.safe_load(fh)["pairs"]
@@ -73,6 +74,21 @@ def main() -> None:
         try:
             a, how_a = read_side(row["a"])
             b, how_b = read_side(row["b"])
+        except AnswerSyntaxError as e:
+            if e.code != "math":
+                errors.append((i, row, f"{type(e).__name__}: {e}"))
+                continue
+            # Refused as a value (a negative number to a fractional power has no real value):
+            # a grader never accepts it, so it is "not equivalent".
+            ours, why = False, f"refused: {e.message}"
+            if ours == row["equiv"]:
+                agree += 1
+            else:
+                disagree.append((i, row, ours, why))
+            if args.verbose:
+                print(f"{i:3d} {'==' if ours == row['equiv'] else '!='} STACK {row['equiv']!s:5} ours {ours!s:5} "
+                      f"[{why}] {row['a']}  vs  {row['b']}")
+            continue
         except Exception as e:  # noqa: BLE001 - a row we cannot read is reported, not hidden
             errors.append((i, row, f"{type(e).__name__}: {e}"))
             continue
