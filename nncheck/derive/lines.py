@@ -324,6 +324,15 @@ class LineReader:
         return parse(text, symbols=syms, derivatives=True, equations=allow_equation)
 
     def _lint(self, node: Node, text: str):
+        from ..expr.syntax import FUNCTION_ALIASES, FUNCTIONS
+
+        # Where any name is a symbol, the parser reads a function name without '(' as a name:
+        # tanh^2(xi) would be a symbol "tanh" squared times xi.  In a derivation that is a slip.
+        for n in walk(node):
+            if isinstance(n, Name) and (n.name in FUNCTIONS or n.name in FUNCTION_ALIASES) \
+                    and not (self.symbols is not None and n.name in self.symbols):
+                raise AnswerSyntaxError(f"the function '{n.name}' needs parentheses: write {n.name}(…) "
+                                        f"(and tanh(xi)^2 for tanh²ξ)", n.pos, text)
         bad = _quotient_of_ds(node, self.symbols)
         if bad is not None:
             a, b = bad.left.name, bad.right.name

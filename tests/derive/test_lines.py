@@ -183,3 +183,10 @@ def test_size_bounds():
     rep = check_derivation("x" * 50_000, isolate=False)
     assert rep.steps[0].status == "unparsable"
     assert rep.exit_code == 2
+
+
+def test_a_function_name_without_parentheses_is_a_slip():
+    plan = build_plan("d/dxi(tanh(xi))\n= 1 - tanh^2(xi)\n")
+    (st,) = plan.steps
+    assert st.status == "unparsable"
+    assert "needs parentheses" in st.error.message and st.error.pos == len("  1 - ")
