@@ -1,4 +1,4 @@
-"""The fast start-up path for ``nncheck``, ``--help``, ``list`` and ``show``.
+"""The fast start-up path for ``nncheck``, ``--help``, ``list``, ``show`` and ``quiz``.
 
 These commands are typed often and must feel instant, so they skip Typer, rich,
 PyYAML, pydantic, NumPy and SymPy: they read the cached bank index, draw the
@@ -64,6 +64,12 @@ def run(argv: list[str]) -> int | None:
             return None
         return 0
     cmd, rest = argv[0], argv[1:]
+    if cmd == "quiz":
+        # The first question must be on screen fast: skip typer (it validates every option
+        # through pydantic). fast_quiz hands anything it does not parse back (None).
+        from .render.quiz_views import fast_quiz
+
+        return fast_quiz(rest)
     if cmd == "list":
         parsed = _opts(rest, {"--json"}, {"--topic": "topic", "-t": "topic", "--bank": "bank"})
         if parsed is None or parsed[1]:
