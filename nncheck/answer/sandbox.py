@@ -141,7 +141,14 @@ def _get_worker():
     ctx = multiprocessing.get_context(method)
     parent, child = ctx.Pipe(duplex=True)
     proc = ctx.Process(target=_worker_main, args=(child, os.getpid()), daemon=True, name="nncheck-sandbox")
-    proc.start()
+    import warnings
+
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about fork() in a process with threads (a quiz's prompt_toolkit may
+        # have some).  The worker only runs already-imported code and takes no lock those
+        # threads could hold, so the warning does not apply; it would only reach the user.
+        warnings.filterwarnings("ignore", message=r".*fork\(\).*", category=DeprecationWarning)
+        proc.start()
     child.close()
     stats["spawns"] += 1
     _worker = (proc, parent)
