@@ -15,7 +15,7 @@
    numerator over a common denominator expanded); the verdict is the same either
    way, only ``method`` says "exact".
 4. A disagreement yields a counterexample with as many digits as it takes to show
-   the difference: "at x = 2.37 yours gives 977088361833896, expected 977088361833895".
+   the difference: "at x = -2.02 yours gives 1637022987255.2, expected 1637022987254.2".
 
 ``equivalent`` runs in the sandbox worker (``nncheck.answer.sandbox``) under a
 hard deadline; past it the answer is "too complex", never a hang.
@@ -116,12 +116,23 @@ def _fmt(v, n: int) -> str:
 
 def format_pair(a, b) -> tuple[str, str]:
     """Both values with the fewest digits (at least 4) at which their texts differ."""
-    with mpmath.workdps(2 * DPS):
-        for n in range(4, 60):
+    start = 4
+    if a is not None and b is not None:
+        # The relative gap says how many digits it takes: 1e-400·x + x needs ~400.
+        with mpmath.workdps(30):
+            scale = max(abs(a), abs(b))
+            gap = abs(a - b)
+        if gap and scale:
+            # Enough digits to resolve the gap's own leading digit, so that rounding cannot
+            # make a difference of 1 look like a difference of 10.
+            start = max(4, int(mpmath.ceil(mpmath.log10(scale / gap))) + 1)
+    start = min(start, 1000)
+    with mpmath.workdps(start + 20):
+        for n in range(start, start + 12):
             sa, sb = _fmt(a, n), _fmt(b, n)
             if sa != sb:
                 return sa, sb
-        return _fmt(a, 60), _fmt(b, 60)
+        return _fmt(a, start + 12), _fmt(b, start + 12)
 
 
 # ----------------------------------------------------------------------------

@@ -19,13 +19,35 @@ from fractions import Fraction
 
 from ..expr.numeric import evaluate
 from ..expr.syntax import AnswerSyntaxError, Matrix, Node, Vector, parse, to_text
-from ..keys import DEFAULT_ABS, DEFAULT_REL, flat_shape, to_float
+from ..keys import DEFAULT_ABS, DEFAULT_REL, flat_shape
+from ..keys import to_float as _key_float
 
 NULL_WORDS = {"none", "null", "nothing", "doesnotfit", "does not fit", "doesn't fit", "not fit", "n/a", "na",
               "undefined", "-", "—"}
 TRUE_WORDS = {"true", "yes", "y", "t", "1", "fits", "it fits"}
 FALSE_WORDS = {"false", "no", "n", "f", "0"}
 INTEGER_REL = 1e-9  # an integer answer typed as a closed form (exp(ln(55))) may differ by rounding only
+
+
+def to_float(x) -> float:
+    """A value as a float; an exact value beyond the float range (1e400) becomes ±inf, never an error."""
+    try:
+        return _key_float(x)
+    except OverflowError:
+        return math.copysign(math.inf, 1 if x > 0 else -1)
+
+
+def _shown(x):
+    """An entry's value for ``details``/JSON: a float, or short text when no float can hold it."""
+    f = to_float(x)
+    if math.isfinite(f):
+        return f
+    import decimal
+
+    q = Fraction(x)
+    with decimal.localcontext() as ctx:
+        ctx.prec = 6
+        return str(decimal.Decimal(q.numerator) / decimal.Decimal(q.denominator))
 
 
 class Verdict:
@@ -348,7 +370,7 @@ def _grade_array(part, expected, value, parsed, mistakes, *, node, raw) -> Verdi
         ok = close_enough(to_float(y), to_float(x), tol)
         right += ok
         idx = i + 1 if len(exp_shape) == 1 else (i // exp_shape[1] + 1, i % exp_shape[1] + 1)
-        details.append({"entry": idx, "yours": to_float(y), "correct": ok})
+        details.append({"entry": idx, "yours": _shown(y), "correct": ok})
     score = right / len(exp_flat) if exp_flat else 1.0
     if right == len(exp_flat):
         return Verdict("correct", 1.0, f"Correct ({tol_text}).", parsed_as=parsed, details=details, tolerance=tol_text)

@@ -92,6 +92,15 @@ def test_invalid_costs_no_attempt_and_carries_a_caret():
     assert v.caret() == "2 +* 3\n   ^ expected a value, found '*'"
 
 
+@pytest.mark.parametrize("kind", ["number", "integer", "vector"])
+def test_values_beyond_the_float_range_are_graded(kind):
+    key = sympy.Matrix([1, 2]) if kind == "vector" else 1
+    for text in ["1e400", "-1e400", "10^300*10^300", "[1e400, 1]", "1/1e400"]:
+        v = grade_answer({"kind": kind}, key, text)
+        assert v.status in ("incorrect", "invalid")
+        json.dumps(v.to_json(), allow_nan=False)
+
+
 def test_math_errors_are_invalid():
     assert grade_answer(NUM, 1, "1/0").error.message == "division by zero"
     assert grade_answer(NUM, 1, "ln(-1)").error.message == "logarithm of a number that is not positive"

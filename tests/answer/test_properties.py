@@ -79,7 +79,14 @@ def test_printed_text_means_the_same_to_sympy(tree):
 # Any text: parse returns a tree or raises AnswerSyntaxError; grading returns a Verdict.
 # ----------------------------------------------------------------------------
 ANSWERY = "0123456789.+-*/^()[],; xyhe σξŷ²ᵀ'=<>!@#$%{}\"\\_−·×√\u200b\u00a0\nabcdefghijklmnopqrstuvwz"
-texts = st.one_of(st.text(alphabet=ANSWERY, max_size=40), st.text(max_size=30))
+# Literals at and beyond the bounds (1e400 overflows a float), joined by operators.
+literals = st.builds(lambda m, e: f"{m}e{e}", st.integers(0, 10**6), st.integers(-450, 450)) | \
+    st.integers(-10**70, 10**70).map(str)
+arithmetic = st.lists(literals, min_size=1, max_size=4).flatmap(
+    lambda xs: st.lists(st.sampled_from(["+", "-", "*", "/", "^", ", "]), min_size=len(xs) - 1,
+                        max_size=len(xs) - 1).map(lambda ops: xs[0] + "".join(o + x for o, x in zip(ops, xs[1:]))))
+texts = st.one_of(st.text(alphabet=ANSWERY, max_size=40), st.text(max_size=30), arithmetic,
+                  arithmetic.map(lambda s: f"[{s}]"))
 
 
 @settings(max_examples=500, deadline=None)
@@ -128,7 +135,7 @@ def test_grading_always_returns_a_verdict(text):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.one_of(trees.map(to_text), st.text(alphabet=ANSWERY, max_size=30)))
+@given(st.one_of(trees.map(to_text), st.text(alphabet=ANSWERY, max_size=30), arithmetic.map(lambda s: s + "*x")))
 def test_expression_grading_always_returns_a_verdict(text):
     v = grade_answer({"kind": "expression", "symbols": {n: "real" for n in SYMS}}, X**2 + 1, text)
     assert isinstance(v, Verdict) and v.status in ("correct", "incorrect", "invalid")
