@@ -98,22 +98,26 @@ FUNCS = {
 _ELEMENTWISE = frozenset({"exp", "ln", "log", "sqrt", "abs", "sigma", "tanh", "relu", "sigma'", "tanh'", "relu'"})
 
 MAX_EXACT_EXPONENT = 10_000  # |n| in x^n for a symbolic x (STACK's corpus uses (x−a)^6000)
-MAX_RESULT_BITS = 20_000  # numerator/denominator of an exact power computed eagerly
+MAX_RESULT_BITS = 12_000  # numerator/denominator of an exact power (~3,600 digits: printable, as
+# Python refuses to convert integers beyond 4,300 digits to text)
 MAX_EXP_ARG = 100_000  # |x| in e^x for a numeric x: e^100000 ≈ 10^43429 is still computable
 
 
 _INFINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
-def _undefined(value) -> bool:
-    """Did this operation just produce ∞ or NaN (0^(−x) is zoo^x)?  Its operands were finite, so
-    SymPy can only have put it near the top: two levels are looked at, not the whole tree."""
-    if value in _INFINITE:
-        return True
-    for a in value.args:
-        if a in _INFINITE or any(b in _INFINITE for b in a.args):
-            return True
-    return False
+def _not_real_finite(value) -> str:
+    """Why this operation's result is not a real, finite value ("" if it is).
+
+    Its operands were checked already, so anything SymPy produced (0^(−x) becomes zoo^x,
+    sqrt(−|x|) becomes i·sqrt(|x|)) sits near the top: two levels are looked at, not the tree.
+    """
+    for a in (value, *value.args, *(b for a in value.args for b in a.args)):
+        if a in _INFINITE:
+            return "this has no finite value (a division by zero?)"
+        if a is sympy.I:
+            return "this has no real value (the square root or logarithm of a negative quantity?)"
+    return ""
 
 
 def make_symbol(name: str, domain: str | None = None) -> sympy.Symbol:
@@ -155,8 +159,10 @@ class _Conv:
                 del values[len(values) - k:]
             try:
                 value = self.one(node, args)
-                if isinstance(node, (BinOp, Call)) and not isinstance(value, sympy.MatrixBase) and _undefined(value):
-                    self.err(node, "this has no finite value (a division by zero?)")
+                if isinstance(node, (BinOp, Call)) and not isinstance(value, sympy.MatrixBase):
+                    bad = _not_real_finite(value)
+                    if bad:
+                        self.err(node, bad)
                 values.append(value)
             except AnswerSyntaxError:
                 raise

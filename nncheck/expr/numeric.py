@@ -22,7 +22,8 @@ from .syntax import (AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, N
                      Transpose, Unary, Vector, Word)
 
 MAX_POWER_DIGITS = 400  # the result of an exact power may have at most this many digits
-MAX_BITS = 20_000  # numerator or denominator of any exact intermediate (~6,000 digits)
+MAX_BITS = 12_000  # numerator or denominator of any exact intermediate (~3,600 digits, below
+# the 4,300 digits Python will still convert to text)
 _MAX_FLOAT_LOG10 = 300  # |log10| of a float result beyond which it would overflow
 
 
