@@ -468,7 +468,9 @@ def part_values(variant, part: dict, formula, field: str):
     """(exact, numeric) of one formula for one part of ``variant``."""
     from .answer.sympy_backend import make_symbol
 
-    env = variant.values()
+    from .variant import choice_literals
+
+    env = {**choice_literals(variant.family), **variant.values()}
     syms = {n: make_symbol(n, d) for n, d in (part.get("symbols") or {}).items()}
     try:
         node = parse_formula(formula_text(formula), names=None)
