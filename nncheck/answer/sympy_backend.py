@@ -106,18 +106,22 @@ MAX_EXP_ARG = 100_000  # |x| in e^x for a numeric x: e^100000 ≈ 10^43429 is st
 _INFINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
-def _not_real_finite(value) -> str:
-    """Why this operation's result is not a real, finite value ("" if it is).
+def _check_result(value) -> tuple[str, str]:
+    """(reason, code) when this operation's result is unusable, ("", "") when it is fine.
 
-    Its operands were checked already, so anything SymPy produced (0^(−x) becomes zoo^x,
-    sqrt(−|x|) becomes i·sqrt(|x|)) sits near the top: two levels are looked at, not the tree.
+    Its operands were checked already, so anything SymPy produced eagerly sits near the top:
+    0^(−x) becomes zoo^x, sqrt(−|x|) becomes i·sqrt(|x|), (11393·x)^1060 becomes a 4,300-digit
+    integer times x^1060, a product of long literals is multiplied out.  Two levels are looked
+    at, not the whole tree.
     """
     for a in (value, *value.args, *(b for a in value.args for b in a.args)):
         if a in _INFINITE:
-            return "this has no finite value (a division by zero?)"
+            return "this has no finite value (a division by zero?)", "math"
         if a is sympy.I:
-            return "this has no real value (the square root or logarithm of a negative quantity?)"
-    return ""
+            return "this has no real value (the square root or logarithm of a negative quantity?)", "math"
+        if a.is_Rational and max(abs(a.p).bit_length(), a.q.bit_length()) > MAX_RESULT_BITS:
+            return "number too large to compute", "too-complex"
+    return "", ""
 
 
 def make_symbol(name: str, domain: str | None = None) -> sympy.Symbol:
@@ -160,9 +164,9 @@ class _Conv:
             try:
                 value = self.one(node, args)
                 if isinstance(node, (BinOp, Call)) and not isinstance(value, sympy.MatrixBase):
-                    bad = _not_real_finite(value)
+                    bad, code = _check_result(value)
                     if bad:
-                        self.err(node, bad)
+                        self.err(node, bad, code=code)
                 values.append(value)
             except AnswerSyntaxError:
                 raise

@@ -187,7 +187,8 @@ class _Eval:
                 r = self._power(node, a, b)
             else:
                 _err(node, f"unknown operator {op}", self.text)
-        except OverflowError:
+        except (OverflowError, ZeroDivisionError):
+            # e/1e-324: the divisor is nonzero but rounds to 0.0 as a float, the quotient overflows.
             _err(node, "number too large", self.text, code="too-complex")
         return self._checked(node, r)
 

@@ -101,6 +101,16 @@ def test_values_beyond_the_float_range_are_graded(kind):
         json.dumps(v.to_json(), allow_nan=False)
 
 
+def test_fuzz_findings_stay_fixed():
+    # Found by Hypothesis: each used to raise instead of returning a verdict.
+    assert grade_answer(NUM, 1, "e/1e-324").error.code == "too-complex"  # divisor underflows to 0.0
+    x = {"kind": "expression", "symbols": {"x": "real"}}
+    assert grade_answer(x, make_symbol("x"), "(11393*x)^1060").error.code == "too-complex"  # 4,300+ digits
+    assert grade_answer(x, make_symbol("x"), "sqrt(-abs(x))").error.message.startswith("this has no real value")
+    assert grade_answer(x, make_symbol("x"), "0^(-x)").error.code == "math"
+    assert grade_answer({"kind": "choice", "choices": ["a", "b"]}, "a", "⁴").status == "invalid"
+
+
 def test_math_errors_are_invalid():
     assert grade_answer(NUM, 1, "1/0").error.message == "division by zero"
     assert grade_answer(NUM, 1, "ln(-1)").error.message == "logarithm of a number that is not positive"
