@@ -741,8 +741,9 @@ class _Parser:
         if not self.formula:
             return self.additive()
         left = self.additive()
-        if self.tok.kind == "rel" and self.tok.value != "=":
-            # formula comparisons are binary (a < b); chains are Relation nodes at the top.
+        if self.tok.kind == "rel" and (self.tok.value != "=" or not self.equations):
+            # Formula comparisons, `=` included, bind tighter than and/or: `a = 1 or b = 1`
+            # is (a = 1) or (b = 1).  Only equation mode keeps `=` for Relation chains.
             t = self.advance()
             right = self.additive()
             return self.node(BinOp(t.value, left, right, left.pos, right.end))
@@ -1214,7 +1215,7 @@ def _print_one(node: Node, done: dict) -> tuple[str, str, int]:
         left, right = done[id(node.left)], done[id(node.right)]
         if node.op == "^":
             return f"{_wrap(left, p + 1)}^{_wrap(right, p)}", "bin", p
-        sep = f" {node.op} " if node.op in ("+", "-", "and", "or", "<", "<=", ">", ">=", "!=", "%") else node.op
+        sep = f" {node.op} " if node.op in ("+", "-", "and", "or", "<", "<=", ">", ">=", "=", "!=", "%") else node.op
         return f"{_wrap(left, p)}{sep}{_wrap(right, p, True)}", "bin", p
     if isinstance(node, Call):
         return f"{node.func}({', '.join(_wrap(done[id(a)], 0) for a in node.args)})", "atom", 10

@@ -247,3 +247,12 @@ def test_choice_values_are_bare_words_in_when(tmp_path):
     assert {p["name"]: p["answer"] for p in relu["parts"]} == {"y": 0, "slope": 0}
     lin = json.loads(run("solve", "c.act", "--bank", str(d), "g=linear", "x=-2", "--json").output)
     assert {p["name"]: p["answer"] for p in lin["parts"]} == {"y": -2}
+
+
+def test_formula_comparisons_bind_tighter_than_and_or():
+    from nncheck.formulas import evaluate_formula
+
+    assert evaluate_formula("a = 1 or b = 1", {"a": 2, "b": 1}) is True
+    assert evaluate_formula("a = 1 and b = 1", {"a": 2, "b": 1}) is False
+    assert evaluate_formula("len(y) = 2 and len(y) = rows(M)", {"y": [1, 2], "M": [[1], [2]]}) is True
+    assert evaluate_formula("not a = 2", {"a": 2}) is False
