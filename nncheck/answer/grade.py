@@ -346,6 +346,8 @@ def _grade_array(part, expected, value, parsed, mistakes, *, node, raw) -> Verdi
         got_shape = (len(value),)
         flat = value
     else:
+        if not isinstance(value, list) and exp_shape == (1, 1):
+            value = [[value]]  # a 1×1 matrix is typed as a plain number
         if not isinstance(value, list):
             return invalid(AnswerSyntaxError("expected a matrix such as [[1, 2], [3, 4]] or [1 2; 3 4]", node.pos, raw))
         if not value or not isinstance(value[0], list):

@@ -227,6 +227,19 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
             ctx.err(at, f"an {part.kind} part needs 'symbols' (name: domain)")
         if part.when:
             _check_formula(ctx, at + ("when",), part.when, known | solver_vars, "'when'")
+        for sym, dom in (part.symbols or {}).items():
+            from ..domains import DomainError, parse_domain
+
+            try:
+                parse_domain(dom)
+            except DomainError as e:
+                ctx.err(at + ("symbols", sym), str(e))
+        for key in ("start", "target"):
+            text = getattr(part, key)
+            if text:
+                _check_line(ctx, at + (key,), text, f"derivation {key}")
+        for gi, text in enumerate(part.given or []):
+            _check_line(ctx, at + ("given", gi), text, "definition")
         if part.answer is None and fam.solver is None:
             ctx.err(at, "a part of a YAML-only family (no 'solver') needs an 'answer' formula")
     yaml_only = fam.solver is None
@@ -262,6 +275,14 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
         "params": {n: line_of(ctx.lines, base + ("params", n)) for n in params},
     }
     return rec
+
+
+def _check_line(ctx: _Ctx, at: tuple, text: str, what: str) -> None:
+    """A derivation start/target/definition must parse as a line of a derivation."""
+    try:
+        parse(text, symbols=None, equations=True, derivatives=True)
+    except AnswerSyntaxError as e:
+        ctx.err(at, f"{what} does not parse: {e.message} at character {e.pos + 1} of '{text}'")
 
 
 def _check_templates(ctx: _Ctx, base: tuple, fam, known: set[str], *, strict_names: bool) -> None:

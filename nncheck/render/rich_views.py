@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.markup import escape
-from rich.padding import Padding
 from rich.text import Text
 
 from ..template import fmt_value, matrix_block, plain_number
@@ -53,6 +52,13 @@ def _f(x):
     return x
 
 
+def _indented(text: str, n: int, **kw) -> Text:
+    """Indent every line by ``n`` spaces.  (rich's Padding pads short lines with trailing
+    spaces up to the longest one, which piped output and golden files should not carry.)"""
+    pad = " " * n
+    return Text("\n".join(pad + line for line in str(text).split("\n")), **kw)
+
+
 def closed_form(kp) -> str | None:
     t = kp.exact_text()
     return t
@@ -83,13 +89,13 @@ def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: boo
         cf = closed_form(kp)
         if "\n" in ans:
             items.append(Text("    answer:", style="green"))
-            items.append(Padding(Text(ans, style="bold green"), (0, 0, 0, 6), expand=False))
+            items.append(_indented(ans, 6, style="bold green"))
         else:
             items.append(Text.assemble(("    answer: ", "green"), (ans, "bold green"),
                                        (f"  = {cf}" if cf else "", "green")))
         if steps:
             for s in kp.steps:
-                items.append(Padding(Text(s, **nowrap), (0, 0, 0, 6), expand=False))
+                items.append(_indented(s, 6, **nowrap))
     return Group(*items)
 
 
@@ -104,7 +110,7 @@ def verdict_renderable(verdict, part_name: str | None = None):
         head.append(f"  score {verdict.score:.2f}", style="dim")
     items = [head]
     if verdict.error is not None:
-        items.append(Padding(Text(verdict.error.caret(), style="yellow"), (0, 0, 0, 2), expand=False))
+        items.append(_indented(verdict.error.caret(), 2, style="yellow"))
         items.append(Text("  (an unreadable answer costs no attempt)", style="dim"))
     else:
         if verdict.parsed_as is not None:
