@@ -14,7 +14,6 @@ from ..template import fmt_number
 PX = 24  # SVG pixels per unit
 MAX_UNITS = 60  # larger scenes are scaled down
 COLORS = (("#1f77b4", "blue"), ("#ff7f0e", "orange"), ("#2ca02c", "green!60!black"), ("#9467bd", "violet"))
-NOT_BOXES = ("t", "targets", "target")
 #: Topics whose matrix givens are feature maps and kernels, drawn as grids even without ``diagram: grid``.
 GRID_TOPICS = ("conv", "pool")
 
@@ -26,22 +25,14 @@ def _num(x) -> float | None:
 
 
 def boxes_of(variant) -> list[tuple[str, list[float]]]:
-    """The variant's boxes: 4-vector parameters (as the terminal diagram picks them) plus ``_boxes``."""
+    """The variant's boxes (as the terminal diagram picks them), as floats, with w, h > 0."""
+    from ..render.diagram import box_params
+
     out = []
-    for name, spec in variant.family["params"].items():
-        v = variant.params.get(name)
-        if spec.get("hidden") or spec["type"] != "vector" or not isinstance(v, list) or len(v) != 4:
-            continue
-        if name.lower() in NOT_BOXES:
-            continue
-        nums = [_num(x) for x in v]
-        if all(n is not None for n in nums):
-            out.append((name, nums))
-    for item in variant.derived.get("_boxes") or []:
-        label, _mark, box = item
+    for name, box in box_params(variant):
         nums = [_num(x) for x in box]
         if all(n is not None for n in nums):
-            out.append((str(label), nums))
+            out.append((name, nums))
     return [b for b in out if b[1][2] > 0 and b[1][3] > 0]
 
 

@@ -9,6 +9,25 @@ from __future__ import annotations
 from fractions import Fraction
 
 MAX_EXTENT = 40
+#: 4-vectors that are not boxes (regression targets).
+NOT_BOXES = ("t", "targets", "target")
+
+
+def box_params(variant) -> list[tuple[str, list]]:
+    """The boxes a variant draws: its 4-vector parameters (x, y, w, h), then any ``_boxes``
+    its solver derives.  Shared by the terminal grid and the SVG/TikZ exports."""
+    out = []
+    for name, spec in variant.family["params"].items():
+        v = variant.params.get(name)
+        if spec.get("hidden") or spec["type"] != "vector" or not isinstance(v, list) or len(v) != 4:
+            continue
+        if name.lower() in NOT_BOXES:
+            continue
+        if all(isinstance(x, (int, float, Fraction)) and not isinstance(x, bool) for x in v):
+            out.append((name, v))
+    for label, _mark, box in variant.derived.get("_boxes") or []:
+        out.append((str(label), list(box)))
+    return out
 
 
 def _ints(box) -> list[int] | None:

@@ -59,22 +59,16 @@ def diagram_lines(variant) -> list[str] | None:
     kind = variant.family.get("diagram")
     if kind != "boxes":
         return None
-    from .diagram import boxes_grid
+    from .diagram import box_params, boxes_grid
 
     boxes = []
     used: set = set()
-    for name, spec in variant.family["params"].items():
-        v = variant.params.get(name)
-        if spec["type"] == "vector" and isinstance(v, list) and len(v) == 4 and name.lower() not in ("t", "targets"):
-            if all(isinstance(x, (int, float)) or hasattr(x, "denominator") for x in v):
-                # Mark each box with a letter of its own name: box_ref -> R, box_roi -> O, anchor -> A.
-                tail = name.split("_")[-1].upper()
-                mark = next((c for c in tail if c.isalpha() and c not in used and c != "X"), "*")
-                used.add(mark)
-                boxes.append((name, mark, v))
-    extra = variant.derived.get("_boxes")
-    if extra:
-        boxes.extend(extra)
+    for name, v in box_params(variant):
+        # Mark each box with a letter of its own name: box_ref -> R, box_roi -> O, anchor -> A.
+        tail = name.split("_")[-1].upper()
+        mark = next((c for c in tail if c.isalpha() and c not in used and c != "X"), "*")
+        used.add(mark)
+        boxes.append((name, mark, v))
     return boxes_grid(boxes) if boxes else None
 
 

@@ -119,7 +119,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     n = 150
-    start = time.time() + 1.5  # both start hammering at the same moment
+    start = time.time() + 4.0  # both start hammering at the same moment (room for slow start-ups)
     procs = [subprocess.Popen([sys.executable, str(script), db, who, str(n), str(start)], env=subprocess_env(),
                               stderr=subprocess.PIPE, text=True) for who in ("A", "B")]
     for p in procs:
