@@ -7,7 +7,7 @@ import os
 import typer.main
 
 from nncheck.cli import app
-from nncheck.cli.helpgen import help_text
+from nncheck.cli.helpgen import families_markdown, help_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -40,3 +40,8 @@ def test_every_command_has_help():
     group = typer.main.get_command(app)
     for name, cmd in group.commands.items():
         assert (cmd.help or "").strip(), name
+
+
+def test_family_reference_is_current():
+    with open(os.path.join(ROOT, "docs", "families.md"), encoding="utf-8") as fh:
+        assert fh.read() == families_markdown(), "run: python -m nncheck.cli.helpgen"
