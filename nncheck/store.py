@@ -408,22 +408,8 @@ def open_store(path: str | None = None, *, readonly: bool = False) -> Store | No
     conn.row_factory = sqlite3.Row
     store = Store(conn, path)
     try:
-        # Read-only checks first: switching to WAL rewrites the header of a file we may refuse.
-        _check_foreign(conn, path)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise _newer(path, version)
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            # A file system without shared memory (some network mounts): still durable, just serial.
-            conn.execute("PRAGMA journal_mode=DELETE")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        _migrate(store)
-        # Prove that we can write now, not after the first answer: an unwritable file is
-        # reported before the session starts.
-        with store.write("a test write"):
-            pass
+        with _init_lock(path):
+            _initialise(store, conn, path)
     except StoreError:
         store.close()
         raise
@@ -431,6 +417,56 @@ def open_store(path: str | None = None, *, readonly: bool = False) -> Store | No
         store.close()
         raise _as_store_error(e, path, "cannot use the history database") from None
     return store
+
+
+@contextmanager
+def _init_lock(path: str) -> Iterator[None]:
+    """Serialise opening across processes.
+
+    Two processes that open a new database at the same moment can deadlock inside SQLite:
+    each holds a shared lock while switching the journal to WAL or migrating, and each
+    waits for the other's exclusive lock until the busy timeout.  A lock file held only
+    while opening (never during a session) removes that race; where no such lock exists
+    (Windows, or a directory we cannot write a lock file to) we proceed without it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        fh = open(path + ".lock", "a+b")
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            fh.close()
+
+
+def _initialise(store: "Store", conn: sqlite3.Connection, path: str) -> None:
+    """Check, switch to WAL, migrate and test-write: the start-up of every read-write open."""
+    # Read-only checks first: switching to WAL rewrites the header of a file we may refuse.
+    _check_foreign(conn, path)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise _newer(path, version)
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        # A file system without shared memory (some network mounts): still durable, just serial.
+        conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    _migrate(store)
+    # Prove that we can write now, not after the first answer: an unwritable file is
+    # reported before the session starts.
+    with store.write("a test write"):
+        pass
 
 
 def _open_readonly(path: str) -> Store:

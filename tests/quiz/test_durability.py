@@ -156,3 +156,29 @@ def test_two_quiz_sessions_at_once(catalog, tmp_path):
     assert sorted(r["status"] for r in rows(db, "SELECT status FROM sessions")) == ["finished", "finished"]
     (card,) = rows(db, "SELECT reviews FROM cards")
     assert card["reviews"] == 6
+
+
+OPENER = textwrap.dedent("""
+    import sys, time
+    from nncheck.store import open_store
+    db, start = sys.argv[1], float(sys.argv[2])
+    while time.time() < start:
+        time.sleep(0.0005)
+    s = open_store(db)
+    sid = s.start_session("quiz", seed=None, config={}, problems=[])
+    s.end_session(sid, "finished")
+""")
+
+
+def test_many_processes_opening_a_new_database_at_once(tmp_path):
+    """Creating the schema and switching to WAL must not deadlock when sessions start together."""
+    db = str(tmp_path / "fresh.sqlite3")
+    script = tmp_path / "opener.py"
+    script.write_text(OPENER)
+    start = time.time() + 3.0
+    procs = [subprocess.Popen([sys.executable, str(script), db, str(start)], env=subprocess_env(),
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    assert len(rows(db, "SELECT id FROM sessions")) == 6
