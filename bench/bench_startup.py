@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,13 +33,26 @@ def nncheck_argv() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "nncheck"]
 
 
-def timed(argv, env, runs):
-    out = []
+def once(argv, env) -> tuple[float, float]:
+    """(wall time, CPU time of the child) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def timed(argv, env, runs, base_argv):
+    """Medians of ``argv`` and of the baseline, run alternately so that drift in the
+    machine's load affects both alike: (wall, max wall, base wall, cpu, base cpu)."""
+    cmd, base = [], []
     for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        out.append(time.perf_counter() - t)
-    return statistics.median(out), max(out)
+        base.append(once(base_argv, env))
+        cmd.append(once(argv, env))
+    med = statistics.median
+    return (med(c[0] for c in cmd), max(c[0] for c in cmd), med(b[0] for b in base),
+            med(c[1] for c in cmd), med(b[1] for b in base))
 
 
 def main() -> None:
@@ -54,19 +68,21 @@ def main() -> None:
                    env=env, stdout=subprocess.DEVNULL, check=True)
     base_cmd = nncheck_argv()
     subprocess.run(base_cmd + ["list"], env=env, stdout=subprocess.DEVNULL, check=True)  # warm the cache
-    base, _ = timed([sys.executable, "-c", "pass"], env, args.runs)
-    print(f"python -c pass: {base * 1000:.1f} ms (median of {args.runs})")
+    base_argv = [sys.executable, "-c", "pass"]
+    print(f"each command alternates with `python -c pass`, {args.runs} runs each; ratio of the medians")
     worst = 0.0
     for cmd in COMMANDS:
-        med, mx = timed(base_cmd + cmd, env, args.runs)
+        med, mx, base, cpu, base_cpu = timed(base_cmd + cmd, env, args.runs, base_argv)
         imp = subprocess.run([sys.executable, "-X", "importtime", "-m", "nncheck", *cmd], env=env,
                              capture_output=True, text=True)
         sympy = "sympy" in {ln.rsplit("|", 1)[1].strip().split(".")[0] for ln in imp.stderr.splitlines() if "|" in ln}
         ratio = med / base
         worst = max(worst, ratio)
-        print(f"nncheck {' '.join(cmd):<60} {med * 1000:6.1f} ms  (max {mx * 1000:5.1f})  "
-              f"{ratio:4.2f}x  sympy imported: {'YES' if sympy else 'no'}")
-    print(f"worst ratio: {worst:.2f}x (target <= 2.5x)")
+        cpu_ratio = cpu / base_cpu if base_cpu else float("nan")
+        print(f"nncheck {' '.join(cmd):<58} wall {med * 1000:5.1f} ms vs {base * 1000:4.1f}: {ratio:4.2f}x"
+              f"   cpu {cpu * 1000:5.1f} ms vs {base_cpu * 1000:4.1f}: {cpu_ratio:4.2f}x"
+              f"   max {mx * 1000:5.1f} ms   sympy imported: {'YES' if sympy else 'no'}")
+    print(f"worst wall-time ratio: {worst:.2f}x (target <= 2.5x)")
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def _dump(obj) -> None:
 def _list(opts: dict) -> None:
     from .render.text import list_json, list_view, use_color
 
-    records = _catalog(opts["bank"]).select(topics=opts["topic"])
+    records = _catalog(opts["bank"]).select_summaries(topics=opts["topic"])
     if opts["json"]:
         _dump(list_json(records))
     else:

@@ -110,7 +110,7 @@ def _check_formula(ctx: _Ctx, at: tuple, text, known: set[str], what: str, *, ex
     if not isinstance(text, str):
         return set()
     try:
-        from ..formulas import EXTRA_FUNCTIONS
+        from ..bankformula import EXTRA_FUNCTIONS
 
         node = parse(text, symbols=None, formula=True, extra_functions=EXTRA_FUNCTIONS if extras else None)
     except AnswerSyntaxError as e:

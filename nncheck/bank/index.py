@@ -1,14 +1,16 @@
 """Find bank files, load them (through a JSON cache), and look families up by id.
 
 Validating YAML needs PyYAML and pydantic (~80 ms of imports); reading the cached
-result needs only ``json``.  The cache key covers every bank file's path, size and
+result needs only ``marshal`` (built in, and faster to read than JSON).  The cache key
+covers the Python version and every bank file's path, size and
 mtime plus nncheck's version, so an edited bank is re-validated on the next run.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
+import sys
 
 from .. import __version__
 from ..errors import BankError, BankErrors, NNCheckError, UnknownFamily
@@ -35,7 +37,8 @@ def bank_files(dirs: list[str]) -> list[str]:
 def _cache_key(files: list[str]) -> tuple[str, str]:
     """(short name for the cache file, the full key stored inside it and compared on load)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    parts = [__version__]
+    # marshal's format belongs to the Python version, so the version is part of the key.
+    parts = [__version__, sys.version]
     for name in _SCHEMA_FILES:
         try:
             parts.append(str(os.stat(os.path.join(here, name)).st_mtime_ns))
@@ -44,70 +47,108 @@ def _cache_key(files: list[str]) -> tuple[str, str]:
     for f in files:
         st = os.stat(f)
         parts.append(f"{f}|{st.st_size}|{st.st_mtime_ns}")
-    # zlib rather than hashlib: loading OpenSSL costs ~2 ms of the start-up budget, and the
-    # full key is compared on load anyway, so a checksum only has to spread file names.
-    import zlib
-
+    # No hashlib (loading OpenSSL costs ~2 ms of the start-up budget) and no zlib (~0.5 ms):
+    # the full key is stored in the cache and compared on load, so the file name only has to
+    # spread different keys, which the key's bytes read as one integer modulo a 64-bit prime do.
     full = "\n".join(parts)
-    raw = full.encode()
-    return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}", full
+    digest = int.from_bytes(full.encode(), "little") % 0xFFFFFFFFFFFFFFC5
+    return f"{digest:016x}", full
+
+
+def summary(record: dict) -> dict:
+    """What ``nncheck list`` needs of a family (param and part names, not their specs)."""
+    return {"id": record["id"], "topic": record["topic"], "title": record["title"],
+            "source": record.get("source", ""), "difficulty": record.get("difficulty", 2),
+            "_origin": record.get("_origin", "bundled"), "params": list(record["params"]),
+            "parts": [{"name": p["name"]} for p in record["parts"]]}
 
 
 class Catalog:
-    """All families available to one command: bundled banks plus ``--bank`` and ``NNCHECK_BANKS``."""
+    """All families available to one command: bundled banks plus ``--bank`` and ``NNCHECK_BANKS``.
 
-    def __init__(self, records: list[dict], warnings: list[str] | None = None):
-        self.records = records
-        self.by_id = {r["id"]: r for r in records}
+    Built from records, or lazily from the cache: ``summaries`` for listing, and each
+    family's record read from the cache's data file only when it is asked for (``nncheck
+    show`` needs one family, not all forty).
+    """
+
+    def __init__(self, records: list[dict] | None = None, warnings: list[str] | None = None, *,
+                 summaries: list[dict] | None = None, offsets: dict | None = None, data_path: str = ""):
         self.warnings = warnings or []
+        self._offsets = offsets or {}
+        self._data_path = data_path
+        if records is not None:
+            self._records: list[dict] | None = list(records)
+            self._by_id = {r["id"]: r for r in self._records}
+            self.summaries = [summary(r) for r in self._records]
+        else:
+            self._records = None
+            self._by_id = {}
+            self.summaries = list(summaries or [])
+
+    @property
+    def records(self) -> list[dict]:
+        if self._records is None:
+            self._records = [self.get(s["id"]) for s in self.summaries]
+        return self._records
 
     def ids(self) -> list[str]:
-        return [r["id"] for r in self.records]
+        return [s["id"] for s in self.summaries]
 
     def get(self, family_id: str) -> dict:
-        try:
-            return self.by_id[family_id]
-        except KeyError:
-            import difflib
+        rec = self._by_id.get(family_id)
+        if rec is not None:
+            return rec
+        where = self._offsets.get(family_id)
+        if where is not None:
+            with open(self._data_path, "rb") as fh:
+                fh.seek(where[0])
+                rec = self._by_id[family_id] = marshal.loads(fh.read(where[1]))
+            return rec
+        import difflib
 
-            close = difflib.get_close_matches(family_id, self.ids(), n=3, cutoff=0.5)
-            # "iou" should find "detection.iou": match on the last component too.
-            tail = [i for i in self.ids() if i.split(".")[-1] == family_id or i.endswith("." + family_id)]
-            for t in tail:
-                if t not in close:
-                    close.insert(0, t)
-            hint = f"did you mean {' or '.join(repr(c) for c in close[:3])}?" if close else "run 'nncheck list' to see the ids"
-            raise UnknownFamily(f"unknown problem id '{family_id}'", hint=hint) from None
+        close = difflib.get_close_matches(family_id, self.ids(), n=3, cutoff=0.5)
+        # "iou" should find "detection.iou": match on the last component too.
+        tail = [i for i in self.ids() if i.split(".")[-1] == family_id or i.endswith("." + family_id)]
+        for t in tail:
+            if t not in close:
+                close.insert(0, t)
+        hint = f"did you mean {' or '.join(repr(c) for c in close[:3])}?" if close else "run 'nncheck list' to see the ids"
+        raise UnknownFamily(f"unknown problem id '{family_id}'", hint=hint) from None
 
     def topics(self) -> list[str]:
         seen = []
-        for r in self.records:
-            if r["topic"] not in seen:
-                seen.append(r["topic"])
+        for s in self.summaries:
+            if s["topic"] not in seen:
+                seen.append(s["topic"])
         return seen
 
-    def select(self, topics=None, families=None) -> list[dict]:
-        """Families matching any of ``topics`` (or id prefixes) and/or the explicit ``families``."""
+    def select_summaries(self, topics=None, families=None) -> list[dict]:
+        """Summaries of the families matching any of ``topics`` (or id prefixes) and/or ``families``."""
         if not topics and not families:
-            return list(self.records)
-        out = []
+            return list(self.summaries)
+        by_id = {s["id"]: s for s in self.summaries}
+        out: list[dict] = []
         for fid in families or []:
-            rec = self.get(fid)
-            if rec not in out:
-                out.append(rec)
+            self.get(fid)  # a helpful error for an unknown id
+            if by_id[fid] not in out:
+                out.append(by_id[fid])
         known_topics = set(self.topics())
         for t in topics or []:
-            matched = [r for r in self.records if r["topic"] == t or r["id"].startswith(t + ".") or r["id"] == t]
+            matched = [s for s in self.summaries if s["topic"] == t or s["id"].startswith(t + ".") or s["id"] == t]
             if not matched:
                 import difflib
 
                 m = difflib.get_close_matches(t, sorted(known_topics), n=1)
                 hint = f"did you mean '{m[0]}'?" if m else f"topics: {', '.join(sorted(known_topics))}"
                 raise NNCheckError(f"unknown topic '{t}'", hint=hint)
-            for r in matched:
-                if r not in out:
-                    out.append(r)
+            for s in matched:
+                if s not in out:
+                    out.append(s)
         return out
+
+    def select(self, topics=None, families=None) -> list[dict]:
+        """Full records of the families matching any of ``topics`` and/or ``families``."""
+        return [self.get(s["id"]) for s in self.select_summaries(topics, families)]
 
 
 def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True, strict: bool = False) -> Catalog:
@@ -120,14 +161,16 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
     extra = bank_files(list(extra_dirs or []) + extra_bank_dirs())
     files = bundled + [f for f in extra if f not in bundled]
     key, full_key = _cache_key(files)
-    cache_path = os.path.join(cache_dir(), f"catalog-{key}.json")
+    cache_path = os.path.join(cache_dir(), f"catalog-{key}.index")
     if use_cache:
         try:
-            with open(cache_path, encoding="utf-8") as fh:
-                blob = json.load(fh)
-            if blob.get("key") == full_key:
-                return Catalog(blob["records"], blob.get("warnings", []))
-        except (OSError, ValueError, KeyError, AttributeError):
+            with open(cache_path, "rb") as fh:
+                blob = marshal.load(fh)
+            data_path = cache_path[: -len(".index")] + ".data"
+            if blob.get("key") == full_key and os.path.getsize(data_path) == blob["data_size"]:
+                return Catalog(warnings=blob.get("warnings", []), summaries=blob["summaries"],
+                               offsets=blob["offsets"], data_path=data_path)
+        except (OSError, ValueError, KeyError, AttributeError, EOFError, TypeError):
             pass
     records: list[dict] = []
     warnings: list[str] = []
@@ -159,22 +202,39 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
         records.extend(recs)
     catalog = Catalog(records, warnings)
     if use_cache:
-        _write_cache(cache_path, {"key": full_key, "records": records, "warnings": warnings})
+        _write_cache(cache_path, full_key, warnings, records)
     return catalog
 
 
-def _write_cache(path: str, blob: dict) -> None:
-    """Best effort: a read-only cache directory only costs speed."""
+def _write_cache(path: str, full_key: str, warnings: list[str], records: list[dict]) -> None:
+    """Best effort: a read-only cache directory only costs speed.
+
+    Two files: ``.data`` holds each record marshalled, back to back; ``.index`` holds the
+    key, the summaries and each record's (offset, length).  The index is written last, so
+    a reader never sees an index without its data.
+    """
+    data_path = path[: -len(".index")] + ".data"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(blob, fh)
-        os.replace(tmp, path)
+        chunks, offsets, pos = [], {}, 0
+        for r in records:
+            b = marshal.dumps(r)
+            offsets[r["id"]] = (pos, len(b))
+            chunks.append(b)
+            pos += len(b)
+        for target, payload in ((data_path, b"".join(chunks)),
+                                (path, marshal.dumps({"key": full_key, "warnings": warnings, "data_size": pos,
+                                                      "summaries": [summary(r) for r in records],
+                                                      "offsets": offsets}))):
+            tmp = f"{target}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(payload)
+            os.replace(tmp, target)
         # Drop older catalogs so the cache does not grow without bound.
         d = os.path.dirname(path)
+        keep = {os.path.basename(path), os.path.basename(data_path)}
         for name in os.listdir(d):
-            if name.startswith("catalog-") and name.endswith(".json") and os.path.join(d, name) != path:
+            if name.startswith("catalog-") and name not in keep:
                 try:
                     if os.path.getmtime(os.path.join(d, name)) < os.path.getmtime(path) - 3600:
                         os.remove(os.path.join(d, name))

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         from ..render.text import list_json, list_view, use_color
 
         cat = catalog(bank)
-        records = cat.select(topics=topic)
+        records = cat.select_summaries(topics=topic)
         if json_:
             emit_json(list_json(records))
         else:
