@@ -138,15 +138,20 @@ def answer_key(variant: Variant) -> AnswerKey:
 def _same(kp: KeyPart, value) -> bool:
     """Would the grader accept ``value`` as this part's answer?  Then the mistake cannot be
     told apart from the answer for this instance (it lies within the part's tolerance)."""
+    return within_tolerance(kp.spec, kp.exact, value)
+
+
+def within_tolerance(spec: dict, a, b) -> bool:
+    """Are ``a`` and ``b`` the same answer at the part's grading tolerance?"""
     rel, abs_ = 1e-9, AGREE_ABS
-    if kp.kind in ("number", "vector", "matrix"):
-        tol = tolerance_of(kp.spec) or {}
+    if spec["kind"] in ("number", "vector", "matrix"):
+        tol = tolerance_of(spec) or {}
         if tol.get("sigfigs"):
             rel = 0.5 * 10 ** (1 - tol["sigfigs"])
         else:
             rel, abs_ = tol.get("rel") or 0.0, tol.get("abs") or 0.0
     try:
-        ok, _ = agree(kp.spec, kp.exact, value, rel=rel, abs_=abs_)
+        ok, _ = agree(spec, a, b, rel=rel, abs_=abs_)
         return ok
     except Exception:
         return False

@@ -86,6 +86,14 @@ class Catalog:
             self.summaries = list(summaries or [])
 
     @property
+    def by_id(self) -> "_ById":
+        """id -> record, read lazily (``fid in catalog.by_id`` decodes nothing)."""
+        return _ById(self)
+
+    def __contains__(self, family_id: str) -> bool:
+        return any(s["id"] == family_id for s in self.summaries)
+
+    @property
     def records(self) -> list[dict]:
         if self._records is None:
             self._records = [self.get(s["id"]) for s in self.summaries]
@@ -149,6 +157,34 @@ class Catalog:
     def select(self, topics=None, families=None) -> list[dict]:
         """Full records of the families matching any of ``topics`` and/or ``families``."""
         return [self.get(s["id"]) for s in self.select_summaries(topics, families)]
+
+
+class _ById:
+    """A read-only mapping view of a catalogue by family id."""
+
+    def __init__(self, catalog: Catalog):
+        self._catalog = catalog
+        self._ids = [s["id"] for s in catalog.summaries]
+
+    def __contains__(self, family_id) -> bool:
+        return family_id in self._ids
+
+    def __getitem__(self, family_id: str) -> dict:
+        if family_id not in self._ids:
+            raise KeyError(family_id)
+        return self._catalog.get(family_id)
+
+    def get(self, family_id: str, default=None):
+        return self[family_id] if family_id in self._ids else default
+
+    def __iter__(self):
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def keys(self):
+        return list(self._ids)
 
 
 def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True, strict: bool = False) -> Catalog:

@@ -86,7 +86,7 @@ def test_bank_new_rejects_a_bad_id(tmp_path):
     assert r.exit_code == 2 and "not a valid id" in r.output
 
 
-def test_bank_test_fails_for_a_mistake_that_is_never_named(tmp_path):
+def test_bank_test_fails_for_a_mistake_that_is_graded_correct(tmp_path):
     # The mistake formula is the answer plus 1/1000: within tolerance, so it is graded correct.
     text = BASE + '    mistakes:\n      - {id: tiny, message: "tiny", formula: {y: "2*a + b + 1/1000"}}\n'
     p = tmp_path / "b.yaml"
@@ -256,3 +256,13 @@ def test_formula_comparisons_bind_tighter_than_and_or():
     assert evaluate_formula("a = 1 and b = 1", {"a": 2, "b": 1}) is False
     assert evaluate_formula("len(y) = 2 and len(y) = rows(M)", {"y": [1, 2], "M": [[1], [2]]}) is True
     assert evaluate_formula("not a = 2", {"a": 2}) is False
+
+
+def test_the_bundled_banks_pass_bank_test():
+    """Issue #9: the bundled families pass the same self-test as instructors' banks."""
+    r = run("bank", "test", "--seeds", "4", "--json")
+    data = json.loads(r.output)
+    failing = {f["id"]: f["failures"][:2] for f in data["families"] if not f["ok"]}
+    assert r.exit_code == 0 and not failing, failing
+    assert len(data["families"]) >= 39
+    assert sum(f["mistakes"] for f in data["families"]) > 200
