@@ -17,9 +17,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from .bankformula import FormulaError, _at, parse_formula
 from .errors import AnswerKeyError, BankError
-from .bankformula import (EXTRA_FUNCTIONS, FormulaError, _at, evaluate_formula, evaluate_node,  # noqa: F401
-                          parse_formula)
 from .expr.syntax import (AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation, Transpose,
                           Unary, Vector, Word)
 

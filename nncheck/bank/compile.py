@@ -38,11 +38,9 @@ def _pydantic_errors(e: ValidationError, path: str, lines, data) -> list[BankErr
         typ = err["type"]
         hint = None
         if typ == "extra_forbidden":
-            parent = _get(data, loc[:-1])
             allowed = _allowed_keys(loc[:-1], data)
             msg = f"unknown key '{loc[-1]}'"
             hint = _suggest(loc[-1], allowed) or (f"allowed: {', '.join(sorted(allowed))}" if allowed else None)
-            del parent
         elif typ == "missing":
             msg = f"missing required key '{loc[-1]}'"
             loc = loc[:-1] + (loc[-1],)
@@ -55,15 +53,6 @@ def _pydantic_errors(e: ValidationError, path: str, lines, data) -> list[BankErr
             "int", "float", "str", "bool") or p.startswith("function-"))))
         out.append(BankError(msg, file=path, line=line_of(lines, clean), field=field_name(clean) or None, hint=hint))
     return out
-
-
-def _get(data, at):
-    for p in at:
-        try:
-            data = data[p]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 _KEYS_BY_DEPTH = {

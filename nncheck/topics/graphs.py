@@ -99,7 +99,6 @@ class Graph(Solver):
         if g == "add-max":
             x, y, z, w = (syms[k] for k in names)
             f = (x + y) * max_sym(z, w)
-            q_val, m_val = (x + y).xreplace(at), max_sym(z, w).xreplace(at)
             out["dq"] = up * sympy.diff(q * max_sym(z, w), q).xreplace(at)
             out["dm"] = up * sympy.diff((x + y) * m, m).xreplace(at)
         elif g == "mul-max":
