@@ -250,7 +250,7 @@ def test_choice_values_are_bare_words_in_when(tmp_path):
 
 
 def test_formula_comparisons_bind_tighter_than_and_or():
-    from nncheck.formulas import evaluate_formula
+    from nncheck.bankformula import evaluate_formula
 
     assert evaluate_formula("a = 1 or b = 1", {"a": 2, "b": 1}) is True
     assert evaluate_formula("a = 1 and b = 1", {"a": 2, "b": 1}) is False
