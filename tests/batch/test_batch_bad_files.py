@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from .helpers import one_line_error, run
+from shared_helpers import one_line_error, run
 
 GOOD = "- {id: conv.param-count, seed: 4, part: biases, answer: 10}\n"
 

@@ -9,7 +9,7 @@ import pytest
 from nncheck.batch import (AnswerFileError, Grader, answer_text, grade_sheet, load_answers_text,
                            split_assignments)
 
-from .helpers import run
+from shared_helpers import run
 
 # conv.output-size with the seed's AlexNet numbers: W2 = (227 − 11)/4 + 1 = 55.
 ALEXNET = "{W1: 227, H1: 227, D1: 3, K: 96, F: 11, S: 4, P: 0}"

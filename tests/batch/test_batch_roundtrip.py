@@ -12,7 +12,7 @@ from nncheck.export.answers import blank_answer_file, key_answer_text, number_te
 from nncheck.export.problemset import build_set
 from nncheck.keys import flat_shape, to_list
 
-from .helpers import run
+from shared_helpers import run
 
 
 def _fill(blank: str, answers: dict) -> str:

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from nncheck.cli import app
 
+from shared_helpers import one_line_output_error as one_line_error
+
 runner = CliRunner()
 
 GOOD = """\
@@ -31,15 +33,6 @@ d/dxi(sigma(xi))
 
 def run(*args, input=None):
     return runner.invoke(app, ["derive", *args], input=input)
-
-
-def one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    lines = [ln for ln in result.output.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, result.output
-    assert "Traceback" not in result.output
-    for f in fragments:
-        assert f in lines[0], lines[0]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from nncheck.export import render_set
 from nncheck.export.problemset import EXAM_SECTIONS, build_set
 
-from .helpers import one_line_error, run
+from shared_helpers import one_line_error, run
 
 
 def _files(root) -> dict[str, bytes]:

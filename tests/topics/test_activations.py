@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
+from functools import partial
 
 import pytest
 import sympy
-from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
-from nncheck.bank.index import load_catalog
-from nncheck.cli import app
 from nncheck.keys import answer_key, expr_text, to_float
 from nncheck.variant import build_variant, make_variant
 
+from . import helpers
+from .helpers import check_mistake_library, show_fails_in_one_line
+
 FID = "backprop.activation-derivative"
-runner = CliRunner()
-
-
-@lru_cache(maxsize=None)
-def record() -> dict:
-    return load_catalog(use_cache=False).get(FID)
-
-
-def key(**overrides):
-    return answer_key(make_variant(record(), 1, {k: str(v) for k, v in overrides.items()}))
+record = partial(helpers.record, FID)
+key = partial(helpers.key_of, FID, 1)
 
 
 def text(value) -> str:
@@ -126,18 +118,7 @@ MISTAKE_CASES = [
 
 
 def test_every_declared_mistake_is_recognised_and_every_key_accepted():
-    declared = {m["id"] for m in record()["mistakes"]}
-    seen = set()
-    for case in MISTAKE_CASES:
-        k = key(**case)
-        for part in k.parts:
-            assert grade(k, part, text(k.parts[part].exact)).status == "correct", (case, part)
-            for mid, _msg, value in k.mistakes_for(part):
-                verdict = grade(k, part, text(value))
-                assert verdict.status == "incorrect", (case, part, mid)
-                if verdict.mistake == mid:
-                    seen.add(mid)
-    assert seen == declared, declared - seen
+    check_mistake_library({m["id"] for m in record()["mistakes"]}, MISTAKE_CASES, key, text)
 
 
 def test_mistake_messages_explain():
@@ -160,8 +141,4 @@ BAD_OVERRIDES = [
 def test_bad_overrides_give_one_line_and_exit_2():
     # One test for all cases: the catalogue cache built by the first command serves the others.
     for args, fragment in BAD_OVERRIDES:
-        r = runner.invoke(app, ["show", FID, *args])
-        assert r.exit_code == 2, (args, r.output)
-        # (a warning about someone else's broken bank file is not part of this command's answer)
-        lines = [ln for ln in r.output.strip().splitlines() if ln.strip() and not ln.startswith("nncheck: warning:")]
-        assert len(lines) == 1 and fragment in lines[0], (args, r.output)
+        show_fails_in_one_line(FID, args, fragment)

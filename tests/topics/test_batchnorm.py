@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import partial
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
-from nncheck.bank.index import load_catalog
-from nncheck.cli import app
-from nncheck.keys import answer_key, flat_shape, to_float
-from nncheck.variant import build_variant, make_variant
+from nncheck.keys import to_float
 
-runner = CliRunner()
+from . import helpers
+from .helpers import mistake_recognised, one_line_error, part_floats
 
-
-@lru_cache(maxsize=None)
-def record() -> dict:
-    return load_catalog(use_cache=False).get("batchnorm.forward")
-
-
-@lru_cache(maxsize=None)
-def drawn_keys() -> tuple:
-    return tuple(answer_key(build_variant(record(), s, {})) for s in range(1, 61))
-
-
-def key_of(**overrides):
-    return answer_key(make_variant(record(), 1, {k: str(v) for k, v in overrides.items()}))
+FID = "batchnorm.forward"
+record = partial(helpers.record, FID)
+drawn_keys = partial(helpers.drawn_keys, FID, range(1, 61))
+key_of = partial(helpers.key_of, FID, 1)
 
 
 def arr(key, part):
-    value = key.part(part).exact
-    flat, shape = flat_shape(value)
-    out = np.array([to_float(x) for x in flat])
-    return out.reshape(value.shape) if part in ("xhat", "y") else out
+    out = np.array(part_floats(key, part))
+    return out.reshape(key.part(part).exact.shape) if part in ("xhat", "y") else out
 
 
 def text(value) -> str:
@@ -121,12 +107,8 @@ def test_per_example_normalization_is_named():
 @pytest.mark.parametrize("mid", [m["id"] for m in record().get("mistakes", [])])
 def test_each_declared_mistake_is_recognised(mid):
     extra = [key_of(X="0; 2; 4; 6", gamma="[2]", beta="[1]", eps=4), key_of(X="1,3; 2,6", eps=0)]
-    for key in list(drawn_keys()) + extra:
-        for part in key.variant.parts:
-            for got, _msg, value in key.mistakes_for(part["name"]):
-                if got == mid and grade(key, part["name"], text(value)).mistake == mid:
-                    return
-    pytest.fail(f"mistake {mid} never recognised")
+    if not mistake_recognised(list(drawn_keys()) + extra, mid, text, require_incorrect=False):
+        pytest.fail(f"mistake {mid} never recognised")
 
 
 @pytest.mark.parametrize("args,fragments", [
@@ -136,9 +118,4 @@ def test_each_declared_mistake_is_recognised(mid):
     (["eps=-1"], ["eps must be at least 0"]),
 ])
 def test_bad_overrides_one_line_exit_2(args, fragments):
-    r = runner.invoke(app, ["show", "batchnorm.forward", *args])
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in r.output, r.output
-    for f in fragments:
-        assert f in lines[0], lines[0]
+    one_line_error(["show", FID, *args], *fragments)

@@ -3,42 +3,21 @@
 from __future__ import annotations
 
 import random
-from functools import lru_cache
+from functools import partial
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
-from nncheck.bank.index import load_catalog
-from nncheck.cli import app
-from nncheck.keys import answer_key, flat_shape, to_float
+from nncheck.keys import answer_key
 from nncheck.variant import build_variant, make_variant
+
+from . import helpers
+from .helpers import arr, key_of, one_line_error, record
 
 FAMILIES = ["conv.forward", "conv.backward", "pool.max-backward"]
 SEEDS = range(1, 41)
-runner = CliRunner()
-
-
-@lru_cache(maxsize=None)
-def record(fid: str) -> dict:
-    return load_catalog(use_cache=False).get(fid)
-
-
-@lru_cache(maxsize=None)
-def drawn_keys(fid: str) -> tuple:
-    """Keys of the first random instances (answer_key raises if SymPy and NumPy disagree)."""
-    return tuple(answer_key(build_variant(record(fid), s, {})) for s in SEEDS)
-
-
-def key_of(fid: str, **overrides):
-    return answer_key(make_variant(record(fid), 1, {k: str(v) for k, v in overrides.items()}))
-
-
-def arr(value) -> np.ndarray:
-    """A key or mistake matrix as a float array."""
-    flat, shape = flat_shape(value)
-    return np.array([to_float(x) for x in flat]).reshape(shape)
+drawn_keys = partial(helpers.drawn_keys, seeds=SEEDS)
 
 
 def text(value) -> str:
@@ -317,11 +296,7 @@ def test_declared_mistakes_are_recognised(fid):
     (["solve", "pool.max-backward", "x=[1 2 3; 4 5 6; 7 8 9]", "F=2", "S=2"], "the windows do not tile x"),
 ])
 def test_bad_overrides_give_one_line_and_exit_2(args, fragment):
-    r = runner.invoke(app, args)
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in r.output, r.output
-    assert fragment in lines[0], lines[0]
+    one_line_error(args, fragment)
 
 
 def test_user_numbers_are_kept_and_fitted():

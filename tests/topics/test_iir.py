@@ -4,39 +4,27 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+from functools import partial
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
-from nncheck.bank.index import load_catalog
-from nncheck.cli import app
-from nncheck.keys import answer_key, flat_shape, to_float
-from nncheck.variant import build_variant, make_variant
+from nncheck.keys import to_float
+from nncheck.variant import make_variant
+
+from . import helpers
+from .helpers import one_line_error
 
 FID = "rnn.scalar-iir"
 SEEDS = range(1, 41)
-runner = CliRunner()
-
-
-@lru_cache(maxsize=None)
-def record() -> dict:
-    return load_catalog(use_cache=False).get(FID)
-
-
-@lru_cache(maxsize=None)
-def drawn_keys() -> tuple:
-    return tuple(answer_key(build_variant(record(), s, {})) for s in SEEDS)
-
-
-def key_of(**overrides):
-    return answer_key(make_variant(record(), 1, {k: str(v) for k, v in overrides.items()}))
+record = partial(helpers.record, FID)
+drawn_keys = partial(helpers.drawn_keys, FID, SEEDS)
+key_of = partial(helpers.key_of, FID, 1)
 
 
 def vec(value) -> np.ndarray:
-    return np.array([to_float(x) for x in flat_shape(value)[0]])
+    return np.array(helpers.floats(value))
 
 
 def answer_text(kind: str, value) -> str:
@@ -187,11 +175,7 @@ def test_declared_mistakes_are_recognised():
     (["solve", FID, "w=[1, 1, 1, 1, 1]"], "at most 4 feedback weights"),
 ])
 def test_bad_overrides_give_one_line_and_exit_2(args, fragment):
-    r = runner.invoke(app, args)
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in r.output, r.output
-    assert fragment in lines[0], lines[0]
+    one_line_error(args, fragment)
 
 
 def test_given_x_sets_the_length_of_drawn_targets():

@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import partial
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
-from nncheck.bank.index import load_catalog
 from nncheck.cli import app
-from nncheck.keys import answer_key, flat_shape, to_float
-from nncheck.variant import build_variant, make_variant
+from nncheck.keys import flat_shape, to_float
 
-runner = CliRunner()
+from . import helpers
+from .helpers import mistake_recognised, one_line_error, runner
+from .helpers import part_floats as vec
 
-
-@lru_cache(maxsize=None)
-def record() -> dict:
-    return load_catalog(use_cache=False).get("knn.distance")
-
-
-@lru_cache(maxsize=None)
-def drawn_keys() -> tuple:
-    return tuple(answer_key(build_variant(record(), s, {})) for s in range(1, 61))
-
-
-def key_of(**overrides):
-    return answer_key(make_variant(record(), 1, {k: str(v) for k, v in overrides.items()}))
-
-
-def vec(key, part):
-    return [to_float(x) for x in flat_shape(key.part(part).exact)[0]]
+FID = "knn.distance"
+record = partial(helpers.record, FID)
+drawn_keys = partial(helpers.drawn_keys, FID, range(1, 61))
+key_of = partial(helpers.key_of, FID, 1)
 
 
 def text(value) -> str:
@@ -125,12 +111,8 @@ def test_each_declared_mistake_is_recognised(mid):
              key_of(x="[0,0]", X="1,0; 0,2; 3,4; 1,1", labels="[1,2,2,1]", k=2, metric="L1"),
              key_of(x="[0,0]", X="2,2; 0,3; 3,0", labels="[1,2,3]", k=1, metric="L2"),
              key_of(x="[0,0]", X="2,2; 0,3; 3,0", labels="[1,2,3]", k=1, metric="L1")]
-    for key in list(drawn_keys()) + extra:
-        for part in key.variant.parts:
-            for got, _msg, value in key.mistakes_for(part["name"]):
-                if got == mid and grade(key, part["name"], text(value)).mistake == mid:
-                    return
-    pytest.fail(f"mistake {mid} never recognised")
+    if not mistake_recognised(list(drawn_keys()) + extra, mid, text, require_incorrect=False):
+        pytest.fail(f"mistake {mid} never recognised")
 
 
 @pytest.mark.parametrize("args,fragments", [
@@ -142,12 +124,7 @@ def test_each_declared_mistake_is_recognised(mid):
     (["labels=[1.5,2]"], ["labels must be a whole number"]),
 ])
 def test_bad_overrides_one_line_exit_2(args, fragments):
-    r = runner.invoke(app, ["show", "knn.distance", *args])
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in r.output, r.output
-    for f in fragments:
-        assert f in lines[0], lines[0]
+    one_line_error(["show", FID, *args], *fragments)
 
 
 def test_k_alone_draws_enough_training_points():

@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import partial
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
-from nncheck.bank.index import load_catalog
-from nncheck.cli import app
-from nncheck.keys import answer_key, flat_shape, to_float
-from nncheck.variant import build_variant, make_variant
+from nncheck.keys import to_float
+
+from . import helpers
+from .helpers import key_of, mistake_recognised, one_line_error, part_floats, record
 
 FAMILIES = ["loss.bce", "loss.ce", "loss.mse", "loss.hinge", "loss.regularization"]
 SEEDS = range(1, 41)
-runner = CliRunner()
-
-
-@lru_cache(maxsize=None)
-def record(fid: str) -> dict:
-    return load_catalog(use_cache=False).get(fid)
-
-
-@lru_cache(maxsize=None)
-def drawn_keys(fid: str) -> tuple:
-    """Answer keys of the first random instances (answer_key raises if SymPy and NumPy disagree)."""
-    return tuple(answer_key(build_variant(record(fid), s, {})) for s in SEEDS)
-
-
-def key_of(fid: str, **overrides):
-    return answer_key(make_variant(record(fid), 1, {k: str(v) for k, v in overrides.items()}))
+drawn_keys = partial(helpers.drawn_keys, seeds=SEEDS)
 
 
 def text(value) -> str:
@@ -51,7 +35,7 @@ def text(value) -> str:
 
 
 def values(key, part):
-    return np.array([to_float(x) for x in flat_shape(key.part(part).exact)[0]])
+    return np.array(part_floats(key, part))
 
 
 # ----------------------------------------------------------------------------
@@ -296,15 +280,7 @@ def declared(fid):
 
 def recognised(fid, mid) -> bool:
     candidates = list(drawn_keys(fid)) + [key_of(fid, **o) for o in EXTRA.get(fid, [])]
-    for key in candidates:
-        for part in key.variant.parts:
-            for got_id, _msg, value in key.mistakes_for(part["name"]):
-                if got_id != mid:
-                    continue
-                v = grade(key, part["name"], text(value))
-                if v.status == "incorrect" and v.mistake == mid:
-                    return True
-    return False
+    return mistake_recognised(candidates, mid, text)
 
 
 @pytest.mark.parametrize("fid,mid", [(f, m) for f in FAMILIES for m in declared(f)])
@@ -326,15 +302,6 @@ def test_named_mistakes_on_fixed_instances():
 # ----------------------------------------------------------------------------
 # Bad overrides: one clear line, exit code 2.
 # ----------------------------------------------------------------------------
-def one_line_error(args, *fragments):
-    r = runner.invoke(app, ["show", *args])
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in r.output, r.output
-    for f in fragments:
-        assert f in lines[0], lines[0]
-
-
 @pytest.mark.parametrize("args,fragments", [
     (["loss.bce", "yhat=[0.5,1]"], ["yhat₂ = 1", "(0, 1)"]),
     (["loss.bce", "yhat=[0.5,0]", "y=[1,0]"], ["yhat₂ = 0", "(0, 1)"]),
@@ -352,4 +319,4 @@ def one_line_error(args, *fragments):
     (["loss.regularization", "norm=L3"], ["norm must be one of L2, L1"]),
 ])
 def test_bad_overrides_one_line_exit_2(args, fragments):
-    one_line_error(args, *fragments)
+    one_line_error(["show", *args], *fragments)

@@ -3,7 +3,6 @@ mistakes through the grader, and bad overrides at the command line."""
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from fractions import Fraction
@@ -11,41 +10,17 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
-from nncheck.bank.index import load_catalog
-from nncheck.cli import app
-from nncheck.keys import answer_key, expr_text
+from nncheck.keys import answer_key
 from nncheck.topics import rnn as R
-from nncheck.variant import build_variant, make_variant
+from nncheck.variant import build_variant
 
-runner = CliRunner()
+from .helpers import (arr, catalog, central, check_keys_accepted, declared, key_of, mistake_recognised,
+                      one_line_error, solve_then_check)
+from .helpers import kind_text as text
+
 GRADS = ("grad_o", "grad_h", "grad_c", "grad_b", "grad_V", "grad_W", "grad_U")
-
-
-@lru_cache(maxsize=None)
-def catalog():
-    return load_catalog(use_cache=False)
-
-
-def key_of(fid: str, seed: int = 1, **overrides):
-    return answer_key(make_variant(catalog().get(fid), seed, {k: str(v) for k, v in overrides.items()}))
-
-
-def arr(value) -> np.ndarray:
-    return np.array(np.array(value.tolist() if hasattr(value, "tolist") else value, dtype=object), dtype=float)
-
-
-def text(value, kind: str) -> str:
-    if kind == "expression":
-        return expr_text(value)
-    a = arr(value)
-    if kind == "matrix":
-        return "[" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in np.atleast_2d(a)) + "]"
-    if kind == "vector":
-        return "[" + ", ".join(repr(float(v)) for v in a.ravel()) + "]"
-    return repr(float(a))
 
 
 def ref_loss(p: dict, bump=None, eps: float = 0.0) -> float:
@@ -65,10 +40,6 @@ def ref_loss(p: dict, bump=None, eps: float = 0.0) -> float:
             o[bump[2]] += eps
         total += -o[p["y"][t - 1] - 1] + math.log(np.exp(o).sum())
     return total
-
-
-def central(fn, eps=1e-6) -> float:
-    return (fn(eps) - fn(-eps)) / (2 * eps)
 
 
 def random_params(rng, H, D, T, K) -> dict:
@@ -202,10 +173,6 @@ def test_the_rule():
 # ----------------------------------------------------------------------------
 # Mistakes.
 # ----------------------------------------------------------------------------
-def declared(fid: str) -> list[str]:
-    return [m["id"] for m in catalog().get(fid)["mistakes"]]
-
-
 @lru_cache(maxsize=None)
 def mistake_keys(fid: str) -> tuple:
     keys = [key_of(fid, s) for s in (1, 2, 3)]
@@ -215,14 +182,7 @@ def mistake_keys(fid: str) -> tuple:
 
 
 def recognised(fid: str, mid: str) -> bool:
-    for key in mistake_keys(fid):
-        for part in key.variant.parts:
-            for got_id, _msg, value in key.mistakes_for(part["name"]):
-                if got_id == mid:
-                    v = grade(key, part["name"], text(value, part["kind"]))
-                    if v.status == "incorrect" and v.mistake == mid:
-                        return True
-    return False
+    return mistake_recognised(mistake_keys(fid), mid, text, by_kind=True)
 
 
 @pytest.mark.parametrize("fid,mid", [(f, m) for f in ("rnn.forward", "rnn.bptt") for m in declared(f)])
@@ -232,24 +192,12 @@ def test_each_declared_mistake_is_recognised(fid, mid):
 
 @pytest.mark.parametrize("fid", ["rnn.forward", "rnn.bptt"])
 def test_the_key_itself_is_accepted(fid):
-    for key in mistake_keys(fid):
-        for part in key.variant.parts:
-            kp = key.parts[part["name"]]
-            assert grade(key, part["name"], text(kp.exact, kp.kind)).status == "correct", part["name"]
+    check_keys_accepted(mistake_keys(fid))
 
 
 # ----------------------------------------------------------------------------
 # Bad overrides.
 # ----------------------------------------------------------------------------
-def one_line_error(args, *fragments):
-    r = runner.invoke(app, args)
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.strip().splitlines() if ln.strip() and not ln.startswith("nncheck: warning:")]
-    assert len(lines) == 1 and "Traceback" not in r.output, r.output
-    for f in fragments:
-        assert f in lines[0], lines[0]
-
-
 @pytest.mark.parametrize("args,fragments", [
     (["show", "rnn.bptt", "x=[1,2,3]", "y=[1,2]"], ["y has 2 entries", "x has 3 time steps"]),
     (["show", "rnn.forward", "y=[1,3]", "c=[0,0]"], ["y⁽²⁾ = 3", "K = 2 classes"]),
@@ -260,13 +208,8 @@ def one_line_error(args, *fragments):
     (["check", "rnn.bptt", "x=[1,2]", "y=[1]", "-p", "grad_o", "-a", "[1]"], ["y has 1 entry"]),
 ])
 def test_bad_overrides(args, fragments):
-    one_line_error(args, *fragments)
+    one_line_error(args, *fragments, skip_warnings=True)
 
 
 def test_cli_solve_json_and_check():
-    r = runner.invoke(app, ["solve", "rnn.bptt", "--seed", "2", "--json"])
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
-    gc = next(p for p in data["parts"] if p["name"] == "grad_c")["answer"]
-    r = runner.invoke(app, ["check", "rnn.bptt", "--seed", "2", "-p", "grad_c", "-a", str(gc)])
-    assert r.exit_code == 0, r.output
+    solve_then_check("rnn.bptt", 2, "grad_c")

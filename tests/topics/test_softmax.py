@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import partial
 
 import numpy as np
 import pytest
 import sympy
-from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
-from nncheck.bank.index import load_catalog
-from nncheck.cli import app
-from nncheck.keys import answer_key, expr_text, flat_shape, to_float
+from nncheck.keys import answer_key, expr_text, to_float
 from nncheck.variant import build_variant, make_variant
 
-runner = CliRunner()
-
-
-@lru_cache(maxsize=None)
-def record(fid: str) -> dict:
-    return load_catalog(use_cache=False).get(fid)
-
-
-def key(fid: str, seed: int = 1, **overrides):
-    return answer_key(make_variant(record(fid), seed, {k: str(v) for k, v in overrides.items()}))
-
-
-def floats(value) -> list[float]:
-    return [to_float(v) for v in flat_shape(value)[0]]
+from .helpers import check_mistake_library, floats, record, show_fails_in_one_line
+from .helpers import key_of as key
 
 
 def text(value) -> str:
@@ -118,18 +103,7 @@ CASES = {
 
 @pytest.mark.parametrize("fid", sorted(CASES))
 def test_every_declared_mistake_is_recognised_and_every_key_accepted(fid):
-    declared = {m["id"] for m in record(fid)["mistakes"]}
-    seen = set()
-    for case in CASES[fid]:
-        k = key(fid, **case)
-        for part in k.parts:
-            assert grade(k, part, text(k.parts[part].exact)).status == "correct", (case, part)
-            for mid, _msg, value in k.mistakes_for(part):
-                verdict = grade(k, part, text(value))
-                assert verdict.status == "incorrect", (case, part, mid)
-                if verdict.mistake == mid:
-                    seen.add(mid)
-    assert seen == declared, declared - seen
+    check_mistake_library({m["id"] for m in record(fid)["mistakes"]}, CASES[fid], partial(key, fid), text)
 
 
 def test_declared_message_for_the_symbolic_sign_slip():
@@ -149,8 +123,4 @@ BAD_OVERRIDES = [
 def test_bad_overrides_give_one_line_and_exit_2():
     # One test for all cases: the catalogue cache built by the first command serves the others.
     for args, fragment in BAD_OVERRIDES:
-        r = runner.invoke(app, ["show", "softmax.ce-gradient", *args])
-        assert r.exit_code == 2, (args, r.output)
-        # (a warning about someone else's broken bank file is not part of this command's answer)
-        lines = [ln for ln in r.output.strip().splitlines() if ln.strip() and not ln.startswith("nncheck: warning:")]
-        assert len(lines) == 1 and fragment in lines[0], (args, r.output)
+        show_fails_in_one_line("softmax.ce-gradient", args, fragment)

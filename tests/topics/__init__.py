@@ -1,0 +1,1 @@
+"""Tests of the topic families (shared scaffolding in helpers.py)."""
