@@ -27,22 +27,13 @@ import os
 import re
 import signal
 import statistics
-import subprocess
 import sys
 import time
 
+from _common import reexec_with_bytecode  # bench/ is on sys.path when run as a script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "tests", "answer")
-
-
-def _reexec_with_bytecode() -> None:
-    if os.environ.get("PYTHONDONTWRITEBYTECODE") is None:
-        return
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE")
-    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "nncheck")], env=env,
-                   stdout=subprocess.DEVNULL, check=True)
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
 def _load(name: str):
@@ -213,5 +204,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    _reexec_with_bytecode()
+    reexec_with_bytecode()
     main()

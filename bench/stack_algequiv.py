@@ -15,24 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 
 import yaml
 
+from _common import reexec_with_bytecode  # bench/ is on sys.path when run as a script
+
 DEFAULT = "/work/shared/benchmarks/stack_algequiv.yaml"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _reexec_with_bytecode() -> None:
-    if os.environ.get("PYTHONDONTWRITEBYTECODE") is None:
-        return
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE")
-    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "nncheck")], env=env,
-                   stdout=subprocess.DEVNULL, check=True)
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
 def read_side(text: str):
@@ -126,5 +116,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    _reexec_with_bytecode()
+    reexec_with_bytecode()
     main()

@@ -35,9 +35,9 @@ class KeyPart:
         if self.kind != "number" or self.exact is None:
             return None
         try:
-            import sympy
+            from .topics.base import as_sympy
 
-            e = sympy.sympify(self.exact) if not isinstance(self.exact, (int, Fraction, float)) else None
+            e = as_sympy(self.exact) if not isinstance(self.exact, (int, Fraction, float)) else None
         except Exception:
             return None
         if e is None or e.is_Rational or e.is_Float:

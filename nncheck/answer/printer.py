@@ -60,5 +60,7 @@ def to_answer_text(e) -> str:
             name = expr.func.__name__
             return f"{name}({', '.join(self._print(a) for a in expr.args)})"
 
+    if isinstance(e, (str, bytes)):  # keys are computed values; text never reaches sympify
+        raise TypeError("to_answer_text takes a SymPy value, not text")
     text = _Printer({"order": None}).doprint(sympy.sympify(e) if not isinstance(e, sympy.Basic) else e)
     return text.replace("**", "^")

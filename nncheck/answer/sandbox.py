@@ -173,7 +173,12 @@ def _kill_worker() -> None:
         pass
 
 
-def _limit_memory() -> None:
+def limit_memory(headroom: int = MEMORY_HEADROOM) -> None:
+    """Cap this process's address space at its current size plus ``headroom`` (POSIX only).
+
+    Called in a freshly forked worker, so that a runaway expression hits MemoryError
+    instead of the machine's swap.  Shared by the sandbox and the derivation checker.
+    """
     try:
         import resource
     except ImportError:  # not POSIX: the deadline still applies
@@ -187,7 +192,7 @@ def _limit_memory() -> None:
     except (OSError, ValueError, IndexError):
         return  # cannot tell how much is in use: do not guess a limit
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    want = current + MEMORY_HEADROOM
+    want = current + headroom
     if hard != resource.RLIM_INFINITY:
         want = min(want, hard)
     if soft == resource.RLIM_INFINITY or soft > want:
@@ -209,7 +214,7 @@ def _worker_main(conn, parent_pid: int) -> None:
 
     gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the parent
-    _limit_memory()
+    limit_memory()
     while True:
         try:
             if not conn.poll(5.0):

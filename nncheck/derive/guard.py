@@ -137,24 +137,9 @@ def run_tasks(tasks: list, *, isolate: bool | None = None, step_seconds: float =
 
 
 def _limit_memory() -> None:
-    try:
-        import resource
-    except ImportError:  # not POSIX: the deadline still applies
-        return
-    try:
-        with open("/proc/self/statm") as fh:
-            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    want = current + MEMORY_HEADROOM
-    if hard != resource.RLIM_INFINITY:
-        want = min(want, hard)
-    if soft == resource.RLIM_INFINITY or soft > want:
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
-        except (ValueError, OSError):
-            pass
+    from ..answer.sandbox import limit_memory
+
+    limit_memory(MEMORY_HEADROOM)
 
 
 def _child(tasks, start: int, w: int, step_seconds: float, prepare) -> None:

@@ -52,12 +52,11 @@ def sympy_text(x) -> str:
     """
     import re
 
-    import sympy
-
     from ..keys import expr_text
+    from ..topics.base import as_sympy
 
     text = expr_text(x)
-    names = {s.name for s in getattr(sympy.sympify(x), "free_symbols", ())}
+    names = {s.name for s in getattr(as_sympy(x), "free_symbols", ())}
     if "E" not in names:
         text = re.sub(r"\bE\b", "e", text)
     return text

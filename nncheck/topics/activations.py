@@ -19,7 +19,7 @@ import math
 from functools import lru_cache
 from fractions import Fraction
 
-from .base import ParamError, R, Solver, num
+from .base import ParamError, R, Solver, as_sympy, num
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "LReLU", "elu": "ELU"}
@@ -188,7 +188,7 @@ def tidy(e):
     (1/(1 + exp(-2))), anything longer evaluated to 30 digits."""
     import sympy
 
-    e = sympy.sympify(e)
+    e = as_sympy(e)
     if e.is_Rational:
         return e
     if _nodes_at_most(e, 40) and sympy.count_ops(e) <= 12:
@@ -246,7 +246,7 @@ def high_precision(e, digits: int = 30):
         return v
 
     with mpmath.workdps(2 * digits):
-        v = ev(sympy.sympify(e))
+        v = ev(as_sympy(e))
         if isinstance(v, mpmath.mpc):
             raise ValueError(f"complex value {v}")
         return sympy.Float(v, digits)

@@ -64,7 +64,20 @@ def R(x):
         return sympy.Rational(x.numerator, x.denominator)
     if isinstance(x, float):
         return sympy.nsimplify(x, rational=True) if abs(x) < 1e12 else sympy.Float(x)
-    return sympy.sympify(x) if isinstance(x, (sympy.Basic,)) else x
+    return x  # already a SymPy object (or something R does not convert)
+
+
+def as_sympy(x):
+    """A computed value (SymPy object or Python number) as a SymPy object.
+
+    ``sympify`` would also parse text; nothing here ever takes text, so text is refused
+    rather than parsed — user input reaches SymPy only through the answer language.
+    """
+    import sympy
+
+    if isinstance(x, (str, bytes)):
+        raise TypeError("as_sympy takes computed values, not text")
+    return sympy.sympify(x)
 
 
 def RM(rows):
@@ -109,4 +122,4 @@ def _plain(x):
     return x
 
 
-__all__ = ["Solver", "ParamError", "R", "RM", "F", "A", "num"]
+__all__ = ["Solver", "ParamError", "R", "RM", "F", "A", "num", "as_sympy"]

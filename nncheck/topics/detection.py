@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from .base import ParamError, R, Solver, num
+from .base import ParamError, R, Solver, as_sympy, num
 
 
 def _check_box(name: str, box) -> None:
@@ -233,7 +233,7 @@ class BBoxTargets(Solver):
 def _show_log(v) -> str:
     import sympy
 
-    e = sympy.sympify(v)
+    e = as_sympy(v)
     if e == 0:
         return "0"
     if e.is_Rational:
