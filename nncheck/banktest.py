@@ -14,7 +14,7 @@ from __future__ import annotations
 
 def _key_text(kp, part: dict) -> str:
     """What a student would submit for the key: a derivation is its worked steps."""
-    from .keys import answer_text
+    from nncheck.keys import answer_text
 
     if kp.kind == "derivation":
         if kp.steps:
@@ -25,7 +25,7 @@ def _key_text(kp, part: dict) -> str:
 
 def _mistake_text(kp, part: dict, value) -> str:
     """A submission that commits the mistake: for a derivation, a jump from the start to its result."""
-    from .keys import answer_text
+    from nncheck.keys import answer_text
 
     if kp.kind == "derivation":
         return f"{part.get('start', '')}\n= {answer_text(kp.kind, value)}"
@@ -36,10 +36,10 @@ GARBAGE = "§ not an answer ((("
 
 
 def test_family(record: dict, seeds: int = 10, on_step=None) -> dict:
-    from .answer.grade import grade
-    from .errors import AnswerKeyError, NNCheckError
-    from .keys import answer_key, within_tolerance
-    from .variant import build_variant
+    from nncheck.answer.grade import grade
+    from nncheck.errors import AnswerKeyError, NNCheckError
+    from nncheck.keys import answer_key, within_tolerance
+    from nncheck.variant import build_variant
 
     failures: list[str] = []
     checked = {"answers": 0, "mistakes": 0, "garbage": 0, "seeds": 0}

@@ -24,7 +24,7 @@ import json
 import math
 import os
 
-from .errors import BankError, NNCheckError
+from nncheck.errors import BankError, NNCheckError
 
 #: Answer files may be larger than bank files (a whole class in one file), but bounded.
 MAX_ANSWER_BYTES = 8_000_000
@@ -127,7 +127,7 @@ class _EntryProblem(Exception):
 # ----------------------------------------------------------------------------
 def load_answers(path: str) -> AnswerSheet:
     """Read an answer file (format from the extension, else from the content)."""
-    from .bank.yamlsafe import read_text
+    from nncheck.bank.yamlsafe import read_text
 
     if os.path.isdir(path):
         raise AnswerFileError("is a directory, not an answer file", file=path)
@@ -161,7 +161,7 @@ def load_answers_text(text: str, path: str, fmt: str | None = None) -> AnswerShe
     if fmt == "json":
         data, lines = _load_json(text, path), {}
     else:
-        from .bank.yamlsafe import load_yaml_text
+        from nncheck.bank.yamlsafe import load_yaml_text
 
         data, lines = load_yaml_text(text, path)
     entries, meta = _entries_from_data(data, lines, path)
@@ -200,7 +200,7 @@ def _load_json(text: str, path: str):
 
 
 def _line(lines: dict, at: tuple) -> int | None:
-    from .bank.yamlsafe import line_of
+    from nncheck.bank.yamlsafe import line_of
 
     return line_of(lines, at) if lines else None
 
@@ -416,7 +416,7 @@ def _load_csv(text: str, path: str) -> list[Entry]:
 
 def split_assignments(text: str) -> dict[str, str]:
     """``"W1=227; F=11 box=[0, 0, 4, 4]"`` -> {"W1": "227", ...}, splitting only outside brackets."""
-    from .variant import parse_assignments
+    from nncheck.variant import parse_assignments
 
     items: list[str] = []
     depth, cur = 0, ""
@@ -455,7 +455,7 @@ def _next_is_assignment(text: str, i: int) -> bool:
 # ----------------------------------------------------------------------------
 def problem_check(variant) -> str:
     """A short digest of a variant's public parameters (changes if the bank draws differently)."""
-    from .variant import json_value
+    from nncheck.variant import json_value
 
     blob = json.dumps([variant.id, {k: json_value(v) for k, v in variant.public_params().items()}],
                       sort_keys=True, ensure_ascii=True, separators=(",", ":"))
@@ -551,7 +551,7 @@ class Grader:
 
     def _problem(self, e: Entry):
         """(variant, error field, error message); the key is computed lazily in :meth:`_key`."""
-        from .variant import make_variant
+        from nncheck.variant import make_variant
 
         pkey = (e.family, e.seed, tuple(sorted(e.params.items())))
         hit = self._problems.get(pkey)
@@ -572,7 +572,7 @@ class Grader:
 
     def _key(self, hit: dict):
         if "key" not in hit and "key_error" not in hit:
-            from .keys import answer_key
+            from nncheck.keys import answer_key
 
             try:
                 hit["key"] = answer_key(hit["variant"])
@@ -624,7 +624,7 @@ class Grader:
         vkey = (pkey, name, e.answer.strip() if spec["kind"] != "derivation" else e.answer)
         verdict = self._verdicts.get(vkey)
         if verdict is None:
-            from .answer.grade import grade_answer
+            from nncheck.answer.grade import grade_answer
 
             # Exactly what answer.grade.grade(key, name, text) does, with the part and its
             # mistakes looked up once per problem instead of once per answer.
@@ -655,6 +655,6 @@ def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None) -> BatchResult:
 
 def expected_text(kp) -> str | None:
     """The key's answer for a part, as answer-language text a student could type."""
-    from .export.answers import key_answer_text
+    from nncheck.export.answers import key_answer_text
 
     return key_answer_text(kp)

@@ -18,7 +18,7 @@ import math
 import random
 from fractions import Fraction
 
-from .errors import NNCheckError
+from nncheck.errors import NNCheckError
 
 #: name -> (lo, hi, lo_open, hi_open)
 NAMED = {

@@ -67,7 +67,7 @@ def run(argv: list[str]) -> int | None:
     if cmd == "quiz":
         # The first question must be on screen fast: skip typer (it validates every option
         # through pydantic). fast_quiz hands anything it does not parse back (None).
-        from .render.quiz_views import fast_quiz
+        from nncheck.render.quiz_views import fast_quiz
 
         return fast_quiz(rest)
     if cmd == "list":
@@ -87,7 +87,7 @@ def run(argv: list[str]) -> int | None:
 
 
 def _guard(fn) -> int:
-    from .errors import NNCheckError
+    from nncheck.errors import NNCheckError
 
     try:
         fn()
@@ -100,7 +100,7 @@ def _guard(fn) -> int:
 
 
 def _catalog(banks):
-    from .bank.index import load_catalog
+    from nncheck.bank.index import load_catalog
 
     cat = load_catalog(banks)
     for w in cat.warnings:
@@ -115,7 +115,7 @@ def _dump(obj) -> None:
 
 
 def _list(opts: dict) -> None:
-    from .render.text import list_json, list_view, use_color
+    from nncheck.render.text import list_json, list_view, use_color
 
     records = _catalog(opts["bank"]).select_summaries(topics=opts["topic"])
     if opts["json"]:
@@ -125,8 +125,8 @@ def _list(opts: dict) -> None:
 
 
 def _show(opts: dict, family_id: str, assignments: list[str]) -> None:
-    from .render.text import show_view, use_color
-    from .variant import make_variant, parse_assignments
+    from nncheck.render.text import show_view, use_color
+    from nncheck.variant import make_variant, parse_assignments
 
     cat = _catalog(opts["bank"])
     seed = 1 if opts["seed"] is None else opts["seed"]

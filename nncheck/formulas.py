@@ -17,10 +17,9 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from .bankformula import FormulaError, _at, parse_formula
-from .errors import AnswerKeyError, BankError
-from .expr.syntax import (AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation, Transpose,
-                          Unary, Vector, Word)
+from nncheck.bankformula import FormulaError, _at, parse_formula
+from nncheck.errors import AnswerKeyError, BankError
+from nncheck.expr.syntax import AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation, Transpose, Unary, Vector, Word
 
 
 def formula_text(value) -> str:
@@ -41,7 +40,7 @@ def to_exact(node: Node, env: dict, symbols: dict | None = None):
     """Evaluate with SymPy.  ``env`` holds parameter values (int, Fraction, lists)."""
     import sympy
 
-    from .answer.sympy_backend import sigma
+    from nncheck.answer.sympy_backend import sigma
 
     symbols = symbols or {}
 
@@ -335,9 +334,9 @@ def _where(variant, field: str) -> dict:
 
 def part_values(variant, part: dict, formula, field: str):
     """(exact, numeric) of one formula for one part of ``variant``."""
-    from .answer.sympy_backend import make_symbol
+    from nncheck.answer.sympy_backend import make_symbol
 
-    from .variant import choice_literals
+    from nncheck.variant import choice_literals
 
     env = {**choice_literals(variant.family), **variant.values()}
     syms = {n: make_symbol(n, d) for n, d in (part.get("symbols") or {}).items()}
@@ -374,7 +373,7 @@ def _shape_for(kind: str, v):
 
 def formula_key(variant):
     """Answer key for a family with no Python solver: every part from its ``answer`` formula."""
-    from .keys import AnswerKey, KeyPart, agree
+    from nncheck.keys import AnswerKey, KeyPart, agree
 
     parts = {}
     for spec in variant.parts:
@@ -393,7 +392,7 @@ def formula_key(variant):
             if part_name not in parts:
                 continue
             exact, _ = part_values(variant, parts[part_name].spec, formula, f"mistakes.{m['id']}")
-            from .keys import agree as _agree
+            from nncheck.keys import agree as _agree
 
             same, _ = _agree(parts[part_name].spec, parts[part_name].exact, exact, rel=1e-9)
             if not same:

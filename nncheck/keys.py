@@ -12,8 +12,8 @@ import math
 import random
 from fractions import Fraction
 
-from .errors import AnswerKeyError
-from .variant import Variant, json_value
+from nncheck.errors import AnswerKeyError
+from nncheck.variant import Variant, json_value
 
 AGREE_REL = 1e-9
 AGREE_ABS = 1e-12
@@ -35,7 +35,7 @@ class KeyPart:
         if self.kind != "number" or self.exact is None:
             return None
         try:
-            from .topics.base import as_sympy
+            from nncheck.topics.base import as_sympy
 
             e = as_sympy(self.exact) if not isinstance(self.exact, (int, Fraction, float)) else None
         except Exception:
@@ -106,7 +106,7 @@ DEFAULT_ABS = 1e-6
 def answer_key(variant: Variant) -> AnswerKey:
     solver = variant.solver
     if solver is None:
-        from .formulas import formula_key  # YAML-only families
+        from nncheck.formulas import formula_key  # YAML-only families
 
         return formula_key(variant)
     p = variant.params
@@ -219,7 +219,7 @@ def agree(spec: dict, exact, numeric, *, rel: float = AGREE_REL, abs_: float = A
 
 def sample_point(symbols: dict, rng: random.Random) -> dict:
     """A random point in each symbol's declared domain."""
-    from .domains import sample
+    from nncheck.domains import sample
 
     return {name: sample(domain, rng) for name, domain in symbols.items()}
 
@@ -231,7 +231,7 @@ def _agree_expression(spec, exact, numeric, rel, abs_) -> tuple[bool, str]:
     The SymPy side is evaluated by the answer language's allow-listed mpmath walker rather
     than ``lambdify``, which would generate and compile code for every comparison.
     """
-    from .answer.mpeval import Undefined, evaluate
+    from nncheck.answer.mpeval import Undefined, evaluate
 
     symbols = spec.get("symbols") or {}
     rng = random.Random(12345)
@@ -354,6 +354,6 @@ def _number_text(x) -> str:
 
 def expr_text(e) -> str:
     """A SymPy expression printed in the answer language (``^`` for powers)."""
-    from .answer.printer import to_answer_text
+    from nncheck.answer.printer import to_answer_text
 
     return to_answer_text(e)

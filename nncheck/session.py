@@ -28,7 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .errors import NNCheckError
+from nncheck.errors import NNCheckError
 
 MAX_ATTEMPTS = 2  # a wrong answer gets one more try, as in the issue
 
@@ -318,7 +318,7 @@ class KeyWorker:
     def _run(self) -> None:
         compute = self._compute
         if compute is None:
-            from .keys import answer_key as compute
+            from nncheck.keys import answer_key as compute
         while True:
             with self._cv:
                 while not self._queue:
@@ -487,7 +487,7 @@ class Session:
 
     # -- building --------------------------------------------------------------
     def _build(self, index: int, pl: Planned, rng: random.Random) -> Problem:
-        from .variant import build_variant, make_variant
+        from nncheck.variant import build_variant, make_variant
 
         rec = self.catalog.get(pl.family_id)
         v = make_variant(rec, pl.seed, pl.overrides) if pl.overrides else build_variant(rec, pl.seed, {})
@@ -641,7 +641,7 @@ class Session:
             key = prob.key()
         except Exception as e:  # noqa: BLE001 - any failure of a key is reported and the problem replaced
             return self._refused(prob, e)
-        from .answer.grade import grade
+        from nncheck.answer.grade import grade
 
         verdict = grade(key, part.name, text)
         if verdict.status == "invalid":
@@ -736,7 +736,7 @@ class Session:
     def _refused(self, prob: Problem, err: Exception) -> Event:
         """The key of this variant failed: replace the problem by a fresh draw of the same family."""
         msg = err.line() if isinstance(err, NNCheckError) else f"{type(err).__name__}: {err}"
-        from .variant import build_variant
+        from nncheck.variant import build_variant
 
         for _ in range(5):
             # Practice asks whatever parts the new draw has; an exam keeps its parts.
@@ -794,7 +794,7 @@ class Session:
         self._rate(prob)
 
     def _rate(self, prob: Problem) -> None:
-        from .schedule import rate, record_review, time_budget
+        from nncheck.schedule import rate, record_review, time_budget
 
         reached = [{"part": p.name, "outcome": p.outcome, "attempts": p.attempts, "hints": p.hints,
                     "elapsed": p.elapsed} for p in prob.parts if p.done]
@@ -868,7 +868,7 @@ class Session:
                 "percent": round(100 * score / asked, 1) if asked else 0.0}
 
     def ratings(self) -> list[dict]:
-        from .schedule import RATING_NAMES
+        from nncheck.schedule import RATING_NAMES
 
         return [{"problem": p.index + 1, "id": p.family_id, "rating": RATING_NAMES[p.rating[0]],
                  "reason": p.rating[1], "next_due": p.next_due}

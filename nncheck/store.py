@@ -29,7 +29,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from .errors import NNCheckError
+from nncheck.errors import NNCheckError
 
 DB_ENV = "NNCHECK_DB"
 DB_NAME = "history.sqlite3"
@@ -47,7 +47,7 @@ def default_db_path() -> str:
     env = os.environ.get(DB_ENV, "").strip()
     if env:
         return os.path.expanduser(env)
-    from .paths import data_dir
+    from nncheck.paths import data_dir
 
     return os.path.join(data_dir(), DB_NAME)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from .errors import BankError, NNCheckError, ParamError
-from .expr.numeric import EvalError, evaluate, is_number
-from .expr.syntax import AnswerSyntaxError, names_in, parse
-from .template import TemplateError, fmt_value, render
+from nncheck.errors import BankError, NNCheckError, ParamError
+from nncheck.expr.numeric import EvalError, evaluate, is_number
+from nncheck.expr.syntax import AnswerSyntaxError, names_in, parse
+from nncheck.template import TemplateError, fmt_value, render
 
 MAX_DRAW_TRIES = 2000
 BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
@@ -70,7 +70,7 @@ class Variant:
     @property
     def solver(self):
         if self._solver is None and self.family.get("solver"):
-            from .topics import get_solver
+            from nncheck.topics import get_solver
 
             self._solver = get_solver(self.family["solver"])
         return self._solver
@@ -82,7 +82,7 @@ class Variant:
         return v
 
     def _formula(self, text: str):
-        from .bankformula import FormulaError, evaluate_formula
+        from nncheck.bankformula import FormulaError, evaluate_formula
 
         try:
             return evaluate_formula(text, {**choice_literals(self.family), **self.values()})
@@ -288,7 +288,7 @@ def _deps(spec: dict) -> set[str]:
     for key in ("length", "rows", "cols", "min", "max"):
         if isinstance(spec.get(key), str):
             texts.append(spec[key])
-    from .bankformula import parse_formula
+    from nncheck.bankformula import parse_formula
 
     for t in texts:
         try:
@@ -322,7 +322,7 @@ def _order(params: dict) -> list[str]:
 
 def _num(v, values: dict):
     if isinstance(v, str):
-        from .bankformula import evaluate_formula
+        from nncheck.bankformula import evaluate_formula
 
         return evaluate_formula(v, values)
     if isinstance(v, float):
@@ -473,7 +473,7 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
     constraints = family.get("constraints", [])
     solver = None
     if family.get("solver"):
-        from .topics import get_solver
+        from nncheck.topics import get_solver
 
         solver = get_solver(family["solver"])
     # Overrides alone may already break a bound or a constraint: say so at once.
@@ -525,7 +525,7 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
         idx = constraints.index(last_failure)
         line = (family.get("_lines") or {}).get("constraints", [None] * (idx + 1))[idx]
     if given:
-        from .bankformula import parse_formula
+        from nncheck.bankformula import parse_formula
 
         if last_failure is not None and not (set(names_in(parse_formula(last_failure["check"])))
                                              & set(drawn_at_random)):
@@ -538,7 +538,7 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
 
 def _check_constraints(family, constraints, values, *, only_complete: bool, user: bool, drawn=frozenset()):
     """Return the first failing constraint (draw loop) or raise ParamError (user values)."""
-    from .bankformula import EXTRA_FUNCTIONS, FormulaError, evaluate_node
+    from nncheck.bankformula import EXTRA_FUNCTIONS, FormulaError, evaluate_node
 
     for c in constraints:
         try:
@@ -571,7 +571,7 @@ def _check_constraints(family, constraints, values, *, only_complete: bool, user
 
 
 def _fill(message: str, values: dict) -> str:
-    from .bankformula import evaluate_formula
+    from nncheck.bankformula import evaluate_formula
 
     try:
         return render(message, values, evaluate=lambda f, v: evaluate_formula(f, v))
@@ -581,7 +581,7 @@ def _fill(message: str, values: dict) -> str:
 
 def _yaml_derived(family: dict, values: dict) -> dict:
     """The bank's ``derived`` formulas; a failure here is left to :func:`_derived` to report."""
-    from .bankformula import FormulaError, evaluate_formula
+    from nncheck.bankformula import FormulaError, evaluate_formula
 
     out: dict = {}
     env = dict(values)
@@ -596,7 +596,7 @@ def _yaml_derived(family: dict, values: dict) -> dict:
 def _derived(family: dict, values: dict, solver) -> dict:
     out = {}
     env = dict(values)
-    from .bankformula import FormulaError, evaluate_formula
+    from nncheck.bankformula import FormulaError, evaluate_formula
 
     for name, formula in (family.get("derived") or {}).items():
         try:

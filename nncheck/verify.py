@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .errors import AnswerKeyError, NNCheckError
+from nncheck.errors import AnswerKeyError, NNCheckError
 
 
 def verify_family(record: dict, seeds: int, on_step=None) -> dict:
-    from .keys import answer_key
-    from .variant import build_variant
+    from nncheck.keys import answer_key
+    from nncheck.variant import build_variant
 
     ok, failed, problems = 0, 0, []
     for seed in range(1, seeds + 1):

@@ -29,9 +29,9 @@ from fractions import Fraction
 import mpmath
 import sympy
 
-from ..domains import parse_domain, sample_points
-from .mpeval import Undefined, evaluate
-from .sympy_backend import sigma
+from nncheck.domains import parse_domain, sample_points
+from nncheck.answer.mpeval import Undefined, evaluate
+from nncheck.answer.sympy_backend import sigma
 
 DPS = 60  # working digits at each point (more for long literals: see _precision)
 SLACK = 8  # digits of rounding slack: a relative gap below 10^(SLACK - DPS) is rounding
@@ -176,7 +176,7 @@ def equivalent(yours, expected, domains: dict | None = None, *, seed: int = 0) -
     Runs in the sandbox worker under its deadline; past it the result has
     ``too_complex=True`` and ``undecided=True``.
     """
-    from . import sandbox
+    from nncheck.answer import sandbox
 
     try:
         return sandbox.run("equivalent", yours, expected, dict(domains or {}), seed)
@@ -414,7 +414,7 @@ class _budget:
         import signal
         import threading
 
-        from .sandbox import in_worker
+        from nncheck.answer.sandbox import in_worker
 
         if in_worker() and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
             def _raise(signum, frame):

@@ -8,8 +8,8 @@ the verdict is *invalid* with code ``too-complex`` ("too complex"), never a hang
 
 from __future__ import annotations
 
-from ..expr.syntax import AnswerSyntaxError, parse, to_text
-from .grade import Verdict, invalid, shape_text
+from nncheck.expr.syntax import AnswerSyntaxError, parse, to_text
+from nncheck.answer.grade import Verdict, invalid, shape_text
 
 #: Sample points used when matching a wrong answer against the declared mistakes
 #: (a match only relabels the feedback, so fewer points are enough).
@@ -18,7 +18,7 @@ MISTAKE_POINTS = 8
 
 def part_symbols(part: dict) -> dict:
     """name -> SymPy symbol with the assumptions of the part's declared domain."""
-    from .sympy_backend import make_symbol
+    from nncheck.answer.sympy_backend import make_symbol
 
     return {name: make_symbol(name, dom) for name, dom in (part.get("symbols") or {}).items()}
 
@@ -27,7 +27,7 @@ def align(expr, syms: dict):
     """Re-key ``expr``'s symbols by name onto ``syms`` (solvers may build plain Symbols)."""
     import sympy
 
-    from .equiv import _sym
+    from nncheck.answer.equiv import _sym
 
     if not isinstance(expr, (sympy.Basic, sympy.MatrixBase)):
         expr = _sym(expr)
@@ -46,7 +46,7 @@ def _expects_matrix(expected) -> bool:
 
 def grade_expression(part: dict, expected, text: str, mistakes=()) -> Verdict:
     """Grade an expression answer (scalar, or a vector/matrix of expressions)."""
-    from . import sandbox
+    from nncheck.answer import sandbox
 
     matrix = _expects_matrix(expected)
     try:
@@ -61,7 +61,7 @@ def grade_expression(part: dict, expected, text: str, mistakes=()) -> Verdict:
 
 def grade_symbolic_array(part: dict, expected, text: str, mistakes=()) -> Verdict:
     """Grade a vector/matrix answer whose entries may be expressions (the part declares symbols)."""
-    from . import sandbox
+    from nncheck.answer import sandbox
 
     try:
         _parse(part, text, True)
@@ -82,7 +82,7 @@ def too_complex(text: str, e: Exception) -> Verdict:
 # The work, run inside the sandbox worker.
 # ----------------------------------------------------------------------------
 def _convert(part: dict, text: str, matrix: bool):
-    from .sympy_backend import to_sympy
+    from nncheck.answer.sympy_backend import to_sympy
 
     syms = part_symbols(part)
     node = _parse(part, text, matrix)
@@ -93,7 +93,7 @@ def grade_expression_local(part: dict, expected, text: str, mistakes=()) -> Verd
     """:func:`grade_expression` without the sandbox (the worker calls this)."""
     import sympy
 
-    from .equiv import equivalent_local
+    from nncheck.answer.equiv import equivalent_local
 
     if _expects_matrix(expected):
         return grade_symbolic_array_local(part, expected, text, mistakes)
@@ -128,7 +128,7 @@ def match_expression_mistake(yours, expected, domains: dict, mistakes, syms: dic
     """(id, message) of the declared or generic mistake ``yours`` equals, or None."""
     import sympy
 
-    from .equiv import equivalent_local
+    from nncheck.answer.equiv import equivalent_local
 
     def same(value) -> bool:
         try:
@@ -164,9 +164,9 @@ def _constant_factor(yours, expected, domains):
 
     import sympy
 
-    from ..domains import sample_points
-    from .equiv import _domain_of
-    from .mpeval import Undefined, evaluate
+    from nncheck.domains import sample_points
+    from nncheck.answer.equiv import _domain_of
+    from nncheck.answer.mpeval import Undefined, evaluate
 
     syms = sorted(yours.free_symbols | expected.free_symbols, key=lambda s: s.name)
     if not syms:
@@ -190,7 +190,7 @@ def grade_symbolic_array_local(part: dict, expected, text: str, mistakes=()) -> 
     """Vector/matrix answers with symbolic entries: shape first, then entry by entry."""
     import sympy
 
-    from .equiv import equivalent_local
+    from nncheck.answer.equiv import equivalent_local
 
     try:
         node, yours, syms = _convert(part, text, True)

@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ..expr.numeric import evaluate
-from ..expr.syntax import AnswerSyntaxError, Matrix, Node, Vector, parse, to_text
-from ..keys import DEFAULT_ABS, DEFAULT_REL, flat_shape
-from ..keys import to_float as _key_float
+from nncheck.expr.numeric import evaluate
+from nncheck.expr.syntax import AnswerSyntaxError, Matrix, Node, Vector, parse, to_text
+from nncheck.keys import DEFAULT_ABS, DEFAULT_REL, flat_shape
+from nncheck.keys import to_float as _key_float
 
 NULL_WORDS = {"none", "null", "nothing", "doesnotfit", "does not fit", "doesn't fit", "not fit", "n/a", "na",
               "undefined", "-", "—"}
@@ -157,7 +157,7 @@ def grade_answer(part: dict, expected, text: str, mistakes=(), *, symbols: dict 
     kind = part["kind"]
     raw = text.strip()
     if kind == "derivation":
-        from ..derive.grading import grade_derivation  # multi-line, step by step
+        from nncheck.derive.grading import grade_derivation  # multi-line, step by step
 
         return grade_derivation(part, expected, text, mistakes)
     norm = " ".join(raw.lower().split())
@@ -167,7 +167,7 @@ def grade_answer(part: dict, expected, text: str, mistakes=(), *, symbols: dict 
                 return Verdict("correct", 1.0, "Correct: it does not fit.", parsed_as="none")
             return Verdict("incorrect", 0.0, "It does fit: there is a value to give.", parsed_as="none")
     if kind == "expression":
-        from .expression import grade_expression
+        from nncheck.answer.expression import grade_expression
 
         if expected is None:
             return _none_expected(raw, part)
@@ -177,7 +177,7 @@ def grade_answer(part: dict, expected, text: str, mistakes=(), *, symbols: dict 
     if kind == "choice":
         return _grade_choice(part, expected, norm, raw)
     if kind in ("vector", "matrix") and part.get("symbols"):
-        from .expression import grade_symbolic_array
+        from nncheck.answer.expression import grade_symbolic_array
 
         if expected is None:
             return _none_expected(raw, part)

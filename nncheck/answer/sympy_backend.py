@@ -20,9 +20,8 @@ from fractions import Fraction
 import sympy
 from sympy import Function
 
-from ..domains import assumptions
-from ..expr.syntax import (AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation,
-                           Transpose, Unary, Vector, Word)
+from nncheck.domains import assumptions
+from nncheck.expr.syntax import AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation, Transpose, Unary, Vector, Word
 
 
 class sigma(Function):

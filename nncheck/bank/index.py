@@ -12,9 +12,9 @@ import marshal
 import os
 import sys
 
-from .. import __version__
-from ..errors import BankError, BankErrors, NNCheckError, UnknownFamily
-from ..paths import bundled_banks_dir, cache_dir, extra_bank_dirs
+from nncheck import __version__
+from nncheck.errors import BankError, BankErrors, NNCheckError, UnknownFamily
+from nncheck.paths import bundled_banks_dir, cache_dir, extra_bank_dirs
 
 _SCHEMA_FILES = ("schema.py", "compile.py", "index.py")
 
@@ -210,8 +210,8 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
             pass
     records: list[dict] = []
     warnings: list[str] = []
-    from .compile import compile_bank_file
-    from ..topics import solver_names
+    from nncheck.bank.compile import compile_bank_file
+    from nncheck.topics import solver_names
 
     names = solver_names()
     owner: dict[str, str] = {}

@@ -12,7 +12,7 @@ import os
 
 import yaml
 
-from ..errors import BankError
+from nncheck.errors import BankError
 
 MAX_FILE_BYTES = 1_000_000
 

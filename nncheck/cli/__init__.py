@@ -10,8 +10,8 @@ import os
 
 import typer
 
-from .. import __version__
-from .common import NNGroup
+from nncheck import __version__
+from nncheck.cli.common import NNGroup
 
 app = typer.Typer(
     cls=NNGroup,

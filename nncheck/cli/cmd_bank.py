@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import BankOpt, JsonOpt, NNGroup, catalog, console, emit_json
+from nncheck.cli.common import BankOpt, JsonOpt, NNGroup, catalog, console, emit_json
 
 bank_app = typer.Typer(cls=NNGroup, help="Check problem banks: validate files, verify answer keys.",
                        no_args_is_help=True, add_completion=False)
@@ -20,11 +20,11 @@ def validate_cmd(
     json_: JsonOpt = False,
 ):
     """Check bank files against the schema; print every error as file:line: field: message."""
-    from ..bank.compile import compile_bank_file
-    from ..bank.index import bank_files
-    from ..errors import BankError, BankErrors
-    from ..paths import bundled_banks_dir
-    from ..topics import solver_names
+    from nncheck.bank.compile import compile_bank_file
+    from nncheck.bank.index import bank_files
+    from nncheck.errors import BankError, BankErrors
+    from nncheck.paths import bundled_banks_dir
+    from nncheck.topics import solver_names
 
     files = bank_files(paths or [bundled_banks_dir()])
     names = solver_names()
@@ -69,7 +69,7 @@ def verify_cmd(
     json_: JsonOpt = False,
 ):
     """Draw N variants of every family and cross-check the SymPy and NumPy answer keys."""
-    from ..verify import verify_family
+    from nncheck.verify import verify_family
 
     cat = catalog(bank)
     records = cat.select(topics=topic, families=family)
@@ -121,10 +121,10 @@ def test_cmd(
     json_: JsonOpt = False,
 ):
     """Self-test families: keys graded correct, mistakes named, garbage invalid, keys agree."""
-    from ..bank.compile import compile_bank_file
-    from ..bank.index import Catalog, bank_files
-    from ..banktest import test_family
-    from ..topics import solver_names
+    from nncheck.bank.compile import compile_bank_file
+    from nncheck.bank.index import Catalog, bank_files
+    from nncheck.banktest import test_family
+    from nncheck.topics import solver_names
 
     if paths:
         names = solver_names()
@@ -234,7 +234,7 @@ def new_cmd(
     import os
     import re
 
-    from ..errors import UsageError
+    from nncheck.errors import UsageError
 
     if not re.fullmatch(r"[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*", family_id):
         raise UsageError(f"'{family_id}' is not a valid id: use lowercase words joined by '.' or '-', "

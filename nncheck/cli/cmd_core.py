@@ -7,11 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AssignArg, BankOpt, JsonOpt, SeedOpt, catalog, console, emit_json
+from nncheck.cli.common import AssignArg, BankOpt, JsonOpt, SeedOpt, catalog, console, emit_json
 
 
 def variant_for(cat, family_id: str, seed: int, assignments: list[str] | None):
-    from ..variant import make_variant, parse_assignments
+    from nncheck.variant import make_variant, parse_assignments
 
     return make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
 
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """List the problem families (id, topic, title)."""
-        from ..render.text import list_json, list_view, use_color
+        from nncheck.render.text import list_json, list_view, use_color
 
         cat = catalog(bank)
         records = cat.select_summaries(topics=topic)
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """Show a problem statement (drawn from SEED, or with your own numbers)."""
-        from ..render.text import show_view, use_color
+        from nncheck.render.text import show_view, use_color
 
         v = variant_for(catalog(bank), family_id, seed, assignments)
         if json_:
@@ -60,14 +60,14 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """Answer key and worked solution, computed with SymPy and NumPy and cross-checked."""
-        from ..keys import answer_key
+        from nncheck.keys import answer_key
 
         v = variant_for(catalog(bank), family_id, seed, assignments)
         key = answer_key(v)
         if json_:
             emit_json(key.to_json())
             return
-        from ..render.rich_views import key_renderable
+        from nncheck.render.rich_views import key_renderable
 
         tty = sys.stdout.isatty()
         console(wide=True).print(key_renderable(key, steps=steps, diagram=tty, wrap=tty))
@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """Grade one answer. Exit code: 0 correct, 1 incorrect, 2 unreadable answer or bad input."""
-        from ..errors import UsageError
+        from nncheck.errors import UsageError
 
         if answer is None:
             raise UsageError("give your answer with --answer TEXT")
@@ -95,8 +95,8 @@ def register(app: typer.Typer) -> None:
                                  f"({', '.join(p['name'] for p in parts)})")
             part = parts[0]["name"]
         v.part(part)  # a clear error for an unknown part, before any SymPy work
-        from ..answer.grade import grade
-        from ..keys import answer_key
+        from nncheck.answer.grade import grade
+        from nncheck.keys import answer_key
 
         key = answer_key(v)
         verdict = grade(key, part, answer)
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
             out = {"id": v.id, "seed": v.seed, "part": part, **verdict.to_json()}
             emit_json(out)
         else:
-            from ..render.rich_views import verdict_renderable
+            from nncheck.render.rich_views import verdict_renderable
 
             console(wide=True).print(verdict_renderable(verdict, part))
         raise typer.Exit(code)

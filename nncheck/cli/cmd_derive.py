@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import BankOpt, JsonOpt, SeedOpt, catalog, emit_json
+from nncheck.cli.common import BankOpt, JsonOpt, SeedOpt, catalog, emit_json
 
 MAX_BYTES = 200_000  # a derivation file larger than this is not a derivation
 
@@ -28,7 +28,7 @@ HELP = (
 
 
 def _read_path(path: str) -> str:
-    from ..errors import UsageError
+    from nncheck.errors import UsageError
 
     try:
         if path == "-":
@@ -50,7 +50,7 @@ def _read_path(path: str) -> str:
 
 def _interactive(header: str | None) -> str:
     """Read a derivation typed at the terminal: an empty line ends it."""
-    from ..derive.grading import read_multiline
+    from nncheck.derive.grading import read_multiline
 
     if header:
         print(header)
@@ -92,8 +92,8 @@ def register(app: typer.Typer) -> None:
         bank: BankOpt = None,
         json_: JsonOpt = False,
     ):
-        from ..derive.core import check_derivation
-        from ..errors import UsageError
+        from nncheck.derive.core import check_derivation
+        from nncheck.errors import UsageError
 
         problem = None
         problem_header = None
@@ -109,9 +109,9 @@ def register(app: typer.Typer) -> None:
             if assume or start or target:
                 raise UsageError("--assume, --start and --target are for free-form derivations; "
                                  "a problem sets its own")
-            from ..derive.grading import problem_for
-            from ..keys import answer_key
-            from ..variant import make_variant, parse_assignments
+            from nncheck.derive.grading import problem_for
+            from nncheck.keys import answer_key
+            from nncheck.variant import make_variant, parse_assignments
 
             rec = catalog(bank).get(source)
             v = make_variant(rec, seed, parse_assignments(assignments))
@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
         report = check_derivation(text, assume=", ".join(assume) if assume else None, problem=problem,
                                   start=start, target=target)
         if problem is not None:
-            from ..derive.grading import verdict_from_report
+            from nncheck.derive.grading import verdict_from_report
 
             verdict = verdict_from_report(report)
         if json_:
@@ -155,11 +155,11 @@ def register(app: typer.Typer) -> None:
                 out["feedback"] = verdict.feedback
             emit_json(out)
         else:
-            from ..derive.render import plain_text, rich_renderable, view_lines
+            from nncheck.derive.render import plain_text, rich_renderable, view_lines
 
             lines = view_lines(report)
             if sys.stdout.isatty():
-                from .common import console
+                from nncheck.cli.common import console
 
                 console().print(rich_renderable(lines))
             else:

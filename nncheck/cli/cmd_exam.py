@@ -8,12 +8,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cmd_quiz import DbOpt, QuizJsonOpt, open_history
-from .common import BankOpt, catalog, emit_json
+from nncheck.cli.cmd_quiz import DbOpt, QuizJsonOpt, open_history
+from nncheck.cli.common import BankOpt, catalog, emit_json
 
 
 def _groups(session) -> list[tuple[str, int]]:
-    from ..session import EXAM_GROUPS, SEED_ORDER, exam_group
+    from nncheck.session import EXAM_GROUPS, SEED_ORDER, exam_group
 
     titles = {g.key: g.title for g in EXAM_GROUPS}
     counts: dict[str, int] = {}
@@ -44,9 +44,8 @@ def run_exam(session, term) -> bool:
     """Drive an exam; True when it ended (report due), False when it was suspended."""
     from rich.text import Text
 
-    from ..render.quiz_views import (TIME_UP, derivation_help, duration, event_view, input_prompt, part_heading,
-                                     problem_view)
-    from ..session import EXAM_COMMANDS, command_of
+    from nncheck.render.quiz_views import TIME_UP, derivation_help, duration, event_view, input_prompt, part_heading, problem_view
+    from nncheck.session import EXAM_COMMANDS, command_of
 
     shown = None
     asked = None
@@ -123,7 +122,7 @@ def run_exam(session, term) -> bool:
 
 
 def report_json(session) -> dict:
-    from ..keys import answer_json
+    from nncheck.keys import answer_json
 
     out = session.summary_json()
     out["minutes"] = session.minutes
@@ -158,9 +157,9 @@ def register(app: typer.Typer) -> None:
         """Mock final exam: 8-10 problems of 1-3 parts, a countdown, feedback only at the end."""
         from rich.text import Text
 
-        from ..errors import NNCheckError
-        from ..render.quiz_views import Terminal, exam_intro_view, exam_report_view
-        from ..session import Session, plan_exam, session_seed
+        from nncheck.errors import NNCheckError
+        from nncheck.render.quiz_views import Terminal, exam_intro_view, exam_report_view
+        from nncheck.session import Session, plan_exam, session_seed
 
         cat = catalog(bank)
         store = open_history(db)

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import BankOpt, JsonOpt, catalog, emit_json
+from nncheck.cli.common import BankOpt, JsonOpt, catalog, emit_json
 
 
 class Format(str, enum.Enum):
@@ -27,7 +27,7 @@ class KeyMode(str, enum.Enum):
 
 def write_files(out_dir: str, files: dict[str, bytes]) -> list[str]:
     """Write ``files`` under ``out_dir``; any OS failure is one NNCheckError line."""
-    from ..errors import NNCheckError
+    from nncheck.errors import NNCheckError
 
     written = []
     try:
@@ -61,8 +61,8 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """Write a problem set with answer keys, diagrams and a blank answer file for 'nncheck grade'."""
-        from ..export import render_set
-        from ..export.problemset import build_set
+        from nncheck.export import render_set
+        from nncheck.export.problemset import build_set
 
         if seed is None:
             import random

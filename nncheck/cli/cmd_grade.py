@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import BankOpt, JsonOpt, catalog, console, emit_json
+from nncheck.cli.common import BankOpt, JsonOpt, catalog, console, emit_json
 
 PROGRESS_FROM = 40  # entries; smaller files finish before a bar would be worth drawing
 
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """Grade every answer in a file. Exit 0 when graded (1 with --fail-on-wrong if any is not correct), 2 if the file is unusable."""
-        from ..batch import grade_sheet, load_answers
+        from nncheck.batch import grade_sheet, load_answers
 
         sheet = load_answers(file)
         cat = catalog(bank)
@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
             if bar is not None:
                 bar.stop()
         if report:
-            from ..export.report import report_markdown, write_text
+            from nncheck.export.report import report_markdown, write_text
 
             write_text(report, report_markdown(result))
         if json_:

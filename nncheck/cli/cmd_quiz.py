@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import BankOpt, catalog
+from nncheck.cli.common import BankOpt, catalog
 
 DbOpt = Annotated[Optional[str], typer.Option(
     "--db", help="History database file (default: $NNCHECK_DB, else history.sqlite3 in the user data directory).",
@@ -24,7 +24,7 @@ QuizJsonOpt = Annotated[bool, typer.Option(
 
 
 def open_history(db: str | None):
-    from ..store import open_store
+    from nncheck.store import open_store
 
     return open_store(db)
 
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         json_: QuizJsonOpt = False,
     ):
         """Practise: answer problems in the terminal (hint, skip, solution, quit, help)."""
-        from ..render.quiz_views import run_quiz
+        from nncheck.render.quiz_views import run_quiz
 
         run_quiz(catalog(bank), topics=topic, families=family, count=count, seed=seed, difficulty=difficulty,
                  banks=bank, db=db, json_=json_)

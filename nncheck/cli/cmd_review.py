@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from .cmd_quiz import DbOpt, QuizJsonOpt, TopicOpt, open_history
-from .common import BankOpt, catalog, emit_json
+from nncheck.cli.cmd_quiz import DbOpt, QuizJsonOpt, TopicOpt, open_history
+from nncheck.cli.common import BankOpt, catalog, emit_json
 
 
 def register(app: typer.Typer) -> None:
@@ -27,9 +27,9 @@ def register(app: typer.Typer) -> None:
         """Spaced review: the families that are due (FSRS), each with fresh numbers."""
         from rich.text import Text
 
-        from ..render.quiz_views import Terminal, practise, when_text
-        from ..schedule import due_cards
-        from ..session import Session, plan_review
+        from nncheck.render.quiz_views import Terminal, practise, when_text
+        from nncheck.schedule import due_cards
+        from nncheck.session import Session, plan_review
 
         cat = catalog(bank)
         store = open_history(db)

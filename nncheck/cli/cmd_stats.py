@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .cmd_quiz import DbOpt
-from .common import JsonOpt, console, emit_json
+from nncheck.cli.cmd_quiz import DbOpt
+from nncheck.cli.common import JsonOpt, console, emit_json
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """Your practice history: accuracy by topic and family, common mistakes, reviews due, streak."""
-        from ..store import history_stats, open_store
+        from nncheck.store import history_stats, open_store
 
         store = open_store(db, readonly=True)  # a report never creates or upgrades the database
         try:
@@ -29,6 +29,6 @@ def register(app: typer.Typer) -> None:
         if json_:
             emit_json(st)
             return
-        from ..render.quiz_views import stats_view
+        from nncheck.render.quiz_views import stats_view
 
         console().print(stats_view(st), soft_wrap=True)

@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from ..errors import NNCheckError
+from nncheck.errors import NNCheckError
 
 try:  # typer >= 0.22 vendors click
     from typer._click import exceptions as _click_exc
@@ -81,7 +81,7 @@ AssignArg = Annotated[Optional[list[str]], typer.Argument(
 
 
 def catalog(banks: list[str] | None = None):
-    from ..bank.index import load_catalog
+    from nncheck.bank.index import load_catalog
 
     cat = load_catalog(banks or [])
     for w in cat.warnings:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 
-from .. import __version__
+from nncheck import __version__
 
 
 def help_text() -> str:
     import typer.main
 
-    from . import app
+    from nncheck.cli import app
 
     group = typer.main.get_command(app)
     rows = []
@@ -49,7 +49,7 @@ def help_text() -> str:
 
 def families_markdown() -> str:
     """docs/families.md: every bundled family with its parameters (the names users type)."""
-    from ..bank.index import load_catalog
+    from nncheck.bank.index import load_catalog
 
     cat = load_catalog(use_cache=False)
     out = ["# Problem families and their parameters", "",

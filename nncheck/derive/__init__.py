@@ -21,7 +21,7 @@ from __future__ import annotations
 
 def check_derivation(text: str, **kwargs):
     """Check ``text`` step by step; see :func:`nncheck.derive.core.check_derivation`."""
-    from .core import check_derivation as _check
+    from nncheck.derive.core import check_derivation as _check
 
     return _check(text, **kwargs)
 

@@ -21,9 +21,9 @@ import math
 import random
 from fractions import Fraction
 
-from ..expr.syntax import AnswerSyntaxError
-from .context import Context, Skip, Undefined
-from .plan import Term
+from nncheck.expr.syntax import AnswerSyntaxError
+from nncheck.derive.context import Context, Skip, Undefined
+from nncheck.derive.plan import Term
 
 N_RANDOM = 8  # extra random points for the real-domain check
 MIN_AGREE = 3  # points where both sides are defined and agree, when equivalence had no verdict
@@ -51,7 +51,7 @@ _INTEGER = {"integer": (-6, 6), "natural": (2, 9)}
 
 def _cut(domain: str) -> tuple[float, float]:
     """A finite sampling range inside ``domain`` (unbounded sides cut a few units out)."""
-    from ..domains import parse_domain
+    from nncheck.domains import parse_domain
 
     lo, hi, _, _ = parse_domain(domain)
     if math.isinf(lo) and math.isinf(hi):
@@ -69,7 +69,7 @@ def _extremes(domain: str) -> tuple[float, float]:
     if d in _INTEGER:
         a, b = _INTEGER[d]
         return float(a), float(b)
-    from ..domains import parse_domain
+    from nncheck.domains import parse_domain
 
     lo, hi, _, _ = parse_domain(domain)
     if math.isinf(lo) and math.isinf(hi):
@@ -144,7 +144,7 @@ def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
                 r = float(root)
             except TypeError:
                 continue
-            from ..domains import parse_domain
+            from nncheck.domains import parse_domain
 
             dlo, dhi, _, _ = parse_domain(domains.get(s.name, "real"))
             for delta in (-1, 1):
@@ -164,8 +164,8 @@ def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
 def hp_value(expr, point: dict, dps: int = HP_DPS):
     """``expr`` at ``point`` to ``dps`` digits (mpmath), or None where it has no finite value."""
     try:
-        from ..answer.mpeval import Undefined as MpUndefined
-        from ..answer.mpeval import evaluate
+        from nncheck.answer.mpeval import Undefined as MpUndefined
+        from nncheck.answer.mpeval import evaluate
     except ImportError:  # an older answer package: SymPy's evalf does the same, slower
         return _hp_evalf(expr, point, dps)
     try:
@@ -288,7 +288,7 @@ def equivalence():
     if _EQUIV is None:
         import inspect
 
-        from ..answer import equiv
+        from nncheck.answer import equiv
 
         fn = getattr(equiv, "equivalent_local", None) or equiv.equivalent
         try:
@@ -311,7 +311,7 @@ def analytic(ctx: Context, *nodes) -> bool:
     identity theorem) and have the same domain up to isolated poles, so the extra
     real-domain points can be skipped.
     """
-    from ..expr.syntax import BinOp, Call, Num, walk
+    from nncheck.expr.syntax import BinOp, Call, Num, walk
 
     seen: set[str] = set()
     todo = list(nodes)
@@ -495,7 +495,7 @@ def _invalid(text: str, data: dict, A, B, both_defined) -> Outcome:
 
 def slip_hint(A, B, points: list[dict]) -> str | None:
     """Name a common slip: a flipped sign, a constant factor, a constant added."""
-    from .numeval import Evaluator, Unsupported
+    from nncheck.derive.numeval import Evaluator, Unsupported
 
     pairs = []
     for pt in points[:6]:

@@ -19,10 +19,9 @@ which value each name stands for.
 
 from __future__ import annotations
 
-from ..expr.syntax import (AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Relation, Transpose,
-                           Unary, Vector, names_in, walk)
-from .lines import Constraint, Definition
-from .plan import Plan
+from nncheck.expr.syntax import AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Relation, Transpose, Unary, Vector, names_in, walk
+from nncheck.derive.lines import Constraint, Definition
+from nncheck.derive.plan import Plan
 
 PLACEHOLDER = "@d"  # '@' never appears in a user's name: placeholders cannot collide
 
@@ -111,14 +110,14 @@ class Context:
     def sym(self, name: str):
         s = self._syms.get(name)
         if s is None:
-            from ..answer.sympy_backend import make_symbol
+            from nncheck.answer.sympy_backend import make_symbol
 
             dom = self.domain(name)
             lowered = dom.strip().lower()
             # make_symbol reads "(0," as positive; an interval above 0 is positive as well.
             if lowered[:1] in "([" and "," in lowered:
                 try:
-                    from ..domains import parse_domain
+                    from nncheck.domains import parse_domain
 
                     lo, _, lo_open, _ = parse_domain(dom)
                     if lo > 0 or (lo == 0 and lo_open):
@@ -167,7 +166,7 @@ class Context:
         tree, bindings = self._lift(node, text, held)
         env = self._env(tree, held)
         env.update(bindings)
-        from ..answer.sympy_backend import to_sympy
+        from nncheck.answer.sympy_backend import to_sympy
 
         out = to_sympy(tree, env, text)
         self._cache[key] = (node, out)  # keep node alive so that id() stays unique
@@ -195,7 +194,7 @@ class Context:
         tree = rebuild(node, repl) if has_derivative(node) else node
         env = {n: self.sym(n) for n in names_in(tree) if not n.startswith(PLACEHOLDER) and n not in ("e", "pi")}
         env.update(bindings)
-        from ..answer.sympy_backend import to_sympy
+        from nncheck.answer.sympy_backend import to_sympy
 
         out = to_sympy(tree, env, text)
         self._cache[key] = (node, out)
@@ -289,7 +288,7 @@ class Context:
         undefined there, even when SymPy would simplify them away (``sqrt(x)^2`` is not x
         for x < 0).  Raises :class:`Skip` when the point is unusable (a value too large).
         """
-        from .realeval import CannotEvaluate, NotDefined, evaluate
+        from nncheck.derive.realeval import CannotEvaluate, NotDefined, evaluate
 
         memo = {} if memo is None else memo
         env: dict = {}
@@ -351,10 +350,10 @@ class Context:
         import mpmath
 
         try:
-            from ..answer.mpeval import Undefined as MpUndefined
-            from ..answer.mpeval import evaluate as mp_evaluate
+            from nncheck.answer.mpeval import Undefined as MpUndefined
+            from nncheck.answer.mpeval import evaluate as mp_evaluate
         except ImportError:  # an older answer package: double precision is close enough here
-            from .numeval import Evaluator, Unsupported
+            from nncheck.derive.numeval import Evaluator, Unsupported
 
             env = {s: complex(float(point[s.name])) for s in expr.free_symbols if s.name in point}
             try:
@@ -381,6 +380,6 @@ class Context:
 
 
 def _show(node: Node) -> str:
-    from ..expr.syntax import to_text
+    from nncheck.expr.syntax import to_text
 
     return to_text(node)

@@ -7,8 +7,8 @@ declared mistake is it?" — runs under :mod:`.guard`'s time limits.
 
 from __future__ import annotations
 
-from ..expr.syntax import AnswerSyntaxError, to_text
-from .plan import Plan, Step, Term, build_plan
+from nncheck.expr.syntax import AnswerSyntaxError, to_text
+from nncheck.derive.plan import Plan, Step, Term, build_plan
 
 
 class Problem:
@@ -26,7 +26,7 @@ class Problem:
     @classmethod
     def from_part(cls, part: dict, *, family: dict | None = None, prompt: str | None = None,
                   mistakes=()) -> Problem:
-        from ..errors import BankError
+        from nncheck.errors import BankError
 
         family = family or {}
         if not part.get("start"):
@@ -149,7 +149,7 @@ class _State:
     @property
     def ctx(self):
         if self._ctx is None:
-            from .context import Context
+            from nncheck.derive.context import Context
 
             self._ctx = Context(self.plan)
         return self._ctx
@@ -157,7 +157,7 @@ class _State:
     @property
     def classifier(self):
         if self._cls is None:
-            from .rules import Classifier
+            from nncheck.derive.rules import Classifier
 
             self._cls = Classifier(self.ctx)
         return self._cls
@@ -169,7 +169,7 @@ def _error_json(e: AnswerSyntaxError) -> dict:
 
 def _step_task(state: _State, step: Step, seed: int):
     def run() -> dict:
-        from .check import check_step
+        from nncheck.derive.check import check_step
 
         out = check_step(state.ctx, step.left, step.right, seed=seed)
         res = {"status": out.status, "detail": out.detail}
@@ -192,7 +192,7 @@ def _step_task(state: _State, step: Step, seed: int):
 
 def _start_task(state: _State, plan: Plan):
     def run() -> dict:
-        from .check import check_step
+        from nncheck.derive.check import check_step
 
         start = plan.start
         cands = plan.start_candidates
@@ -233,8 +233,8 @@ def _start_task(state: _State, plan: Plan):
 
 def _finish_task(state: _State, plan: Plan):
     def run() -> dict:
-        from .check import equivalence
-        from .context import has_derivative
+        from nncheck.derive.check import equivalence
+        from nncheck.derive.context import has_derivative
 
         eq = equivalence()
         final, target = plan.final, plan.target
@@ -269,7 +269,7 @@ def _finish_task(state: _State, plan: Plan):
 
 def _mistake_task(state: _State, plan: Plan, mistakes):
     def run() -> dict:
-        from .check import equivalence
+        from nncheck.derive.check import equivalence
 
         eq = equivalence()
         ctx = state.ctx
@@ -301,7 +301,7 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Problem |
     (the default where ``os.fork`` exists).  Raises :class:`~nncheck.errors.NNCheckError`
     only for bad options; everything wrong with the text is reported in the steps.
     """
-    from . import guard
+    from nncheck.derive import guard
 
     try:
         plan = build_plan(text, assume=assume, problem=problem, start=start, target=target)
@@ -380,11 +380,11 @@ def _warm() -> None:
     _WARMED = True
     import sympy  # noqa: F401
 
-    from ..answer import equiv, sympy_backend  # noqa: F401
-    from . import check, context, numeval, realeval, rules  # noqa: F401
+    from nncheck.answer import equiv, sympy_backend  # noqa: F401
+    from nncheck.derive import check, context, numeval, realeval, rules  # noqa: F401
 
     try:
-        from ..answer import mpeval  # noqa: F401
+        from nncheck.answer import mpeval  # noqa: F401
     except ImportError:  # an older answer package
         pass
     check_derivation(_WARM_TEXT, isolate=False)

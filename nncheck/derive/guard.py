@@ -137,7 +137,7 @@ def run_tasks(tasks: list, *, isolate: bool | None = None, step_seconds: float =
 
 
 def _limit_memory() -> None:
-    from ..answer.sandbox import limit_memory
+    from nncheck.answer.sandbox import limit_memory
 
     limit_memory(MEMORY_HEADROOM)
 

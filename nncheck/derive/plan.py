@@ -14,8 +14,8 @@ How lines relate (the rules the user sees in ``nncheck derive --help``):
 
 from __future__ import annotations
 
-from ..expr.syntax import AnswerSyntaxError, Node, to_text
-from .lines import Constraint, Definition, LineReader, ParsedText, parse_assumptions, read_text
+from nncheck.expr.syntax import AnswerSyntaxError, Node, to_text
+from nncheck.derive.lines import Constraint, Definition, LineReader, ParsedText, parse_assumptions, read_text
 
 
 class Term:
@@ -88,7 +88,7 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
     reader: LineReader
     if problem is not None:
         plan.mode = "problem"
-        from .lines import _first_name_before_eq
+        from nncheck.derive.lines import _first_name_before_eq
 
         defined = {_first_name_before_eq(g) for g in problem.given} - {None}
         reader = LineReader(set(problem.symbols), used=set(problem.symbols) - defined)
@@ -105,7 +105,7 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
             try:
                 domains, constraints = parse_assumptions(assume)
             except AnswerSyntaxError as e:
-                from ..errors import UsageError
+                from nncheck.errors import UsageError
 
                 raise UsageError(f"--assume: {e.message}", hint=e.caret().replace("\n", " ")) from None
             plan.domains.update(domains)
@@ -116,7 +116,7 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
                 try:
                     node = reader.parse_expr(value, allow_equation=False)
                 except AnswerSyntaxError as e:
-                    from ..errors import UsageError
+                    from nncheck.errors import UsageError
 
                     raise UsageError(f"--{opt}: {e.message}", hint=e.caret().replace("\n", " ")) from None
                 setattr(plan, opt, Term(node, value, None))
@@ -149,7 +149,7 @@ def _bank_text(fn, problem, field: str, text: str):
     try:
         return fn()
     except AnswerSyntaxError as e:
-        from ..errors import BankError
+        from nncheck.errors import BankError
 
         raise BankError(f"{field} '{text}' does not parse: {e.message} at character {e.pos + 1}",
                         file=problem.file or "?", field=f"{problem.id or '?'}.{problem.part_name or 'part'}") from None

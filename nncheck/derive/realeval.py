@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr.syntax import BinOp, Call, Name, Node, Num, Unary
+from nncheck.expr.syntax import BinOp, Call, Name, Node, Num, Unary
 
 DPS = 30
 RETRY_DPS = (DPS, 120, 500)  # precisions tried before a term is called undefined

@@ -7,7 +7,7 @@ same lines with colours for a terminal.  Nothing here prints.
 
 from __future__ import annotations
 
-from .core import Report
+from nncheck.derive.core import Report
 
 MARKS = {"valid": ("✓", "bold green"), "invalid": ("✗", "bold red"), "unparsable": ("!", "bold yellow"),
          "undecided": ("?", "bold magenta")}
@@ -128,7 +128,7 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
 
 
 def _text(node) -> str:
-    from ..expr.syntax import to_text
+    from nncheck.expr.syntax import to_text
 
     return to_text(node)
 

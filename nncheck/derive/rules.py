@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import random
 
-from ..expr.syntax import BinOp, Call, Derivative, Name, Node, Unary, to_text, walk
-from .context import PLACEHOLDER, Context, outer_derivatives, rebuild
-from .plan import Term
+from nncheck.expr.syntax import BinOp, Call, Derivative, Name, Node, Unary, to_text, walk
+from nncheck.derive.context import PLACEHOLDER, Context, outer_derivatives, rebuild
+from nncheck.derive.plan import Term
 
 #: rule id -> its name in the known set
 RULES = {
@@ -88,7 +88,7 @@ class Classifier:
         """
         import sympy
 
-        from ..answer.sympy_backend import sigma
+        from nncheck.answer.sympy_backend import sigma
 
         has_log = A.has(sympy.log) or B.has(sympy.log)
         has_sigma = A.has(sigma) or B.has(sigma)
@@ -184,7 +184,7 @@ class Classifier:
     def _equal(self, A, B, *, opaque: frozenset, defs: frozenset = frozenset(), constraints: bool = False,
                tanh_as_sigma: bool = False) -> bool:
         """Equal at K_POINTS random points, with ``opaque`` functions arbitrary and ``defs`` substituted?"""
-        from .numeval import Evaluator, Unsupported, close
+        from nncheck.derive.numeval import Evaluator, Unsupported, close
 
         syms = A.free_symbols | B.free_symbols
         ok = 0
@@ -207,8 +207,8 @@ class Classifier:
 
     def _point(self, syms, rng, opaque, defs, constraints, tanh_as_sigma, salt) -> dict | None:
         """Random values for the symbols; defined names get their definitions' values if ``defs``."""
-        from .check import random_point
-        from .numeval import Evaluator, Unsupported
+        from nncheck.derive.check import random_point
+        from nncheck.derive.numeval import Evaluator, Unsupported
 
         ctx = self.ctx
         env: dict = {}
@@ -365,8 +365,8 @@ class Classifier:
 
     def _skeleton(self, term: Term, derivs, dummies):
         """``term``'s literal form with its outer derivatives replaced by shared placeholders."""
-        from ..answer.sympy_backend import to_sympy
-        from ..expr.syntax import AnswerSyntaxError, names_in
+        from nncheck.answer.sympy_backend import to_sympy
+        from nncheck.expr.syntax import AnswerSyntaxError, names_in
 
         ids = {id(d): i for i, d in enumerate(derivs)}
         env: dict = {}
@@ -404,7 +404,7 @@ class Classifier:
             return "chain-rule", "chain rule: d/dx f(g(x)) = f′(g(x))·d/dx g(x)"
         import sympy
 
-        from ..answer.sympy_backend import sigma
+        from nncheck.answer.sympy_backend import sigma
 
         has_sigma = has_tanh = composite = False
         src = left if text is left.text else right

@@ -14,22 +14,22 @@ KEY_MODES = ("inline", "separate", "none")
 
 def render_set(pset, fmt: str, key: str = "inline") -> dict[str, bytes]:
     """Every file of ``pset`` in format ``fmt`` (plus the blank answer file), by relative path."""
-    from ..errors import UsageError
+    from nncheck.errors import UsageError
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'", hint=f"formats: {', '.join(FORMATS)}")
     if key not in KEY_MODES:
         raise UsageError(f"unknown key mode '{key}'", hint=f"key modes: {', '.join(KEY_MODES)}")
     if fmt == "md":
-        from .markdown import render_markdown as fn
+        from nncheck.export.markdown import render_markdown as fn
     elif fmt == "tex":
-        from .latex import render_latex as fn
+        from nncheck.export.latex import render_latex as fn
     elif fmt == "json":
-        from .jsonfmt import render_json as fn
+        from nncheck.export.jsonfmt import render_json as fn
     else:
-        from .moodle import render_moodle as fn
+        from nncheck.export.moodle import render_moodle as fn
     files = dict(fn(pset, key))
-    from .answers import blank_answer_file
+    from nncheck.export.answers import blank_answer_file
 
     files["answers.yaml"] = blank_answer_file(pset).encode("utf-8")
     return files

@@ -52,8 +52,8 @@ def sympy_text(x) -> str:
     """
     import re
 
-    from ..keys import expr_text
-    from ..topics.base import as_sympy
+    from nncheck.keys import expr_text
+    from nncheck.topics.base import as_sympy
 
     text = expr_text(x)
     names = {s.name for s in getattr(as_sympy(x), "free_symbols", ())}
@@ -64,7 +64,7 @@ def sympy_text(x) -> str:
 
 def key_answer_text(kp) -> str | None:
     """The key of a part as answer-language text that grades as correct."""
-    from ..keys import flat_shape, to_float, to_list
+    from nncheck.keys import flat_shape, to_float, to_list
 
     kind, x = kp.kind, kp.exact
     if x is None and kind != "derivation":
@@ -102,7 +102,7 @@ def _sympy_latex(x) -> str:
 
 def latex_exact(x) -> str:
     """An exact entry: 27, \\frac{1}{3}, 0.25, -\\ln{\\left(2 \\right)} \\approx -0.6931."""
-    from .mathtext import latex_number
+    from nncheck.export.mathtext import latex_number
 
     if isinstance(x, (bool, int, Fraction, float)):
         return latex_number(x)
@@ -123,8 +123,8 @@ def latex_exact(x) -> str:
 
 def key_latex(kp) -> str:
     """The key of a part as LaTeX math (without the surrounding $)."""
-    from ..keys import flat_shape, to_list
-    from .mathtext import latex_escape_text, latex_matrix
+    from nncheck.keys import flat_shape, to_list
+    from nncheck.export.mathtext import latex_escape_text, latex_matrix
 
     kind, x = kp.kind, kp.exact
     if x is None:
@@ -136,7 +136,7 @@ def key_latex(kp) -> str:
     if kind in ("expression", "derivation"):
         return _sympy_latex(x)
     if kind == "integer":
-        from ..keys import to_float
+        from nncheck.keys import to_float
 
         return str(int(round(to_float(x))))
     if kind == "vector":
@@ -150,7 +150,7 @@ def key_latex(kp) -> str:
 def tolerance_text(kp) -> str | None:
     if kp.kind not in ("number", "vector", "matrix"):
         return None
-    from ..answer.grade import describe_tolerance, tolerance_spec
+    from nncheck.answer.grade import describe_tolerance, tolerance_spec
 
     return describe_tolerance(tolerance_spec(kp.spec))
 
@@ -178,7 +178,7 @@ def one_line(text: str, limit: int = 110) -> str:
 
 def blank_answer_file(pset) -> str:
     """The YAML answer file a student fills in for ``pset`` (byte-identical for one seed)."""
-    from ..batch import problem_check
+    from nncheck.batch import problem_check
 
     n_answers = pset.answer_count
     out = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..template import fmt_number
+from nncheck.template import fmt_number
 
 PX = 24  # SVG pixels per unit
 MAX_UNITS = 60  # larger scenes are scaled down
@@ -26,7 +26,7 @@ def _num(x) -> float | None:
 
 def boxes_of(variant) -> list[tuple[str, list[float]]]:
     """The variant's boxes (as the terminal diagram picks them), as floats, with w, h > 0."""
-    from ..render.diagram import box_params
+    from nncheck.render.diagram import box_params
 
     out = []
     for name, box in box_params(variant):
@@ -174,7 +174,7 @@ def svg_diagram(diagram) -> str | None:
 # TikZ.
 # ----------------------------------------------------------------------------
 def tikz_boxes(boxes: list[tuple[str, list[float]]]) -> str:
-    from .mathtext import latex_escape_text
+    from nncheck.export.mathtext import latex_escape_text
 
     x0, y0, x1, y1 = _extent(boxes)
     units = max(x1 - x0, y1 - y0)
@@ -202,7 +202,7 @@ def tikz_boxes(boxes: list[tuple[str, list[float]]]) -> str:
 
 
 def tikz_grids(grids: list[tuple[str, list[list]]]) -> str:
-    from .mathtext import latex_escape_text, latex_number
+    from nncheck.export.mathtext import latex_escape_text, latex_number
 
     out = ["\\begin{tikzpicture}[x=0.7cm,y=-0.7cm,font=\\small]"]
     left = 0

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 
-from .. import __version__
-from .answers import key_answer_text, tolerance_text
-from .diagrams import diagram_of
+from nncheck import __version__
+from nncheck.export.answers import key_answer_text, tolerance_text
+from nncheck.export.diagrams import diagram_of
 
 SCHEMA = "nncheck-set/1"
 
 
 def _problem_json(p, *, with_key: bool) -> dict:
-    from ..batch import problem_check
-    from ..keys import answer_json, tolerance_of
-    from ..variant import json_value
+    from nncheck.batch import problem_check
+    from nncheck.keys import answer_json, tolerance_of
+    from nncheck.variant import json_value
 
     v = p.variant
     out = {
@@ -76,7 +76,7 @@ def render_json(pset, key: str = "inline") -> dict[str, bytes]:
     problems = [_problem_json(p, with_key=(key == "inline")) for p in pset.problems]
     files = {"problems.json": _dump({**head, "problems": problems})}
     if key == "separate":
-        from ..keys import answer_json, tolerance_of
+        from nncheck.keys import answer_json, tolerance_of
 
         keyed = []
         for p in pset.problems:

@@ -6,10 +6,10 @@ geometry; the default OT1 fonts), and there is no \\today, so one seed gives one
 
 from __future__ import annotations
 
-from .. import __version__
-from .answers import key_answer_text, key_latex, tolerance_text
-from .diagrams import diagram_of, tikz_diagram
-from .mathtext import latex_escape_text, latex_lines, latex_text, template_lines
+from nncheck import __version__
+from nncheck.export.answers import key_answer_text, key_latex, tolerance_text
+from nncheck.export.diagrams import diagram_of, tikz_diagram
+from nncheck.export.mathtext import latex_escape_text, latex_lines, latex_text, template_lines
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -89,7 +89,7 @@ def _document(title: str, body: list[str], intro: list[str]) -> bytes:
 def render_latex(pset, key: str = "inline") -> dict[str, bytes]:
     intro = []
     if pset.exam:
-        from .problemset import EXAM_RULES
+        from nncheck.export.problemset import EXAM_RULES
 
         intro.append(latex_escape_text(f"{EXAM_RULES} {len(pset.problems)} problems, {pset.answer_count} answers "
                                        f"(the structure of the ECE 417 final-exam review: 8-10 problems with "

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import __version__
-from .answers import key_answer_text, key_latex, tolerance_text
-from .diagrams import diagram_of, svg_diagram
-from .mathtext import markdown_lines, markdown_text, md_escape, template_lines
+from nncheck import __version__
+from nncheck.export.answers import key_answer_text, key_latex, tolerance_text
+from nncheck.export.diagrams import diagram_of, svg_diagram
+from nncheck.export.mathtext import markdown_lines, markdown_text, md_escape, template_lines
 
 
 def figure_name(problem) -> str:
@@ -72,7 +72,7 @@ def _key_md(p, *, heading: str) -> list[str]:
 def _header(pset) -> list[str]:
     out = [f"# {md_escape(pset.title)}", ""]
     if pset.exam:
-        from .problemset import EXAM_RULES
+        from nncheck.export.problemset import EXAM_RULES
 
         out.append(f"{md_escape(EXAM_RULES)} {len(pset.problems)} problems, {pset.answer_count} answers in all "
                    f"(the structure of the ECE 417 final-exam review: 8-10 problems with 1-3 parts each).")

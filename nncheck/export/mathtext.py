@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from fractions import Fraction
 
-from ..template import FORMATS, fmt_number, fmt_value, scan
+from nncheck.template import FORMATS, fmt_number, fmt_value, scan
 
 GREEK = {
     "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon", "ϵ": r"\epsilon",
@@ -90,8 +90,8 @@ class Value:
 # ----------------------------------------------------------------------------
 def template_lines(variant, template: str) -> list[list]:
     """The template filled with :class:`Value` segments instead of formatted text, line by line."""
-    from ..expr.numeric import evaluate
-    from ..expr.syntax import parse
+    from nncheck.expr.numeric import evaluate
+    from nncheck.expr.syntax import parse
 
     variant.render(template)  # the same errors as the terminal view, raised the same way
     values = variant.values()

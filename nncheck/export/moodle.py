@@ -19,9 +19,9 @@ import html
 import math
 import xml.etree.ElementTree as ET
 
-from .answers import key_answer_text, key_latex
-from .diagrams import diagram_of, svg_diagram
-from .mathtext import convert_line, template_lines, text_lines
+from nncheck.export.answers import key_answer_text, key_latex
+from nncheck.export.diagrams import diagram_of, svg_diagram
+from nncheck.export.mathtext import convert_line, template_lines, text_lines
 
 PENALTY = "0.3333333"
 
@@ -71,7 +71,7 @@ def abs_tolerance(spec: dict, value: float, integer: bool = False) -> float:
     """Moodle's absolute tolerance for the grader's tolerance around ``value``."""
     if integer:
         return 0.0
-    from ..answer.grade import tolerance_spec
+    from nncheck.answer.grade import tolerance_spec
 
     tol = tolerance_spec(spec)
     if tol.get("sigfigs"):
@@ -94,11 +94,11 @@ def _g(x: float) -> str:
 
 
 def render_moodle(pset, key: str = "inline") -> dict[str, bytes]:
-    from ..errors import UsageError
+    from nncheck.errors import UsageError
 
     if key == "none":
         raise UsageError("Moodle questions need their answers: use --key inline (or separate) with --format moodle")
-    from ..keys import flat_shape, to_float
+    from nncheck.keys import flat_shape, to_float
 
     quiz = ET.Element("quiz")
     cat = ET.SubElement(quiz, "question", {"type": "category"})

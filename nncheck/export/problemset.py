@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from ..errors import AnswerKeyError, NNCheckError, UsageError
+from nncheck.errors import AnswerKeyError, NNCheckError, UsageError
 
 #: The neural-network sections of the seed exam (000 "Material from the last third of the course").
 EXAM_SECTIONS = (
@@ -139,8 +139,8 @@ def _exam_picks(pool: list[dict], count: int, rng: random.Random) -> list[tuple[
 
 def _draw(record: dict, rng: random.Random, used: set):
     """A variant of ``record`` with a fresh seed whose answer key is accepted."""
-    from ..keys import answer_key
-    from ..variant import build_variant
+    from nncheck.keys import answer_key
+    from nncheck.variant import build_variant
 
     last: NNCheckError | None = None
     for _ in range(MAX_KEY_TRIES):

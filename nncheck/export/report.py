@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import NNCheckError
+from nncheck.errors import NNCheckError
 
 
 def _cell(s) -> str:

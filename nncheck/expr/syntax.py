@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import NNCheckError
+from nncheck.errors import NNCheckError
 
 # ----------------------------------------------------------------------------
 # Bounds.  Every one of them is checked before any arithmetic happens.

@@ -6,8 +6,8 @@ from rich.console import Group
 from rich.markup import escape
 from rich.text import Text
 
-from ..template import fmt_value, matrix_block, plain_number
-from .text import diagram_lines
+from nncheck.template import fmt_value, matrix_block, plain_number
+from nncheck.render.text import diagram_lines
 
 
 def answer_display(kind: str, value) -> str:
@@ -19,11 +19,11 @@ def answer_display(kind: str, value) -> str:
     if kind == "choice":
         return str(value)
     if kind in ("expression", "derivation"):
-        from ..keys import expr_text
+        from nncheck.keys import expr_text
 
         return expr_text(value)
     if kind in ("vector", "matrix"):
-        from ..keys import flat_shape, to_list
+        from nncheck.keys import flat_shape, to_list
 
         lst = to_list(value)
         if kind == "vector":

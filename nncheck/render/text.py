@@ -59,7 +59,7 @@ def diagram_lines(variant) -> list[str] | None:
     kind = variant.family.get("diagram")
     if kind != "boxes":
         return None
-    from .diagram import box_params, boxes_grid
+    from nncheck.render.diagram import box_params, boxes_grid
 
     boxes = []
     used: set = set()

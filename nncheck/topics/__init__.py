@@ -25,7 +25,7 @@ def get_solver(name: str):
     if not cls_name or mod_name not in topic_modules() or not cls_name.isidentifier() or cls_name.startswith("_"):
         raise KeyError(name)
     module = __import__(f"nncheck.topics.{mod_name}", fromlist=[cls_name])
-    from .base import Solver
+    from nncheck.topics.base import Solver
 
     cls = getattr(module, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, Solver) and cls is not Solver):
@@ -36,7 +36,7 @@ def get_solver(name: str):
 
 def solver_names() -> set[str]:
     """Every ``module:Class`` a bank may name (imports every topic module: slow path only)."""
-    from .base import Solver
+    from nncheck.topics.base import Solver
 
     out = set()
     for mod_name in topic_modules():

@@ -19,7 +19,7 @@ import math
 from functools import lru_cache
 from fractions import Fraction
 
-from .base import ParamError, R, Solver, as_sympy, num
+from nncheck.topics.base import ParamError, R, Solver, as_sympy, num
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "LReLU", "elu": "ELU"}

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import ParamError
-from ..template import fmt_number, fmt_value
+from nncheck.errors import ParamError
+from nncheck.template import fmt_number, fmt_value
 
 
 class Solver:

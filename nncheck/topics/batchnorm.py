@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .base import ParamError, R, Solver, num
-from .losses import exact, paren, shape_of, signed_sum, sub
+from nncheck.topics.base import ParamError, R, Solver, num
+from nncheck.topics.losses import exact, paren, shape_of, signed_sum, sub
 
 SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .base import ParamError, Solver, num
+from nncheck.topics.base import ParamError, Solver, num
 
 
 def _size_exact(n, f, s, p):

@@ -22,7 +22,7 @@ differentiates L = Σ ∂L/∂ξ[m,n]·ξ[m,n] (a loss whose gradient at ξ is t
 
 from __future__ import annotations
 
-from .base import A, ParamError, R, Solver, num
+from nncheck.topics.base import A, ParamError, R, Solver, num
 
 # Entry ranges of random instances, used when a drawn matrix must grow to fit the user's
 # sizes; they match the ``draw`` ranges in problems/convops.yaml.
@@ -205,7 +205,7 @@ class _ConvBase(Solver):
         return all(o != ident for o in others) and len({str(o) for o in others}) == len(others)
 
     def derive(self, p: dict) -> dict:
-        from ..template import render
+        from nncheck.template import render
 
         M, N, K, L = _conv_sizes(p)
         two = p["D1"] == 2
@@ -305,7 +305,7 @@ class _ConvBase(Solver):
 
 def _plain_matrix(m) -> list:
     """A SymPy Matrix as nested lists of int/Fraction (for worked steps)."""
-    from .base import _plain
+    from nncheck.topics.base import _plain
 
     return [[_plain(m[i, j]) for j in range(m.shape[1])] for i in range(m.shape[0])]
 

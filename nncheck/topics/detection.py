@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from .base import ParamError, R, Solver, as_sympy, num
+from nncheck.topics.base import ParamError, R, Solver, as_sympy, num
 
 
 def _check_box(name: str, box) -> None:

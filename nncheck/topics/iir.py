@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from .base import A, ParamError, R, Solver, num
+from nncheck.topics.base import A, ParamError, R, Solver, num
 
 # Entries used when a drawn vector must grow to the length the user chose; they match
 # the draw specs of problems/iir.yaml.

@@ -10,8 +10,8 @@ NumPy path vectorises the distances and sorts with ``lexsort``.
 
 from __future__ import annotations
 
-from .base import ParamError, R, Solver, num
-from .losses import entries, paren, shape_of, sub
+from nncheck.topics.base import ParamError, R, Solver, num
+from nncheck.topics.losses import entries, paren, shape_of, sub
 
 
 def _vote(labels: list, tie: str = "smallest", order: list | None = None):

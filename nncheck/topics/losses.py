@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .base import ParamError, R, Solver, num
+from nncheck.topics.base import ParamError, R, Solver, num
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 

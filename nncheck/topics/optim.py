@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .base import ParamError, R, Solver, num
-from .losses import entries, exact as frac, sub
+from nncheck.topics.base import ParamError, R, Solver, num
+from nncheck.topics.losses import entries, exact as frac, sub
 
 NAMES = {"sgd": "SGD", "momentum": "SGD + Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
          "adam": "Adam (with bias correction)"}

@@ -27,9 +27,9 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ..errors import AnswerKeyError
-from ..template import fmt_number
-from .base import ParamError, R, Solver, num
+from nncheck.errors import AnswerKeyError
+from nncheck.template import fmt_number
+from nncheck.topics.base import ParamError, R, Solver, num
 
 MAX_T, MAX_H, MAX_D, MAX_K = 8, 3, 3, 4
 CHOP = 1e-24

@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from .activations import exp_text, sig4, sigma_py, tidy
-from .base import ParamError, RM, Solver, num
+from nncheck.topics.activations import exp_text, sig4, sigma_py, tidy
+from nncheck.topics.base import ParamError, RM, Solver, num
 
 
 # ----------------------------------------------------------------------------

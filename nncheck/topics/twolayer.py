@@ -25,9 +25,9 @@ import math
 from functools import lru_cache
 from fractions import Fraction
 
-from .activations import SYMBOL, g_np, g_sym, dg_np, inverse_sym, seed_form, sig4, sigma_py, tidy, value_py
-from .base import ParamError, R, RM, Solver, num
-from .softmax import ce_gradient_formula, is_onehot, softmax_np, softmax_py, softmax_sym
+from nncheck.topics.activations import SYMBOL, g_np, g_sym, dg_np, inverse_sym, seed_form, sig4, sigma_py, tidy, value_py
+from nncheck.topics.base import ParamError, R, RM, Solver, num
+from nncheck.topics.softmax import ce_gradient_formula, is_onehot, softmax_np, softmax_py, softmax_sym
 
 MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
 OUTPUT_FOR = {"bce": "sigmoid", "ce": "softmax", "mse": "linear"}

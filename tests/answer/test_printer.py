@@ -10,7 +10,7 @@ from nncheck.answer.printer import to_answer_text
 from nncheck.answer.sympy_backend import make_symbol, relu, sigma, to_sympy
 from nncheck.expr.syntax import AnswerSyntaxError, parse
 
-from .test_properties import SYMS, trees
+from answer.test_properties import SYMS, trees
 
 X, Y = make_symbol("x"), make_symbol("y")
 

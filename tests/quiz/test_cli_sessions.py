@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from nncheck.cli import app
 
-from .helpers import key_for, quiz_seeds, rows, typed
+from quiz.helpers import key_for, quiz_seeds, rows, typed
 
 runner = CliRunner()
 FAM = "conv.param-count"

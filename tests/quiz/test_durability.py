@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from .helpers import key_for, nncheck_cmd, quiz_seeds, rows, subprocess_env, typed
+from quiz.helpers import key_for, nncheck_cmd, quiz_seeds, rows, subprocess_env, typed
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 FAM = "conv.param-count"

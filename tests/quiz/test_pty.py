@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from .helpers import key_for, quiz_seeds, rows, typed
+from quiz.helpers import key_for, quiz_seeds, rows, typed
 
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")

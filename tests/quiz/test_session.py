@@ -13,7 +13,7 @@ from nncheck.session import (EXAM_MAX_PARTS, KeyWorker, Planned, Session, alloca
                              parse_difficulty, plan_exam, plan_quiz, plan_review, PRACTICE_COMMANDS)
 from nncheck.store import open_store
 
-from .helpers import key_for, typed
+from quiz.helpers import key_for, typed
 
 
 class Clock:

@@ -11,8 +11,8 @@ import pytest
 from nncheck.answer.grade import grade
 from nncheck.keys import to_float
 
-from . import helpers
-from .helpers import mistake_recognised, one_line_error, part_floats
+from topics import helpers
+from topics.helpers import mistake_recognised, one_line_error, part_floats
 
 FID = "batchnorm.forward"
 record = partial(helpers.record, FID)

@@ -12,8 +12,8 @@ from nncheck.answer.grade import grade
 from nncheck.keys import answer_key
 from nncheck.variant import build_variant, make_variant
 
-from . import helpers
-from .helpers import arr, key_of, one_line_error, record
+from topics import helpers
+from topics.helpers import arr, key_of, one_line_error, record
 
 FAMILIES = ["conv.forward", "conv.backward", "pool.max-backward"]
 SEEDS = range(1, 41)

@@ -14,8 +14,8 @@ from nncheck.answer.grade import grade
 from nncheck.keys import answer_key, to_float
 from nncheck.variant import build_variant, make_variant
 
-from .helpers import arr, check_mistake_library, floats, record, show_fails_in_one_line
-from .helpers import key_of as key
+from topics.helpers import arr, check_mistake_library, floats, record, show_fails_in_one_line
+from topics.helpers import key_of as key
 
 
 def text(value) -> str:

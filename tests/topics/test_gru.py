@@ -19,8 +19,8 @@ from nncheck.topics import gru as G
 from nncheck.topics.rnn import Calc
 from nncheck.variant import build_variant
 
-from . import helpers
-from .helpers import arr, catalog, kind_text, mistake_recognised, one_line_error
+from topics import helpers
+from topics.helpers import arr, catalog, kind_text, mistake_recognised, one_line_error
 
 PARTS = ("r", "z", "htilde", "h")
 key_of = partial(helpers.key_of, "gru.forward")

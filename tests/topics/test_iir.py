@@ -13,8 +13,8 @@ from nncheck.answer.grade import grade
 from nncheck.keys import to_float
 from nncheck.variant import make_variant
 
-from . import helpers
-from .helpers import one_line_error
+from topics import helpers
+from topics.helpers import one_line_error
 
 FID = "rnn.scalar-iir"
 SEEDS = range(1, 41)

@@ -12,9 +12,9 @@ from nncheck.answer.grade import grade
 from nncheck.cli import app
 from nncheck.keys import flat_shape, to_float
 
-from . import helpers
-from .helpers import mistake_recognised, one_line_error, runner
-from .helpers import part_floats as vec
+from topics import helpers
+from topics.helpers import mistake_recognised, one_line_error, runner
+from topics.helpers import part_floats as vec
 
 FID = "knn.distance"
 record = partial(helpers.record, FID)

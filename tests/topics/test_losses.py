@@ -11,8 +11,8 @@ import pytest
 from nncheck.answer.grade import grade
 from nncheck.keys import to_float
 
-from . import helpers
-from .helpers import key_of, mistake_recognised, one_line_error, part_floats, record
+from topics import helpers
+from topics.helpers import key_of, mistake_recognised, one_line_error, part_floats, record
 
 FAMILIES = ["loss.bce", "loss.ce", "loss.mse", "loss.hinge", "loss.regularization"]
 SEEDS = range(1, 41)

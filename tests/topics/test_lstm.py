@@ -18,9 +18,8 @@ from nncheck.topics import lstm as L
 from nncheck.topics.rnn import Calc
 from nncheck.variant import build_variant
 
-from .helpers import (arr, central, check_keys_accepted, declared, key_of, mistake_recognised, one_line_error,
-                      record, solve_then_check)
-from .helpers import kind_text as text
+from topics.helpers import arr, central, check_keys_accepted, declared, key_of, mistake_recognised, one_line_error, record, solve_then_check
+from topics.helpers import kind_text as text
 
 GATES = "iofc"
 SEQ = ("dLdh", "dLdc", "dLdo", "dLdi", "dLdf")

@@ -12,9 +12,9 @@ from nncheck.answer.grade import grade
 from nncheck.keys import answer_key, flat_shape, to_float
 from nncheck.variant import build_variant
 
-from . import helpers
-from .helpers import mistake_recognised, one_line_error
-from .helpers import part_floats as vec
+from topics import helpers
+from topics.helpers import mistake_recognised, one_line_error
+from topics.helpers import part_floats as vec
 
 FID = "optim.step"
 OPTIMIZERS = ["sgd", "momentum", "adagrad", "rmsprop", "adam"]

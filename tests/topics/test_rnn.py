@@ -16,9 +16,8 @@ from nncheck.keys import answer_key
 from nncheck.topics import rnn as R
 from nncheck.variant import build_variant
 
-from .helpers import (arr, catalog, central, check_keys_accepted, declared, key_of, mistake_recognised,
-                      one_line_error, solve_then_check)
-from .helpers import kind_text as text
+from topics.helpers import arr, catalog, central, check_keys_accepted, declared, key_of, mistake_recognised, one_line_error, solve_then_check
+from topics.helpers import kind_text as text
 
 GRADS = ("grad_o", "grad_h", "grad_c", "grad_b", "grad_V", "grad_W", "grad_U")
 

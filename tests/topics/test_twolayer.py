@@ -14,8 +14,8 @@ from nncheck.answer.grade import grade
 from nncheck.keys import answer_key, expr_text, to_float
 from nncheck.variant import build_variant, make_variant
 
-from . import helpers
-from .helpers import arr, check_mistake_library, show_fails_in_one_line, strs
+from topics import helpers
+from topics.helpers import arr, check_mistake_library, show_fails_in_one_line, strs
 
 FID = "backprop.two-layer"
 record = partial(helpers.record, FID)

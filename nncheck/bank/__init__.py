@@ -1,0 +1,1 @@
+"""Problem banks: strict YAML, schema, compilation into records, and the cached index."""
