@@ -66,7 +66,7 @@ def naive_equal(a_text: str, b_text: str, domains: dict, limit: float):
     import sympy
     from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
-    from nncheck.answer.sympy_backend import make_symbol, relu, sigma
+    from nncheck.lang.sympy_backend import make_symbol, relu, sigma
 
     # A symbol named like a Python keyword (lambda) would be read as Python by parse_expr: rename it.
     rename = {n: n + "_" for n in domains if keyword.iskeyword(n)}
@@ -101,8 +101,8 @@ def main() -> None:
     from nncheck.answer import sandbox
     from nncheck.answer.equiv import equivalent, equivalent_local
     from nncheck.answer.grade import grade_answer
-    from nncheck.answer.sympy_backend import make_symbol, to_sympy
-    from nncheck.expr.syntax import parse, to_text
+    from nncheck.lang.sympy_backend import make_symbol, to_sympy
+    from nncheck.lang.syntax import parse, to_text
 
     corpus = _load("test_equivalence").PAIRS
     accepted = _load("test_syntax_accept")

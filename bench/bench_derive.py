@@ -62,8 +62,8 @@ def accuracy(isolate: bool | None) -> dict:
     from nncheck.bank.index import load_catalog
     from nncheck.derive.core import check_derivation
     from nncheck.derive.grading import problem_for
-    from nncheck.keys import answer_key
-    from nncheck.variant import make_variant
+    from nncheck.generate.variant import make_variant
+    from nncheck.key.compute import answer_key
 
     step_times: list[float] = []  # wall clock
     step_cpu: list[float] = []

@@ -55,7 +55,7 @@ def run_once(argv: list[str], env: dict) -> tuple[float, float, float]:
 
 def key_breakdown(count: int, seed: int, top: int = 6) -> str:
     """CPU seconds per family spent on answer keys (SymPy + NumPy + cross-check), in this process."""
-    import nncheck.keys as keys
+    import nncheck.key.compute as keys
     from nncheck.bank.index import load_catalog
     from nncheck.export import render_set
     from nncheck.export.problemset import build_set

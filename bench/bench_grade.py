@@ -47,7 +47,7 @@ def _variants(kp, rng: random.Random) -> tuple[str, str]:
     import sympy
 
     from nncheck.export.answers import key_answer_text, number_text, sympy_text
-    from nncheck.keys import flat_shape, to_float
+    from nncheck.key.compute import flat_shape, to_float
 
     key_text = key_answer_text(kp)
     roll = rng.random()
@@ -105,7 +105,7 @@ def kp_mistakes(kp):
 def build_answers(scenario: str, seed: int = 1) -> tuple[str, dict]:
     """An answer file (YAML text) with N_ANSWERS entries, N_EXPR of them expression parts."""
     from nncheck.bank.index import load_catalog
-    from nncheck.batch import problem_check
+    from nncheck.batch.grade import problem_check
     from nncheck.export.problemset import build_set
 
     cat = load_catalog()

@@ -10,7 +10,7 @@ run (no cache and no data directory at all) is reported separately.
 Typer (0.29) coerces every option through a pydantic TypeAdapter, and importing pydantic
 for that is a large share of the start-up.  ``nncheck.render.quiz_views.fast_quiz`` runs
 the same quiz without the CLI framework; the line "fast path" times it through a
-two-line stand-in for the ``quiz`` hook that ``nncheck/fast.py`` does not have yet.
+two-line stand-in for the ``quiz`` hook that ``nncheck/cli/fast.py`` does not have yet.
 Times depend on the machine's load, so they are also given as a multiple of
 ``python -c pass`` measured in the same run.
 

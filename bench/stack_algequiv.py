@@ -18,7 +18,6 @@ import os
 import time
 
 import yaml
-
 from _common import reexec_with_bytecode  # bench/ is on sys.path when run as a script
 
 DEFAULT = "/work/shared/benchmarks/stack_algequiv.yaml"
@@ -29,8 +28,8 @@ def read_side(text: str):
     """(SymPy expression, how it was read)."""
     import sympy
 
-    from nncheck.answer.sympy_backend import make_symbol, to_sympy
-    from nncheck.expr.syntax import AnswerSyntaxError, parse
+    from nncheck.lang.sympy_backend import make_symbol, to_sympy
+    from nncheck.lang.syntax import AnswerSyntaxError, parse
 
     try:
         node = parse(text, symbols=None)
@@ -38,7 +37,7 @@ def read_side(text: str):
     except AnswerSyntaxError as e:
         if e.code != "unknown-function":
             raise
-    from sympy.parsing.sympy_parser import (convert_xor, parse_expr, rationalize, standard_transformations)
+    from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
 
     expr = parse_expr(text, transformations=standard_transformations + (convert_xor, rationalize),
                       local_dict={"e": sympy.E, "pi": sympy.pi, "log": sympy.log})
@@ -55,7 +54,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from nncheck.answer.equiv import equivalent
-    from nncheck.expr.syntax import AnswerSyntaxError
+    from nncheck.lang.syntax import AnswerSyntaxError
 
     with open(args.file, encoding="utf-8") as fh:
         rows = yaml.safe_load(fh)["pairs"]
@@ -85,7 +84,7 @@ def main() -> None:
         routes[how_a] = routes.get(how_a, 0) + 1
         routes[how_b] = routes.get(how_b, 0) + 1
         if args.domain != "real":
-            from nncheck.answer.sympy_backend import make_symbol
+            from nncheck.lang.sympy_backend import make_symbol
 
             a, b = (e.xreplace({s: make_symbol(s.name, args.domain) for s in e.free_symbols}) for e in (a, b))
         domains = {s.name: args.domain for s in a.free_symbols | b.free_symbols}

@@ -5,12 +5,12 @@ import sys
 
 def main(argv=None):
     args = list(sys.argv[1:] if argv is None else argv)
-    from nncheck.fast import run
+    from nncheck.cli.fast import run
 
     code = run(args)
     if code is not None:
         sys.exit(code)
-    from nncheck.cli import main as cli_main
+    from nncheck.cli.app import main as cli_main
 
     cli_main(args)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from nncheck.cli import app
+from nncheck.cli.app import app
 
 _runner = CliRunner()
 

@@ -3,7 +3,7 @@
 1. SymPy's automatic canonical form settles the easy cases: ``yours − expected``
    is literally 0 (equal) or a nonzero number (not equal).
 2. Both sides are evaluated with mpmath at stratified random points of each
-   symbol's declared domain (``nncheck.domains``), at 60 significant digits (more
+   symbol's declared domain (``nncheck.lang.domains``), at 60 significant digits (more
    when the answer has long literals such as ``1e-300``).  A relative gap below
    10^-52 is rounding.  Anything larger is evaluated again at twice the precision:
    rounding shrinks by 10^-60 while a real difference stays, so ``x^40 + 1`` vs
@@ -29,9 +29,9 @@ from fractions import Fraction
 import mpmath
 import sympy
 
-from nncheck.domains import parse_domain, sample_points
-from nncheck.answer.mpeval import Undefined, evaluate
-from nncheck.answer.sympy_backend import sigma
+from nncheck.lang.domains import parse_domain, sample_points
+from nncheck.lang.mpeval import Undefined, evaluate
+from nncheck.lang.sympy_backend import sigma
 
 DPS = 60  # working digits at each point (more for long literals: see _precision)
 SLACK = 8  # digits of rounding slack: a relative gap below 10^(SLACK - DPS) is rounding

@@ -8,8 +8,8 @@ the verdict is *invalid* with code ``too-complex`` ("too complex"), never a hang
 
 from __future__ import annotations
 
-from nncheck.expr.syntax import AnswerSyntaxError, parse, to_text
 from nncheck.answer.grade import Verdict, invalid, shape_text
+from nncheck.lang.syntax import AnswerSyntaxError, parse, to_text
 
 #: Sample points used when matching a wrong answer against the declared mistakes
 #: (a match only relabels the feedback, so fewer points are enough).
@@ -18,7 +18,7 @@ MISTAKE_POINTS = 8
 
 def part_symbols(part: dict) -> dict:
     """name -> SymPy symbol with the assumptions of the part's declared domain."""
-    from nncheck.answer.sympy_backend import make_symbol
+    from nncheck.lang.sympy_backend import make_symbol
 
     return {name: make_symbol(name, dom) for name, dom in (part.get("symbols") or {}).items()}
 
@@ -82,7 +82,7 @@ def too_complex(text: str, e: Exception) -> Verdict:
 # The work, run inside the sandbox worker.
 # ----------------------------------------------------------------------------
 def _convert(part: dict, text: str, matrix: bool):
-    from nncheck.answer.sympy_backend import to_sympy
+    from nncheck.lang.sympy_backend import to_sympy
 
     syms = part_symbols(part)
     node = _parse(part, text, matrix)
@@ -164,9 +164,9 @@ def _constant_factor(yours, expected, domains):
 
     import sympy
 
-    from nncheck.domains import sample_points
     from nncheck.answer.equiv import _domain_of
-    from nncheck.answer.mpeval import Undefined, evaluate
+    from nncheck.lang.domains import sample_points
+    from nncheck.lang.mpeval import Undefined, evaluate
 
     syms = sorted(yours.free_symbols | expected.free_symbols, key=lambda s: s.name)
     if not syms:

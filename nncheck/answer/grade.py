@@ -8,7 +8,7 @@ family's declared mistakes is told which mistake it is; ``sign-flipped``,
 ``transposed`` and ``scaled`` are detected for every family.
 
 Numbers, integers, booleans, choices and numeric vectors/matrices are graded in
-this process: ``nncheck.expr.numeric`` is bounded by construction.  Expressions
+this process: ``nncheck.lang.numeric`` is bounded by construction.  Expressions
 and symbolic vectors/matrices go through the sandbox (``nncheck.answer.expression``).
 """
 
@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from nncheck.expr.numeric import evaluate
-from nncheck.expr.syntax import AnswerSyntaxError, Matrix, Node, Vector, parse, to_text
-from nncheck.keys import DEFAULT_ABS, DEFAULT_REL, flat_shape
-from nncheck.keys import to_float as _key_float
+from nncheck.key.compute import DEFAULT_ABS, DEFAULT_REL, flat_shape
+from nncheck.key.compute import to_float as _key_float
+from nncheck.lang.numeric import evaluate
+from nncheck.lang.syntax import AnswerSyntaxError, Matrix, Node, Vector, parse, to_text
 
 NULL_WORDS = {"none", "null", "nothing", "doesnotfit", "does not fit", "doesn't fit", "not fit", "n/a", "na",
               "undefined", "-", "—"}
@@ -409,6 +409,6 @@ def _all_close(a, b, tol) -> bool:
 
 
 def grade(key, part_name: str, text: str) -> Verdict:
-    """Grade ``text`` for part ``part_name`` of an :class:`~nncheck.keys.AnswerKey`."""
+    """Grade ``text`` for part ``part_name`` of an :class:`~nncheck.key.compute.AnswerKey`."""
     kp = key.part(part_name)
     return grade_answer(kp.spec, kp.exact, text, key.mistakes_for(part_name))

@@ -12,10 +12,10 @@ import os
 
 from pydantic import ValidationError
 
-from nncheck.errors import BankError
-from nncheck.expr.syntax import CONSTANTS, FORMULA_FUNCTIONS, FUNCTIONS, AnswerSyntaxError, names_in, parse
 from nncheck.bank import schema
 from nncheck.bank.yamlsafe import field_name, line_of, load_yaml
+from nncheck.errors import BankError
+from nncheck.lang.syntax import CONSTANTS, FORMULA_FUNCTIONS, FUNCTIONS, AnswerSyntaxError, names_in, parse
 
 RESERVED = set(FUNCTIONS) | set(FORMULA_FUNCTIONS) | CONSTANTS | {"and", "or", "not", "sigmoid", "none", "true", "false"}
 
@@ -93,13 +93,13 @@ class _Ctx:
 
 def _check_formula(ctx: _Ctx, at: tuple, text, known: set[str], what: str, *, extras: bool = True) -> set[str]:
     if isinstance(text, (int, float, list)) and not isinstance(text, bool):
-        from nncheck.formulas import formula_text
+        from nncheck.topics.formula import formula_text
 
         text = formula_text(text)
     if not isinstance(text, str):
         return set()
     try:
-        from nncheck.bankformula import EXTRA_FUNCTIONS
+        from nncheck.lang.formula import EXTRA_FUNCTIONS
 
         node = parse(text, symbols=None, formula=True, extra_functions=EXTRA_FUNCTIONS if extras else None)
     except AnswerSyntaxError as e:
@@ -217,7 +217,7 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
         if part.when:
             _check_formula(ctx, at + ("when",), part.when, known | solver_vars, "'when'")
         for sym, dom in (part.symbols or {}).items():
-            from nncheck.domains import DomainError, parse_domain
+            from nncheck.lang.domains import DomainError, parse_domain
 
             try:
                 parse_domain(dom)
@@ -280,7 +280,7 @@ def _check_templates(ctx: _Ctx, base: tuple, fam, known: set[str], *, strict_nam
     For families with a Python solver, ``derive()`` may add values that are not declared
     anywhere, so only formulas are checked there unless the solver lists ``template_vars``.
     """
-    from nncheck.template import placeholders
+    from nncheck.lang.template import placeholders
 
     texts = [(base + ("prompt",), fam.prompt)]
     texts += [(base + ("hints", i), h) for i, h in enumerate(fam.hints)]
@@ -302,7 +302,7 @@ def trial_draws(path: str, records: list[dict], lines) -> list[BankError]:
     """Draw a few instances of each family: unsatisfiable constraints and mistakes that can
     never be told apart from the answer are bank errors, reported where they are written."""
     from nncheck.errors import AnswerKeyError, NNCheckError
-    from nncheck.variant import build_variant
+    from nncheck.generate.variant import build_variant
 
     errors: list[BankError] = []
     for fi, rec in enumerate(records):
@@ -321,7 +321,7 @@ def trial_draws(path: str, records: list[dict], lines) -> list[BankError]:
         if rec.get("solver") or not variants:
             continue
         # YAML-only: every declared mistake must differ from the answer for some instance.
-        from nncheck.formulas import formula_key
+        from nncheck.topics.formula import formula_key
 
         seen_different: dict[str, bool] = {m["id"]: False for m in rec.get("mistakes", [])}
         for v in variants:

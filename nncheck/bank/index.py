@@ -86,7 +86,7 @@ class Catalog:
             self.summaries = list(summaries or [])
 
     @property
-    def by_id(self) -> "_ById":
+    def by_id(self) -> _ById:
         """id -> record, read lazily (``fid in catalog.by_id`` decodes nothing)."""
         return _ById(self)
 

@@ -6,7 +6,7 @@ its line number rather than a silently ignored setting.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -25,13 +25,13 @@ class Strict(BaseModel):
 class Draw(Strict):
     """How a random instance picks a value."""
 
-    range: Optional[list[Union[int, float, str]]] = Field(
+    range: list[int | float | str] | None = Field(
         None, description="[lo, hi], both inclusive; entries may be formulas over other parameters")
-    step: Optional[Union[int, float, str]] = Field(None, description="grid step for range (default 1 for integers)")
-    choice: Optional[list[Any]] = Field(None, description="pick one of these values")
-    weights: Optional[list[float]] = None
-    formula: Optional[str] = Field(None, description="computed from other parameters instead of drawn")
-    shape: Optional[list[Union[int, str]]] = Field(
+    step: int | float | str | None = Field(None, description="grid step for range (default 1 for integers)")
+    choice: list[Any] | None = Field(None, description="pick one of these values")
+    weights: list[float] | None = None
+    formula: str | None = Field(None, description="computed from other parameters instead of drawn")
+    shape: list[int | str] | None = Field(
         None, description="vector [n] or matrix [rows, cols]; an entry may name an integer parameter")
     nonzero: bool = False
     distinct: bool = False
@@ -47,16 +47,16 @@ class Draw(Strict):
 class Param(Strict):
     type: ParamType
     doc: str = ""
-    min: Optional[Union[int, float, str]] = Field(None, description="smallest allowed value (entries, for arrays)")
-    max: Optional[Union[int, float, str]] = None
+    min: int | float | str | None = Field(None, description="smallest allowed value (entries, for arrays)")
+    max: int | float | str | None = None
     positive: bool = Field(False, description="strictly greater than 0 (entries, for arrays)")
     entries: Literal["integer", "number"] = "number"
-    length: Optional[Union[int, str]] = Field(None, description="vector length (or a parameter name)")
-    rows: Optional[Union[int, str]] = None
-    cols: Optional[Union[int, str]] = None
-    choices: Optional[list[Scalar]] = None
-    default: Optional[Any] = None
-    draw: Optional[Draw] = None
+    length: int | str | None = Field(None, description="vector length (or a parameter name)")
+    rows: int | str | None = None
+    cols: int | str | None = None
+    choices: list[Scalar] | None = None
+    default: Any | None = None
+    draw: Draw | None = None
     hidden: bool = Field(False, description="drawn for internal use; not shown as a given")
 
 
@@ -67,35 +67,35 @@ class Constraint(Strict):
 
 
 class Tolerance(Strict):
-    rel: Optional[float] = Field(None, ge=0, description="relative tolerance, e.g. 0.01 for ±1%")
-    abs: Optional[float] = Field(None, ge=0, description="absolute tolerance")
-    sigfigs: Optional[int] = Field(None, ge=1, le=15, description="significant figures that must match")
+    rel: float | None = Field(None, ge=0, description="relative tolerance, e.g. 0.01 for ±1%")
+    abs: float | None = Field(None, ge=0, description="absolute tolerance")
+    sigfigs: int | None = Field(None, ge=1, le=15, description="significant figures that must match")
 
 
 class Part(Strict):
     name: str = Field(..., pattern=NAME_PATTERN)
     kind: PartKind
     prompt: str
-    tolerance: Optional[Tolerance] = None
-    symbols: Optional[dict[str, str]] = Field(
+    tolerance: Tolerance | None = None
+    symbols: dict[str, str] | None = Field(
         None, description="expression parts: symbol -> domain (real, positive, nonnegative, (0,1), ...)")
-    choices: Optional[list[str]] = None
+    choices: list[str] | None = None
     nullable: bool = Field(False, description="the answer may be 'none' (e.g. the layer does not fit)")
-    answer: Optional[Union[str, list, int, float, bool]] = Field(None, description="YAML-only families: a formula")
-    solution: Optional[list[str]] = None
-    when: Optional[str] = Field(None, description="ask this part only when the formula is true")
-    hint: Optional[str] = None
-    start: Optional[str] = Field(None, description="derivation parts: the expression or equation to start from")
-    target: Optional[str] = Field(None, description="derivation parts: the result the derivation must reach")
-    given: Optional[list[str]] = Field(None, description="derivation parts: definitions a step may substitute, "
+    answer: str | list | int | float | bool | None = Field(None, description="YAML-only families: a formula")
+    solution: list[str] | None = None
+    when: str | None = Field(None, description="ask this part only when the formula is true")
+    hint: str | None = None
+    start: str | None = Field(None, description="derivation parts: the expression or equation to start from")
+    target: str | None = Field(None, description="derivation parts: the result the derivation must reach")
+    given: list[str] | None = Field(None, description="derivation parts: definitions a step may substitute, "
                                                          "e.g. 'h = sigma(xi)'")
 
 
 class Mistake(Strict):
     id: str = Field(..., pattern=ID_PATTERN)
     message: str
-    parts: Optional[list[str]] = None
-    formula: Optional[dict[str, Union[str, list, int, float]]] = Field(
+    parts: list[str] | None = None
+    formula: dict[str, str | list | int | float] | None = Field(
         None, description="YAML-only families: part -> the formula this mistake computes")
 
 
@@ -104,7 +104,7 @@ class Family(Strict):
     title: str
     topic: str = Field(..., pattern=ID_PATTERN)
     source: str = ""
-    solver: Optional[str] = Field(None, description="name of a bundled Python solver; omit for YAML-only families")
+    solver: str | None = Field(None, description="name of a bundled Python solver; omit for YAML-only families")
     difficulty: int = Field(2, ge=1, le=3)
     exam: bool = Field(True, description="may appear in exams")
     params: dict[str, Param] = Field(default_factory=dict)
@@ -115,7 +115,7 @@ class Family(Strict):
     parts: list[Part] = Field(..., min_length=1)
     hints: list[str] = Field(default_factory=list)
     mistakes: list[Mistake] = Field(default_factory=list)
-    diagram: Optional[Literal["boxes", "grid"]] = None
+    diagram: Literal["boxes", "grid"] | None = None
     tags: list[str] = Field(default_factory=list)
 
 

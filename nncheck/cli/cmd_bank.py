@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,7 +15,7 @@ bank_app = typer.Typer(cls=NNGroup, help="Check problem banks: validate files, v
 
 @bank_app.command("validate")
 def validate_cmd(
-    paths: Annotated[Optional[list[str]], typer.Argument(
+    paths: Annotated[list[str] | None, typer.Argument(
         help="Bank files or directories (default: the bundled banks).", show_default=False)] = None,
     json_: JsonOpt = False,
 ):
@@ -63,13 +63,13 @@ def validate_cmd(
 @bank_app.command("verify")
 def verify_cmd(
     seeds: Annotated[int, typer.Option("--seeds", "-n", help="Variants to draw per family.", min=1)] = 20,
-    family: Annotated[Optional[list[str]], typer.Option("--family", "-f", help="Only these families.")] = None,
-    topic: Annotated[Optional[list[str]], typer.Option("--topic", "-t", help="Only these topics.")] = None,
+    family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only these families.")] = None,
+    topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="Only these topics.")] = None,
     bank: BankOpt = None,
     json_: JsonOpt = False,
 ):
     """Draw N variants of every family and cross-check the SymPy and NumPy answer keys."""
-    from nncheck.verify import verify_family
+    from nncheck.verify.crosscheck import verify_family
 
     cat = catalog(bank)
     records = cat.select(topics=topic, families=family)
@@ -113,18 +113,18 @@ def register(app: typer.Typer) -> None:
 
 @bank_app.command("test")
 def test_cmd(
-    paths: Annotated[Optional[list[str]], typer.Argument(
+    paths: Annotated[list[str] | None, typer.Argument(
         help="Bank files or directories to test (default: every loaded bank).", show_default=False)] = None,
     seeds: Annotated[int, typer.Option("--seeds", "-n", help="Instances per family.", min=1)] = 10,
-    family: Annotated[Optional[list[str]], typer.Option("--family", "-f", help="Only these families.")] = None,
+    family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only these families.")] = None,
     bank: BankOpt = None,
     json_: JsonOpt = False,
 ):
     """Self-test families: keys graded correct, mistakes named, garbage invalid, keys agree."""
     from nncheck.bank.compile import compile_bank_file
     from nncheck.bank.index import Catalog, bank_files
-    from nncheck.banktest import test_family
     from nncheck.topics import solver_names
+    from nncheck.verify.selftest import test_family
 
     if paths:
         names = solver_names()
@@ -226,7 +226,7 @@ families:
 @bank_app.command("new")
 def new_cmd(
     family_id: Annotated[str, typer.Argument(metavar="ID", help="The new family's id, e.g. mycourse.neuron.")],
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="File to write (default: ID.yaml).")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="File to write (default: ID.yaml).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     json_: JsonOpt = False,
 ):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,7 +11,7 @@ from nncheck.cli.common import AssignArg, BankOpt, JsonOpt, SeedOpt, catalog, co
 
 
 def variant_for(cat, family_id: str, seed: int, assignments: list[str] | None):
-    from nncheck.variant import make_variant, parse_assignments
+    from nncheck.generate.variant import make_variant, parse_assignments
 
     return make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
 
@@ -19,7 +19,7 @@ def variant_for(cat, family_id: str, seed: int, assignments: list[str] | None):
 def register(app: typer.Typer) -> None:
     @app.command("list")
     def list_cmd(
-        topic: Annotated[Optional[list[str]], typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
+        topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
         bank: BankOpt = None,
         json_: JsonOpt = False,
     ):
@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """Answer key and worked solution, computed with SymPy and NumPy and cross-checked."""
-        from nncheck.keys import answer_key
+        from nncheck.key.compute import answer_key
 
         v = variant_for(catalog(bank), family_id, seed, assignments)
         key = answer_key(v)
@@ -76,8 +76,8 @@ def register(app: typer.Typer) -> None:
     def check_cmd(
         family_id: Annotated[str, typer.Argument(metavar="ID", help="Problem family id.")],
         assignments: AssignArg = None,
-        part: Annotated[Optional[str], typer.Option("--part", "-p", help="Which part you answer (see 'show').")] = None,
-        answer: Annotated[Optional[str], typer.Option("--answer", "-a", help="Your answer, in the answer language.")] = None,
+        part: Annotated[str | None, typer.Option("--part", "-p", help="Which part you answer (see 'show').")] = None,
+        answer: Annotated[str | None, typer.Option("--answer", "-a", help="Your answer, in the answer language.")] = None,
         seed: SeedOpt = 1,
         bank: BankOpt = None,
         json_: JsonOpt = False,
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
             part = parts[0]["name"]
         v.part(part)  # a clear error for an unknown part, before any SymPy work
         from nncheck.answer.grade import grade
-        from nncheck.keys import answer_key
+        from nncheck.key.compute import answer_key
 
         key = answer_key(v)
         verdict = grade(key, part, answer)

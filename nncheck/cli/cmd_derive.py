@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -72,21 +72,21 @@ def _looks_like_path(s: str) -> bool:
 def register(app: typer.Typer) -> None:
     @app.command("derive", help=HELP, short_help="Check a derivation step by step (free-form or a bank problem).")
     def derive_cmd(
-        source: Annotated[Optional[str], typer.Argument(
+        source: Annotated[str | None, typer.Argument(
             metavar="FILE|-|ID", help="A derivation file, - for standard input, or a problem id.",
             show_default=False)] = None,
-        rest: Annotated[Optional[list[str]], typer.Argument(
+        rest: Annotated[list[str] | None, typer.Argument(
             metavar="FILE NAME=VALUE",
             help="With a problem id: the derivation (a file or -; default: standard input) and parameter values, "
                  "e.g. convention=ece417.", show_default=False)] = None,
-        assume: Annotated[Optional[list[str]], typer.Option(
+        assume: Annotated[list[str] | None, typer.Option(
             "--assume", help='Domains for free-form derivations, e.g. "w>0, 0<yhat<1" (repeatable).',
             show_default=False)] = None,
-        start: Annotated[Optional[str], typer.Option(
+        start: Annotated[str | None, typer.Option(
             "--start", help="Free-form: the expression the derivation must begin with.", show_default=False)] = None,
-        target: Annotated[Optional[str], typer.Option(
+        target: Annotated[str | None, typer.Option(
             "--target", help="Free-form: the result the derivation must reach.", show_default=False)] = None,
-        part: Annotated[Optional[str], typer.Option(
+        part: Annotated[str | None, typer.Option(
             "--part", "-p", help="With a problem id: which derivation part.", show_default=False)] = None,
         seed: SeedOpt = 1,
         bank: BankOpt = None,
@@ -110,8 +110,8 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("--assume, --start and --target are for free-form derivations; "
                                  "a problem sets its own")
             from nncheck.derive.grading import problem_for
-            from nncheck.keys import answer_key
-            from nncheck.variant import make_variant, parse_assignments
+            from nncheck.generate.variant import make_variant, parse_assignments
+            from nncheck.key.compute import answer_key
 
             rec = catalog(bank).get(source)
             v = make_variant(rec, seed, parse_assignments(assignments))

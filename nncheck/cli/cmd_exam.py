@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,7 +13,7 @@ from nncheck.cli.common import BankOpt, catalog, emit_json
 
 
 def _groups(session) -> list[tuple[str, int]]:
-    from nncheck.session import EXAM_GROUPS, SEED_ORDER, exam_group
+    from nncheck.practice.session import EXAM_GROUPS, SEED_ORDER, exam_group
 
     titles = {g.key: g.title for g in EXAM_GROUPS}
     counts: dict[str, int] = {}
@@ -44,8 +44,16 @@ def run_exam(session, term) -> bool:
     """Drive an exam; True when it ended (report due), False when it was suspended."""
     from rich.text import Text
 
-    from nncheck.render.quiz_views import TIME_UP, derivation_help, duration, event_view, input_prompt, part_heading, problem_view
-    from nncheck.session import EXAM_COMMANDS, command_of
+    from nncheck.practice.session import EXAM_COMMANDS, command_of
+    from nncheck.render.quiz_views import (
+        TIME_UP,
+        derivation_help,
+        duration,
+        event_view,
+        input_prompt,
+        part_heading,
+        problem_view,
+    )
 
     shown = None
     asked = None
@@ -122,7 +130,7 @@ def run_exam(session, term) -> bool:
 
 
 def report_json(session) -> dict:
-    from nncheck.keys import answer_json
+    from nncheck.key.compute import answer_json
 
     out = session.summary_json()
     out["minutes"] = session.minutes
@@ -144,10 +152,10 @@ def report_json(session) -> dict:
 def register(app: typer.Typer) -> None:
     @app.command("exam")
     def exam_cmd(
-        seed: Annotated[Optional[int], typer.Option(
+        seed: Annotated[int | None, typer.Option(
             "--seed", "-s", help="Seed of the exam: the same seed sets the same exam.")] = None,
         minutes: Annotated[float, typer.Option("--minutes", "-m", help="Time allowed.", min=0.01)] = 180,
-        resume: Annotated[Optional[bool], typer.Option(
+        resume: Annotated[bool | None, typer.Option(
             "--resume/--new", help="Resume the unfinished exam, or set it aside and start a new one "
                                    "(default: resume if there is one).", show_default=False)] = None,
         bank: BankOpt = None,
@@ -158,8 +166,8 @@ def register(app: typer.Typer) -> None:
         from rich.text import Text
 
         from nncheck.errors import NNCheckError
+        from nncheck.practice.session import Session, plan_exam, session_seed
         from nncheck.render.quiz_views import Terminal, exam_intro_view, exam_report_view
-        from nncheck.session import Session, plan_exam, session_seed
 
         cat = catalog(bank)
         store = open_history(db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -49,12 +49,12 @@ def write_files(out_dir: str, files: dict[str, bytes]) -> list[str]:
 def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate_cmd(
-        topic: Annotated[Optional[list[str]], typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
-        family: Annotated[Optional[list[str]], typer.Option("--family", "-f", help="Only these families (repeatable).")] = None,
-        count: Annotated[Optional[int], typer.Option("--count", "-n", help="How many problems (default 10; 9 with --exam).")] = None,
-        seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Seed of the whole set: the same seed gives byte-identical files (default: random, printed).")] = None,
+        topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
+        family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only these families (repeatable).")] = None,
+        count: Annotated[int | None, typer.Option("--count", "-n", help="How many problems (default 10; 9 with --exam).")] = None,
+        seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed of the whole set: the same seed gives byte-identical files (default: random, printed).")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="md, tex (pdflatex), json or moodle (Moodle XML).", case_sensitive=False)] = Format.md,
-        out: Annotated[Optional[str], typer.Option("--output", "-o", help="Directory to write (default: ./nncheck-set-SEED).")] = None,
+        out: Annotated[str | None, typer.Option("--output", "-o", help="Directory to write (default: ./nncheck-set-SEED).")] = None,
         key: Annotated[KeyMode, typer.Option("--key", help="Answer keys with worked solutions: inline, separate (key.*) or none.", case_sensitive=False)] = KeyMode.inline,
         exam: Annotated[bool, typer.Option("--exam", help="The seed exam's layout: 8-10 problems of 1-3 parts in the four NN sections.")] = False,
         bank: BankOpt = None,

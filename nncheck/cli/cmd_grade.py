@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -65,13 +65,13 @@ def register(app: typer.Typer) -> None:
     @app.command("grade")
     def grade_cmd(
         file: Annotated[str, typer.Argument(metavar="FILE", help="Answer file: YAML, JSON, or CSV (id,seed,part,answer).")],
-        report: Annotated[Optional[str], typer.Option("--report", help="Also write a Markdown report to this file.")] = None,
+        report: Annotated[str | None, typer.Option("--report", help="Also write a Markdown report to this file.")] = None,
         fail_on_wrong: Annotated[bool, typer.Option("--fail-on-wrong", help="Exit 1 if any answer is wrong, invalid or blank.")] = False,
         bank: BankOpt = None,
         json_: JsonOpt = False,
     ):
         """Grade every answer in a file. Exit 0 when graded (1 with --fail-on-wrong if any is not correct), 2 if the file is unusable."""
-        from nncheck.batch import grade_sheet, load_answers
+        from nncheck.batch.grade import grade_sheet, load_answers
 
         sheet = load_answers(file)
         cat = catalog(bank)

@@ -27,9 +27,9 @@ def register(app: typer.Typer) -> None:
         """Spaced review: the families that are due (FSRS), each with fresh numbers."""
         from rich.text import Text
 
+        from nncheck.practice.schedule import due_cards
+        from nncheck.practice.session import Session, plan_review
         from nncheck.render.quiz_views import Terminal, practise, when_text
-        from nncheck.schedule import due_cards
-        from nncheck.session import Session, plan_review
 
         cat = catalog(bank)
         store = open_history(db)

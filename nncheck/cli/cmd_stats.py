@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ):
         """Your practice history: accuracy by topic and family, common mistakes, reviews due, streak."""
-        from nncheck.store import history_stats, open_store
+        from nncheck.practice.store import history_stats, open_store
 
         store = open_store(db, readonly=True)  # a report never creates or upgrades the database
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -74,9 +74,9 @@ class NNGroup(TyperGroup):
 # ----------------------------------------------------------------------------
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
 SeedOpt = Annotated[int, typer.Option("--seed", "-s", help="Which instance to draw: the same seed gives the same problem.")]
-BankOpt = Annotated[Optional[list[str]], typer.Option(
+BankOpt = Annotated[list[str] | None, typer.Option(
     "--bank", help="Extra bank directory or file (repeatable); NNCHECK_BANKS holds more.", show_default=False)]
-AssignArg = Annotated[Optional[list[str]], typer.Argument(
+AssignArg = Annotated[list[str] | None, typer.Argument(
     help="Your own numbers as NAME=VALUE, e.g. W1=227 F=11 'box_ref=[0,0,4,4]'.", show_default=False)]
 
 

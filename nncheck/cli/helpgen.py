@@ -1,4 +1,4 @@
-"""Regenerate ``nncheck/_help.txt``, the top-level help printed by the fast path.
+"""Regenerate ``nncheck/cli/_help.txt``, the top-level help printed by the fast path.
 
 Run ``python -m nncheck.cli.helpgen`` after adding or renaming a command;
 ``tests/test_cli_docs.py`` fails while the file is stale.
@@ -14,7 +14,7 @@ from nncheck import __version__
 def help_text() -> str:
     import typer.main
 
-    from nncheck.cli import app
+    from nncheck.cli.app import app
 
     group = typer.main.get_command(app)
     rows = []
@@ -82,7 +82,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def main() -> None:
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_help.txt")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_help.txt")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(help_text())
     print(f"wrote {path}")

@@ -5,7 +5,7 @@ at high precision, then an exact proof) over the symbols' declared domains.  On 
 of it the derivation checker adds what a derivation needs:
 
 * **real domains.**  Each side is also evaluated with real semantics on the syntax
-  tree (``nncheck.expr.numeric``): ln of a non-positive number, the square root of a
+  tree (``nncheck.lang.numeric``): ln of a non-positive number, the square root of a
   negative one and a division by zero leave a side *undefined*.  A step whose sides
   are defined at different points of the domain changes the domain, and is invalid
   there: ``ln(w/wa) = ln(w) − ln(wa)`` without w, wa > 0, ``sqrt(x)^2 = x`` for x < 0.
@@ -21,9 +21,9 @@ import math
 import random
 from fractions import Fraction
 
-from nncheck.expr.syntax import AnswerSyntaxError
 from nncheck.derive.context import Context, Skip, Undefined
 from nncheck.derive.plan import Term
+from nncheck.lang.syntax import AnswerSyntaxError
 
 N_RANDOM = 8  # extra random points for the real-domain check
 MIN_AGREE = 3  # points where both sides are defined and agree, when equivalence had no verdict
@@ -51,7 +51,7 @@ _INTEGER = {"integer": (-6, 6), "natural": (2, 9)}
 
 def _cut(domain: str) -> tuple[float, float]:
     """A finite sampling range inside ``domain`` (unbounded sides cut a few units out)."""
-    from nncheck.domains import parse_domain
+    from nncheck.lang.domains import parse_domain
 
     lo, hi, _, _ = parse_domain(domain)
     if math.isinf(lo) and math.isinf(hi):
@@ -69,7 +69,7 @@ def _extremes(domain: str) -> tuple[float, float]:
     if d in _INTEGER:
         a, b = _INTEGER[d]
         return float(a), float(b)
-    from nncheck.domains import parse_domain
+    from nncheck.lang.domains import parse_domain
 
     lo, hi, _, _ = parse_domain(domain)
     if math.isinf(lo) and math.isinf(hi):
@@ -144,7 +144,7 @@ def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
                 r = float(root)
             except TypeError:
                 continue
-            from nncheck.domains import parse_domain
+            from nncheck.lang.domains import parse_domain
 
             dlo, dhi, _, _ = parse_domain(domains.get(s.name, "real"))
             for delta in (-1, 1):
@@ -164,8 +164,8 @@ def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
 def hp_value(expr, point: dict, dps: int = HP_DPS):
     """``expr`` at ``point`` to ``dps`` digits (mpmath), or None where it has no finite value."""
     try:
-        from nncheck.answer.mpeval import Undefined as MpUndefined
-        from nncheck.answer.mpeval import evaluate
+        from nncheck.lang.mpeval import Undefined as MpUndefined
+        from nncheck.lang.mpeval import evaluate
     except ImportError:  # an older answer package: SymPy's evalf does the same, slower
         return _hp_evalf(expr, point, dps)
     try:
@@ -311,7 +311,7 @@ def analytic(ctx: Context, *nodes) -> bool:
     identity theorem) and have the same domain up to isolated poles, so the extra
     real-domain points can be skipped.
     """
-    from nncheck.expr.syntax import BinOp, Call, Num, walk
+    from nncheck.lang.syntax import BinOp, Call, Num, walk
 
     seen: set[str] = set()
     todo = list(nodes)

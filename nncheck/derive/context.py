@@ -19,9 +19,23 @@ which value each name stands for.
 
 from __future__ import annotations
 
-from nncheck.expr.syntax import AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Relation, Transpose, Unary, Vector, names_in, walk
 from nncheck.derive.lines import Constraint, Definition
 from nncheck.derive.plan import Plan
+from nncheck.lang.syntax import (
+    AnswerSyntaxError,
+    BinOp,
+    Call,
+    Derivative,
+    Matrix,
+    Name,
+    Node,
+    Relation,
+    Transpose,
+    Unary,
+    Vector,
+    names_in,
+    walk,
+)
 
 PLACEHOLDER = "@d"  # '@' never appears in a user's name: placeholders cannot collide
 
@@ -110,14 +124,14 @@ class Context:
     def sym(self, name: str):
         s = self._syms.get(name)
         if s is None:
-            from nncheck.answer.sympy_backend import make_symbol
+            from nncheck.lang.sympy_backend import make_symbol
 
             dom = self.domain(name)
             lowered = dom.strip().lower()
             # make_symbol reads "(0," as positive; an interval above 0 is positive as well.
             if lowered[:1] in "([" and "," in lowered:
                 try:
-                    from nncheck.domains import parse_domain
+                    from nncheck.lang.domains import parse_domain
 
                     lo, _, lo_open, _ = parse_domain(dom)
                     if lo > 0 or (lo == 0 and lo_open):
@@ -166,7 +180,7 @@ class Context:
         tree, bindings = self._lift(node, text, held)
         env = self._env(tree, held)
         env.update(bindings)
-        from nncheck.answer.sympy_backend import to_sympy
+        from nncheck.lang.sympy_backend import to_sympy
 
         out = to_sympy(tree, env, text)
         self._cache[key] = (node, out)  # keep node alive so that id() stays unique
@@ -194,7 +208,7 @@ class Context:
         tree = rebuild(node, repl) if has_derivative(node) else node
         env = {n: self.sym(n) for n in names_in(tree) if not n.startswith(PLACEHOLDER) and n not in ("e", "pi")}
         env.update(bindings)
-        from nncheck.answer.sympy_backend import to_sympy
+        from nncheck.lang.sympy_backend import to_sympy
 
         out = to_sympy(tree, env, text)
         self._cache[key] = (node, out)
@@ -350,8 +364,8 @@ class Context:
         import mpmath
 
         try:
-            from nncheck.answer.mpeval import Undefined as MpUndefined
-            from nncheck.answer.mpeval import evaluate as mp_evaluate
+            from nncheck.lang.mpeval import Undefined as MpUndefined
+            from nncheck.lang.mpeval import evaluate as mp_evaluate
         except ImportError:  # an older answer package: double precision is close enough here
             from nncheck.derive.numeval import Evaluator, Unsupported
 
@@ -380,6 +394,6 @@ class Context:
 
 
 def _show(node: Node) -> str:
-    from nncheck.expr.syntax import to_text
+    from nncheck.lang.syntax import to_text
 
     return to_text(node)

@@ -7,8 +7,8 @@ declared mistake is it?" — runs under :mod:`.guard`'s time limits.
 
 from __future__ import annotations
 
-from nncheck.expr.syntax import AnswerSyntaxError, to_text
 from nncheck.derive.plan import Plan, Step, Term, build_plan
+from nncheck.lang.syntax import AnswerSyntaxError, to_text
 
 
 class Problem:
@@ -380,11 +380,12 @@ def _warm() -> None:
     _WARMED = True
     import sympy  # noqa: F401
 
-    from nncheck.answer import equiv, sympy_backend  # noqa: F401
+    from nncheck.answer import equiv  # noqa: F401
+    from nncheck.lang import sympy_backend  # noqa: F401
     from nncheck.derive import check, context, numeval, realeval, rules  # noqa: F401
 
     try:
-        from nncheck.answer import mpeval  # noqa: F401
+        from nncheck.lang import mpeval  # noqa: F401
     except ImportError:  # an older answer package
         pass
     check_derivation(_WARM_TEXT, isolate=False)

@@ -23,7 +23,7 @@ def problem_for(part: dict, *, family: dict | None = None, prompt: str | None = 
     """The :class:`Problem` of a derivation part (``expected`` stands in for a missing ``target``)."""
     problem = Problem.from_part(part, family=family, prompt=prompt, mistakes=mistakes)
     if not problem.target and expected is not None:
-        from nncheck.keys import expr_text
+        from nncheck.key.compute import expr_text
 
         problem.target = expr_text(expected)
     return problem
@@ -35,7 +35,7 @@ def verdict_from_report(report: Report) -> Verdict:
     parsed = _parsed(report)
     unreadable = next((s for s in report.steps if s.status == "unparsable"), None)
     if not report.steps:
-        from nncheck.expr.syntax import AnswerSyntaxError
+        from nncheck.lang.syntax import AnswerSyntaxError
 
         err = AnswerSyntaxError("the derivation is empty: write one step per line", 0, "")
         return Verdict("invalid", 0.0, err.message, error=err, details=details)
@@ -85,7 +85,7 @@ def grade_derivation(part: dict, expected, text: str, mistakes=()) -> Verdict:
     """Grade a multi-line derivation for a ``kind: derivation`` part (called by ``grade_answer``)."""
     if not isinstance(text, str):
         from nncheck.answer.grade import invalid
-        from nncheck.expr.syntax import AnswerSyntaxError
+        from nncheck.lang.syntax import AnswerSyntaxError
 
         return invalid(AnswerSyntaxError("the answer must be text", 0, ""))
     problem = problem_for(part, mistakes=[m for m in mistakes if m[2] is not None], expected=expected)

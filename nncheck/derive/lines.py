@@ -18,7 +18,19 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from nncheck.expr.syntax import CONSTANTS, AnswerSyntaxError, BinOp, Derivative, Name, Node, Relation, names_in, parse, tokenize, walk
+from nncheck.lang.syntax import (
+    CONSTANTS,
+    AnswerSyntaxError,
+    BinOp,
+    Derivative,
+    Name,
+    Node,
+    Relation,
+    names_in,
+    parse,
+    tokenize,
+    walk,
+)
 
 MAX_LINES = 200  # lines of one derivation (a derivation is typed by hand; the parser bounds each line)
 MAX_CHARS = 40_000  # characters of one derivation in all
@@ -54,7 +66,7 @@ class Line:
         """The line as it was read (explicit ``*``), or as typed when it was not read."""
         if self.node is None:
             return self.shown
-        from nncheck.expr.syntax import to_text
+        from nncheck.lang.syntax import to_text
 
         return ("= " if self.kind == "continuation" else "") + to_text(self.node)
 
@@ -158,8 +170,8 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
 
     Raises :class:`AnswerSyntaxError` pointing into ``full`` (the whole line) on a bad item.
     """
-    from nncheck.domains import DomainError, parse_domain
-    from nncheck.expr.numeric import EvalError, evaluate
+    from nncheck.lang.domains import DomainError, parse_domain
+    from nncheck.lang.numeric import EvalError, evaluate
 
     full = text if full is None else full
     intervals: dict[str, _Interval] = {}
@@ -323,7 +335,7 @@ class LineReader:
         return parse(text, symbols=syms, derivatives=True, equations=allow_equation)
 
     def _lint(self, node: Node, text: str):
-        from nncheck.expr.syntax import FUNCTION_ALIASES, FUNCTIONS
+        from nncheck.lang.syntax import FUNCTION_ALIASES, FUNCTIONS
 
         # Where any name is a symbol, the parser reads a function name without '(' as a name:
         # tanh^2(xi) would be a symbol "tanh" squared times xi.  In a derivation that is a slip.

@@ -14,8 +14,8 @@ How lines relate (the rules the user sees in ``nncheck derive --help``):
 
 from __future__ import annotations
 
-from nncheck.expr.syntax import AnswerSyntaxError, Node, to_text
 from nncheck.derive.lines import Constraint, Definition, LineReader, ParsedText, parse_assumptions, read_text
+from nncheck.lang.syntax import AnswerSyntaxError, Node, to_text
 
 
 class Term:

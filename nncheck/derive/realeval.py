@@ -4,7 +4,7 @@ A step may not change the domain: ``sqrt(x)^2 = x`` is wrong for x < 0 even thou
 SymPy simplifies the left side to x, so definedness is judged on the tree as typed
 (before any simplification), with real semantics: ln of a non-positive number, an
 even root or fractional power of a negative number and a division by zero are
-undefined.  ``nncheck.expr.numeric`` has the same semantics in double precision,
+undefined.  ``nncheck.lang.numeric`` has the same semantics in double precision,
 which is too coarse here: at ξ = 40, 1 − σ(ξ) rounds to 0.0 and ln(1 − σ(ξ)) would
 look undefined.  So this walk uses mpmath at ``DPS`` digits.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from nncheck.expr.syntax import BinOp, Call, Name, Node, Num, Unary
+from nncheck.lang.syntax import BinOp, Call, Name, Node, Num, Unary
 
 DPS = 30
 RETRY_DPS = (DPS, 120, 500)  # precisions tried before a term is called undefined

@@ -128,7 +128,7 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
 
 
 def _text(node) -> str:
-    from nncheck.expr.syntax import to_text
+    from nncheck.lang.syntax import to_text
 
     return to_text(node)
 

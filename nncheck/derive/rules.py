@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import random
 
-from nncheck.expr.syntax import BinOp, Call, Derivative, Name, Node, Unary, to_text, walk
 from nncheck.derive.context import PLACEHOLDER, Context, outer_derivatives, rebuild
 from nncheck.derive.plan import Term
+from nncheck.lang.syntax import BinOp, Call, Derivative, Name, Node, Unary, to_text, walk
 
 #: rule id -> its name in the known set
 RULES = {
@@ -88,7 +88,7 @@ class Classifier:
         """
         import sympy
 
-        from nncheck.answer.sympy_backend import sigma
+        from nncheck.lang.sympy_backend import sigma
 
         has_log = A.has(sympy.log) or B.has(sympy.log)
         has_sigma = A.has(sigma) or B.has(sigma)
@@ -365,8 +365,8 @@ class Classifier:
 
     def _skeleton(self, term: Term, derivs, dummies):
         """``term``'s literal form with its outer derivatives replaced by shared placeholders."""
-        from nncheck.answer.sympy_backend import to_sympy
-        from nncheck.expr.syntax import AnswerSyntaxError, names_in
+        from nncheck.lang.sympy_backend import to_sympy
+        from nncheck.lang.syntax import AnswerSyntaxError, names_in
 
         ids = {id(d): i for i, d in enumerate(derivs)}
         env: dict = {}
@@ -404,7 +404,7 @@ class Classifier:
             return "chain-rule", "chain rule: d/dx f(g(x)) = f′(g(x))·d/dx g(x)"
         import sympy
 
-        from nncheck.answer.sympy_backend import sigma
+        from nncheck.lang.sympy_backend import sigma
 
         has_sigma = has_tanh = composite = False
         src = left if text is left.text else right

@@ -52,7 +52,7 @@ def sympy_text(x) -> str:
     """
     import re
 
-    from nncheck.keys import expr_text
+    from nncheck.key.compute import expr_text
     from nncheck.topics.base import as_sympy
 
     text = expr_text(x)
@@ -64,7 +64,7 @@ def sympy_text(x) -> str:
 
 def key_answer_text(kp) -> str | None:
     """The key of a part as answer-language text that grades as correct."""
-    from nncheck.keys import flat_shape, to_float, to_list
+    from nncheck.key.compute import flat_shape, to_float, to_list
 
     kind, x = kp.kind, kp.exact
     if x is None and kind != "derivation":
@@ -123,8 +123,8 @@ def latex_exact(x) -> str:
 
 def key_latex(kp) -> str:
     """The key of a part as LaTeX math (without the surrounding $)."""
-    from nncheck.keys import flat_shape, to_list
     from nncheck.export.mathtext import latex_escape_text, latex_matrix
+    from nncheck.key.compute import flat_shape, to_list
 
     kind, x = kp.kind, kp.exact
     if x is None:
@@ -136,7 +136,7 @@ def key_latex(kp) -> str:
     if kind in ("expression", "derivation"):
         return _sympy_latex(x)
     if kind == "integer":
-        from nncheck.keys import to_float
+        from nncheck.key.compute import to_float
 
         return str(int(round(to_float(x))))
     if kind == "vector":
@@ -178,7 +178,7 @@ def one_line(text: str, limit: int = 110) -> str:
 
 def blank_answer_file(pset) -> str:
     """The YAML answer file a student fills in for ``pset`` (byte-identical for one seed)."""
-    from nncheck.batch import problem_check
+    from nncheck.batch.grade import problem_check
 
     n_answers = pset.answer_count
     out = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from nncheck.template import fmt_number
+from nncheck.lang.template import fmt_number
 
 PX = 24  # SVG pixels per unit
 MAX_UNITS = 60  # larger scenes are scaled down

@@ -12,9 +12,9 @@ SCHEMA = "nncheck-set/1"
 
 
 def _problem_json(p, *, with_key: bool) -> dict:
-    from nncheck.batch import problem_check
-    from nncheck.keys import answer_json, tolerance_of
-    from nncheck.variant import json_value
+    from nncheck.batch.grade import problem_check
+    from nncheck.generate.variant import json_value
+    from nncheck.key.compute import answer_json, tolerance_of
 
     v = p.variant
     out = {
@@ -76,7 +76,7 @@ def render_json(pset, key: str = "inline") -> dict[str, bytes]:
     problems = [_problem_json(p, with_key=(key == "inline")) for p in pset.problems]
     files = {"problems.json": _dump({**head, "problems": problems})}
     if key == "separate":
-        from nncheck.keys import answer_json, tolerance_of
+        from nncheck.key.compute import answer_json, tolerance_of
 
         keyed = []
         for p in pset.problems:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from fractions import Fraction
 
-from nncheck.template import FORMATS, fmt_number, fmt_value, scan
+from nncheck.lang.template import FORMATS, fmt_number, fmt_value, scan
 
 GREEK = {
     "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon", "ϵ": r"\epsilon",
@@ -90,8 +90,8 @@ class Value:
 # ----------------------------------------------------------------------------
 def template_lines(variant, template: str) -> list[list]:
     """The template filled with :class:`Value` segments instead of formatted text, line by line."""
-    from nncheck.expr.numeric import evaluate
-    from nncheck.expr.syntax import parse
+    from nncheck.lang.numeric import evaluate
+    from nncheck.lang.syntax import parse
 
     variant.render(template)  # the same errors as the terminal view, raised the same way
     values = variant.values()
@@ -147,7 +147,7 @@ def text_lines(text: str) -> list[list]:
 
 
 def _parse_block(rows: list[str]) -> list | None:
-    """Side-by-side bracket blocks (as :func:`nncheck.template.render` lays them out) -> segments."""
+    """Side-by-side bracket blocks (as :func:`nncheck.lang.template.render` lays them out) -> segments."""
     width = max(len(r) for r in rows)
     grid = [r.ljust(width) for r in rows]
     h = len(grid)

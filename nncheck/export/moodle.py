@@ -98,7 +98,7 @@ def render_moodle(pset, key: str = "inline") -> dict[str, bytes]:
 
     if key == "none":
         raise UsageError("Moodle questions need their answers: use --key inline (or separate) with --format moodle")
-    from nncheck.keys import flat_shape, to_float
+    from nncheck.key.compute import flat_shape, to_float
 
     quiz = ET.Element("quiz")
     cat = ET.SubElement(quiz, "question", {"type": "category"})

@@ -139,8 +139,8 @@ def _exam_picks(pool: list[dict], count: int, rng: random.Random) -> list[tuple[
 
 def _draw(record: dict, rng: random.Random, used: set):
     """A variant of ``record`` with a fresh seed whose answer key is accepted."""
-    from nncheck.keys import answer_key
-    from nncheck.variant import build_variant
+    from nncheck.generate.variant import build_variant
+    from nncheck.key.compute import answer_key
 
     last: NNCheckError | None = None
     for _ in range(MAX_KEY_TRIES):

@@ -26,7 +26,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from nncheck.template import fmt_number
+from nncheck.lang.template import fmt_number
 from nncheck.render.rich_views import answer_display, verdict_renderable
 from nncheck.render.text import diagram_lines
 
@@ -553,7 +553,7 @@ class Terminal:
 
 
 def _is_command(text: str) -> bool:
-    from nncheck.session import EXAM_COMMANDS, PRACTICE_COMMANDS, command_of
+    from nncheck.practice.session import EXAM_COMMANDS, PRACTICE_COMMANDS, command_of
 
     return command_of(text, {**PRACTICE_COMMANDS, **EXAM_COMMANDS}) is not None
 
@@ -605,7 +605,7 @@ def practise(session, term: Terminal, json_: bool, *, title: str) -> None:
     too long), the session stops at once: the summary of what was done is still shown and
     the error names what was not saved, then the command fails with it.
     """
-    from nncheck.store import StoreError
+    from nncheck.practice.store import StoreError
 
     try:
         drive(session, term)
@@ -648,8 +648,8 @@ def _json_default(o):
 def run_quiz(cat, *, topics=None, families=None, count: int = 5, seed: int | None = None, difficulty=None,
              banks=None, db: str | None = None, json_: bool = False) -> None:
     """``nncheck quiz``: plan, open the history, practise, summarize."""
-    from nncheck.session import Session, parse_difficulty, plan_quiz, session_seed
-    from nncheck.store import open_store
+    from nncheck.practice.session import Session, parse_difficulty, plan_quiz, session_seed
+    from nncheck.practice.store import open_store
 
     sseed = session_seed(seed)
     plan = plan_quiz(cat, topics=topics, families=families, count=count, seed=sseed,

@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.markup import escape
 from rich.text import Text
 
-from nncheck.template import fmt_value, matrix_block, plain_number
+from nncheck.lang.template import fmt_value, matrix_block, plain_number
 from nncheck.render.text import diagram_lines
 
 
@@ -19,11 +19,11 @@ def answer_display(kind: str, value) -> str:
     if kind == "choice":
         return str(value)
     if kind in ("expression", "derivation"):
-        from nncheck.keys import expr_text
+        from nncheck.key.compute import expr_text
 
         return expr_text(value)
     if kind in ("vector", "matrix"):
-        from nncheck.keys import flat_shape, to_list
+        from nncheck.key.compute import flat_shape, to_list
 
         lst = to_list(value)
         if kind == "vector":

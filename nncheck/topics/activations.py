@@ -16,8 +16,8 @@ two-layer network and the flow-graph families.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from fractions import Fraction
+from functools import cache
 
 from nncheck.topics.base import ParamError, R, Solver, as_sympy, num
 
@@ -124,7 +124,7 @@ def inverse_sym(g: str, h):
     raise ValueError(g)
 
 
-@lru_cache(maxsize=None)  # a pure function of its arguments; SymPy results are immutable
+@cache  # a pure function of its arguments; SymPy results are immutable
 def slope_in_h_sym(g: str, h):
     """g′ written in terms of h: differentiate g, then substitute ξ = g⁻¹(h) and simplify."""
     import sympy
@@ -401,7 +401,7 @@ class ActivationDerivative(Solver):
         hs = sig4(h)
         if g == "sigmoid":
             val = [f"h = σ({x}) = 1/(1 + {exp_text(-xi)}) = {hs}"]
-            der = [f"σ̇(ξ) = e^(−ξ)/(1 + e^(−ξ))² = σ(ξ)(1 − σ(ξ)) = h(1 − h)",
+            der = ["σ̇(ξ) = e^(−ξ)/(1 + e^(−ξ))² = σ(ξ)(1 − σ(ξ)) = h(1 − h)",
                    f"σ̇({x}) = {hs}·(1 − {hs}) = {sig4(d)}"]
             inh = ["σ̇ = e^(−ξ)/(1 + e^(−ξ))² = [1/(1 + e^(−ξ))]·[e^(−ξ)/(1 + e^(−ξ))]",
                    "= σ(ξ)(1 − σ(ξ)) = h(1 − h)  (ECE 417: no need to store ξ)"]

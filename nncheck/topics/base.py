@@ -6,7 +6,7 @@ purpose, as in micrograd's tests against PyTorch:
 * ``exact(p)``  — SymPy: differentiate or simplify the *forward* expression;
 * ``numeric(p)`` — NumPy: the hand-written formula or backward pass a student uses.
 
-``nncheck.keys`` refuses a variant when they disagree.  Modules in this package import
+``nncheck.key.compute`` refuses a variant when they disagree.  Modules in this package import
 SymPy and NumPy inside functions only: ``nncheck show`` imports a solver to call
 ``check``/``derive`` and must stay fast.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from nncheck.errors import ParamError
-from nncheck.template import fmt_number, fmt_value
+from nncheck.lang.template import fmt_number, fmt_value
 
 
 class Solver:

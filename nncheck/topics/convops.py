@@ -205,7 +205,7 @@ class _ConvBase(Solver):
         return all(o != ident for o in others) and len({str(o) for o in others}) == len(others)
 
     def derive(self, p: dict) -> dict:
-        from nncheck.template import render
+        from nncheck.lang.template import render
 
         M, N, K, L = _conv_sizes(p)
         two = p["D1"] == 2

@@ -37,7 +37,7 @@ def _must_vanish(expr, what: str) -> None:
     """Refuse to return a closed form that the forward computation does not confirm."""
     import sympy
 
-    from nncheck.answer.sympy_backend import sigma
+    from nncheck.lang.sympy_backend import sigma
 
     e = expr.replace(sigma, lambda u: 1 / (1 + sympy.exp(-u)))
     e = e.rewrite(sympy.exp) if e.has(sympy.tanh) else e
@@ -53,7 +53,7 @@ class SigmoidDerivative(Solver):
     def exact(self, p: dict) -> dict:
         import sympy
 
-        from nncheck.answer.sympy_backend import sigma
+        from nncheck.lang.sympy_backend import sigma
 
         (xi,) = _real("xi")
         h = sympy.Symbol("h", positive=True)
@@ -88,7 +88,7 @@ class TanhSigmoid(Solver):
     def exact(self, p: dict) -> dict:
         import sympy
 
-        from nncheck.answer.sympy_backend import sigma
+        from nncheck.lang.sympy_backend import sigma
 
         (xi,) = _real("xi")
         target = 2 * sigma(2 * xi) - 1
@@ -107,7 +107,7 @@ class TanhSigmoid(Solver):
         ]}
 
     def mistakes(self, p: dict) -> dict:
-        from nncheck.answer.sympy_backend import sigma
+        from nncheck.lang.sympy_backend import sigma
 
         (xi,) = _real("xi")
         return {"argument-not-scaled": {PART: 2 * sigma(xi) - 1}, "shift-sign": {PART: 2 * sigma(2 * xi) + 1},
@@ -151,7 +151,7 @@ class BCEGradient(Solver):
     def exact(self, p: dict) -> dict:
         import sympy
 
-        from nncheck.answer.sympy_backend import sigma
+        from nncheck.lang.sympy_backend import sigma
 
         xi, y = _real("xi", "y")
         n = sympy.Symbol("n", positive=True)
@@ -232,7 +232,7 @@ class SoftmaxTwoClass(Solver):
     def exact(self, p: dict) -> dict:
         import sympy
 
-        from nncheck.answer.sympy_backend import sigma
+        from nncheck.lang.sympy_backend import sigma
 
         w1, w2, h = _real("w1", "w2", "h")
         softmax1 = sympy.exp(w1 * h) / (sympy.exp(w1 * h) + sympy.exp(w2 * h))
@@ -256,7 +256,7 @@ class SoftmaxTwoClass(Solver):
         ]}
 
     def mistakes(self, p: dict) -> dict:
-        from nncheck.answer.sympy_backend import sigma
+        from nncheck.lang.sympy_backend import sigma
 
         w1, w2, h = _real("w1", "w2", "h")
         return {"classes-swapped": {PART: sigma((w2 - w1) * h)}, "one-class-only": {PART: sigma(w1 * h)}}

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from nncheck.topics.activations import sig4, sigma_py, tidy, value_py, slope_py
-from nncheck.topics.base import ParamError, R, RM, Solver, num
+from nncheck.topics.activations import sig4, sigma_py, slope_py, tidy, value_py
+from nncheck.topics.base import RM, ParamError, R, Solver, num
 
 GRAPHS = ("add-max", "mul-max", "logistic")
 GRAPH_TEXT = {

@@ -16,7 +16,24 @@ NumPy path: the equations above, vectorised.
 from __future__ import annotations
 
 from nncheck.topics.base import ParamError, Solver
-from nncheck.topics.rnn import MAX_D, MAX_H, MAX_T, Calc, Graph, close_by_hand, col, dot, frac, mul, not_small, nv, nvp, pick, show, sizes
+from nncheck.topics.rnn import (
+    MAX_D,
+    MAX_H,
+    MAX_T,
+    Calc,
+    Graph,
+    close_by_hand,
+    col,
+    dot,
+    frac,
+    mul,
+    not_small,
+    nv,
+    nvp,
+    pick,
+    show,
+    sizes,
+)
 
 GATES = ("r", "z", "h")  # W_x{g}, W_h{g}, b_{g}; "h" belongs to the candidate h̃
 PARTS = ("r", "z", "htilde", "h")

@@ -459,7 +459,7 @@ class MSE(_LossBase):
         c = self._c(p)
         _, text, src = MSE_CONVENTIONS[p["convention"]]
         n = len(p["y"])
-        steps = [f"Squared errors, example by example:"]
+        steps = ["Squared errors, example by example:"]
         total = Fraction(0)
         for i, (yr, pr) in enumerate(zip(p["y"], p["yhat"]), 1):
             sq = [(exact(a) - exact(b)) ** 2 for a, b in zip(yr, pr)]

@@ -37,7 +37,30 @@ from __future__ import annotations
 import math
 
 from nncheck.topics.base import ParamError, Solver
-from nncheck.topics.rnn import MAX_D, MAX_H, MAX_T, Calc, Graph, close_by_hand, col, dot, frac, matTvec, mul, nm, not_small, nv, nvp, pick, proven, rounded, show, signed_sum, sizes, text_table
+from nncheck.topics.rnn import (
+    MAX_D,
+    MAX_H,
+    MAX_T,
+    Calc,
+    Graph,
+    close_by_hand,
+    col,
+    dot,
+    frac,
+    matTvec,
+    mul,
+    nm,
+    not_small,
+    nv,
+    nvp,
+    pick,
+    proven,
+    rounded,
+    show,
+    signed_sum,
+    sizes,
+    text_table,
+)
 
 GATES = ("i", "o", "f", "c")  # weight suffixes; "c" belongs to the candidate g[t]
 SIGMA_GATES = ("i", "o", "f")

@@ -18,7 +18,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from nncheck.topics.base import ParamError, R, Solver, num
-from nncheck.topics.losses import entries, exact as frac, sub
+from nncheck.topics.losses import entries, sub
+from nncheck.topics.losses import exact as frac
 
 NAMES = {"sgd": "SGD", "momentum": "SGD + Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
          "adam": "Adam (with bias correction)"}

@@ -28,7 +28,7 @@ import math
 from fractions import Fraction
 
 from nncheck.errors import AnswerKeyError
-from nncheck.template import fmt_number
+from nncheck.lang.template import fmt_number
 from nncheck.topics.base import ParamError, R, Solver, num
 
 MAX_T, MAX_H, MAX_D, MAX_K = 8, 3, 3, 4

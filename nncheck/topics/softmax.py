@@ -11,10 +11,10 @@ shift) together with Σ ŷ = 1 and Σ y = 1.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 from nncheck.topics.activations import exp_text, sig4, sigma_py, tidy
-from nncheck.topics.base import ParamError, RM, Solver, num
+from nncheck.topics.base import RM, ParamError, Solver, num
 
 
 # ----------------------------------------------------------------------------
@@ -58,7 +58,7 @@ def in_terms_of_outputs(d, z: list, yhat_syms: list, y: list):
     return sympy.simplify(d)
 
 
-@lru_cache(maxsize=None)  # a pure function of its arguments; SymPy results are immutable
+@cache  # a pure function of its arguments; SymPy results are immutable
 def ce_gradient_formula(scale=1):
     """∂L/∂z_j for L = −scale·Σ_k y_k ln softmax_k(z), in terms of ŷ_j and y_j only.
 

@@ -22,11 +22,22 @@ Answers for several examples have one row per example, as x is given.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from fractions import Fraction
+from functools import cache
 
-from nncheck.topics.activations import SYMBOL, g_np, g_sym, dg_np, inverse_sym, seed_form, sig4, sigma_py, tidy, value_py
-from nncheck.topics.base import ParamError, R, RM, Solver, num
+from nncheck.topics.activations import (
+    SYMBOL,
+    dg_np,
+    g_np,
+    g_sym,
+    inverse_sym,
+    seed_form,
+    sig4,
+    sigma_py,
+    tidy,
+    value_py,
+)
+from nncheck.topics.base import RM, ParamError, R, Solver, num
 from nncheck.topics.softmax import ce_gradient_formula, is_onehot, softmax_np, softmax_py, softmax_sym
 
 MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
@@ -203,7 +214,7 @@ def _forward_sym(net: Net, W1, b1, W2, b2) -> list[tuple]:
     return rows
 
 
-@lru_cache(maxsize=None)  # a pure function of its arguments; SymPy results are immutable
+@cache  # a pure function of its arguments; SymPy results are immutable
 def output_gradient_formula(output: str, loss: str):
     """∂L/∂ξ_k⁽²⁾ for one example in terms of yhat, y and n, derived from the loss definition.
 

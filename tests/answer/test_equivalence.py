@@ -10,8 +10,8 @@ import sympy
 import yaml
 
 from nncheck.answer.equiv import Equivalence, equivalent, equivalent_local, format_pair
-from nncheck.answer.sympy_backend import make_symbol, relu, sigma, to_sympy
-from nncheck.expr.syntax import parse
+from nncheck.lang.sympy_backend import make_symbol, relu, sigma, to_sympy
+from nncheck.lang.syntax import parse
 
 CORPUS = os.path.join(os.path.dirname(__file__), "equiv_corpus.yaml")
 

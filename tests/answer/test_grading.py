@@ -8,7 +8,7 @@ import pytest
 import sympy
 
 from nncheck.answer.grade import Verdict, describe_tolerance, grade, grade_answer
-from nncheck.answer.sympy_backend import make_symbol, sigma
+from nncheck.lang.sympy_backend import make_symbol, sigma
 
 XI = make_symbol("xi", "real")
 H = make_symbol("h", "(0,1)")
@@ -379,8 +379,8 @@ def test_unknown_kind_is_invalid():
 # Through a real answer key.
 # ----------------------------------------------------------------------------
 def test_grade_with_a_conv_key_names_padding_forgotten(catalog):
-    from nncheck.keys import answer_key
-    from nncheck.variant import make_variant
+    from nncheck.generate.variant import make_variant
+    from nncheck.key.compute import answer_key
 
     v = make_variant(catalog.get("conv.output-size"), 1, {"W1": "32", "F": "5", "S": "1", "P": "2", "K": "10",
                                                           "D1": "3"})

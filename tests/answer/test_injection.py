@@ -17,7 +17,7 @@ import sympy
 
 from nncheck.answer import sandbox
 from nncheck.answer.grade import grade_answer
-from nncheck.expr.syntax import AnswerSyntaxError, parse
+from nncheck.lang.syntax import AnswerSyntaxError, parse
 
 PAYLOADS = [
     "__import__('os').system('echo pwned')",
@@ -222,7 +222,7 @@ def test_the_canary_reaches_the_sandbox_worker(canary, monkeypatch):
 def test_names_that_look_dangerous_are_only_symbols_in_derivations():
     # With symbols=None (free derivations) a name is just a symbol; SymPy builds Symbol objects
     # directly, never from a string.
-    from nncheck.answer.sympy_backend import to_sympy
+    from nncheck.lang.sympy_backend import to_sympy
 
     node = parse("open + eval", symbols=None)
     e = to_sympy(node, {}, "open + eval")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import sympy
 from hypothesis import given, settings
 
-from nncheck.answer.equiv import equivalent_local
-from nncheck.answer.printer import to_answer_text
-from nncheck.answer.sympy_backend import make_symbol, relu, sigma, to_sympy
-from nncheck.expr.syntax import AnswerSyntaxError, parse
-
 from answer.test_properties import SYMS, trees
+from nncheck.answer.equiv import equivalent_local
+from nncheck.lang.printer import to_answer_text
+from nncheck.lang.sympy_backend import make_symbol, relu, sigma, to_sympy
+from nncheck.lang.syntax import AnswerSyntaxError, parse
 
 X, Y = make_symbol("x"), make_symbol("y")
 

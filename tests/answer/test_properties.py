@@ -9,10 +9,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nncheck.answer.grade import Verdict, grade_answer
-from nncheck.answer.sympy_backend import make_symbol, to_sympy
-from nncheck.expr.numeric import evaluate
-from nncheck.expr.syntax import (FUNCTIONS, AnswerSyntaxError, BinOp, Call, Matrix, Name, Num, Unary, Vector,
-                                 parse, to_text)
+from nncheck.lang.numeric import evaluate
+from nncheck.lang.sympy_backend import make_symbol, to_sympy
+from nncheck.lang.syntax import (
+    FUNCTIONS,
+    AnswerSyntaxError,
+    BinOp,
+    Call,
+    Matrix,
+    Name,
+    Num,
+    Unary,
+    Vector,
+    parse,
+    to_text,
+)
 
 SYMS = ["x", "y", "h", "xi", "yhat", "w_a", "W1"]
 

@@ -14,7 +14,7 @@ import sympy
 from nncheck.answer import sandbox
 from nncheck.answer.equiv import equivalent
 from nncheck.answer.grade import grade_answer
-from nncheck.answer.sympy_backend import make_symbol
+from nncheck.lang.sympy_backend import make_symbol
 
 X = make_symbol("x", "real")
 EXPR = {"kind": "expression", "symbols": {"x": "real"}}
@@ -88,8 +88,8 @@ def test_attack_is_refused_in_time(part, text, code):
 
 
 def _disguised(text: str):
-    from nncheck.answer.sympy_backend import sigma, to_sympy
-    from nncheck.expr.syntax import parse
+    from nncheck.lang.sympy_backend import sigma, to_sympy
+    from nncheck.lang.syntax import parse
 
     e = to_sympy(parse(text, symbols={"x"}), {"x": X}, text)
     return e * (sigma(X) + sigma(-X))  # = e, but not syntactically
@@ -115,7 +115,7 @@ def test_the_hard_deadline_stops_c_code():
 def test_equivalent_reports_too_complex_instead_of_hanging():
     x = X
     yours = x ** x ** x ** x ** x ** x
-    from nncheck.answer.sympy_backend import sigma
+    from nncheck.lang.sympy_backend import sigma
 
     r = equivalent(yours, yours * (sigma(x) + sigma(-x)), {"x": "real"})
     assert r.too_complex and r.undecided and not r.equal

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from nncheck.answer import sandbox
-from nncheck.expr.syntax import AnswerSyntaxError
+from nncheck.lang.syntax import AnswerSyntaxError
 
 
 def _whoami():

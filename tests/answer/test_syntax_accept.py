@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from nncheck.expr.syntax import Matrix, Num, Transpose, Vector, parse, to_text
+from nncheck.lang.syntax import Matrix, Num, Transpose, Vector, parse, to_text
 
 SYMS = {"x", "y", "z", "h", "n", "a", "b", "w", "w_a", "yhat", "xi", "eta", "lambda", "theta", "W1", "W2",
         "x1", "x_1", "ybar", "xbar", "hhat", "sigma2", "alpha", "beta1", "t", "eps"}

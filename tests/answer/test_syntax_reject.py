@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nncheck.expr.syntax import MAX_DEPTH, MAX_LENGTH, AnswerSyntaxError, parse
+from nncheck.lang.syntax import MAX_DEPTH, MAX_LENGTH, AnswerSyntaxError, parse
 
 SYMS = {"x", "y", "h", "n", "a", "b", "w", "yhat", "xi"}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from shared_helpers import one_line_error, run
 
 GOOD = "- {id: conv.param-count, seed: 4, part: biases, answer: 10}\n"

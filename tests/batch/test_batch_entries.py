@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from nncheck.batch import (AnswerFileError, Grader, answer_text, grade_sheet, load_answers_text,
-                           split_assignments)
-
 from shared_helpers import run
+
+from nncheck.batch.grade import Grader, answer_text, grade_sheet, load_answers_text, split_assignments
 
 # conv.output-size with the seed's AlexNet numbers: W2 = (227 − 11)/4 + 1 = 55.
 ALEXNET = "{W1: 227, H1: 227, D1: 3, K: 96, F: 11, S: 4, P: 0}"
@@ -82,8 +80,8 @@ def test_bad_entries_are_invalid_with_location_and_do_not_stop_the_rest(catalog)
 
 
 def test_grouped_parts_and_check_digest(catalog):
-    from nncheck.batch import problem_check
-    from nncheck.variant import make_variant
+    from nncheck.batch.grade import problem_check
+    from nncheck.generate.variant import make_variant
 
     v = make_variant(catalog.get("conv.param-count"), 4, {})
     good = problem_check(v)
@@ -144,7 +142,7 @@ def test_progress_callback_sees_every_entry(catalog):
 
 
 def test_an_internal_error_in_one_entry_is_reported_not_raised(catalog, monkeypatch):
-    import nncheck.batch as batch
+    import nncheck.batch.grade as batch
 
     real = batch.Grader.grade_entry
 
@@ -154,7 +152,7 @@ def test_an_internal_error_in_one_entry_is_reported_not_raised(catalog, monkeypa
         return real(self, e, path)
 
     monkeypatch.setattr(batch.Grader, "grade_entry", flaky)
-    text = "".join(f"- {{id: conv.param-count, seed: 4, part: biases, answer: 1}}\n" for _ in range(3))
+    text = "".join("- {id: conv.param-count, seed: 4, part: biases, answer: 1}\n" for _ in range(3))
     res = grade_text(text, catalog)
     assert [r.status for r in res.results][1] == "error" and "ZeroDivisionError" in res.results[1].feedback
     assert res.total()["error"] == 1 and not res.all_correct

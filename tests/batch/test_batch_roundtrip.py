@@ -6,13 +6,12 @@ import json
 
 import pytest
 import yaml
+from shared_helpers import run
 
-from nncheck.batch import grade_sheet, load_answers_text
+from nncheck.batch.grade import grade_sheet, load_answers_text
 from nncheck.export.answers import blank_answer_file, key_answer_text, number_text
 from nncheck.export.problemset import build_set
-from nncheck.keys import flat_shape, to_list
-
-from shared_helpers import run
+from nncheck.key.compute import flat_shape, to_list
 
 
 def _fill(blank: str, answers: dict) -> str:
@@ -82,7 +81,7 @@ def _mistake_text(kind: str, value) -> str | None:
 def _distinct(spec: dict, kp, value) -> bool:
     """Whether a mistake's value is told apart from the key under the part's tolerance."""
     from nncheck.answer.grade import close_enough, tolerance_spec
-    from nncheck.keys import to_float
+    from nncheck.key.compute import to_float
 
     if kp.exact is None or value is None or spec["kind"] not in ("number", "integer", "vector", "matrix"):
         return True

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from shared_helpers import one_line_output_error as one_line_error
 from typer.testing import CliRunner
 
-from nncheck.cli import app
-
-from shared_helpers import one_line_output_error as one_line_error
+from nncheck.cli.app import app
 
 runner = CliRunner()
 

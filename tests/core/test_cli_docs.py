@@ -6,7 +6,7 @@ import os
 
 import typer.main
 
-from nncheck.cli import app
+from nncheck.cli.app import app
 from nncheck.cli.helpgen import families_markdown, help_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,7 +32,7 @@ def test_every_command_is_in_the_readme():
 
 
 def test_fast_help_text_is_current():
-    with open(os.path.join(ROOT, "nncheck", "_help.txt"), encoding="utf-8") as fh:
+    with open(os.path.join(ROOT, "nncheck", "cli", "_help.txt"), encoding="utf-8") as fh:
         assert fh.read() == help_text(), "run: python -m nncheck.cli.helpgen"
 
 

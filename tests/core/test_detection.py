@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 
 from nncheck.answer.grade import grade
-from nncheck.keys import answer_key
-from nncheck.variant import make_variant
+from nncheck.generate.variant import make_variant
+from nncheck.key.compute import answer_key
 
 
 def iou(catalog, ref, roi):

@@ -9,8 +9,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from nncheck import fast
-from nncheck.cli import app
+from nncheck.cli import fast
+from nncheck.cli.app import app
 
 HEAVY = ("sympy", "numpy", "typer", "rich", "yaml", "pydantic", "prompt_toolkit", "platformdirs", "fsrs")
 

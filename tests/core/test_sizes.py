@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nncheck.keys import answer_key
-from nncheck.variant import make_variant
+from nncheck.generate.variant import make_variant
+from nncheck.key.compute import answer_key
 
 
 def key(catalog, fid, **params):

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from nncheck.bank.compile import compile_bank_file
 from nncheck.bank.index import load_catalog
-from nncheck.cli import app
+from nncheck.cli.app import app
 from nncheck.errors import BankError, BankErrors
 from nncheck.topics import solver_names
 
@@ -250,7 +250,7 @@ def test_choice_values_are_bare_words_in_when(tmp_path):
 
 
 def test_formula_comparisons_bind_tighter_than_and_or():
-    from nncheck.bankformula import evaluate_formula
+    from nncheck.lang.formula import evaluate_formula
 
     assert evaluate_formula("a = 1 or b = 1", {"a": 2, "b": 1}) is True
     assert evaluate_formula("a = 1 and b = 1", {"a": 2, "b": 1}) is False

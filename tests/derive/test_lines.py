@@ -7,7 +7,7 @@ import pytest
 from nncheck.derive.lines import parse_assumptions, read_text
 from nncheck.derive.plan import build_plan
 from nncheck.errors import UsageError
-from nncheck.expr.syntax import AnswerSyntaxError
+from nncheck.lang.syntax import AnswerSyntaxError
 
 
 def kinds(text: str, **kw) -> list[str]:

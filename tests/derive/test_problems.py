@@ -21,8 +21,8 @@ CODES = {"valid": "v", "invalid": "x", "unparsable": "!", "undecided": "?"}
 
 
 def _key(catalog, family_id: str, convention: str | None = None):
-    from nncheck.keys import answer_key
-    from nncheck.variant import make_variant
+    from nncheck.generate.variant import make_variant
+    from nncheck.key.compute import answer_key
 
     over = {"convention": convention} if convention else {}
     return answer_key(make_variant(catalog.get(family_id), 1, over))
@@ -68,8 +68,8 @@ def test_the_part_target_is_the_solver_answer(catalog, fid, part, convention):
     """The YAML target and the solver's exact key are the same expression."""
     from nncheck.answer.equiv import equivalent
     from nncheck.answer.expression import align, part_symbols
-    from nncheck.answer.sympy_backend import to_sympy
-    from nncheck.expr.syntax import parse
+    from nncheck.lang.sympy_backend import to_sympy
+    from nncheck.lang.syntax import parse
 
     key = _key(catalog, fid, convention)
     kp = key.parts[part]

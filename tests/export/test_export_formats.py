@@ -9,11 +9,10 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
+from shared_helpers import one_line_error, run
 
 from nncheck.export import render_set
 from nncheck.export.problemset import EXAM_SECTIONS, build_set
-
-from shared_helpers import one_line_error, run
 
 
 def _files(root) -> dict[str, bytes]:
@@ -59,7 +58,7 @@ def test_markdown_has_math_key_and_svg_diagrams(catalog):
 
 def test_box_diagram_is_drawn_in_image_coordinates(catalog):
     from nncheck.export.diagrams import boxes_of, svg_boxes, tikz_boxes
-    from nncheck.variant import make_variant
+    from nncheck.generate.variant import make_variant
 
     v = make_variant(catalog.get("detection.iou"), 1, {"box_ref": "[1, 2, 4, 3]", "box_roi": "[3, 3, 4, 4]"})
     boxes = boxes_of(v)
@@ -164,7 +163,7 @@ def test_latex_escapes_bank_text(catalog):
     assert latex_word("W₁") == "W_{1}" and latex_word("ξ⁽¹⁾") == "{\\xi}^{(1)}"
     assert latex_word("x_REF") == "x_{\\mathrm{REF}}" and latex_word("ŷ") == "\\hat{y}"
     assert latex_text("σ′(ξ) = σ(ξ)(1 − σ(ξ))") == "${\\sigma}^{\\prime}({\\xi}) = {\\sigma}({\\xi})(1 - {\\sigma}({\\xi}))$"
-    from nncheck.template import render
+    from nncheck.lang.template import render
 
     block = render("W₁ = {W|mat} and b = {b|col}", {"W": [[1, -2], [3, 4]], "b": [5, 6]})
     assert "⎡" in block

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import sys
 
-from nncheck.keys import answer_json
+from nncheck.key.compute import answer_json
 
 
 def typed(kind: str, value) -> str:
@@ -26,15 +26,15 @@ def typed(kind: str, value) -> str:
 
 
 def key_for(catalog, family_id: str, seed: int):
-    from nncheck.keys import answer_key
-    from nncheck.variant import build_variant
+    from nncheck.generate.variant import build_variant
+    from nncheck.key.compute import answer_key
 
     return answer_key(build_variant(catalog.get(family_id), seed, {}))
 
 
 def quiz_seeds(catalog, family_id: str, count: int, session_seed: int) -> list[int]:
     """The variant seeds ``nncheck quiz --family F -n count --seed session_seed`` will ask."""
-    from nncheck.session import plan_quiz
+    from nncheck.practice.session import plan_quiz
 
     return [p.seed for p in plan_quiz(catalog, families=[family_id], count=count, seed=session_seed)]
 

@@ -8,8 +8,7 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from nncheck.cli import app
-
+from nncheck.cli.app import app
 from quiz.helpers import key_for, quiz_seeds, rows, typed
 
 runner = CliRunner()
@@ -232,8 +231,8 @@ def test_stats_json_and_text(catalog, db):
 
 
 def test_exam_running_in_another_process_is_not_taken_over(db):
-    import subprocess
     import sqlite3
+    import subprocess
     import sys
 
     run("exam", "--seed", "5", input="quit\n")
@@ -252,7 +251,7 @@ def test_exam_running_in_another_process_is_not_taken_over(db):
 
 
 def test_history_failing_mid_session_stops_loudly_with_the_summary(catalog, monkeypatch):
-    from nncheck import store as st
+    from nncheck.practice import store as st
 
     vseed, key = quiz_key(catalog, 9)
     right = typed("integer", key.parts["per_filter"].exact)

@@ -98,8 +98,8 @@ def test_killed_exam_resumes_with_its_answers(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys, time
-    from nncheck.store import open_store
-    from nncheck.schedule import record_review
+    from nncheck.practice.store import open_store
+    from nncheck.practice.schedule import record_review
     db, who, n, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     s = open_store(db)
     sid = s.start_session("quiz", seed=None, config={"who": who}, problems=[])
@@ -160,7 +160,7 @@ def test_two_quiz_sessions_at_once(catalog, tmp_path):
 
 OPENER = textwrap.dedent("""
     import sys, time
-    from nncheck.store import open_store
+    from nncheck.practice.store import open_store
     db, start = sys.argv[1], float(sys.argv[2])
     while time.time() < start:
         time.sleep(0.0005)

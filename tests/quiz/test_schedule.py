@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import fsrs
 import pytest
 
-from nncheck import schedule as sch
-from nncheck.store import open_store
+from nncheck.practice import schedule as sch
+from nncheck.practice.store import open_store
 
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def part(outcome="correct", attempts=1, hints=0, elapsed=10.0, name="W2"):
@@ -66,7 +66,7 @@ def test_growing_intervals_for_repeated_success():
     for _ in range(5):
         card, due = sch.review(card, "x.y", sch.GOOD, when)
         gaps.append(due - when.timestamp())
-        when = datetime.fromtimestamp(due, timezone.utc)
+        when = datetime.fromtimestamp(due, UTC)
     assert gaps[-1] > gaps[-2] > gaps[-3] and gaps[-1] > 5 * 86400
 
 

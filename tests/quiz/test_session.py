@@ -8,11 +8,22 @@ from collections import Counter
 import pytest
 
 from nncheck.errors import AnswerKeyError, NNCheckError
-from nncheck.keys import answer_key
-from nncheck.session import (EXAM_MAX_PARTS, KeyWorker, Planned, Session, allocate, command_of, exam_group,
-                             parse_difficulty, plan_exam, plan_quiz, plan_review, PRACTICE_COMMANDS)
-from nncheck.store import open_store
-
+from nncheck.key.compute import answer_key
+from nncheck.practice.session import (
+    EXAM_MAX_PARTS,
+    PRACTICE_COMMANDS,
+    KeyWorker,
+    Planned,
+    Session,
+    allocate,
+    command_of,
+    exam_group,
+    parse_difficulty,
+    plan_exam,
+    plan_quiz,
+    plan_review,
+)
+from nncheck.practice.store import open_store
 from quiz.helpers import key_for, typed
 
 

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from nncheck import store as st
-from nncheck.store import SCHEMA_VERSION, StoreError, open_store
+from nncheck.practice import store as st
+from nncheck.practice.store import SCHEMA_VERSION, StoreError, open_store
 
 
 def _answer(idx=0, part="W2", status="correct", **kw):

@@ -91,7 +91,7 @@ def test_parse_quiz_argv_takes_plain_forms_only():
 def test_fast_quiz_prints_what_the_full_cli_prints(monkeypatch, capsys, tmp_path):
     from typer.testing import CliRunner
 
-    from nncheck.cli import app
+    from nncheck.cli.app import app
 
     answers = "hint\n1\n2\nsolution\nquit\n"
     args = ["--family", "conv.param-count", "-n", "2", "--seed", "5"]
@@ -121,10 +121,10 @@ def test_fast_quiz_errors_are_the_full_clis(monkeypatch, capsys, tmp_path):
 
 @pytest.mark.parametrize("entry, allowed", [
     ("sys.exit(quiz_views.fast_quiz(['--seed', '3']))", []),
-    # The console script: nncheck.fast hands `quiz` to fast_quiz, so Typer is never loaded.
+    # The console script: nncheck.cli.fast hands `quiz` to fast_quiz, so Typer is never loaded.
     ("from nncheck.__main__ import main\nmain(['quiz', '--seed', '3'])", []),
     # Through Typer (what `quiz --help`-style arguments fall back to), which coerces with pydantic.
-    ("from nncheck.cli import main\nmain(['quiz', '--seed', '3'])", ["pydantic", "typer"]),
+    ("from nncheck.cli.app import main\nmain(['quiz', '--seed', '3'])", ["pydantic", "typer"]),
 ])
 def test_first_question_needs_no_sympy_numpy_or_prompt_toolkit(tmp_path, entry, allowed):
     """The first problem is rendered before anything slow is imported (start-up budget)."""
@@ -133,7 +133,7 @@ def test_first_question_needs_no_sympy_numpy_or_prompt_toolkit(tmp_path, entry, 
     # Session.warm() is called right after the first problem is shown: look there.
     code = (
         "import sys\n"
-        "from nncheck import session\n"
+        "from nncheck.practice import session\n"
         "from nncheck.render import quiz_views\n"
         "def warm(self):\n"
         "    heavy = sorted(m for m in ('sympy', 'numpy', 'prompt_toolkit', 'pydantic', 'yaml', 'typer')\n"

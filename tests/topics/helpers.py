@@ -8,16 +8,16 @@ Family ids and seed ranges stay in each test module, given as arguments (often b
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from typer.testing import CliRunner
 
 from nncheck.answer.grade import grade
 from nncheck.bank.index import load_catalog
-from nncheck.cli import app
-from nncheck.keys import answer_key, expr_text, flat_shape, to_float
-from nncheck.variant import build_variant, make_variant
+from nncheck.cli.app import app
+from nncheck.generate.variant import build_variant, make_variant
+from nncheck.key.compute import answer_key, expr_text, flat_shape, to_float
 
 runner = CliRunner()
 
@@ -25,7 +25,7 @@ runner = CliRunner()
 # ----------------------------------------------------------------------------
 # Records and answer keys.
 # ----------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def catalog():
     return load_catalog(use_cache=False)
 
@@ -49,7 +49,7 @@ def key_of(fid: str, seed: int = 1, **overrides):
     return answer_key(make_variant(record(fid), seed, strs(overrides)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def drawn_keys(fid: str, seeds: range) -> tuple:
     """Answer keys of random instances, one a seed (answer_key raises if SymPy and NumPy disagree)."""
     return tuple(answer_key(build_variant(record(fid), s, {})) for s in seeds)

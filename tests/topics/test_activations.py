@@ -9,9 +9,8 @@ import pytest
 import sympy
 
 from nncheck.answer.grade import grade
-from nncheck.keys import answer_key, expr_text, to_float
-from nncheck.variant import build_variant, make_variant
-
+from nncheck.generate.variant import build_variant, make_variant
+from nncheck.key.compute import answer_key, expr_text, to_float
 from topics import helpers
 from topics.helpers import check_mistake_library, show_fails_in_one_line
 

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from nncheck.answer.grade import grade
-from nncheck.keys import to_float
-
+from nncheck.key.compute import to_float
 from topics import helpers
 from topics.helpers import mistake_recognised, one_line_error, part_floats
 

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from nncheck.answer.grade import grade
-from nncheck.keys import answer_key
-from nncheck.variant import build_variant, make_variant
-
+from nncheck.generate.variant import build_variant, make_variant
+from nncheck.key.compute import answer_key
 from topics import helpers
 from topics.helpers import arr, key_of, one_line_error, record
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from functools import partial
 
 import numpy as np
@@ -11,9 +10,8 @@ import pytest
 import sympy
 
 from nncheck.answer.grade import grade
-from nncheck.keys import answer_key, to_float
-from nncheck.variant import build_variant, make_variant
-
+from nncheck.generate.variant import build_variant, make_variant
+from nncheck.key.compute import answer_key, to_float
 from topics.helpers import arr, check_mistake_library, floats, record, show_fails_in_one_line
 from topics.helpers import key_of as key
 

@@ -7,18 +7,17 @@ import math
 import random
 import re
 from fractions import Fraction
-from functools import lru_cache, partial
+from functools import cache, partial
 
 import numpy as np
 import pytest
 
 from nncheck.answer.grade import grade
 from nncheck.bank.index import load_catalog
-from nncheck.keys import answer_key
+from nncheck.generate.variant import build_variant
+from nncheck.key.compute import answer_key
 from nncheck.topics import gru as G
 from nncheck.topics.rnn import Calc
-from nncheck.variant import build_variant
-
 from topics import helpers
 from topics.helpers import arr, catalog, kind_text, mistake_recognised, one_line_error
 
@@ -108,7 +107,7 @@ def test_exam_draws():
     assert checked >= 3
 
 
-@lru_cache(maxsize=None)
+@cache
 def mistake_keys() -> tuple:
     keys = [key_of(s) for s in (1, 2, 3, 4)]
     # H = 2 with a non-diagonal W_hh: r ⊙ (W_hh h) and W_hh (r ⊙ h) differ.

@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 from nncheck.answer.grade import grade
-from nncheck.keys import to_float
-from nncheck.variant import make_variant
-
+from nncheck.generate.variant import make_variant
+from nncheck.key.compute import to_float
 from topics import helpers
 from topics.helpers import one_line_error
 

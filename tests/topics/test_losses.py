@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from nncheck.answer.grade import grade
-from nncheck.keys import to_float
-
+from nncheck.key.compute import to_float
 from topics import helpers
 from topics.helpers import key_of, mistake_recognised, one_line_error, part_floats, record
 
@@ -23,7 +22,7 @@ def text(value) -> str:
     """A key or mistake value written in the answer language (full float precision)."""
     if isinstance(value, (bool, str)):
         return str(value)
-    if hasattr(value, "shape") and len(getattr(value, "shape")) == 2 and not hasattr(value, "tolist"):
+    if hasattr(value, "shape") and len(value.shape) == 2 and not hasattr(value, "tolist"):
         value = value.tolist()
     if hasattr(value, "tolist"):
         value = value.tolist()

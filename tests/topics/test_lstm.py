@@ -7,18 +7,27 @@ import math
 import random
 import re
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
 
 from nncheck.answer.grade import grade
-from nncheck.keys import answer_key
+from nncheck.generate.variant import build_variant
+from nncheck.key.compute import answer_key
 from nncheck.topics import lstm as L
 from nncheck.topics.rnn import Calc
-from nncheck.variant import build_variant
-
-from topics.helpers import arr, central, check_keys_accepted, declared, key_of, mistake_recognised, one_line_error, record, solve_then_check
+from topics.helpers import (
+    arr,
+    central,
+    check_keys_accepted,
+    declared,
+    key_of,
+    mistake_recognised,
+    one_line_error,
+    record,
+    solve_then_check,
+)
 from topics.helpers import kind_text as text
 
 GATES = "iofc"
@@ -317,7 +326,7 @@ def test_forward_draws_can_be_worked_from_the_listed_values():
 # ----------------------------------------------------------------------------
 # Mistakes.
 # ----------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def mistake_keys(fid: str) -> tuple:
     keys = [key_of(fid, s) for s in (1, 2, 3, 4)]
     keys.append(key_of(fid, 5, convention="standard"))

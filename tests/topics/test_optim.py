@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache, partial
+from functools import cache, partial
 
 import numpy as np
 import pytest
 
 from nncheck.answer.grade import grade
-from nncheck.keys import answer_key, flat_shape, to_float
-from nncheck.variant import build_variant
-
+from nncheck.generate.variant import build_variant
+from nncheck.key.compute import answer_key, flat_shape, to_float
 from topics import helpers
 from topics.helpers import mistake_recognised, one_line_error
 from topics.helpers import part_floats as vec
@@ -22,7 +21,7 @@ record = partial(helpers.record, FID)
 key_of = partial(helpers.key_of, FID, 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def keys_for(optimizer: str | None, f: str | None = None) -> tuple:
     given = {}
     if optimizer:

@@ -6,17 +6,26 @@ from __future__ import annotations
 import math
 import random
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
 
 from nncheck.answer.grade import grade
-from nncheck.keys import answer_key
+from nncheck.generate.variant import build_variant
+from nncheck.key.compute import answer_key
 from nncheck.topics import rnn as R
-from nncheck.variant import build_variant
-
-from topics.helpers import arr, catalog, central, check_keys_accepted, declared, key_of, mistake_recognised, one_line_error, solve_then_check
+from topics.helpers import (
+    arr,
+    catalog,
+    central,
+    check_keys_accepted,
+    declared,
+    key_of,
+    mistake_recognised,
+    one_line_error,
+    solve_then_check,
+)
 from topics.helpers import kind_text as text
 
 GRADS = ("grad_o", "grad_h", "grad_c", "grad_b", "grad_V", "grad_W", "grad_U")
@@ -172,7 +181,7 @@ def test_the_rule():
 # ----------------------------------------------------------------------------
 # Mistakes.
 # ----------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def mistake_keys(fid: str) -> tuple:
     keys = [key_of(fid, s) for s in (1, 2, 3)]
     # W not symmetric, H = 2: transposing W matters.

@@ -11,10 +11,9 @@ convention-specific mistake (an ELU slip, say) applies only to some draws.
 from __future__ import annotations
 
 
-
 def _key_text(kp, part: dict) -> str:
     """What a student would submit for the key: a derivation is its worked steps."""
-    from nncheck.keys import answer_text
+    from nncheck.key.compute import answer_text
 
     if kp.kind == "derivation":
         if kp.steps:
@@ -25,7 +24,7 @@ def _key_text(kp, part: dict) -> str:
 
 def _mistake_text(kp, part: dict, value) -> str:
     """A submission that commits the mistake: for a derivation, a jump from the start to its result."""
-    from nncheck.keys import answer_text
+    from nncheck.key.compute import answer_text
 
     if kp.kind == "derivation":
         return f"{part.get('start', '')}\n= {answer_text(kp.kind, value)}"
@@ -38,8 +37,8 @@ GARBAGE = "§ not an answer ((("
 def test_family(record: dict, seeds: int = 10, on_step=None) -> dict:
     from nncheck.answer.grade import grade
     from nncheck.errors import AnswerKeyError, NNCheckError
-    from nncheck.keys import answer_key, within_tolerance
-    from nncheck.variant import build_variant
+    from nncheck.generate.variant import build_variant
+    from nncheck.key.compute import answer_key, within_tolerance
 
     failures: list[str] = []
     checked = {"answers": 0, "mistakes": 0, "garbage": 0, "seeds": 0}

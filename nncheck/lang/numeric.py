@@ -18,7 +18,21 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from nncheck.expr.syntax import AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation, Transpose, Unary, Vector, Word
+from nncheck.lang.syntax import (
+    AnswerSyntaxError,
+    BinOp,
+    Call,
+    Derivative,
+    Matrix,
+    Name,
+    Node,
+    Num,
+    Relation,
+    Transpose,
+    Unary,
+    Vector,
+    Word,
+)
 
 MAX_POWER_DIGITS = 400  # the result of an exact power may have at most this many digits
 MAX_BITS = 12_000  # numerator or denominator of any exact intermediate (~3,600 digits, below

@@ -16,7 +16,7 @@ import mpmath
 import sympy
 from sympy.core.relational import Relational
 
-from nncheck.answer.sympy_backend import sigma
+from nncheck.lang.sympy_backend import sigma
 
 
 class Undefined(ArithmeticError):

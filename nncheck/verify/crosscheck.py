@@ -6,8 +6,8 @@ from nncheck.errors import AnswerKeyError, NNCheckError
 
 
 def verify_family(record: dict, seeds: int, on_step=None) -> dict:
-    from nncheck.keys import answer_key
-    from nncheck.variant import build_variant
+    from nncheck.generate.variant import build_variant
+    from nncheck.key.compute import answer_key
 
     ok, failed, problems = 0, 0, []
     for seed in range(1, seeds + 1):

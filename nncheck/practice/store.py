@@ -26,8 +26,8 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from nncheck.errors import NNCheckError
 
@@ -166,7 +166,7 @@ class Store:
         except sqlite3.Error:
             pass
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -449,7 +449,7 @@ def _init_lock(path: str) -> Iterator[None]:
             fh.close()
 
 
-def _initialise(store: "Store", conn: sqlite3.Connection, path: str) -> None:
+def _initialise(store: Store, conn: sqlite3.Connection, path: str) -> None:
     """Check, switch to WAL, migrate and test-write: the start-up of every read-write open."""
     # Read-only checks first: switching to WAL rewrites the header of a file we may refuse.
     _check_foreign(conn, path)

@@ -13,9 +13,9 @@ import random
 from fractions import Fraction
 
 from nncheck.errors import BankError, NNCheckError, ParamError
-from nncheck.expr.numeric import EvalError, evaluate, is_number
-from nncheck.expr.syntax import AnswerSyntaxError, names_in, parse
-from nncheck.template import TemplateError, fmt_value, render
+from nncheck.lang.numeric import EvalError, evaluate, is_number
+from nncheck.lang.syntax import AnswerSyntaxError, names_in, parse
+from nncheck.lang.template import TemplateError, fmt_value, render
 
 MAX_DRAW_TRIES = 2000
 BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
@@ -82,7 +82,7 @@ class Variant:
         return v
 
     def _formula(self, text: str):
-        from nncheck.bankformula import FormulaError, evaluate_formula
+        from nncheck.lang.formula import FormulaError, evaluate_formula
 
         try:
             return evaluate_formula(text, {**choice_literals(self.family), **self.values()})
@@ -288,7 +288,7 @@ def _deps(spec: dict) -> set[str]:
     for key in ("length", "rows", "cols", "min", "max"):
         if isinstance(spec.get(key), str):
             texts.append(spec[key])
-    from nncheck.bankformula import parse_formula
+    from nncheck.lang.formula import parse_formula
 
     for t in texts:
         try:
@@ -322,7 +322,7 @@ def _order(params: dict) -> list[str]:
 
 def _num(v, values: dict):
     if isinstance(v, str):
-        from nncheck.bankformula import evaluate_formula
+        from nncheck.lang.formula import evaluate_formula
 
         return evaluate_formula(v, values)
     if isinstance(v, float):
@@ -525,7 +525,7 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
         idx = constraints.index(last_failure)
         line = (family.get("_lines") or {}).get("constraints", [None] * (idx + 1))[idx]
     if given:
-        from nncheck.bankformula import parse_formula
+        from nncheck.lang.formula import parse_formula
 
         if last_failure is not None and not (set(names_in(parse_formula(last_failure["check"])))
                                              & set(drawn_at_random)):
@@ -538,7 +538,7 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
 
 def _check_constraints(family, constraints, values, *, only_complete: bool, user: bool, drawn=frozenset()):
     """Return the first failing constraint (draw loop) or raise ParamError (user values)."""
-    from nncheck.bankformula import EXTRA_FUNCTIONS, FormulaError, evaluate_node
+    from nncheck.lang.formula import EXTRA_FUNCTIONS, FormulaError, evaluate_node
 
     for c in constraints:
         try:
@@ -571,7 +571,7 @@ def _check_constraints(family, constraints, values, *, only_complete: bool, user
 
 
 def _fill(message: str, values: dict) -> str:
-    from nncheck.bankformula import evaluate_formula
+    from nncheck.lang.formula import evaluate_formula
 
     try:
         return render(message, values, evaluate=lambda f, v: evaluate_formula(f, v))
@@ -581,7 +581,7 @@ def _fill(message: str, values: dict) -> str:
 
 def _yaml_derived(family: dict, values: dict) -> dict:
     """The bank's ``derived`` formulas; a failure here is left to :func:`_derived` to report."""
-    from nncheck.bankformula import FormulaError, evaluate_formula
+    from nncheck.lang.formula import FormulaError, evaluate_formula
 
     out: dict = {}
     env = dict(values)
@@ -596,7 +596,7 @@ def _yaml_derived(family: dict, values: dict) -> dict:
 def _derived(family: dict, values: dict, solver) -> dict:
     out = {}
     env = dict(values)
-    from nncheck.bankformula import FormulaError, evaluate_formula
+    from nncheck.lang.formula import FormulaError, evaluate_formula
 
     for name, formula in (family.get("derived") or {}).items():
         try:

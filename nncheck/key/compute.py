@@ -13,7 +13,7 @@ import random
 from fractions import Fraction
 
 from nncheck.errors import AnswerKeyError
-from nncheck.variant import Variant, json_value
+from nncheck.generate.variant import Variant, json_value
 
 AGREE_REL = 1e-9
 AGREE_ABS = 1e-12
@@ -106,7 +106,7 @@ DEFAULT_ABS = 1e-6
 def answer_key(variant: Variant) -> AnswerKey:
     solver = variant.solver
     if solver is None:
-        from nncheck.formulas import formula_key  # YAML-only families
+        from nncheck.topics.formula import formula_key  # YAML-only families
 
         return formula_key(variant)
     p = variant.params
@@ -219,7 +219,7 @@ def agree(spec: dict, exact, numeric, *, rel: float = AGREE_REL, abs_: float = A
 
 def sample_point(symbols: dict, rng: random.Random) -> dict:
     """A random point in each symbol's declared domain."""
-    from nncheck.domains import sample
+    from nncheck.lang.domains import sample
 
     return {name: sample(domain, rng) for name, domain in symbols.items()}
 
@@ -231,7 +231,7 @@ def _agree_expression(spec, exact, numeric, rel, abs_) -> tuple[bool, str]:
     The SymPy side is evaluated by the answer language's allow-listed mpmath walker rather
     than ``lambdify``, which would generate and compile code for every comparison.
     """
-    from nncheck.answer.mpeval import Undefined, evaluate
+    from nncheck.lang.mpeval import Undefined, evaluate
 
     symbols = spec.get("symbols") or {}
     rng = random.Random(12345)
@@ -354,6 +354,6 @@ def _number_text(x) -> str:
 
 def expr_text(e) -> str:
     """A SymPy expression printed in the answer language (``^`` for powers)."""
-    from nncheck.answer.printer import to_answer_text
+    from nncheck.lang.printer import to_answer_text
 
     return to_answer_text(e)

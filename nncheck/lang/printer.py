@@ -1,6 +1,6 @@
 """Print SymPy expressions back in the answer language (``^``, ``sigma(x)``, ``ln``, ``relu``).
 
-What this prints is meant to be typed back: it parses with ``nncheck.expr.syntax`` to
+What this prints is meant to be typed back: it parses with ``nncheck.lang.syntax`` to
 an expression equivalent to the one printed (for everything the answer language can
 express; ``tests/answer/test_printer.py`` checks it on random trees).
 """

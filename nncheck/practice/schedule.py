@@ -19,7 +19,7 @@ interval fuzzing, so the same history always gives the same schedule.
 from __future__ import annotations
 
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "again", HARD: "hard", GOOD: "good", EASY: "easy"}
@@ -90,7 +90,7 @@ def review(card: dict | None, family_id: str, rating: int, when: datetime | None
     """Apply one rated review with py-fsrs; returns the new card (as a dict) and its due time."""
     from fsrs import Card, Rating
 
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     c = Card.from_dict(card) if card else Card(card_id=card_id(family_id))
     new, _log = scheduler().review_card(c, Rating(int(rating)), review_datetime=when, review_duration=duration_ms)
     return new.to_dict(), new.due.timestamp()
@@ -99,7 +99,7 @@ def review(card: dict | None, family_id: str, rating: int, when: datetime | None
 def record_review(store, family_id: str, rating: int, reason: str, *, session_id: str | None = None,
                   idx: int | None = None, duration_ms: int | None = None, when: datetime | None = None) -> dict:
     """Rate one family in the history; the card is read and written in one transaction."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
 
     def apply(card: dict | None):
         new, due = review(card, family_id, rating, when, duration_ms)
@@ -112,7 +112,7 @@ def record_review(store, family_id: str, rating: int, reason: str, *, session_id
 def retrievability(card: dict, when: datetime | None = None) -> float:
     from fsrs import Card
 
-    return float(scheduler().get_card_retrievability(Card.from_dict(card), when or datetime.now(timezone.utc)))
+    return float(scheduler().get_card_retrievability(Card.from_dict(card), when or datetime.now(UTC)))
 
 
 def due_cards(store, now: float) -> list[dict]:

@@ -1,6 +1,6 @@
 """Bank formulas, evaluated in plain Python: derived values, constraints, ``when``, templates.
 
-This is the light half of :mod:`nncheck.formulas`, on the start-up path of ``nncheck show``:
+This is the light half of :mod:`nncheck.topics.formula`, on the start-up path of ``nncheck show``:
 no SymPy, no NumPy.  The answer language's exact evaluator does the arithmetic; the
 bank-only functions (``at``, ``dot``, ``norm``, ``mean``, ``ifelse``) are computed here and
 spliced into the tree as literals.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from nncheck.expr.syntax import BinOp, Call, Matrix, Node, Num, Relation, Transpose, Unary, Vector, parse
+from nncheck.lang.syntax import BinOp, Call, Matrix, Node, Num, Relation, Transpose, Unary, Vector, parse
 
 #: Functions bank formulas may use on top of the answer language's and the formula extras.
 EXTRA_FUNCTIONS = {"at": (2, 3), "dot": (2, 2), "norm": (1, 1), "mean": (1, 1), "ifelse": (3, 3)}
@@ -41,13 +41,13 @@ def evaluate_formula(text: str, env: dict):
 
 
 def evaluate_node(node: Node, env: dict, text: str = ""):
-    from nncheck.expr.numeric import evaluate
+    from nncheck.lang.numeric import evaluate
 
     return evaluate(_splice(node, env, text), env, text)
 
 
 def _has_extra(node: Node) -> bool:
-    from nncheck.expr.syntax import walk
+    from nncheck.lang.syntax import walk
 
     return any(isinstance(n, Call) and n.func in EXTRA_FUNCTIONS for n in walk(node))
 

@@ -17,9 +17,23 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from nncheck.bankformula import FormulaError, _at, parse_formula
 from nncheck.errors import AnswerKeyError, BankError
-from nncheck.expr.syntax import AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation, Transpose, Unary, Vector, Word
+from nncheck.lang.formula import FormulaError, _at, parse_formula
+from nncheck.lang.syntax import (
+    AnswerSyntaxError,
+    BinOp,
+    Call,
+    Derivative,
+    Matrix,
+    Name,
+    Node,
+    Num,
+    Relation,
+    Transpose,
+    Unary,
+    Vector,
+    Word,
+)
 
 
 def formula_text(value) -> str:
@@ -40,7 +54,7 @@ def to_exact(node: Node, env: dict, symbols: dict | None = None):
     """Evaluate with SymPy.  ``env`` holds parameter values (int, Fraction, lists)."""
     import sympy
 
-    from nncheck.answer.sympy_backend import sigma
+    from nncheck.lang.sympy_backend import sigma
 
     symbols = symbols or {}
 
@@ -334,9 +348,8 @@ def _where(variant, field: str) -> dict:
 
 def part_values(variant, part: dict, formula, field: str):
     """(exact, numeric) of one formula for one part of ``variant``."""
-    from nncheck.answer.sympy_backend import make_symbol
-
-    from nncheck.variant import choice_literals
+    from nncheck.generate.variant import choice_literals
+    from nncheck.lang.sympy_backend import make_symbol
 
     env = {**choice_literals(variant.family), **variant.values()}
     syms = {n: make_symbol(n, d) for n, d in (part.get("symbols") or {}).items()}
@@ -373,7 +386,7 @@ def _shape_for(kind: str, v):
 
 def formula_key(variant):
     """Answer key for a family with no Python solver: every part from its ``answer`` formula."""
-    from nncheck.keys import AnswerKey, KeyPart, agree
+    from nncheck.key.compute import AnswerKey, KeyPart, agree
 
     parts = {}
     for spec in variant.parts:
@@ -392,7 +405,7 @@ def formula_key(variant):
             if part_name not in parts:
                 continue
             exact, _ = part_values(variant, parts[part_name].spec, formula, f"mistakes.{m['id']}")
-            from nncheck.keys import agree as _agree
+            from nncheck.key.compute import agree as _agree
 
             same, _ = _agree(parts[part_name].spec, parts[part_name].exact, exact, rel=1e-9)
             if not same:

@@ -20,8 +20,22 @@ from fractions import Fraction
 import sympy
 from sympy import Function
 
-from nncheck.domains import assumptions
-from nncheck.expr.syntax import AnswerSyntaxError, BinOp, Call, Derivative, Matrix, Name, Node, Num, Relation, Transpose, Unary, Vector, Word
+from nncheck.lang.domains import assumptions
+from nncheck.lang.syntax import (
+    AnswerSyntaxError,
+    BinOp,
+    Call,
+    Derivative,
+    Matrix,
+    Name,
+    Node,
+    Num,
+    Relation,
+    Transpose,
+    Unary,
+    Vector,
+    Word,
+)
 
 
 class sigma(Function):

@@ -12,7 +12,7 @@ below is testable without a terminal:
 * Exam: one attempt per part and no feedback; ``skip`` leaves a part for later,
   ``submit`` ends the exam, ``quit`` suspends it (resumable).
 * Every graded answer and every finished part is committed to the history store as it
-  happens; a finished problem is one FSRS review of its family (:mod:`nncheck.schedule`).
+  happens; a finished problem is one FSRS review of its family (:mod:`nncheck.practice.schedule`).
 
 Answer keys need SymPy (a slow import), so they are computed by :class:`KeyWorker` in a
 background thread while the student reads the prompt, which needs no SymPy.
@@ -24,9 +24,9 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Callable
 
 from nncheck.errors import NNCheckError
 
@@ -318,7 +318,7 @@ class KeyWorker:
     def _run(self) -> None:
         compute = self._compute
         if compute is None:
-            from nncheck.keys import answer_key as compute
+            from nncheck.key.compute import answer_key as compute
         while True:
             with self._cv:
                 while not self._queue:
@@ -448,7 +448,7 @@ class StoredVerdict:
 class Session:
     """A quiz, exam or review session over a list of planned problems.
 
-    ``store``: a :class:`nncheck.store.Store` (or None: nothing is recorded).
+    ``store``: a :class:`nncheck.practice.store.Store` (or None: nothing is recorded).
     ``clock``: monotonic seconds, injectable for tests.
     """
 
@@ -487,7 +487,7 @@ class Session:
 
     # -- building --------------------------------------------------------------
     def _build(self, index: int, pl: Planned, rng: random.Random) -> Problem:
-        from nncheck.variant import build_variant, make_variant
+        from nncheck.generate.variant import build_variant, make_variant
 
         rec = self.catalog.get(pl.family_id)
         v = make_variant(rec, pl.seed, pl.overrides) if pl.overrides else build_variant(rec, pl.seed, {})
@@ -497,8 +497,8 @@ class Session:
 
     @classmethod
     def resume(cls, catalog, stored: dict, *, store, clock: Callable[[], float] = time.monotonic,
-               worker: KeyWorker | None = None) -> "Session":
-        """Rebuild a session from :meth:`nncheck.store.Store.load_session` output."""
+               worker: KeyWorker | None = None) -> Session:
+        """Rebuild a session from :meth:`nncheck.practice.store.Store.load_session` output."""
         plan = []
         for p in stored["problems"]:
             if p["family_id"] not in catalog.by_id:
@@ -736,7 +736,7 @@ class Session:
     def _refused(self, prob: Problem, err: Exception) -> Event:
         """The key of this variant failed: replace the problem by a fresh draw of the same family."""
         msg = err.line() if isinstance(err, NNCheckError) else f"{type(err).__name__}: {err}"
-        from nncheck.variant import build_variant
+        from nncheck.generate.variant import build_variant
 
         for _ in range(5):
             # Practice asks whatever parts the new draw has; an exam keeps its parts.
@@ -794,7 +794,7 @@ class Session:
         self._rate(prob)
 
     def _rate(self, prob: Problem) -> None:
-        from nncheck.schedule import rate, record_review, time_budget
+        from nncheck.practice.schedule import rate, record_review, time_budget
 
         reached = [{"part": p.name, "outcome": p.outcome, "attempts": p.attempts, "hints": p.hints,
                     "elapsed": p.elapsed} for p in prob.parts if p.done]
@@ -868,7 +868,7 @@ class Session:
                 "percent": round(100 * score / asked, 1) if asked else 0.0}
 
     def ratings(self) -> list[dict]:
-        from nncheck.schedule import RATING_NAMES
+        from nncheck.practice.schedule import RATING_NAMES
 
         return [{"problem": p.index + 1, "id": p.family_id, "rating": RATING_NAMES[p.rating[0]],
                  "reason": p.rating[1], "next_due": p.next_due}

@@ -125,8 +125,8 @@ def _list(opts: dict) -> None:
 
 
 def _show(opts: dict, family_id: str, assignments: list[str]) -> None:
+    from nncheck.generate.variant import make_variant, parse_assignments
     from nncheck.render.text import show_view, use_color
-    from nncheck.variant import make_variant, parse_assignments
 
     cat = _catalog(opts["bank"])
     seed = 1 if opts["seed"] is None else opts["seed"]

@@ -3,8 +3,8 @@
 Nothing here evaluates user text with Python.  The text is scanned character by
 character against a whitelist, parsed by a small precedence-climbing parser, and
 turned into plain node objects (``Num``, ``Name``, ``Call``, ...).  Backends walk
-those nodes: ``nncheck.expr.numeric`` (exact rationals / floats, no SymPy) and
-``nncheck.answer.sympy_backend`` (SymPy objects).
+those nodes: ``nncheck.lang.numeric`` (exact rationals / floats, no SymPy) and
+``nncheck.lang.sympy_backend`` (SymPy objects).
 
 Every bound (length, digits, exponent, nesting, node count) is checked while
 scanning or parsing, before any arithmetic happens, and the printer is iterative,

@@ -416,7 +416,7 @@ def _load_csv(text: str, path: str) -> list[Entry]:
 
 def split_assignments(text: str) -> dict[str, str]:
     """``"W1=227; F=11 box=[0, 0, 4, 4]"`` -> {"W1": "227", ...}, splitting only outside brackets."""
-    from nncheck.variant import parse_assignments
+    from nncheck.generate.variant import parse_assignments
 
     items: list[str] = []
     depth, cur = 0, ""
@@ -455,7 +455,7 @@ def _next_is_assignment(text: str, i: int) -> bool:
 # ----------------------------------------------------------------------------
 def problem_check(variant) -> str:
     """A short digest of a variant's public parameters (changes if the bank draws differently)."""
-    from nncheck.variant import json_value
+    from nncheck.generate.variant import json_value
 
     blob = json.dumps([variant.id, {k: json_value(v) for k, v in variant.public_params().items()}],
                       sort_keys=True, ensure_ascii=True, separators=(",", ":"))
@@ -551,7 +551,7 @@ class Grader:
 
     def _problem(self, e: Entry):
         """(variant, error field, error message); the key is computed lazily in :meth:`_key`."""
-        from nncheck.variant import make_variant
+        from nncheck.generate.variant import make_variant
 
         pkey = (e.family, e.seed, tuple(sorted(e.params.items())))
         hit = self._problems.get(pkey)
@@ -572,7 +572,7 @@ class Grader:
 
     def _key(self, hit: dict):
         if "key" not in hit and "key_error" not in hit:
-            from nncheck.keys import answer_key
+            from nncheck.key.compute import answer_key
 
             try:
                 hit["key"] = answer_key(hit["variant"])

@@ -1,0 +1,1 @@
+"""Batch grading: answer files in, verdicts out."""

@@ -1,0 +1,1 @@
+"""The answer key: computed twice (SymPy and NumPy), compared, refused on disagreement."""
