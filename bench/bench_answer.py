@@ -100,7 +100,7 @@ def main() -> None:
 
     from nncheck.answer import sandbox
     from nncheck.answer.equiv import equivalent, equivalent_local
-    from nncheck.answer.grade import grade_answer
+    from nncheck.kinds import grade_answer
     from nncheck.lang.sympy_backend import make_symbol, to_sympy
     from nncheck.lang.syntax import parse, to_text
 

@@ -61,9 +61,9 @@ def accuracy(isolate: bool | None) -> dict:
 
     from nncheck.bank.index import load_catalog
     from nncheck.derive.core import check_derivation
-    from nncheck.derive.grading import problem_for
     from nncheck.generate.variant import make_variant
     from nncheck.key.compute import answer_key
+    from nncheck.kinds.derivation import problem_for
 
     step_times: list[float] = []  # wall clock
     step_cpu: list[float] = []

@@ -46,8 +46,8 @@ def _variants(kp, rng: random.Random) -> tuple[str, str]:
     """(kind of answer, text) for one part: correct, another correct form, mistakes, wrong, unreadable."""
     import sympy
 
-    from nncheck.export.answers import key_answer_text, number_text, sympy_text
-    from nncheck.key.compute import flat_shape, to_float
+    from nncheck.export.answers import key_answer_text
+    from nncheck.kinds.values import flat_shape, number_text, sympy_text, to_float
 
     key_text = key_answer_text(kp)
     roll = rng.random()
@@ -62,9 +62,9 @@ def _variants(kp, rng: random.Random) -> tuple[str, str]:
             return "equivalent", repr(round(to_float(kp.exact), 6))
         return "correct", key_text
     if roll < 0.80:
-        from nncheck.answer.grade import tolerance_spec  # noqa: F401  (the grader's own module)
+        from nncheck.kinds.tolerance import tolerance_spec  # noqa: F401  (the grader's own module)
 
-        for mid, _msg, value in kp_mistakes(kp):
+        for _mid, _msg, value in kp_mistakes(kp):
             if value is None or kp.kind in ("expression", "derivation"):
                 if kp.kind == "expression" and value is not None:
                     return "mistake", sympy_text(value)
@@ -105,8 +105,8 @@ def kp_mistakes(kp):
 def build_answers(scenario: str, seed: int = 1) -> tuple[str, dict]:
     """An answer file (YAML text) with N_ANSWERS entries, N_EXPR of them expression parts."""
     from nncheck.bank.index import load_catalog
-    from nncheck.batch.grade import problem_check
     from nncheck.export.problemset import build_set
+    from nncheck.key.model import problem_check
 
     cat = load_catalog()
     expr_families = [r["id"] for r in cat.records if any(p["kind"] == "expression" for p in r["parts"])]

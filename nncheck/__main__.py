@@ -1,9 +1,16 @@
-"""Entry point: ``nncheck`` and ``python -m nncheck``."""
+"""Entry point: ``nncheck`` and ``python -m nncheck``.
+
+The fast front end runs the commands typed most (``--help``, ``list``, ``show``, ``quiz``)
+without importing Typer; whatever it does not take, the Typer app runs.  Both report
+failures through one error policy (:mod:`nncheck.cli.policy`).
+"""
+
+from __future__ import annotations
 
 import sys
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     from nncheck.cli.fast import run
 

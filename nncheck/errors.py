@@ -47,7 +47,9 @@ class BankErrors(NNCheckError):
     def line(self) -> str:
         first = self.errors[0].line()
         more = len(self.errors) - 1
-        return first + (f" (and {more} more error{'s' if more > 1 else ''}; run 'nncheck bank validate')" if more else "")
+        if not more:
+            return first
+        return first + f" (and {more} more error{'s' if more > 1 else ''}; run 'nncheck bank validate')"
 
 
 class UnknownFamily(NNCheckError):

@@ -24,11 +24,13 @@ hard deadline; past it the answer is "too complex", never a hang.
 from __future__ import annotations
 
 import random
+from contextlib import AbstractContextManager, nullcontext
 from fractions import Fraction
 
 import mpmath
 import sympy
 
+from nncheck.answer.limits import OutOfTime, time_limit
 from nncheck.lang.domains import parse_domain, sample_points
 from nncheck.lang.mpeval import Undefined, evaluate
 from nncheck.lang.sympy_backend import sigma
@@ -233,7 +235,7 @@ def _scalars(yours, expected, domains, seed, n_points, prove) -> Equivalence:
     dps = _precision(yours, expected)
     agreed = 0
     yours_only = expected_only = 0
-    first_one_sided = None
+    first_one_sided: tuple[dict, object, object] | None = None  # (point, yours, expected)
     for pt in _rounds(doms, n_points, rng):
         if agreed >= n_points:
             break
@@ -332,7 +334,7 @@ def _prove_zero(diff) -> bool:
     try:
         if _too_big(diff, PROOF_NODES):
             return False
-        with _budget(PROOF_SECONDS):
+        with _proof_budget():
             e = diff.replace(sigma, lambda x: 1 / (1 + sympy.exp(-x)))
             if e.has(sympy.tanh):
                 e = e.rewrite(sympy.exp)
@@ -344,7 +346,7 @@ def _prove_zero(diff) -> bool:
             # Over a common denominator, the difference is 0 exactly when its numerator expands to 0.
             numer, _ = e.as_numer_denom()  # like together(), without its costly gcd_terms
             return sympy.expand(numer) == 0
-    except _OutOfTime:
+    except OutOfTime:
         return False
     except (sympy.PolynomialError, sympy.polys.polyerrors.PolificationFailed, TypeError, ValueError,
             ZeroDivisionError, RecursionError, NotImplementedError, AttributeError):
@@ -395,43 +397,16 @@ def _exp_to_powers(e):
     return e.xreplace(mapping)
 
 
-class _OutOfTime(Exception):
-    pass
-
-
-class _budget:
-    """A soft time limit for pure-Python SymPy work, via SIGALRM (main thread of the worker only).
+def _proof_budget() -> AbstractContextManager[None]:
+    """A soft time limit for the optional proof, armed only inside the sandbox worker.
 
     It cannot interrupt C code, which is why the hard limit is the sandbox's deadline;
-    this one only keeps an optional proof from eating the whole deadline.
+    this one only keeps an optional proof from eating the whole deadline.  Outside the
+    worker the caller's process owns SIGALRM, so nothing is armed there.
     """
+    from nncheck.answer.sandbox import in_worker
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.armed = False
-
-    def __enter__(self):
-        import signal
-        import threading
-
-        from nncheck.answer.sandbox import in_worker
-
-        if in_worker() and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-            def _raise(signum, frame):
-                raise _OutOfTime()
-
-            self.old = signal.signal(signal.SIGALRM, _raise)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self.armed = True
-        return self
-
-    def __exit__(self, *exc):
-        if self.armed:
-            import signal
-
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.old)
-        return False
+    return time_limit(PROOF_SECONDS) if in_worker() else nullcontext()
 
 
 def check_domains(domains: dict) -> None:

@@ -10,8 +10,8 @@ Decimal conversion).  So symbolic work runs in a *worker process*:
   (~0.1 ms), not a process start;
 * each job has a deadline (``DEFAULT_TIMEOUT``); past it the worker is killed with
   SIGKILL and :class:`TooComplex` is raised.  The next job starts a fresh worker;
-* the worker has an address-space limit, ignores Ctrl-C (the parent owns the
-  terminal) and exits when the parent goes away.
+* the worker has an address-space limit (:func:`nncheck.answer.limits.limit_memory`),
+  ignores Ctrl-C (the parent owns the terminal) and exits when the parent goes away.
 
 Only named tasks from ``TASKS`` can be run, and the user's *text* crosses the
 boundary, never a parsed tree (pickling a 2,000-node chain would recurse).
@@ -24,14 +24,15 @@ import os
 import sys
 import threading
 
+from nncheck.answer.limits import limit_memory
+
 DEFAULT_TIMEOUT = 2.0  # seconds of wall-clock time per job
-MEMORY_HEADROOM = 1536 * 1024 * 1024  # bytes of address space the worker may add after start-up
 
 #: task name -> "module:function", all inside nncheck.answer.
 TASKS = {
     "equivalent": "nncheck.answer.equiv:equivalent_local",
-    "grade_expression": "nncheck.answer.expression:grade_expression_local",
-    "grade_symbolic_array": "nncheck.answer.expression:grade_symbolic_array_local",
+    "grade_expression": "nncheck.answer.symbolic:grade_expression_local",
+    "grade_symbolic_array": "nncheck.answer.symbolic:grade_symbolic_array_local",
     "echo": "nncheck.answer.sandbox:_echo",
     "hang": "nncheck.answer.sandbox:_hang",
 }
@@ -99,10 +100,10 @@ def run(task: str, *args, timeout: float | None = None):
             try:
                 conn.send((task, args))
                 break
-            except (BrokenPipeError, EOFError, OSError):
+            except (BrokenPipeError, EOFError, OSError) as e:
                 _kill_worker()  # it died between jobs: start another once
                 if attempt:
-                    raise TooComplex(limit, "the checker process could not be started")
+                    raise TooComplex(limit, "the checker process could not be started") from e
         if not conn.poll(limit):
             stats["timeouts"] += 1
             _kill_worker()
@@ -137,8 +138,8 @@ def _get_worker():
     # Import what the worker needs *before* forking, so the child starts warm.
     for mod in {v.partition(":")[0] for v in TASKS.values()}:
         importlib.import_module(mod)
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    ctx = multiprocessing.get_context(method)
+    ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else \
+        multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe(duplex=True)
     proc = ctx.Process(target=_worker_main, args=(child, os.getpid()), daemon=True, name="nncheck-sandbox")
     import warnings
@@ -171,35 +172,6 @@ def _kill_worker() -> None:
         conn.close()
     except OSError:
         pass
-
-
-def limit_memory(headroom: int = MEMORY_HEADROOM) -> None:
-    """Cap this process's address space at its current size plus ``headroom`` (POSIX only).
-
-    Called in a freshly forked worker, so that a runaway expression hits MemoryError
-    instead of the machine's swap.  Shared by the sandbox and the derivation checker.
-    """
-    try:
-        import resource
-    except ImportError:  # not POSIX: the deadline still applies
-        return
-    try:
-        fd = os.open("/proc/self/statm", os.O_RDONLY)  # os-level: nothing a test canary watches
-        try:
-            current = int(os.read(fd, 256).split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        finally:
-            os.close(fd)
-    except (OSError, ValueError, IndexError):
-        return  # cannot tell how much is in use: do not guess a limit
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    want = current + headroom
-    if hard != resource.RLIM_INFINITY:
-        want = min(want, hard)
-    if soft == resource.RLIM_INFINITY or soft > want:
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
-        except (ValueError, OSError):
-            pass
 
 
 def _worker_main(conn, parent_pid: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
@@ -17,10 +18,15 @@ from nncheck.bank.yamlsafe import field_name, line_of, load_yaml
 from nncheck.errors import BankError
 from nncheck.lang.syntax import CONSTANTS, FORMULA_FUNCTIONS, FUNCTIONS, AnswerSyntaxError, names_in, parse
 
-RESERVED = set(FUNCTIONS) | set(FORMULA_FUNCTIONS) | CONSTANTS | {"and", "or", "not", "sigmoid", "none", "true", "false"}
+if TYPE_CHECKING:
+    from nncheck.bank.yamlsafe import Lines
+    from nncheck.records import FamilyRecord
+
+RESERVED = (set(FUNCTIONS) | set(FORMULA_FUNCTIONS) | CONSTANTS
+            | {"and", "or", "not", "sigmoid", "none", "true", "false"})
 
 
-def _suggest(word: str, options) -> str:
+def _suggest(word: object, options) -> str:
     m = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
     return f"did you mean '{m[0]}'?" if m else ""
 
@@ -55,7 +61,7 @@ def _pydantic_errors(e: ValidationError, path: str, lines, data) -> list[BankErr
     return out
 
 
-_KEYS_BY_DEPTH = {
+_KEYS_BY_DEPTH: dict[tuple, type[schema.Strict]] = {
     (): schema.Bank,
     ("families", 0): schema.Family,
     ("families", 0, "params", "x"): schema.Param,
@@ -68,7 +74,7 @@ _KEYS_BY_DEPTH = {
 
 
 def _allowed_keys(at: tuple, data) -> list[str]:
-    shape = []
+    shape: list[int | str] = []
     for i, p in enumerate(at):
         if isinstance(p, int):
             shape.append(0)
@@ -113,7 +119,8 @@ def _check_formula(ctx: _Ctx, at: tuple, text, known: set[str], what: str, *, ex
     return used
 
 
-def compile_bank_data(data, lines, path: str, *, solver_names: set[str] | None = None) -> list[dict]:
+def compile_bank_data(data, lines: Lines, path: str, *,
+                      solver_names: set[str] | None = None) -> list[FamilyRecord]:
     """Validate one parsed bank file; return its family records or raise the first error list."""
     if not isinstance(data, dict):
         raise BankError("a bank file must be a mapping with 'bank' and 'families' keys", file=path, line=1)
@@ -123,14 +130,15 @@ def compile_bank_data(data, lines, path: str, *, solver_names: set[str] | None =
         errs = _pydantic_errors(e, path, lines, data)
         raise _many(errs) from None
     ctx = _Ctx(path, lines)
-    records = []
+    records: list[FamilyRecord] = []
     for fi, fam in enumerate(bank.families):
         base = ("families", fi)
         rec = _compile_family(ctx, base, fam, solver_names)
         rec["_file"] = os.path.abspath(path)
         rec["_line"] = line_of(lines, base)
         rec["_bank"] = bank.bank
-        records.append(rec)
+        # The schema validated every key and model_dump wrote them: this is FamilyRecord's shape.
+        records.append(cast("FamilyRecord", rec))
     if ctx.errors:
         raise _many(ctx.errors)
     return records
@@ -142,7 +150,7 @@ def _many(errs: list[BankError]):
     return errs[0] if len(errs) == 1 else BankErrors(errs)
 
 
-def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) -> dict:
+def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names: set[str] | None) -> dict[str, Any]:
     params = fam.params
     names = set(params)
     solver_vars: set[str] = set()
@@ -195,8 +203,10 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
                 if isinstance(v, str) and v not in names:
                     ctx.err(at + ("draw", "shape", k), f"shape names '{v}', which is not a parameter",
                             hint=_suggest(v, names) or None)
-            if d.range is not None and all(isinstance(v, (int, float)) for v in d.range) and d.range[0] > d.range[1]:
-                ctx.err(at + ("draw", "range"), f"empty range: {d.range[0]} > {d.range[1]}")
+            if d.range is not None:
+                lo, hi = d.range  # the schema checked there are two
+                if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
+                    ctx.err(at + ("draw", "range"), f"empty range: {lo} > {hi}")
             if d.weights is not None and (d.choice is None or len(d.weights) != len(d.choice)):
                 ctx.err(at + ("draw", "weights"), "weights need one number per choice")
         elif p.default is None and p.type != "choice":
@@ -236,25 +246,27 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names) ->
     for pi, part in enumerate(fam.parts):
         if part.answer is not None:
             syms = set(part.symbols or {})
-            _check_formula(ctx, base + ("parts", pi, "answer"), part.answer, known | syms, "answer formula", extras=True)
+            _check_formula(ctx, base + ("parts", pi, "answer"), part.answer, known | syms, "answer formula",
+                           extras=True)
     mistake_ids = [m.id for m in fam.mistakes]
     for mi, m in enumerate(fam.mistakes):
         at = base + ("mistakes", mi)
         if mistake_ids.count(m.id) > 1:
             ctx.err(at + ("id",), f"duplicate mistake id '{m.id}'")
-        for part in m.parts or []:
-            if part not in part_names:
-                ctx.err(at + ("parts",), f"mistake names part '{part}', which does not exist",
-                        hint=_suggest(part, part_names) or None)
+        for named in m.parts or []:
+            if named not in part_names:
+                ctx.err(at + ("parts",), f"mistake names part '{named}', which does not exist",
+                        hint=_suggest(named, part_names) or None)
         if fam.solver is None and not m.formula:
             ctx.err(at, "a mistake of a YAML-only family needs a 'formula' (part: formula)")
-        for part_name, formula in (m.formula or {}).items():
+        for part_name, mistake_formula in (m.formula or {}).items():
             if part_name not in part_names:
                 ctx.err(at + ("formula", part_name), f"mistake formula for part '{part_name}', which does not exist",
                         hint=_suggest(part_name, part_names) or None)
                 continue
             syms = set(next(p for p in fam.parts if p.name == part_name).symbols or {})
-            _check_formula(ctx, at + ("formula", part_name), formula, known | syms, "mistake formula", extras=True)
+            _check_formula(ctx, at + ("formula", part_name), mistake_formula, known | syms, "mistake formula",
+                           extras=True)
     if fam.solver is not None and solver_names is not None and fam.solver not in solver_names:
         ctx.err(base + ("solver",), f"unknown solver '{fam.solver}'", hint=_suggest(fam.solver, solver_names) or None)
     rec = fam.model_dump(mode="json", exclude_none=True)
@@ -298,7 +310,7 @@ def _check_templates(ctx: _Ctx, base: tuple, fam, known: set[str], *, strict_nam
                         hint=_suggest(name, known) or None)
 
 
-def trial_draws(path: str, records: list[dict], lines) -> list[BankError]:
+def trial_draws(path: str, records: list[FamilyRecord], lines: Lines) -> list[BankError]:
     """Draw a few instances of each family: unsatisfiable constraints and mistakes that can
     never be told apart from the answer are bank errors, reported where they are written."""
     from nncheck.errors import AnswerKeyError, NNCheckError
@@ -320,13 +332,14 @@ def trial_draws(path: str, records: list[dict], lines) -> list[BankError]:
                 break
         if rec.get("solver") or not variants:
             continue
-        # YAML-only: every declared mistake must differ from the answer for some instance.
-        from nncheck.topics.formula import formula_key
+        # YAML-only: every declared mistake must differ from the answer for some instance.  The key
+        # drops a mistake where the grader could not tell it from the answer, as for every family.
+        from nncheck.key.compute import answer_key
 
         seen_different: dict[str, bool] = {m["id"]: False for m in rec.get("mistakes", [])}
         for v in variants:
             try:
-                key = formula_key(v)
+                key = answer_key(v)
             except (BankError, AnswerKeyError) as e:
                 errors.append(e if isinstance(e, BankError) else BankError(
                     e.line(), file=path, line=line_of(lines, base), field=f"families[{fi}]"))
@@ -338,12 +351,14 @@ def trial_draws(path: str, records: list[dict], lines) -> list[BankError]:
             for mi, m in enumerate(rec.get("mistakes", [])):
                 if not seen_different.get(m["id"], True):
                     errors.append(BankError(
-                        "this mistake's formula equals the answer in every instance tried: it can never be told apart",
-                        file=path, line=line_of(lines, base + ("mistakes", mi)), field=f"families[{fi}].mistakes[{mi}]"))
+                        "this mistake's formula equals the answer (at the part's tolerance) in every instance tried: "
+                        "it can never be told apart",
+                        file=path, line=line_of(lines, base + ("mistakes", mi)),
+                        field=f"families[{fi}].mistakes[{mi}]"))
     return errors
 
 
-def compile_bank_file(path: str, *, solver_names: set[str] | None = None) -> list[dict]:
+def compile_bank_file(path: str, *, solver_names: set[str] | None = None) -> list[FamilyRecord]:
     data, lines = load_yaml(path)
     records = compile_bank_data(data, lines, path, solver_names=solver_names)
     errors = trial_draws(path, records, lines)

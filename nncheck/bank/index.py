@@ -16,6 +16,10 @@ from nncheck import __version__
 from nncheck.errors import BankError, BankErrors, NNCheckError, UnknownFamily
 from nncheck.paths import bundled_banks_dir, cache_dir, extra_bank_dirs
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the start-up path)
+if TYPE_CHECKING:
+    from nncheck.records import FamilyRecord, FamilySummary
+
 _SCHEMA_FILES = ("schema.py", "compile.py", "index.py")
 
 
@@ -55,7 +59,7 @@ def _cache_key(files: list[str]) -> tuple[str, str]:
     return f"{digest:016x}", full
 
 
-def summary(record: dict) -> dict:
+def summary(record: FamilyRecord) -> FamilySummary:
     """What ``nncheck list`` needs of a family (param and part names, not their specs)."""
     return {"id": record["id"], "topic": record["topic"], "title": record["title"],
             "source": record.get("source", ""), "difficulty": record.get("difficulty", 2),
@@ -71,18 +75,19 @@ class Catalog:
     show`` needs one family, not all forty).
     """
 
-    def __init__(self, records: list[dict] | None = None, warnings: list[str] | None = None, *,
-                 summaries: list[dict] | None = None, offsets: dict | None = None, data_path: str = ""):
+    def __init__(self, records: list[FamilyRecord] | None = None, warnings: list[str] | None = None, *,
+                 summaries: list[FamilySummary] | None = None, offsets: dict[str, tuple[int, int]] | None = None,
+                 data_path: str = ""):
         self.warnings = warnings or []
         self._offsets = offsets or {}
         self._data_path = data_path
+        self._by_id: dict[str, FamilyRecord] = {}
         if records is not None:
-            self._records: list[dict] | None = list(records)
+            self._records: list[FamilyRecord] | None = list(records)
             self._by_id = {r["id"]: r for r in self._records}
             self.summaries = [summary(r) for r in self._records]
         else:
             self._records = None
-            self._by_id = {}
             self.summaries = list(summaries or [])
 
     @property
@@ -94,7 +99,7 @@ class Catalog:
         return any(s["id"] == family_id for s in self.summaries)
 
     @property
-    def records(self) -> list[dict]:
+    def records(self) -> list[FamilyRecord]:
         if self._records is None:
             self._records = [self.get(s["id"]) for s in self.summaries]
         return self._records
@@ -102,7 +107,7 @@ class Catalog:
     def ids(self) -> list[str]:
         return [s["id"] for s in self.summaries]
 
-    def get(self, family_id: str) -> dict:
+    def get(self, family_id: str) -> FamilyRecord:
         rec = self._by_id.get(family_id)
         if rec is not None:
             return rec
@@ -120,22 +125,23 @@ class Catalog:
         for t in tail:
             if t not in close:
                 close.insert(0, t)
-        hint = f"did you mean {' or '.join(repr(c) for c in close[:3])}?" if close else "run 'nncheck list' to see the ids"
+        hint = (f"did you mean {' or '.join(repr(c) for c in close[:3])}?" if close
+                else "run 'nncheck list' to see the ids")
         raise UnknownFamily(f"unknown problem id '{family_id}'", hint=hint) from None
 
     def topics(self) -> list[str]:
-        seen = []
+        seen: list[str] = []
         for s in self.summaries:
             if s["topic"] not in seen:
                 seen.append(s["topic"])
         return seen
 
-    def select_summaries(self, topics=None, families=None) -> list[dict]:
+    def select_summaries(self, topics=None, families=None) -> list[FamilySummary]:
         """Summaries of the families matching any of ``topics`` (or id prefixes) and/or ``families``."""
         if not topics and not families:
             return list(self.summaries)
         by_id = {s["id"]: s for s in self.summaries}
-        out: list[dict] = []
+        out: list[FamilySummary] = []
         for fid in families or []:
             self.get(fid)  # a helpful error for an unknown id
             if by_id[fid] not in out:
@@ -154,7 +160,7 @@ class Catalog:
                     out.append(s)
         return out
 
-    def select(self, topics=None, families=None) -> list[dict]:
+    def select(self, topics=None, families=None) -> list[FamilyRecord]:
         """Full records of the families matching any of ``topics`` and/or ``families``."""
         return [self.get(s["id"]) for s in self.select_summaries(topics, families)]
 
@@ -169,7 +175,7 @@ class _ById:
     def __contains__(self, family_id) -> bool:
         return family_id in self._ids
 
-    def __getitem__(self, family_id: str) -> dict:
+    def __getitem__(self, family_id: str) -> FamilyRecord:
         if family_id not in self._ids:
             raise KeyError(family_id)
         return self._catalog.get(family_id)
@@ -208,7 +214,7 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
                                offsets=blob["offsets"], data_path=data_path)
         except (OSError, ValueError, KeyError, AttributeError, EOFError, TypeError):
             pass
-    records: list[dict] = []
+    records: list[FamilyRecord] = []
     warnings: list[str] = []
     from nncheck.bank.compile import compile_bank_file
     from nncheck.topics import solver_names
@@ -242,7 +248,7 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
     return catalog
 
 
-def _write_cache(path: str, full_key: str, warnings: list[str], records: list[dict]) -> None:
+def _write_cache(path: str, full_key: str, warnings: list[str], records: list[FamilyRecord]) -> None:
     """Best effort: a read-only cache directory only costs speed.
 
     Two files: ``.data`` holds each record marshalled, back to back; ``.index`` holds the
@@ -254,7 +260,7 @@ def _write_cache(path: str, full_key: str, warnings: list[str], records: list[di
         os.makedirs(os.path.dirname(path), exist_ok=True)
         chunks, offsets, pos = [], {}, 0
         for r in records:
-            b = marshal.dumps(r)
+            b = marshal.dumps(r)  # type: ignore[arg-type]  # a TypedDict is a plain dict at run time
             offsets[r["id"]] = (pos, len(b))
             chunks.append(b)
             pos += len(b)

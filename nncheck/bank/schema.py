@@ -6,7 +6,7 @@ its line number rather than a silently ignored setting.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,7 +15,7 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 
 ParamType = Literal["integer", "number", "vector", "matrix", "choice", "boolean"]
 PartKind = Literal["number", "integer", "boolean", "choice", "vector", "matrix", "expression", "derivation"]
-Scalar = Union[int, float, str, bool]
+Scalar = int | float | str | bool
 
 
 class Strict(BaseModel):

@@ -47,7 +47,7 @@ class _Refused(Exception):
         self.mark = mark
 
 
-Lines = dict  # path tuple -> 1-based line
+Lines = dict[tuple, int]  # path tuple -> 1-based line
 
 
 def read_text(path: str, *, what: str = "bank file", max_bytes: int = MAX_FILE_BYTES) -> str:
@@ -95,9 +95,9 @@ def _compose_fast(text: str, path: str):
 
 def load_yaml_text(text: str, path: str) -> tuple[object, Lines]:
     """Parse YAML text into plain Python values plus a map from path to line number."""
+    lines: Lines = {}
     node = _compose_fast(text, path)
     if node is not None:
-        lines: Lines = {}
         builder = yaml.SafeLoader("")  # only its constructor is used, to build scalars
         try:
             return _build(node, (), lines, path, builder), lines
@@ -118,7 +118,6 @@ def load_yaml_text(text: str, path: str) -> tuple[object, Lines]:
         raise BankError(f"invalid YAML: {e}", file=path) from None
     finally:
         loader.dispose()
-    lines: Lines = {}
     if node is None:
         return None, lines
     value = _build(node, (), lines, path, loader)

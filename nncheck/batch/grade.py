@@ -19,12 +19,15 @@ prints; a ``progress(done, total)`` callback lets the CLI draw a progress bar.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
+from typing import TYPE_CHECKING
 
 from nncheck.errors import BankError, NNCheckError
+
+if TYPE_CHECKING:
+    from nncheck.bank.index import Catalog
 
 #: Answer files may be larger than bank files (a whole class in one file), but bounded.
 MAX_ANSWER_BYTES = 8_000_000
@@ -86,8 +89,11 @@ def answer_text(value) -> str | None:
     language then reads exactly as 1/10), ``[1, 2]`` stays ``[1, 2]``, true/false
     become ``yes``/``no``.  ``None`` means the answer was left blank.
     """
-    if value is None:
-        return None
+    return None if value is None else _value_text(value)
+
+
+def _value_text(value: object) -> str:
+    """:func:`answer_text` of a value that is not blank."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -103,7 +109,7 @@ def answer_text(value) -> str | None:
         for x in value:
             if x is None or isinstance(x, dict):
                 raise _EntryProblem("answer", "a list entry is empty or not a value")
-            items.append(answer_text(x))
+            items.append(_value_text(x))
         return "[" + ", ".join(items) + "]"
     raise _EntryProblem("answer", "an answer must be text, a number or a list")
 
@@ -113,7 +119,7 @@ def _param_text(name: str, value) -> str:
         return "true" if value else "false"
     if value is None or isinstance(value, dict):
         raise _EntryProblem(f"params.{name}", "a parameter value must be a number, a list or text")
-    return answer_text(value)
+    return _value_text(value)
 
 
 class _EntryProblem(Exception):
@@ -158,6 +164,7 @@ def load_answers_text(text: str, path: str, fmt: str | None = None) -> AnswerShe
         raise AnswerFileError("the answer file is empty", file=path)
     if fmt == "csv":
         return AnswerSheet(path, fmt, _load_csv(text, path))
+    lines: dict[tuple, int]  # path in the file -> line (JSON keeps none)
     if fmt == "json":
         data, lines = _load_json(text, path), {}
     else:
@@ -209,6 +216,7 @@ def _entries_from_data(data, lines: dict, path: str) -> tuple[list[Entry], dict]
     meta: dict = {}
     if data is None:
         raise AnswerFileError("the answer file is empty", file=path)
+    base: tuple
     if isinstance(data, list):
         items, base = data, ()
     elif isinstance(data, dict):
@@ -283,7 +291,7 @@ def _entries_of_item(item, i: int, base: tuple, lines: dict, done: int) -> list[
         parts = item["parts"]
         if not isinstance(parts, dict) or not parts:
             return bad("parts", "'parts' must map part names to answers, e.g. {W2: 27, H2: 27}", at + ("parts",))
-        out = []
+        out: list[Entry] = []
         for name, value in parts.items():
             e = Entry(done + len(out) + 1, f"{where}, part {name}", _line(lines, at + ("parts", name)))
             _fill(e, common)
@@ -357,8 +365,8 @@ def _load_csv(text: str, path: str) -> list[Entry]:
         for row in reader:
             if any(c.strip() for c in row):
                 rows.append((reader.line_num, row))
-    except csv.Error as e:
-        raise AnswerFileError(f"invalid CSV: {e} (truncated?)", file=path, line=reader.line_num) from None
+    except csv.Error as err:
+        raise AnswerFileError(f"invalid CSV: {err} (truncated?)", file=path, line=reader.line_num) from None
     if not rows:
         raise AnswerFileError("the answer file is empty", file=path)
     head_line, header = rows[0]
@@ -451,18 +459,6 @@ def _next_is_assignment(text: str, i: int) -> bool:
 
 
 # ----------------------------------------------------------------------------
-# Problem fingerprints: a generated answer file remembers which problem it was made for.
-# ----------------------------------------------------------------------------
-def problem_check(variant) -> str:
-    """A short digest of a variant's public parameters (changes if the bank draws differently)."""
-    from nncheck.generate.variant import json_value
-
-    blob = json.dumps([variant.id, {k: json_value(v) for k, v in variant.public_params().items()}],
-                      sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha1(blob.encode()).hexdigest()[:8]
-
-
-# ----------------------------------------------------------------------------
 # Grading.
 # ----------------------------------------------------------------------------
 class EntryResult:
@@ -515,7 +511,7 @@ class BatchResult:
     def _figures(rs: list[EntryResult]) -> dict:
         n = len(rs)
         score = sum(r.score for r in rs)
-        out = {"entries": n}
+        out: dict[str, float] = {"entries": n}
         for s in STATUSES:
             out[s] = sum(1 for r in rs if r.status == s)
         out["score"] = round(score, 6)
@@ -544,7 +540,7 @@ class BatchResult:
 class Grader:
     """Grades entries against a catalog, sharing variants, keys and verdicts between them."""
 
-    def __init__(self, catalog):
+    def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self._problems: dict = {}  # (family, seed, params) -> (variant, key-or-None, error)
         self._verdicts: dict = {}  # (problem key, part, answer text) -> Verdict
@@ -553,6 +549,7 @@ class Grader:
         """(variant, error field, error message); the key is computed lazily in :meth:`_key`."""
         from nncheck.generate.variant import make_variant
 
+        assert e.family is not None  # an entry without a problem id has a problem_error and is never drawn
         pkey = (e.family, e.seed, tuple(sorted(e.params.items())))
         hit = self._problems.get(pkey)
         if hit is not None:
@@ -594,6 +591,8 @@ class Grader:
         variant = hit["variant"]
         if e.check is not None:
             if "check" not in hit:
+                from nncheck.key.model import problem_check
+
                 hit["check"] = problem_check(variant)
             if hit["check"] != e.check.strip():
                 return invalid("check", f"this is not the problem the file was made for (seed {variant.seed} of "
@@ -621,12 +620,15 @@ class Grader:
         expected, mistakes = cached
         if e.answer is None or not e.answer.strip():
             return EntryResult(e, "unanswered", feedback="no answer given", expected=expected, topic=topic)
-        vkey = (pkey, name, e.answer.strip() if spec["kind"] != "derivation" else e.answer)
+        from nncheck import kinds
+
+        # A multi-line answer (a derivation) is graded as typed; any other is stripped first.
+        vkey = (pkey, name, e.answer if kinds.get(spec["kind"]).multiline else e.answer.strip())
         verdict = self._verdicts.get(vkey)
         if verdict is None:
-            from nncheck.answer.grade import grade_answer
+            from nncheck.kinds import grade_answer
 
-            # Exactly what answer.grade.grade(key, name, text) does, with the part and its
+            # Exactly what key.grade.grade(key, name, text) does, with the part and its
             # mistakes looked up once per problem instead of once per answer.
             verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes)
             self._verdicts[vkey] = verdict
@@ -655,6 +657,4 @@ def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None) -> BatchResult:
 
 def expected_text(kp) -> str | None:
     """The key's answer for a part, as answer-language text a student could type."""
-    from nncheck.export.answers import key_answer_text
-
-    return key_answer_text(kp)
+    return kp.answer_text()

@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool):
+def _version(value: bool) -> None:
     if value:
         print(f"nncheck {__version__}")
         raise typer.Exit()
@@ -33,7 +33,7 @@ def _version(value: bool):
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
-):
+) -> None:
     """Exam practice and derivation checking for neural-network coursework."""
 
 
@@ -48,5 +48,5 @@ def _register_all() -> None:
 _register_all()
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     app(args=argv, prog_name="nncheck")

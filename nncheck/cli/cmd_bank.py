@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,7 +28,7 @@ def validate_cmd(
 
     files = bank_files(paths or [bundled_banks_dir()])
     names = solver_names()
-    results = []
+    results: list[dict[str, Any]] = []
     errors: list[str] = []
     seen: dict[str, str] = {}
     for f in files:
@@ -45,15 +45,16 @@ def validate_cmd(
         file_errors = []
         for r in recs:
             if r["id"] in seen:
-                file_errors.append(f"{f}:{r['_line']}: id: problem id '{r['id']}' is already defined in {seen[r['id']]}")
+                file_errors.append(f"{f}:{r['_line']}: id: problem id '{r['id']}' is already defined in "
+                                   f"{seen[r['id']]}")
             seen[r["id"]] = f"{f}:{r['_line']}"
         errors.extend(file_errors)
         results.append({"file": f, "ok": not file_errors, "families": [r["id"] for r in recs], "errors": file_errors})
     if json_:
         emit_json({"ok": not errors, "files": results})
     else:
-        for e in errors:
-            sys.stderr.write(e + "\n")
+        for line in errors:
+            sys.stderr.write(line + "\n")
         n = sum(len(r.get("families", [])) for r in results)
         print(f"{len(files)} file{'s' if len(files) != 1 else ''}, {n} families: "
               + ("all valid" if not errors else f"{len(errors)} error{'s' if len(errors) != 1 else ''}"))
@@ -155,12 +156,12 @@ def test_cmd(
         from rich.table import Table
 
         t = Table(title=f"bank test: {seeds} seeds per family", title_justify="left")
-        for col, just in (("family", "left"), ("seeds", "right"), ("answers", "right"), ("mistakes", "right"),
-                          ("garbage", "right"), ("result", "left")):
-            t.add_column(col, justify=just)
+        for col in ("family", "seeds", "answers", "mistakes", "garbage", "result"):
+            t.add_column(col, justify="left" if col in ("family", "result") else "right")
         for r in results:
             if r["failures"]:
-                result = f"FAIL: {r['failures'][0]}" + (f" (+{len(r['failures']) - 1} more)" if len(r["failures"]) > 1 else "")
+                more = len(r["failures"]) - 1
+                result = f"FAIL: {r['failures'][0]}" + (f" (+{more} more)" if more else "")
             elif r["not_exercised"]:
                 result = f"ok (not drawn in {seeds} seeds: {', '.join(r['not_exercised'])})"
             else:
@@ -188,8 +189,10 @@ families:
     difficulty: 1
     params:
       # Each parameter: a type, bounds, and how a random instance draws it.
-      w: {{type: vector, length: 2, entries: integer, min: -3, max: 3, doc: weights, draw: {{range: [-3, 3], shape: [2]}}}}
-      x: {{type: vector, length: 2, entries: integer, min: -3, max: 3, doc: input, draw: {{range: [-3, 3], shape: [2]}}}}
+      w: {{type: vector, length: 2, entries: integer, min: -3, max: 3, doc: weights,
+          draw: {{range: [-3, 3], shape: [2]}}}}
+      x: {{type: vector, length: 2, entries: integer, min: -3, max: 3, doc: input,
+          draw: {{range: [-3, 3], shape: [2]}}}}
       b: {{type: integer, min: -5, max: 5, doc: bias, draw: {{range: [-3, 3]}}}}
     derived:
       # Named formulas over the parameters, usable in prompts, answers and steps.

@@ -3,62 +3,51 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nncheck.cli.common import AssignArg, BankOpt, JsonOpt, SeedOpt, catalog, console, emit_json
+from nncheck.cli import fast
+from nncheck.cli.common import AssignArg, BankOpt, IdArg, JsonOpt, SeedOpt, catalog, console, emit_json
+
+if TYPE_CHECKING:
+    from nncheck.bank.index import Catalog
+    from nncheck.generate.variant import Variant
 
 
-def variant_for(cat, family_id: str, seed: int, assignments: list[str] | None):
+def variant_for(cat: Catalog, family_id: str, seed: int, assignments: list[str] | None) -> Variant:
     from nncheck.generate.variant import make_variant, parse_assignments
 
     return make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
 
 
 def register(app: typer.Typer) -> None:
+    # list and show are defined once, in the fast front end, which usually runs them without Typer.
     @app.command("list")
     def list_cmd(
-        topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
+        topic: Annotated[list[str] | None, typer.Option(
+            "--topic", "-t", help="Only these topics (repeatable).")] = None,
         bank: BankOpt = None,
         json_: JsonOpt = False,
-    ):
+    ) -> None:
         """List the problem families (id, topic, title)."""
-        from nncheck.render.text import list_json, list_view, use_color
-
-        cat = catalog(bank)
-        records = cat.select_summaries(topics=topic)
-        if json_:
-            emit_json(list_json(records))
-        else:
-            print(list_view(records, use_color()))
+        fast.list_command(topic=topic, bank=bank, json_=json_)
 
     @app.command("show")
-    def show_cmd(
-        family_id: Annotated[str, typer.Argument(metavar="ID", help="Problem family id, e.g. conv.output-size.")],
-        assignments: AssignArg = None,
-        seed: SeedOpt = 1,
-        bank: BankOpt = None,
-        json_: JsonOpt = False,
-    ):
+    def show_cmd(family_id: IdArg, assignments: AssignArg = None, seed: SeedOpt = 1, bank: BankOpt = None,
+                 json_: JsonOpt = False) -> None:
         """Show a problem statement (drawn from SEED, or with your own numbers)."""
-        from nncheck.render.text import show_view, use_color
-
-        v = variant_for(catalog(bank), family_id, seed, assignments)
-        if json_:
-            emit_json(v.to_json())
-        else:
-            print(show_view(v, use_color()))
+        fast.show_command(family_id=family_id, assignments=assignments, seed=seed, bank=bank, json_=json_)
 
     @app.command("solve")
     def solve_cmd(
-        family_id: Annotated[str, typer.Argument(metavar="ID", help="Problem family id.")],
+        family_id: IdArg,
         assignments: AssignArg = None,
         seed: SeedOpt = 1,
         steps: Annotated[bool, typer.Option("--steps/--no-steps", help="Show the worked solution.")] = True,
         bank: BankOpt = None,
         json_: JsonOpt = False,
-    ):
+    ) -> None:
         """Answer key and worked solution, computed with SymPy and NumPy and cross-checked."""
         from nncheck.key.compute import answer_key
 
@@ -74,14 +63,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("check")
     def check_cmd(
-        family_id: Annotated[str, typer.Argument(metavar="ID", help="Problem family id.")],
+        family_id: IdArg,
         assignments: AssignArg = None,
         part: Annotated[str | None, typer.Option("--part", "-p", help="Which part you answer (see 'show').")] = None,
-        answer: Annotated[str | None, typer.Option("--answer", "-a", help="Your answer, in the answer language.")] = None,
+        answer: Annotated[str | None, typer.Option(
+            "--answer", "-a", help="Your answer, in the answer language.")] = None,
         seed: SeedOpt = 1,
         bank: BankOpt = None,
         json_: JsonOpt = False,
-    ):
+    ) -> None:
         """Grade one answer. Exit code: 0 correct, 1 incorrect, 2 unreadable answer or bad input."""
         from nncheck.errors import UsageError
 
@@ -95,8 +85,8 @@ def register(app: typer.Typer) -> None:
                                  f"({', '.join(p['name'] for p in parts)})")
             part = parts[0]["name"]
         v.part(part)  # a clear error for an unknown part, before any SymPy work
-        from nncheck.answer.grade import grade
         from nncheck.key.compute import answer_key
+        from nncheck.key.grade import grade
 
         key = answer_key(v)
         verdict = grade(key, part, answer)

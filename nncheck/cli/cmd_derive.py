@@ -50,7 +50,7 @@ def _read_path(path: str) -> str:
 
 def _interactive(header: str | None) -> str:
     """Read a derivation typed at the terminal: an empty line ends it."""
-    from nncheck.derive.grading import read_multiline
+    from nncheck.kinds.derivation import read_multiline
 
     if header:
         print(header)
@@ -109,9 +109,9 @@ def register(app: typer.Typer) -> None:
             if assume or start or target:
                 raise UsageError("--assume, --start and --target are for free-form derivations; "
                                  "a problem sets its own")
-            from nncheck.derive.grading import problem_for
             from nncheck.generate.variant import make_variant, parse_assignments
             from nncheck.key.compute import answer_key
+            from nncheck.kinds.derivation import problem_for
 
             rec = catalog(bank).get(source)
             v = make_variant(rec, seed, parse_assignments(assignments))
@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
         report = check_derivation(text, assume=", ".join(assume) if assume else None, problem=problem,
                                   start=start, target=target)
         if problem is not None:
-            from nncheck.derive.grading import verdict_from_report
+            from nncheck.kinds.derivation import verdict_from_report
 
             verdict = verdict_from_report(report)
         if json_:

@@ -1,4 +1,4 @@
-"""``exam``: a timed mock final shaped like the seed exam, resumable after a crash or Ctrl-C."""
+"""``exam``: a timed mock final shaped like the ECE 417 exam review, resumable after a crash or Ctrl-C."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from nncheck.cli.cmd_quiz import DbOpt, QuizJsonOpt, open_history
-from nncheck.cli.common import BankOpt, catalog, emit_json
+from nncheck.cli.cmd_quiz import DbOpt, QuizJsonOpt, practice_setup
+from nncheck.cli.common import BankOpt, emit_json
 
 
 def _groups(session) -> list[tuple[str, int]]:
@@ -44,21 +44,12 @@ def run_exam(session, term) -> bool:
     """Drive an exam; True when it ended (report due), False when it was suspended."""
     from rich.text import Text
 
+    from nncheck.cli.loop import Asker
     from nncheck.practice.session import EXAM_COMMANDS, command_of
-    from nncheck.render.quiz_views import (
-        TIME_UP,
-        derivation_help,
-        duration,
-        event_view,
-        input_prompt,
-        part_heading,
-        problem_view,
-    )
+    from nncheck.render.quiz_views import TIME_UP, duration, event_view, input_prompt
 
-    shown = None
-    asked = None
+    asker = Asker(session, term)
     told_second_pass = False
-    told_derivation = False
     total = len(session.problems)
 
     def toolbar():
@@ -83,21 +74,10 @@ def run_exam(session, term) -> bool:
                 term.show(Text(f"Back to the {left} part{'s' if left != 1 else ''} you skipped "
                                "(submit hands in the exam as it is).", style="bold"))
                 told_second_pass = True
-                shown = None
-            if shown is not prob:
-                term.blank()
-                term.show(problem_view(prob, prob.index + 1, total, mode="exam", wrap=term.wrap,
-                                       time_left=session.time_left()))
-                shown = prob
-                session.warm()
-            elif asked is not part:
-                term.show(part_heading(prob, part))
-            asked = part
-            if part.kind == "derivation" and not told_derivation:
-                term.show(derivation_help())
-                told_derivation = True
-            text = term.read(lambda: input_prompt(prob, part, time_left=session.time_left()),
-                             multiline=part.kind == "derivation", toolbar=toolbar, deadline=session.time_left)
+                asker.shown = None  # show the problem again
+            multiline = asker.show(prob, part, time_left=session.time_left())
+            text = term.read(lambda prob=prob, part=part: input_prompt(prob, part, time_left=session.time_left()),
+                             multiline=multiline, toolbar=toolbar, deadline=session.time_left)
             if text == TIME_UP:
                 term.blank()
                 term.show(Text("Time is up.", style="bold yellow"))
@@ -130,8 +110,6 @@ def run_exam(session, term) -> bool:
 
 
 def report_json(session) -> dict:
-    from nncheck.key.compute import answer_json
-
     out = session.summary_json()
     out["minutes"] = session.minutes
     parts = []
@@ -142,7 +120,7 @@ def report_json(session) -> dict:
             key = None
         for ps in prob.parts:
             row = next(r for r in out["parts"] if r["problem"] == prob.index + 1 and r["part"] == ps.name)
-            row["correct_answer"] = answer_json(ps.kind, key.parts[ps.name].exact) if key else None
+            row["correct_answer"] = key.parts[ps.name].answer_json() if key else None
             row["solution"] = key.parts[ps.name].steps if key else []
             parts.append(row)
     out["parts"] = parts
@@ -167,12 +145,9 @@ def register(app: typer.Typer) -> None:
 
         from nncheck.errors import NNCheckError
         from nncheck.practice.session import Session, plan_exam, session_seed
-        from nncheck.render.quiz_views import Terminal, exam_intro_view, exam_report_view
+        from nncheck.render.quiz_views import exam_intro_view, exam_report_view
 
-        cat = catalog(bank)
-        store = open_history(db)
-        term = Terminal(to_stderr=json_)
-        try:
+        with practice_setup(bank, db, json_) as (cat, store, term):
             unfinished = store.unfinished("exam")
             if resume is True and not unfinished:
                 raise NNCheckError("there is no unfinished exam to resume", hint="start one with 'nncheck exam'")
@@ -207,5 +182,3 @@ def register(app: typer.Typer) -> None:
             term.show(exam_report_view(session, wrap=term.wrap))
             if json_:
                 emit_json(report_json(session))
-        finally:
-            store.close()

@@ -9,17 +9,18 @@ from typing import Annotated
 
 import typer
 
+from nncheck.cli.cmd_quiz import FamilyOpt, TopicOpt
 from nncheck.cli.common import BankOpt, JsonOpt, catalog, emit_json
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     md = "md"
     tex = "tex"
     json = "json"
     moodle = "moodle"
 
 
-class KeyMode(str, enum.Enum):
+class KeyMode(enum.StrEnum):
     inline = "inline"
     separate = "separate"
     none = "none"
@@ -49,17 +50,26 @@ def write_files(out_dir: str, files: dict[str, bytes]) -> list[str]:
 def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate_cmd(
-        topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="Only these topics (repeatable).")] = None,
-        family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only these families (repeatable).")] = None,
-        count: Annotated[int | None, typer.Option("--count", "-n", help="How many problems (default 10; 9 with --exam).")] = None,
-        seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed of the whole set: the same seed gives byte-identical files (default: random, printed).")] = None,
-        fmt: Annotated[Format, typer.Option("--format", help="md, tex (pdflatex), json or moodle (Moodle XML).", case_sensitive=False)] = Format.md,
-        out: Annotated[str | None, typer.Option("--output", "-o", help="Directory to write (default: ./nncheck-set-SEED).")] = None,
-        key: Annotated[KeyMode, typer.Option("--key", help="Answer keys with worked solutions: inline, separate (key.*) or none.", case_sensitive=False)] = KeyMode.inline,
-        exam: Annotated[bool, typer.Option("--exam", help="The seed exam's layout: 8-10 problems of 1-3 parts in the four NN sections.")] = False,
+        topic: TopicOpt = None,
+        family: FamilyOpt = None,
+        count: Annotated[int | None, typer.Option(
+            "--count", "-n", help="How many problems (default 10; 9 with --exam).")] = None,
+        seed: Annotated[int | None, typer.Option(
+            "--seed", "-s",
+            help="Seed of the whole set: the same seed gives byte-identical files (default: random, printed).")] = None,
+        fmt: Annotated[Format, typer.Option(
+            "--format", help="md, tex (pdflatex), json or moodle (Moodle XML).", case_sensitive=False)] = Format.md,
+        out: Annotated[str | None, typer.Option(
+            "--output", "-o", help="Directory to write (default: ./nncheck-set-SEED).")] = None,
+        key: Annotated[KeyMode, typer.Option(
+            "--key", help="Answer keys with worked solutions: inline, separate (key.*) or none.",
+            case_sensitive=False)] = KeyMode.inline,
+        exam: Annotated[bool, typer.Option(
+            "--exam", help="The layout of the ECE 417 exam review: 8-10 problems of 1-3 parts in the four NN "
+                           "sections.")] = False,
         bank: BankOpt = None,
         json_: JsonOpt = False,
-    ):
+    ) -> None:
         """Write a problem set with answer keys, diagrams and a blank answer file for 'nncheck grade'."""
         from nncheck.export import render_set
         from nncheck.export.problemset import build_set

@@ -64,13 +64,17 @@ def _topics_table(result):
 def register(app: typer.Typer) -> None:
     @app.command("grade")
     def grade_cmd(
-        file: Annotated[str, typer.Argument(metavar="FILE", help="Answer file: YAML, JSON, or CSV (id,seed,part,answer).")],
-        report: Annotated[str | None, typer.Option("--report", help="Also write a Markdown report to this file.")] = None,
-        fail_on_wrong: Annotated[bool, typer.Option("--fail-on-wrong", help="Exit 1 if any answer is wrong, invalid or blank.")] = False,
+        file: Annotated[str, typer.Argument(
+            metavar="FILE", help="Answer file: YAML, JSON, or CSV (id,seed,part,answer).")],
+        report: Annotated[str | None, typer.Option(
+            "--report", help="Also write a Markdown report to this file.")] = None,
+        fail_on_wrong: Annotated[bool, typer.Option(
+            "--fail-on-wrong", help="Exit 1 if any answer is wrong, invalid or blank.")] = False,
         bank: BankOpt = None,
         json_: JsonOpt = False,
-    ):
-        """Grade every answer in a file. Exit 0 when graded (1 with --fail-on-wrong if any is not correct), 2 if the file is unusable."""
+    ) -> None:
+        """Grade every answer in a file. Exit 0 when graded (1 with --fail-on-wrong if any is not correct),
+        2 if the file is unusable."""
         from nncheck.batch.grade import grade_sheet, load_answers
 
         sheet = load_answers(file)

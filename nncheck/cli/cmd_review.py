@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from nncheck.cli.cmd_quiz import DbOpt, QuizJsonOpt, TopicOpt, open_history
-from nncheck.cli.common import BankOpt, catalog, emit_json
+from nncheck.cli.cmd_quiz import DbOpt, QuizJsonOpt, TopicOpt, practice_setup
+from nncheck.cli.common import BankOpt, emit_json
 
 
 def register(app: typer.Typer) -> None:
@@ -23,18 +23,16 @@ def register(app: typer.Typer) -> None:
         bank: BankOpt = None,
         db: DbOpt = None,
         json_: QuizJsonOpt = False,
-    ):
+    ) -> None:
         """Spaced review: the families that are due (FSRS), each with fresh numbers."""
         from rich.text import Text
 
+        from nncheck.cli.loop import practise
         from nncheck.practice.schedule import due_cards
         from nncheck.practice.session import Session, plan_review
-        from nncheck.render.quiz_views import Terminal, practise, when_text
+        from nncheck.render.quiz_views import when_text
 
-        cat = catalog(bank)
-        store = open_history(db)
-        term = Terminal(to_stderr=json_)
-        try:
+        with practice_setup(bank, db, json_) as (cat, store, term):
             now = time.time()
             allowed = {r["id"] for r in cat.select(topics=topic)} if topic else None
             cards = store.cards()
@@ -72,6 +70,6 @@ def register(app: typer.Typer) -> None:
             config = {"count": count, "new": new, "topics": topic or [],
                       "banks": [os.path.abspath(b) for b in bank or []]}
             session = Session(cat, plan, mode="review", store=store, seed=None, config=config)
-            practise(session, term, json_, title="Review summary")
-        finally:
-            store.close()
+            practise(session, term, title="Review summary")
+            if json_:
+                emit_json(session.summary_json())

@@ -1,71 +1,94 @@
-"""Shared pieces of the command line: options, output, and error handling.
+"""Shared pieces of the Typer commands: the command group, options, output.
 
-The CLI is a thin shell: it parses arguments, calls the core, and prints.  Domain
-errors (:class:`~nncheck.errors.NNCheckError`) and usage errors become one line on
-stderr and exit code 2 — never a traceback.
+The CLI is a thin shell: it parses arguments, calls the core, and prints.  Every failure
+goes through the one error policy (:mod:`nncheck.cli.policy`), as on the fast front end:
+one line on stderr and an exit code, never a traceback.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from nncheck.errors import NNCheckError
+from nncheck.cli import policy
+from nncheck.cli.output import catalog, emit_json, json_default
 
 try:  # typer >= 0.22 vendors click
     from typer._click import exceptions as _click_exc
+    from typer._click.core import Context
 except ImportError:  # pragma: no cover - older typer
-    import click.exceptions as _click_exc  # type: ignore
+    import click.exceptions as _click_exc  # type: ignore[import-not-found,no-redef]
+    from click.core import Context  # type: ignore[import-not-found,no-redef]
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["AssignArg", "BankOpt", "IdArg", "JsonOpt", "NNGroup", "SeedOpt", "catalog", "console", "emit_json",
+           "json_default"]
 
 
-def _one_line_usage_error(e) -> str:
-    msg = e.format_message() if hasattr(e, "format_message") else str(e)
-    msg = " ".join(msg.split())
+def _one_line_usage_error(e: _click_exc.ClickException) -> str:
+    msg = " ".join(e.format_message().split())
     ctx = getattr(e, "ctx", None)
     path = ctx.command_path if ctx is not None else "nncheck"
     return f"{path}: error: {msg} (see '{path} --help')"
 
 
+class _Failed(Exception):
+    """What a command raised, carried past click's own handlers to :meth:`NNGroup.main`.
+
+    Left alone, click would turn Ctrl-C into a silent exit 130 and a closed pipe into exit 1,
+    and let everything else out as a traceback; the policy decides instead, in one place.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 class NNGroup(TyperGroup):
-    """A command group whose errors are one clean line and exit code 2."""
+    """A command group whose failures follow the one error policy (:mod:`nncheck.cli.policy`)."""
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: Context) -> Any:
         try:
-            return super().invoke(ctx)
-        except NNCheckError as e:
-            sys.stderr.write(f"nncheck: error: {e.line()}\n")
-            raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
-            sys.stderr.write("\ninterrupted\n")
-            raise typer.Exit(130) from None
-        except BrokenPipeError:
-            raise typer.Exit(0) from None
+            rv = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, inside the policy, not in the flush at exit
+            return rv
+        except (_Failed, _click_exc.ClickException, typer.Exit, typer.Abort):
+            raise  # click's own (usage errors, exit codes) and a sub-group's, already wrapped
+        except (Exception, KeyboardInterrupt) as e:
+            raise _Failed(e) from e
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            try:
+                return super().main(args, prog_name, complete_var, standalone_mode=False,
+                                    windows_expand_args=windows_expand_args, **extra)
+            except _Failed as f:
+                raise f.error from None
+        argv = list(sys.argv[1:] if args is None else args)
+        json_ = policy.wants_json(argv)
         try:
-            rv = super().main(args, prog_name or "nncheck", complete_var, standalone_mode=False, **extra)
+            rv = super().main(argv, prog_name or "nncheck", complete_var, standalone_mode=False,
+                              windows_expand_args=windows_expand_args, **extra)
+        except _Failed as f:
+            sys.exit(policy.report(f.error, json_=json_))
         except _click_exc.ClickException as e:
             if type(e).__name__ == "NoArgsIsHelpError":
                 sys.stdout.write(e.format_message() + "\n")
                 sys.exit(0)
-            sys.stderr.write(_one_line_usage_error(e) + "\n")
-            sys.exit(2)
-        except (typer.Abort, KeyboardInterrupt):
-            sys.stderr.write("aborted\n")
-            sys.exit(130)
-        except Exception as e:  # a bug, not bad input: still one line unless debugging
-            if os.environ.get("NNCHECK_DEBUG"):
-                raise
-            sys.stderr.write(f"nncheck: internal error: {type(e).__name__}: {e} "
-                             "(please report it; NNCHECK_DEBUG=1 shows the traceback)\n")
-            sys.exit(70)
+            policy.report_line(_one_line_usage_error(e), policy.USAGE, json_=json_)
+            sys.exit(policy.USAGE)
+        except typer.Abort:  # end of input at a prompt, which click turns into Abort
+            sys.exit(policy.report(KeyboardInterrupt(), json_=json_))
+        except (Exception, KeyboardInterrupt) as e:  # raised outside a command (while parsing)
+            sys.exit(policy.report(e, json_=json_))
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
@@ -73,52 +96,29 @@ class NNGroup(TyperGroup):
 # Options used by several commands.
 # ----------------------------------------------------------------------------
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
-SeedOpt = Annotated[int, typer.Option("--seed", "-s", help="Which instance to draw: the same seed gives the same problem.")]
+SeedOpt = Annotated[int, typer.Option(
+    "--seed", "-s", help="Which instance to draw: the same seed gives the same problem.")]
 BankOpt = Annotated[list[str] | None, typer.Option(
     "--bank", help="Extra bank directory or file (repeatable); NNCHECK_BANKS holds more.", show_default=False)]
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="Problem family id, e.g. conv.output-size.")]
 AssignArg = Annotated[list[str] | None, typer.Argument(
     help="Your own numbers as NAME=VALUE, e.g. W1=227 F=11 'box_ref=[0,0,4,4]'.", show_default=False)]
 
 
-def catalog(banks: list[str] | None = None):
-    from nncheck.bank.index import load_catalog
-
-    cat = load_catalog(banks or [])
-    for w in cat.warnings:
-        sys.stderr.write(f"nncheck: warning: {w}\n")
-    return cat
-
-
-def emit_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default) + "\n")
-
-
-def _json_default(o):
-    from fractions import Fraction
-
-    if isinstance(o, Fraction):
-        return float(o)
-    if hasattr(o, "tolist"):
-        return o.tolist()
-    try:
-        return float(o)
-    except (TypeError, ValueError):
-        return str(o)
-
-
-def console(stderr: bool = False, *, wide: bool = False):
+def console(stderr: bool = False, *, wide: bool = False) -> Console:
     """A rich console: colour only on a terminal, never with NO_COLOR; plain text when piped.
 
     ``wide``: when piped, never wrap (prompts hold matrix blocks that must stay intact).
     """
-    from rich.console import Console
+    from nncheck.render.quiz_views import PipeConsole
 
     stream = sys.stderr if stderr else sys.stdout
+    width: int | None
     if stream.isatty():
         width = None
     elif wide:
         width = 10_000
     else:
         width = int(os.environ.get("COLUMNS", "100") or 100)
-    return Console(stderr=stderr, highlight=False, width=width, emoji=False,
-                   no_color=bool(os.environ.get("NO_COLOR")) or None)
+    return PipeConsole(stderr=stderr, highlight=False, width=width, emoji=False,
+                       no_color=bool(os.environ.get("NO_COLOR")) or None)

@@ -9,8 +9,10 @@
 * :mod:`.check`    decides one step: valid, invalid (with a counterexample) or undecided;
 * :mod:`.rules`    names the rule that makes a valid step valid;
 * :mod:`.guard`    runs the SymPy work under a hard time limit;
-* :mod:`.core`     :func:`check_derivation` and the :class:`Report` it returns;
-* :mod:`.grading`  :func:`grade_derivation`, the bridge to :class:`~nncheck.answer.grade.Verdict`.
+* :mod:`.core`     :func:`check_derivation` and the :class:`Report` it returns.
+
+A derivation *part* of a bank problem is graded by :mod:`nncheck.kinds.derivation`, which
+turns the report into a :class:`~nncheck.answer.verdict.Verdict`.
 
 Nothing here evaluates user text: every line goes through the answer language's
 parser, and SymPy only ever sees trees built by its ``to_sympy``.

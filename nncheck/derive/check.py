@@ -25,6 +25,11 @@ from nncheck.derive.context import Context, Skip, Undefined
 from nncheck.derive.plan import Term
 from nncheck.lang.syntax import AnswerSyntaxError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
 N_RANDOM = 8  # extra random points for the real-domain check
 MIN_AGREE = 3  # points where both sides are defined and agree, when equivalence had no verdict
 MAX_EXTRA = 40  # more random points drawn when few have both sides defined
@@ -120,7 +125,7 @@ def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
     import sympy
 
     out: list[dict] = []
-    args = []
+    args: list[Any] = []  # SymPy expressions (untyped)
     for e in exprs:
         for a in e.atoms(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.sign):
             if isinstance(a, (sympy.Max, sympy.Min)):
@@ -290,7 +295,8 @@ def equivalence():
 
         from nncheck.answer import equiv
 
-        fn = getattr(equiv, "equivalent_local", None) or equiv.equivalent
+        # Which function, and whether it takes ``prove``, is probed at run time: type it loosely.
+        fn: Callable[..., Any] = getattr(equiv, "equivalent_local", None) or equiv.equivalent
         try:
             takes_prove = "prove" in inspect.signature(fn).parameters
         except (TypeError, ValueError):
@@ -521,7 +527,8 @@ def slip_hint(A, B, points: list[dict]) -> str | None:
         k = Fraction(x).limit_denominator(24)
         return str(k) if abs(float(k) - x) <= 1e-9 * max(1.0, abs(x)) else None
 
-    if all(abs(a) > 1e-9 for a, _ in pairs) and same([a + b for a, b in pairs]) and abs(pairs[0][0] + pairs[0][1]) < 1e-9:
+    if (all(abs(a) > 1e-9 for a, _ in pairs) and same([a + b for a, b in pairs])
+            and abs(pairs[0][0] + pairs[0][1]) < 1e-9):
         return "a sign slip: the right side is the negative of the left side"
     if all(abs(a) > 1e-9 for a, _ in pairs):
         ratios = [b / a for a, b in pairs]

@@ -37,6 +37,10 @@ from nncheck.lang.syntax import (
     walk,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
 PLACEHOLDER = "@d"  # '@' never appears in a user's name: placeholders cannot collide
 
 
@@ -112,7 +116,7 @@ class Context:
         self._syms: dict[str, object] = {}
         self._cache: dict = {}
         self._dummies: dict = {}
-        self.solved: dict[str, object] = {}  # constraint variable -> its value (SymPy)
+        self.solved: dict[str, Any] = {}  # constraint variable -> its value (a SymPy expression: untyped)
         self.constraint_text: dict[str, str] = {}
         self.unused_constraints: list[str] = []
         self._solve_constraints()
@@ -325,7 +329,7 @@ class Context:
                 return None
 
             tree = rebuild(node, repl)
-            for name, v in bindings.items():
+            for v in bindings.values():
                 if isinstance(v, Undefined):
                     return v
             env.update(bindings)

@@ -10,8 +10,17 @@ from __future__ import annotations
 from nncheck.derive.plan import Plan, Step, Term, build_plan
 from nncheck.lang.syntax import AnswerSyntaxError, to_text
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (kept off the grading path's imports)
+if TYPE_CHECKING:
+    from typing import Any
 
-class Problem:
+    from nncheck.derive.check import Outcome
+    from nncheck.derive.context import Context
+    from nncheck.derive.rules import Classifier
+    from nncheck.records import FamilyRecord, PartSpec
+
+
+class DerivationProblem:
     """A derivation problem: start, target, definitions and symbol domains (from a bank part)."""
 
     def __init__(self, start: str, target: str | None, *, given=(), symbols: dict | None = None,
@@ -24,23 +33,23 @@ class Problem:
         self.mistakes = list(mistakes)  # (id, message, SymPy value of the final line)
 
     @classmethod
-    def from_part(cls, part: dict, *, family: dict | None = None, prompt: str | None = None,
-                  mistakes=()) -> Problem:
+    def from_part(cls, part: PartSpec, *, family: FamilyRecord | None = None, prompt: str | None = None,
+                  mistakes=()) -> DerivationProblem:
         from nncheck.errors import BankError
 
-        family = family or {}
+        fam: FamilyRecord | dict[str, Any] = family or {}
         if not part.get("start"):
-            raise BankError(f"derivation part '{part.get('name')}' has no 'start'", file=family.get("_file", "?"),
-                            line=family.get("_line"), field=f"{family.get('id', '?')}.{part.get('name')}")
+            raise BankError(f"derivation part '{part.get('name')}' has no 'start'", file=fam.get("_file", "?"),
+                            line=fam.get("_line"), field=f"{fam.get('id', '?')}.{part.get('name')}")
         return cls(part["start"], part.get("target"), given=part.get("given") or [],
-                   symbols=part.get("symbols") or {}, id=family.get("id"), title=family.get("title"),
-                   prompt=prompt, part_name=part.get("name"), file=family.get("_file"), mistakes=mistakes)
+                   symbols=part.get("symbols") or {}, id=fam.get("id"), title=fam.get("title"),
+                   prompt=prompt, part_name=part.get("name"), file=fam.get("_file"), mistakes=mistakes)
 
 
 class Report:
     """The outcome of checking a derivation."""
 
-    def __init__(self, plan: Plan, problem: Problem | None = None):
+    def __init__(self, plan: Plan, problem: DerivationProblem | None = None):
         self.plan = plan
         self.problem = problem
         self.steps: list[Step] = []
@@ -143,11 +152,11 @@ class _State:
 
     def __init__(self, plan: Plan):
         self.plan = plan
-        self._ctx = None
-        self._cls = None
+        self._ctx: Context | None = None
+        self._cls: Classifier | None = None
 
     @property
-    def ctx(self):
+    def ctx(self) -> Context:
         if self._ctx is None:
             from nncheck.derive.context import Context
 
@@ -155,7 +164,7 @@ class _State:
         return self._ctx
 
     @property
-    def classifier(self):
+    def classifier(self) -> Classifier:
         if self._cls is None:
             from nncheck.derive.rules import Classifier
 
@@ -171,8 +180,10 @@ def _step_task(state: _State, step: Step, seed: int):
     def run() -> dict:
         from nncheck.derive.check import check_step
 
+        # Only a line that parsed is a pending step, and it has both sides.
+        assert step.left is not None and step.right is not None
         out = check_step(state.ctx, step.left, step.right, seed=seed)
-        res = {"status": out.status, "detail": out.detail}
+        res: dict[str, Any] = {"status": out.status, "detail": out.detail}
         if out.counterexample is not None:
             res["counterexample"] = out.counterexample
         if out.hint:
@@ -195,11 +206,12 @@ def _start_task(state: _State, plan: Plan):
         from nncheck.derive.check import check_step
 
         start = plan.start
+        assert start is not None  # the task is only made for a plan with a start
         cands = plan.start_candidates
         if not cands:
             return {"status": "invalid", "detail": f"the derivation must begin with the start, {start.shown}",
                     "line": None}
-        last = None
+        last: tuple[int, Term, Outcome] | None = None
         for k, (term, hard) in enumerate(cands):
             out = check_step(state.ctx, start, term, seed=101 + k)
             if out.status == "valid" and not state.classifier.restates(start, term):
@@ -219,8 +231,9 @@ def _start_task(state: _State, plan: Plan):
             last = (k, term, out)
             if hard:
                 break
+        assert last is not None  # cands is not empty, so the loop ran at least once
         k, term, out = last
-        res = {"status": out.status if out.status != "valid" else "invalid", "line": term.line, "k": k,
+        res: dict[str, Any] = {"status": out.status if out.status != "valid" else "invalid", "line": term.line, "k": k,
                "detail": f"the derivation must begin with the start, {start.shown}: " + (out.detail or "")}
         if out.counterexample is not None:
             res["counterexample"] = out.counterexample
@@ -238,6 +251,7 @@ def _finish_task(state: _State, plan: Plan):
 
         eq = equivalence()
         final, target = plan.final, plan.target
+        assert target is not None  # the task is only made for a plan with a target
         if final is None:
             return {"finished": False, "detail": f"nothing has been derived yet; the target is {target.shown}"}
         if has_derivative(final.node) and not has_derivative(target.node):
@@ -290,7 +304,7 @@ def _mistake_task(state: _State, plan: Plan, mistakes):
     return run
 
 
-def check_derivation(text: str, *, assume: str | None = None, problem: Problem | None = None,
+def check_derivation(text: str, *, assume: str | None = None, problem: DerivationProblem | None = None,
                      start: str | None = None, target: str | None = None, isolate: bool | None = None,
                      step_seconds: float | None = None, total_seconds: float | None = None) -> Report:
     """Check ``text`` step by step.
@@ -317,7 +331,8 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Problem |
         return report
     report = Report(plan, problem)
     state = _State(plan)
-    tasks, kinds = [], []
+    tasks: list = []
+    kinds: list[tuple[str, Step | None]] = []
     pending = [s for s in plan.steps if s.status == "pending"]
     for s in pending:
         tasks.append(_step_task(state, s, seed=s.index))
@@ -342,6 +357,7 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Problem |
     start_step = None
     for (kind, step), res in zip(kinds, results):
         if kind == "step":
+            assert step is not None  # "step" entries carry their step
             _apply(step, res)
         elif kind == "start":
             start_step = _start_step(plan, res)
@@ -381,8 +397,8 @@ def _warm() -> None:
     import sympy  # noqa: F401
 
     from nncheck.answer import equiv  # noqa: F401
-    from nncheck.lang import sympy_backend  # noqa: F401
     from nncheck.derive import check, context, numeval, realeval, rules  # noqa: F401
+    from nncheck.lang import sympy_backend  # noqa: F401
 
     try:
         from nncheck.lang import mpeval  # noqa: F401

@@ -7,13 +7,15 @@ interrupt.  So the checks run in a **forked child process**:
 
 * the child inherits the parsed derivation (no pickling) and streams one JSON line
   per finished task back through a pipe;
-* every task has a deadline (``STEP_SECONDS``): a soft one inside the child (SIGALRM,
-  which interrupts SymPy's Python code and lets the child carry on with the next
-  step), and a hard one in the parent, which kills the child with SIGKILL and starts a
-  new one at the next step.  The step that ran out of time is "could not decide";
+* every task has a deadline (``STEP_SECONDS``): a soft one inside the child
+  (:func:`nncheck.answer.limits.time_limit`, which interrupts SymPy's Python code and
+  lets the child carry on with the next step), and a hard one in the parent, which
+  kills the child with SIGKILL and starts a new one at the next step.  The step that
+  ran out of time is "could not decide";
 * the whole derivation has a deadline too (``TOTAL_SECONDS``); steps not reached by
   then are "could not decide" as well;
-* the child has an address-space limit, ignores Ctrl-C and never prints.
+* the child has the sandbox's address-space limit (:func:`nncheck.answer.limits.limit_memory`),
+  ignores Ctrl-C and never prints.
 
 The answer language's own sandbox (``nncheck.answer.sandbox``) serves single answers
 from a persistent worker with a whitelist of tasks; a derivation needs its own
@@ -29,43 +31,12 @@ import json
 import os
 import select
 import signal
-import threading
 import time
+
+from nncheck.answer.limits import OutOfTime, limit_memory, time_limit
 
 STEP_SECONDS = 4.0  # hard limit for one step
 TOTAL_SECONDS = 30.0  # hard limit for a whole derivation
-MEMORY_HEADROOM = 1536 * 1024 * 1024  # bytes of address space a child may add
-
-
-class TimeLimit(Exception):
-    """Raised inside a task when its soft time limit passes."""
-
-
-class soft_limit:
-    """SIGALRM-based limit for pure-Python work (main thread only; a no-op elsewhere)."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.armed = False
-        self.old = None
-
-    def __enter__(self):
-        if self.seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-            def _raise(signum, frame):
-                raise TimeLimit()
-
-            self.old = signal.signal(signal.SIGALRM, _raise)
-            self.old_timer = signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self.armed = True
-        return self
-
-    def __exit__(self, *exc):
-        if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.old)
-            if self.old_timer and self.old_timer[0] > 0:
-                signal.setitimer(signal.ITIMER_REAL, *self.old_timer)
-        return False
 
 
 def _undecided(detail: str) -> dict:
@@ -76,9 +47,9 @@ def run_one(task, seconds: float) -> dict:
     """Run one task with the soft limit, turning every failure into an undecided result."""
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        with soft_limit(seconds):
+        with time_limit(seconds):
             out = task()
-    except TimeLimit:
+    except OutOfTime:
         out = _undecided(f"too complex to check (gave up after {seconds:g} s)")
     except MemoryError:
         out = _undecided("too complex to check (it needs too much memory)")
@@ -127,8 +98,9 @@ def run_tasks(tasks: list, *, isolate: bool | None = None, step_seconds: float =
         if stopped is None:
             break
         if results[stopped] is None:
-            results[stopped] = _undecided(f"too complex to check (gave up after {step_seconds:g} s)")
-            results[stopped]["elapsed"] = step_seconds
+            gave_up = _undecided(f"too complex to check (gave up after {step_seconds:g} s)")
+            gave_up["elapsed"] = step_seconds
+            results[stopped] = gave_up
         start = stopped + 1
     for i, r in enumerate(results):
         if r is None:
@@ -136,18 +108,12 @@ def run_tasks(tasks: list, *, isolate: bool | None = None, step_seconds: float =
     return results  # type: ignore[return-value]
 
 
-def _limit_memory() -> None:
-    from nncheck.answer.sandbox import limit_memory
-
-    limit_memory(MEMORY_HEADROOM)
-
-
 def _child(tasks, start: int, w: int, step_seconds: float, prepare) -> None:
     """The child's whole life: run tasks[start:], one JSON line each, then exit without cleanup."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the parent
-        _limit_memory()
+        limit_memory()
         if prepare is not None:
             prepare()
         soft = max(0.1, step_seconds - 0.5)

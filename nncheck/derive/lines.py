@@ -10,7 +10,7 @@ A derivation has one step per line::
     h(1-h)                                    <- an expression: equal to the line before
 
 An equation ``NAME = …`` whose NAME has not been used yet is a *definition*, as the
-seeds write ``h = σ(ξ) = 1/(1+e^(−ξ))``.  No SymPy here: this module only parses, so
+course notes write ``h = σ(ξ) = 1/(1+e^(−ξ))``.  No SymPy here: this module only parses, so
 that a hostile line costs the parser's bounded work and nothing more.
 """
 
@@ -31,6 +31,10 @@ from nncheck.lang.syntax import (
     tokenize,
     walk,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 MAX_LINES = 200  # lines of one derivation (a derivation is typed by hand; the parser bounds each line)
 MAX_CHARS = 40_000  # characters of one derivation in all
@@ -177,7 +181,7 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
     intervals: dict[str, _Interval] = {}
     constraints: list[Constraint] = []
 
-    def fail(msg: str, pos: int):
+    def fail(msg: str, pos: int) -> NoReturn:
         raise AnswerSyntaxError(msg, offset + pos, full)
 
     for pos, item in _split_top(text):
@@ -224,7 +228,7 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
             fail("a domain condition compares one symbol with numbers, e.g. 0 < yhat < 1", lead)
         var = names[0]
         iv = intervals.setdefault(var, _Interval())
-        values = []
+        values: list[float | None] = []  # None stands for the symbol itself
         for t in node.terms:
             if isinstance(t, Name) and t.name == var:
                 values.append(None)
@@ -241,14 +245,17 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
         for (a, b), op in zip(zip(values, values[1:]), node.ops):
             if a is None and b is None:
                 fail("compare the symbol with a number", lead)
-            if a is None or b is None:
-                bound = b if a is None else a
-                # Normalise to "var OP bound".
-                o = op if a is None else {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
-                if o in (">", ">="):
-                    iv.lower(bound, o == ">=")
-                else:
-                    iv.upper(bound, o == "<=")
+            # Normalise to "var OP bound" (a number compared with a number says nothing about var).
+            if a is None and b is not None:
+                bound, o = b, op
+            elif b is None and a is not None:
+                bound, o = a, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+            else:
+                continue
+            if o in (">", ">="):
+                iv.lower(bound, o == ">=")
+            else:
+                iv.upper(bound, o == "<=")
         if not (iv.lo < iv.hi):
             fail(f"the conditions on {var} leave no value", lead)
     return {name: iv.domain() for name, iv in intervals.items()}, constraints
@@ -290,14 +297,17 @@ def _derivative_vars(node: Node) -> set[str]:
     return {n.var for n in walk(node) if isinstance(n, Derivative)}
 
 
-def _quotient_of_ds(node: Node, declared) -> Node | None:
-    """``dh/dxi`` written for a derivative: a quotient of two names starting with d."""
+def _quotient_of_ds(node: Node, declared) -> tuple[str, str, int] | None:
+    """``dh/dxi`` written for a derivative: a quotient of two names starting with d.
+
+    Returns the two names and where the quotient starts.
+    """
     for n in walk(node):
         if isinstance(n, BinOp) and n.op == "/" and isinstance(n.left, Name) and isinstance(n.right, Name):
             a, b = n.left.name, n.right.name
             if (len(a) > 1 and len(b) > 1 and a[0] == "d" and b[0] == "d"
                     and not (declared is not None and a in declared and b in declared)):
-                return n
+                return a, b, n.pos
     return None
 
 
@@ -346,10 +356,10 @@ class LineReader:
                                         f"(and tanh(xi)^2 for tanh²ξ)", n.pos, text)
         bad = _quotient_of_ds(node, self.symbols)
         if bad is not None:
-            a, b = bad.left.name, bad.right.name
+            a, b, at = bad
             raise AnswerSyntaxError(
                 f"{a}/{b} reads as a quotient of two symbols; write d/{b}({a[1:]}) for a derivative",
-                bad.pos, text, code="ambiguous")
+                at, text, code="ambiguous")
 
     def note_used(self, node: Node):
         self.used |= names_in(node) | _derivative_vars(node)

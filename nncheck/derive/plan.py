@@ -94,7 +94,8 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
         reader = LineReader(set(problem.symbols), used=set(problem.symbols) - defined)
         plan.domains = dict(problem.symbols)
         for i, g in enumerate(problem.given):
-            item = _bank_text(lambda: reader.read_definition(g, 0, g, None), problem, f"given[{i}]", g)
+            # _bank_text calls the function at once; the default binds this iteration's g regardless.
+            item = _bank_text(lambda g=g: reader.read_definition(g, 0, g, None), problem, f"given[{i}]", g)
             (plan.definitions if isinstance(item, Definition) else plan.constraints).append(item)
         plan.start = _bank_term(reader, problem.start, problem, "start")
         plan.target = _bank_term(reader, problem.target, problem, "target") if problem.target else None
@@ -181,6 +182,7 @@ def _steps(plan: Plan, parsed: ParsedText) -> None:
         if line.kind in ("assume", "given", "start", "target"):
             continue
         if line.kind == "error":
+            assert line.error is not None  # an "error" line carries its error
             close_chain()
             st = Step(line.number, "line", None, None)
             st.status, st.error, st.detail = "unparsable", line.error, line.error.message
@@ -205,6 +207,7 @@ def _steps(plan: Plan, parsed: ParsedText) -> None:
                 continue
         close_chain()
         if line.kind == "definition":
+            assert line.define is not None  # a "definition" line names what it defines
             rhs = terms[1:]
             plan.definitions.append(Definition(line.define, rhs[0].node, line.number, line.text))
             if problem and not seen_claim:

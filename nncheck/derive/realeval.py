@@ -17,6 +17,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from nncheck.lang.syntax import BinOp, Call, Name, Node, Num, Unary
+from nncheck.lang.walk import fold
 
 DPS = 30
 RETRY_DPS = (DPS, 120, 500)  # precisions tried before a term is called undefined
@@ -39,15 +40,15 @@ def evaluate(node: Node, env: dict):
     """
     import mpmath
 
-    last = None
-    for dps in RETRY_DPS:
+    *first, last = RETRY_DPS
+    for dps in first:
         with mpmath.workdps(dps):
-            vals = {k: _mp(v) for k, v in env.items()}
             try:
-                return _Walk(vals).run(node)
-            except NotDefined as e:
-                last = e
-    raise last
+                return _Walk({k: _mp(v) for k, v in env.items()}).run(node)
+            except NotDefined:
+                continue
+    with mpmath.workdps(last):  # undefined here too: the NotDefined stands
+        return _Walk({k: _mp(v) for k, v in env.items()}).run(node)
 
 
 def _mp(v):
@@ -66,22 +67,12 @@ class _Walk:
         self.env = env
 
     def run(self, root: Node):
-        """Post-order with an explicit stack: no recursion limit whatever the depth."""
-        values: list = []
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            kids = node.children()
-            if not ready and kids and isinstance(node, (Unary, BinOp, Call)):
-                stack.append((node, True))
-                stack.extend((k, False) for k in reversed(kids))
-                continue
-            k = len(kids) if isinstance(node, (Unary, BinOp, Call)) else 0
-            args = values[len(values) - k:] if k else []
-            if k:
-                del values[len(values) - k:]
-            values.append(self.one(node, args))
-        return values[0]
+        """Post-order through the shared iterative walk: no recursion limit whatever the depth.
+
+        Only arithmetic is walked into; any other node reaches :meth:`one` without its
+        children's values, and :meth:`one` refuses it.
+        """
+        return fold(root, self.one, lambda node: isinstance(node, (Unary, BinOp, Call)))
 
     def one(self, node: Node, args: list):
         mp = self.mp
@@ -90,10 +81,8 @@ class _Walk:
         if isinstance(node, Name):
             if node.name in self.env:
                 return self.env[node.name]
-            if node.name == "e":
-                return mp.e
-            if node.name == "pi":
-                return mp.pi
+            if node.name in ("e", "pi"):
+                return getattr(mp, node.name)  # mpmath's constant, at the working precision
             raise CannotEvaluate(f"no value for {node.name}")
         if isinstance(node, Unary):
             if node.op == "-":
@@ -142,7 +131,9 @@ class _Walk:
 
     def call(self, f: str, args: list):
         mp = self.mp
-        x = args[0] if args else None
+        if not args:  # every function of the answer language takes an argument; the parser checks
+            raise CannotEvaluate(f"the function {f} without arguments")
+        x = args[0]
         if f == "exp":
             if x > MAX_EXP:
                 raise CannotEvaluate("exp too large")

@@ -72,8 +72,8 @@ class Classifier:
             return short
         dL, dR = outer_derivatives(L), outer_derivatives(R)
         if not dL and not dR:
-            got = self.algebraic(self.ctx.literal(L, left.text), self.ctx.literal(R, right.text))
-            return got[:2] if got else ("algebra", "algebra")
+            alg = self.algebraic(self.ctx.literal(L, left.text), self.ctx.literal(R, right.text))
+            return alg[:2] if alg else ("algebra", "algebra")
         if len(dL) == len(dR) and all(a.var == b.var for a, b in zip(dL, dR)):
             got = self._paired(left, right, dL, dR)
             if got is not None:
@@ -217,9 +217,9 @@ class Classifier:
         # The symbols the definitions themselves use need values too.
         extra = set()
         if defs or constraints:
-            for name, expr in self._definition_literals().items():
+            for expr in self._definition_literals().values():
                 extra |= {s for s in expr.free_symbols if s.name not in ctx.defs and s.name not in ctx.solved}
-            for name, expr in ctx.solved.items():
+            for expr in ctx.solved.values():
                 extra |= {s for s in expr.free_symbols if s.name not in ctx.defs and s.name not in ctx.solved}
         allp = sorted(set(plain) | extra, key=lambda s: s.name)
         named = [s for s in allp if not s.name.startswith("_") and not isinstance(s, self.sympy.Dummy)]

@@ -28,11 +28,12 @@ def boxes_of(variant) -> list[tuple[str, list[float]]]:
     """The variant's boxes (as the terminal diagram picks them), as floats, with w, h > 0."""
     from nncheck.render.diagram import box_params
 
-    out = []
+    out: list[tuple[str, list[float]]] = []
     for name, box in box_params(variant):
         nums = [_num(x) for x in box]
-        if all(n is not None for n in nums):
-            out.append((name, nums))
+        floats = [n for n in nums if n is not None]
+        if len(floats) == len(nums):  # every coordinate is a number
+            out.append((name, floats))
     return [b for b in out if b[1][2] > 0 and b[1][3] > 0]
 
 

@@ -7,14 +7,14 @@ import json
 from nncheck import __version__
 from nncheck.export.answers import key_answer_text, tolerance_text
 from nncheck.export.diagrams import diagram_of
+from nncheck.kinds import get as kind_of
 
 SCHEMA = "nncheck-set/1"
 
 
 def _problem_json(p, *, with_key: bool) -> dict:
-    from nncheck.batch.grade import problem_check
     from nncheck.generate.variant import json_value
-    from nncheck.key.compute import answer_json, tolerance_of
+    from nncheck.key.model import problem_check
 
     v = p.variant
     out = {
@@ -39,7 +39,7 @@ def _problem_json(p, *, with_key: bool) -> dict:
         if spec.get("symbols"):
             part["symbols"] = dict(spec["symbols"])
         if with_key:
-            part.update(_key_part(p, spec, answer_json, tolerance_of))
+            part.update(_key_part(p, spec))
         out["parts"].append(part)
     if with_key:
         out["solution"] = list(p.key.preamble)
@@ -52,12 +52,12 @@ def _problem_json(p, *, with_key: bool) -> dict:
     return out
 
 
-def _key_part(p, spec, answer_json, tolerance_of) -> dict:
+def _key_part(p, spec) -> dict:
     kp = p.key.parts[spec["name"]]
-    item = {"answer": answer_json(kp.kind, kp.exact), "answer_text": key_answer_text(kp)}
+    item = {"answer": kp.answer_json(), "answer_text": key_answer_text(kp)}
     if kp.exact_text():
         item["exact"] = kp.exact_text()
-    tol = tolerance_of(spec)
+    tol = kind_of(spec["kind"]).tolerance(spec)
     if tol:
         item["tolerance"] = tol
         item["tolerance_text"] = tolerance_text(kp)
@@ -76,13 +76,11 @@ def render_json(pset, key: str = "inline") -> dict[str, bytes]:
     problems = [_problem_json(p, with_key=(key == "inline")) for p in pset.problems]
     files = {"problems.json": _dump({**head, "problems": problems})}
     if key == "separate":
-        from nncheck.key.compute import answer_json, tolerance_of
-
         keyed = []
         for p in pset.problems:
             keyed.append({"number": p.number, "id": p.variant.id, "seed": p.variant.seed,
                           "solution": list(p.key.preamble),
-                          "parts": [{"name": s["name"], **_key_part(p, s, answer_json, tolerance_of)}
+                          "parts": [{"name": s["name"], **_key_part(p, s)}
                                     for s in p.parts]})
         files["key.json"] = _dump({**head, "problems": keyed})
     return files

@@ -67,7 +67,7 @@ def _key_tex(p) -> list[str]:
         if kp.steps:
             out.append("\\begin{itemize}")
             for step in kp.steps:
-                if spec["kind"] == "derivation":  # answer-language lines, as a student types them
+                if kp.answer_kind.multiline:  # a derivation's answer-language lines, as a student types them
                     out.append("\\item " + _tt(step))
                 else:
                     out.append("\\item " + latex_text(step).replace("\n", "\\\\\n"))

@@ -50,9 +50,9 @@ def _key_md(p, *, heading: str) -> list[str]:
             line += f", accepted {md_escape(tol)}"
         out.append(line)
         out.append("")
-        if multi:
+        if typed is not None and multi:
             out += ["For example:", "", "```", typed.rstrip("\n"), "```", ""]
-        if spec["kind"] == "derivation" and kp.steps:
+        if kp.answer_kind.multiline and kp.steps:
             # Derivation steps are written in the answer language, as the student types them.
             out += ["Worked derivation:", "", "```", *kp.steps, "```", ""]
         else:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from fractions import Fraction
 
-from nncheck.lang.template import FORMATS, fmt_number, fmt_value, scan
+from nncheck.lang.template import FORMATS, fmt_number, fmt_value, scan_lines
 
 GREEK = {
     "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon", "ϵ": r"\epsilon",
@@ -42,7 +42,7 @@ SUP = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶
        "⁺": "+", "⁻": "-", "⁽": "(", "⁾": ")", "ⁿ": "n", "ᵀ": "T", "ⁱ": "i", "ᵗ": "t", "′": r"\prime",
        "″": r"\prime\prime", "ˡ": "l", "ᵏ": "k", "ʲ": "j", "ᵐ": "m", "ᵈ": "d", "ᶜ": "c", "ᵃ": "a", "ᵇ": "b",
        "ᵉ": "e", "ʰ": "h", "ᵒ": "o", "ᵖ": "p", "ʳ": "r", "ˢ": "s", "ᵘ": "u", "ᵛ": "v", "ʷ": "w", "ˣ": "x",
-       "ʸ": "y", "ᶻ": "z", "ᴸ": "L", "ᴺ": "N", "ᴰ": "D", "ᵂ": "W", "ᴴ": "H", "ᵗ": "t"}
+       "ʸ": "y", "ᶻ": "z", "ᴸ": "L", "ᴺ": "N", "ᴰ": "D", "ᵂ": "W", "ᴴ": "H"}
 #: Operators that make a stretch of text mathematical.
 STRONG_OPS = {
     "×": r"\times", "·": r"\cdot", "⋅": r"\cdot", "∙": r"\cdot", "−": "-", "≤": r"\le", "≥": r"\ge",
@@ -95,29 +95,23 @@ def template_lines(variant, template: str) -> list[list]:
 
     variant.render(template)  # the same errors as the terminal view, raised the same way
     values = variant.values()
-    lines: list[list] = [[]]
-    for kind, a, fmt, _pos in scan(template):
-        if kind == "text":
-            first = True
-            for piece in a.split("\n"):
-                if not first:
-                    lines.append([])
-                first = False
-                if piece:
-                    lines[-1].append(piece)
-            continue
-        if a.startswith("="):
-            value = evaluate(parse(a[1:], symbols=None, formula=True), values, a[1:])
-        else:
-            value = values[a]
-        if isinstance(value, str) and "\n" in value:
-            # Text a solver laid out over several lines (a bracket block): read it back into values.
-            # Several rows of blocks become several lines; text after it continues the last one.
-            block = text_lines(value)
-            lines[-1].extend(block[0])
-            lines.extend(list(b) for b in block[1:])
-            continue
-        lines[-1].append(Value(value, fmt if fmt in FORMATS else "num"))
+    lines: list[list] = []
+    for template_line in scan_lines(template):
+        lines.append([])
+        for kind, a, fmt, _pos in template_line:
+            if kind == "text":
+                lines[-1].append(a)
+                continue
+            value = evaluate(parse(a[1:], symbols=None, formula=True), values, a[1:]) if a.startswith("=") \
+                else values[a]
+            if isinstance(value, str) and "\n" in value:
+                # Text a solver laid out over several lines (a bracket block): read it back into values.
+                # Several rows of blocks become several lines; text after it continues the last one.
+                block = text_lines(value)
+                lines[-1].extend(block[0])
+                lines.extend(list(b) for b in block[1:])
+            else:
+                lines[-1].append(Value(value, fmt if fmt in FORMATS else "num"))
     while lines and not lines[-1]:
         lines.pop()
     return lines
@@ -279,7 +273,7 @@ def _is_number(w: str) -> bool:
 
 def _classify(seg_tokens: list) -> list[tuple[str, object, str]]:
     """Each token as (class, payload, kind) with class S (strong), W (weak), J (joiner), T (text)."""
-    out = []
+    out: list[tuple[str, object, str]] = []
     for k, tok in enumerate(seg_tokens):
         if isinstance(tok, Value):
             out.append(("T" if tok.is_text else "S", tok, "value"))
@@ -384,7 +378,7 @@ def convert_line(line: list, *, math, text) -> str:
 def _text_of(cls: list, text) -> str:
     parts = []
     buf = ""
-    for c, payload, kind in cls:
+    for _c, payload, kind in cls:
         if kind == "value":
             buf += value_plain(payload)
         else:

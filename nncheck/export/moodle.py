@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import xml.etree.ElementTree as ET
 
+from nncheck import kinds
 from nncheck.export.answers import key_answer_text, key_latex
 from nncheck.export.diagrams import diagram_of, svg_diagram
 from nncheck.export.mathtext import convert_line, template_lines, text_lines
@@ -67,19 +67,9 @@ def _answer(q, fraction: int, text: str, feedback: str = "", tolerance: str | No
     return a
 
 
-def abs_tolerance(spec: dict, value: float, integer: bool = False) -> float:
-    """Moodle's absolute tolerance for the grader's tolerance around ``value``."""
-    if integer:
-        return 0.0
-    from nncheck.answer.grade import tolerance_spec
-
-    tol = tolerance_spec(spec)
-    if tol.get("sigfigs"):
-        if value == 0:
-            return 10.0 ** (-tol["sigfigs"])
-        mag = math.floor(math.log10(abs(value)))
-        return 0.5 * 10.0 ** (mag - tol["sigfigs"] + 1)
-    return max(tol.get("abs") or 0.0, (tol.get("rel") or 0.0) * abs(value))
+def abs_tolerance(spec: dict, value: float) -> float:
+    """Moodle's absolute tolerance for the grader's tolerance around ``value`` (0 for an exact kind)."""
+    return kinds.get(spec["kind"]).half_width(spec, value)
 
 
 def _num(x: float) -> str:
@@ -98,7 +88,7 @@ def render_moodle(pset, key: str = "inline") -> dict[str, bytes]:
 
     if key == "none":
         raise UsageError("Moodle questions need their answers: use --key inline (or separate) with --format moodle")
-    from nncheck.key.compute import flat_shape, to_float
+    from nncheck.kinds.values import to_float
 
     quiz = ET.Element("quiz")
     cat = ET.SubElement(quiz, "question", {"type": "category"})
@@ -125,48 +115,43 @@ def render_moodle(pset, key: str = "inline") -> dict[str, bytes]:
             if steps:
                 fb += "\n<ol>\n" + "\n".join(f"<li>{_html_text(s)}</li>" for s in steps) + "\n</ol>"
             text = prompt_html + "\n" + part_html
-            kind, exact = kp.kind, kp.exact
+            kind, exact = kinds.get(kp.kind), kp.exact
             if exact is None:
                 q = _question(quiz, "shortanswer", name, text + "\n<p>(Type <i>none</i> if it does not fit.)</p>",
                               fb, files)
                 ET.SubElement(q, "usecase").text = "0"
                 _answer(q, 100, "none", "Correct: it does not fit.")
                 _answer(q, 100, "does not fit", "Correct: it does not fit.")
-            elif kind in ("number", "integer"):
+            elif kind.moodle == "numerical":
                 x = to_float(exact)
                 q = _question(quiz, "numerical", name, text, fb, files)
-                _answer(q, 100, _num(x), "Correct.", _g(abs_tolerance(spec, x, kind == "integer")))
+                _answer(q, 100, _num(x), "Correct.", _g(abs_tolerance(spec, x)))
                 ET.SubElement(q, "unitgradingtype").text = "0"
                 ET.SubElement(q, "unitpenalty").text = "0.1000000"
                 ET.SubElement(q, "showunits").text = "3"
                 ET.SubElement(q, "unitsleft").text = "0"
-            elif kind == "boolean":
+            elif kind.moodle == "truefalse":
                 q = _question(quiz, "truefalse", name, text, fb, files)
                 _answer(q, 100 if exact else 0, "true")
                 _answer(q, 0 if exact else 100, "false")
-            elif kind == "choice":
+            elif kind.moodle == "multichoice":
                 q = _question(quiz, "multichoice", name, text, fb, files)
                 ET.SubElement(q, "single").text = "true"
                 ET.SubElement(q, "shuffleanswers").text = "false"
                 ET.SubElement(q, "answernumbering").text = "abc"
                 for choice in spec.get("choices") or [str(exact)]:
                     _answer(q, 100 if str(choice) == str(exact) else 0, html.escape(str(choice)))
-            elif kind in ("vector", "matrix"):
-                flat, shape = flat_shape(exact)
-                cols = shape[1] if kind == "matrix" and len(shape) == 2 else len(flat)
-                cells = []
-                for x in flat:
-                    fx = to_float(x)
-                    cells.append(f"{{1:NUMERICAL:={_num(fx)}:{_g(abs_tolerance(spec, fx))}}}")
-                rows = [cells[k:k + cols] for k in range(0, len(cells), cols)]
+            elif kind.moodle == "cloze":  # one NUMERICAL blank per entry, laid out as the value's rows
+                rows = [[f"{{1:NUMERICAL:={_num(fx)}:{_g(abs_tolerance(spec, fx))}}}"
+                         for fx in (to_float(x) for x in row)] for row in kind.rows(exact)]
                 table = "<table>\n" + "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>"
                                                 for r in rows) + "\n</table>"
                 _question(quiz, "cloze", name, text + "\n" + table, fb, files)
-            else:  # expression, derivation: Moodle cannot check equivalence, so a person grades it
+            else:  # essay: Moodle cannot check equivalence, so a person grades it
                 q = _question(quiz, "essay", name, text, fb, files)
                 ET.SubElement(q, "responseformat").text = "plain"
                 ET.SubElement(q, "responserequired").text = "1"
-                ET.SubElement(q, "responsefieldlines").text = "8" if kind == "derivation" else "3"
+                ET.SubElement(q, "responsefieldlines").text = "8" if kind.multiline else "3"
                 ET.SubElement(q, "attachments").text = "0"
                 _text(q, "graderinfo", fb)
     ET.indent(quiz, space="  ")

@@ -3,24 +3,30 @@
 Everything is decided by one ``random.Random`` seeded from the set's seed (a string
 seed, so the draw does not depend on ``PYTHONHASHSEED``), and problems are listed in
 catalog order, so a seed always gives the same set.  ``exam=True`` follows the ECE 417
-final-exam review (seed 000): 8-10 problems with 1-3 parts each, grouped in the
+final-exam review: 8-10 problems with 1-3 parts each, grouped in the
 review's four neural-network sections, hand-computable draws only.
 """
 
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 from nncheck.errors import AnswerKeyError, NNCheckError, UsageError
 
-#: The neural-network sections of the seed exam (000 "Material from the last third of the course").
+if TYPE_CHECKING:
+    from nncheck.bank.index import Catalog
+    from nncheck.records import FamilyRecord, PartSpec
+
+#: The neural-network sections of the ECE 417 exam review ("Material from the last third of the course").
 EXAM_SECTIONS = (
     ("Neural networks & back-propagation", ("backprop", "softmax", "loss", "optim", "activation", "knn", "batchnorm")),
     ("CNN & Faster R-CNN", ("conv", "pool", "detection")),
     ("Partial derivatives & RNN", ("rnn", "flowgraph")),
     ("LSTM", ("lstm", "gru")),
 )
-#: Families whose topic says "backprop" but that the seed teaches under partial derivatives (flow graphs).
+#: Families whose topic says "backprop" but that the ECE 417 exam review teaches under partial derivatives
+#: (flow graphs).
 EXAM_SECTION_OF_ID = {"backprop.total-derivative": 2, "backprop.graph": 2}
 OTHER_SECTION = "Other topics"
 EXAM_COUNT = 9  # the seed: "8-10 problems"
@@ -31,10 +37,10 @@ MAX_KEY_TRIES = 8
 MAX_COUNT = 1000
 
 
-class Problem:
+class SetProblem:
     """One numbered problem of a set: its variant, its answer key and the parts asked."""
 
-    def __init__(self, number: int, variant, key, parts: list[dict], section: str | None):
+    def __init__(self, number: int, variant, key, parts: list[PartSpec], section: str | None):
         self.number, self.variant, self.key, self.parts, self.section = number, variant, key, parts, section
 
     @property
@@ -46,11 +52,11 @@ class Problem:
 
 
 class ProblemSet:
-    def __init__(self, seed: int, problems: list[Problem], *, exam: bool, title: str):
+    def __init__(self, seed: int, problems: list[SetProblem], *, exam: bool, title: str):
         self.seed, self.problems, self.exam, self.title = seed, problems, exam, title
 
-    def sections(self) -> list[tuple[str | None, list[Problem]]]:
-        out: list[tuple[str | None, list[Problem]]] = []
+    def sections(self) -> list[tuple[str | None, list[SetProblem]]]:
+        out: list[tuple[str | None, list[SetProblem]]] = []
         for p in self.problems:
             if not out or out[-1][0] != p.section:
                 out.append((p.section, []))
@@ -62,8 +68,8 @@ class ProblemSet:
         return sum(len(p.parts) for p in self.problems)
 
 
-def exam_section(record: dict) -> int:
-    """The index of the seed exam's section for a family (len(EXAM_SECTIONS) for 'other')."""
+def exam_section(record: FamilyRecord) -> int:
+    """The index of the ECE 417 exam review's section for a family (len(EXAM_SECTIONS) for 'other')."""
     if record["id"] in EXAM_SECTION_OF_ID:
         return EXAM_SECTION_OF_ID[record["id"]]
     prefix = record["id"].split(".")[0]
@@ -73,7 +79,7 @@ def exam_section(record: dict) -> int:
     return len(EXAM_SECTIONS)
 
 
-def build_set(catalog, *, topics=None, families=None, count: int | None = None, seed: int = 1,
+def build_set(catalog: Catalog, *, topics=None, families=None, count: int | None = None, seed: int = 1,
               exam: bool = False, title: str | None = None) -> ProblemSet:
     """Draw ``count`` problems (answer keys included) from the families selected."""
     pool = catalog.select(topics=topics, families=families)
@@ -87,12 +93,13 @@ def build_set(catalog, *, topics=None, families=None, count: int | None = None, 
         raise UsageError(f"--count must be between 1 and {MAX_COUNT}; got {count}")
     rng = random.Random(f"nncheck-set#{seed}")
     order = {r["id"]: i for i, r in enumerate(catalog.records)}
+    picks: list[tuple[FamilyRecord, int | None]]
     if exam:
-        picks = _exam_picks(pool, count, rng)
+        picks = list(_exam_picks(pool, count, rng))
     else:
         picks = [(r, None) for r in _spread(pool, count, rng)]
     drawn = []
-    used: set = set()
+    used: set[tuple[str, int]] = set()
     for n, (record, section) in enumerate(picks):
         variant, key = _draw(record, rng, used)
         parts = variant.parts
@@ -106,15 +113,15 @@ def build_set(catalog, *, topics=None, families=None, count: int | None = None, 
         name = None
         if exam:
             name = EXAM_SECTIONS[section][0] if section < len(EXAM_SECTIONS) else OTHER_SECTION
-        problems.append(Problem(i, variant, key, parts, name))
+        problems.append(SetProblem(i, variant, key, parts, name))
     if title is None:
         title = (f"Neural networks final exam (practice), seed {seed}" if exam else f"Problem set, seed {seed}")
     return ProblemSet(seed, problems, exam=exam, title=title)
 
 
-def _spread(pool: list[dict], count: int, rng: random.Random) -> list[dict]:
+def _spread(pool: list[FamilyRecord], count: int, rng: random.Random) -> list[FamilyRecord]:
     """``count`` families, every family once before any repeats (shuffled rounds)."""
-    out: list[dict] = []
+    out: list[FamilyRecord] = []
     while len(out) < count:
         batch = list(pool)
         rng.shuffle(batch)
@@ -122,22 +129,22 @@ def _spread(pool: list[dict], count: int, rng: random.Random) -> list[dict]:
     return out
 
 
-def _exam_picks(pool: list[dict], count: int, rng: random.Random) -> list[tuple[dict, int]]:
-    """Spread ``count`` problems over the seed exam's sections, round robin, then over families."""
-    by_section: dict[int, list[dict]] = {}
+def _exam_picks(pool: list[FamilyRecord], count: int, rng: random.Random) -> list[tuple[FamilyRecord, int]]:
+    """Spread ``count`` problems over the ECE 417 exam review's sections, round robin, then over families."""
+    by_section: dict[int, list[FamilyRecord]] = {}
     for r in pool:
         by_section.setdefault(exam_section(r), []).append(r)
     sections = sorted(by_section)
     quota = {s: 0 for s in sections}
     for i in range(count):
         quota[sections[i % len(sections)]] += 1
-    picks = []
+    picks: list[tuple[FamilyRecord, int]] = []
     for s in sections:
         picks.extend((r, s) for r in _spread(by_section[s], quota[s], rng))
     return picks
 
 
-def _draw(record: dict, rng: random.Random, used: set):
+def _draw(record: FamilyRecord, rng: random.Random, used: set[tuple[str, int]]):
     """A variant of ``record`` with a fresh seed whose answer key is accepted."""
     from nncheck.generate.variant import build_variant
     from nncheck.key.compute import answer_key

@@ -13,25 +13,39 @@ import random
 from fractions import Fraction
 
 from nncheck.errors import BankError, NNCheckError, ParamError
+from nncheck.lang.formula import choice_literals
 from nncheck.lang.numeric import EvalError, evaluate, is_number
 from nncheck.lang.syntax import AnswerSyntaxError, names_in, parse
 from nncheck.lang.template import TemplateError, fmt_value, render
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the start-up path)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from nncheck.records import ConstraintSpec, DrawSpec, FamilyRecord, ParamSpec, PartSpec
+    from nncheck.topics.base import Solver
+
 MAX_DRAW_TRIES = 2000
+# A user's number beyond this magnitude is refused as bad input.  Answer keys are cross-checked
+# in double precision (NumPy), where whole numbers past 2^53 ≈ 9·10^15 are no longer exact and a
+# product of a few large numbers overflows (grads=1e300 in an optimizer step): such a key cannot
+# be checked, so the number is refused where it is read instead of failing deep in a solver.
+MAX_MAGNITUDE = 10**15
 BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
 
 class Variant:
     """One concrete problem: a family, a seed, the parameter values, and its rendered text."""
 
-    def __init__(self, family: dict, seed: int, params: dict, overrides: dict, derived: dict):
+    def __init__(self, family: FamilyRecord, seed: int, params: dict[str, Any], overrides: set[str],
+                 derived: dict[str, Any]):
         self.family = family
         self.id = family["id"]
         self.seed = seed
         self.params = params
         self.overrides = overrides  # the names the user set
         self.derived = derived  # extra template values computed from the params
-        self._solver = None
+        self._solver: Solver | None = None
 
     # -- the family's pieces -------------------------------------------------
     @property
@@ -43,16 +57,16 @@ class Variant:
         return self.family["topic"]
 
     @property
-    def parts(self) -> list[dict]:
+    def parts(self) -> list[PartSpec]:
         """The parts asked in this variant (a part with a false ``when`` is left out)."""
-        out = []
+        out: list[PartSpec] = []
         for p in self.family["parts"]:
             if p.get("when") and not _truthy(self._formula(p["when"])):
                 continue
             out.append(p)
         return out
 
-    def part(self, name: str) -> dict:
+    def part(self, name: str) -> PartSpec:
         for p in self.parts:
             if p["name"] == name:
                 return p
@@ -69,10 +83,12 @@ class Variant:
 
     @property
     def solver(self):
-        if self._solver is None and self.family.get("solver"):
-            from nncheck.topics import get_solver
+        """The family's solver: the Python class its ``solver:`` names, or for a YAML-only
+        family a :class:`~nncheck.topics.formula.FormulaSolver` over its formulas."""
+        if self._solver is None:
+            from nncheck.topics import solver_for
 
-            self._solver = get_solver(self.family["solver"])
+            self._solver = solver_for(self.family)
         return self._solver
 
     def values(self) -> dict:
@@ -105,7 +121,7 @@ class Variant:
     def prompt(self) -> str:
         return self.render(self.family["prompt"]).rstrip()
 
-    def part_prompt(self, part: dict) -> str:
+    def part_prompt(self, part: PartSpec) -> str:
         return self.render(part["prompt"]).rstrip()
 
     def hints(self) -> list[str]:
@@ -131,21 +147,6 @@ class Variant:
                       for p in self.parts],
             "hints": self.hints(),
         }
-
-
-def choice_literals(family: dict) -> dict:
-    """Choice values usable as bare words in formulas: ``when: optimizer = adam``.
-
-    Each maps to itself (a string); a parameter of the same name always wins.
-    """
-    out = {}
-    for spec in family["params"].values():
-        if spec["type"] == "choice":
-            for c in spec.get("choices") or []:
-                c = str(c)
-                if c.isidentifier() and c not in family["params"]:
-                    out[c] = c
-    return out
 
 
 def _truthy(v) -> bool:
@@ -184,7 +185,7 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
     return out
 
 
-def parse_value(name: str, spec: dict, text: str, *, family_id: str = ""):
+def parse_value(name: str, spec: ParamSpec, text: str, *, family_id: str = ""):
     """Parse and type-check one user-given parameter value."""
     typ = spec["type"]
     where = f"{name}={text}"
@@ -215,10 +216,16 @@ def parse_value(name: str, spec: dict, text: str, *, family_id: str = ""):
         value = evaluate(node, {}, raw)
     except AnswerSyntaxError as e:
         raise ParamError(f"bad value for {name}: {e.message}", hint=f"in '{where}'") from None
-    return coerce(name, spec, value)
+    value = coerce(name, spec, value)
+    flat = value if isinstance(value, list) else [value]
+    for x in (y for row in flat for y in (row if isinstance(row, list) else [row])):
+        if not abs(x) <= MAX_MAGNITUDE:  # (also false for a NaN)
+            raise ParamError(f"{name} has a number too large to compute with: values must lie within ±10^15",
+                             hint=f"in '{where}'")
+    return value
 
 
-def _entry(name: str, spec: dict, x, what: str):
+def _entry(name: str, spec: ParamSpec, x, what: str):
     if isinstance(x, bool) or not is_number(x):
         raise ParamError(f"{name} must hold numbers; {what} is not a number")
     if spec.get("entries", "number") == "integer" or spec["type"] == "integer":
@@ -233,7 +240,7 @@ def _entry(name: str, spec: dict, x, what: str):
     return x
 
 
-def coerce(name: str, spec: dict, value):
+def coerce(name: str, spec: ParamSpec, value):
     """Check a value against its parameter's type and shape (not its bounds)."""
     typ = spec["type"]
     if typ in ("integer", "number"):
@@ -273,9 +280,9 @@ def coerce(name: str, spec: dict, value):
 # ----------------------------------------------------------------------------
 # Drawing.
 # ----------------------------------------------------------------------------
-def _deps(spec: dict) -> set[str]:
+def _deps(spec: ParamSpec) -> set[str]:
     names: set[str] = set()
-    draw = spec.get("draw") or {}
+    draw: DrawSpec | dict[str, Any] = spec.get("draw") or {}
     texts = []
     if draw.get("formula"):
         texts.append(draw["formula"])
@@ -298,7 +305,7 @@ def _deps(spec: dict) -> set[str]:
     return names
 
 
-def _order(params: dict) -> list[str]:
+def _order(params: dict[str, ParamSpec]) -> list[str]:
     """Parameters in an order where each comes after the ones its draw depends on."""
     order: list[str] = []
     state: dict[str, int] = {}
@@ -331,7 +338,7 @@ def _num(v, values: dict):
     return v
 
 
-def _draw_scalar(spec: dict, draw: dict, rng: random.Random, values: dict, integer: bool):
+def _draw_scalar(spec: ParamSpec, draw: DrawSpec, rng: random.Random, values: dict, integer: bool):
     if draw.get("choice") is not None:
         choices = draw["choice"]
         if draw.get("weights"):
@@ -361,8 +368,8 @@ class _Retry(Exception):
     pass
 
 
-def _shape_of(spec: dict, values: dict) -> list[int]:
-    draw = spec.get("draw") or {}
+def _shape_of(spec: ParamSpec, values: dict) -> list[int]:
+    draw: DrawSpec | dict[str, Any] = spec.get("draw") or {}
     shape = draw.get("shape")
     if shape is None:
         if spec["type"] == "vector" and spec.get("length") is not None:
@@ -373,12 +380,12 @@ def _shape_of(spec: dict, values: dict) -> list[int]:
             raise NNCheckError(f"cannot draw {spec['type']} without a shape")
     out = []
     for s in shape:
-        v = values.get(s) if isinstance(s, str) and s in values else _num(s, values)
+        v = values[s] if isinstance(s, str) and s in values else _num(s, values)
         out.append(int(v))
     return out
 
 
-def draw_value(name: str, spec: dict, rng: random.Random, values: dict):
+def draw_value(name: str, spec: ParamSpec, rng: random.Random, values: dict):
     draw = spec.get("draw")
     typ = spec["type"]
     if draw is None:
@@ -390,7 +397,9 @@ def draw_value(name: str, spec: dict, rng: random.Random, values: dict):
     if draw.get("formula"):
         return coerce(name, spec, _num(draw["formula"], values))
     if typ == "choice":
-        return str(draw["choice"][rng.randrange(len(draw["choice"]))]) if draw.get("choice") else str(spec["choices"][0])
+        if draw.get("choice"):
+            return str(draw["choice"][rng.randrange(len(draw["choice"]))])
+        return str(spec["choices"][0])
     if typ == "boolean":
         if draw.get("choice"):
             return bool(draw["choice"][rng.randrange(len(draw["choice"]))])
@@ -408,7 +417,7 @@ def draw_value(name: str, spec: dict, rng: random.Random, values: dict):
     return [[_draw_scalar(spec, draw, rng, values, integer) for _ in range(cols)] for _ in range(rows)]
 
 
-def _default(spec: dict, values: dict):
+def _default(spec: ParamSpec, values: dict):
     d = spec["default"]
     if isinstance(d, str) and spec["type"] != "choice":
         return _num(d, values)
@@ -419,7 +428,7 @@ def _default(spec: dict, values: dict):
     return d
 
 
-def _bound_checks(name: str, spec: dict, value, values: dict) -> str | None:
+def _bound_checks(name: str, spec: ParamSpec, value, values: dict) -> str | None:
     """Why ``value`` breaks its parameter's min/max/positive/shape bounds, or None."""
     flat = value if isinstance(value, list) else [value]
     if flat and isinstance(flat[0], list):
@@ -442,7 +451,8 @@ def _bound_checks(name: str, spec: dict, value, values: dict) -> str | None:
         widths = {len(r) for r in value}
         if len(widths) != 1:
             return f"the rows of {name} have different lengths"
-        for key, actual in (("rows", len(value)), ("cols", len(value[0]) if value else 0)):
+        for key in ("rows", "cols"):
+            actual = len(value) if key == "rows" else len(value[0]) if value else 0
             if spec.get(key) is not None:
                 want = int(_num(spec[key], values))
                 if actual != want:
@@ -450,10 +460,10 @@ def _bound_checks(name: str, spec: dict, value, values: dict) -> str | None:
     return None
 
 
-def make_variant(family: dict, seed: int = 1, overrides: dict[str, str] | None = None) -> Variant:
+def make_variant(family: FamilyRecord, seed: int = 1, overrides: dict[str, str] | None = None) -> Variant:
     """Draw (or rebuild) the instance of ``family`` for ``seed`` with the user's ``overrides``."""
     overrides = dict(overrides or {})
-    params: dict = family["params"]
+    params = family["params"]
     for name in overrides:
         if name not in params:
             import difflib
@@ -466,9 +476,9 @@ def make_variant(family: dict, seed: int = 1, overrides: dict[str, str] | None =
     return build_variant(family, seed, given)
 
 
-def build_variant(family: dict, seed: int, given: dict) -> Variant:
+def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
     """Like :func:`make_variant`, with override values already parsed."""
-    params: dict = family["params"]
+    params = family["params"]
     order = _order(params)
     constraints = family.get("constraints", [])
     solver = None
@@ -486,10 +496,10 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
     last_failure = None
     last_values: dict = {}
     # With nothing left to draw at random, one try decides: the user's numbers break a constraint.
-    drawn_at_random = [n for n in order if n not in given and (params[n].get("draw") or {}).get("formula") is None
-                       and params[n].get("draw") is not None]
+    drawn_at_random = [n for n in order if n not in given and params[n].get("draw") is not None
+                       and params[n]["draw"].get("formula") is None]
     tries = MAX_DRAW_TRIES if drawn_at_random or solver is not None and hasattr(solver, "draw") else 1
-    for attempt in range(tries):
+    for _attempt in range(tries):
         values = dict(given)
         try:
             for n in order:
@@ -501,7 +511,8 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
                     raise _Retry()
                 values[n] = v
             if solver is not None and hasattr(solver, "draw"):
-                values = solver.draw(values, rng, frozenset(given))
+                with _UserNumbers(family, given):
+                    values = solver.draw(values, rng, frozenset(given))
             # Constraints may name derived values (span <= padded): compute those first.
             with_derived = {**choice_literals(family), **values}
             with_derived.update(_yaml_derived(family, with_derived))
@@ -515,9 +526,10 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
         except EvalError as e:
             raise BankError(f"a draw formula fails: {e.message}", file=family.get("_file", "?"),
                             line=family.get("_line"), field=f"{family['id']}.params") from None
-        if solver is not None:
-            solver.check(values)  # shapes that must agree (W1 is N×D and x has D entries, ...)
-        derived = _derived(family, values, solver)
+        with _UserNumbers(family, given):
+            if solver is not None:
+                solver.check(values)  # shapes that must agree (W1 is N×D and x has D entries, ...)
+            derived = _derived(family, values, solver)
         return Variant(family, seed, values, set(given), derived)
     what = f"'{last_failure['check']}'" if last_failure else "its bounds"
     line = None
@@ -533,10 +545,35 @@ def build_variant(family: dict, seed: int, given: dict) -> Variant:
         raise ParamError(f"no instance of {family['id']} satisfies {what} with the values given "
                          f"(tried {tries} draws)")
     raise BankError(f"random draws cannot satisfy {what} (tried {MAX_DRAW_TRIES} draws)",
-                    file=family.get("_file", "?"), line=line or family.get("_line"), field=f"{family['id']}.constraints")
+                    file=family.get("_file", "?"), line=line or family.get("_line"),
+                    field=f"{family['id']}.constraints")
 
 
-def _check_constraints(family, constraints, values, *, only_complete: bool, user: bool, drawn=frozenset()):
+class _UserNumbers:
+    """Arithmetic that fails on the user's own numbers is bad input, not a bug: a ParamError.
+
+    The magnitude limit (:data:`MAX_MAGNITUDE`) catches most such numbers as they are read;
+    this catches the rest where a solver computes with them (an overflow or a division by
+    zero in its draw, check or derived values).  Without user numbers the failure is the
+    family's own and is left to propagate.
+    """
+
+    def __init__(self, family: FamilyRecord, given: dict[str, Any]):
+        self.family, self.given = family, given
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
+        if isinstance(error, ArithmeticError) and self.given:
+            names = ", ".join(sorted(self.given))
+            raise ParamError(f"{self.family['id']} cannot be computed with the values given for {names}: "
+                             f"{error}") from None
+
+
+def _check_constraints(family: FamilyRecord, constraints: list[ConstraintSpec], values: dict, *,
+                       only_complete: bool, user: bool, drawn: set[str] | frozenset[str] = frozenset()
+                       ) -> ConstraintSpec | None:
     """Return the first failing constraint (draw loop) or raise ParamError (user values)."""
     from nncheck.lang.formula import EXTRA_FUNCTIONS, FormulaError, evaluate_node
 
@@ -579,7 +616,7 @@ def _fill(message: str, values: dict) -> str:
         return message
 
 
-def _yaml_derived(family: dict, values: dict) -> dict:
+def _yaml_derived(family: FamilyRecord, values: dict) -> dict:
     """The bank's ``derived`` formulas; a failure here is left to :func:`_derived` to report."""
     from nncheck.lang.formula import FormulaError, evaluate_formula
 
@@ -593,8 +630,8 @@ def _yaml_derived(family: dict, values: dict) -> dict:
     return out
 
 
-def _derived(family: dict, values: dict, solver) -> dict:
-    out = {}
+def _derived(family: FamilyRecord, values: dict, solver) -> dict:
+    out: dict = {}
     env = dict(values)
     from nncheck.lang.formula import FormulaError, evaluate_formula
 

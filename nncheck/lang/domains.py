@@ -32,7 +32,7 @@ NAMED = {
     "natural": (0.0, math.inf, True, True),
 }
 _INTEGER_DOMAINS = {"integer": (-6, 6), "natural": (2, 9)}
-#: Where an unbounded side is cut for sampling: seed exam values live in a few units of 0.
+#: Where an unbounded side is cut for sampling: exam values in the course notes live in a few units of 0.
 _SPAN = 3.0
 #: Values at which distinct expressions often coincide (x² = x at 1, 1 − p = p at ½).
 _AVOID = frozenset(Fraction(v) for v in (0, 1, -1, 2, -2, 3, -3, Fraction(1, 2), Fraction(-1, 2)))

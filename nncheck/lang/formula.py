@@ -11,7 +11,13 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from nncheck.lang.numeric import evaluate, exact_sqrt
 from nncheck.lang.syntax import BinOp, Call, Matrix, Node, Num, Relation, Transpose, Unary, Vector, parse
+
+TYPE_CHECKING = False  # typing stays off the start-up path
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 #: Functions bank formulas may use on top of the answer language's and the formula extras.
 EXTRA_FUNCTIONS = {"at": (2, 3), "dot": (2, 2), "norm": (1, 1), "mean": (1, 1), "ifelse": (3, 3)}
@@ -41,8 +47,6 @@ def evaluate_formula(text: str, env: dict):
 
 
 def evaluate_node(node: Node, env: dict, text: str = ""):
-    from nncheck.lang.numeric import evaluate
-
     return evaluate(_splice(node, env, text), env, text)
 
 
@@ -105,13 +109,8 @@ def _light_extra(node: Call, args: list):
         return total / len(flat[0]) if isinstance(total, float) else Fraction(total) / len(flat[0])
     if f == "norm":
         sq = sum(x * x for x in flat[0])
-        if not isinstance(sq, float):
-            sq = Fraction(sq)
-            rn, rd = math.isqrt(sq.numerator), math.isqrt(sq.denominator)
-            if rn * rn == sq.numerator and rd * rd == sq.denominator:
-                r = Fraction(rn, rd)
-                return int(r) if r.denominator == 1 else r
-        return math.sqrt(sq)
+        root = exact_sqrt(sq) if not isinstance(sq, float) else None
+        return root if root is not None else math.sqrt(sq)
     raise FormulaError(f"function '{f}' is not available here", node)
 
 
@@ -146,3 +145,16 @@ def _at(n, args, get2, get1):
     return get2(m, idx[0], idx[1])
 
 
+def choice_literals(family: Mapping[str, Any]) -> dict[str, str]:
+    """Choice values usable as bare words in formulas: ``when: optimizer = adam``.
+
+    Each maps to itself (a string); a parameter of the same name always wins.
+    """
+    out: dict[str, str] = {}
+    for spec in family["params"].values():
+        if spec["type"] == "choice":
+            for c in spec.get("choices") or []:
+                c = str(c)
+                if c.isidentifier() and c not in family["params"]:
+                    out[c] = c
+    return out

@@ -18,33 +18,21 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from nncheck.lang.syntax import (
-    AnswerSyntaxError,
-    BinOp,
-    Call,
-    Derivative,
-    Matrix,
-    Name,
-    Node,
-    Num,
-    Relation,
-    Transpose,
-    Unary,
-    Vector,
-    Word,
-)
+import nncheck.lang.syntax as syntax
+from nncheck.lang.walk import fold
 
 MAX_POWER_DIGITS = 400  # the result of an exact power may have at most this many digits
 MAX_BITS = 12_000  # numerator or denominator of any exact intermediate (~3,600 digits, below
 # the 4,300 digits Python will still convert to text)
 _MAX_FLOAT_LOG10 = 300  # |log10| of a float result beyond which it would overflow
+_CONSTANTS = {"e": math.e, "pi": math.pi}  # the answer language's constants (a name in env shadows them)
 
 
-class EvalError(AnswerSyntaxError):
+class EvalError(syntax.AnswerSyntaxError):
     """A well-formed expression whose value cannot be computed (1/0, ln(-1), a huge power)."""
 
 
-def _err(node: Node, msg: str, text: str, code: str = "math"):
+def _err(node: syntax.Node, msg: str, text: str, code: str = "math"):
     raise EvalError(msg, getattr(node, "pos", 0), text, code=code)
 
 
@@ -56,15 +44,24 @@ def as_float(v) -> float:
     return float(v)
 
 
-def _sigma(x: float) -> float:
-    # Written so that neither branch overflows.
+def exact_sqrt(x: int | Fraction) -> int | Fraction | None:
+    """√x for an exact x ≥ 0 when it is rational (√(9/4) = 3/2), else None."""
+    fx = Fraction(x)
+    rn, rd = math.isqrt(fx.numerator), math.isqrt(fx.denominator)
+    if rn * rn != fx.numerator or rd * rd != fx.denominator:
+        return None
+    return rn if rd == 1 else Fraction(rn, rd)  # in lowest terms, as x is
+
+
+def sigmoid(x: float) -> float:
+    """σ(x) = 1/(1 + e^(−x)) in floating point, written so that neither branch overflows."""
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
     return z / (1.0 + z)
 
 
-def evaluate(node: Node, env: dict | None = None, text: str = ""):
+def evaluate(node: syntax.Node, env: dict | None = None, text: str = ""):
     """Value of ``node`` with names looked up in ``env``.
 
     Returns int/Fraction (exact), float, bool, str (a bare word), or lists for vectors
@@ -74,8 +71,13 @@ def evaluate(node: Node, env: dict | None = None, text: str = ""):
     return _Eval(env, text).ev(node)
 
 
-#: Nodes whose children are evaluated by the node itself (short-circuit logic).
-_LAZY = (Relation,)
+def _walks_children(node: syntax.Node) -> bool:
+    """False for the nodes that evaluate their own children: short-circuit logic and relations."""
+    if isinstance(node, syntax.BinOp):
+        return node.op not in ("and", "or")
+    if isinstance(node, syntax.Unary):
+        return node.op != "not"
+    return not isinstance(node, syntax.Relation)
 
 
 class _Eval:
@@ -83,69 +85,52 @@ class _Eval:
         self.env = env
         self.text = text
 
-    def ev(self, root: Node):
-        """Post-order evaluation with an explicit stack (no recursion through the tree)."""
-        values: list = []
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            if isinstance(node, BinOp) and node.op in ("and", "or"):
-                values.append(self._logic(node))  # formula-only and shallow: recursion is fine here
-                continue
-            if isinstance(node, _LAZY) or (isinstance(node, Unary) and node.op == "not"):
-                values.append(getattr(self, "_" + type(node).__name__)(node))
-                continue
-            kids = node.children()
-            if not ready and kids:
-                stack.append((node, True))
-                stack.extend((k, False) for k in reversed(kids))
-                continue
-            k = len(kids)
-            args = values[len(values) - k:] if k else []
-            if k:
-                del values[len(values) - k:]
-            values.append(getattr(self, "_" + type(node).__name__)(node, *args))
-        return values[0]
+    def ev(self, root: syntax.Node):
+        """Post-order evaluation through the shared iterative walk (no recursion through the tree)."""
+        return fold(root, self._one, _walks_children)
 
-    def _logic(self, node: BinOp):
+    def _one(self, node: syntax.Node, args: list):
+        if isinstance(node, syntax.BinOp) and node.op in ("and", "or"):
+            return self._logic(node)  # formula-only and shallow: recursion is fine here
+        return getattr(self, "_" + type(node).__name__)(node, *args)
+
+    def _logic(self, node: syntax.BinOp):
         a = _truth(self.ev(node.left))
         if node.op == "and":
             return a and _truth(self.ev(node.right))
         return a or _truth(self.ev(node.right))
 
-    def _Num(self, node: Num):
+    def _Num(self, node: syntax.Num):
         return node.value
 
-    def _Word(self, node: Word):
+    def _Word(self, node: syntax.Word):
         return node.word
 
-    def _Name(self, node: Name):
+    def _Name(self, node: syntax.Name):
         if node.name in self.env:
             return self.env[node.name]
-        if node.name == "pi":
-            return math.pi
-        if node.name == "e":
-            return math.e
+        if node.name in _CONSTANTS:
+            return _CONSTANTS[node.name]
         _err(node, f"'{node.name}' has no value here", self.text, code="unknown-name")
 
-    def _Vector(self, node: Vector, *items):
+    def _Vector(self, node: syntax.Vector, *items):
         return list(items)
 
-    def _Matrix(self, node: Matrix, *flat):
+    def _Matrix(self, node: syntax.Matrix, *flat):
         cols = node.shape[1]
         return [list(flat[r * cols:(r + 1) * cols]) for r in range(len(node.rows))]
 
-    def _Transpose(self, node: Transpose, v):
+    def _Transpose(self, node: syntax.Transpose, v):
         if isinstance(v, list) and v and isinstance(v[0], list):
             return [list(col) for col in zip(*v)]
         if isinstance(v, list):
             return [[x] for x in v]
         return v
 
-    def _Derivative(self, node: Derivative, *_):
+    def _Derivative(self, node: syntax.Derivative, *_):
         _err(node, "a derivative has no numeric value here", self.text)
 
-    def _Relation(self, node: Relation):
+    def _Relation(self, node: syntax.Relation):
         vals = [self.ev(t) for t in node.terms]
         for op, a, b in zip(node.ops, vals, vals[1:]):
             try:
@@ -155,7 +140,7 @@ class _Eval:
                 _err(node, str(e), self.text)
         return True
 
-    def _Unary(self, node: Unary, v=None):
+    def _Unary(self, node: syntax.Unary, v=None):
         if node.op == "not":
             return not _truth(self.ev(node.arg))
         return _map1(lambda x: self._neg(node, x), v)
@@ -165,7 +150,7 @@ class _Eval:
             _err(node, "'-' needs a number", self.text)
         return -x
 
-    def _BinOp(self, node: BinOp, a, b):
+    def _BinOp(self, node: syntax.BinOp, a, b):
         op = node.op
         if op in ("<", "<=", ">", ">=", "=", "!="):
             try:
@@ -234,16 +219,16 @@ class _Eval:
                 _err(node, "number too large to compute", self.text, code="too-complex")
             r = fa ** b
             return int(r) if r.denominator == 1 else r
-        fa, fb = float(a), float(b)
-        if fa < 0 and not fb.is_integer():
+        xa, xb = float(a), float(b)
+        if xa < 0 and not xb.is_integer():
             _err(node, "a negative number to a fractional power", self.text)
-        if fa == 0:
-            if fb < 0:
+        if xa == 0:
+            if xb < 0:
                 _err(node, "division by zero (0 to a negative power)", self.text)
-            return 0.0 if fb > 0 else 1.0
-        if abs(fb * math.log10(abs(fa))) > _MAX_FLOAT_LOG10:
+            return 0.0 if xb > 0 else 1.0
+        if abs(xb * math.log10(abs(xa))) > _MAX_FLOAT_LOG10:
             _err(node, "number too large to compute", self.text, code="too-complex")
-        return fa ** fb
+        return xa ** xb
 
     def _array_op(self, node, op, a, b):
         if op in ("+", "-"):
@@ -256,7 +241,7 @@ class _Eval:
             return _map1(lambda y: self._scalar(node, op, a, y), b)
         _err(node, f"'{op}' between arrays is not defined here", self.text)
 
-    def _Call(self, node: Call, *args):
+    def _Call(self, node: syntax.Call, *args):
         f = node.func
         if f in ("len", "rows", "cols", "sum", "onehot"):
             v = args[0]
@@ -297,13 +282,8 @@ class _Eval:
         if f == "sqrt":
             if x < 0:
                 _err(node, "square root of a negative number", self.text)
-            if not isinstance(x, float):
-                fx = Fraction(x)
-                rn, rd = math.isqrt(fx.numerator), math.isqrt(fx.denominator)
-                if rn * rn == fx.numerator and rd * rd == fx.denominator:
-                    r = Fraction(rn, rd)
-                    return int(r) if r.denominator == 1 else r
-            return self._checked(node, math.sqrt(x))
+            root = exact_sqrt(x) if not isinstance(x, float) else None
+            return root if root is not None else self._checked(node, math.sqrt(x))
         if f in ("ln", "log"):
             if x <= 0:
                 _err(node, "logarithm of a number that is not positive", self.text)
@@ -317,11 +297,11 @@ class _Eval:
                 _err(node, "number too large to compute", self.text, code="too-complex")
             return math.exp(x)
         if f == "sigma":
-            return Fraction(1, 2) if x == 0 else _sigma(float(x))
+            return Fraction(1, 2) if x == 0 else sigmoid(float(x))
         if f == "tanh":
             return 0 if x == 0 else math.tanh(float(x))
         if f == "sigma'":
-            s = Fraction(1, 2) if x == 0 else _sigma(float(x))
+            s = Fraction(1, 2) if x == 0 else sigmoid(float(x))
             return s * (1 - s)
         if f == "tanh'":
             return 1 if x == 0 else 1.0 - math.tanh(float(x)) ** 2

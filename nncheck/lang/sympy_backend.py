@@ -16,26 +16,14 @@ deadline (``nncheck.answer.sandbox``).
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import NoReturn
 
 import sympy
 from sympy import Function
 
+import nncheck.lang.syntax as syntax
 from nncheck.lang.domains import assumptions
-from nncheck.lang.syntax import (
-    AnswerSyntaxError,
-    BinOp,
-    Call,
-    Derivative,
-    Matrix,
-    Name,
-    Node,
-    Num,
-    Relation,
-    Transpose,
-    Unary,
-    Vector,
-    Word,
-)
+from nncheck.lang.walk import fold
 
 
 class sigma(Function):
@@ -117,6 +105,7 @@ MAX_EXP_ARG = 100_000  # |x| in e^x for a numeric x: e^100000 ≈ 10^43429 is st
 
 
 _INFINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+_CONSTANTS = {"e": sympy.E, "pi": sympy.pi}  # the answer language's constants (a declared symbol shadows them)
 
 
 def _check_result(value) -> tuple[str, str]:
@@ -127,7 +116,7 @@ def _check_result(value) -> tuple[str, str]:
     integer times x^1060, a product of long literals is multiplied out.  Two levels are looked
     at, not the whole tree.
     """
-    for a in (value, *value.args, *(b for a in value.args for b in a.args)):
+    for a in (value, *value.args, *(b for arg in value.args for b in arg.args)):
         if a in _INFINITE:
             return "this has no finite value (a division by zero?)", "math"
         if a is sympy.I:
@@ -142,7 +131,7 @@ def make_symbol(name: str, domain: str | None = None) -> sympy.Symbol:
     return sympy.Symbol(name, **assumptions(domain))
 
 
-def to_sympy(node: Node, symbols: dict | None = None, text: str = ""):
+def to_sympy(node: syntax.Node, symbols: dict | None = None, text: str = ""):
     """Convert a syntax tree to SymPy.  ``symbols`` maps names to SymPy symbols (or values).
 
     Names not in ``symbols`` (only possible when the tree was parsed with
@@ -156,61 +145,49 @@ class _Conv:
         self.symbols = symbols
         self.text = text
 
-    def err(self, node, msg, code="math"):
-        raise AnswerSyntaxError(msg, getattr(node, "pos", 0), self.text, code=code)
+    def err(self, node: syntax.Node, msg: str, code: str = "math") -> NoReturn:
+        raise syntax.AnswerSyntaxError(msg, getattr(node, "pos", 0), self.text, code=code)
 
-    def conv(self, root: Node):
-        """Post-order conversion with an explicit stack: no recursion through the tree."""
-        values: list = []
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            kids = node.children()
-            if not ready and kids:
-                stack.append((node, True))
-                stack.extend((k, False) for k in reversed(kids))
-                continue
-            k = len(kids)
-            args = values[len(values) - k:] if k else []
-            if k:
-                del values[len(values) - k:]
-            try:
-                value = self.one(node, args)
-                if isinstance(node, (BinOp, Call)) and not isinstance(value, sympy.MatrixBase):
-                    bad, code = _check_result(value)
-                    if bad:
-                        self.err(node, bad, code=code)
-                values.append(value)
-            except AnswerSyntaxError:
-                raise
-            except (ValueError, TypeError, ArithmeticError) as e:
-                # SymPy refusing a construction (Max of incomparable values, ...): the answer's fault.
-                self.err(node, f"this cannot be computed: {str(e).splitlines()[0][:80]}")
-        return values[0]
+    def conv(self, root: syntax.Node):
+        """Post-order conversion through the shared iterative walk: no recursion through the tree."""
+        return fold(root, self._checked)
 
-    def one(self, node: Node, args: list):
-        if isinstance(node, Num):
+    def _checked(self, node: syntax.Node, args: list):
+        """One node's SymPy value, with SymPy's own refusals turned into the answer's errors."""
+        try:
+            value = self.one(node, args)
+            if isinstance(node, (syntax.BinOp, syntax.Call)) and not isinstance(value, sympy.MatrixBase):
+                bad, code = _check_result(value)
+                if bad:
+                    self.err(node, bad, code=code)
+            return value
+        except syntax.AnswerSyntaxError:
+            raise
+        except (ValueError, TypeError, ArithmeticError) as e:
+            # SymPy refusing a construction (Max of incomparable values, ...): the answer's fault.
+            self.err(node, f"this cannot be computed: {str(e).splitlines()[0][:80]}")
+
+    def one(self, node: syntax.Node, args: list):
+        if isinstance(node, syntax.Num):
             v = node.value
             if isinstance(v, Fraction):
                 return sympy.Rational(v.numerator, v.denominator)
             return sympy.Integer(v)
-        if isinstance(node, Name):
+        if isinstance(node, syntax.Name):
             if node.name in self.symbols:
                 return self.symbols[node.name]
-            if node.name == "e":
-                return sympy.E
-            if node.name == "pi":
-                return sympy.pi
+            if node.name in _CONSTANTS:
+                return _CONSTANTS[node.name]
             sym = make_symbol(node.name)
             self.symbols[node.name] = sym
             return sym
-        if isinstance(node, Word):
+        if isinstance(node, syntax.Word):
             self.err(node, f"'{node.word}' is not a value here")
-        if isinstance(node, Unary):
+        if isinstance(node, syntax.Unary):
             if node.op == "-":
                 return -args[0]
             self.err(node, f"'{node.op}' is not allowed here")
-        if isinstance(node, BinOp):
+        if isinstance(node, syntax.BinOp):
             a, b = args
             op = node.op
             if op == "+":
@@ -228,7 +205,7 @@ class _Conv:
             if op == "^":
                 return self._pow(node, a, b)
             self.err(node, f"'{op}' is not allowed here")
-        if isinstance(node, Call):
+        if isinstance(node, syntax.Call):
             if node.func not in FUNCS:
                 self.err(node, f"the function '{node.func}' has no symbolic meaning here", code="unknown-function")
             f = FUNCS[node.func]
@@ -247,16 +224,16 @@ class _Conv:
             elif node.func == "exp" and args[0].is_Rational and abs(args[0]) > MAX_EXP_ARG:
                 self.err(node, "number too large to work with", code="too-complex")
             return f(*args)
-        if isinstance(node, Vector):
+        if isinstance(node, syntax.Vector):
             return sympy.Matrix([self._scalar(n, v) for n, v in zip(node.items, args)])
-        if isinstance(node, Matrix):
+        if isinstance(node, syntax.Matrix):
             cols = node.shape[1]
             flat = [self._scalar(n, v) for n, v in zip(node.children(), args)]
             return sympy.Matrix([flat[r * cols:(r + 1) * cols] for r in range(len(node.rows))])
-        if isinstance(node, Transpose):
+        if isinstance(node, syntax.Transpose):
             v = args[0]
             return v.T if isinstance(v, sympy.MatrixBase) else v  # a scalar is its own transpose
-        if isinstance(node, Derivative):
+        if isinstance(node, syntax.Derivative):
             var = self.symbols.get(node.var)
             if var is None:
                 var = make_symbol(node.var)
@@ -264,7 +241,7 @@ class _Conv:
             if not isinstance(var, sympy.Symbol):
                 self.err(node, f"cannot differentiate with respect to '{node.var}'")
             return sympy.diff(args[0], var)
-        if isinstance(node, Relation):
+        if isinstance(node, syntax.Relation):
             self.err(node, "an equation is not a value")
         raise TypeError(f"unknown node {node!r}")
 

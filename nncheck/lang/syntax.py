@@ -11,7 +11,7 @@ scanning or parsing, before any arithmetic happens, and the printer is iterative
 so no input can exhaust the Python stack here.
 
 This module is on the start-up path of ``nncheck show``: it imports only
-``fractions`` and the tiny ``nncheck.errors`` so that parsing an override such as
+``fractions``, the tiny ``nncheck.errors`` and ``nncheck.lang.walk`` so that parsing an override such as
 ``W1=[[1,2],[3,4]]`` costs microseconds, not the tens of milliseconds that
 ``typing`` or SymPy would.
 """
@@ -21,6 +21,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 from nncheck.errors import NNCheckError
+from nncheck.lang.walk import fold
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see above: start-up cost)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # ----------------------------------------------------------------------------
 # Bounds.  Every one of them is checked before any arithmetic happens.
@@ -88,6 +93,8 @@ def _rebuild_error(cls, message, pos, text, code):
 # ----------------------------------------------------------------------------
 class Node:
     __slots__ = ("pos", "end")
+    pos: int  # where the node's text starts in the answer, and ends (for carets and spans)
+    end: int
 
     def children(self) -> tuple:
         return ()
@@ -578,7 +585,8 @@ def _scan_name(text: str, i: int) -> tuple[int, str]:
         elif c in SUBSCRIPT_DIGITS:
             name += SUBSCRIPT_DIGITS[c]
             i += 1
-        elif c == "_" and i + 1 < n and (text[i + 1] in _ASCII_LETTERS or text[i + 1] in _DIGITS or text[i + 1] in GREEK):
+        elif c == "_" and i + 1 < n and (text[i + 1] in _ASCII_LETTERS or text[i + 1] in _DIGITS
+                                         or text[i + 1] in GREEK):
             j = i + 1
             if text[j] in GREEK:
                 name += "_" + GREEK[text[j]]
@@ -642,7 +650,7 @@ class _Parser:
         self.i += 1
         return t
 
-    def error(self, msg: str, pos: int | None = None, code: str = "syntax"):
+    def error(self, msg: str, pos: int | None = None, code: str = "syntax") -> NoReturn:
         raise AnswerSyntaxError(msg, self.tok.pos if pos is None else pos, self.text, code=code)
 
     def expect(self, value: str, what: str, opener: Tok | None = None):
@@ -783,7 +791,7 @@ class _Parser:
                     prev = self.text[start:t.pos].strip()
                     self.error(f"a number right after '{_clip(prev)}': add an operator such as '*' or '+', "
                                f"or use [ ] for a list")
-                if last == "/":
+                if last == "/" and slash is not None:
                     self._ambiguous_division(start, slash, t)
                 right = self.power()
                 left = self.node(BinOp("*", left, right, left.pos, right.end))
@@ -791,7 +799,7 @@ class _Parser:
             else:
                 return left
 
-    def _ambiguous_division(self, start: int, slash: tuple, t: Tok):
+    def _ambiguous_division(self, start: int, slash: tuple[Tok, int], t: Tok) -> NoReturn:
         """``1/2n`` or ``x/2(y+1)``: people read these both ways, so ask instead of guessing."""
         op, den_end = slash
         num = self.text[start:op.pos].strip()
@@ -1071,13 +1079,14 @@ class _Parser:
         items = rows[0]
         if any(isinstance(x, Matrix) for x in items):
             self.error("arrays of more than two dimensions are not supported", opener.pos)
-        if all(isinstance(x, Vector) for x in items):
-            widths = {len(x.items) for x in items}
+        vectors = [x for x in items if isinstance(x, Vector)]
+        if len(vectors) == len(items):  # every item is a row: a matrix
+            widths = {len(x.items) for x in vectors}
             if len(widths) != 1:
                 self.error("the rows of this matrix have different lengths", opener.pos)
-            if any(isinstance(y, (Vector, Matrix)) for x in items for y in x.items):
+            if any(isinstance(y, (Vector, Matrix)) for x in vectors for y in x.items):
                 self.error("arrays of more than two dimensions are not supported", opener.pos)
-            return self.node(Matrix([x.items for x in items], opener.pos, close.end))
+            return self.node(Matrix([x.items for x in vectors], opener.pos, close.end))
         if any(isinstance(x, (Vector, Matrix)) for x in items):
             self.error("mixing numbers and rows in one bracket", opener.pos)
         return self.node(Vector(items, opener.pos, close.end))
@@ -1162,22 +1171,10 @@ _PREC = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4, "!=": 4,
 def to_text(node: Node) -> str:
     """Print a tree back in the answer language, fully explicit: ``2x`` prints as ``2*x``.
 
-    Iterative (post-order with an explicit stack), so a 2,000-node chain such as
+    Post-order through :func:`nncheck.lang.walk.fold`, so a 2,000-node chain such as
     ``x+x+…+x`` cannot hit Python's recursion limit.
     """
-    done: dict[int, tuple[str, str, int]] = {}  # id(node) -> (text, category, precedence)
-    stack: list[tuple[Node, bool]] = [(node, False)]
-    while stack:
-        n, ready = stack.pop()
-        if id(n) in done:
-            continue
-        kids = n.children()
-        if not ready and kids:
-            stack.append((n, True))
-            stack.extend((k, False) for k in reversed(kids) if id(k) not in done)
-            continue
-        done[id(n)] = _print_one(n, done)
-    return done[id(node)][0]
+    return fold(node, _print_one)[0]
 
 
 def _wrap(info: tuple[str, str, int], parent_prec: int, right: bool = False) -> str:
@@ -1196,7 +1193,8 @@ def _wrap(info: tuple[str, str, int], parent_prec: int, right: bool = False) -> 
     return f"({s})" if p < parent_prec or (p == parent_prec and right) else s
 
 
-def _print_one(node: Node, done: dict) -> tuple[str, str, int]:
+def _print_one(node: Node, kids: list[tuple[str, str, int]]) -> tuple[str, str, int]:
+    """(text, category, precedence) of ``node``, from its children's in ``kids``."""
     if isinstance(node, Num):
         s = node.text or _num_text(node.value)
         cat = "num-neg" if s.startswith("-") else "num-frac" if "/" in s else "num"
@@ -1206,31 +1204,31 @@ def _print_one(node: Node, done: dict) -> tuple[str, str, int]:
     if isinstance(node, Word):
         return node.word, "atom", 10
     if isinstance(node, Unary):
-        arg = done[id(node.arg)]
         if node.op == "not":
-            return "not " + _wrap(arg, 3), "not", 3
-        return "-" + _wrap(arg, 7), "neg", 7
+            return "not " + _wrap(kids[0], 3), "not", 3
+        return "-" + _wrap(kids[0], 7), "neg", 7
     if isinstance(node, BinOp):
         p = _PREC[node.op]
-        left, right = done[id(node.left)], done[id(node.right)]
+        left, right = kids
         if node.op == "^":
             return f"{_wrap(left, p + 1)}^{_wrap(right, p)}", "bin", p
         sep = f" {node.op} " if node.op in ("+", "-", "and", "or", "<", "<=", ">", ">=", "=", "!=", "%") else node.op
         return f"{_wrap(left, p)}{sep}{_wrap(right, p, True)}", "bin", p
-    if isinstance(node, Call):
-        return f"{node.func}({', '.join(_wrap(done[id(a)], 0) for a in node.args)})", "atom", 10
-    if isinstance(node, Vector):
-        return "[" + ", ".join(_wrap(done[id(a)], 0) for a in node.items) + "]", "atom", 10
+    if isinstance(node, (Call, Vector)):
+        inner = ", ".join(_wrap(k, 0) for k in kids)
+        return (f"{node.func}({inner})" if isinstance(node, Call) else f"[{inner}]"), "atom", 10
     if isinstance(node, Matrix):
-        rows = ("[" + ", ".join(_wrap(done[id(a)], 0) for a in r) + "]" for r in node.rows)
+        cols = node.shape[1]
+        rows = ("[" + ", ".join(_wrap(k, 0) for k in kids[r * cols:(r + 1) * cols]) + "]"
+                for r in range(len(node.rows)))
         return "[" + ", ".join(rows) + "]", "atom", 10
     if isinstance(node, Transpose):
-        return _wrap(done[id(node.arg)], 9) + "ᵀ", "atom", 10
+        return _wrap(kids[0], 9) + "ᵀ", "atom", 10
     if isinstance(node, Derivative):
-        return f"d/d{node.var}({_wrap(done[id(node.expr)], 0)})", "atom", 10
+        return f"d/d{node.var}({_wrap(kids[0], 0)})", "atom", 10
     if isinstance(node, Relation):
-        out = _wrap(done[id(node.terms[0])], 4)
-        for op, term in zip(node.ops, node.terms[1:]):
-            out += f" {op} {_wrap(done[id(term)], 4)}"
+        out = _wrap(kids[0], 4)
+        for op, term in zip(node.ops, kids[1:]):
+            out += f" {op} {_wrap(term, 4)}"
         return out, "rel", 4
     raise TypeError(f"not a syntax node: {node!r}")

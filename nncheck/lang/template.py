@@ -94,8 +94,8 @@ def fmt_value(v, fmt: str = "num") -> str:
         return _minus(str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}")
     if fmt.startswith("dec") and not isinstance(v, (list, tuple)):
         places = int(fmt[3:]) if len(fmt) > 3 else 4
-        f = float(v)
-        s = f"{f:.{places}f}"
+        x = float(v)
+        s = f"{x:.{places}f}"
         return _minus(s)
     if fmt == "pct":
         return f"{float(v) * 100:.4g}%"
@@ -191,33 +191,43 @@ def scan(t: str):
         yield ("text", buf, "", start)
 
 
+def scan_lines(t: str) -> list[list[tuple[str, str, str, int]]]:
+    """The pieces of :func:`scan`, line by line: text is split at its line breaks (empty pieces dropped)."""
+    lines: list[list[tuple[str, str, str, int]]] = [[]]
+    for kind, a, fmt, pos in scan(t):
+        if kind != "text":
+            lines[-1].append((kind, a, fmt, pos))
+            continue
+        for i, piece in enumerate(a.split("\n")):
+            if i:
+                lines.append([])
+            if piece:
+                lines[-1].append(("text", piece, "", pos))
+    return lines
+
+
 def render(template: str, values: dict, *, evaluate=None) -> str:
     """Fill a template.  ``evaluate(formula, values)`` computes ``{=formula}`` placeholders."""
-    out_lines: list[list] = [[]]  # each line: list of str or list[str] (a block)
-    for kind, a, fmt, pos in scan(template):
+
+    def piece(kind: str, a: str, fmt: str, pos: int) -> str | list[str]:
+        """Text as it is; a placeholder formatted, as a block of lines if it has several."""
         if kind == "text":
-            first = True
-            for piece in a.split("\n"):
-                if not first:
-                    out_lines.append([])
-                first = False
-                if piece:
-                    out_lines[-1].append(piece)
-            continue
-        if a.startswith("="):
-            if evaluate is None:
-                raise TemplateError(f"computed placeholder '{{{a}}}' is not available here", pos)
-            value = evaluate(a[1:], values)
-        else:
-            if a not in values:
-                raise TemplateError(f"unknown placeholder '{{{a}}}'", pos)
-            value = values[a]
-        text = fmt_value(value, fmt)
-        if "\n" in text:
-            out_lines[-1].append(text.split("\n"))
-        else:
-            out_lines[-1].append(text)
-    return "\n".join(_lay_out(line) for line in out_lines)
+            return a
+        text = fmt_value(_placeholder(a, pos, values, evaluate), fmt)
+        return text.split("\n") if "\n" in text else text
+
+    return "\n".join(_lay_out([piece(*p) for p in line]) for line in scan_lines(template))
+
+
+def _placeholder(a: str, pos: int, values: dict, evaluate):
+    """The value of placeholder ``{a}``: a parameter, or ``{=formula}`` computed by ``evaluate``."""
+    if a.startswith("="):
+        if evaluate is None:
+            raise TemplateError(f"computed placeholder '{{{a}}}' is not available here", pos)
+        return evaluate(a[1:], values)
+    if a not in values:
+        raise TemplateError(f"unknown placeholder '{{{a}}}'", pos)
+    return values[a]
 
 
 def _lay_out(pieces: list) -> str:

@@ -20,22 +20,26 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from fsrs.card import CardDict
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "again", HARD: "hard", GOOD: "good", EASY: "easy"}
 
-# Seconds a prepared student needs for one part of each kind, at difficulty 1.  Derived
-# from the seed exam's pace: 180 minutes for 8-10 problems of 1-3 parts is 6-20 minutes
-# a problem, with writing; typed answers to one part take far less.
-KIND_SECONDS = {"boolean": 30, "choice": 30, "integer": 60, "number": 90, "vector": 150, "matrix": 210,
-                "expression": 150, "derivation": 360}
+# Seconds a prepared student needs for one part of each kind, at difficulty 1: each answer
+# kind says (``Kind.seconds``); a kind this version does not know counts as a number.
+UNKNOWN_KIND_SECONDS = 90
 DIFFICULTY_FACTOR = {1: 1.0, 2: 1.5, 3: 2.0}
 
 
 def time_budget(kinds: list[str], difficulty: int) -> float:
     """The seconds within which answering these parts does not count as slow."""
+    from nncheck.kinds import KINDS
+
     factor = DIFFICULTY_FACTOR.get(int(difficulty or 2), 1.5)
-    return sum(KIND_SECONDS.get(k, 90) for k in kinds) * factor
+    return sum(KINDS[k].seconds if k in KINDS else UNKNOWN_KIND_SECONDS for k in kinds) * factor
 
 
 def rate(parts: list[dict], budget: float) -> tuple[int, str]:
@@ -91,7 +95,8 @@ def review(card: dict | None, family_id: str, rating: int, when: datetime | None
     from fsrs import Card, Rating
 
     when = when or datetime.now(UTC)
-    c = Card.from_dict(card) if card else Card(card_id=card_id(family_id))
+    # The store keeps the card as the plain dict ``Card.to_dict`` gave.
+    c = Card.from_dict(cast("CardDict", card)) if card else Card(card_id=card_id(family_id))
     new, _log = scheduler().review_card(c, Rating(int(rating)), review_datetime=when, review_duration=duration_ms)
     return new.to_dict(), new.due.timestamp()
 
@@ -112,7 +117,7 @@ def record_review(store, family_id: str, rating: int, reason: str, *, session_id
 def retrievability(card: dict, when: datetime | None = None) -> float:
     from fsrs import Card
 
-    return float(scheduler().get_card_retrievability(Card.from_dict(card), when or datetime.now(UTC)))
+    return float(scheduler().get_card_retrievability(Card.from_dict(cast("CardDict", card)), when or datetime.now(UTC)))
 
 
 def due_cards(store, now: float) -> list[dict]:

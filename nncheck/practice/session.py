@@ -30,6 +30,11 @@ from dataclasses import dataclass, field
 
 from nncheck.errors import NNCheckError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the quiz start-up path)
+if TYPE_CHECKING:
+    from nncheck.bank.index import Catalog
+    from nncheck.records import FamilyRecord, PartSpec
+
 MAX_ATTEMPTS = 2  # a wrong answer gets one more try, as in the issue
 
 PRACTICE_COMMANDS = {
@@ -100,8 +105,8 @@ EXAM_GROUPS: tuple[ExamGroup, ...] = (
 SEED_ORDER = ("nn", "cnn", "rnn", "lstm")
 
 
-def exam_group(record: dict) -> ExamGroup | None:
-    """The seed-exam topic group of a family, or None when it is not exam material."""
+def exam_group(record: FamilyRecord) -> ExamGroup | None:
+    """The exam topic group (of the ECE 417 exam review) of a family, or None when it is not exam material."""
     if record.get("exam") is False:
         return None
     fid = record["id"]
@@ -157,7 +162,8 @@ def parse_difficulty(values: list[str] | None) -> set[int] | None:
             elif piece.lower() in DIFFICULTY_WORDS:
                 out.add(DIFFICULTY_WORDS[piece.lower()])
             else:
-                raise NNCheckError(f"unknown difficulty '{piece}'", hint="use easy, medium, hard, 1-3 or a range like 1-2")
+                raise NNCheckError(f"unknown difficulty '{piece}'",
+                                   hint="use easy, medium, hard, 1-3 or a range like 1-2")
     return out
 
 
@@ -175,7 +181,7 @@ def session_seed(seed: int | None) -> int:
     return seed if seed is not None else random.SystemRandom().randrange(1, 1_000_000)
 
 
-def plan_quiz(catalog, *, topics=None, families=None, count: int = 5, seed: int,
+def plan_quiz(catalog: Catalog, *, topics=None, families=None, count: int = 5, seed: int,
               difficulty: set[int] | None = None) -> list[Planned]:
     """``count`` problems from the selected families, each family once before any repeats."""
     pool = catalog.select(topics=topics, families=families)
@@ -187,7 +193,7 @@ def plan_quiz(catalog, *, topics=None, families=None, count: int = 5, seed: int,
         raise NNCheckError("--count must be at least 1")
     rng = random.Random(f"quiz#{seed}")
     out: list[Planned] = []
-    bag: list[dict] = []
+    bag: list[FamilyRecord] = []
     while len(out) < count:
         if not bag:
             bag = list(pool)
@@ -200,17 +206,17 @@ def plan_quiz(catalog, *, topics=None, families=None, count: int = 5, seed: int,
     return out
 
 
-def plan_exam(catalog, *, seed: int) -> list[Planned]:
-    """8-10 problems of 1-3 parts, spread over the seed's four topics (equal weights)."""
+def plan_exam(catalog: Catalog, *, seed: int) -> list[Planned]:
+    """8-10 problems of 1-3 parts, spread over the ECE 417 exam review's four topics (equal weights)."""
     rng = random.Random(f"exam#{seed}")
-    by_group: dict[str, list[dict]] = {}
+    by_group: dict[str, list[FamilyRecord]] = {}
     for rec in catalog.records:
         g = exam_group(rec)
         if g is not None:
             by_group.setdefault(g.key, []).append(rec)
     groups = [g for g in EXAM_GROUPS if by_group.get(g.key)]
     if not groups:
-        raise NNCheckError("no exam families in the banks", hint="an exam draws from the seed's topics: "
+        raise NNCheckError("no exam families in the banks", hint="an exam draws from the ECE 417 exam review's topics: "
                            + "; ".join(g.title for g in EXAM_GROUPS))
     n = rng.randint(EXAM_MIN_PROBLEMS, EXAM_MAX_PROBLEMS)
     # A family appears at most EXAM_MAX_REPEATS times; a group with too few families hands
@@ -234,7 +240,7 @@ def plan_exam(catalog, *, seed: int) -> list[Planned]:
     out: list[Planned] = []
     for key in SEED_ORDER:
         recs = sorted(by_group.get(key, []), key=lambda r: r["id"])
-        bag: list[dict] = []
+        bag: list[FamilyRecord] = []
         for _ in range(quota.get(key, 0)):
             if not bag:
                 bag = list(recs)
@@ -264,7 +270,7 @@ def exam_parts(variant, rng: random.Random) -> list[str]:
     return [names[i] for i in keep]
 
 
-def plan_review(catalog, due: list[str], *, count: int, new: int = 0, seen: Callable[[str], set],
+def plan_review(catalog: Catalog, due: list[str], *, count: int, new: int = 0, seen: Callable[[str], set],
                 never_seen: list[str] | None = None) -> tuple[list[Planned], list[str]]:
     """Due families first (in the order given), then ``new`` families never practised.
 
@@ -318,7 +324,9 @@ class KeyWorker:
     def _run(self) -> None:
         compute = self._compute
         if compute is None:
-            from nncheck.key.compute import answer_key as compute
+            from nncheck.key.compute import answer_key
+
+            compute = answer_key
         while True:
             with self._cv:
                 while not self._queue:
@@ -339,7 +347,7 @@ class KeyWorker:
 class PartState:
     name: str
     kind: str
-    spec: dict
+    spec: PartSpec
     outcome: str | None = None  # correct | wrong | skipped | revealed | blank (None: not finished)
     attempts: int = 0
     hints: int = 0
@@ -363,10 +371,10 @@ class PartState:
                 None: "not reached"}.get(self.outcome, self.outcome or "")
 
 
-class Problem:
+class SessionProblem:
     """One problem of a session: the planned variant, its parts' states and its key."""
 
-    def __init__(self, index: int, planned: Planned, record: dict, variant):
+    def __init__(self, index: int, planned: Planned, record: FamilyRecord, variant):
         self.index = index
         self.planned = planned
         self.record = record
@@ -415,7 +423,7 @@ class Event:
     """What an input did, for the CLI to render."""
 
     kind: str  # see Session.handle
-    problem: Problem | None = None
+    problem: SessionProblem | None = None
     part: PartState | None = None
     verdict: object = None
     text: str | None = None  # a hint, or a message
@@ -434,7 +442,7 @@ class StoredVerdict:
         self.mistake = row.get("mistake")
         self.parsed_as = row.get("parsed_as")
         self.error = None
-        self.details = []
+        self.details: list = []
         self.tolerance = None
 
     def caret(self):
@@ -452,7 +460,7 @@ class Session:
     ``clock``: monotonic seconds, injectable for tests.
     """
 
-    def __init__(self, catalog, plan: list[Planned], *, mode: str, store=None, session_id: str | None = None,
+    def __init__(self, catalog: Catalog, plan: list[Planned], *, mode: str, store=None, session_id: str | None = None,
                  seed: int | None = None, config: dict | None = None, minutes: float | None = None,
                  clock: Callable[[], float] = time.monotonic, worker: KeyWorker | None = None,
                  rate_reviews: bool = True):
@@ -473,7 +481,7 @@ class Session:
         self.ended: str | None = None  # finished | quit | suspended | time
         self._base_active = 0.0
         self._segment = clock()
-        self.problems: list[Problem] = []
+        self.problems: list[SessionProblem] = []
         rng = random.Random(f"parts#{seed}")
         for i, pl in enumerate(plan):
             self.problems.append(self._build(i, pl, rng))
@@ -481,22 +489,22 @@ class Session:
         # on screen, so its commit (an fsync) is not in the start-up path — or by the first
         # write, whichever comes first.  open_store() has already proved the file writable.
         self.session_id = session_id
-        self._pos = 0  # index into self._flat of the current part
+        self._pos: int | None = 0  # index into self._flat of the current part (None: none left)
         self._flat = [(pi, ki) for pi, p in enumerate(self.problems) for ki in range(len(p.parts))]
         self._advance(start=True)
 
     # -- building --------------------------------------------------------------
-    def _build(self, index: int, pl: Planned, rng: random.Random) -> Problem:
+    def _build(self, index: int, pl: Planned, rng: random.Random) -> SessionProblem:
         from nncheck.generate.variant import build_variant, make_variant
 
         rec = self.catalog.get(pl.family_id)
         v = make_variant(rec, pl.seed, pl.overrides) if pl.overrides else build_variant(rec, pl.seed, {})
         if self.exam and pl.parts is None:
             pl.parts = exam_parts(v, rng)
-        return Problem(index, pl, rec, v)
+        return SessionProblem(index, pl, rec, v)
 
     @classmethod
-    def resume(cls, catalog, stored: dict, *, store, clock: Callable[[], float] = time.monotonic,
+    def resume(cls, catalog: Catalog, stored: dict, *, store, clock: Callable[[], float] = time.monotonic,
                worker: KeyWorker | None = None) -> Session:
         """Rebuild a session from :meth:`nncheck.practice.store.Store.load_session` output."""
         plan = []
@@ -546,7 +554,7 @@ class Session:
 
     # -- where we are ----------------------------------------------------------
     @property
-    def current(self) -> tuple[Problem, PartState] | None:
+    def current(self) -> tuple[SessionProblem, PartState] | None:
         if self.ended or self._pos is None:
             return None
         pi, ki = self._flat[self._pos]
@@ -641,7 +649,7 @@ class Session:
             key = prob.key()
         except Exception as e:  # noqa: BLE001 - any failure of a key is reported and the problem replaced
             return self._refused(prob, e)
-        from nncheck.answer.grade import grade
+        from nncheck.key.grade import grade
 
         verdict = grade(key, part.name, text)
         if verdict.status == "invalid":
@@ -677,7 +685,7 @@ class Session:
     def _cmd_time(self, prob, part) -> Event:
         return Event("time-left", prob, part)
 
-    def _cmd_hint(self, prob: Problem, part: PartState) -> Event:
+    def _cmd_hint(self, prob: SessionProblem, part: PartState) -> Event:
         hints = prob.hints()
         if prob.hints_given >= len(hints):
             return Event("no-hint", prob, part, total=len(hints))
@@ -686,7 +694,7 @@ class Session:
         part.hints += 1
         return Event("hint", prob, part, text=text, number=prob.hints_given, total=len(hints))
 
-    def _cmd_skip(self, prob: Problem, part: PartState) -> Event:
+    def _cmd_skip(self, prob: SessionProblem, part: PartState) -> Event:
         if self.exam:
             part.visited = True
             self._elapsed(part)
@@ -697,7 +705,7 @@ class Session:
         self._finish_part(prob, part, "skipped")
         return Event("skipped", prob, part)
 
-    def _cmd_next(self, prob: Problem, part: PartState) -> Event:
+    def _cmd_next(self, prob: SessionProblem, part: PartState) -> Event:
         self._elapsed(part)
         for ps in prob.parts:
             if not ps.done:
@@ -707,7 +715,7 @@ class Session:
         self._advance()
         return Event("skipped", prob, part, text="problem")
 
-    def _cmd_solution(self, prob: Problem, part: PartState) -> Event:
+    def _cmd_solution(self, prob: SessionProblem, part: PartState) -> Event:
         if prob.key_future is None:
             self.warm()
         try:
@@ -726,14 +734,14 @@ class Session:
         self.finish("finished")
         return Event("submitted", prob, part)
 
-    def _quit(self, prob: Problem, part: PartState) -> Event:
+    def _quit(self, prob: SessionProblem, part: PartState) -> Event:
         if self.exam:
             self.suspend()
             return Event("suspended", prob, part)
         self.finish("quit")
         return Event("quit", prob, part)
 
-    def _refused(self, prob: Problem, err: Exception) -> Event:
+    def _refused(self, prob: SessionProblem, err: Exception) -> Event:
         """The key of this variant failed: replace the problem by a fresh draw of the same family."""
         msg = err.line() if isinstance(err, NNCheckError) else f"{type(err).__name__}: {err}"
         from nncheck.generate.variant import build_variant
@@ -743,7 +751,7 @@ class Session:
             pl = Planned(prob.family_id, fresh_seed(avoid={prob.variant.seed}),
                          prob.planned.parts if self.exam else None, group=prob.planned.group)
             try:
-                new = Problem(prob.index, pl, prob.record, build_variant(prob.record, pl.seed, {}))
+                new = SessionProblem(prob.index, pl, prob.record, build_variant(prob.record, pl.seed, {}))
             except NNCheckError:  # this draw does not ask the same parts: draw again
                 continue
             self.problems[prob.index] = new
@@ -764,7 +772,7 @@ class Session:
                                                        problems=[p.store_row() for p in self.problems])
         return self.store
 
-    def _record_answer(self, prob: Problem, part: PartState, text: str, verdict, elapsed: float) -> None:
+    def _record_answer(self, prob: SessionProblem, part: PartState, text: str, verdict, elapsed: float) -> None:
         if self._db() is None:
             return
         self.store.record_answer(self.session_id, {
@@ -773,7 +781,7 @@ class Session:
             "mistake": verdict.mistake, "feedback": verdict.feedback, "parsed_as": verdict.parsed_as,
             "hints": part.hints, "elapsed": round(elapsed, 3)}, active_seconds=self.active_seconds())
 
-    def _finish_part(self, prob: Problem, part: PartState, outcome: str, *, advance: bool = True) -> None:
+    def _finish_part(self, prob: SessionProblem, part: PartState, outcome: str, *, advance: bool = True) -> None:
         part.outcome = outcome
         if outcome != "correct" and not self.exam:
             part.score = 0.0 if outcome != "wrong" else part.score
@@ -787,13 +795,13 @@ class Session:
                 self._after_problem(prob)
             self._advance()
 
-    def _after_problem(self, prob: Problem) -> None:
+    def _after_problem(self, prob: SessionProblem) -> None:
         """A finished practice problem is one review of its family."""
         if self.exam or not self.rate_reviews:
             return
         self._rate(prob)
 
-    def _rate(self, prob: Problem) -> None:
+    def _rate(self, prob: SessionProblem) -> None:
         from nncheck.practice.schedule import rate, record_review, time_budget
 
         reached = [{"part": p.name, "outcome": p.outcome, "attempts": p.attempts, "hints": p.hints,
@@ -805,7 +813,7 @@ class Session:
         if self._db() is not None:
             card = record_review(self.store, prob.family_id, prob.rating[0], prob.rating[1],
                                  session_id=self.session_id, idx=prob.index,
-                                 duration_ms=int(sum(p["elapsed"] for p in reached) * 1000))
+                                 duration_ms=int(sum(p.elapsed for p in prob.parts if p.done) * 1000))
             from datetime import datetime
 
             prob.next_due = datetime.fromisoformat(card["due"]).timestamp()

@@ -233,6 +233,7 @@ class Store:
                  row["answer"], row["status"], float(row["score"]), row.get("mistake"), row.get("feedback"),
                  row.get("parsed_as"), int(row.get("hints", 0)), row.get("elapsed"), now))
             self._touch(c, session_id, now, active_seconds)
+            assert cur.lastrowid is not None  # sqlite3 sets it after every INSERT
             return int(cur.lastrowid)
 
     def record_part(self, session_id: str, row: dict, *, active_seconds: float | None = None) -> None:
@@ -622,8 +623,8 @@ def history_stats(store: Store | None, *, now: float | None = None, top_mistakes
     current = 0
     if days and days[-1] >= today - timedelta(days=1):  # a streak lives until a whole day is missed
         current = 1
-        for a, b in zip(reversed(days[:-1]), reversed(days[1:])):
-            if b - a != timedelta(days=1):
+        for earlier, later in zip(reversed(days[:-1]), reversed(days[1:])):
+            if later - earlier != timedelta(days=1):
                 break
             current += 1
 

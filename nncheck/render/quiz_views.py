@@ -1,11 +1,11 @@
-"""The terminal front-end of quiz, exam, review and stats: views, the answer reader, the loop.
+"""The terminal views of quiz, exam, review and stats, and the answer reader (:class:`Terminal`).
 
 Typer-free on purpose: ``nncheck quiz`` is the command students start most, and the first
-question must be on screen within 0.35 s, so this module can run a quiz without the CLI
-framework (:func:`fast_quiz`, for the fast start-up path) as well as under it.  Nothing
-heavy is imported before the first problem is shown: its answer key (SymPy) is computed in
-a background thread while the student reads, and prompt_toolkit is imported only when the
-first answer is read from a real terminal.
+question must be on screen within 0.35 s, so the fast front end (:mod:`nncheck.cli.fast`)
+shows it without the CLI framework.  Nothing heavy is imported before the first problem is
+shown: its answer key (SymPy) is computed in a background thread while the student reads,
+and prompt_toolkit is imported only when the first answer is read from a real terminal.
+The loops that use these views are in :mod:`nncheck.cli.loop`.
 
 Everything is built from :class:`rich.text.Text` objects, never from markup strings:
 prompts and answers are full of brackets (``[1, 2]``) that rich markup would eat.
@@ -14,14 +14,14 @@ Colour is the console's business (none when piped or with ``NO_COLOR``).
 
 from __future__ import annotations
 
-import json
+import errno
 import math
 import os
 import sys
 import time
 
 from rich import box
-from rich.console import Group
+from rich.console import Console, Group
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +29,19 @@ from rich.text import Text
 from nncheck.lang.template import fmt_number
 from nncheck.render.rich_views import answer_display, verdict_renderable
 from nncheck.render.text import diagram_lines
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the quiz's start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TextIO
+
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.formatted_text import AnyFormattedText
+    from rich.console import RenderableType
+
+    from nncheck.generate.variant import Variant
+    from nncheck.key.model import AnswerKey, KeyPart
+    from nncheck.practice.session import Event, PartState, Session, SessionProblem
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -68,7 +81,7 @@ def when_text(ts: float | None, now: float | None = None) -> str:
 # ----------------------------------------------------------------------------
 # Problems.
 # ----------------------------------------------------------------------------
-def _matrix_table(name: str, rows: list):
+def _matrix_table(name: str, rows: list[list[object]]) -> Group:
     t = Table(box=box.SQUARE, show_header=False, padding=(0, 1))
     for _ in rows[0]:
         t.add_column(justify="right")
@@ -78,7 +91,7 @@ def _matrix_table(name: str, rows: list):
     return Group(Text(f"{name}  ({len(rows)}×{len(rows[0])})", style="dim"), t)
 
 
-def matrix_tables(variant) -> list:
+def matrix_tables(variant: Variant) -> list[Group]:
     """Grids for the matrices a student has to work through entry by entry.
 
     Every matrix of a ``diagram: grid`` family, and elsewhere matrices of at least 3×3
@@ -87,26 +100,27 @@ def matrix_tables(variant) -> list:
     grid = variant.family.get("diagram") == "grid"
     out = []
     for name, value in variant.public_params().items():
-        spec = variant.family["params"].get(name, {})
-        if spec.get("type") != "matrix" or not isinstance(value, list) or not value or not isinstance(value[0], list):
+        spec = variant.family["params"].get(name)
+        if spec is None or spec["type"] != "matrix":
+            continue
+        if not isinstance(value, list) or not value or not isinstance(value[0], list):
             continue
         if grid or (len(value) >= 3 and len(value[0]) >= 3):
             out.append(_matrix_table(name, value))
     return out
 
 
-def problem_view(prob, number: int, total: int, *, mode: str = "quiz", wrap: bool = True, parts=None,
-                 time_left: float | None = None):
+def problem_view(prob: SessionProblem, number: int, total: int, *, mode: str = "quiz", wrap: bool = True,
+                 parts: list[PartState] | None = None, time_left: float | None = None) -> Group:
     """The problem statement with its pictures, and the list of parts asked."""
     v = prob.variant
-    nowrap = {} if wrap else {"no_wrap": True, "overflow": "ignore"}
     head = f"Problem {number} of {total}"
     if time_left is not None:
         head += f" · {duration(time_left)} left"
     items: list = [Rule(Text(head, style="bold"), align="left", style="dim")]
     items.append(Text.assemble((v.id, "bold cyan"), (f" · seed {v.seed}", "dim"), "  ", (v.title, "bold")))
     items.append(Text(""))
-    items.append(Text(v.prompt, **nowrap))
+    items.append(_paragraph(v.prompt, wrap))
     lines = diagram_lines(v)
     if lines:
         items.append(Text(""))
@@ -130,25 +144,35 @@ def problem_view(prob, number: int, total: int, *, mode: str = "quiz", wrap: boo
             line.append("  answered", style="green")
         items.append(line)
         for r in rest:
-            items.append(Text("     " + r, **nowrap))
+            items.append(_paragraph("     " + r, wrap))
     return Group(*items)
 
 
-def part_heading(prob, part):
+def _paragraph(text: str, wrap: bool) -> Text:
+    """Text that wraps at the console's width, or (piped output) is never re-wrapped nor cropped."""
+    return Text(text) if wrap else Text(text, no_wrap=True, overflow="ignore")
+
+
+def part_heading(prob: SessionProblem, part: PartState) -> Text:
     """The part's question again, just above its prompt (the list may have scrolled away)."""
     prompt = prob.variant.part_prompt(part.spec).split("\n")[0]
     return Text.assemble((part_label(prob, part), "bold"), "  ", prompt, "  ", (f"[{part.kind}]", "dim"))
 
 
-def part_label(prob, part) -> str:
+def part_label(prob: SessionProblem, part: PartState) -> str:
     i = prob.parts.index(part)
     return f"({letter(i)}) {part.name}"
 
 
-def input_prompt(prob, part, *, time_left: float | None = None) -> str:
+def input_prompt(prob: SessionProblem, part: PartState, *, time_left: float | None = None) -> str:
     """The plain-text prompt before the cursor, e.g. ``(b) W2 › ``."""
     t = f"[{duration(time_left)}] " if time_left is not None else ""
     return f"{t}{part_label(prob, part)} › "
+
+
+def practice_intro() -> Text:
+    return Text("Commands: hint, skip, next, solution, quit, help. A malformed answer costs no attempt.",
+                style="dim")
 
 
 def derivation_help() -> Text:
@@ -169,7 +193,7 @@ def indented(text: str, n: int, style: str = "") -> Text:
     return Text("\n".join(pad + line for line in str(text).split("\n")), style=style)
 
 
-def solution_view(prob, part, *, wrap: bool = True, heading: str = "solution"):
+def solution_view(prob: SessionProblem, part: PartState, *, wrap: bool = True, heading: str = "solution") -> Group:
     """The correct answer and the worked steps of one part."""
     key = prob.key()
     kp = key.parts[part.name]
@@ -183,7 +207,7 @@ def solution_view(prob, part, *, wrap: bool = True, heading: str = "solution"):
     return Group(*items)
 
 
-def answer_line(kp, indent: int = 4):
+def answer_line(kp: KeyPart, indent: int = 4) -> RenderableType:
     ans = answer_display(kp.kind, kp.exact)
     cf = kp.exact_text()
     if "\n" in ans:
@@ -192,14 +216,18 @@ def answer_line(kp, indent: int = 4):
                          (f"  = {cf}" if cf else "", "green"))
 
 
-def event_view(ev, session, *, wrap: bool = True):
+def event_view(ev: Event, session: Session, *, wrap: bool = True) -> RenderableType | None:
     """What to show after one input; None when nothing needs saying."""
     k = ev.kind
     if k == "empty":
         return None
+    name = ev.part.name if ev.part is not None else ""
+    if k in ("wrong", "revealed"):
+        assert ev.problem is not None and ev.part is not None  # the session says which part this is
+        solution = solution_view(ev.problem, ev.part, wrap=wrap)
     if k == "help":
         return Group(Text("Type your answer, or one of:", style="bold"),
-                     indented(ev.text, 2),
+                     indented(ev.text or "", 2),
                      Text("Answers use the answer language: 3/4, 2^-3, exp(-1), [1, 2; 3, 4], "
                           "sigma(x)*(1-sigma(x)). A malformed answer costs no attempt.", style="dim"))
     if k == "unavailable":
@@ -211,20 +239,19 @@ def event_view(ev, session, *, wrap: bool = True):
         return Text("No more hints for this problem." if ev.total else "This problem has no hints.",
                     style="magenta")
     if k == "invalid":
-        return verdict_renderable(ev.verdict, ev.part.name)
+        return verdict_renderable(ev.verdict, name)
     if k == "retry":
-        return Group(verdict_renderable(ev.verdict, ev.part.name),
-                     Text("  One more try.", style="bold"))
+        return Group(verdict_renderable(ev.verdict, name), Text("  One more try.", style="bold"))
     if k == "correct":
-        return verdict_renderable(ev.verdict, ev.part.name)
+        return verdict_renderable(ev.verdict, name)
     if k == "wrong":
-        return Group(verdict_renderable(ev.verdict, ev.part.name), solution_view(ev.problem, ev.part, wrap=wrap))
+        return Group(verdict_renderable(ev.verdict, name), solution)
     if k == "revealed":
-        return solution_view(ev.problem, ev.part, wrap=wrap)
+        return solution
     if k == "skipped":
         if session.exam:
-            return Text(f"  {ev.part.name} left for later.", style="dim")
-        return Text("  skipped the rest of this problem." if ev.text == "problem" else f"  skipped {ev.part.name}.",
+            return Text(f"  {name} left for later.", style="dim")
+        return Text("  skipped the rest of this problem." if ev.text == "problem" else f"  skipped {name}.",
                     style="dim")
     if k == "answered":
         return Text("  recorded.", style="dim")
@@ -243,7 +270,7 @@ def event_view(ev, session, *, wrap: bool = True):
 RESULT_STYLE = {"correct": "green", "wrong": "red", "skipped": "yellow", "revealed": "yellow", "blank": "yellow"}
 
 
-def summary_view(session, *, title: str = "Session summary"):
+def summary_view(session: Session, *, title: str = "Session summary") -> RenderableType:
     rows = session.rows()
     items: list = []
     if not rows:
@@ -276,7 +303,7 @@ def summary_view(session, *, title: str = "Session summary"):
     return Group(*items)
 
 
-def exam_report_view(session, *, wrap: bool = True):
+def exam_report_view(session: Session, *, wrap: bool = True) -> Group:
     """Score per part, the total, then every problem's worked solution."""
     items: list = []
     t = Table(title=Text("Exam report", style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
@@ -309,7 +336,7 @@ def exam_report_view(session, *, wrap: bool = True):
         items.append(Text(""))
         items.append(Text("Mistakes recognised:", style="bold"))
         for prob, ps in mistakes:
-            items.append(Text(f"  {prob.index + 1} {ps.name}: {ps.verdict.feedback}"))
+            items.append(Text(f"  {prob.index + 1} {ps.name}: {getattr(ps.verdict, 'feedback', '')}"))
     items.append(Text(""))
     items.append(Rule(Text("Worked solutions", style="bold"), align="left", style="dim"))
     for prob in session.problems:
@@ -332,18 +359,18 @@ def exam_report_view(session, *, wrap: bool = True):
     return Group(*items)
 
 
-def _key_or_none(prob):
+def _key_or_none(prob: SessionProblem) -> AnswerKey | None:
     try:
         return prob.key()
     except Exception:  # noqa: BLE001 - a report shows what it can
         return None
 
 
-def exam_intro_view(session, groups: list[tuple[str, int]], *, resumed: bool = False):
+def exam_intro_view(session: Session, groups: list[tuple[str, int]], *, resumed: bool = False) -> Group:
     n = len(session.problems)
     parts = sum(len(p.parts) for p in session.problems)
-    items = [Rule(Text("Exam" + (" (resumed)" if resumed else ""), style="bold"), align="left")]
-    items.append(Text(f"{n} problems, {parts} parts, {duration(session.minutes * 60)} "
+    items: list[RenderableType] = [Rule(Text("Exam" + (" (resumed)" if resumed else ""), style="bold"), align="left")]
+    items.append(Text(f"{n} problems, {parts} parts, {duration((session.minutes or 0) * 60)} "
                       f"({duration(session.time_left())} left). Seed {session.seed}."))
     if groups:
         items.append(Text("Topics: " + "; ".join(f"{t} ×{k}" for t, k in groups), style="dim"))
@@ -359,7 +386,7 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.0f}%"
 
 
-def stats_view(st: dict):
+def stats_view(st: dict[str, Any]) -> Group:
     items: list = []
     if not st["totals"]["parts"]:
         items.append(Text("No answers yet. Start with: nncheck quiz", style="bold"))
@@ -415,19 +442,29 @@ def stats_view(st: dict):
 TIME_UP = "\x00time-up"  # what Terminal.read returns when an exam's clock runs out at the prompt
 
 
-def _make_console(stream):
-    from rich.console import Console
+class PipeConsole(Console):
+    """A rich console for which a closed pipe (``nncheck solve … | head``) is an error like any other.
 
+    rich's own answer is to exit with code 1 on the spot; raised instead, the error reaches the
+    one error policy (:mod:`nncheck.cli.policy`), which exits 0 quietly, as for plain output.
+    """
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+def _make_console(stream: TextIO) -> Console:
     tty = _isatty(stream)
     width = None if tty else int(os.environ.get("COLUMNS", "100") or 100)
-    return Console(file=stream, highlight=False, width=width, emoji=False, soft_wrap=False,
-                   no_color=bool(os.environ.get("NO_COLOR")) or None, force_terminal=None)
+    return PipeConsole(file=stream, highlight=False, width=width, emoji=False, soft_wrap=False,
+                       no_color=bool(os.environ.get("NO_COLOR")) or None, force_terminal=None)
 
 
-def _isatty(stream) -> bool:
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
     try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
+        return bool(isatty()) if callable(isatty) else False
+    except ValueError:  # a closed file
         return False
 
 
@@ -439,14 +476,14 @@ class Terminal:
     a line and echoed after its prompt, so a transcript reads like the session did.
     """
 
-    def __init__(self, *, to_stderr: bool = False):
+    def __init__(self, *, to_stderr: bool = False) -> None:
         self.out = sys.stderr if to_stderr else sys.stdout
         self.console = _make_console(self.out)
         self.interactive = _isatty(sys.stdin) and _isatty(self.out)
         self.wrap = _isatty(self.out)
-        self._session = None  # prompt_toolkit PromptSession, made on first use
+        self._session: PromptSession[str] | None = None  # made on first use
 
-    def show(self, renderable) -> None:
+    def show(self, renderable: RenderableType | None) -> None:
         if renderable is None:
             return
         # Piped output is never re-wrapped or cropped: matrix blocks and long lines stay whole.
@@ -457,7 +494,8 @@ class Terminal:
         self.out.flush()
 
     # -- reading ---------------------------------------------------------------
-    def read(self, prompt, *, multiline: bool = False, toolbar=None, deadline=None) -> str | None:
+    def read(self, prompt: str | Callable[[], str], *, multiline: bool = False,
+             toolbar: Callable[[], str] | None = None, deadline: Callable[[], float] | None = None) -> str | None:
         """One answer; None at end of input or Ctrl-C/Ctrl-D; ``TIME_UP`` when ``deadline()`` <= 0.
 
         ``prompt`` is text, or a function giving it (re-drawn every second on a terminal
@@ -467,7 +505,7 @@ class Terminal:
             return self._read_tty(prompt, multiline=multiline, toolbar=toolbar, deadline=deadline)
         return self._read_plain(prompt, multiline=multiline)
 
-    def _read_plain(self, prompt, *, multiline: bool) -> str | None:
+    def _read_plain(self, prompt: str | Callable[[], str], *, multiline: bool) -> str | None:
         self.out.write(prompt() if callable(prompt) else prompt)
         self.out.flush()
         try:
@@ -500,17 +538,18 @@ class Terminal:
         self.out.flush()
         return "\n".join(lines)
 
-    def _prompt_session(self):
+    def _prompt_session(self) -> PromptSession[str]:
         if self._session is None:
             from prompt_toolkit import PromptSession
             from prompt_toolkit.history import InMemoryHistory
             from prompt_toolkit.output import create_output
 
             out = create_output(stdout=self.out)
-            self._session = PromptSession(history=InMemoryHistory(), output=out)
+            self._session = PromptSession[str](history=InMemoryHistory(), output=out)
         return self._session
 
-    def _read_tty(self, prompt, *, multiline: bool, toolbar, deadline) -> str | None:
+    def _read_tty(self, prompt: str | Callable[[], str], *, multiline: bool, toolbar: Callable[[], str] | None,
+                  deadline: Callable[[], float] | None) -> str | None:
         from prompt_toolkit.formatted_text import FormattedText
         from prompt_toolkit.key_binding import KeyBindings
 
@@ -528,16 +567,27 @@ class Terminal:
                 else:
                     buf.insert_text("\n")
 
-        def pre_run():
+        def pre_run() -> None:
             # The clock runs out at the prompt: end it from the event loop, typed text or not.
             if deadline is not None:
                 from prompt_toolkit.application import get_app
 
                 app = get_app()
-                app.loop.call_later(max(0.0, deadline()), lambda: app.exit(result=TIME_UP) if app.is_running else None)
+                if app.loop is not None:
+                    app.loop.call_later(max(0.0, deadline()),
+                                        lambda: app.exit(result=TIME_UP) if app.is_running else None)
 
         # With a deadline the prompt is re-drawn every second, so its countdown is live.
-        message = (lambda: FormattedText([("bold", prompt())])) if callable(prompt) else FormattedText([("bold", prompt)])
+        message: AnyFormattedText
+        if callable(prompt):
+            text_now = prompt
+
+            def bold_now() -> FormattedText:
+                return FormattedText([("bold", text_now())])
+
+            message = bold_now
+        else:
+            message = FormattedText([("bold", prompt)])
         try:
             text = ps.prompt(
                 message,
@@ -557,192 +607,3 @@ def _is_command(text: str) -> bool:
 
     return command_of(text, {**PRACTICE_COMMANDS, **EXAM_COMMANDS}) is not None
 
-
-# ----------------------------------------------------------------------------
-# The practice loop, shared by quiz and review.
-# ----------------------------------------------------------------------------
-def drive(session, term: Terminal) -> None:
-    """Run a practice session until every part is done or the student quits."""
-    shown = None
-    asked = None
-    told_derivation = False
-    total = len(session.problems)
-    try:
-        while True:
-            cur = session.current
-            if cur is None:
-                break
-            prob, part = cur
-            if shown is not prob:
-                if shown is not None:
-                    term.blank()
-                term.show(problem_view(prob, prob.index + 1, total, mode=session.mode, wrap=term.wrap))
-                shown = prob
-                session.warm()  # keys are computed while the student reads
-            elif asked is not part:
-                term.show(part_heading(prob, part))
-            asked = part
-            if part.kind == "derivation" and not told_derivation:
-                term.show(derivation_help())
-                told_derivation = True
-            text = term.read(input_prompt(prob, part), multiline=part.kind == "derivation")
-            ev = session.handle(text)
-            term.show(event_view(ev, session, wrap=term.wrap))
-            if ev.kind == "quit":
-                break
-    except KeyboardInterrupt:  # Ctrl-C while an answer is being checked: end like quit
-        term.blank()
-        if not session.ended:
-            session.finish("quit")
-    if not session.ended:
-        session.finish("finished")
-
-
-def practise(session, term: Terminal, json_: bool, *, title: str) -> None:
-    """Drive a practice session and show its summary.
-
-    If the history stops accepting writes mid-session (disk full, file removed, locked for
-    too long), the session stops at once: the summary of what was done is still shown and
-    the error names what was not saved, then the command fails with it.
-    """
-    from nncheck.practice.store import StoreError
-
-    try:
-        drive(session, term)
-    except StoreError:
-        session.ended = session.ended or "error"
-        summarize(session, term, False, title=title)
-        raise
-    summarize(session, term, json_, title=title)
-
-
-def summarize(session, term: Terminal, json_: bool, *, title: str) -> None:
-    term.blank()
-    term.show(summary_view(session, title=title))
-    if json_:
-        emit_json(session.summary_json())
-
-
-def practice_intro() -> Text:
-    return Text("Commands: hint, skip, next, solution, quit, help. A malformed answer costs no attempt.",
-                style="dim")
-
-
-def emit_json(obj) -> None:
-    """JSON on stdout, as ``nncheck.cli.common.emit_json`` writes it (kept typer-free here)."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default) + "\n")
-
-
-def _json_default(o):
-    if hasattr(o, "tolist"):
-        return o.tolist()
-    try:
-        return float(o)
-    except (TypeError, ValueError):
-        return str(o)
-
-
-# ----------------------------------------------------------------------------
-# The quiz command itself, with or without the CLI framework.
-# ----------------------------------------------------------------------------
-def run_quiz(cat, *, topics=None, families=None, count: int = 5, seed: int | None = None, difficulty=None,
-             banks=None, db: str | None = None, json_: bool = False) -> None:
-    """``nncheck quiz``: plan, open the history, practise, summarize."""
-    from nncheck.practice.session import Session, parse_difficulty, plan_quiz, session_seed
-    from nncheck.practice.store import open_store
-
-    sseed = session_seed(seed)
-    plan = plan_quiz(cat, topics=topics, families=families, count=count, seed=sseed,
-                     difficulty=parse_difficulty(difficulty))
-    store = open_store(db)
-    try:
-        config = {"topics": list(topics or []), "families": list(families or []), "count": count,
-                  "difficulty": list(difficulty or []), "banks": [os.path.abspath(b) for b in banks or []]}
-        session = Session(cat, plan, mode="quiz", store=store, seed=sseed, config=config)
-        term = Terminal(to_stderr=json_)
-        term.show(practice_intro())
-        practise(session, term, json_, title=f"Quiz summary (seed {sseed}: 'nncheck quiz --seed {sseed}' "
-                                             "asks the same problems)")
-    finally:
-        store.close()
-
-
-_QUIZ_VALUED = {"--topic": "topic", "-t": "topic", "--family": "family", "-f": "family", "--count": "count",
-                "-n": "count", "--seed": "seed", "-s": "seed", "--difficulty": "difficulty", "-d": "difficulty",
-                "--bank": "bank", "--db": "db"}
-
-
-def parse_quiz_argv(argv: list[str]) -> dict | None:
-    """The options of ``nncheck quiz`` as the full CLI reads them, or None when unsure.
-
-    Only the plain forms are taken (``--count 3``, ``--count=3``, ``-n 3``); anything else
-    (``--help``, ``-n3``, an unknown or malformed option) is left to the full CLI, which owns
-    every usage message.
-    """
-    out: dict = {"topic": [], "family": [], "difficulty": [], "bank": [], "count": 5, "seed": None, "db": None,
-                 "json": False}
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name == "--json" and not eq:
-            out["json"] = True
-            i += 1
-            continue
-        key = _QUIZ_VALUED.get(name)
-        if key is None:
-            return None
-        if not eq:
-            if i + 1 >= len(argv):
-                return None
-            value = argv[i + 1]
-            i += 1
-        i += 1
-        if key in ("count", "seed"):
-            try:
-                number = int(value)
-            except ValueError:
-                return None
-            if key == "count" and not 1 <= number <= 500:
-                return None
-            out[key] = number
-        elif key == "db":
-            out["db"] = value  # the last one wins, as in the full CLI
-        else:
-            out[key].append(value)
-    return out
-
-
-def fast_quiz(argv: list[str]) -> int | None:
-    """Run ``nncheck quiz ARGV`` without the CLI framework; None: let the full CLI run it.
-
-    Errors are reported as the full CLI reports them: one line, and its exit code.
-    """
-    opts = parse_quiz_argv(argv)
-    if opts is None:
-        return None
-    from nncheck.bank.index import load_catalog
-    from nncheck.errors import NNCheckError
-
-    try:
-        cat = load_catalog(opts["bank"])
-        for w in cat.warnings:
-            sys.stderr.write(f"nncheck: warning: {w}\n")
-        run_quiz(cat, topics=opts["topic"] or None, families=opts["family"] or None, count=opts["count"],
-                 seed=opts["seed"], difficulty=opts["difficulty"] or None, banks=opts["bank"], db=opts["db"],
-                 json_=opts["json"])
-    except NNCheckError as e:
-        sys.stderr.write(f"nncheck: error: {e.line()}\n")
-        return e.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("\ninterrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as e:  # a bug, not bad input: one line unless debugging, as in the full CLI
-        if os.environ.get("NNCHECK_DEBUG"):
-            raise
-        sys.stderr.write(f"nncheck: internal error: {type(e).__name__}: {e} "
-                         "(please report it; NNCHECK_DEBUG=1 shows the traceback)\n")
-        return 70
-    return 0

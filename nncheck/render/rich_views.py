@@ -2,57 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group
 from rich.markup import escape
 from rich.text import Text
 
-from nncheck.lang.template import fmt_value, matrix_block, plain_number
+from nncheck import kinds
+from nncheck.lang.template import fmt_value
 from nncheck.render.text import diagram_lines
 
 
 def answer_display(kind: str, value) -> str:
-    """The key's answer as a person would write it."""
-    if value is None:
-        return "none (does not fit)"
-    if kind == "boolean":
-        return "yes" if value else "no"
-    if kind == "choice":
-        return str(value)
-    if kind in ("expression", "derivation"):
-        from nncheck.key.compute import expr_text
-
-        return expr_text(value)
-    if kind in ("vector", "matrix"):
-        from nncheck.key.compute import flat_shape, to_list
-
-        lst = to_list(value)
-        if kind == "vector":
-            flat, _ = flat_shape(value)
-            return "[" + ", ".join(plain_number(_f(x)) for x in flat) + "]"
-        return "\n".join(matrix_block([[_f(x) for x in row] for row in lst], cell=plain_number))
-    return plain_number(_f(value))
+    """The key's answer as a person would write it (the kind's terminal display)."""
+    return kinds.get(kind).display(value)
 
 
-def _f(x):
-    from fractions import Fraction
-
-    try:
-        import sympy
-
-        if isinstance(x, sympy.Basic):
-            if x.is_Integer:
-                return int(x)
-            if x.is_Rational:
-                return Fraction(int(x.p), int(x.q))
-            return float(x)
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(x, float) and x.is_integer():
-        return int(x)
-    return x
-
-
-def _indented(text: str, n: int, **kw) -> Text:
+def _indented(text: str, n: int, **kw: Any) -> Text:
     """Indent every line by ``n`` spaces.  (rich's Padding pads short lines with trailing
     spaces up to the longest one, which piped output and golden files should not carry.)"""
     pad = " " * n
@@ -68,7 +34,7 @@ def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: boo
     v = key.variant
     items = []
     # Piped output is never re-wrapped: a matrix block or a long vector must stay on its lines.
-    nowrap = {} if wrap else {"no_wrap": True, "overflow": "fold"}
+    nowrap: dict[str, Any] = {} if wrap else {"no_wrap": True, "overflow": "fold"}
     items.append(Text.assemble((v.id, "bold cyan"), (f" · seed {v.seed}", "dim"), f"  {v.title}"))
     if prompt:
         items.append(Text(""))
@@ -85,7 +51,7 @@ def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: boo
         items.append(Text(""))
         head = Text.assemble((f"({chr(96 + i)}) {p['name']}", "bold"), "  ", (v.part_prompt(p), ""))
         items.append(head)
-        ans = answer_display(kp.kind, kp.exact)
+        ans = kp.display()
         cf = closed_form(kp)
         if "\n" in ans:
             items.append(Text("    answer:", style="green"))

@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the start-up path)
+if TYPE_CHECKING:
+    from nncheck.records import FamilySummary
+
 _CODES = {"bold": "1", "dim": "2", "cyan": "36", "green": "32", "red": "31", "yellow": "33", "magenta": "35"}
 
 
@@ -30,7 +34,7 @@ def paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{codes}m{text}\x1b[0m"
 
 
-def list_view(records: list[dict], color: bool = False) -> str:
+def list_view(records: list[FamilySummary], color: bool = False) -> str:
     if not records:
         return "no problem families match"
     show_origin = any(r.get("_origin", "bundled") != "bundled" for r in records)
@@ -49,7 +53,7 @@ def list_view(records: list[dict], color: bool = False) -> str:
     return "\n".join(out)
 
 
-def list_json(records: list[dict]) -> list[dict]:
+def list_json(records: list[FamilySummary]) -> list[dict]:
     return [{"id": r["id"], "topic": r["topic"], "title": r["title"], "source": r.get("source", ""),
              "difficulty": r.get("difficulty", 2), "parts": [p["name"] for p in r["parts"]],
              "params": list(r["params"]), "origin": r.get("_origin", "bundled")} for r in records]

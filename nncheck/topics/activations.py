@@ -1,9 +1,9 @@
 """Activation functions and their derivatives (ECE 417 "Derivative of a sigmoid", CS231n §6.1).
 
 ``backprop.activation-derivative``: h = g(ξ), g′(ξ), and g′ written in terms of h where the
-seeds do it (σ̇ = h(1 − h), tanh′ = 1 − h²).
+course notes do it (σ̇ = h(1 − h), tanh′ = 1 − h²).
 
-The definitions follow the seeds, including where each puts ξ = 0:
+The definitions follow the course notes, including where each puts ξ = 0:
 
 * ReLU(ξ) = ξ for ξ ≥ 0, 0 otherwise (ECE 417), so ReLU′(ξ) = u(ξ), the unit step, with u(0) = 1;
 * leaky ReLU = max(αξ, ξ) (CS231n), with the same slope 1 at ξ = 0;
@@ -135,7 +135,7 @@ def slope_in_h_sym(g: str, h):
 
 
 def seed_form(e):
-    """A polynomial answer as the seeds write it: h(1 − h) rather than −h(h − 1), 1 − h² rather
+    """A polynomial answer as the course notes write it: h(1 − h) rather than −h(h − 1), 1 − h² rather
     than −(h − 1)(h + 1), (ŷ − y)ŷ(1 − ŷ)/n rather than its expansion."""
     import sympy
 
@@ -275,7 +275,7 @@ def g_np(g: str, xi, alpha=0.0):
 
 
 def dg_np(g: str, xi, alpha=0.0, h=None):
-    """g′(ξ) from the seeds' shortcuts: σ̇ = h(1 − h), tanh′ = 1 − h², ReLU′ = u(ξ), ELU′ = h + α."""
+    """g′(ξ) from the course notes' shortcuts: σ̇ = h(1 − h), tanh′ = 1 − h², ReLU′ = u(ξ), ELU′ = h + α."""
     import numpy as np
 
     xi = np.asarray(xi, dtype=float)

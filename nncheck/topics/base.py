@@ -18,6 +18,10 @@ from fractions import Fraction
 from nncheck.errors import ParamError
 from nncheck.lang.template import fmt_number, fmt_value
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `nncheck show` imports this module
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
 
 class Solver:
     """Base class: override ``exact`` and ``numeric``; the rest is optional."""
@@ -107,6 +111,29 @@ def num(x, digits: int = 4) -> str:
     return fmt_number(_plain(x), digits)
 
 
+def paren(x, fmt: Callable[..., str] = num) -> str:
+    """A value for a worked step, in parentheses when negative: 3, (−2) — the right-hand factor of a product."""
+    t = fmt(x)
+    return f"({t})" if t.startswith("−") else t
+
+
+def signed_sum(values: Iterable, fmt: Callable[..., str] = num) -> str:
+    """Terms joined as a person writes them: −0.6931 − 0.2231 + 1 (never "+ −b").
+
+    A negative vector, "−[1, 2]", keeps its sign: "a − [1, 2]" would read as a different vector.
+    """
+    out = ""
+    for i, v in enumerate(values):
+        t = fmt(v)
+        if i == 0:
+            out = t
+        elif t.startswith("−") and not t.startswith("−["):
+            out += " − " + t[1:]
+        else:
+            out += " + " + t
+    return out
+
+
 def _plain(x):
     # Only touch SymPy when the value already is a SymPy object: `num` runs on the fast path.
     if type(x).__module__.startswith("sympy"):
@@ -122,4 +149,4 @@ def _plain(x):
     return x
 
 
-__all__ = ["Solver", "ParamError", "R", "RM", "F", "A", "num", "as_sympy"]
+__all__ = ["Solver", "ParamError", "R", "RM", "F", "A", "num", "paren", "signed_sum", "as_sympy"]

@@ -1,10 +1,10 @@
-"""``batchnorm.forward``: batch normalization of a mini-batch (CS231n §6.4, seed 003; 16-785 slides).
+"""``batchnorm.forward``: batch normalization of a mini-batch (the CS231n notes §6.4; CMU 16-785's slides).
 
     x̂⁽ᵏ⁾ = (x⁽ᵏ⁾ − E[x⁽ᵏ⁾]) / √(Var[x⁽ᵏ⁾] + ε),   y⁽ᵏ⁾ = γ⁽ᵏ⁾x̂⁽ᵏ⁾ + β⁽ᵏ⁾
 
 Each dimension k (a column of X) is normalized over the m examples of the batch (the rows),
-with the biased variance (1/m) Σ (x − E[x])² as in the BN paper.  The seed's formula has no ε;
-the prompt states the ε in use (0 gives the seed's formula).  The SymPy path is exact
+with the biased variance (1/m) Σ (x − E[x])² as in the BN paper.  The CS231n notes' formula has no ε;
+the prompt states the ε in use (0 gives the CS231n notes' formula).  The SymPy path is exact
 (rational means and variances, exact square roots); the NumPy path uses mean/var(axis=0).
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from nncheck.topics.base import ParamError, R, Solver, num
-from nncheck.topics.losses import exact, paren, shape_of, signed_sum, sub
+from nncheck.topics.base import ParamError, R, Solver, num, paren, signed_sum
+from nncheck.topics.losses import exact, shape_of, sub
 
 SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -79,7 +79,8 @@ class Forward(Solver):
         for name in ("gamma", "beta"):
             if len(p[name]) != D:
                 k = len(p[name])
-                raise ParamError(f"{name} has {k} entr{'ies' if k != 1 else 'y'} but X has {D} column{'s' if D != 1 else ''} "
+                raise ParamError(f"{name} has {k} entr{'ies' if k != 1 else 'y'} "
+                                 f"but X has {D} column{'s' if D != 1 else ''} "
                                  f"(dimensions): one {name} per dimension")
         if p["eps"] == 0:
             for k in range(D):

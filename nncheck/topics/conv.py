@@ -44,6 +44,14 @@ class _SizeBase(Solver):
     def _P(self, p):
         return p.get("P", 0) if self.pad else 0
 
+    def _depth(self, p: dict) -> int:
+        """D₂, which conv and pooling get differently."""
+        raise NotImplementedError
+
+    def _depth_steps(self, p: dict) -> list[str]:
+        """The worked step for D₂."""
+        raise NotImplementedError
+
     def draw(self, p: dict, rng, fixed) -> dict:
         """Hand-computable draws: mostly layers that fit, sometimes one that does not."""
         sizes = {"W1", "H1", "F", "S", "P"}

@@ -1,7 +1,7 @@
 """Small 2-D convolution / cross-correlation and max pooling, forward and backward.
 
-Seeds: ECE 417 "Convolution forward, Correlation backward" and "Back-Prop for Max
-Pooling" (000/001), 16-785 "Cross-correlation" (002), CS231n §5 (003).
+Sources: the ECE 417 exam review ("Convolution forward, Correlation backward", "Back-Prop for Max
+Pooling"), CMU 16-785 ("Cross-correlation") and the CS231n notes (§5).
 
 The ``convention`` parameter selects the operation, and every prompt states it:
 
@@ -13,16 +13,16 @@ The ``convention`` parameter selects the operation, and every prompt states it:
 There is one output channel (d = 0) and D1 ∈ {1, 2} input channels: ``h``/``w`` hold
 channel c = 0, ``h_c1``/``w_c1`` channel c = 1.  The NumPy path writes both conventions
 as ξ = Σ_c corr(h_c, k_c) with the *effective* kernel k_c = rot180(w_c) for convolution
-and w_c for correlation; backward is then the other operation (the seed's point):
+and w_c for correlation; backward is then the other operation (the ECE 417 exam review's point):
 ∂L/∂h_c is the correlation of the zero-padded ∂L/∂ξ with rot180(k_c), which for
 convolution is w itself ("convolution with the flipped filter w[−m′, −n′]").  The SymPy
-path never uses that identity: it builds ξ from the seed's index formula and
+path never uses that identity: it builds ξ from the course notes' index formula and
 differentiates L = Σ ∂L/∂ξ[m,n]·ξ[m,n] (a loss whose gradient at ξ is the given one).
 """
 
 from __future__ import annotations
 
-from nncheck.topics.base import A, ParamError, R, Solver, num
+from nncheck.topics.base import A, ParamError, R, Solver, num, paren
 
 # Entry ranges of random instances, used when a drawn matrix must grow to fit the user's
 # sizes; they match the ``draw`` ranges in problems/convops.yaml.
@@ -76,14 +76,9 @@ def _resize(mat, rows: int, cols: int, rng, lo_hi: tuple[int, int], *, nonzero: 
     return out
 
 
-def _paren(v) -> str:
-    s = num(v)
-    return f"({s})" if s.startswith("−") else s
-
-
 def _terms(pairs) -> str:
     """'a·b + c·d' for the products of a worked sum (0 when there are none)."""
-    return " + ".join(f"{_paren(a)}·{_paren(b)}" for a, b in pairs) or "0"
+    return " + ".join(f"{paren(a)}·{paren(b)}" for a, b in pairs) or "0"
 
 
 def _inline(mat) -> str:
@@ -103,7 +98,7 @@ def _is_conv(p: dict) -> bool:
 
 
 def _out_index(p: dict, i: int, j: int) -> tuple[int, int]:
-    """The seed's index of valid output (i, j) of the matrix: shifted by K−1, L−1 for convolution."""
+    """The course notes' index of valid output (i, j) of the matrix: shifted by K−1, L−1 for convolution."""
     _, _, K, L = _conv_sizes(p)
     return (i + K - 1, j + L - 1) if _is_conv(p) else (i, j)
 
@@ -626,7 +621,7 @@ class PoolMaxBackward(Solver):
         for (a, b), gs in sorted(routed.items()):
             if len(gs) > 1:
                 dx_steps.append(f"x[{a},{b}] is the maximum of {len(gs)} overlapping windows: "
-                                f"∂L/∂x[{a},{b}] = {' + '.join(_paren(g) for g in gs)} = {num(sum(gs))}")
+                                f"∂L/∂x[{a},{b}] = {' + '.join(paren(g) for g in gs)} = {num(sum(gs))}")
         dx_steps.append(f"∂L/∂x = {_inline(_plain_matrix(key['dx']))}")
         return {"h": h_steps, "dx": dx_steps}
 

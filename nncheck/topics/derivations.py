@@ -4,10 +4,10 @@ A derivation part's answer key is the result the derivation must reach, in the
 symbols the part declares.  The two paths are independent, as for every family:
 
 * ``exact`` differentiates (or rewrites) the *forward* expression with SymPy and
-  checks that it equals the seeds' closed form before returning that form;
+  checks that it equals the course notes' closed form before returning that form;
 * ``numeric`` is a plain ``math`` callable ``f(env) -> float`` of the hand formula.
 
-``solution`` is the seed's own derivation written in the answer language, one step per
+``solution`` is the course notes' own derivation written in the answer language, one step per
 line, so ``nncheck solve ID`` shows a derivation that ``nncheck derive ID`` accepts.
 """
 
@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import math
 
+from nncheck.lang.numeric import sigmoid
 from nncheck.topics.base import Solver
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `nncheck show` imports this module
+if TYPE_CHECKING:
+    from typing import Any
+
 PART = "derivation"
-
-
-def _sig(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
 
 
 def _real(*names: str) -> list:
@@ -33,12 +31,18 @@ def _real(*names: str) -> list:
     return [sympy.Symbol(n, real=True) for n in names]
 
 
-def _must_vanish(expr, what: str) -> None:
-    """Refuse to return a closed form that the forward computation does not confirm."""
+def _sympy() -> tuple[Any, Any]:
+    """SymPy and the answer language's σ, imported when first needed (``nncheck show`` loads this module)."""
     import sympy
 
     from nncheck.lang.sympy_backend import sigma
 
+    return sympy, sigma
+
+
+def _must_vanish(expr: Any, what: str) -> None:
+    """Refuse to return a closed form that the forward computation does not confirm."""
+    sympy, sigma = _sympy()
     e = expr.replace(sigma, lambda u: 1 / (1 + sympy.exp(-u)))
     e = e.rewrite(sympy.exp) if e.has(sympy.tanh) else e
     if sympy.simplify(e) != 0:
@@ -47,112 +51,145 @@ def _must_vanish(expr, what: str) -> None:
         raise AnswerKeyError(f"{what}: the closed form does not follow from the forward expression")
 
 
-class SigmoidDerivative(Solver):
-    """``derive.sigmoid-derivative``: d/dξ σ(ξ) = σ(ξ)(1 − σ(ξ)) = h(1 − h)."""
+class _OnePart(Solver):
+    """A family with one derivation part: its closed form, its hand formula, its steps, its wrong results.
+
+    A family gives :meth:`closed_form` (SymPy, confirmed against the forward expression by
+    :func:`_must_vanish`), :meth:`hand` (the hand formula in plain ``math``), ``steps`` (the
+    course notes' derivation in the answer language, one step per line) and :meth:`wrong`
+    (what each declared mistake gives); this class files them under the one part.
+    """
+
+    #: The course notes' derivation in the answer language, one step per line, as a student types it.
+    steps = ""
+
+    def closed_form(self) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def hand(env: dict) -> float:
+        raise NotImplementedError
+
+    def wrong(self) -> dict[str, Any]:
+        return {}
 
     def exact(self, p: dict) -> dict:
-        import sympy
+        return {PART: self.closed_form()}
 
-        from nncheck.lang.sympy_backend import sigma
+    def numeric(self, p: dict) -> dict:
+        return {PART: self.hand}
 
+    def solution(self, p: dict, key: dict) -> dict:
+        return {PART: [line.strip() for line in self.steps.strip().splitlines()]}
+
+    def mistakes(self, p: dict) -> dict:
+        return {mistake: {PART: value} for mistake, value in self.wrong().items()}
+
+
+class SigmoidDerivative(_OnePart):
+    """``derive.sigmoid-derivative``: d/dξ σ(ξ) = σ(ξ)(1 − σ(ξ)) = h(1 − h)."""
+
+    steps = """
+        d/dxi(sigma(xi)) = d/dxi(1/(1 + exp(-xi)))
+        = exp(-xi)/(1 + exp(-xi))^2
+        = (1/(1 + exp(-xi))) (exp(-xi)/(1 + exp(-xi)))
+        = (1/(1 + exp(-xi))) (1 - 1/(1 + exp(-xi)))
+        = sigma(xi)(1 - sigma(xi))
+        = h(1 - h)
+    """
+
+    def closed_form(self) -> Any:
+        sympy, sigma = _sympy()
         (xi,) = _real("xi")
         h = sympy.Symbol("h", positive=True)
         d = sympy.diff(sigma(xi), xi)  # σ knows σ′ = σ(1 − σ)
         _must_vanish(d - sympy.diff(1 / (1 + sympy.exp(-xi)), xi), "σ′")
-        return {PART: sympy.expand(d.xreplace({sigma(xi): h}))}
+        return sympy.expand(d.xreplace({sigma(xi): h}))
 
-    def numeric(self, p: dict) -> dict:
-        return {PART: lambda env: env["h"] * (1.0 - env["h"])}
+    @staticmethod
+    def hand(env: dict) -> float:
+        return env["h"] * (1.0 - env["h"])
 
-    def solution(self, p: dict, key: dict) -> dict:
-        return {PART: [
-            "d/dxi(sigma(xi)) = d/dxi(1/(1 + exp(-xi)))",
-            "= exp(-xi)/(1 + exp(-xi))^2",
-            "= (1/(1 + exp(-xi))) (exp(-xi)/(1 + exp(-xi)))",
-            "= (1/(1 + exp(-xi))) (1 - 1/(1 + exp(-xi)))",
-            "= sigma(xi)(1 - sigma(xi))",
-            "= h(1 - h)",
-        ]}
-
-    def mistakes(self, p: dict) -> dict:
+    def wrong(self) -> dict[str, Any]:
         import sympy
 
         h = sympy.Symbol("h", positive=True)
-        return {"lost-sign": {PART: -h * (1 - h)}, "missing-factor": {PART: 1 - h},
-                "tanh-rule": {PART: 1 - h**2}}
+        return {"lost-sign": -h * (1 - h), "missing-factor": 1 - h, "tanh-rule": 1 - h**2}
 
 
-class TanhSigmoid(Solver):
+class TanhSigmoid(_OnePart):
     """``derive.tanh-sigmoid``: tanh ξ = 2σ(2ξ) − 1."""
 
-    def exact(self, p: dict) -> dict:
-        import sympy
+    steps = """
+        tanh(xi) = (exp(xi) - exp(-xi))/(exp(xi) + exp(-xi))
+        = (1 - exp(-2 xi))/(1 + exp(-2 xi))
+        = 2/(1 + exp(-2 xi)) - 1
+        = 2 sigma(2 xi) - 1
+    """
 
-        from nncheck.lang.sympy_backend import sigma
-
+    def closed_form(self) -> Any:
+        sympy, sigma = _sympy()
         (xi,) = _real("xi")
         target = 2 * sigma(2 * xi) - 1
         _must_vanish(sympy.tanh(xi) - target, "tanh = 2σ(2ξ) − 1")
-        return {PART: target}
+        return target
 
-    def numeric(self, p: dict) -> dict:
-        return {PART: lambda env: math.tanh(env["xi"])}
+    @staticmethod
+    def hand(env: dict) -> float:
+        return math.tanh(env["xi"])
 
-    def solution(self, p: dict, key: dict) -> dict:
-        return {PART: [
-            "tanh(xi) = (exp(xi) - exp(-xi))/(exp(xi) + exp(-xi))",
-            "= (1 - exp(-2 xi))/(1 + exp(-2 xi))",
-            "= 2/(1 + exp(-2 xi)) - 1",
-            "= 2 sigma(2 xi) - 1",
-        ]}
-
-    def mistakes(self, p: dict) -> dict:
-        from nncheck.lang.sympy_backend import sigma
-
+    def wrong(self) -> dict[str, Any]:
+        _, sigma = _sympy()
         (xi,) = _real("xi")
-        return {"argument-not-scaled": {PART: 2 * sigma(xi) - 1}, "shift-sign": {PART: 2 * sigma(2 * xi) + 1},
-                "not-scaled": {PART: sigma(2 * xi) - 1}}
+        return {"argument-not-scaled": 2 * sigma(xi) - 1, "shift-sign": 2 * sigma(2 * xi) + 1,
+                "not-scaled": sigma(2 * xi) - 1}
 
 
-class TanhDerivative(Solver):
+class TanhDerivative(_OnePart):
     """``derive.tanh-derivative``: d tanh(ξ)/dξ = 1 − tanh²(ξ)."""
 
-    def exact(self, p: dict) -> dict:
+    steps = """
+        d/dxi(tanh(xi)) = d/dxi(2 sigma(2 xi) - 1)
+        = 2 * 2 sigma(2 xi)(1 - sigma(2 xi))
+        = (2 sigma(2 xi))(2 - 2 sigma(2 xi))
+        = (1 + tanh(xi))(1 - tanh(xi))
+        = 1 - tanh(xi)^2
+    """
+
+    def closed_form(self) -> Any:
         import sympy
 
         (xi,) = _real("xi")
-        return {PART: sympy.diff(sympy.tanh(xi), xi)}
+        return sympy.diff(sympy.tanh(xi), xi)
 
-    def numeric(self, p: dict) -> dict:
+    @staticmethod
+    def hand(env: dict) -> float:
         # The sigmoid route of the seed: d/dξ [2σ(2ξ) − 1] = 4σ(2ξ)(1 − σ(2ξ)).
-        return {PART: lambda env: 4.0 * _sig(2 * env["xi"]) * (1.0 - _sig(2 * env["xi"]))}
+        return 4.0 * sigmoid(2 * env["xi"]) * (1.0 - sigmoid(2 * env["xi"]))
 
-    def solution(self, p: dict, key: dict) -> dict:
-        return {PART: [
-            "d/dxi(tanh(xi)) = d/dxi(2 sigma(2 xi) - 1)",
-            "= 2 * 2 sigma(2 xi)(1 - sigma(2 xi))",
-            "= (2 sigma(2 xi))(2 - 2 sigma(2 xi))",
-            "= (1 + tanh(xi))(1 - tanh(xi))",
-            "= 1 - tanh(xi)^2",
-        ]}
-
-    def mistakes(self, p: dict) -> dict:
+    def wrong(self) -> dict[str, Any]:
         import sympy
 
         (xi,) = _real("xi")
         t = sympy.tanh(xi)
-        return {"inner-factor-missing": {PART: (1 - t**2) / 2}, "plus-square": {PART: 1 + t**2},
-                "not-squared": {PART: 1 - t}}
+        return {"inner-factor-missing": (1 - t**2) / 2, "plus-square": 1 + t**2, "not-squared": 1 - t}
 
 
-class BCEGradient(Solver):
+class BCEGradient(_OnePart):
     """``derive.bce-gradient``: ∂/∂ξ of −(1/n)(y ln ŷ + (1 − y) ln(1 − ŷ)) with ŷ = σ(ξ) is −(1/n)(y − ŷ)."""
 
-    def exact(self, p: dict) -> dict:
-        import sympy
+    # The seed's second line reads "(1 − y)(1 − σ̇)/(1 − σ)": a typo, fixed here (σ̇, not 1 − σ̇).
+    steps = """
+        d/dxi(-(1/n)(y ln(yhat) + (1 - y) ln(1 - yhat)))
+        = -(1/n)(y d/dxi(ln(sigma(xi))) + (1 - y) d/dxi(ln(1 - sigma(xi))))
+        = -(1/n)(y d/dxi(sigma(xi))/sigma(xi) - (1 - y) d/dxi(sigma(xi))/(1 - sigma(xi)))
+        = -(1/n)(y yhat(1 - yhat)/yhat - (1 - y) yhat(1 - yhat)/(1 - yhat))
+        = -(1/n)(y (1 - yhat) - (1 - y) yhat)
+        = -(1/n)(y - yhat)
+    """
 
-        from nncheck.lang.sympy_backend import sigma
-
+    def closed_form(self) -> Any:
+        sympy, sigma = _sympy()
         xi, y = _real("xi", "y")
         n = sympy.Symbol("n", positive=True)
         yhat = sympy.Symbol("yhat", positive=True)
@@ -161,36 +198,39 @@ class BCEGradient(Solver):
         d = sympy.diff(loss, xi)
         target = -(y - s) / n
         _must_vanish(d - target, "the BCE gradient")
-        return {PART: target.xreplace({s: yhat})}
+        return target.xreplace({s: yhat})
 
-    def numeric(self, p: dict) -> dict:
-        return {PART: lambda env: (env["yhat"] - env["y"]) / env["n"]}
+    @staticmethod
+    def hand(env: dict) -> float:
+        return (env["yhat"] - env["y"]) / env["n"]
 
-    def solution(self, p: dict, key: dict) -> dict:
-        # The seed's second line reads "(1 − y)(1 − σ̇)/(1 − σ)": a typo, fixed here (σ̇, not 1 − σ̇).
-        return {PART: [
-            "d/dxi(-(1/n)(y ln(yhat) + (1 - y) ln(1 - yhat)))",
-            "= -(1/n)(y d/dxi(ln(sigma(xi))) + (1 - y) d/dxi(ln(1 - sigma(xi))))",
-            "= -(1/n)(y d/dxi(sigma(xi))/sigma(xi) - (1 - y) d/dxi(sigma(xi))/(1 - sigma(xi)))",
-            "= -(1/n)(y yhat(1 - yhat)/yhat - (1 - y) yhat(1 - yhat)/(1 - yhat))",
-            "= -(1/n)(y (1 - yhat) - (1 - y) yhat)",
-            "= -(1/n)(y - yhat)",
-        ]}
-
-    def mistakes(self, p: dict) -> dict:
+    def wrong(self) -> dict[str, Any]:
         import sympy
 
         (y,) = _real("y")
         n = sympy.Symbol("n", positive=True)
         yhat = sympy.Symbol("yhat", positive=True)
-        return {"sign-flipped": {PART: (y - yhat) / n}, "averaging-forgotten": {PART: -(y - yhat)},
-                "extra-sigma-prime": {PART: -(y - yhat) * yhat * (1 - yhat) / n}}
+        return {"sign-flipped": (y - yhat) / n, "averaging-forgotten": -(y - yhat),
+                "extra-sigma-prime": -(y - yhat) * yhat * (1 - yhat) / n}
 
 
-class CESoftmaxGradient(Solver):
+_LSE = "ln(exp(z1) + exp(z2) + exp(z3))"  # ln Σ_k e^(z_k): ln ŷ_k = z_k − _LSE
+
+
+class CESoftmaxGradient(_OnePart):
     """``derive.ce-softmax-gradient``: ∂/∂z₁ of −Σ y_k ln softmax_k(z) is ŷ₁ − y₁ when Σ y_k = 1."""
 
-    def exact(self, p: dict) -> dict:
+    steps = f"""
+        d/dz1(-(y1 ln(yhat1) + y2 ln(yhat2) + y3 ln(yhat3)))
+        = -(y1 d/dz1(ln(yhat1)) + y2 d/dz1(ln(yhat2)) + y3 d/dz1(ln(yhat3)))
+        = -(y1 d/dz1(z1 - {_LSE}) + y2 d/dz1(z2 - {_LSE}) + y3 d/dz1(z3 - {_LSE}))
+        = -(y1 (1 - yhat1) + y2 (0 - yhat1) + y3 (0 - yhat1))
+        = -(y1 - yhat1 (y1 + y2 + y3))
+        = -(y1 - yhat1)
+        = yhat1 - y1
+    """
+
+    def closed_form(self) -> Any:
         import sympy
 
         z1, z2, z3, y1, y2, y3 = _real("z1", "z2", "z3", "y1", "y2", "y3")
@@ -200,101 +240,85 @@ class CESoftmaxGradient(Solver):
         loss = -(y1 * sympy.log(s[0]) + y2 * sympy.log(s[1]) + y3 * sympy.log(s[2]))
         d = sympy.diff(loss, z1).subs(y3, 1 - y1 - y2)  # one-hot: y1 + y2 + y3 = 1
         _must_vanish(d - (s[0] - y1), "the CE gradient")
-        return {PART: yhat1 - y1}
+        return yhat1 - y1
 
-    def numeric(self, p: dict) -> dict:
-        return {PART: lambda env: env["yhat1"] - env["y1"]}
+    @staticmethod
+    def hand(env: dict) -> float:
+        return env["yhat1"] - env["y1"]
 
-    def solution(self, p: dict, key: dict) -> dict:
-        S = "ln(exp(z1) + exp(z2) + exp(z3))"
-        return {PART: [
-            "d/dz1(-(y1 ln(yhat1) + y2 ln(yhat2) + y3 ln(yhat3)))",
-            "= -(y1 d/dz1(ln(yhat1)) + y2 d/dz1(ln(yhat2)) + y3 d/dz1(ln(yhat3)))",
-            f"= -(y1 d/dz1(z1 - {S}) + y2 d/dz1(z2 - {S}) + y3 d/dz1(z3 - {S}))",
-            "= -(y1 (1 - yhat1) + y2 (0 - yhat1) + y3 (0 - yhat1))",
-            "= -(y1 - yhat1 (y1 + y2 + y3))",
-            "= -(y1 - yhat1)",
-            "= yhat1 - y1",
-        ]}
-
-    def mistakes(self, p: dict) -> dict:
+    def wrong(self) -> dict[str, Any]:
         import sympy
 
         (y1,) = _real("y1")
         yhat1 = sympy.Symbol("yhat1", positive=True)
-        return {"sign-flipped": {PART: y1 - yhat1}, "assumed-class-one": {PART: yhat1 - 1},
-                "derivative-in-yhat": {PART: -y1 / yhat1}}
+        return {"sign-flipped": y1 - yhat1, "assumed-class-one": yhat1 - 1, "derivative-in-yhat": -y1 / yhat1}
 
 
-class SoftmaxTwoClass(Solver):
+class SoftmaxTwoClass(_OnePart):
     """``derive.softmax-two-class``: e^(w₁h)/(e^(w₁h) + e^(w₂h)) = σ((w₁ − w₂)h)."""
 
-    def exact(self, p: dict) -> dict:
-        import sympy
+    steps = """
+        exp(w1 h)/(exp(w1 h) + exp(w2 h)) = 1/(1 + exp(w2 h)/exp(w1 h))
+        = 1/(1 + exp(-(w1 - w2) h))
+        = sigma((w1 - w2) h)
+    """
 
-        from nncheck.lang.sympy_backend import sigma
-
+    def closed_form(self) -> Any:
+        sympy, sigma = _sympy()
         w1, w2, h = _real("w1", "w2", "h")
         softmax1 = sympy.exp(w1 * h) / (sympy.exp(w1 * h) + sympy.exp(w2 * h))
         target = sigma((w1 - w2) * h)
         _must_vanish(softmax1 - target, "two-class softmax = σ")
-        return {PART: target}
+        return target
 
-    def numeric(self, p: dict) -> dict:
-        def softmax1(env):
-            a, b = env["w1"] * env["h"], env["w2"] * env["h"]
-            m = max(a, b)
-            return math.exp(a - m) / (math.exp(a - m) + math.exp(b - m))
+    @staticmethod
+    def hand(env: dict) -> float:
+        a, b = env["w1"] * env["h"], env["w2"] * env["h"]
+        m = max(a, b)
+        return math.exp(a - m) / (math.exp(a - m) + math.exp(b - m))
 
-        return {PART: softmax1}
-
-    def solution(self, p: dict, key: dict) -> dict:
-        return {PART: [
-            "exp(w1 h)/(exp(w1 h) + exp(w2 h)) = 1/(1 + exp(w2 h)/exp(w1 h))",
-            "= 1/(1 + exp(-(w1 - w2) h))",
-            "= sigma((w1 - w2) h)",
-        ]}
-
-    def mistakes(self, p: dict) -> dict:
-        from nncheck.lang.sympy_backend import sigma
-
+    def wrong(self) -> dict[str, Any]:
+        _, sigma = _sympy()
         w1, w2, h = _real("w1", "w2", "h")
-        return {"classes-swapped": {PART: sigma((w2 - w1) * h)}, "one-class-only": {PART: sigma(w1 * h)}}
+        return {"classes-swapped": sigma((w2 - w1) * h), "one-class-only": sigma(w1 * h)}
 
 
-class ConvOutputSize(Solver):
+class ConvOutputSize(_OnePart):
     """``derive.conv-output-size``: (last − first)/S + 1 placements = (W₁ − F + 2P)/S + 1."""
 
-    def exact(self, p: dict) -> dict:
+    steps = """
+        (last - first)/S + 1 = (Wp - F - 0)/S + 1
+        = (W1 + 2P - F)/S + 1
+        = (W1 - F + 2P)/S + 1
+    """
+
+    @staticmethod
+    def _symbols() -> tuple:
         import sympy
 
         W1, F, S = (sympy.Symbol(n, positive=True) for n in ("W1", "F", "S"))
-        P = sympy.Symbol("P", nonnegative=True)
+        return W1, F, S, sympy.Symbol("P", nonnegative=True)
+
+    def closed_form(self) -> Any:
+        import sympy
+
+        W1, F, S, P = self._symbols()
         first = sympy.Integer(0)
         Wp = W1 + 2 * P  # P zeros on each side
         last = Wp - F  # the last offset at which the filter still fits
         count = (last - first) / S + 1  # offsets first, first + S, ..., last
         target = (W1 - F + 2 * P) / S + 1
         _must_vanish(count - target, "the conv output size")
-        return {PART: target}
+        return target
 
-    def numeric(self, p: dict) -> dict:
-        return {PART: lambda env: (env["W1"] - env["F"] + 2 * env["P"]) / env["S"] + 1}
+    @staticmethod
+    def hand(env: dict) -> float:
+        return (env["W1"] - env["F"] + 2 * env["P"]) / env["S"] + 1
 
-    def solution(self, p: dict, key: dict) -> dict:
-        return {PART: [
-            "(last - first)/S + 1 = (Wp - F - 0)/S + 1",
-            "= (W1 + 2P - F)/S + 1",
-            "= (W1 - F + 2P)/S + 1",
-        ]}
-
-    def mistakes(self, p: dict) -> dict:
-        import sympy
-
-        W1, F, S = (sympy.Symbol(n, positive=True) for n in ("W1", "F", "S"))
-        P = sympy.Symbol("P", nonnegative=True)
-        return {"padding-once": {PART: (W1 - F + P) / S + 1}, "padding-forgotten": {PART: (W1 - F) / S + 1},
-                "plus-one-forgotten": {PART: (W1 - F + 2 * P) / S}}
+    def wrong(self) -> dict[str, Any]:
+        W1, F, S, P = self._symbols()
+        return {"padding-once": (W1 - F + P) / S + 1, "padding-forgotten": (W1 - F) / S + 1,
+                "plus-one-forgotten": (W1 - F + 2 * P) / S}
 
 
 class LSTMCellGradient(Solver):
@@ -308,7 +332,7 @@ class LSTMCellGradient(Solver):
         return {
             "standard": 1 if std else 0,
             "h_rule": "h[t] = o[t]tanh(c[t])" if std else "h[t] = o[t]c[t]",
-            "convention_name": "the standard LSTM" if std else "ECE 417's convention, as in the seed",
+            "convention_name": "the standard LSTM" if std else "the convention of the ECE 417 exam review",
             "h_given": "h_t = o_t*tanh(c_t)" if std else "h_t = o_t*c_t",
         }
 

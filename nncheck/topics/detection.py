@@ -1,10 +1,10 @@
 """Object detection (ECE 417 "CNN & Faster-RCNN"): IoU, bbox regression targets, the loss.
 
-Boxes are (x, y, w, h) in image coordinates (y grows downward).  In the seed's IoU
+Boxes are (x, y, w, h) in image coordinates (y grows downward).  In the ECE 417 exam review's IoU
 formula (x, y) is the top-left corner, and so it is here.  The regression targets
 come in two conventions:
 
-* ``corner`` — the seed's formula applied to the corners: t = ((x − x_a)/w_a, (y − y_a)/h_a,
+* ``corner`` — the ECE 417 exam review's formula applied to the corners: t = ((x − x_a)/w_a, (y − y_a)/h_a,
   ln(w/w_a), ln(h/h_a));
 * ``center`` — Faster R-CNN: the same formula on the box *centres* x + w/2, y + h/2.
 """
@@ -15,6 +15,10 @@ import math
 from fractions import Fraction
 
 from nncheck.topics.base import ParamError, R, Solver, as_sympy, num
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `nncheck show` imports this module
+if TYPE_CHECKING:
+    import random
 
 
 def _check_box(name: str, box) -> None:
@@ -28,18 +32,33 @@ def _overlap_1d(a0, a1, b0, b1):
     return min(a1, b1) - max(a0, b0)
 
 
-class IoU(Solver):
-    """``detection.iou``: I, U and I/U of two (x, y, w, h) boxes."""
+class _BoxSolver(Solver):
+    """A family on (x, y, w, h) boxes: every box parameter is checked, and an exam draw chooses the
+    ``drawn`` parameters together, so it keeps the user's numbers whenever they give any of them."""
+
+    boxes: tuple[str, ...] = ()  # the parameters that are boxes
+    drawn: tuple[str, ...] = ()  # the parameters an exam draw chooses
 
     def check(self, p: dict) -> None:
-        _check_box("box_ref", p["box_ref"])
-        _check_box("box_roi", p["box_roi"])
+        for name in self.boxes:
+            _check_box(name, p[name])
 
-    def draw(self, p: dict, rng, fixed) -> dict:
-        """Integer boxes on a small grid; three times in four they overlap."""
-        if fixed & {"box_ref", "box_roi"}:
+    def draw(self, p: dict, rng: random.Random, fixed: frozenset[str]) -> dict:
+        if fixed & set(self.drawn):
             return p
-        p = dict(p)
+        return self._draw(dict(p), rng)
+
+    def _draw(self, p: dict, rng: random.Random) -> dict:
+        raise NotImplementedError
+
+
+class IoU(_BoxSolver):
+    """``detection.iou``: I, U and I/U of two (x, y, w, h) boxes."""
+
+    boxes = drawn = ("box_ref", "box_roi")
+
+    def _draw(self, p: dict, rng: random.Random) -> dict:
+        """Integer boxes on a small grid; three times in four they overlap."""
         x, y, w, h = rng.randint(0, 3), rng.randint(0, 3), rng.randint(2, 6), rng.randint(2, 6)
         p["box_ref"] = [x, y, w, h]
         w2, h2 = rng.randint(2, 6), rng.randint(2, 6)
@@ -96,7 +115,8 @@ class IoU(Solver):
             + (" → 0 (no overlap)" if ih_raw <= 0 else ""),
             f"I = {n(iw)} × {n(ih)} = {n(key['I'])}",
         ]
-        u_steps = [f"U = w_REF·h_REF + w_ROI·h_ROI − I = {n(wr)}·{n(hr)} + {n(wo)}·{n(ho)} − {n(key['I'])} = {n(key['U'])}"]
+        u_steps = [f"U = w_REF·h_REF + w_ROI·h_ROI − I = {n(wr)}·{n(hr)} + {n(wo)}·{n(ho)} − {n(key['I'])} "
+                   f"= {n(key['U'])}"]
         iou_steps = [f"IoU = I/U = {n(key['I'])}/{n(key['U'])} = {n(key['IoU'])}"]
         return {"I": i_steps, "U": u_steps, "IoU": iou_steps}
 
@@ -143,22 +163,18 @@ def _exact_log(t):
     return R(t)
 
 
-class BBoxTargets(Solver):
+class BBoxTargets(_BoxSolver):
     """``detection.bbox-targets``: the 4-vector t that regresses ``anchor`` onto ``ref``."""
 
-    def check(self, p: dict) -> None:
-        _check_box("anchor", p["anchor"])
-        _check_box("ref", p["ref"])
+    boxes = drawn = ("anchor", "ref")
 
-    def draw(self, p: dict, rng, fixed) -> dict:
+    def _draw(self, p: dict, rng: random.Random) -> dict:
         """Anchors of width/height 2, 4 or 8 and boxes half, equal or double: ln 2 at most."""
-        if fixed & {"anchor", "ref"}:
-            return p
-        p = dict(p)
         wa, ha = rng.choice([2, 4, 8]), rng.choice([2, 4, 8])
         xa, ya = rng.randint(0, 6), rng.randint(0, 6)
-        w = int(wa * rng.choice([Fraction(1, 2), 1, 2]))
-        h = int(ha * rng.choice([Fraction(1, 2), 1, 2]))
+        scales: list[Fraction] = [Fraction(1, 2), Fraction(1), Fraction(2)]
+        w = int(wa * rng.choice(scales))
+        h = int(ha * rng.choice(scales))
         p["anchor"] = [xa, ya, wa, ha]
         p["ref"] = [xa + rng.randint(-2, 3), ya + rng.randint(-2, 3), w, h]
         return p
@@ -192,8 +208,8 @@ class BBoxTargets(Solver):
         if p["convention"] == "center":
             cxa, cya = xa + Fraction(wa) / 2, ya + Fraction(ha) / 2
             cx, cy = x + Fraction(w) / 2, y + Fraction(h) / 2
-            steps.append(f"Centres (Faster R-CNN): anchor ({n(xa)} + {n(wa)}/2, {n(ya)} + {n(ha)}/2) = ({n(cxa)}, {n(cya)}); "
-                         f"REF ({n(x)} + {n(w)}/2, {n(y)} + {n(h)}/2) = ({n(cx)}, {n(cy)})")
+            steps.append(f"Centres (Faster R-CNN): anchor ({n(xa)} + {n(wa)}/2, {n(ya)} + {n(ha)}/2) "
+                         f"= ({n(cxa)}, {n(cya)}); REF ({n(x)} + {n(w)}/2, {n(y)} + {n(h)}/2) = ({n(cx)}, {n(cy)})")
             x, y, xa, ya = cx, cy, cxa, cya
         else:
             steps.append("Corner convention (ECE 417): use the top-left corners as given.")
@@ -241,22 +257,21 @@ def _show_log(v) -> str:
     return f"{sympy.sstr(e).replace('log', 'ln')} ≈ {float(e):.4f}"
 
 
-class BBoxDecode(Solver):
+class BBoxDecode(_BoxSolver):
     """``detection.bbox-decode``: the box that targets ``t`` produce from ``anchor``."""
 
     template_vars = ("t_text",)
+    boxes = ("anchor",)
+    drawn = ("anchor", "t")
 
     def check(self, p: dict) -> None:
-        _check_box("anchor", p["anchor"])
+        super().check(p)
         if len(p["t"]) != 4:
             raise ParamError(f"t must be (t_x, t_y, t_w, t_h): 4 numbers, got {len(p['t'])}")
         if any(abs(float(v)) > 20 for v in p["t"][2:]):
             raise ParamError("t_w and t_h are logarithms of scale factors; |t| > 20 is not a box")
 
-    def draw(self, p: dict, rng, fixed) -> dict:
-        if fixed & {"anchor", "t"}:
-            return p
-        p = dict(p)
+    def _draw(self, p: dict, rng: random.Random) -> dict:
         wa, ha = rng.choice([2, 4, 8]), rng.choice([2, 4, 8])
         p["anchor"] = [rng.randint(0, 6), rng.randint(0, 6), wa, ha]
         tx = Fraction(rng.randint(-4, 4), 4)

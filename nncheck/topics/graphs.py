@@ -119,15 +119,16 @@ class Graph(Solver):
         """The local gate rules, applied backwards from ∂L/∂f = upstream."""
         g = p["graph"]
         up = float(p["upstream"])
-        out = {k: None for k in ("f", "dq", "dm", "ds", "dx", "dy", "dz", "dw", "db")}
+        out: dict[str, float | None] = {k: None for k in ("f", "dq", "dm", "ds", "dx", "dy", "dz", "dw", "db")}
         if g == "add-max":
             x, y, z, w = (float(p[k]) for k in INPUTS[g])
             q, m = x + y, max(z, w)
             out["f"] = q * m
-            out["dq"], out["dm"] = up * m, up * q  # mul switches
-            out["dx"] = out["dy"] = out["dq"]  # add distributes
+            dq, dm = up * m, up * q  # mul switches
+            out["dq"], out["dm"] = dq, dm
+            out["dx"] = out["dy"] = dq  # add distributes
             first = _first_wins(z, w)  # max routes
-            out["dz"], out["dw"] = (out["dm"], 0.0) if first else (0.0, out["dm"])
+            out["dz"], out["dw"] = (dm, 0.0) if first else (0.0, dm)
         elif g == "mul-max":
             x, y, z, w = (float(p[k]) for k in INPUTS[g])
             q = x * y
@@ -135,14 +136,16 @@ class Graph(Solver):
             out["f"] = m + w
             out["dm"] = out["dw"] = up  # add distributes
             first = _first_wins(q, z)
-            out["dq"], out["dz"] = (up, 0.0) if first else (0.0, up)  # max routes
-            out["dx"], out["dy"] = out["dq"] * y, out["dq"] * x  # mul switches
+            dq, dz = (up, 0.0) if first else (0.0, up)  # max routes
+            out["dq"], out["dz"] = dq, dz
+            out["dx"], out["dy"] = dq * y, dq * x  # mul switches
         else:
             w, x, b = (float(p[k]) for k in INPUTS[g])
             f = sigma_py(w * x + b)
             out["f"] = f
-            out["ds"] = up * f * (1 - f)  # σ̇ = σ(1 − σ)
-            out["dw"], out["dx"], out["db"] = out["ds"] * x, out["ds"] * w, out["ds"]
+            ds = up * f * (1 - f)  # σ̇ = σ(1 − σ)
+            out["ds"] = ds
+            out["dw"], out["dx"], out["db"] = ds * x, ds * w, ds
         return out
 
     def solution(self, p: dict, key: dict) -> dict:
@@ -155,7 +158,8 @@ class Graph(Solver):
             x, y, z, w = (p[k] for k in INPUTS[g])
             q, m = x + y, max(z, w)
             big, small = ("z", "w") if z >= w else ("w", "z")
-            st["f"] = [f"q = x + y = {num(x)} + {pn(y)} = {num(q)}", f"m = max(z, w) = max({num(z)}, {num(w)}) = {num(m)}",
+            st["f"] = [f"q = x + y = {num(x)} + {pn(y)} = {num(q)}",
+                       f"m = max(z, w) = max({num(z)}, {num(w)}) = {num(m)}",
                        f"f = q·m = {pn(q)}·{pn(m)} = {num(q * m)}"]
             st["dq"] = [f"mul switches: ∂L/∂q = ∂L/∂f · m = {pn(up)}·{pn(m)} = {num(up * m)}"]
             st["dm"] = [f"mul switches: ∂L/∂m = ∂L/∂f · q = {pn(up)}·{pn(q)} = {num(up * q)}"]
@@ -174,11 +178,11 @@ class Graph(Solver):
             st["dm"] = [f"add distributes: ∂L/∂m = ∂L/∂f = {u}"]
             st["dw"] = [f"add distributes: ∂L/∂w = ∂L/∂f = {u}"]
             first = q >= z
-            route = (f"max routes: q = {num(q)} ≥ z = {num(z)}, so ∂L/∂q = {u} and ∂L/∂z = 0" if first else
-                     f"max routes: z = {num(z)} > q = {num(q)}, so ∂L/∂z = {u} and ∂L/∂q = 0")
+            routed = (f"max routes: q = {num(q)} ≥ z = {num(z)}, so ∂L/∂q = {u} and ∂L/∂z = 0" if first else
+                      f"max routes: z = {num(z)} > q = {num(q)}, so ∂L/∂z = {u} and ∂L/∂q = 0")
             dq = up if first else 0
-            st["dq"] = st["dm"] + [route]
-            st["dz"] = st["dm"] + [route]
+            st["dq"] = st["dm"] + [routed]
+            st["dz"] = st["dm"] + [routed]
             st["dx"] = st["dq"] + [f"mul switches: ∂L/∂x = ∂L/∂q · y = {pn(dq)}·{pn(y)} = {num(dq * y)}"]
             st["dy"] = st["dq"] + [f"mul switches: ∂L/∂y = ∂L/∂q · x = {pn(dq)}·{pn(x)} = {num(dq * x)}"]
         else:
@@ -245,8 +249,8 @@ class TotalDerivative(Solver):
         if N < 2:
             raise ParamError("the flow graph needs at least 2 hidden nodes: w has 1 entry")
         if len(p["u"]) != N - 1:
-            raise ParamError(f"u has {len(p['u'])} entries but there are {N} hidden nodes (w): u needs N − 1 = {N - 1}, "
-                             f"one per link hᵢ₋₁ → hᵢ")
+            raise ParamError(f"u has {len(p['u'])} entries but there are {N} hidden nodes (w): "
+                             f"u needs N − 1 = {N - 1}, one per link hᵢ₋₁ → hᵢ")
         if len(p["v"]) != N:
             raise ParamError(f"v has {len(p['v'])} entries but w has {N}: one weight hᵢ → ŷ per hidden node")
         if N > 6:
@@ -276,7 +280,8 @@ class TotalDerivative(Solver):
     @staticmethod
     def _forward(p):
         g = p["g"]
-        a, h = [], []
+        a: list = []  # exact or float, as the parameters are
+        h: list = []
         for i, (wi, x) in enumerate(zip(p["w"], [p["x"]] * len(p["w"]))):
             ai = wi * x + (p["u"][i - 1] * h[i - 1] if i else 0)
             a.append(ai)
@@ -288,7 +293,8 @@ class TotalDerivative(Solver):
         g = "g" if p["g"] == "relu" else ""
         gl = f"{g}(" if g else ""
         gr = ")" if g else ""
-        lines = [f"h₀ = {gl}w₀x{gr}"] + [f"h{_sub(i)} = {gl}w{_sub(i)}x + u{_sub(i)}h{_sub(i - 1)}{gr}" for i in range(1, N)]
+        lines = [f"h₀ = {gl}w₀x{gr}"] + [f"h{_sub(i)} = {gl}w{_sub(i)}x + u{_sub(i)}h{_sub(i - 1)}{gr}"
+                                         for i in range(1, N)]
         lines.append("ŷ = " + " + ".join(f"v{_sub(i)}h{_sub(i)}" for i in range(N)))
         return {"N": N, "graph_text": ",   ".join(lines),
                 "given": "g = ReLU, with ReLU′(0) = u(0) = 1." if p["g"] == "relu" else "Every node is linear."}
@@ -366,7 +372,8 @@ class TotalDerivative(Solver):
                  + (" (hᵢ₋₁ held fixed)" if i else "") for i in range(N)]
         total = " + ".join(f"({num(t)})({num(q)})" for t, q in zip(tot, par))
         return {"h": fwd, "yhat": fwd + [f"ŷ = Σᵢ vᵢhᵢ = {num(yh)}"], "dyhat_dh": back, "dh_dx": parts,
-                "dyhat_dx": back + parts + [f"dŷ/dx = Σᵢ (dŷ/dhᵢ)(∂hᵢ/∂x) = {total} = {num(sum(t * q for t, q in zip(tot, par)))}"]}
+                "dyhat_dx": back + parts + [f"dŷ/dx = Σᵢ (dŷ/dhᵢ)(∂hᵢ/∂x) = {total} = "
+                                            f"{num(sum(t * q for t, q in zip(tot, par)))}"]}
 
     def mistakes(self, p: dict) -> dict:
         N = len(p["w"])
@@ -374,7 +381,7 @@ class TotalDerivative(Solver):
         out: dict = {"partials-only": {"dyhat_dh": list(p["v"]),
                                        "dyhat_dx": sum(vi * q for vi, q in zip(p["v"], par))}}
         # Total dhᵢ/dx (through hᵢ₋₁ as well) times the total dŷ/dhᵢ counts the early paths again.
-        dtot = []
+        dtot: list = []
         for i in range(N):
             dtot.append(gp[i] * (p["w"][i] + (p["u"][i - 1] * dtot[i - 1] if i else 0)))
         out["totals-twice"] = {"dh_dx": dtot, "dyhat_dx": sum(t * d for t, d in zip(tot, dtot))}
@@ -457,7 +464,8 @@ class XorNetwork(Solver):
                 h[j, k] = sympy.Max(0, pre[j, k])
             f.append(sum(w[j] * h[j, k] for j in range(N)) + b)
         out = {"pre": pre, "h": h, "f": sympy.Matrix(f)}
-        out["computes_xor"] = [int(v) if v.is_Integer else v for v in f] == [0, 1, 1, 0] if p["x"] == XOR_INPUTS else None
+        out["computes_xor"] = ([int(v) if v.is_Integer else v for v in f] == [0, 1, 1, 0] if p["x"] == XOR_INPUTS
+                               else None)
         return out
 
     def numeric(self, p: dict) -> dict:
@@ -479,8 +487,9 @@ class XorNetwork(Solver):
                f"Wᵀx + c (c = {num(p['c'])} added to every column) = {mat(o['pre'])}"]
         h = pre + [f"max{{0, ·}} entry by entry = {mat(o['h'])}"]
         f = h + [f"f = wᵀ·h + b = {num(p['w'])}ᵀ·{mat(o['h'])} + {num(p['b'])} = {num([_n(v) for v in o['f']])}"]
-        xor = f + [("f = [0, 1, 1, 0] on (0,0), (0,1), (1,0), (1,1): the network computes XOR" if o["computes_xor"]
-                    else "f ≠ [0, 1, 1, 0]: this network does not compute XOR")] if o["computes_xor"] is not None else []
+        xor = (f + [("f = [0, 1, 1, 0] on (0,0), (0,1), (1,0), (1,1): the network computes XOR" if o["computes_xor"]
+                     else "f ≠ [0, 1, 1, 0]: this network does not compute XOR")]
+               if o["computes_xor"] is not None else [])
         return {"pre": pre, "h": h, "f": f, "computes_xor": xor}
 
     def mistakes(self, p: dict) -> dict:

@@ -1,4 +1,4 @@
-"""GRU forward pass (CS231n §10.2, seed 003), in CS231n's notation::
+"""GRU forward pass (the CS231n notes, §10.2), in their notation::
 
     r_t = σ(W_xr x_t + W_hr h_{t−1} + b_r)              (reset gate)
     z_t = σ(W_xz x_t + W_hz h_{t−1} + b_z)              (update gate)
@@ -9,31 +9,32 @@ Note CS231n's update gate *keeps* the old state (z = 1 copies h_{t−1}); some t
 the roles of z and 1 − z, which is one of the declared mistakes.
 
 Shapes, for H hidden units and D inputs: x is D×T (column t is x_t), W_x* are H×D, W_h* are
-H×H, b_* and h0 have H entries.  SymPy path: the graph of :mod:`nncheck.topics.rnn`;
+H×H, b_* and h0 have H entries.  SymPy path: the graph of :mod:`nncheck.topics._graph`;
 NumPy path: the equations above, vectorised.
 """
 
 from __future__ import annotations
 
-from nncheck.topics.base import ParamError, Solver
-from nncheck.topics.rnn import (
-    MAX_D,
-    MAX_H,
-    MAX_T,
+import random
+from collections.abc import Callable
+
+from nncheck.topics._graph import Graph, lin
+from nncheck.topics._steps import (
+    RECURRENT_LIMITS,
     Calc,
-    Graph,
-    close_by_hand,
     col,
     dot,
-    frac,
     mul,
-    not_small,
     nv,
     nvp,
     pick,
+    random_matrix,
     show,
     sizes,
+    sizes_agree,
+    workable,
 )
+from nncheck.topics.base import Solver
 
 GATES = ("r", "z", "h")  # W_x{g}, W_h{g}, b_{g}; "h" belongs to the candidate h̃
 PARTS = ("r", "z", "htilde", "h")
@@ -46,15 +47,14 @@ GRU_SIZES = {
           [("x", "rows")] + [(f"W_x{g}", "cols") for g in GATES]),
     "T": ("x needs one column per step", [("x", "steps")]),
 }
-GRU_LIMITS = {"H": (1, MAX_H, "the hidden size H"), "D": (1, MAX_D, "the input size D"),
-              "T": (1, MAX_T, "the number of steps T")}
+GRU_LIMITS = RECURRENT_LIMITS
 MISTAKES = ("z-roles-swapped", "reset-forgotten", "reset-outside", "sigma-candidate")
 
 
 def gru_forward(p: dict, calc: Calc) -> dict:
-    """The forward pass in plain Python (exact where rational): lists by step, h[0] = h0."""
+    """The forward pass in plain Python (exact where rational): lists by step, h[0] = h0 (r[0]… are None)."""
     H, T = len(p["h0"]), len(p["x"][0])
-    fw = {"r": [None], "z": [None], "htilde": [None], "h": [list(p["h0"])], "T": T, "H": H}
+    fw: dict = {"r": [None], "z": [None], "htilde": [None], "h": [list(p["h0"])], "T": T, "H": H}
     for t in range(1, T + 1):
         xt, hp = col(p["x"], t - 1), fw["h"][t - 1]
         r = [calc.sigma(dot(p["W_xr"][k], xt) + dot(p["W_hr"][k], hp) + p["b_r"][k]) for k in range(H)]
@@ -68,14 +68,14 @@ def gru_forward(p: dict, calc: Calc) -> dict:
     return fw
 
 
-def np_forward(p: dict, flags=frozenset()) -> dict:
+def np_forward(p: dict, flags: frozenset[str] = frozenset()) -> dict:
     import numpy as np
 
     x = np.array(p["x"], dtype=float)
     W = {k: np.array(p[k], dtype=float) for k in p if k.startswith("W_")}
     b = {g: np.array(p[f"b_{g}"], dtype=float) for g in GATES}
     T, H = x.shape[1], len(p["h0"])
-    v = {k: np.zeros((T + 1, H)) for k in PARTS}
+    v: dict = {k: np.zeros((T + 1, H)) for k in PARTS}
     v["h"][0] = np.array(p["h0"], dtype=float)
 
     def sig(a):
@@ -118,17 +118,7 @@ class Forward(Solver):
             H, D = known.get("H", 1), known.get("D", 1)
             recurrent = rng.random() < 0.5
             T = known.get("T", 2 if recurrent else pick(rng, [2, 3]))
-
-            def mat(r, c, choices):
-                return [[frac(pick(rng, choices)) for _ in range(c)] for _ in range(r)]
-
-            draws = {"x": lambda: mat(D, T, [-1, 0, 1, 2]), "h0": lambda: mat(1, H, [-0.5, 0.5, 1])[0],
-                     "W_hh": lambda: mat(H, H, [-1, 0.5, 1])}
-            for g in GATES:
-                draws[f"W_x{g}"] = lambda: mat(H, D, [-1, 0, 1, 2])
-                draws[f"b_{g}"] = lambda: mat(1, H, [-1, 0, 1])[0]
-            for g in ("r", "z"):
-                draws[f"W_h{g}"] = (lambda: mat(H, H, [-0.5, 0.5, 1])) if recurrent else (lambda: mat(H, H, [0]))
+            draws = self._makers(rng, H, D, T, recurrent)
             for name, make in draws.items():
                 if name not in fixed:
                     q[name] = make()
@@ -138,15 +128,31 @@ class Forward(Solver):
                 return q
         return q
 
+    @staticmethod
+    def _makers(rng: random.Random, H: int, D: int, T: int, recurrent: bool) -> dict[str, Callable[[], object]]:
+        """How each parameter is drawn for an exam question of these sizes (in this order: a random seed's
+        draws depend on it).  Half the draws let the gates read h_{t−1} too (``recurrent``)."""
+        def mat(r: int, c: int, choices: list[float]) -> Callable[[], list]:
+            return lambda: random_matrix(rng, r, c, choices)
+
+        def vec(n: int, choices: list[float]) -> Callable[[], list]:
+            return lambda: random_matrix(rng, 1, n, choices)[0]
+
+        draws: dict[str, Callable[[], object]] = {
+            "x": mat(D, T, [-1, 0, 1, 2]), "h0": vec(H, [-0.5, 0.5, 1]), "W_hh": mat(H, H, [-1, 0.5, 1])}
+        for g in GATES:
+            draws[f"W_x{g}"] = mat(H, D, [-1, 0, 1, 2])
+            draws[f"b_{g}"] = vec(H, [-1, 0, 1])
+        for g in ("r", "z"):
+            draws[f"W_h{g}"] = mat(H, H, [-0.5, 0.5, 1] if recurrent else [0])
+        return draws
+
     def _exam_ready(self, q: dict) -> bool:
-        try:
-            sizes(q, GRU_SIZES, GRU_LIMITS)
-        except ParamError:
+        if not sizes_agree(q, GRU_SIZES, GRU_LIMITS):
             return False
         exact = gru_forward(q, Calc())
         student = gru_forward(q, Calc(rounded=True))
-        return all(not_small(exact[k][1:], zero_ok=True) and close_by_hand(student[k][1:], exact[k][1:])
-                   for k in PARTS)
+        return all(workable(exact[k][1:], student[k][1:], zero_ok=True) for k in PARTS)
 
     def derive(self, p: dict) -> dict:
         H, D, T = len(p["h0"]), len(p["x"]), len(p["x"][0])
@@ -156,13 +162,10 @@ class Forward(Solver):
         lines.append(f"h_0 = {show(p['h0'])}")
         calc = Calc()
         gru_forward(p, calc)
-        table = calc.table()
         shape = ("scalar (H = 1 hidden unit, scalar inputs)" if H == 1 and D == 1 else
                  f"H = {H} hidden units, D = {D} inputs (W_x* is H×D, W_h* is H×H)")
         return {"given": "\n".join(lines), "shape_text": shape,
-                "values": ((f"Values you may need: {table}.\n" if table else "")
-                           + "Answers may also be left in closed form with sigma( ) and tanh( ); "
-                             "they are graded numerically.")}
+                "values": calc.values_text()}
 
     def exact(self, p: dict) -> dict:
         import sympy
@@ -170,23 +173,18 @@ class Forward(Solver):
         gr = Graph()
         sig = Graph.sigmoid
         H, T = len(p["h0"]), len(p["x"][0])
-        W = {name: [[gr.input(f"{name}[{k}][{j}]", v) for j, v in enumerate(row)] for k, row in enumerate(p[name])]
-             for name in p if name.startswith("W_")}
-        b = {g: [gr.input(f"b_{g}[{k}]", v) for k, v in enumerate(p[f"b_{g}"])] for g in GATES}
-        n = {"r": [None], "z": [None], "htilde": [None], "h": [[gr.input(f"h0[{k}]", v) for k, v in enumerate(p["h0"])]]}
+        W = {name: gr.inputs(name, p[name]) for name in p if name.startswith("W_")}
+        b = {g: gr.inputs(f"b_{g}", p[f"b_{g}"]) for g in GATES}
+        n: dict = {"r": [None], "z": [None], "htilde": [None], "h": [gr.inputs("h0", p["h0"])]}
         for t in range(1, T + 1):
             xt = [gr.const(v) for v in col(p["x"], t - 1)]
             hp = n["h"][t - 1]
-
-            def lin(M, v, k):
-                return sum(M[k][j] * v[j] for j in range(len(v)))
-
-            r = [gr.define(f"r{t}[{k}]", sig(lin(W["W_xr"], xt, k) + lin(W["W_hr"], hp, k) + b["r"][k]))
+            r = [gr.define(f"r{t}[{k}]", sig(lin(W["W_xr"][k], xt) + lin(W["W_hr"][k], hp) + b["r"][k]))
                  for k in range(H)]
-            z = [gr.define(f"z{t}[{k}]", sig(lin(W["W_xz"], xt, k) + lin(W["W_hz"], hp, k) + b["z"][k]))
+            z = [gr.define(f"z{t}[{k}]", sig(lin(W["W_xz"][k], xt) + lin(W["W_hz"][k], hp) + b["z"][k]))
                  for k in range(H)]
             rh = [r[m] * hp[m] for m in range(H)]
-            ht = [gr.define(f"ht{t}[{k}]", sympy.tanh(lin(W["W_xh"], xt, k) + lin(W["W_hh"], rh, k) + b["h"][k]))
+            ht = [gr.define(f"ht{t}[{k}]", sympy.tanh(lin(W["W_xh"][k], xt) + lin(W["W_hh"][k], rh) + b["h"][k]))
                   for k in range(H)]
             n["r"].append(r)
             n["z"].append(z)

@@ -1,11 +1,11 @@
 """``rnn.scalar-iir``: the ECE 417 scalar RNN as a nonlinear IIR filter, and its BPTT.
 
-Seed 000/001, "Recurrent Neural Net (RNN) = Nonlinear(IIR)"::
+The ECE 417 exam review, "Recurrent Neural Net (RNN) = Nonlinear(IIR)"::
 
     h[n] = σ(x[n] + Σ_{m=1}^{M−1} w[m] h[n−m]),   h[n] = 0 for n < 0,   n = 0, …, T−1
     L    = ½ Σ_n (h[n] − y[n])²
 
-Back-propagation through time, as the seed writes it::
+Back-propagation through time, as the ECE 417 exam review writes it::
 
     dL/dh[n] = ∂L/∂h[n] + Σ_{m≥1} dL/dh[n+m] ∂h[n+m]/∂h[n],   ∂h[n+m]/∂h[n] = h[n+m](1 − h[n+m]) w[m]
     dL/dw[m] = Σ_n dL/dh[n] h[n](1 − h[n]) h[n−m]
@@ -17,10 +17,10 @@ differentiate L with respect to δ_n at δ = 0); the NumPy path is the recursion
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
-from nncheck.topics.base import A, ParamError, R, Solver, num
+from nncheck.lang.numeric import sigmoid
+from nncheck.topics.base import A, ParamError, R, Solver, num, paren
 
 # Entries used when a drawn vector must grow to the length the user chose; they match
 # the draw specs of problems/iir.yaml.
@@ -34,17 +34,14 @@ def _resize(vec, n: int, rng, choices) -> list:
     return list(vec[:n]) + [rng.choice(choices) for _ in range(n - len(vec))]
 
 
-def _sigma(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
-
-
 def _forward(x, w) -> tuple[list[float], list[float]]:
     """ξ[n] and h[n] in plain floats (for the prompt and the worked steps)."""
-    xi, h = [], []
+    xi: list[float] = []
+    h: list[float] = []
     for n in range(len(x)):
         z = float(x[n]) + sum(float(w[m - 1]) * h[n - m] for m in range(1, len(w) + 1) if n - m >= 0)
         xi.append(z)
-        h.append(_sigma(z))
+        h.append(sigmoid(z))
     return xi, h
 
 
@@ -52,11 +49,6 @@ def _names(pattern: str, indices) -> str:
     """'[h[0], h[1], h[2]]', shortened with … beyond four entries."""
     names = [pattern.format(i) for i in indices]
     return "[" + (", ".join(names) if len(names) <= 4 else f"{names[0]}, …, {names[-1]}") + "]"
-
-
-def _paren(v) -> str:
-    s = num(v)
-    return f"({s})" if s.startswith("−") else s
 
 
 class ScalarIIR(Solver):
@@ -120,7 +112,7 @@ class ScalarIIR(Solver):
 
         def loss(w_sym: int | None = None, nudge: int | None = None):
             w = [t if m == w_sym else wv[m - 1] for m in range(1, M1 + 1)]
-            h = []
+            h: list = []  # SymPy expressions (untyped)
             for n in range(T):
                 xi = x[n] + sympy.Add(*[w[m - 1] * h[n - m] for m in range(1, M1 + 1) if n - m >= 0])
                 h.append(1 / (1 + sympy.exp(-xi)) + (t if n == nudge else 0))
@@ -147,7 +139,7 @@ class ScalarIIR(Solver):
 
     @staticmethod
     def _bptt(h, y, w, *, sigma_prime=True, taps=None, sp_at_target=True):
-        """dL/dh by the seed's recursion; the keywords switch on the declared mistakes."""
+        """dL/dh by the ECE 417 exam review's recursion; the keywords switch on the declared mistakes."""
         import numpy as np
 
         T = len(h)
@@ -187,7 +179,7 @@ class ScalarIIR(Solver):
         for n in range(T):
             feedback = [(m, n - m) for m in range(1, M1 + 1) if n - m >= 0]
             sym = " + ".join([f"x[{n}]"] + [f"w[{m}]h[{k}]" for m, k in feedback])
-            vals = " + ".join([num(x[n])] + [f"{_paren(w[m - 1])}·{num(h[k])}" for m, k in feedback])
+            vals = " + ".join([num(x[n])] + [f"{paren(w[m - 1])}·{num(h[k])}" for m, k in feedback])
             inner = f"σ({vals})" + (f" = σ({num(xi[n])})" if feedback else "")
             fwd.append(f"h[{n}] = σ({sym}) = {inner} = {num(h[n])}")
         loss = [*fwd, "L = ½ Σ_n (h[n] − y[n])² = ½[" + " + ".join(f"({num(h[n])} − {num(y[n])})²" for n in range(T))
@@ -200,13 +192,13 @@ class ScalarIIR(Solver):
             vals = f"({num(h[n])} − {num(y[n])})"
             for m in future:
                 head += f" + dL/dh[{n + m}]·h[{n + m}](1 − h[{n + m}])·w[{m}]"
-                vals += f" + {_paren(dh[n + m])}·{num(sp[n + m])}·{_paren(w[m - 1])}"
+                vals += f" + {paren(dh[n + m])}·{num(sp[n + m])}·{paren(w[m - 1])}"
             bptt.append(f"{head} = {vals} = {num(dh[n])}" if future else
                         f"{head} = {vals} = {num(dh[n])} (no later step depends on h[{n}])")
         dw = ["dL/dw[m] = Σ_n dL/dh[n]·h[n](1 − h[n])·h[n−m], over the steps with n − m ≥ 0 (h[n−m] = 0 before)."]
         for m in range(1, M1 + 1):
             ns = [n for n in range(m, T)]
-            terms = " + ".join(f"{_paren(dh[n])}·{num(sp[n])}·{num(h[n - m])}" for n in ns) or "0"
+            terms = " + ".join(f"{paren(dh[n])}·{num(sp[n])}·{num(h[n - m])}" for n in ns) or "0"
             dw.append(f"dL/dw[{m}] = {terms} = {num(key['dL_dw'][m - 1])}")
         return {"L": loss, "dL_dh": bptt, "dL_dw": dw}
 

@@ -1,4 +1,4 @@
-"""``knn.distance``: L1 and L2 distances and the k-nearest-neighbour vote (CS231n §2.3–2.4, seed 003).
+"""``knn.distance``: L1 and L2 distances and the k-nearest-neighbour vote (the CS231n notes, §2.3–2.4).
 
     d₁(I₁, I₂) = Σ_p |I₁ᵖ − I₂ᵖ|        d₂(I₁, I₂) = √(Σ_p (I₁ᵖ − I₂ᵖ)²)
 
@@ -10,8 +10,8 @@ NumPy path vectorises the distances and sorts with ``lexsort``.
 
 from __future__ import annotations
 
-from nncheck.topics.base import ParamError, R, Solver, num
-from nncheck.topics.losses import entries, paren, shape_of, sub
+from nncheck.topics.base import ParamError, R, Solver, num, paren
+from nncheck.topics.losses import entries, shape_of, sub
 
 
 def _vote(labels: list, tie: str = "smallest", order: list | None = None):

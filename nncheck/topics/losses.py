@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from nncheck.topics.base import ParamError, R, Solver, num
+from nncheck.topics.base import ParamError, R, Solver, num, paren, signed_sum
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -88,26 +88,6 @@ def as_float_rows(rows):
     return [[float(x) for x in r] for r in rows]
 
 
-def paren(x) -> str:
-    """A number for a worked step, in parentheses when negative: 3, (−2)."""
-    t = num(x)
-    return f"({t})" if t.startswith("−") else t
-
-
-def signed_sum(terms) -> str:
-    """Terms joined as a person writes them: −0.6931 − 0.2231 + 1."""
-    out = ""
-    for i, t in enumerate(terms):
-        t_txt = num(t)
-        if i == 0:
-            out = t_txt
-        elif t_txt.startswith("−"):
-            out += f" − {t_txt[1:]}"
-        else:
-            out += f" + {t_txt}"
-    return out
-
-
 def total_steps(terms: list, closed: list[str], c: Fraction, value) -> list[str]:
     """The last steps of a log loss: L = −c(Σ logs), then the closed form a student may type."""
     lead = "−" if c == 1 else f"−({q(c)})"
@@ -119,6 +99,24 @@ def total_steps(terms: list, closed: list[str], c: Fraction, value) -> list[str]
         inner = " + ".join(closed)
         exact_text = f"-({inner})" if c == 1 else f"-({inner})/{c.denominator}"
     return [line, f"Exact: L = {exact_text}"]
+
+
+def averaging_mistake(averaged: bool, n: int, values: dict) -> dict:
+    """The 1/n mistake of a convention: 1/n dropped when the loss is averaged, added when it is summed."""
+    if averaged:
+        return {"dropped-1-over-n": {k: v * n for k, v in values.items()}}
+    return {"divided-by-n": {k: v / n for k, v in values.items()}}
+
+
+def _yhat_symbols(p: dict, **assumptions: bool) -> tuple:
+    """Y and ŷ as exact n×k matrices, a symbol for each ŷ entry, and the substitution symbol → ŷ value."""
+    import sympy
+
+    n, k = shape_of(p["y"])
+    Y = sympy.Matrix(n, k, lambda i, j: R(p["y"][i][j]))
+    P = sympy.Matrix(n, k, lambda i, j: R(p["yhat"][i][j]))
+    ps = sympy.Matrix(n, k, lambda i, j: sympy.Symbol(f"yhat_{i + 1}_{j + 1}", **assumptions))
+    return Y, P, ps, {ps[i, j]: P[i, j] for i in range(n) for j in range(k)}
 
 
 class _LossBase(Solver):
@@ -248,10 +246,7 @@ class BCE(_LossBase):
             "sigmoid-derivative-twice": {"dxi": dxi * yh * (1 - yh)},
             "sign-flipped": {"L": -loss, "dyhat": -dy, "dxi": -dxi},
         }
-        if p["convention"] == "mean":
-            out["dropped-1-over-n"] = {"L": loss * n, "dyhat": dy * n, "dxi": dxi * n}
-        else:
-            out["divided-by-n"] = {"L": loss / n, "dyhat": dy / n, "dxi": dxi / n}
+        out.update(averaging_mistake(p["convention"] == "mean", n, {"L": loss, "dyhat": dy, "dxi": dxi}))
         return out
 
 
@@ -324,12 +319,9 @@ class CE(_LossBase):
 
         n, k = shape_of(p["y"])
         c = R(self._c(p))
-        Y = sympy.Matrix(n, k, lambda i, j: R(p["y"][i][j]))
-        P = sympy.Matrix(n, k, lambda i, j: R(p["yhat"][i][j]))
-        ps = sympy.Matrix(n, k, lambda i, j: sympy.Symbol(f"yhat_{i + 1}_{j + 1}", positive=True))
+        Y, P, ps, at = _yhat_symbols(p, positive=True)
         xs = sympy.Matrix(n, k, lambda i, j: sympy.Symbol(f"xi_{i + 1}_{j + 1}", real=True))
         loss = -c * sum(Y[i, j] * sympy.log(ps[i, j]) for i in range(n) for j in range(k))
-        at = {ps[i, j]: P[i, j] for i in range(n) for j in range(k)}
         # ŷ = softmax(ξ) row by row; ξ = ln ŷ is one pre-activation that produces this ŷ.
         soft = {ps[i, j]: sympy.exp(xs[i, j]) / sum(sympy.exp(xs[i, m]) for m in range(k))
                 for i in range(n) for j in range(k)}
@@ -392,10 +384,7 @@ class CE(_LossBase):
             "chain-rule-skipped": {"dxi": dy},
             "sign-flipped": {"L": -loss, "dyhat": -dy, "dxi": -dxi},
         }
-        if p["convention"] == "mean":
-            out["dropped-1-over-n"] = {"L": loss * n, "dyhat": dy * n, "dxi": dxi * n}
-        else:
-            out["divided-by-n"] = {"L": loss / n, "dyhat": dy / n, "dxi": dxi / n}
+        out.update(averaging_mistake(p["convention"] == "mean", n, {"L": loss, "dyhat": dy, "dxi": dxi}))
         return out
 
 
@@ -442,11 +431,8 @@ class MSE(_LossBase):
 
         n, k = shape_of(p["y"])
         c = R(self._c(p))
-        Y = sympy.Matrix(n, k, lambda i, j: R(p["y"][i][j]))
-        P = sympy.Matrix(n, k, lambda i, j: R(p["yhat"][i][j]))
-        ps = sympy.Matrix(n, k, lambda i, j: sympy.Symbol(f"yhat_{i + 1}_{j + 1}", real=True))
+        Y, _, ps, at = _yhat_symbols(p, real=True)
         loss = c * sum((Y[i, j] - ps[i, j]) ** 2 for i in range(n) for j in range(k))
-        at = {ps[i, j]: P[i, j] for i in range(n) for j in range(k)}
         return {"L": loss.subs(at), "dyhat": sympy.Matrix(n, k, lambda i, j: sympy.diff(loss, ps[i, j]).subs(at))}
 
     def numeric(self, p: dict) -> dict:
@@ -486,10 +472,7 @@ class MSE(_LossBase):
             out["half-dropped"] = {"L": loss * 2, "dyhat": dy * 2}
         else:
             out["half-added"] = {"L": loss / 2, "dyhat": dy / 2}
-        if conv in ("half-mean", "mean"):
-            out["dropped-1-over-n"] = {"L": loss * n, "dyhat": dy * n}
-        else:
-            out["divided-by-n"] = {"L": loss / n, "dyhat": dy / n}
+        out.update(averaging_mistake(conv in ("half-mean", "mean"), n, {"L": loss, "dyhat": dy}))
         # ‖·‖ instead of ‖·‖²: the root of each example's squared error.
         out["not-squared"] = {"L": float(c * np.sum(np.sqrt(np.sum((Y - P) ** 2, axis=1))))}
         return out
@@ -628,7 +611,8 @@ class Hinge(_LossBase):
 
         li, ds = key(raw, (raw > 0) & other)
         minus_one = ds.copy()
-        minus_one[rows, y] = -(ds[rows, y] < 0).astype(float)  # −1 whenever some margin is active, whatever their number
+        # −1 whenever some margin is active, whatever their number.
+        minus_one[rows, y] = -(ds[rows, y] < 0).astype(float)
         out = {
             "correct-class-included": {"Li": li + delta, "L": float(k * (li.sum() + n * delta))},
             "tie-counted": {"ds": k * key(raw, (raw >= 0) & other)[1]},

@@ -1,4 +1,4 @@
-"""LSTM forward pass and back-propagation through time (seed 000, ECE 417; seeds 002, 003).
+"""LSTM forward pass and back-propagation through time (the ECE 417 exam review; CMU 16-785, the CS231n notes).
 
 The cell, in ECE 417's notation::
 
@@ -7,8 +7,8 @@ The cell, in ECE 417's notation::
     f[t] = σ(w_f x[t] + u_f h[t−1] + b_f)        (forget gate)
     g[t] = tanh(w_c x[t] + u_c h[t−1] + b_c)     (candidate: 16-785's C̃_t, CS231n's g)
     c[t] = f[t] c[t−1] + i[t] g[t]
-    h[t] = o[t] c[t]            convention=ece417   (seed 000)
-    h[t] = o[t] tanh c[t]       convention=standard (seeds 002, 003)
+    h[t] = o[t] c[t]            convention=ece417   (the ECE 417 exam review)
+    h[t] = o[t] tanh c[t]       convention=standard (CMU 16-785, the CS231n notes)
 
 Shapes, for H hidden units and D inputs: x is D×T (column t is x[t]; a scalar sequence is
 one row), every w_ξ is H×D, every u_ξ is H×H, every b_ξ, c0 and h0 has H entries, and the
@@ -17,7 +17,7 @@ targets y or the given dh = ∂L/∂h[t] are H×T.  Products of gates are elemen
 Loss: ``loss=mse`` gives L = ½ Σ_t ‖h[t] − y[t]‖², so ∂L/∂h[t] = h[t] − y[t];
 ``loss=dh`` takes ∂L/∂h[t] = dh[t] as given (L = Σ_t dh[t]·h[t]).
 
-BPTT, as seed 000 writes it (d: total derivative, ∂: partial)::
+BPTT, as the ECE 417 exam review writes it (d: total derivative, ∂: partial)::
 
     dL/dh[t] = ∂L/∂h[t] + Σ_{ξ∈{i,o,f,c}} dL/dξ[t+1] ∂ξ[t+1]/∂h[t]
     dL/dc[t] = dL/dh[t] ∂h[t]/∂c[t] + dL/dc[t+1] f[t+1]
@@ -28,39 +28,37 @@ Weight gradients: with dL/dz_ξ[t] = dL/dξ[t]·ξ[t](1 − ξ[t]) for a gate an
 dL/dc[t]·i[t](1 − g[t]²) for the candidate, dL/dw_ξ = Σ_t dL/dz_ξ[t] x[t]ᵀ,
 dL/du_ξ = Σ_t dL/dz_ξ[t] h[t−1]ᵀ, dL/db_ξ = Σ_t dL/dz_ξ[t].
 
-SymPy path: :class:`~nncheck.topics.rnn.Graph`, which differentiates the unrolled forward
+SymPy path: :class:`~nncheck.topics._graph.Graph`, which differentiates the unrolled forward
 graph node by node and sums over paths.  NumPy path: the recursion above.
 """
 
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Callable, Sequence
 
-from nncheck.topics.base import ParamError, Solver
-from nncheck.topics.rnn import (
-    MAX_D,
-    MAX_H,
-    MAX_T,
+from nncheck.topics._graph import Graph, lin, proven
+from nncheck.topics._steps import (
+    RECURRENT_LIMITS,
     Calc,
-    Graph,
-    close_by_hand,
     col,
     dot,
-    frac,
     matTvec,
     mul,
     nm,
-    not_small,
     nv,
     nvp,
     pick,
-    proven,
+    random_matrix,
     rounded,
     show,
-    signed_sum,
     sizes,
+    sizes_agree,
     text_table,
+    workable,
 )
+from nncheck.topics.base import ParamError, Solver, signed_sum
 
 GATES = ("i", "o", "f", "c")  # weight suffixes; "c" belongs to the candidate g[t]
 SIGMA_GATES = ("i", "o", "f")
@@ -75,8 +73,7 @@ LSTM_SIZES = {
     "T": ("the sequences must cover the same time steps (one column per step)",
           [("x", "steps"), ("y", "steps"), ("dh", "steps")]),
 }
-LSTM_LIMITS = {"H": (1, MAX_H, "the hidden size H"), "D": (1, MAX_D, "the input size D"),
-               "T": (1, MAX_T, "the number of steps T")}
+LSTM_LIMITS = RECURRENT_LIMITS
 
 BPTT_SEQ = ("dLdh", "dLdc", "dLdo", "dLdi", "dLdf")
 GRAD_PARTS = tuple(f"grad_{g}" for g in GATES)
@@ -93,20 +90,21 @@ def _standard(p: dict) -> bool:
 # ----------------------------------------------------------------------------
 # Plain Python (prompts and draws; no NumPy on the start-up path).
 # ----------------------------------------------------------------------------
+def _pre(p: dict, gate: str, xt: list, hp: list) -> list:
+    """A gate's pre-activations w_ξ x[t] + u_ξ h[t−1] + b_ξ, unit by unit."""
+    return [dot(w, xt) + dot(u, hp) + b for w, u, b in zip(p[f"w_{gate}"], p[f"u_{gate}"], p[f"b_{gate}"])]
+
+
 def lstm_forward(p: dict, calc: Calc) -> dict:
-    """Every value of the forward pass, as lists indexed by step (c[0] = c0, h[0] = h0)."""
+    """Every value of the forward pass, as lists indexed by step (c[0] = c0, h[0] = h0; i[0]… are None)."""
     H, T = len(p["c0"]), len(p["x"][0])
-    fw = {k: [None] for k in ("i", "o", "f", "g", "tc")}
+    fw: dict = {k: [None] for k in ("i", "o", "f", "g", "tc")}
     fw["c"], fw["h"], fw["T"], fw["H"] = [list(p["c0"])], [list(p["h0"])], T, H
     for t in range(1, T + 1):
         xt, hp = col(p["x"], t - 1), fw["h"][t - 1]
-
-        def pre(gate, k):
-            return dot(p[f"w_{gate}"][k], xt) + dot(p[f"u_{gate}"][k], hp) + p[f"b_{gate}"][k]
-
         for gate in SIGMA_GATES:
-            fw[gate].append([calc.sigma(pre(gate, k)) for k in range(H)])
-        fw["g"].append([calc.tanh(pre("c", k)) for k in range(H)])
+            fw[gate].append([calc.sigma(z) for z in _pre(p, gate, xt, hp)])
+        fw["g"].append([calc.tanh(z) for z in _pre(p, "c", xt, hp)])
         i, f, o, g = fw["i"][t], fw["f"][t], fw["o"][t], fw["g"][t]
         c = [mul(f[k], fw["c"][t - 1][k]) + mul(i[k], g[k]) for k in range(H)]
         fw["c"].append(c)
@@ -127,9 +125,9 @@ def _direct(p: dict, fw: dict, t: int) -> list:
 
 
 def lstm_backward(p: dict, fw: dict) -> dict:
-    """Seed 000's recursion in plain Python: checks that a draw can be worked from the printed values."""
+    """ECE 417's recursion in plain Python: checks that a draw can be worked from the printed values."""
     T, H, std = fw["T"], fw["H"], _standard(p)
-    d = {k: [None] * (T + 2) for k in ("h", "c", "o", "i", "f")}
+    d: dict[str, list] = {k: [None] * (T + 2) for k in ("h", "c", "o", "i", "f")}  # by step t = 1..T
     for t in range(T, 0, -1):
         v = _direct(p, fw, t)
         if t < T:
@@ -146,21 +144,21 @@ def lstm_backward(p: dict, fw: dict) -> dict:
         d["o"][t] = [v[k] * (fw["tc"][t][k] if std else c[k]) for k in range(H)]
         d["i"][t] = [d["c"][t][k] * fw["g"][t][k] for k in range(H)]
         d["f"][t] = [d["c"][t][k] * fw["c"][t - 1][k] for k in range(H)]
-    out = {f"dLd{k}": [d[k][t] for t in range(1, T + 1)] for k in ("h", "c", "o", "i", "f")}
+    out: dict = {f"dLd{k}": [d[k][t] for t in range(1, T + 1)] for k in ("h", "c", "o", "i", "f")}
     D = len(p["x"])
     for gate in GATES:
-        dz = {}
+        dz_t: dict[int, list] = {}
         for t in range(1, T + 1):
             if gate == "c":
-                dz[t] = [d["c"][t][k] * fw["i"][t][k] * (1 - fw["g"][t][k] ** 2) for k in range(H)]
+                dz_t[t] = [d["c"][t][k] * fw["i"][t][k] * (1 - fw["g"][t][k] ** 2) for k in range(H)]
             else:
                 s = fw[gate][t]
-                dz[t] = [d[gate][t][k] * s[k] * (1 - s[k]) for k in range(H)]
+                dz_t[t] = [d[gate][t][k] * s[k] * (1 - s[k]) for k in range(H)]
         rows = []
         for k in range(H):
-            row = [sum(dz[t][k] * p["x"][j][t - 1] for t in range(1, T + 1)) for j in range(D)]
-            row += [sum(dz[t][k] * fw["h"][t - 1][m] for t in range(1, T + 1)) for m in range(H)]
-            row.append(sum(dz[t][k] for t in range(1, T + 1)))
+            row = [sum(dz_t[t][k] * p["x"][j][t - 1] for t in range(1, T + 1)) for j in range(D)]
+            row += [sum(dz_t[t][k] * fw["h"][t - 1][m] for t in range(1, T + 1)) for m in range(H)]
+            row.append(sum(dz_t[t][k] for t in range(1, T + 1)))
             rows.append(row)
         out[f"grad_{gate}"] = rows
     return out
@@ -169,7 +167,7 @@ def lstm_backward(p: dict, fw: dict) -> dict:
 # ----------------------------------------------------------------------------
 # NumPy: the hand-written passes (and, with flags, the declared mistakes).
 # ----------------------------------------------------------------------------
-def np_forward(p: dict, flags=frozenset()) -> dict:
+def np_forward(p: dict, flags: frozenset[str] = frozenset()) -> dict:
     import numpy as np
 
     x = np.array(p["x"], dtype=float)
@@ -178,7 +176,7 @@ def np_forward(p: dict, flags=frozenset()) -> dict:
     b = {g: np.array(p[f"b_{g}"], dtype=float) for g in GATES}
     T, H = x.shape[1], len(p["c0"])
     std = _standard(p) != ("wrong-convention" in flags)
-    v = {k: np.zeros((T + 1, H)) for k in ("i", "o", "f", "g", "c", "h", "tc")}
+    v: dict = {k: np.zeros((T + 1, H)) for k in ("i", "o", "f", "g", "c", "h", "tc")}
     v["c"][0], v["h"][0] = np.array(p["c0"], dtype=float), np.array(p["h0"], dtype=float)
 
     def sig(z):
@@ -198,8 +196,8 @@ def np_forward(p: dict, flags=frozenset()) -> dict:
     return v
 
 
-def np_backward(p: dict, fw: dict, flags=frozenset()) -> dict:
-    """Seed 000's BPTT; each flag reproduces one declared mistake."""
+def np_backward(p: dict, fw: dict, flags: frozenset[str] = frozenset()) -> dict:
+    """ECE 417's BPTT; each flag reproduces one declared mistake."""
     import numpy as np
 
     T, H, u = fw["T"], fw["H"], fw["u"]
@@ -246,29 +244,24 @@ def np_backward(p: dict, fw: dict, flags=frozenset()) -> dict:
 # ----------------------------------------------------------------------------
 # SymPy: the unrolled graph.
 # ----------------------------------------------------------------------------
-def sym_graph(p: dict, with_loss: bool = True):
+def sym_graph(p: dict, with_loss: bool = True) -> tuple[Graph, dict]:
+    """The unrolled LSTM (and, ``with_loss``, its loss) as a SymPy graph, and its named nodes."""
     import sympy
 
     gr = Graph()
     sig = Graph.sigmoid
     H, D, T = len(p["c0"]), len(p["x"]), len(p["x"][0])
-    w = {g: [[gr.input(f"w_{g}[{k}][{j}]", p[f"w_{g}"][k][j]) for j in range(D)] for k in range(H)] for g in GATES}
-    u = {g: [[gr.input(f"u_{g}[{k}][{m}]", p[f"u_{g}"][k][m]) for m in range(H)] for k in range(H)] for g in GATES}
-    b = {g: [gr.input(f"b_{g}[{k}]", p[f"b_{g}"][k]) for k in range(H)] for g in GATES}
-    n = {k: [None] for k in ("i", "o", "f", "g")}
-    n["c"] = [[gr.input(f"c0[{k}]", p["c0"][k]) for k in range(H)]]
-    n["h"] = [[gr.input(f"h0[{k}]", p["h0"][k]) for k in range(H)]]
+    w, u, b = ({g: gr.inputs(f"{kind}_{g}", p[f"{kind}_{g}"]) for g in GATES} for kind in ("w", "u", "b"))
+    n: dict = {k: [None] for k in ("i", "o", "f", "g")}
+    n["c"] = [gr.inputs("c0", p["c0"])]
+    n["h"] = [gr.inputs("h0", p["h0"])]
     for t in range(1, T + 1):
         xt = [gr.const(v) for v in col(p["x"], t - 1)]
         hp = n["h"][t - 1]
-
-        def pre(gate, k):
-            return sum(w[gate][k][j] * xt[j] for j in range(D)) + sum(u[gate][k][m] * hp[m] for m in range(H)) \
-                + b[gate][k]
-
         # Pre-activations are nodes of their own: each nonlinearity is then differentiated once,
         # not once per weight that feeds it (the linear node's partials are its coefficients).
-        z = {gate: [gr.define(f"z_{gate}{t}[{k}]", pre(gate, k)) for k in range(H)] for gate in GATES}
+        z = {gate: [gr.define(f"z_{gate}{t}[{k}]", lin(w[gate][k], xt) + lin(u[gate][k], hp) + b[gate][k])
+                    for k in range(H)] for gate in GATES}
         for gate in SIGMA_GATES:
             n[gate].append([gr.define(f"{gate}{t}[{k}]", sig(z[gate][k])) for k in range(H)])
         n["g"].append([gr.define(f"g{t}[{k}]", sympy.tanh(z["c"][k])) for k in range(H)])
@@ -335,34 +328,11 @@ class _LSTMBase(Solver):
             H, D = known.get("H", 1), known.get("D", 1)
             recurrent = self.bptt or rng.random() < 0.5
             T = known.get("T", pick(rng, [2, 3]) if (self.bptt or not recurrent) else 2)
-
-            def mat(r, c, choices):
-                return [[frac(pick(rng, choices)) for _ in range(c)] for _ in range(r)]
-
-            if self.bptt:
-                draws = {"x": lambda: mat(D, T, [-1, 0, 1, 1, 2])}
-                for g in GATES:
-                    draws[f"w_{g}"] = lambda: mat(H, D, HALVES)
-                    draws[f"u_{g}"] = lambda: mat(H, H, HALVES)
-                    draws[f"b_{g}"] = lambda: mat(1, H, [-0.5, 0, 0, 0.5])[0]
-                draws["c0"] = lambda: mat(1, H, [-0.5, 0.5, 1])[0]
-                draws["h0"] = lambda: mat(1, H, [0, 0, 0.5])[0]
-                draws["y"] = lambda: mat(H, T, [-1, -0.5, 0, 0.5, 1])
-                draws["dh"] = lambda: mat(H, T, [-2, -1, 1, 2])
-            else:
-                # Integer pre-activations at t = 1 (σ and tanh come from the prompt's table); with
-                # zero recurrent weights every step is table work, otherwise later steps are closed forms.
-                draws = {"x": lambda: mat(D, T, [-1, 0, 1, 2])}
-                for g in GATES:
-                    draws[f"w_{g}"] = lambda: mat(H, D, [-1, 0, 1, 2])
-                    draws[f"u_{g}"] = (lambda: mat(H, H, [-0.5, 0.5, 1])) if recurrent else (lambda: mat(H, H, [0]))
-                    draws[f"b_{g}"] = lambda: mat(1, H, [-1, 0, 1])[0]
-                draws["c0"] = lambda: mat(1, H, [0, 0.5, 1])[0]
-                draws["h0"] = lambda: [0] * H
+            draws = self._makers(rng, H, D, T, recurrent)
             for name, make in draws.items():
                 if name in p and name not in fixed:
                     q[name] = make()
-            unused = set()
+            unused: set[str] = set()
             if self.bptt:
                 q["loss"] = mode or ("dh" if rng.random() < 0.3 else "mse")
                 unused = {"y" if q["loss"] == "dh" else "dh"}  # drawn only to keep the shapes consistent
@@ -371,6 +341,38 @@ class _LSTMBase(Solver):
             if self._exam_ready(q):
                 return q
         return q  # the user's own numbers leave no exam-ready choice: use them as they are
+
+    def _makers(self, rng: random.Random, H: int, D: int, T: int, recurrent: bool) -> dict[str, Callable[[], object]]:
+        """How each parameter is drawn for an exam question of these sizes (in this order: a random seed's
+        draws depend on it)."""
+        def mat(r: int, c: int, choices: Sequence[float]) -> Callable[[], list]:
+            return lambda: random_matrix(rng, r, c, choices)
+
+        def vec(n: int, choices: Sequence[float]) -> Callable[[], list]:
+            return lambda: random_matrix(rng, 1, n, choices)[0]
+
+        draws: dict[str, Callable[[], object]]
+        if self.bptt:
+            draws = {"x": mat(D, T, [-1, 0, 1, 1, 2])}
+            for g in GATES:
+                draws[f"w_{g}"] = mat(H, D, HALVES)
+                draws[f"u_{g}"] = mat(H, H, HALVES)
+                draws[f"b_{g}"] = vec(H, [-0.5, 0, 0, 0.5])
+            draws["c0"] = vec(H, [-0.5, 0.5, 1])
+            draws["h0"] = vec(H, [0, 0, 0.5])
+            draws["y"] = mat(H, T, [-1, -0.5, 0, 0.5, 1])
+            draws["dh"] = mat(H, T, [-2, -1, 1, 2])
+            return draws
+        # Integer pre-activations at t = 1 (σ and tanh come from the prompt's table); with
+        # zero recurrent weights every step is table work, otherwise later steps are closed forms.
+        draws = {"x": mat(D, T, [-1, 0, 1, 2])}
+        for g in GATES:
+            draws[f"w_{g}"] = mat(H, D, [-1, 0, 1, 2])
+            draws[f"u_{g}"] = mat(H, H, [-0.5, 0.5, 1] if recurrent else [0])
+            draws[f"b_{g}"] = vec(H, [-1, 0, 1])
+        draws["c0"] = vec(H, [0, 0.5, 1])
+        draws["h0"] = lambda: [0] * H
+        return draws
 
     def derive(self, p: dict) -> dict:
         std = _standard(p)
@@ -388,8 +390,8 @@ class _LSTMBase(Solver):
             "given": "\n".join(lines),
             "shape_text": shape,
             "h_rule": "h[t] = o[t]·tanh c[t]" if std else "h[t] = o[t]·c[t]",
-            "convention_text": ("standard (seeds 002, 003): h[t] = o[t]·tanh c[t]" if std else
-                                "ECE 417 (seed 000): h[t] = o[t]·c[t], no tanh on the cell"),
+            "convention_text": ("standard (CMU 16-785, CS231n notes): h[t] = o[t]·tanh c[t]" if std else
+                                "ECE 417 exam review: h[t] = o[t]·c[t], no tanh on the cell"),
             "wrong_convention_fwd": ("the standard convention squashes the cell: h[t] = o[t]·tanh c[t], not o[t]·c[t]"
                                      if std else "the ECE 417 convention has no tanh on the cell: h[t] = o[t]·c[t]"),
             "wrong_convention": (
@@ -403,9 +405,7 @@ class _LSTMBase(Solver):
         else:
             calc = Calc()
             lstm_forward(p, calc)
-            table = calc.table()
-            out["values"] = ((f"Values you may need: {table}.\n" if table else "")
-                             + "Answers may also be left in closed form with sigma( ) and tanh( ); they are graded numerically.")
+            out["values"] = calc.values_text()
         return out
 
     def _bptt_text(self, p: dict) -> dict:
@@ -428,18 +428,16 @@ class _LSTMBase(Solver):
 
     # -- what a student can do by hand ----------------------------------------------------
     def _exam_ready(self, q: dict) -> bool:
-        try:
-            sizes(q, LSTM_SIZES, LSTM_LIMITS)
-        except ParamError:
+        if not sizes_agree(q, LSTM_SIZES, LSTM_LIMITS):
             return False
         fw = lstm_forward(q, Calc())
         if self.bptt:
             exact = lstm_backward(q, fw)
             student = lstm_backward(q, {k: rounded(v) for k, v in fw.items()})
-            return all(not_small(exact[k], zero_ok=True) and close_by_hand(student[k], exact[k]) for k in exact)
+            return all(workable(exact[k], student[k], zero_ok=True) for k in exact)
         student = lstm_forward(q, Calc(rounded=True))
         keys = ("i", "o", "f", "c", "h")
-        return all(not_small(fw[k][1:], zero_ok=True) and close_by_hand(student[k][1:], fw[k][1:]) for k in keys)
+        return all(workable(fw[k][1:], student[k][1:], zero_ok=True) for k in keys)
 
 
 # ----------------------------------------------------------------------------
@@ -658,16 +656,17 @@ class BPTT(_LSTMBase):
                 steps["dLdh"].append(f"t = {t}: dL/dh[{t}] = {direct_text}   (nothing at t = {T + 1})")
             else:
                 terms, values = [], []
+                ut = "" if scalar else "ᵀ"
                 for gate in SIGMA_GATES:
                     s = fw[gate][t + 1]
-                    terms.append(f"u_{gate}{'' if scalar else 'ᵀ'}·dL/d{gate}[{t + 1}]·{gate}[{t + 1}](1 − {gate}[{t + 1}])")
+                    terms.append(f"u_{gate}{ut}·dL/d{gate}[{t + 1}]·{gate}[{t + 1}](1 − {gate}[{t + 1}])")
                     values.append(fw["u"][gate].T @ (at(gate, t + 1) * s * (1 - s)))
-                terms.append(f"u_c{'' if scalar else 'ᵀ'}·dL/dc[{t + 1}]·i[{t + 1}](1 − g[{t + 1}]²)")
+                terms.append(f"u_c{ut}·dL/dc[{t + 1}]·i[{t + 1}](1 − g[{t + 1}]²)")
                 values.append(fw["u"]["c"].T @ (at("c", t + 1) * i[t + 1] * (1 - g[t + 1] ** 2)))
                 steps["dLdh"].append(
                     f"t = {t}: dL/dh[{t}] = ∂L/∂h[{t}] + Σ_ξ dL/dξ[{t + 1}]·∂ξ[{t + 1}]/∂h[{t}] = "
                     f"∂L/∂h[{t}] + " + " + ".join(terms))
-                steps["dLdh"].append(f"   = {signed_sum([direct] + values)} = {nv(at('h', t))}   ({direct_text})")
+                steps["dLdh"].append(f"   = {signed_sum([direct] + values, nv)} = {nv(at('h', t))}   ({direct_text})")
             dhdc_text = f"o[{t}](1 − tanh² c[{t}])" if std else f"o[{t}]"
             dhdc = o[t] * (1 - tc[t] ** 2) if std else o[t]
             if t == T:
@@ -701,7 +700,8 @@ class BPTT(_LSTMBase):
                          f"= {nm(bw[f'grad_{gate}'])}")
             steps[f"grad_{gate}"] = lines
         head = ["t", "∂L/∂h[t]", "dL/dh[t]", "dL/dc[t]", "dL/do[t]", "dL/di[t]", "dL/df[t]"]
-        steps["_"] = ["Backward pass, t = T down to 1 (seed 000's recursion):"] + text_table(head, rows).split("\n")
+        steps["_"] = (["Backward pass, t = T down to 1 (the ECE 417 exam review's recursion):"]
+                      + text_table(head, rows).split("\n"))
         if std:
             steps["dLdc_rule"] = ["h[t] = o[t]·tanh c[t], so ∂h[t]/∂c[t] = o[t](1 − tanh² c[t]);",
                                   "c[t+1] = f[t+1]c[t] + i[t+1]g[t+1], so ∂c[t+1]/∂c[t] = f[t+1].",

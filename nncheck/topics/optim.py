@@ -1,4 +1,4 @@
-"""``optim.step``: SGD, SGD + Momentum, AdaGrad, RMSProp and Adam, as CS231n §7.1 writes them (seed 003).
+"""``optim.step``: SGD, SGD + Momentum, AdaGrad, RMSProp and Adam, as the CS231n notes (§7.1) write them.
 
     SGD       x_{t+1} = x_t − α∇f(x_t)
     Momentum  v_{t+1} = ρv_t + ∇f(x_t);  x_{t+1} = x_t − αv_{t+1}
@@ -7,7 +7,7 @@
     Adam      m_t = β₁m_{t−1} + (1 − β₁)∇f;  v_t = β₂v_{t−1} + (1 − β₂)(∇f)²;
               m̃_t = m_t/(1 − β₁ᵗ);  ṽ_t = v_t/(1 − β₂ᵗ);  x_{t+1} = x_t − α m̃_t/√(ṽ_t + ε)
 
-The seed puts ε *inside* the square root; ``convention=adam-paper`` puts it after (Kingma & Ba,
+The CS231n notes put ε *inside* the square root; ``convention=adam-paper`` puts it after (Kingma & Ba,
 PyTorch).  Gradients are either given per step or come from f(x) = ½ Σᵢ aᵢxᵢ², so later
 steps need the new x.  The SymPy path differentiates f and runs the steps in exact arithmetic
 coordinate by coordinate; the NumPy path runs the vectorised float updates.
@@ -247,7 +247,8 @@ class Step(Solver):
             grad_text = "The gradient used at each step is given:\n" + "\n".join(lines)
         else:
             terms = " + ".join(f"{'' if a == 1 else num(a)}x{sub(i)}²" for i, a in enumerate(p["a"], 1))
-            grad_text = (f"f(x) = ½({terms}), so ∇f(x) = ({', '.join(('' if a == 1 else num(a)) + 'x' + sub(i) for i, a in enumerate(p['a'], 1))}):"
+            grads = ", ".join(("" if a == 1 else num(a)) + "x" + sub(i) for i, a in enumerate(p["a"], 1))
+            grad_text = (f"f(x) = ½({terms}), so ∇f(x) = ({grads}):"
                          f" each step needs the gradient at the current x.")
         labels = {"momentum": "the velocity v", "adam": "the second-moment estimate v (before bias correction)"}
         return {"opt_name": NAMES[opt], "rule": rules[opt], "hyper": ", ".join(hyper), "init": init,
@@ -276,7 +277,8 @@ class Step(Solver):
                 grad = [ge.subs(dict(zip(xs, x))) for ge in grad_f]
             else:
                 grad = [R(gv) for gv in p["grads"][t - 1]]
-            rec = {"t": t, "x_prev": list(x), "grad": grad, "v_prev": list(v), "g_prev": list(g), "m_prev": list(m)}
+            rec: dict = {"t": t, "x_prev": list(x), "grad": grad, "v_prev": list(v), "g_prev": list(g),
+                         "m_prev": list(m)}
             new_x = []
             for i in range(d):
                 if opt == "sgd":
@@ -322,7 +324,11 @@ class Step(Solver):
             return num_ / (np.sqrt(acc + eps) if inside else np.sqrt(acc) + eps)
 
         for t in range(1, p["steps"] + 1):
-            dx = a * x if a is not None else G[t - 1]  # ∇(½ Σ aᵢxᵢ²) = a ⊙ x
+            if a is not None:
+                dx = a * x  # ∇(½ Σ aᵢxᵢ²) = a ⊙ x
+            else:
+                assert G is not None  # f is "given": the gradients are parameters
+                dx = G[t - 1]
             if opt == "sgd":
                 x = x - alpha * dx
             elif opt == "momentum":

@@ -1,6 +1,6 @@
-"""Recurrent networks: the 16-785 RNN (seed 002, BPTT slides), and helpers the LSTM and GRU share.
+"""Recurrent networks: the CMU 16-785 RNN (BPTT slides), forward pass and BPTT.
 
-The RNN, in the seed's notation (one output per step, Goodfellow Fig. 10.3)::
+The RNN, in the 16-785 notation (one output per step, Goodfellow Fig. 10.3)::
 
     a⁽ᵗ⁾ = b + W h⁽ᵗ⁻¹⁾ + U x⁽ᵗ⁾,   h⁽ᵗ⁾ = tanh a⁽ᵗ⁾,   o⁽ᵗ⁾ = c + V h⁽ᵗ⁾,
     ŷ⁽ᵗ⁾ = softmax o⁽ᵗ⁾,            L = Σ_t −ln ŷ⁽ᵗ⁾[y⁽ᵗ⁾]
@@ -10,355 +10,47 @@ V is K×H, b and h0 have H entries, c has K, y holds T class labels in 1..K.
 
 The two answer paths:
 
-* SymPy (:class:`Graph`): the unrolled forward pass as a graph of scalar nodes, each a
-  SymPy expression of earlier nodes.  ``sympy.diff`` gives each node's partial
-  derivatives; a reverse sweep adds adjoint × partial over every use of a node, so
-  every adjoint is the *total* derivative dL/dnode (all paths, as in the seeds' flow
-  graphs).  Nothing in it knows tanh′ = 1 − tanh² or the BPTT recursion.
-* NumPy: the seed's hand-written recursion, ∇h⁽ᵗ⁾L = Wᵀ diag(1 − (h⁽ᵗ⁺¹⁾)²) ∇h⁽ᵗ⁺¹⁾L + Vᵀ∇o⁽ᵗ⁾L.
+* SymPy (:class:`~nncheck.topics._graph.Graph`): the unrolled forward pass as a graph of
+  scalar nodes, differentiated node by node and summed over paths.  Nothing in it knows
+  tanh′ = 1 − tanh² or the BPTT recursion.
+* NumPy: the notes' hand-written recursion, ∇h⁽ᵗ⁾L = Wᵀ diag(1 − (h⁽ᵗ⁺¹⁾)²) ∇h⁽ᵗ⁺¹⁾L + Vᵀ∇o⁽ᵗ⁾L.
 
 Plain-Python forward and backward passes (no NumPy: ``nncheck show`` calls ``derive``
 and ``draw``) fill the prompt's tables and check that random exam draws can be worked
-by hand from the numbers the prompt prints.
+by hand from the numbers the prompt prints.  The kit they share with the LSTM and GRU
+is :mod:`nncheck.topics._steps`.
 """
 
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Callable
 from fractions import Fraction
 
-from nncheck.errors import AnswerKeyError
-from nncheck.lang.template import fmt_number
-from nncheck.topics.base import ParamError, R, Solver, num
-
-MAX_T, MAX_H, MAX_D, MAX_K = 8, 3, 3, 4
-CHOP = 1e-24
-PREC = 30  # digits carried by the SymPy path: σ and tanh make closed forms nest beyond use
-SHOWN = 4  # decimals of the forward values printed in prompts (a student works from these)
-HAND_REL = 1e-3  # a random draw must be solvable from the printed values to 0.1% (the grader allows 0.5%)
-
-SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def sup(t: int) -> str:
-    """The seed's time index: 2 -> ⁽²⁾."""
-    return "⁽" + str(t).translate(SUP) + "⁾"
-
-
-# ----------------------------------------------------------------------------
-# Sizes: every parameter claims a size (H, D, T, K); they must agree.
-# ----------------------------------------------------------------------------
-def _claim(p: dict, name: str, how: str) -> tuple[str, int, str]:
-    v = p[name]
-    if how == "len":
-        n = len(v)
-        return name, n, f"{name} has {n} entr{'y' if n == 1 else 'ies'}"
-    if how == "rows":
-        n = len(v)
-        return name, n, f"{name} has {n} row{'' if n == 1 else 's'}"
-    n = len(v[0]) if v else 0
-    if how == "steps":
-        return name, n, f"{name} has {n} time step{'' if n == 1 else 's'} (columns)"
-    return name, n, f"{name} has {n} column{'' if n == 1 else 's'}"
-
-
-def sizes(p: dict, spec: dict, limits: dict, names=None) -> dict:
-    """Check that the parameters agree on each size; return ``{size: value}``.
-
-    ``spec``: size -> (why, [(param, how), ...]) with how in len/rows/cols/steps.
-    ``names``: only look at these parameters (the user's own, when drawing).
-    """
-    out = {}
-    for size, (why, claims) in spec.items():
-        got = [_claim(p, n, how) for n, how in claims if n in p and (names is None or n in names)]
-        if not got:
-            continue
-        ref = got[0]
-        for c in got[1:]:
-            if c[1] != ref[1]:
-                raise ParamError(f"{c[2]} but {ref[2]}: {why}")
-        n = ref[1]
-        lo, hi, label = limits[size]
-        if n < lo:
-            raise ParamError(f"{ref[2]}: {label} must be at least {lo}")
-        if n > hi:
-            raise ParamError(f"{ref[2]}: {label} can be at most {hi} here (problems small enough to check)")
-        out[size] = n
-    return out
-
-
-# ----------------------------------------------------------------------------
-# Plain-Python arithmetic, exact where the value is rational (σ(0) = 1/2, tanh 0 = 0).
-# ----------------------------------------------------------------------------
-def _exact(z) -> bool:
-    return isinstance(z, (int, Fraction)) and not isinstance(z, bool)
-
-
-def _sig(z) -> float:
-    z = float(z)
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-class Calc:
-    """σ, tanh, exp and ln for the plain-Python passes.
-
-    Values at rational points are remembered: they are what a prompt's table gives.
-    With ``rounded=True`` the calculator plays the student, who reads those values from
-    the table (to ``SHOWN`` decimals) and writes anything else as a closed form.
-    """
-
-    def __init__(self, rounded: bool = False):
-        self.rounded = rounded
-        self.points: dict = {}
-
-    def _apply(self, name: str, z, exact_value, fn):
-        if _exact(z) and exact_value is not None:
-            return exact_value
-        v = fn(float(z))
-        if _exact(z):
-            self.points[(name, Fraction(z))] = v
-            if self.rounded:
-                v = round(v, SHOWN)
-        return v
-
-    def sigma(self, z):
-        return self._apply("σ", z, Fraction(1, 2) if _exact(z) and z == 0 else None, _sig)
-
-    def tanh(self, z):
-        return self._apply("tanh", z, 0 if _exact(z) and z == 0 else None, math.tanh)
-
-    def exp(self, z):
-        return self._apply("exp", z, 1 if _exact(z) and z == 0 else None, math.exp)
-
-    def log(self, z):
-        return self._apply("ln", z, 0 if _exact(z) and z == 1 else None, math.log)
-
-    def table(self) -> str:
-        """The values a student needs, e.g. ``σ(1) = 0.7311, tanh(−1/2) = −0.4621``."""
-        order = {"σ": 0, "tanh": 1, "exp": 2, "ln": 3}
-        items = sorted(self.points.items(), key=lambda kv: (order[kv[0][0]], kv[0][1]))
-        return ", ".join(f"{name}({fmt_number(z)}) = {fmt_number(round(v, SHOWN), SHOWN)}"
-                         for (name, z), v in items)
-
-
-def col(m: list, t: int) -> list:
-    """Column ``t`` (0-based) of a matrix given as rows: x⁽ᵗ⁺¹⁾ of a D×T input."""
-    return [row[t] for row in m]
-
-
-def mul(a, b):
-    """a·b that stays an exact 0 when either factor is one (0·tanh(…) is not a closed form)."""
-    if (_exact(a) and a == 0) or (_exact(b) and b == 0):
-        return 0
-    return a * b
-
-
-def dot(a, b):
-    return sum((mul(x, y) for x, y in zip(a, b)), 0)
-
-
-def matTvec(M, v) -> list:
-    """Mᵀv."""
-    return [sum((M[i][j] * v[i] for i in range(len(M))), 0) for j in range(len(M[0]))]
-
-
-def rounded(v):
-    """A value as the prompt prints it: floats to ``SHOWN`` decimals, exact rationals as they are."""
-    if isinstance(v, list):
-        return [rounded(x) for x in v]
-    return round(v, SHOWN) if isinstance(v, float) else v
-
-
-def close_by_hand(student, exact) -> bool:
-    """Does a hand computation from printed values land well inside the grader's tolerance?"""
-    if isinstance(exact, list):
-        return all(close_by_hand(s, e) for s, e in zip(student, exact))
-    s, e = float(student), float(exact)
-    return abs(s - e) <= HAND_REL * abs(e) + 1e-12
-
-
-def not_small(v, least: float = 0.01, *, zero_ok: bool = False) -> bool:
-    """Every entry at least ``least`` in size (or exactly 0 if ``zero_ok``): exam draws avoid
-    answers that nearly vanish, where a relative tolerance asks for more digits than are printed."""
-    if isinstance(v, list):
-        return all(not_small(x, least, zero_ok=zero_ok) for x in v)
-    if v is None:
-        return True
-    return abs(float(v)) >= least or (zero_ok and v == 0)
-
-
-def show(v) -> str:
-    """A parameter or value for a prompt: 0.5, [1, 2], [[1, 0], [0, 1]]; one entry is a number."""
-    if isinstance(v, list):
-        if v and isinstance(v[0], list):
-            if len(v) == 1 and len(v[0]) == 1:
-                return show(v[0][0])
-            return "[" + ", ".join("[" + ", ".join(show(x) for x in r) + "]" for r in v) + "]"
-        if len(v) == 1:
-            return show(v[0])
-        return "[" + ", ".join(show(x) for x in v) + "]"
-    if isinstance(v, float):
-        return fmt_number(round(v, SHOWN), SHOWN)
-    return fmt_number(v, SHOWN)
-
-
-def text_table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain text table with right-aligned columns (prompts and worked solutions)."""
-    width = [max(len(r[j]) for r in [header] + rows) for j in range(len(header))]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(header, width))]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(r, width)) for r in rows]
-    return "\n".join(lines)
-
-
-def pick(rng, choices):
-    return choices[rng.randrange(len(choices))]
-
-
-def frac(x) -> Fraction | int:
-    """A drawn value as an exact number (halves stay exact)."""
-    f = Fraction(x)
-    return int(f) if f.denominator == 1 else f
-
-
-# ----------------------------------------------------------------------------
-# The SymPy path: a graph of scalar nodes and a reverse sweep over it.
-# ----------------------------------------------------------------------------
-class Graph:
-    """Scalar nodes defined by SymPy expressions of earlier nodes, with 30-digit values.
-
-    ``adjoints(out)`` returns d out / d node for every node: partials come from
-    ``sympy.diff`` of each node's own expression (with the numbers substituted at once,
-    which keeps every expression small), and are summed over every use of a node.
-    Symbols are declared real (every value is): SymPy then settles its assumption queries
-    quickly, which halves the time of a cold run.
-    """
-
-    def __init__(self):
-        import sympy
-
-        self.sp = sympy
-        self.defs: dict = {}
-        self.vals: dict = {}
-        self.order: list = []
-
-    def const(self, x):
-        """A parameter value as an exact SymPy number (0.1 stays 1/10)."""
-        return R(x)
-
-    def input(self, name: str, value):
-        s = self.sp.Symbol(name, real=True)
-        self.defs[s] = None
-        self.vals[s] = self.sp.Float(self.const(value), PREC)
-        self.order.append(s)
-        return s
-
-    def define(self, name: str, expr):
-        s = self.sp.Symbol(name, real=True)
-        v = expr.xreplace(self.vals)
-        if not v.is_Number:
-            v = v.evalf(PREC)
-        self.defs[s] = expr
-        self.vals[s] = v
-        self.order.append(s)
-        return s
-
-    def value(self, s):
-        return chop(self.vals[s])
-
-    def adjoints(self, out) -> dict:
-        adj = {out: self.sp.Float(1, PREC)}
-        diff = self.sp.diff
-        for s in reversed(self.order):
-            e = self.defs[s]
-            if e is None or s not in adj:
-                continue
-            g = adj[s]
-            for parent in e.free_symbols:
-                partial = diff(e, parent).xreplace(self.vals)
-                if not partial.is_Number:
-                    partial = partial.evalf(PREC)
-                adj[parent] = adj.get(parent, 0) + g * partial
-        return {s: chop(v) for s, v in adj.items()}
-
-    @staticmethod
-    def sigmoid(z):
-        """σ written out, so that SymPy differentiates the exponential itself."""
-        import sympy
-
-        return 1 / (1 + sympy.exp(-z))
-
-
-def chop(v):
-    """A 30-digit value below 1e-24 is rounding noise of an exact 0 (the bounded inputs keep real
-    values far above it), so the key shows 0 rather than -1.8e-31."""
-    import sympy
-
-    return sympy.Integer(0) if abs(v) < CHOP else v
-
-
-def clean(a):
-    """NumPy values for worked steps: float noise of an exact 0 (4e-17) is shown as 0."""
-    import numpy as np
-
-    a = np.array(a, dtype=float)
-    a[np.abs(a) < 1e-12] = 0.0
-    return a
-
-
-def nv(a) -> str:
-    """A NumPy vector for a worked step: one entry is a number, more a bracketed list."""
-    vals = [float(v) for v in clean(a).ravel()]
-    return num(vals[0]) if len(vals) == 1 else num(vals)
-
-
-def nvp(a) -> str:
-    """Like :func:`nv`, in parentheses when negative: the right-hand factor of a product."""
-    t = nv(a)
-    return f"({t})" if t.startswith("−") else t
-
-
-def signed_sum(values) -> str:
-    """a − b + c for worked steps (never "+ −b")."""
-    out = ""
-    for i, v in enumerate(values):
-        t = nv(v)
-        if i == 0:
-            out = t
-        elif t.startswith("−") and not t.startswith("−["):
-            out += " − " + t[1:]
-        else:
-            out += " + " + t
-    return out
-
-
-def nm(a) -> str:
-    """A NumPy matrix for a worked step, on one line: [[a, b], [c, d]] (1×1: a number)."""
-    m = clean(a)
-    if m.size == 1:
-        return num(float(m.ravel()[0]))
-    if m.ndim == 1 or m.shape[0] == 1:
-        return num([float(v) for v in m.ravel()])
-    return "[" + ", ".join(num([float(v) for v in row]) for row in m) + "]"
-
-
-def outer_text(u, v) -> str:
-    """u vᵀ for a worked step; with scalars, a product."""
-    if clean(u).size == 1 and clean(v).size == 1:
-        return f"{nv(u)}·{nv(v)}"
-    return f"{nv(u)} {nv(v)}ᵀ"
-
-
-def proven(derived, nice, what: str):
-    """Return ``nice`` once SymPy shows it equals what differentiation gave; refuse otherwise."""
-    import sympy
-
-    if sympy.cancel(sympy.expand(derived - nice)) != 0:
-        raise AnswerKeyError(f"the SymPy derivation of {what} does not reduce to the stated rule: {derived}")
-    return nice
-
+from nncheck.topics._graph import PREC, Graph, proven
+from nncheck.topics._steps import (
+    MAX_K,
+    RECURRENT_LIMITS,
+    Calc,
+    close_by_hand,
+    col,
+    dot,
+    matTvec,
+    nm,
+    nv,
+    nvp,
+    outer_text,
+    pick,
+    random_matrix,
+    rounded,
+    show,
+    sizes,
+    sup,
+    text_table,
+    workable,
+)
+from nncheck.topics.base import ParamError, Solver, signed_sum
 
 # ----------------------------------------------------------------------------
 # The RNN.
@@ -372,15 +64,18 @@ RNN_SIZES = {
           [("x", "steps"), ("y", "len")]),
     "K": ("the number of classes K must agree (V is K×H, c has K entries)", [("c", "len"), ("V", "rows")]),
 }
-RNN_LIMITS = {"H": (1, MAX_H, "the hidden size H"), "D": (1, MAX_D, "the input size D"),
-              "T": (1, MAX_T, "the number of steps T"), "K": (2, MAX_K, "the number of classes K")}
+RNN_LIMITS = {**RECURRENT_LIMITS, "K": (2, MAX_K, "the number of classes K")}
 
 
 def rnn_forward(p: dict, calc: Calc) -> dict:
-    """The forward pass in plain Python: lists indexed by step (h[0] is h0)."""
+    """The forward pass in plain Python: lists indexed by step (h[0] is h0; a[0], o[0]… are None)."""
     U, W, V, b, c, y = p["U"], p["W"], p["V"], p["b"], p["c"], p["y"]
     T = len(p["x"][0])
-    a, h, o, yhat, losses = [None], [list(p["h0"])], [None], [None], [None]
+    a: list = [None]
+    h: list = [list(p["h0"])]
+    o: list = [None]
+    yhat: list = [None]
+    losses: list = [None]
     for t in range(1, T + 1):
         xt = col(p["x"], t - 1)
         at = [b[k] + dot(W[k], h[t - 1]) + dot(U[k], xt) for k in range(len(b))]
@@ -398,25 +93,26 @@ def rnn_forward(p: dict, calc: Calc) -> dict:
 
 
 def rnn_backward(p: dict, fw: dict) -> dict:
-    """The seed's BPTT in plain Python (used to check that exam draws work by hand)."""
+    """16-785's BPTT in plain Python (used to check that exam draws work by hand)."""
     W, V, y = p["W"], p["V"], p["y"]
     T, H, K = fw["T"], len(p["b"]), len(p["c"])
-    go, gh = [None] * (T + 2), [None] * (T + 2)
+    go: list = [None] * (T + 2)  # by step t = 1..T
+    gh: list = [None] * (T + 2)
     for t in range(T, 0, -1):
         go[t] = [fw["yhat"][t][j] - (1 if j == y[t - 1] - 1 else 0) for j in range(K)]
         gh[t] = matTvec(V, go[t])
         if t < T:
             da = [(1 - fw["h"][t + 1][k] ** 2) * gh[t + 1][k] for k in range(H)]
             gh[t] = [u + v for u, v in zip(gh[t], matTvec(W, da))]
-    da = {t: [(1 - fw["h"][t][k] ** 2) * gh[t][k] for k in range(H)] for t in range(1, T + 1)}
+    da_t = {t: [(1 - fw["h"][t][k] ** 2) * gh[t][k] for k in range(H)] for t in range(1, T + 1)}
     out = {"grad_o": [go[t] for t in range(1, T + 1)], "grad_h": [gh[t] for t in range(1, T + 1)],
            "grad_c": [sum(go[t][j] for t in range(1, T + 1)) for j in range(K)],
-           "grad_b": [sum(da[t][k] for t in range(1, T + 1)) for k in range(H)]}
+           "grad_b": [sum(da_t[t][k] for t in range(1, T + 1)) for k in range(H)]}
     out["grad_V"] = [[sum(go[t][j] * fw["h"][t][k] for t in range(1, T + 1)) for k in range(H)] for j in range(K)]
-    out["grad_W"] = [[sum(da[t][k] * fw["h"][t - 1][m] for t in range(1, T + 1)) for m in range(H)]
+    out["grad_W"] = [[sum(da_t[t][k] * fw["h"][t - 1][m] for t in range(1, T + 1)) for m in range(H)]
                      for k in range(H)]
     D = len(p["x"])
-    out["grad_U"] = [[sum(da[t][k] * p["x"][d][t - 1] for t in range(1, T + 1)) for d in range(D)]
+    out["grad_U"] = [[sum(da_t[t][k] * p["x"][d][t - 1] for t in range(1, T + 1)) for d in range(D)]
                      for k in range(H)]
     return out
 
@@ -447,7 +143,7 @@ def _rnn_np_forward(p: dict, flags=frozenset()) -> dict:
 
 
 def _rnn_np_backward(p: dict, fw: dict, flags=frozenset()) -> dict:
-    """The seed's BPTT (002): ∇o⁽ᵗ⁾L = ŷ⁽ᵗ⁾ − 1_y, then ∇h backwards from τ; ``flags`` are mistakes."""
+    """16-785's BPTT: ∇o⁽ᵗ⁾L = ŷ⁽ᵗ⁾ − 1_y, then ∇h backwards from τ; ``flags`` are mistakes."""
     import numpy as np
 
     T, h, W, V, x = fw["T"], fw["h"], fw["W"], fw["V"], fw["x"]
@@ -476,19 +172,15 @@ def _rnn_np_backward(p: dict, fw: dict, flags=frozenset()) -> dict:
             "grad_U": da.T @ x.T}
 
 
-def _rnn_graph(p: dict):
+def _rnn_graph(p: dict) -> tuple[Graph, dict]:
     """The unrolled RNN as a SymPy graph; returns the graph and its named nodes."""
     import sympy
 
     g = Graph()
     H, K, D, T = len(p["b"]), len(p["c"]), len(p["x"]), len(p["x"][0])
-    U = [[g.input(f"U[{k}][{d}]", p["U"][k][d]) for d in range(D)] for k in range(H)]
-    W = [[g.input(f"W[{k}][{m}]", p["W"][k][m]) for m in range(H)] for k in range(H)]
-    V = [[g.input(f"V[{j}][{k}]", p["V"][j][k]) for k in range(H)] for j in range(K)]
-    b = [g.input(f"b[{k}]", p["b"][k]) for k in range(H)]
-    c = [g.input(f"c[{j}]", p["c"][j]) for j in range(K)]
-    h = [[g.input(f"h0[{k}]", p["h0"][k]) for k in range(H)]]
-    nodes = {"U": U, "W": W, "V": V, "b": b, "c": c, "a": [None], "h": h, "o": [None], "Lt": []}
+    U, W, V, b, c = (g.inputs(name, p[name]) for name in ("U", "W", "V", "b", "c"))
+    h = [g.inputs("h0", p["h0"])]
+    nodes: dict = {"U": U, "W": W, "V": V, "b": b, "c": c, "a": [None], "h": h, "o": [None], "Lt": []}
     for t in range(1, T + 1):
         xt = [g.const(v) for v in col(p["x"], t - 1)]
         a = [g.define(f"a{t}[{k}]", b[k] + sum(W[k][m] * h[t - 1][m] for m in range(H))
@@ -508,7 +200,7 @@ class _RNNBase(Solver):
     """Shared by ``rnn.forward`` and ``rnn.bptt``: sizes, draws and the prompt's givens."""
 
     bptt = False
-    #: given: the parameters in the seed's notation; sizes: "T = 2 steps, …"; values: the tanh/exp
+    #: given: the parameters in CMU 16-785's notation; sizes: "T = 2 steps, …"; values: the tanh/exp
     #: values a student needs; forward_table: the forward pass (bptt: h⁽ᵗ⁾ and ŷ⁽ᵗ⁾ as printed).
     template_vars = ("given", "sizes", "values", "forward_table")
 
@@ -526,21 +218,7 @@ class _RNNBase(Solver):
             H = known.get("H", pick(rng, [1, 1, 2]) if self.bptt else 1)
             T = known.get("T", (2 if H > 1 else pick(rng, [2, 3])) if self.bptt else 2)
             D, K = known.get("D", 1), known.get("K", 2)
-            halves = [Fraction(-1), Fraction(-1, 2), Fraction(1, 2), Fraction(1)]
-
-            def mat(r, cc, choices):
-                return [[frac(pick(rng, choices)) for _ in range(cc)] for _ in range(r)]
-
-            draws = {
-                "x": lambda: mat(D, T, [-1, 0, 1, 1, 2]),
-                "U": lambda: mat(H, D, halves + [2]),
-                "W": lambda: mat(H, H, halves),
-                "V": lambda: mat(K, H, [-2, -1, 1, 2]),
-                "b": lambda: [frac(pick(rng, [Fraction(-1, 2), 0, 0, Fraction(1, 2)])) for _ in range(H)],
-                "c": lambda: [0] * K,
-                "h0": lambda: [0] * H,
-                "y": lambda: [rng.randint(1, K) for _ in range(T)],
-            }
+            draws = self._makers(rng, H, D, T, K)
             for name, make in draws.items():
                 if name not in fixed:
                     q[name] = make()
@@ -550,6 +228,22 @@ class _RNNBase(Solver):
                 return q
         return q
 
+    @staticmethod
+    def _makers(rng: random.Random, H: int, D: int, T: int, K: int) -> dict[str, Callable[[], object]]:
+        """How each parameter is drawn for an exam question of these sizes (in this order: a random seed's
+        draws depend on it)."""
+        halves = [Fraction(-1), Fraction(-1, 2), Fraction(1, 2), Fraction(1)]
+        return {
+            "x": lambda: random_matrix(rng, D, T, [-1, 0, 1, 1, 2]),
+            "U": lambda: random_matrix(rng, H, D, halves + [2]),
+            "W": lambda: random_matrix(rng, H, H, halves),
+            "V": lambda: random_matrix(rng, K, H, [-2, -1, 1, 2]),
+            "b": lambda: random_matrix(rng, 1, H, [Fraction(-1, 2), 0, 0, Fraction(1, 2)])[0],
+            "c": lambda: [0] * K,
+            "h0": lambda: [0] * H,
+            "y": lambda: [rng.randint(1, K) for _ in range(T)],
+        }
+
     def _by_hand(self, q: dict) -> bool:
         """Is the draw a fair exam question?  No answer entry near 0 (a degenerate instance, such as
         equal rows of V), and every answer reproducible from the printed values (see ``HAND_REL``)."""
@@ -558,11 +252,10 @@ class _RNNBase(Solver):
             exact = rnn_backward(q, fw)
             shown = {k: rounded(v) if k in ("h", "yhat") else v for k, v in fw.items()}
             student = rnn_backward(q, shown)
-            return all(not_small(exact[k]) and close_by_hand(student[k], exact[k]) for k in exact)
+            return all(workable(exact[k], student[k]) for k in exact)
         student = rnn_forward(q, Calc(rounded=True))
         keys = ("a", "h", "o", "yhat")
-        return all(not_small(fw[k][1:]) and close_by_hand(student[k][1:], fw[k][1:]) for k in keys) and \
-            close_by_hand(student["L"], fw["L"])
+        return all(workable(fw[k][1:], student[k][1:]) for k in keys) and close_by_hand(student["L"], fw["L"])
 
     def derive(self, p: dict) -> dict:
         calc = Calc()
@@ -573,9 +266,8 @@ class _RNNBase(Solver):
         given = [f"U = {show(p['U'])}   W = {show(p['W'])}   b = {show(p['b'])}",
                  f"V = {show(p['V'])}   c = {show(p['c'])}   h⁽⁰⁾ = {show(p['h0'])}", x, y]
         out = {"given": "\n".join(given), "sizes": self._sizes_text(p)}
-        table = calc.table()
-        out["values"] = (f"Values you may need: {table}.\n" if table else "") + \
-            "Answers may be left in closed form with tanh( ), exp( ) and ln( ); they are graded numerically."
+        out["values"] = calc.values_text(
+            "Answers may be left in closed form with tanh( ), exp( ) and ln( ); they are graded numerically.")
         rows = [[str(t), show(fw["a"][t]), show(fw["h"][t]), show(fw["o"][t]), show(fw["yhat"][t])]
                 for t in range(1, T + 1)]
         out["forward_table"] = text_table(["t", "a⁽ᵗ⁾", "h⁽ᵗ⁾", "o⁽ᵗ⁾", "ŷ⁽ᵗ⁾"], rows)
@@ -647,12 +339,12 @@ RNN_MISTAKES = ("future-forgotten", "tanh-prime-missing", "tanh-prime-wrong-step
 
 
 def _grad_h_rule_numeric(env: dict) -> float:
-    """dL/dh⁽ᵗ⁾ for a scalar hidden unit, as the seed writes it: W (1 − h⁽ᵗ⁺¹⁾²) dL/dh⁽ᵗ⁺¹⁾ + Vᵀ∇o⁽ᵗ⁾L."""
+    """dL/dh⁽ᵗ⁾ for a scalar hidden unit, as CMU 16-785 writes it: W (1 − h⁽ᵗ⁺¹⁾²) dL/dh⁽ᵗ⁺¹⁾ + Vᵀ∇o⁽ᵗ⁾L."""
     return env["W"] * (1 - env["h_next"] ** 2) * env["g_next"] + env["s"]
 
 
 class BPTT(_RNNBase):
-    """``rnn.bptt``: ∇o⁽ᵗ⁾L, ∇h⁽ᵗ⁾L for every step, and ∇c, ∇b, ∇V, ∇W, ∇U (seed 002)."""
+    """``rnn.bptt``: ∇o⁽ᵗ⁾L, ∇h⁽ᵗ⁾L for every step, and ∇c, ∇b, ∇V, ∇W, ∇U (CMU 16-785)."""
 
     bptt = True
 
@@ -737,12 +429,13 @@ class BPTT(_RNNBase):
                     f"t = {t}: ∇h{s}L = Wᵀ diag(1 − (h{s1})²) ∇h{s1}L + Vᵀ∇o{s}L = Wᵀ·({nv(1 - h[t + 1] ** 2)} ⊙ "
                     f"{nv(gh[t])}) + {vo} = {nv(gh[t - 1])}")
         da = [(1 - h[t] ** 2) * gh[t - 1] for t in range(1, T + 1)]
-        steps["grad_c"] = [f"∇cL = Σ_t ∇o⁽ᵗ⁾L = {signed_sum(go[t] for t in range(T))} "
+        steps["grad_c"] = [f"∇cL = Σ_t ∇o⁽ᵗ⁾L = {signed_sum((go[t] for t in range(T)), nv)} "
                            f"= {nv(bw['grad_c'])}"]
         steps["grad_b"] = ["∇bL = Σ_t diag(1 − (h⁽ᵗ⁾)²) ∇h⁽ᵗ⁾L = "
-                           f"{signed_sum(da)} = {nv(bw['grad_b'])}"]
+                           f"{signed_sum(da, nv)} = {nv(bw['grad_b'])}"]
         xs = fw["x"].T  # row t−1 is x⁽ᵗ⁾
-        steps["grad_V"] = ["∇VL = Σ_t ∇o⁽ᵗ⁾L h⁽ᵗ⁾ᵀ = " + " + ".join(outer_text(go[t - 1], h[t]) for t in range(1, T + 1))
+        steps["grad_V"] = ["∇VL = Σ_t ∇o⁽ᵗ⁾L h⁽ᵗ⁾ᵀ = "
+                           + " + ".join(outer_text(go[t - 1], h[t]) for t in range(1, T + 1))
                            + f" = {nm(bw['grad_V'])}"]
         steps["grad_W"] = ["∇WL = Σ_t diag(1 − (h⁽ᵗ⁾)²) ∇h⁽ᵗ⁾L h⁽ᵗ⁻¹⁾ᵀ = "
                            + " + ".join(outer_text(da[t - 1], h[t - 1]) for t in range(1, T + 1))
@@ -755,6 +448,6 @@ class BPTT(_RNNBase):
             "∂h⁽ᵗ⁺¹⁾/∂h⁽ᵗ⁾ = W (1 − (h⁽ᵗ⁺¹⁾)²), since tanh′ = 1 − tanh².",
             "dL/dh⁽ᵗ⁾ = W (1 − h_next²) g_next + s"]
         rows = [[str(t), nv(go[t - 1]), nv(gh[t - 1]), nv(da[t - 1])] for t in range(T, 0, -1)]
-        steps["_"] = ["Backward pass, t = τ down to 1 (seed 002):"] + \
+        steps["_"] = ["Backward pass, t = τ down to 1 (CMU 16-785):"] + \
             text_table(["t", "∇o⁽ᵗ⁾L", "∇h⁽ᵗ⁾L", "∇a⁽ᵗ⁾L = diag(1−h²)∇h"], rows).split("\n")
         return steps

@@ -1,6 +1,6 @@
 """The two-layer network of ECE 417 ("The Back-Propagation Algorithm"), forward, backward, one step.
 
-Shapes are the seed's: W⁽¹⁾ is N×D, ξᵢ⁽¹⁾ = b⁽¹⁾ + W⁽¹⁾xᵢ, hᵢ = g(ξᵢ⁽¹⁾), ξᵢ⁽²⁾ = b⁽²⁾ + W⁽²⁾hᵢ
+Shapes are the ECE 417 exam review's: W⁽¹⁾ is N×D, ξᵢ⁽¹⁾ = b⁽¹⁾ + W⁽¹⁾xᵢ, hᵢ = g(ξᵢ⁽¹⁾), ξᵢ⁽²⁾ = b⁽²⁾ + W⁽²⁾hᵢ
 (W⁽²⁾ is K×N), ŷᵢ = out(ξᵢ⁽²⁾), and with n examples
 
     L_MSE = 1/(2n) Σᵢ ‖yᵢ − ŷᵢ‖²,  L_BCE = −(1/n) Σᵢ Σ_k [y ln ŷ + (1 − y) ln(1 − ŷ)],
@@ -11,7 +11,7 @@ Two derivations of every gradient:
 
 * SymPy builds L from the forward pass with the weights as symbols and differentiates it
   (∇ξ⁽²⁾L and ∇ξ⁽¹⁾L likewise, from L written in ξ⁽²⁾ or ξ⁽¹⁾ symbols);
-* NumPy runs the seed's backward pass, with the matched shortcuts ∇ξ⁽²⁾L = (ŷ − y)/n for
+* NumPy runs the ECE 417 exam review's backward pass, with the matched shortcuts ∇ξ⁽²⁾L = (ŷ − y)/n for
   sigmoid+BCE, softmax+CE and linear+MSE, and the chain through the output Jacobian otherwise.
 
 A log term with a zero coefficient is left out of L (0·ln 0 = 0), so BCE and CE need only the
@@ -42,7 +42,7 @@ from nncheck.topics.softmax import ce_gradient_formula, is_onehot, softmax_np, s
 
 MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
 OUTPUT_FOR = {"bce": "sigmoid", "ce": "softmax", "mse": "linear"}
-#: Random exams mostly use the matched pairs of the seed; the others appear now and then.
+#: Random exams mostly use the matched pairs of the ECE 417 exam review; the others appear now and then.
 COMBOS = ([("sigmoid", "bce")] * 3 + [("softmax", "ce")] * 3 + [("linear", "mse")] * 3
           + [("sigmoid", "mse")] * 2 + [("softmax", "mse"), ("sigmoid", "ce"), ("linear", "bce"),
                                         ("linear", "ce")])
@@ -126,7 +126,7 @@ def forward_py(net: Net) -> list[dict]:
     return rows
 
 
-#: Beyond |ξ| = 12, σ′ < 1e-5: the unit is saturated, and the seed's float formulas (h(1 − h), 1/(1 − ŷ))
+#: Beyond |ξ| = 12, σ′ < 1e-5: the unit is saturated, and the course notes' float formulas (h(1 − h), 1/(1 − ŷ))
 #: lose more digits than the 1e-9 agreement of the two keys allows.
 SATURATION = 12
 
@@ -279,7 +279,7 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
                  shortcut, sigma_dot_from_xi, mse_half, w1_t, no_hidden, no_b1) -> dict:
     import numpy as np
 
-    rows = {k: [] for k in ("xi1", "h", "xi2", "yhat", "dxi2", "dxi1")}
+    rows: dict[str, list] = {k: [] for k in ("xi1", "h", "xi2", "yhat", "dxi2", "dxi1")}
     dW1, db1 = np.zeros_like(W1), np.zeros_like(b1)
     dW2, db2 = np.zeros_like(W2), np.zeros_like(b2)
     L = 0.0
@@ -342,7 +342,7 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
         db1 += d1
         for k, v in (("xi1", a), ("h", h), ("xi2", z), ("yhat", yh), ("dxi2", d2), ("dxi1", d1)):
             rows[k].append(v)
-    out = {k: np.array(v) for k, v in rows.items()}
+    out: dict = {k: np.array(v) for k, v in rows.items()}
     out.update(L=float(L), dW2=dW2, db2=db2, dW1=dW1, db1=db1)
     return out
 
@@ -472,7 +472,8 @@ class TwoLayer(Solver):
             raise ParamError(f"b2 has {len(b2)} entries but W2 has {K} rows (outputs)")
         ry, cy = _shape(y)
         if ry == 1 and K == 1 and n > 1 and cy != n:
-            raise ParamError(f"y has {cy} target{'s' if cy != 1 else ''} but x has {n} examples: one target per example")
+            raise ParamError(f"y has {cy} target{'s' if cy != 1 else ''} but x has {n} examples: "
+                             "one target per example")
         if ry != n:
             raise ParamError(f"y has {ry} row{'s' if ry != 1 else ''} but x has {n} example{'s' if n != 1 else ''}: "
                              f"one target row per example")
@@ -552,7 +553,9 @@ class TwoLayer(Solver):
                 break
         # Output layer: targets of ln must stay positive; σ/exp arguments small.
         free_out = not (given("W2") or given("b2"))
-        for attempt in range(300):
+        for _attempt in range(300):
+            w_choices: list[int] | list[Fraction]
+            b_choices: list[int] | list[Fraction]
             if out == "linear" and loss in ("bce", "ce"):
                 w_choices, b_choices = [Fraction(k, 10) for k in (-2, -1, 1, 2)], [Fraction(k, 10) for k in range(2, 9)]
             else:
@@ -679,7 +682,8 @@ class TwoLayer(Solver):
         for i in range(net.n):
             x = net.X[i]
             a, h, z, yh = (o[k][i] for k in ("xi1", "h", "xi2", "yhat"))
-            terms = ", ".join(" + ".join([num(net.b1[j])] + [f"({num(net.W1[j][d])})({num(x[d])})" for d in range(net.D)])
+            terms = ", ".join(" + ".join([num(net.b1[j])]
+                                         + [f"({num(net.W1[j][d])})({num(x[d])})" for d in range(net.D)])
                               for j in range(net.N))
             steps["xi1"].append(f"ξ⁽¹⁾ = b⁽¹⁾ + W⁽¹⁾{xsub(i)} = [{terms}] = {vtext(a)}{ex(i)}")
             steps["h"].append(f"h = {g1}(ξ⁽¹⁾) = [{', '.join(f'{g1}({f4(float(v))})' for v in a)}] = {vtext(h)}{ex(i)}")
@@ -687,7 +691,8 @@ class TwoLayer(Solver):
                                                                for j in range(net.N)]) for k in range(net.K))
             steps["xi2"].append(f"ξ⁽²⁾ = b⁽²⁾ + W⁽²⁾h = [{terms2}] = {vtext(z)}{ex(i)}")
             if net.output == "sigmoid":
-                steps["yhat"].append(f"ŷ = σ(ξ⁽²⁾) = [{', '.join(f'σ({f4(float(v))})' for v in z)}] = {vtext(yh)}{ex(i)}")
+                sig = ", ".join(f"σ({f4(float(v))})" for v in z)
+                steps["yhat"].append(f"ŷ = σ(ξ⁽²⁾) = [{sig}] = {vtext(yh)}{ex(i)}")
             elif net.output == "softmax":
                 e = [math.exp(float(v) - float(max(z))) for v in z]
                 steps["yhat"].append(f"ŷ = softmax(ξ⁽²⁾): exp(ξ⁽²⁾ − {f4(float(max(z)))}) = {vtext(e)}, sum "

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nncheck.errors import AnswerKeyError, NNCheckError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def verify_family(record: dict, seeds: int, on_step=None) -> dict:
+    from nncheck.records import FamilyRecord
+
+
+def verify_family(record: FamilyRecord, seeds: int, on_step: Callable[[], object] | None = None) -> dict:
     from nncheck.generate.variant import build_variant
     from nncheck.key.compute import answer_key
 

@@ -10,35 +10,39 @@ convention-specific mistake (an ELU slip, say) applies only to some draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-def _key_text(kp, part: dict) -> str:
-    """What a student would submit for the key: a derivation is its worked steps."""
-    from nncheck.key.compute import answer_text
+from nncheck import kinds
 
-    if kp.kind == "derivation":
-        if kp.steps:
-            return "\n".join(kp.steps)
-        return f"{part.get('start', '')}\n= {answer_text(kp.kind, kp.exact)}"
-    return answer_text(kp.kind, kp.exact)
+if TYPE_CHECKING:
+    from nncheck.key.model import KeyPart
+    from nncheck.kinds.base import Part
+    from nncheck.records import FamilyRecord
 
 
-def _mistake_text(kp, part: dict, value) -> str:
+def _key_text(kp: KeyPart, part: Part) -> str:
+    """What a student would submit for the key: a multi-line answer (a derivation) is its worked steps."""
+    kind = kinds.get(kp.kind)
+    if kind.multiline and kp.steps:
+        return "\n".join(kp.steps)
+    return kind.answer(part, kp.exact)
+
+
+def _mistake_text(kp: KeyPart, part: Part, value: Any) -> str:
     """A submission that commits the mistake: for a derivation, a jump from the start to its result."""
-    from nncheck.key.compute import answer_text
-
-    if kp.kind == "derivation":
-        return f"{part.get('start', '')}\n= {answer_text(kp.kind, value)}"
-    return answer_text(kp.kind, value)
+    return kinds.get(kp.kind).answer(part, value)
 
 
 GARBAGE = "§ not an answer ((("
 
 
-def test_family(record: dict, seeds: int = 10, on_step=None) -> dict:
-    from nncheck.answer.grade import grade
+def test_family(record: FamilyRecord, seeds: int = 10, on_step: Callable[[], object] | None = None
+                ) -> dict[str, Any]:
     from nncheck.errors import AnswerKeyError, NNCheckError
     from nncheck.generate.variant import build_variant
-    from nncheck.key.compute import answer_key, within_tolerance
+    from nncheck.key.compute import answer_key
+    from nncheck.key.grade import grade
 
     failures: list[str] = []
     checked = {"answers": 0, "mistakes": 0, "garbage": 0, "seeds": 0}
@@ -68,8 +72,10 @@ def test_family(record: dict, seeds: int = 10, on_step=None) -> dict:
                 v = grade(key, name, text)
                 checked["mistakes"] += 1
                 exercised[mid] = exercised.get(mid, 0) + 1
-                # Mistakes that give the same answer at this part's tolerance are one diagnosis.
-                same_value = {m for m, _, val in mistakes if m == mid or within_tolerance(part, value, val)}
+                # Mistakes that give the same answer at this part's tolerance are one diagnosis: the
+                # grader names the first declared mistake whose value would accept this one.
+                kind = kinds.get(kp.kind)
+                same_value = {m for m, _, val in mistakes if m == mid or kind.same(part, val, value)}
                 if v.status != "incorrect":
                     failures.append(f"seed {seed}, part {name}: mistake {mid} ({text!r}) was graded {v.status}")
                 elif v.mistake not in same_value:

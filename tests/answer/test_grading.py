@@ -7,7 +7,10 @@ import json
 import pytest
 import sympy
 
-from nncheck.answer.grade import Verdict, describe_tolerance, grade, grade_answer
+from nncheck.answer.verdict import Verdict
+from nncheck.key.grade import grade
+from nncheck.kinds import grade_answer
+from nncheck.kinds.tolerance import describe_tolerance
 from nncheck.lang.sympy_backend import make_symbol, sigma
 
 XI = make_symbol("xi", "real")
@@ -354,7 +357,7 @@ def test_every_non_invalid_verdict_says_how_it_was_read():
 
 
 def test_kind_derivation_is_routed_to_the_derivation_checker(monkeypatch):
-    import nncheck.derive.grading as dg
+    import nncheck.kinds.derivation as dg
 
     seen = {}
 

@@ -16,7 +16,7 @@ import pytest
 import sympy
 
 from nncheck.answer import sandbox
-from nncheck.answer.grade import grade_answer
+from nncheck.kinds import grade_answer
 from nncheck.lang.syntax import AnswerSyntaxError, parse
 
 PAYLOADS = [

@@ -8,7 +8,8 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nncheck.answer.grade import Verdict, grade_answer
+from nncheck.answer.verdict import Verdict
+from nncheck.kinds import grade_answer
 from nncheck.lang.numeric import evaluate
 from nncheck.lang.sympy_backend import make_symbol, to_sympy
 from nncheck.lang.syntax import (

@@ -13,7 +13,7 @@ import sympy
 
 from nncheck.answer import sandbox
 from nncheck.answer.equiv import equivalent
-from nncheck.answer.grade import grade_answer
+from nncheck.kinds import grade_answer
 from nncheck.lang.sympy_backend import make_symbol
 
 X = make_symbol("x", "real")

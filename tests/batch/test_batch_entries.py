@@ -80,8 +80,8 @@ def test_bad_entries_are_invalid_with_location_and_do_not_stop_the_rest(catalog)
 
 
 def test_grouped_parts_and_check_digest(catalog):
-    from nncheck.batch.grade import problem_check
     from nncheck.generate.variant import make_variant
+    from nncheck.key.model import problem_check
 
     v = make_variant(catalog.get("conv.param-count"), 4, {})
     good = problem_check(v)

@@ -9,9 +9,9 @@ import yaml
 from shared_helpers import run
 
 from nncheck.batch.grade import grade_sheet, load_answers_text
-from nncheck.export.answers import blank_answer_file, key_answer_text, number_text
+from nncheck.export.answers import blank_answer_file, key_answer_text
 from nncheck.export.problemset import build_set
-from nncheck.key.compute import flat_shape, to_list
+from nncheck.kinds.values import flat_shape, number_text, to_list
 
 
 def _fill(blank: str, answers: dict) -> str:
@@ -72,7 +72,7 @@ def _mistake_text(kind: str, value) -> str | None:
     if kind in ("number", "integer"):
         return number_text(value)
     if kind == "expression":
-        from nncheck.export.answers import sympy_text
+        from nncheck.kinds.values import sympy_text
 
         return sympy_text(value)
     return None
@@ -80,8 +80,8 @@ def _mistake_text(kind: str, value) -> str | None:
 
 def _distinct(spec: dict, kp, value) -> bool:
     """Whether a mistake's value is told apart from the key under the part's tolerance."""
-    from nncheck.answer.grade import close_enough, tolerance_spec
-    from nncheck.key.compute import to_float
+    from nncheck.kinds.tolerance import close_enough, tolerance_spec
+    from nncheck.kinds.values import to_float
 
     if kp.exact is None or value is None or spec["kind"] not in ("number", "integer", "vector", "matrix"):
         return True
@@ -99,7 +99,7 @@ def test_round_trip_known_mistakes_are_named(catalog):
     answers, expected = {}, {}
     for p in pset.problems:
         for s in p.parts:
-            for mid, _msg, value in p.key.mistakes_for(s["name"]):
+            for _mid, _msg, value in p.key.mistakes_for(s["name"]):
                 if not _distinct(s, p.key.parts[s["name"]], value):
                     continue  # within tolerance of the key: graded correct, by design
                 text = _mistake_text(s["kind"], value)

@@ -113,13 +113,15 @@ def test_not_utf8_is_rejected(tmp_path):
 
 
 def test_formula_naming_an_undeclared_parameter(tmp_path):
-    text = GOOD.replace("    prompt: \"F=", "    constraints:\n      - {check: \"F <= W9\", message: m}\n    prompt: \"F=")
+    text = GOOD.replace("    prompt: \"F=",
+                        "    constraints:\n      - {check: \"F <= W9\", message: m}\n    prompt: \"F=")
     (err,) = errors_of(write(tmp_path, text))
     assert "names 'W9', which is not a declared parameter" in err
 
 
 def test_formula_that_does_not_parse(tmp_path):
-    text = GOOD.replace("    prompt: \"F=", "    constraints:\n      - {check: \"F <= (K\", message: m}\n    prompt: \"F=")
+    text = GOOD.replace("    prompt: \"F=",
+                        "    constraints:\n      - {check: \"F <= (K\", message: m}\n    prompt: \"F=")
     (err,) = errors_of(write(tmp_path, text))
     assert "does not parse" in err and "families[0].constraints[0].check" in err
 

@@ -89,11 +89,13 @@ def test_check_needs_a_part_when_there_are_several():
 
 
 def test_check_unknown_part():
-    one_line_error(run("check", "detection.iou", "--part", "IOU", "--answer", "1"), "no part 'IOU'", "did you mean 'IoU'")
+    one_line_error(run("check", "detection.iou", "--part", "IOU", "--answer", "1"), "no part 'IOU'",
+                   "did you mean 'IoU'")
 
 
 def test_unknown_id_suggests():
-    one_line_error(run("show", "conv.outputsize"), "unknown problem id 'conv.outputsize'", "did you mean 'conv.output-size'")
+    one_line_error(run("show", "conv.outputsize"), "unknown problem id 'conv.outputsize'",
+                   "did you mean 'conv.output-size'")
 
 
 def test_unknown_id_matches_the_last_component():
@@ -117,6 +119,43 @@ def test_bad_parameter_values(assignment, fragment):
     one_line_error(run("show", "conv.output-size", assignment), fragment)
 
 
+@pytest.mark.parametrize("command", [["show"], ["solve"], ["check", "--answer", "1"]])
+@pytest.mark.parametrize("assignment", ["grads=1e300", "grads=-1e16", "grads=[1, 1e400]"])
+def test_numbers_too_large_to_compute_with_are_bad_input(command, assignment):
+    one_line_error(run(command[0], "optim.step", assignment, *command[1:]), "grads has a number too large", "10^15")
+
+
+def test_a_size_beyond_the_familys_limits_is_bad_input():
+    """k neighbours and class numbers size the problem: without a bound, k=1e12 would build a 10^12-row X."""
+    one_line_error(run("show", "knn.distance", "k=1e12"), "k must be at most 100")
+    one_line_error(run("show", "loss.hinge", "y=[1e6]"), "y must be at most 50")
+
+
+def test_usage_errors_with_json_are_json_on_stdout():
+    r = run("show", "--json")
+    assert r.exit_code == 2
+    error = json.loads(r.stdout)["error"]
+    assert error == {"type": "UsageError", "exit_code": 2, "message": r.stderr.strip()}
+    assert "Missing argument" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_arithmetic_on_the_users_numbers_is_bad_input(monkeypatch, catalog):
+    """Past the magnitude check, a solver that still overflows on the user's numbers says so in one line."""
+    from nncheck.errors import ParamError
+    from nncheck.generate.variant import make_variant
+    from nncheck.topics import get_solver
+
+    def overflow(self, values, rng, fixed):
+        raise OverflowError("math range error")
+
+    solver = get_solver(catalog.get("optim.step")["solver"])
+    monkeypatch.setattr(type(solver), "draw", overflow)
+    with pytest.raises(ParamError, match="optim.step cannot be computed with the values given for grads"):
+        make_variant(catalog.get("optim.step"), 1, {"grads": "[1, 2]"})
+    with pytest.raises(OverflowError):  # with no user numbers it is the family's own bug
+        make_variant(catalog.get("optim.step"), 1, {})
+
+
 def test_filter_larger_than_padded_input():
     one_line_error(run("solve", "conv.output-size", "W1=5", "H1=5", "F=9", "P=1"),
                    "larger than the padded input (7×7)")
@@ -135,7 +174,8 @@ def test_box_of_wrong_length():
 
 
 def test_unknown_convention():
-    one_line_error(run("show", "detection.bbox-targets", "convention=middle"), "convention must be one of corner, center")
+    one_line_error(run("show", "detection.bbox-targets", "convention=middle"),
+                   "convention must be one of corner, center")
 
 
 def test_malformed_assignment():

@@ -7,7 +7,7 @@ import os
 import typer.main
 
 from nncheck.cli.app import app
-from nncheck.cli.helpgen import families_markdown, help_text
+from nncheck.cli.helpgen import families_markdown, help_text, options_module
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -34,6 +34,35 @@ def test_every_command_is_in_the_readme():
 def test_fast_help_text_is_current():
     with open(os.path.join(ROOT, "nncheck", "cli", "_help.txt"), encoding="utf-8") as fh:
         assert fh.read() == help_text(), "run: python -m nncheck.cli.helpgen"
+
+
+def test_fast_option_table_is_current():
+    """The fast front end reads the options the Typer commands declare, not a copy that drifted."""
+    with open(os.path.join(ROOT, "nncheck", "cli", "_options.py"), encoding="utf-8") as fh:
+        assert fh.read() == options_module(), "run: python -m nncheck.cli.helpgen"
+
+
+def test_the_option_table_refuses_what_the_fast_parser_cannot_read(monkeypatch):
+    """An option the fast parser would read differently from Typer fails the generator, loudly."""
+    import pytest
+    import typer
+
+    from nncheck.cli import helpgen
+
+    probe = typer.Typer()
+
+    @probe.command("list")
+    def _list(ratio: float = typer.Option(0.5, "--ratio")) -> None:
+        """A float option: not in the fast parser's repertoire."""
+
+    @probe.command("other")
+    def _other() -> None:
+        """Two commands, so that Typer keeps a group."""
+
+    monkeypatch.setattr("nncheck.cli.app.app", probe)
+    monkeypatch.setattr(helpgen, "FAST_COMMANDS", ("list",))
+    with pytest.raises(ValueError, match="--ratio|ratio"):
+        helpgen.options_table()
 
 
 def test_every_command_has_help():

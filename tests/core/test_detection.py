@@ -7,9 +7,9 @@ from fractions import Fraction
 
 import pytest
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import make_variant
 from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
 
 
 def iou(catalog, ref, roi):

@@ -7,9 +7,9 @@ import textwrap
 import pytest
 import sympy
 
-from nncheck.answer.grade import grade_answer
 from nncheck.bank.compile import compile_bank_file
 from nncheck.errors import BankError, BankErrors
+from nncheck.kinds import grade_answer
 from nncheck.topics import solver_names
 
 

@@ -18,7 +18,7 @@ ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.absp
 #: Bottom first.  A package may import from its own layer's *own* package and from any
 #: lower layer; packages that share a layer are siblings and never import each other.
 LAYERS: list[set[str]] = [
-    {"errors", "paths", "__init__"},      # the package root: domain errors and where files live
+    {"errors", "paths", "records", "__init__"},  # the package root: domain errors, where files live, record types
     {"lang"},                             # the answer language: parse, evaluate, print, domains, templates
     {"topics"},                           # solvers: one module per family group
     {"generate"},                         # record + seed (or the user's numbers) -> Variant

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+from fractions import Fraction
 
 import pytest
 from typer.testing import CliRunner
@@ -13,7 +14,7 @@ from nncheck.bank.compile import compile_bank_file
 from nncheck.bank.index import load_catalog
 from nncheck.cli.app import app
 from nncheck.errors import BankError, BankErrors
-from nncheck.topics import solver_names
+from nncheck.topics import get_solver, solver_names
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "docs", "examples", "dilated-conv.yaml")
@@ -86,13 +87,63 @@ def test_bank_new_rejects_a_bad_id(tmp_path):
     assert r.exit_code == 2 and "not a valid id" in r.output
 
 
-def test_bank_test_fails_for_a_mistake_that_is_graded_correct(tmp_path):
-    # The mistake formula is the answer plus 1/1000: within tolerance, so it is graded correct.
+def test_bank_test_refuses_a_mistake_the_grader_would_accept(tmp_path):
+    # The mistake formula is the answer plus 1/1000: within tolerance in every instance, so the
+    # grader could never tell it apart.  The key drops it as it would a Python solver's, and the
+    # bank is refused where the mistake is written (it used to load, then fail `bank test`).
     text = BASE + '    mistakes:\n      - {id: tiny, message: "tiny", formula: {y: "2*a + b + 1/1000"}}\n'
     p = tmp_path / "b.yaml"
     p.write_text(text)
     r = run("bank", "test", str(p), "--seeds", "5")
-    assert r.exit_code == 1 and "FAIL" in r.output
+    assert r.exit_code == 2
+    assert ":13: families[0].mistakes[0]" in r.output and "can never be told apart" in r.output
+
+
+def _yaml_record(tmp_path, text):
+    """A compiled record, without the trial draws (which would refuse a mistake the test needs)."""
+    from nncheck.bank.compile import compile_bank_data
+    from nncheck.bank.yamlsafe import load_yaml
+
+    p = tmp_path / "bank.yaml"
+    p.write_text(text)
+    data, lines = load_yaml(str(p))
+    (rec,) = compile_bank_data(data, lines, str(p), solver_names=solver_names())
+    return rec
+
+
+def test_the_formula_solver_cannot_be_named_by_a_bank(tmp_path):
+    # It is built from a YAML-only family's record; named with no record, it would have nothing to solve.
+    errs = bank_errors(tmp_path, BASE.replace("    topic: t\n", "    topic: t\n    solver: formula:FormulaSolver\n"))
+    assert any("unknown solver 'formula:FormulaSolver'" in e for e in errs)
+    with pytest.raises(KeyError):
+        get_solver("formula:FormulaSolver")
+
+
+def test_yaml_family_key_comes_from_the_solver_path(tmp_path):
+    """A YAML-only family has a solver like any other, and answer_key drops its mistakes by the
+    one rule: where the grader would accept the mistake's value as the answer."""
+    from nncheck.generate.variant import make_variant
+    from nncheck.key.compute import answer_key
+    from nncheck.key.grade import grade
+    from nncheck.topics.base import Solver
+
+    # y = 2a + b is 3…15; 1/16 more is over the default 0.5% for y ≤ 12, under it for y ≥ 13.
+    text = BASE + ('    mistakes:\n'
+                   '      - {id: sixteenth, message: "off by 1/16", formula: {y: "2*a + b + 1/16"}}\n'
+                   '      - {id: plus-one, message: "off by one", formula: {y: "2*a + b + 1"}}\n')
+    rec = _yaml_record(tmp_path, text)
+    small = make_variant(rec, 1, {"a": "1", "b": "1"})
+    assert isinstance(small.solver, Solver)
+    assert small.solver.exact(small.params) == {"y": 3} and small.solver.numeric(small.params) == {"y": 3.0}
+
+    key = answer_key(small)  # y = 3: the mistake is 2% off, so it is kept and named
+    assert key.mistakes == {"sixteenth": {"y": 3 + Fraction(1, 16)}, "plus-one": {"y": 4}}
+    v = grade(key, "y", "3.0625")
+    assert v.status == "incorrect" and v.mistake == "sixteenth"
+
+    big = answer_key(make_variant(rec, 1, {"a": "5", "b": "5"}))  # y = 15: 0.4% off, so it is dropped
+    assert big.mistakes == {"sixteenth": {}, "plus-one": {"y": 16}}
+    assert grade(big, "y", "15.0625").status == "correct"
 
 
 BASE = textwrap.dedent("""\

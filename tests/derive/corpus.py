@@ -15,6 +15,8 @@ Labels are written from the mathematics, never from the checker's output.
 
 from __future__ import annotations
 
+from nncheck.topics.derivations import SigmoidDerivative
+
 # ----------------------------------------------------------------------------
 # Hand-written steps.
 # ----------------------------------------------------------------------------
@@ -264,16 +266,10 @@ def step_text(left: str, right: str, assume: str | None) -> str:
 # ----------------------------------------------------------------------------
 # Multi-line derivations: (name, text, expected statuses, finished) — finished None when no target.
 # ----------------------------------------------------------------------------
-SIGMOID_SEED = """\
-# ECE 417: derivative of a sigmoid
-let h = sigma(xi)
-d/dxi(sigma(xi)) = d/dxi(1/(1 + exp(-xi)))
-  = exp(-xi)/(1 + exp(-xi))^2
-  = (1/(1 + exp(-xi))) (exp(-xi)/(1 + exp(-xi)))
-  = (1/(1 + exp(-xi))) (1 - 1/(1 + exp(-xi)))
-  = sigma(xi)(1 - sigma(xi))
-  = h(1 - h)
-"""
+# ECE 417's derivation of σ′ is the one ``nncheck solve derive.sigmoid-derivative`` shows: its
+# steps are taken from there (one source), written as a student types them (continuations indented).
+SIGMOID_SEED = ("# ECE 417: derivative of a sigmoid\nlet h = sigma(xi)\n"
+                + "\n  ".join(SigmoidDerivative().solution({}, {})["derivation"]) + "\n")
 
 DERIVATIONS = [
     ("sigmoid seed", SIGMOID_SEED, "vvvvvv", None),

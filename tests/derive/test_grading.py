@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nncheck.derive.core import Problem, check_derivation
-from nncheck.derive.grading import read_multiline, verdict_from_report
+from nncheck.derive.core import DerivationProblem, check_derivation
+from nncheck.kinds.derivation import read_multiline, verdict_from_report
 
-PROBLEM = Problem("d/dx(x^3 + x)", "3x^2 + 1", symbols={"x": "real"})
+PROBLEM = DerivationProblem("d/dx(x^3 + x)", "3x^2 + 1", symbols={"x": "real"})
 
 
 def verdict(text: str):

@@ -42,9 +42,9 @@ def test_equation_lines_are_their_own_claims_in_free_form():
 
 
 def test_equation_lines_link_to_the_line_before_in_a_problem():
-    from nncheck.derive.core import Problem
+    from nncheck.derive.core import DerivationProblem
 
-    prob = Problem("2a", None, symbols={"a": "real", "b": "real", "c": "real", "d": "real"})
+    prob = DerivationProblem("2a", None, symbols={"a": "real", "b": "real", "c": "real", "d": "real"})
     assert steps("2a = b\n2c = d\nc + c = b\n", problem=prob) == [
         ("step", "2*a", "b"), ("link", "b", "2*c"), ("step", "2*c", "d"), ("link", "d", "c + c"),
         ("step", "c + c", "b")]
@@ -154,18 +154,18 @@ def test_continuation_with_nothing_above_is_noted():
 
 
 def test_problem_headers_are_limited():
-    from nncheck.derive.core import Problem
+    from nncheck.derive.core import DerivationProblem
 
-    prob = Problem("d/dx(x^2)", "2x", symbols={"x": "real"})
+    prob = DerivationProblem("d/dx(x^2)", "2x", symbols={"x": "real"})
     plan = build_plan("assume: x > 0\nd/dx(x^2) = 2x\n", problem=prob)
     assert plan.steps[0].status == "unparsable"
     assert "problem sets the domains" in plan.steps[0].error.message
 
 
 def test_problem_names_are_checked_against_its_symbols():
-    from nncheck.derive.core import Problem
+    from nncheck.derive.core import DerivationProblem
 
-    prob = Problem("d/dx(x^2)", "2x", symbols={"x": "real"})
+    prob = DerivationProblem("d/dx(x^2)", "2x", symbols={"x": "real"})
     plan = build_plan("d/dx(x^2) = 2 xx\n", problem=prob)
     assert plan.steps[0].status == "unparsable"
     assert "xx" in plan.steps[0].error.message

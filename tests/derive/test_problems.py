@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from corpus import PROBLEM_BROKEN  # noqa: E402
 
 from nncheck.derive.core import check_derivation  # noqa: E402
-from nncheck.derive.grading import grade_derivation, problem_for  # noqa: E402
+from nncheck.kinds.derivation import grade_derivation, problem_for  # noqa: E402
 
 FAMILIES = ["derive.sigmoid-derivative", "derive.tanh-sigmoid", "derive.tanh-derivative", "derive.bce-gradient",
             "derive.ce-softmax-gradient", "derive.softmax-two-class", "derive.conv-output-size",
@@ -26,6 +26,21 @@ def _key(catalog, family_id: str, convention: str | None = None):
 
     over = {"convention": convention} if convention else {}
     return answer_key(make_variant(catalog.get(family_id), 1, over))
+
+
+def _part(catalog, family_id: str, part: str = "derivation", convention: str | None = None):
+    """The answer key of the family's first variant, and its derivation part."""
+    key = _key(catalog, family_id, convention)
+    return key, key.parts[part]
+
+
+def _report(kp, text: str, family: dict | None = None):
+    """The derivation checker's report on ``text`` for this part (in this process)."""
+    return check_derivation(text, problem=problem_for(kp.spec, family=family), isolate=False)
+
+
+def _grade(kp, text: str, mistakes=()):
+    return grade_derivation(kp.spec, kp.exact, text, list(mistakes))
 
 
 def _cases():
@@ -50,11 +65,10 @@ def test_every_catalogue_derivation_has_a_problem(catalog):
 
 @pytest.mark.parametrize("fid,part,convention", list(_cases()))
 def test_the_seed_derivation_passes(catalog, fid, part, convention):
-    key = _key(catalog, fid, convention)
-    kp = key.parts[part]
+    key, kp = _part(catalog, fid, part, convention)
     text = "\n".join(kp.steps)
     assert len(kp.steps) >= 2
-    v = grade_derivation(kp.spec, kp.exact, text, key.mistakes_for(part))
+    v = _grade(kp, text, key.mistakes_for(part))
     assert v.status == "correct", (v.feedback, v.details)
     assert v.score == 1.0
     # Every step named by a rule from the known set.
@@ -67,12 +81,11 @@ def test_the_seed_derivation_passes(catalog, fid, part, convention):
 def test_the_part_target_is_the_solver_answer(catalog, fid, part, convention):
     """The YAML target and the solver's exact key are the same expression."""
     from nncheck.answer.equiv import equivalent
-    from nncheck.answer.expression import align, part_symbols
+    from nncheck.answer.symbolic import align, part_symbols
     from nncheck.lang.sympy_backend import to_sympy
     from nncheck.lang.syntax import parse
 
-    key = _key(catalog, fid, convention)
-    kp = key.parts[part]
+    _, kp = _part(catalog, fid, part, convention)
     syms = part_symbols(kp.spec)
     target = to_sympy(parse(kp.spec["target"], symbols=set(syms)), dict(syms), kp.spec["target"])
     assert equivalent(target, align(kp.exact, syms), kp.spec["symbols"]).equal
@@ -81,14 +94,12 @@ def test_the_part_target_is_the_solver_answer(catalog, fid, part, convention):
 @pytest.mark.parametrize("fid,part,text,expect,finished", PROBLEM_BROKEN,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(PROBLEM_BROKEN)])
 def test_broken_variants_fail(catalog, fid, part, text, expect, finished):
-    key = _key(catalog, fid, "ece417" if fid == "derive.lstm-dldc" else None)
-    kp = key.parts[part]
-    problem = problem_for(kp.spec, family=catalog.get(fid))
-    rep = check_derivation(text, problem=problem, isolate=False)
+    key, kp = _part(catalog, fid, part, "ece417" if fid == "derive.lstm-dldc" else None)
+    rep = _report(kp, text, catalog.get(fid))
     got = "".join(CODES[s.status] for s in rep.steps)
     assert got == expect, [(s.kind, s.line, s.status, s.detail) for s in rep.steps]
     assert rep.finished is finished, rep.finish_detail
-    v = grade_derivation(kp.spec, kp.exact, text, key.mistakes_for(part))
+    v = _grade(kp, text, key.mistakes_for(part))
     assert v.status == "incorrect"
     assert v.score < 1.0
     if "x" in expect:
@@ -97,65 +108,59 @@ def test_broken_variants_fail(catalog, fid, part, text, expect, finished):
 
 
 def test_a_declared_mistake_is_named(catalog):
-    key = _key(catalog, "derive.bce-gradient")
-    kp = key.parts["derivation"]
+    key, kp = _part(catalog, "derive.bce-gradient")
     text = ("d/dxi(-(1/n)(y ln(yhat) + (1 - y) ln(1 - yhat)))\n"
             "= -(1/n)(y (1 - yhat) - (1 - y) yhat)\n"
             "= (1/n)(y - yhat)\n")
-    v = grade_derivation(kp.spec, kp.exact, text, key.mistakes_for("derivation"))
+    v = _grade(kp, text, key.mistakes_for("derivation"))
     assert v.status == "incorrect"
     assert v.mistake == "sign-flipped"
     assert "sign flipped" in v.feedback
 
 
 def test_first_line_must_be_the_start(catalog):
-    key = _key(catalog, "derive.sigmoid-derivative")
-    kp = key.parts["derivation"]
-    v = grade_derivation(kp.spec, kp.exact, "h(1 - h)\n= h - h^2\n", [])
+    _, kp = _part(catalog, "derive.sigmoid-derivative")
+    v = _grade(kp, "h(1 - h)\n= h - h^2\n")
     assert v.status == "incorrect"
     assert "must begin with the start" in v.feedback
 
 
 def test_not_finished_yet_is_reported_as_such(catalog):
-    key = _key(catalog, "derive.softmax-two-class")
-    kp = key.parts["derivation"]
+    _, kp = _part(catalog, "derive.softmax-two-class")
     text = "exp(w1 h)/(exp(w1 h) + exp(w2 h))\n= 1/(1 + exp(-(w1 - w2) h))\n"
-    rep = check_derivation(text, problem=problem_for(kp.spec), isolate=False)
+    rep = _report(kp, text)
     assert rep.valid and rep.finished is False
     assert "not yet in its form" in rep.finish_detail
-    v = grade_derivation(kp.spec, kp.exact, text, [])
+    v = _grade(kp, text)
     assert v.status == "incorrect" and v.score == 0.5
     assert "not finished" in v.feedback
 
 
 def test_a_derivation_that_jumps_is_caught(catalog):
     """Start = A and B = target, with A and B unrelated: the link from A to B is a step."""
-    key = _key(catalog, "derive.sigmoid-derivative")
-    kp = key.parts["derivation"]
+    _, kp = _part(catalog, "derive.sigmoid-derivative")
     text = "d/dxi(sigma(xi)) = sigma(xi)(1 - sigma(xi))\nh^2 = h*h\nh(1 - h) = h - h^2\n"
-    rep = check_derivation(text, problem=problem_for(kp.spec), isolate=False)
+    rep = _report(kp, text)
     kinds = [(s.kind, s.status) for s in rep.steps]
     assert ("link", "invalid") in kinds
     assert not rep.valid
 
 
 def test_lstm_student_definition_of_dLdc(catalog):
-    key = _key(catalog, "derive.lstm-dldc", "ece417")
-    kp = key.parts["derivation"]
+    _, kp = _part(catalog, "derive.lstm-dldc", convention="ece417")
     text = ("dLdh_t d/dc_t(h_t) + dLdc_t1 d/dc_t(c_t1)\n"
             "= dLdh_t o_t + dLdc_t1 f_t1\n")
-    v = grade_derivation(kp.spec, kp.exact, text, [])
+    v = _grade(kp, text)
     assert v.status == "correct", v.feedback
     # Names outside the problem's symbols are refused (with the symbols listed), unless defined.
-    v = grade_derivation(kp.spec, kp.exact, "dLdh_t d/dc_t(h_t) + dLdc_t1 d/dc_t(c_t1)\n= dLdh_t o_t + dLdc f_t1\n",
-                         [])
+    v = _grade(kp, "dLdh_t d/dc_t(h_t) + dLdc_t1 d/dc_t(c_t1)\n= dLdh_t o_t + dLdc f_t1\n")
     assert v.status == "invalid"
     assert "dLdc" in v.feedback
 
 
 def test_quiz_routing_through_grade(catalog):
-    """answer.grade.grade sends derivation parts here, multi-line text and all."""
-    from nncheck.answer.grade import grade
+    """key.grade.grade sends derivation parts here, multi-line text and all."""
+    from nncheck.key.grade import grade
 
     key = _key(catalog, "derive.tanh-sigmoid")
     text = "\n".join(key.parts["derivation"].steps)

@@ -104,7 +104,7 @@ def test_moodle_xml_parses_with_tolerances_and_feedback(catalog):
             float(ans.find("text").text)
             assert float(ans.find("tolerance").text) >= 0
     # Moodle's absolute tolerance is the grader's tolerance around the answer (±0.5% unless the part says).
-    from nncheck.answer.grade import close_enough, tolerance_spec
+    from nncheck.kinds.tolerance import close_enough, tolerance_spec
 
     parts = {(p.number, s["name"]): s for p in pset.problems for s in p.parts}
     for q in qs:
@@ -162,7 +162,8 @@ def test_latex_escapes_bank_text(catalog):
         r"50\% of \$x \& y\_1 \#2 \{a\} \textasciitilde{} \textbackslash{}")
     assert latex_word("W₁") == "W_{1}" and latex_word("ξ⁽¹⁾") == "{\\xi}^{(1)}"
     assert latex_word("x_REF") == "x_{\\mathrm{REF}}" and latex_word("ŷ") == "\\hat{y}"
-    assert latex_text("σ′(ξ) = σ(ξ)(1 − σ(ξ))") == "${\\sigma}^{\\prime}({\\xi}) = {\\sigma}({\\xi})(1 - {\\sigma}({\\xi}))$"
+    assert latex_text("σ′(ξ) = σ(ξ)(1 − σ(ξ))") == \
+        "${\\sigma}^{\\prime}({\\xi}) = {\\sigma}({\\xi})(1 - {\\sigma}({\\xi}))$"
     from nncheck.lang.template import render
 
     block = render("W₁ = {W|mat} and b = {b|col}", {"W": [[1, -2], [3, 4]], "b": [5, 6]})

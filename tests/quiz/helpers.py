@@ -6,12 +6,12 @@ import os
 import sqlite3
 import sys
 
-from nncheck.key.compute import answer_json
+from nncheck import kinds
 
 
 def typed(kind: str, value) -> str:
     """An answer key value written in the answer language."""
-    v = answer_json(kind, value)
+    v = kinds.get(kind).json(value)
     if v is None:
         return "none"
     if kind == "boolean":

@@ -73,7 +73,8 @@ def test_v1_database_is_migrated_without_losing_rows(tmp_path):
     for stmt in st._statements(st.MIGRATIONS[0]):
         conn.execute(stmt)
     conn.execute("PRAGMA user_version = 1")
-    conn.execute("INSERT INTO sessions (id, mode, status, started_at, updated_at) VALUES ('s1', 'quiz', 'finished', 1, 1)")
+    conn.execute("INSERT INTO sessions (id, mode, status, started_at, updated_at) "
+                 "VALUES ('s1', 'quiz', 'finished', 1, 1)")
     conn.execute("INSERT INTO answers (session_id, idx, family_id, topic, part, attempt, answer, status, score, "
                  "created_at) VALUES ('s1', 0, 'conv.param-count', 'conv', 'total', 1, '10', 'correct', 1, 1)")
     conn.close()
@@ -89,43 +90,42 @@ def test_v1_database_is_migrated_without_losing_rows(tmp_path):
     s.close()
 
 
-def test_newer_schema_is_refused_untouched(tmp_path):
-    path = tmp_path / "future.db"
+def _sqlite_file(path, statement: str):
+    """A SQLite file that another program (or a newer nncheck) made."""
     conn = sqlite3.connect(str(path))
-    conn.execute("PRAGMA user_version = 99")
+    conn.execute(statement)
     conn.commit()
     conn.close()
+    return path
+
+
+def _refused_untouched(path, match: str | None = None) -> StoreError:
+    """Opening ``path`` fails with a StoreError and leaves the file byte for byte as it was."""
     before = path.read_bytes()
-    with pytest.raises(StoreError, match="newer nncheck") as e:
+    with pytest.raises(StoreError, match=match) as e:
         open_store(str(path))
-    assert "--db" in e.value.line()
     assert path.read_bytes() == before
+    return e.value
+
+
+def test_newer_schema_is_refused_untouched(tmp_path):
+    err = _refused_untouched(_sqlite_file(tmp_path / "future.db", "PRAGMA user_version = 99"), "newer nncheck")
+    assert "--db" in err.line()
 
 
 def test_corrupt_file_is_refused_untouched(tmp_path):
     path = tmp_path / "history.sqlite3"
     path.write_bytes(b"this is not a database, it is a shopping list\n" * 200)
-    before = path.read_bytes()
-    with pytest.raises(StoreError) as e:
-        open_store(str(path))
-    line = e.value.line()
+    line = _refused_untouched(path).line()
     assert "damaged" in line and str(path) in line and "--db" in line and "nothing was changed" in line
-    assert path.read_bytes() == before
     assert not (tmp_path / "history.sqlite3-wal").exists() or (tmp_path / "history.sqlite3-wal").stat().st_size == 0
     with pytest.raises(StoreError):
         open_store(str(path), readonly=True)
 
 
 def test_foreign_sqlite_file_is_refused_untouched(tmp_path):
-    path = tmp_path / "other.db"
-    conn = sqlite3.connect(str(path))
-    conn.execute("CREATE TABLE recipes (name TEXT)")
-    conn.commit()
-    conn.close()
-    before = path.read_bytes()
-    with pytest.raises(StoreError, match="not an nncheck history"):
-        open_store(str(path))
-    assert path.read_bytes() == before
+    foreign = _sqlite_file(tmp_path / "other.db", "CREATE TABLE recipes (name TEXT)")
+    _refused_untouched(foreign, "not an nncheck history")
 
 
 def test_unwritable_location_is_a_clear_error(tmp_path):
@@ -182,7 +182,8 @@ def test_history_stats_accuracy_mistakes_streak(tmp_path):
     day = 86400.0
     now = time.time()
     rows = [("conv", "conv.output-size", "W2", "correct", 1, 0), ("conv", "conv.output-size", "H2", "wrong", 2, 0),
-            ("detection", "detection.iou", "iou", "correct", 2, 0), ("detection", "detection.iou", "I", "correct", 1, 1),
+            ("detection", "detection.iou", "iou", "correct", 2, 0),
+            ("detection", "detection.iou", "I", "correct", 1, 1),
             ("lstm", "lstm.bptt", "dLdc", "blank", 0, 0)]
     for i, (topic, fam, part, outcome, attempts, hints) in enumerate(rows):
         s.record_part(sid, {"idx": i, "part": part, "family_id": fam, "topic": topic, "outcome": outcome,

@@ -71,21 +71,33 @@ def test_durations_and_relative_times():
 
 
 # ----------------------------------------------------------------------------
-# The typer-free quiz entry for the fast start-up path.
+# The quiz on the fast front end (no Typer).
 # ----------------------------------------------------------------------------
-from nncheck.render.quiz_views import fast_quiz, parse_quiz_argv  # noqa: E402
+from nncheck.cli import fast  # noqa: E402
+from nncheck.cli._options import OPTIONS  # noqa: E402
+from nncheck.cli.fastargs import parse  # noqa: E402
 
 
-def test_parse_quiz_argv_takes_plain_forms_only():
-    assert parse_quiz_argv([]) == {"topic": [], "family": [], "difficulty": [], "bank": [], "count": 5,
-                                   "seed": None, "db": None, "json": False}
+def parse_quiz_argv(argv: list[str]) -> dict | None:
+    return parse(OPTIONS["quiz"], argv)
+
+
+def fast_quiz(argv: list[str]) -> int | None:
+    return fast.run(["quiz", *argv])
+
+
+def test_quiz_options_take_plain_forms_only():
+    assert parse_quiz_argv([]) == {"topic": None, "family": None, "difficulty": None, "bank": None, "count": 5,
+                                   "seed": None, "db": None, "json_": False}
     got = parse_quiz_argv(["-t", "conv", "--topic=pool", "-f", "detection.iou", "-n", "3", "--seed=7",
                            "-d", "easy", "--bank", "b", "--db", "x.db", "--db", "y.db", "--json"])
     assert got == {"topic": ["conv", "pool"], "family": ["detection.iou"], "difficulty": ["easy"], "bank": ["b"],
-                   "count": 3, "seed": 7, "db": "y.db", "json": True}
-    for unsure in (["--help"], ["-h"], ["-n3"], ["--count"], ["--count", "x"], ["--count", "0"],
-                   ["--seed", "1.5"], ["--colour"], ["conv"], ["--json=1"]):
+                   "count": 3, "seed": 7, "db": "y.db", "json_": True}
+    for unsure in (["--help"], ["-h"], ["-n3"], ["--count"], ["--count", "x"], ["--count", "0"], ["--count", "501"],
+                   ["--seed", "1.5"], ["--seed", "+3"], ["--colour"], ["conv"], ["--json=1"], ["-t=conv"],
+                   ["--topic", "--json"], ["--", "x"]):
         assert parse_quiz_argv(unsure) is None, unsure
+        assert fast_quiz(unsure) is None, unsure  # the Typer app runs these
 
 
 def test_fast_quiz_prints_what_the_full_cli_prints(monkeypatch, capsys, tmp_path):
@@ -98,14 +110,15 @@ def test_fast_quiz_prints_what_the_full_cli_prints(monkeypatch, capsys, tmp_path
     monkeypatch.setenv("NNCHECK_DB", str(tmp_path / "fast.db"))
     monkeypatch.setattr(sys, "stdin", io.StringIO(answers))
     assert fast_quiz(args) == 0
-    fast = capsys.readouterr().out
+    fast_out = capsys.readouterr().out
     full = CliRunner().invoke(app, ["quiz", *args, "--db", str(tmp_path / "full.db")], input=answers)
     assert full.exit_code == 0
+
     def untimed(text: str) -> str:  # the two runs take different times
         return re.sub(r"\b\d+:\d\d\b", "m:ss", text)
 
-    assert untimed(fast) == untimed(full.stdout)
-    assert "hint 1/" in fast and "Quiz summary" in fast
+    assert untimed(fast_out) == untimed(full.stdout)
+    assert "hint 1/" in fast_out and "Quiz summary" in fast_out
 
 
 def test_fast_quiz_errors_are_the_full_clis(monkeypatch, capsys, tmp_path):
@@ -119,9 +132,25 @@ def test_fast_quiz_errors_are_the_full_clis(monkeypatch, capsys, tmp_path):
     assert "unknown topic 'astrology'" in capsys.readouterr().err
 
 
+def test_quiz_errors_with_json_are_json_on_stdout(monkeypatch, capsys):
+    import json
+
+    from typer.testing import CliRunner
+
+    from nncheck.cli.app import app
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert fast_quiz(["--topic", "astrology", "--json"]) == 2
+    out, err = capsys.readouterr()
+    error = json.loads(out)["error"]
+    assert error["type"] == "NNCheckError" and error["exit_code"] == 2 and "astrology" in error["message"]
+    assert err == f"nncheck: error: {error['message']}\n"
+    full = CliRunner().invoke(app, ["quiz", "--topic", "astrology", "--json"])
+    assert (full.exit_code, full.stdout, full.stderr) == (2, out, err)
+
+
 @pytest.mark.parametrize("entry, allowed", [
-    ("sys.exit(quiz_views.fast_quiz(['--seed', '3']))", []),
-    # The console script: nncheck.cli.fast hands `quiz` to fast_quiz, so Typer is never loaded.
+    # The console script: the fast front end runs `quiz`, so Typer is never loaded.
     ("from nncheck.__main__ import main\nmain(['quiz', '--seed', '3'])", []),
     # Through Typer (what `quiz --help`-style arguments fall back to), which coerces with pydantic.
     ("from nncheck.cli.app import main\nmain(['quiz', '--seed', '3'])", ["pydantic", "typer"]),

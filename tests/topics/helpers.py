@@ -13,11 +13,12 @@ from functools import cache
 import numpy as np
 from typer.testing import CliRunner
 
-from nncheck.answer.grade import grade
 from nncheck.bank.index import load_catalog
 from nncheck.cli.app import app
 from nncheck.generate.variant import build_variant, make_variant
-from nncheck.key.compute import answer_key, expr_text, flat_shape, to_float
+from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
+from nncheck.kinds.values import expr_text, flat_shape, to_float
 
 runner = CliRunner()
 
@@ -115,6 +116,26 @@ def check_keys_accepted(keys) -> None:
             assert grade(key, part["name"], kind_text(kp.exact, kp.kind)).status == "correct", part["name"]
 
 
+def declared_mistake_tests(families: tuple[str, ...], keys, *, accepted: int | None = None):
+    """The two tests of a file whose families declare mistakes, as module-level test functions.
+
+    ``keys(fid)`` gives the candidate keys: each declared mistake must be recognised, typed as its
+    part's kind asks, on one of them, and the first ``accepted`` of them (all by default) must accept
+    their own answers.  Use: ``test_a, test_b = declared_mistake_tests(...)`` so pytest collects both.
+    """
+    import pytest
+
+    @pytest.mark.parametrize("fid,mid", [(f, m) for f in families for m in declared(f)])
+    def test_each_declared_mistake_is_recognised(fid, mid):
+        assert mistake_recognised(keys(fid), mid, kind_text, by_kind=True), f"{fid}: mistake {mid} never recognised"
+
+    @pytest.mark.parametrize("fid", families)
+    def test_the_key_itself_is_accepted(fid):
+        check_keys_accepted(keys(fid)[:accepted])
+
+    return test_each_declared_mistake_is_recognised, test_the_key_itself_is_accepted
+
+
 def check_mistake_library(declared: set, cases, key, text) -> None:
     """Every key part of every case is accepted, every mistake value is refused, and each declared
     mistake is named for its own value at least once. ``key(**case)`` gives a case's answer key."""
@@ -152,6 +173,19 @@ def one_line_error(args, *fragments, skip_warnings: bool = False) -> None:
     assert len(lines) == 1 and "Traceback" not in r.output, r.output
     for f in fragments:
         assert f in lines[0], lines[0]
+
+
+def bad_overrides_test(cases: list):
+    """A test that each ``(args, fragments)`` case fails in one line with exit code 2 (see
+    :func:`one_line_error`).  A warning about some other bank file is not these errors' business.
+    Use: ``test_bad_overrides = bad_overrides_test([...])`` so pytest collects it."""
+    import pytest
+
+    @pytest.mark.parametrize("args,fragments", cases)
+    def test_bad_overrides(args, fragments):
+        one_line_error(args, *fragments, skip_warnings=True)
+
+    return test_bad_overrides
 
 
 def solve_then_check(fid: str, seed: int, part: str) -> None:

@@ -8,9 +8,10 @@ from functools import partial
 import pytest
 import sympy
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import build_variant, make_variant
-from nncheck.key.compute import answer_key, expr_text, to_float
+from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
+from nncheck.kinds.values import expr_text, to_float
 from topics import helpers
 from topics.helpers import check_mistake_library, show_fails_in_one_line
 

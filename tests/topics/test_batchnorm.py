@@ -8,8 +8,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from nncheck.answer.grade import grade
-from nncheck.key.compute import to_float
+from nncheck.key.grade import grade
+from nncheck.kinds.values import to_float
 from topics import helpers
 from topics.helpers import mistake_recognised, one_line_error, part_floats
 

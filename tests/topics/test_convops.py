@@ -8,9 +8,9 @@ from functools import partial
 import numpy as np
 import pytest
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import build_variant, make_variant
 from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
 from topics import helpers
 from topics.helpers import arr, key_of, one_line_error, record
 
@@ -119,7 +119,7 @@ def test_conv_backward_matches_central_finite_differences():
         G = np.array(p["upstream"], float)
         hs, ws = channels(p, "h"), channels(p, "w")
 
-        def loss(hs_, ws_):
+        def loss(hs_, ws_, G=G, p=p):
             return float((G * xi_of(p, hs_, ws_)).sum())
 
         names = [("dh", "h", 0), ("dw", "w", 0)] + ([("dh_c1", "h", 1), ("dw_c1", "w", 1)] if p["D1"] == 2 else [])

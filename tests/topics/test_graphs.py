@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import sympy
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import build_variant, make_variant
-from nncheck.key.compute import answer_key, to_float
+from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
+from nncheck.kinds.values import to_float
 from topics.helpers import arr, check_mistake_library, floats, record, show_fails_in_one_line
 from topics.helpers import key_of as key
 

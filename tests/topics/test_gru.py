@@ -12,14 +12,14 @@ from functools import cache, partial
 import numpy as np
 import pytest
 
-from nncheck.answer.grade import grade
 from nncheck.bank.index import load_catalog
 from nncheck.generate.variant import build_variant
 from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
 from nncheck.topics import gru as G
-from nncheck.topics.rnn import Calc
+from nncheck.topics._steps import Calc
 from topics import helpers
-from topics.helpers import arr, catalog, kind_text, mistake_recognised, one_line_error
+from topics.helpers import arr, bad_overrides_test, catalog, kind_text, mistake_recognised
 
 PARTS = ("r", "z", "htilde", "h")
 key_of = partial(helpers.key_of, "gru.forward")
@@ -127,10 +127,8 @@ def test_the_key_itself_is_accepted():
             assert grade(key, name, text(key.parts[name].exact)).status == "correct", name
 
 
-@pytest.mark.parametrize("args,fragments", [
+test_bad_overrides = bad_overrides_test([
     (["show", "gru.forward", "W_hh=[[1,0],[0,1]]", "b_h=[0]"], ["hidden size H"]),
     (["show", "gru.forward", "x=[[1,2],[0,1]]", "W_xz=[1]"], ["W_xz has 1 column", "x has 2 rows"]),
     (["show", "gru.forward", "W_hr=[1,2]"], ["W_hr has 2 columns"]),
 ])
-def test_bad_overrides(args, fragments):
-    one_line_error(args, *fragments, skip_warnings=True)

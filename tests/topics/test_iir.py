@@ -1,4 +1,5 @@
-"""rnn.scalar-iir: keys, finite differences, a hand-worked case, rounded and closed-form answers, mistakes, bad input."""
+"""rnn.scalar-iir: keys, finite differences, a hand-worked case, rounded and closed-form answers, mistakes,
+bad input."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from functools import partial
 import numpy as np
 import pytest
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import make_variant
-from nncheck.key.compute import to_float
+from nncheck.key.grade import grade
+from nncheck.kinds.values import to_float
 from topics import helpers
 from topics.helpers import one_line_error
 

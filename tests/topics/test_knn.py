@@ -8,9 +8,9 @@ from functools import partial
 import numpy as np
 import pytest
 
-from nncheck.answer.grade import grade
 from nncheck.cli.app import app
-from nncheck.key.compute import flat_shape, to_float
+from nncheck.key.grade import grade
+from nncheck.kinds.values import flat_shape, to_float
 from topics import helpers
 from topics.helpers import mistake_recognised, one_line_error, runner
 from topics.helpers import part_floats as vec

@@ -12,19 +12,17 @@ from functools import cache
 import numpy as np
 import pytest
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import build_variant
 from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
 from nncheck.topics import lstm as L
-from nncheck.topics.rnn import Calc
+from nncheck.topics._steps import Calc
 from topics.helpers import (
     arr,
+    bad_overrides_test,
     central,
-    check_keys_accepted,
-    declared,
+    declared_mistake_tests,
     key_of,
-    mistake_recognised,
-    one_line_error,
     record,
     solve_then_check,
 )
@@ -98,7 +96,7 @@ def test_random_instances_match_finite_differences(H, D, T, convention, loss):
         node = name[-1]
         got = arr(key.parts[name].exact)
         for t in range(1, T + 1):
-            fd = central(lambda e: ref_loss(p, (node, t, k), e))
+            fd = central(lambda e, node=node, t=t, k=k: ref_loss(p, (node, t, k), e))
             assert got[k, t - 1] == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, t, k)
     for g in GATES:
         got = arr(key.parts[f"grad_{g}"].exact)
@@ -106,7 +104,7 @@ def test_random_instances_match_finite_differences(H, D, T, convention, loss):
         for k in range(H):
             entries = [(f"w_{g}", j) for j in range(D)] + [(f"u_{g}", m) for m in range(H)] + [(f"b_{g}", None)]
             for col_, (name, j) in enumerate(entries):
-                def bumped(e, name=name, j=j):
+                def bumped(e, name=name, j=j, k=k):
                     q = {n: (np.array(v, dtype=float) if isinstance(v, list) else v) for n, v in p.items()}
                     if j is None:
                         q[name][k] += e
@@ -301,7 +299,7 @@ def test_forward_draws_can_be_worked_from_the_listed_values():
             continue
         listed = listed_values(key.variant.prompt)
 
-        def look(name, z):
+        def look(name, z, listed=listed, seed=seed, key=key):
             if z == 0:
                 return 0.5 if name == "σ" else 0.0
             assert (name, z) in listed, (seed, name, z, key.variant.prompt)
@@ -334,18 +332,8 @@ def mistake_keys(fid: str) -> tuple:
     return tuple(keys)
 
 
-def recognised(fid: str, mid: str) -> bool:
-    return mistake_recognised(mistake_keys(fid), mid, text, by_kind=True)
-
-
-@pytest.mark.parametrize("fid,mid", [(f, m) for f in ("lstm.forward", "lstm.bptt") for m in declared(f)])
-def test_each_declared_mistake_is_recognised(fid, mid):
-    assert recognised(fid, mid), f"{fid}: mistake {mid} never recognised"
-
-
-@pytest.mark.parametrize("fid", ["lstm.forward", "lstm.bptt"])
-def test_the_key_itself_is_accepted(fid):
-    check_keys_accepted(mistake_keys(fid)[:3])
+test_each_declared_mistake_is_recognised, test_the_key_itself_is_accepted = declared_mistake_tests(
+    ("lstm.forward", "lstm.bptt"), mistake_keys, accepted=3)
 
 
 def test_rules_typed_by_hand():
@@ -385,7 +373,7 @@ def test_named_mistakes_on_the_hand_worked_instance():
 # ----------------------------------------------------------------------------
 # Bad overrides: one line, exit code 2.
 # ----------------------------------------------------------------------------
-@pytest.mark.parametrize("args,fragments", [
+test_bad_overrides = bad_overrides_test([
     (["show", "lstm.bptt", "x=[1,2,3]", "y=[0,1]"], ["y has 2 time steps", "x has 3 time steps"]),
     (["show", "lstm.bptt", "x=[1,2]", "dh=[1,0,1]"], ["dh has 3 time steps", "x has 2"]),
     (["solve", "lstm.bptt", "y=[1,2]", "dh=[1,0]"], ["not both"]),
@@ -398,9 +386,6 @@ def test_named_mistakes_on_the_hand_worked_instance():
     (["show", "lstm.forward", "c0=[1,2,3,4]", "h0=[0,0,0,0]"], ["at most 3"]),
     (["check", "lstm.bptt", "x=[1,2]", "y=[1,2,3]", "-p", "dLdh", "-a", "[1,2]"], ["y has 3 time steps"]),
 ])
-def test_bad_overrides(args, fragments):
-    # A warning about some other bank file is not this error's business.
-    one_line_error(args, *fragments, skip_warnings=True)
 
 
 def test_cli_solve_and_check():

@@ -8,9 +8,10 @@ from functools import cache, partial
 import numpy as np
 import pytest
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import build_variant
-from nncheck.key.compute import answer_key, flat_shape, to_float
+from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
+from nncheck.kinds.values import flat_shape, to_float
 from topics import helpers
 from topics.helpers import mistake_recognised, one_line_error
 from topics.helpers import part_floats as vec

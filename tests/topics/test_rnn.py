@@ -11,22 +11,20 @@ from functools import cache
 import numpy as np
 import pytest
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import build_variant
 from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
 from nncheck.topics import rnn as R
+from nncheck.topics._steps import Calc
 from topics.helpers import (
     arr,
+    bad_overrides_test,
     catalog,
     central,
-    check_keys_accepted,
-    declared,
+    declared_mistake_tests,
     key_of,
-    mistake_recognised,
-    one_line_error,
     solve_then_check,
 )
-from topics.helpers import kind_text as text
 
 GRADS = ("grad_o", "grad_h", "grad_c", "grad_b", "grad_V", "grad_W", "grad_U")
 
@@ -71,13 +69,13 @@ def test_random_instances_match_finite_differences(H, D, T, K):
         got = arr(key.parts[name].exact)
         for k in range(size):
             for t in range(1, T + 1):
-                fd = central(lambda e: ref_loss(p, (node, t, k), e))
+                fd = central(lambda e, node=node, t=t, k=k: ref_loss(p, (node, t, k), e))
                 assert got[k, t - 1] == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, t, k)
     for name, part in (("U", "grad_U"), ("W", "grad_W"), ("V", "grad_V"), ("b", "grad_b"), ("c", "grad_c")):
         base = np.array(p[name], dtype=float)
         got = arr(key.parts[part].exact).reshape(base.shape)
         for idx in np.ndindex(base.shape):
-            def bumped(e, name=name, idx=idx):
+            def bumped(e, name=name, idx=idx, base=base):
                 q = dict(p)
                 m = base.copy()
                 m[idx] += e
@@ -86,7 +84,7 @@ def test_random_instances_match_finite_differences(H, D, T, K):
 
             assert got[idx] == pytest.approx(central(bumped), rel=1e-6, abs=1e-7), (part, idx)
     # The plain-Python recursion that vets exam draws agrees with the key.
-    plain = R.rnn_backward(p, R.rnn_forward(p, R.Calc()))
+    plain = R.rnn_backward(p, R.rnn_forward(p, Calc()))
     for name in ("grad_o", "grad_h"):
         assert np.allclose(np.array(plain[name], dtype=float).T, arr(key.parts[name].exact), atol=1e-12)
     for name in ("grad_c", "grad_b", "grad_V", "grad_W", "grad_U"):
@@ -189,24 +187,14 @@ def mistake_keys(fid: str) -> tuple:
     return tuple(keys)
 
 
-def recognised(fid: str, mid: str) -> bool:
-    return mistake_recognised(mistake_keys(fid), mid, text, by_kind=True)
-
-
-@pytest.mark.parametrize("fid,mid", [(f, m) for f in ("rnn.forward", "rnn.bptt") for m in declared(f)])
-def test_each_declared_mistake_is_recognised(fid, mid):
-    assert recognised(fid, mid), f"{fid}: mistake {mid} never recognised"
-
-
-@pytest.mark.parametrize("fid", ["rnn.forward", "rnn.bptt"])
-def test_the_key_itself_is_accepted(fid):
-    check_keys_accepted(mistake_keys(fid))
+test_each_declared_mistake_is_recognised, test_the_key_itself_is_accepted = declared_mistake_tests(
+    ("rnn.forward", "rnn.bptt"), mistake_keys)
 
 
 # ----------------------------------------------------------------------------
 # Bad overrides.
 # ----------------------------------------------------------------------------
-@pytest.mark.parametrize("args,fragments", [
+test_bad_overrides = bad_overrides_test([
     (["show", "rnn.bptt", "x=[1,2,3]", "y=[1,2]"], ["y has 2 entries", "x has 3 time steps"]),
     (["show", "rnn.forward", "y=[1,3]", "c=[0,0]"], ["y⁽²⁾ = 3", "K = 2 classes"]),
     (["show", "rnn.bptt", "W=[[1,0],[0,1]]", "b=[0]"], ["hidden size H"]),
@@ -215,8 +203,6 @@ def test_the_key_itself_is_accepted(fid):
     (["show", "rnn.forward", "c=[0]", "V=[1]"], ["at least 2"]),
     (["check", "rnn.bptt", "x=[1,2]", "y=[1]", "-p", "grad_o", "-a", "[1]"], ["y has 1 entry"]),
 ])
-def test_bad_overrides(args, fragments):
-    one_line_error(args, *fragments, skip_warnings=True)
 
 
 def test_cli_solve_json_and_check():

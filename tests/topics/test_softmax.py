@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import sympy
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import build_variant, make_variant
-from nncheck.key.compute import answer_key, expr_text, to_float
+from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
+from nncheck.kinds.values import expr_text, to_float
 from topics.helpers import check_mistake_library, floats, record, show_fails_in_one_line
 from topics.helpers import key_of as key
 
@@ -96,7 +97,8 @@ def test_random_forward_keys_agree(seed):
 # -- mistakes --------------------------------------------------------------------------
 CASES = {
     "softmax.forward": [dict(z=[1, 2, 0]), dict(z=[2, -1])],
-    "softmax.ce-gradient": [dict(z=[1, 2, 0], y=[0, 1, 0]), dict(z=[0, 2], y=[1, 0]), dict(z=[3, 1, 1, 0], y=[0, 0, 1, 0])],
+    "softmax.ce-gradient": [dict(z=[1, 2, 0], y=[0, 1, 0]), dict(z=[0, 2], y=[1, 0]),
+                            dict(z=[3, 1, 1, 0], y=[0, 0, 1, 0])],
 }
 
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import sympy
 
-from nncheck.answer.grade import grade
 from nncheck.generate.variant import build_variant, make_variant
-from nncheck.key.compute import answer_key, expr_text, to_float
+from nncheck.key.compute import answer_key
+from nncheck.key.grade import grade
+from nncheck.kinds.values import expr_text, to_float
 from topics import helpers
 from topics.helpers import arr, check_mistake_library, show_fails_in_one_line, strs
 
@@ -90,9 +91,9 @@ def check_against_finite_differences(k):
     for i, (x, y) in enumerate(zip(X, Y)):
         a = W["b1"] + W["W1"] @ x
         z = W["b2"] + W["W2"] @ act(p["hidden"], a)
-        d2 = fd(lambda zz: loss_of_yhat(p["loss"], out_act(p["output"], zz), y, n), z)
-        d1 = fd(lambda aa: loss_of_yhat(p["loss"], out_act(p["output"], W["b2"] + W["W2"] @ act(p["hidden"], aa)),
-                                        y, n), a)
+        d2 = fd(lambda zz, y=y: loss_of_yhat(p["loss"], out_act(p["output"], zz), y, n), z)
+        d1 = fd(lambda aa, y=y: loss_of_yhat(p["loss"], out_act(p["output"], W["b2"] + W["W2"] @ act(p["hidden"], aa)),
+                                             y, n), a)
         assert np.allclose(d2, arr(parts["dxi2"].exact)[i], atol=1e-6)
         assert np.allclose(d1, arr(parts["dxi1"].exact)[i], atol=1e-6)
         assert np.allclose(a, arr(parts["xi1"].exact)[i]) and np.allclose(z, arr(parts["xi2"].exact)[i])

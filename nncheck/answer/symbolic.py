@@ -1,15 +1,21 @@
-"""Grade symbolic answers: ``h*(1-h)``, ``(yhat - y)/n``, and vectors/matrices of them (Jacobians).
+"""Symbolic grading, run inside the sandbox worker: expressions and vectors/matrices of them.
 
-The text is parsed here, in this process (bounded and fast), so an unreadable
-answer is reported at once.  Everything symbolic (conversion, equivalence,
-mistake matching) then runs in the sandbox worker under its deadline: past it
-the verdict is *invalid* with code ``too-complex`` ("too complex"), never a hang.
+The answer kinds (:mod:`nncheck.kinds.expression`, :mod:`nncheck.kinds.array`) parse the
+text in this process, so an unreadable answer is reported at once, and then hand the
+text to :func:`nncheck.answer.sandbox.run`, which calls the functions here by name
+(``sandbox.TASKS``) in the worker, under its deadline: past it the verdict is
+*invalid* with code ``too-complex`` ("too complex"), never a hang.
+
+Nothing here knows answer kinds: the caller says how a vector may be typed
+(``as_vector``), and everything else follows from the expected value.
 """
 
 from __future__ import annotations
 
-from nncheck.answer.grade import Verdict, invalid, shape_text
-from nncheck.lang.syntax import AnswerSyntaxError, parse, to_text
+from typing import Any
+
+from nncheck.answer.verdict import Verdict, invalid, shape_text
+from nncheck.lang.syntax import AnswerSyntaxError, Node, parse, to_text
 
 #: Sample points used when matching a wrong answer against the declared mistakes
 #: (a match only relabels the feedback, so fewer points are enough).
@@ -36,66 +42,35 @@ def align(expr, syms: dict):
     return expr.xreplace(mapping) if mapping else expr
 
 
-def _parse(part: dict, text: str, matrix: bool):
+def parse_symbolic(part: dict, text: str, matrix: bool) -> Node:
+    """Parse ``text`` with the part's symbols (``matrix``: rows may be typed as ``[1 2; 3 4]``)."""
     return parse(text, symbols=set((part.get("symbols") or {}).keys()), transpose=matrix)
 
 
-def _expects_matrix(expected) -> bool:
+def expects_matrix(expected: Any) -> bool:
+    """Is the expected value a vector or matrix (a SymPy or NumPy array), not a scalar?"""
     return hasattr(expected, "shape") and not isinstance(expected, (int, float))
 
 
-def grade_expression(part: dict, expected, text: str, mistakes=()) -> Verdict:
-    """Grade an expression answer (scalar, or a vector/matrix of expressions)."""
-    from nncheck.answer import sandbox
-
-    matrix = _expects_matrix(expected)
-    try:
-        _parse(part, text, matrix)  # syntax errors are answered here, without the worker
-    except AnswerSyntaxError as e:
-        return invalid(e)
-    try:
-        return sandbox.run("grade_expression", dict(part), expected, text, list(mistakes))
-    except sandbox.TooComplex as e:
-        return too_complex(text, e)
-
-
-def grade_symbolic_array(part: dict, expected, text: str, mistakes=()) -> Verdict:
-    """Grade a vector/matrix answer whose entries may be expressions (the part declares symbols)."""
-    from nncheck.answer import sandbox
-
-    try:
-        _parse(part, text, True)
-    except AnswerSyntaxError as e:
-        return invalid(e)
-    try:
-        return sandbox.run("grade_symbolic_array", dict(part), expected, text, list(mistakes))
-    except sandbox.TooComplex as e:
-        return too_complex(text, e)
-
-
-def too_complex(text: str, e: Exception) -> Verdict:
-    err = AnswerSyntaxError(f"{e}; simplify the answer and try again", 0, text, code="too-complex")
-    return Verdict("invalid", 0.0, err.message, error=err)
-
-
 # ----------------------------------------------------------------------------
-# The work, run inside the sandbox worker.
+# The work.
 # ----------------------------------------------------------------------------
 def _convert(part: dict, text: str, matrix: bool):
     from nncheck.lang.sympy_backend import to_sympy
 
     syms = part_symbols(part)
-    node = _parse(part, text, matrix)
+    node = parse_symbolic(part, text, matrix)
     return node, to_sympy(node, dict(syms), text), syms
 
 
 def grade_expression_local(part: dict, expected, text: str, mistakes=()) -> Verdict:
-    """:func:`grade_expression` without the sandbox (the worker calls this)."""
+    """Grade an expression answer (a scalar, or an array when the key is one): the sandbox task
+    ``grade_expression``."""
     import sympy
 
     from nncheck.answer.equiv import equivalent_local
 
-    if _expects_matrix(expected):
+    if expects_matrix(expected):
         return grade_symbolic_array_local(part, expected, text, mistakes)
     try:
         node, yours, syms = _convert(part, text, False)
@@ -186,8 +161,15 @@ def _constant_factor(yours, expected, domains):
     return None
 
 
-def grade_symbolic_array_local(part: dict, expected, text: str, mistakes=()) -> Verdict:
-    """Vector/matrix answers with symbolic entries: shape first, then entry by entry."""
+def grade_symbolic_array_local(part: dict, expected, text: str, mistakes=(), as_vector: bool | None = None
+                               ) -> Verdict:
+    """Vector/matrix answers with symbolic entries: shape first, then entry by entry (the sandbox
+    task ``grade_symbolic_array``).
+
+    ``as_vector``: True for a vector part (a row and a column are the same answer), False for a
+    matrix part (shapes must match), None when the key decides (an expression part whose key is
+    an array: a row and a column of the same length are the same answer).
+    """
     import sympy
 
     from nncheck.answer.equiv import equivalent_local
@@ -201,8 +183,7 @@ def grade_symbolic_array_local(part: dict, expected, text: str, mistakes=()) -> 
     domains = dict(part.get("symbols") or {})
     if not isinstance(yours, sympy.MatrixBase):
         yours = sympy.Matrix([[yours]])
-    vector = part.get("kind") == "vector"
-    if vector or 1 in exp.shape and 1 in yours.shape and len(exp) == len(yours) and part.get("kind") != "matrix":
+    if as_vector or (as_vector is None and 1 in exp.shape and 1 in yours.shape and len(exp) == len(yours)):
         # A vector is a vector, whether typed as a row or a column.
         exp, yours = exp.reshape(len(exp), 1), yours.reshape(len(yours), 1)
         e_shape, y_shape = (len(exp),), (len(yours),)
@@ -213,7 +194,9 @@ def grade_symbolic_array_local(part: dict, expected, text: str, mistakes=()) -> 
         if len(e_shape) == 2 and y_shape == e_shape[::-1]:
             return Verdict("incorrect", 0.0, msg + " — transposed?", parsed_as=parsed, mistake="transposed")
         return Verdict("incorrect", 0.0, msg, parsed_as=parsed)
-    details, right, first_wrong = [], 0, None
+    details: list[dict[str, Any]] = []
+    right = 0
+    first_wrong: tuple[Any, Any] | None = None  # (entry label, equivalence result)
     cols = exp.shape[1]
     for k in range(len(exp)):
         i, j = divmod(k, cols)
@@ -230,6 +213,7 @@ def grade_symbolic_array_local(part: dict, expected, text: str, mistakes=()) -> 
                        parsed_as=parsed, details=details)
     wrong = [d["entry"] for d in details if not d["correct"]]
     shown = ", ".join(_label(w) for w in wrong[:6]) + ("…" if len(wrong) > 6 else "")
+    assert first_wrong is not None  # right < total: some entry is wrong
     label, r = first_wrong
     why = f"entry {_label(label)}: {r.counterexample() if not r.undecided else 'cannot be evaluated'}"
     v = Verdict("incorrect", right / total, f"{right} of {total} entries correct; wrong: {shown} ({why}).",
