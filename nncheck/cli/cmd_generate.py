@@ -11,13 +11,7 @@ import typer
 
 from nncheck.cli.cmd_quiz import FamilyOpt, TopicOpt
 from nncheck.cli.common import BankOpt, JsonOpt, catalog, emit_json
-
-
-class Format(enum.StrEnum):
-    md = "md"
-    tex = "tex"
-    json = "json"
-    moodle = "moodle"
+from nncheck.export import FORMATS, check_format, format_help
 
 
 class KeyMode(enum.StrEnum):
@@ -57,8 +51,10 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int | None, typer.Option(
             "--seed", "-s",
             help="Seed of the whole set: the same seed gives byte-identical files (default: random, printed).")] = None,
-        fmt: Annotated[Format, typer.Option(
-            "--format", help="md, tex (pdflatex), json or moodle (Moodle XML).", case_sensitive=False)] = Format.md,
+        # The formats come from the export registry (nncheck.export.FORMATS): a new format is one
+        # row there, and render_set refuses an unknown one with the list of formats (exit 2).
+        fmt: Annotated[str, typer.Option(
+            "--format", metavar="|".join(FORMATS), help=format_help() + ".")] = "md",
         out: Annotated[str | None, typer.Option(
             "--output", "-o", help="Directory to write (default: ./nncheck-set-SEED).")] = None,
         key: Annotated[KeyMode, typer.Option(
@@ -74,17 +70,18 @@ def register(app: typer.Typer) -> None:
         from nncheck.export import render_set
         from nncheck.export.problemset import build_set
 
+        fmt = check_format(fmt)  # before any work: a typo costs nothing
         if seed is None:
             import random
 
             seed = random.SystemRandom().randrange(1, 1_000_000)
         cat = catalog(bank)
         pset = build_set(cat, topics=topic, families=family, count=count, seed=seed, exam=exam)
-        files = render_set(pset, fmt.value, key.value)
+        files = render_set(pset, fmt, key.value)
         out_dir = out or f"nncheck-set-{seed}"
         write_files(out_dir, files)
         if json_:
-            emit_json({"directory": out_dir, "seed": seed, "format": fmt.value, "key": key.value, "exam": exam,
+            emit_json({"directory": out_dir, "seed": seed, "format": fmt, "key": key.value, "exam": exam,
                        "files": sorted(files), "problems": [{"number": p.number, "id": p.variant.id,
                                                              "seed": p.variant.seed,
                                                              "parts": [s["name"] for s in p.parts]}

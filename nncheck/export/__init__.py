@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 #: name -> (module:function rendering a set, what the user reads in ``generate --help``).
 FORMATS: dict[str, tuple[str, str]] = {
     "md": ("nncheck.export.markdown:render_markdown", "Markdown"),
-    "tex": ("nncheck.export.latex:render_latex", "LaTeX (pdflatex)"),
+    "tex": ("nncheck.export.latex:render_latex", "LaTeX for pdflatex"),
     "json": ("nncheck.export.jsonfmt:render_json", "JSON"),
     "moodle": ("nncheck.export.moodle:render_moodle", "Moodle XML"),
 }
@@ -29,16 +29,25 @@ KEY_MODES = ("inline", "separate", "none")
 
 
 def format_help() -> str:
-    """``md, tex (LaTeX (pdflatex)), …``: the formats as ``generate --help`` lists them."""
+    """``md (Markdown), tex (LaTeX for pdflatex), …``: the formats as ``generate --help`` lists them."""
     return ", ".join(f"{name} ({what})" for name, (_fn, what) in FORMATS.items())
+
+
+def check_format(fmt: str) -> str:
+    """``fmt`` as a key of :data:`FORMATS` (any case), or a usage error that lists them."""
+    from nncheck.errors import UsageError
+
+    name = fmt.lower()
+    if name not in FORMATS:
+        raise UsageError(f"unknown format '{fmt}'", hint=f"formats: {', '.join(FORMATS)}")
+    return name
 
 
 def render_set(pset: ProblemSet, fmt: str, key: str = "inline") -> dict[str, bytes]:
     """Every file of ``pset`` in format ``fmt`` (plus the blank answer file), by relative path."""
     from nncheck.errors import UsageError
 
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format '{fmt}'", hint=f"formats: {', '.join(FORMATS)}")
+    fmt = check_format(fmt)
     if key not in KEY_MODES:
         raise UsageError(f"unknown key mode '{key}'", hint=f"key modes: {', '.join(KEY_MODES)}")
     module, _, name = FORMATS[fmt][0].partition(":")

@@ -213,3 +213,25 @@ def test_identical_across_processes_and_hash_seeds(tmp_path):
         assert r.returncode == 0, r.stderr
         outs.append(_files(out))
     assert outs[0] == outs[1]
+
+
+def test_a_format_is_one_row_in_the_registry(tmp_path, monkeypatch):
+    """`generate --format` reads nncheck.export.FORMATS: a new row is a new format, end to end."""
+    import sys
+    import types
+
+    from nncheck import export
+
+    plain = types.ModuleType("nncheck_test_plainfmt")
+
+    def render_plain(pset, key):
+        return {"problems.txt": "\n".join(p.variant.id for p in pset.problems).encode()}
+
+    plain.render_plain = render_plain  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "nncheck_test_plainfmt", plain)
+    monkeypatch.setitem(export.FORMATS, "plain", ("nncheck_test_plainfmt:render_plain", "plain text"))
+    r = run("generate", "--seed", 4, "-n", 2, "--format", "PLAIN", "-o", tmp_path / "set")
+    assert r.exit_code == 0, r.stderr
+    assert sorted(os.listdir(tmp_path / "set")) == ["answers.yaml", "problems.txt"]
+    assert len((tmp_path / "set" / "problems.txt").read_text().split("\n")) == 2
+    assert "plain (plain text)" in export.format_help()
