@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-#: ``schema.ParamType``: what a parameter holds.
+#: What a parameter holds (``type:`` in a bank file); the schema validates with this too.
 ParamType = Literal["integer", "number", "vector", "matrix", "choice", "boolean"]
-#: ``schema.PartKind``: the answer kind of a part.
+#: The answer kind of a part (``kind:`` in a bank file): the names of ``nncheck.kinds.KINDS``.
 PartKind = Literal["number", "integer", "boolean", "choice", "vector", "matrix", "expression", "derivation"]
 #: A number, or a formula over other parameters (bounds, shapes, draw ranges).
 NumberOrFormula = int | float | str

@@ -10,11 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# ParamType and PartKind are defined once, with the records' TypedDicts (tests/answer/test_kinds.py
+# checks that PartKind names exactly the kinds in nncheck.kinds.KINDS).
+from nncheck.records import ParamType, PartKind
+
 ID_PATTERN = r"^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 
-ParamType = Literal["integer", "number", "vector", "matrix", "choice", "boolean"]
-PartKind = Literal["number", "integer", "boolean", "choice", "vector", "matrix", "expression", "derivation"]
 Scalar = int | float | str | bool
 
 

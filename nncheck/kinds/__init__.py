@@ -17,7 +17,7 @@ derivation  :mod:`nncheck.kinds.derivation`
 
 A new kind is one module with a :class:`~nncheck.kinds.base.Kind` subclass, and its
 object in the :data:`KINDS` table below (and its name in ``PartKind``, in
-``nncheck/bank/schema.py`` and ``nncheck/records.py``, so that bank files may use it).
+``nncheck/records.py``, which the bank schema validates with, so that bank files may use it).
 Grading, keys, exports, views and the practice schedule ask the kind
 (``kinds.get(name)``) instead of branching on its name.
 

@@ -60,6 +60,17 @@ SAMPLES: dict[str, tuple[dict[str, Any], Any]] = {
 PHASES = ("grade", "_text", "_json", "_latex", "_display", "_agree", "_same")
 
 
+def test_bank_files_may_name_exactly_the_registered_kinds():
+    """``kind:`` in a bank file is validated against PartKind: it must list every kind, and no other."""
+    from typing import get_args
+
+    from nncheck.bank import schema
+    from nncheck.records import PartKind
+
+    assert set(get_args(PartKind)) == set(kinds.KINDS)
+    assert schema.PartKind is PartKind
+
+
 def test_every_registered_kind_has_a_sample():
     assert set(SAMPLES) == set(kinds.KINDS)
     for name, kind in kinds.KINDS.items():
