@@ -102,10 +102,7 @@ def run_tasks(tasks: list, *, isolate: bool | None = None, step_seconds: float =
             gave_up["elapsed"] = step_seconds
             results[stopped] = gave_up
         start = stopped + 1
-    for i, r in enumerate(results):
-        if r is None:
-            results[i] = _undecided("the whole derivation ran out of time")
-    return results  # type: ignore[return-value]
+    return [r if r is not None else _undecided("the whole derivation ran out of time") for r in results]
 
 
 def _child(tasks, start: int, w: int, step_seconds: float, prepare) -> None:
