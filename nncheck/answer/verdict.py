@@ -54,9 +54,12 @@ class Verdict:
         if self.error is not None:
             out["error"] = {"message": self.error.message, "position": self.error.pos, "caret": self.error.caret(),
                             "code": self.error.code}
-        if self.details:
+        if self.details and all("entry" in d for d in self.details):
             out["entries"] = [{**d, "entry": list(d["entry"]) if isinstance(d["entry"], tuple) else d["entry"]}
                               for d in self.details]
+        elif self.details:
+            # A derivation's details are its steps (each already JSON), not array entries.
+            out["steps"] = list(self.details)
         if self.tolerance:
             out["tolerance"] = self.tolerance
         return out

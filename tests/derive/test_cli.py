@@ -179,3 +179,31 @@ def test_interactive_problem_on_a_terminal():
     child.close()
     assert child.exitstatus == 0
     assert "\x1b[3" not in out  # NO_COLOR: no colour codes on the terminal either
+
+
+
+def _derivation_families():
+    from nncheck.bank.index import load_catalog
+
+    catalog = load_catalog(use_cache=False)
+    return [fid for fid in catalog.ids()
+            if any(part.get("kind") == "derivation" for part in catalog.get(fid).get("parts", []))]
+
+
+@pytest.mark.parametrize("fid", _derivation_families())
+def test_check_json_on_every_derivation_part(fid):
+    """``check --json`` on a derivation part gives one JSON verdict with its steps (it once crashed with exit 70)."""
+    from nncheck.cli.app import app as cli_app
+
+    for seed in ("1", "2"):  # parts with a `when` are asked in some variants only
+        solved = json.loads(CliRunner().invoke(cli_app, ["solve", fid, "--seed", seed, "--json"]).stdout)
+        parts = [p for p in solved["parts"] if p["kind"] == "derivation"]
+        assert parts
+        for part in parts:
+            text = "\n".join(part["solution"])
+            result = CliRunner().invoke(cli_app, ["check", fid, "--seed", seed, "--part", part["name"],
+                                                  "--answer", text, "--json"])
+            assert result.exit_code == 0, result.output
+            verdict = json.loads(result.stdout)
+            assert verdict["status"] == "correct", verdict["feedback"]  # the worked solution is a full derivation
+            assert verdict["steps"] and all("status" in s for s in verdict["steps"])
