@@ -64,11 +64,12 @@ class ConstraintSpec(TypedDict):
 
 
 class ToleranceSpec(TypedDict, total=False):
-    """``schema.Tolerance``: how close a numeric answer must be (any subset of the three)."""
+    """``schema.Tolerance``: how close a numeric answer must be (any subset of the four)."""
 
     rel: float
     abs: float
     sigfigs: int
+    min_sigfigs: int
 
 
 class PartSpec(TypedDict):

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from nncheck.answer.verdict import Verdict, invalid, shape_text
+from nncheck.answer.verdict import Verdict, invalid, shape_text, too_complex
 from nncheck.lang.syntax import AnswerSyntaxError, Node, parse, to_text
 
 #: Sample points used when matching a wrong answer against the declared mistakes
-#: (a match only relabels the feedback, so fewer points are enough).
+#: (a match only relabels the feedback, so fewer core points are enough).
 MISTAKE_POINTS = 8
+
+
+class _TooComplex(Exception):
+    """The equivalence checker's own "too complex" (a point needs more digits than it allows)."""
 
 
 def part_symbols(part: dict) -> dict:
@@ -84,9 +88,13 @@ def grade_expression_local(part: dict, expected, text: str, mistakes=()) -> Verd
     res = equivalent_local(yours, expected, domains)
     if res.equal:
         how = ("shown exactly" if res.method == "exact" else
-               f"it agrees at {res.points} random points of the domain" if res.method == "sampling" else
-               "checked numerically")
+               f"it agrees at {res.points} points of the domain, near 0, far out and at its ends"
+               if res.method == "sampling" else "checked numerically")
         return Verdict("correct", 1.0, f"Correct: equivalent to the expected answer ({how}).", parsed_as=parsed)
+    if res.too_complex:
+        # Past the precision the checker allows, "equal" cannot be confirmed: the answer is not
+        # graded (it costs no attempt), as when the sandbox's deadline runs out.
+        return too_complex(text, _TooComplex(res.note))
     if res.undecided:
         return Verdict("incorrect", 0.0, "Cannot confirm this answer: " + (res.note or "it could not be evaluated")
                        + ".", parsed_as=parsed)
@@ -201,6 +209,8 @@ def grade_symbolic_array_local(part: dict, expected, text: str, mistakes=(), as_
     for k in range(len(exp)):
         i, j = divmod(k, cols)
         r = equivalent_local(yours[i, j], exp[i, j], domains)
+        if r.too_complex:
+            return too_complex(text, _TooComplex(r.note))
         ok = bool(r.equal)
         right += ok
         label = k + 1 if len(e_shape) == 1 else (i + 1, j + 1)

@@ -19,11 +19,13 @@ from nncheck.lang.syntax import AnswerSyntaxError
 class Verdict:
     """The outcome of grading one answer."""
 
-    __slots__ = ("status", "score", "feedback", "parsed_as", "mistake", "error", "details", "tolerance")
+    __slots__ = ("status", "score", "feedback", "parsed_as", "mistake", "error", "details", "tolerance",
+                 "carried_forward")
 
     def __init__(self, status: str, score: float = 0.0, feedback: str = "", *, parsed_as: str | None = None,
                  mistake: str | None = None, error: AnswerSyntaxError | None = None,
-                 details: list[dict[str, Any]] | None = None, tolerance: str | None = None) -> None:
+                 details: list[dict[str, Any]] | None = None, tolerance: str | None = None,
+                 carried_forward: list[str] | None = None) -> None:
         self.status = status  # correct | incorrect | invalid
         self.score = score
         self.feedback = feedback
@@ -32,6 +34,9 @@ class Verdict:
         self.error = error
         self.details: list[dict[str, Any]] = details or []
         self.tolerance = tolerance
+        #: The earlier parts whose (wrong) answers this verdict was graded from: error carried
+        #: forward (``nncheck.key.grade``); empty when it was graded against the key.
+        self.carried_forward: list[str] = carried_forward or []
 
     @property
     def costs_attempt(self) -> bool:
@@ -62,6 +67,8 @@ class Verdict:
             out["steps"] = list(self.details)
         if self.tolerance:
             out["tolerance"] = self.tolerance
+        if self.carried_forward:
+            out["carried_forward"] = list(self.carried_forward)
         return out
 
 

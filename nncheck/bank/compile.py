@@ -22,6 +22,16 @@ if TYPE_CHECKING:
     from nncheck.bank.yamlsafe import Lines
     from nncheck.records import FamilyRecord
 
+# Families one catalogue may hold, the bundled ones included.  Validating a family costs a few
+# milliseconds (its formulas are parsed, a few instances drawn and keyed), so this bounds a
+# cold start: a directory of ten thousand banks is refused instead of validated for minutes.
+MAX_FAMILIES = 500
+
+
+class TooManyFamilies(BankError):
+    """A bank file that would take the catalogue past :data:`MAX_FAMILIES`."""
+
+
 RESERVED = (set(FUNCTIONS) | set(FORMULA_FUNCTIONS) | CONSTANTS
             | {"and", "or", "not", "sigmoid", "none", "true", "false"})
 
@@ -360,8 +370,47 @@ def trial_draws(path: str, records: list[FamilyRecord], lines: Lines) -> list[Ba
 
 def compile_bank_file(path: str, *, solver_names: set[str] | None = None) -> list[FamilyRecord]:
     data, lines = load_yaml(path)
+    return compile_loaded(path, data, lines, solver_names=solver_names)
+
+
+def compile_loaded(path: str, data, lines: Lines, *, solver_names: set[str] | None = None) -> list[FamilyRecord]:
+    """Validate and trial-draw one bank file already read by :func:`load_banks`."""
     records = compile_bank_data(data, lines, path, solver_names=solver_names)
     errors = trial_draws(path, records, lines)
     if errors:
         raise _many(errors)
     return records
+
+
+class LoadedBank:
+    """One bank file read for compiling: its YAML (``data``, ``lines``) or why it cannot be read."""
+
+    __slots__ = ("path", "data", "lines", "error")
+
+    def __init__(self, path: str, data=None, lines: Lines | None = None, error: BankError | None = None):
+        self.path, self.data, self.lines, self.error = path, data, lines or {}, error
+
+
+def load_banks(files: list[str], *, already: int = 0) -> list[LoadedBank]:
+    """Read the YAML of every bank file, then count their families before any is validated:
+    more than :data:`MAX_FAMILIES` (``already`` counted elsewhere) raises TooManyFamilies.
+
+    Reading is cheap and validating is not, so a pile of banks is refused at once.  A file
+    that cannot be read keeps its error, for the caller to report or skip.
+    """
+    loaded: list[LoadedBank] = []
+    total = already
+    for f in files:
+        try:
+            data, lines = load_yaml(f)
+        except BankError as e:
+            loaded.append(LoadedBank(f, error=e))
+            continue
+        families = data.get("families") if isinstance(data, dict) else None
+        total += len(families) if isinstance(families, list) else 0
+        if total > MAX_FAMILIES:
+            raise TooManyFamilies(f"too many families: the banks loaded together hold more than {MAX_FAMILIES:,} "
+                                  "(the limit)", file=f, line=line_of(lines, ("families",)),
+                                  hint="load fewer banks at once")
+        loaded.append(LoadedBank(f, data, lines))
+    return loaded

@@ -2,8 +2,14 @@
 
 Validating YAML needs PyYAML and pydantic (~80 ms of imports); reading the cached
 result needs only ``marshal`` (built in, and faster to read than JSON).  The cache key
-covers the Python version and every bank file's path, size and
-mtime plus nncheck's version, so an edited bank is re-validated on the next run.
+covers the Python version, nncheck's version and every bank file's path and *content*
+(a digest of its bytes, not its size and mtime: an edit in place that keeps both would
+otherwise keep the old catalogue), so an edited bank is re-validated on the next run.
+
+Loading is bounded whatever the banks given: at most :data:`MAX_BANK_FILES` files and
+:data:`MAX_BANK_BYTES` bytes beyond the bundled banks, and
+:data:`nncheck.bank.compile.MAX_FAMILIES` families in all, each refused with one line
+before any of it is validated.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import sys
 
 from nncheck import __version__
 from nncheck.errors import BankError, BankErrors, NNCheckError, UnknownFamily
-from nncheck.paths import bundled_banks_dir, cache_dir, extra_bank_dirs
+from nncheck.paths import MAX_BANK_FILE_BYTES, bundled_banks_dir, cache_dir, extra_bank_dirs, read_regular
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the start-up path)
 if TYPE_CHECKING:
@@ -22,24 +28,58 @@ if TYPE_CHECKING:
 
 _SCHEMA_FILES = ("schema.py", "compile.py", "index.py")
 
+# Validating a bank costs a few milliseconds per family (its formulas are parsed and a few
+# instances drawn and keyed), so the banks one command loads are bounded, and a directory of
+# ten thousand files is refused at once instead of validated for minutes.
+MAX_BANK_FILES = 500  # bank files given with --bank, NNCHECK_BANKS or to 'bank validate/test'
+_MAX_CACHE_BYTES = 1 << 28  # a cache index is far smaller; a larger file is not one of ours
+MAX_BANK_BYTES = 4_000_000  # their bytes together (each file: at most MAX_BANK_FILE_BYTES)
+
 
 def bank_files(dirs: list[str]) -> list[str]:
-    """Every ``*.yaml``/``*.yml`` file in ``dirs`` (a file path may be given directly)."""
+    """Every ``*.yaml``/``*.yml`` file in ``dirs`` (a file path may be given directly).
+
+    At most :data:`MAX_BANK_FILES` of them: more is a BankError naming the limit.  A name
+    that is not a regular file (a named pipe called ``x.yaml``) is kept: reading it fails
+    with one line, without blocking (:func:`nncheck.paths.read_regular`).
+    """
     out = []
     for d in dirs:
         if os.path.isfile(d):
             out.append(os.path.abspath(d))
             continue
         if not os.path.isdir(d):
+            if os.path.exists(d):
+                out.append(os.path.abspath(d))  # a pipe or device given by name: refused when read
+                continue
             raise BankError("no such bank directory or file", file=d)
         for name in sorted(os.listdir(d)):
             if name.endswith((".yaml", ".yml")) and not name.startswith("."):
                 out.append(os.path.abspath(os.path.join(d, name)))
+    if len(out) > MAX_BANK_FILES:
+        raise BankError(f"{len(out):,} bank files; the limit is {MAX_BANK_FILES:,} at once",
+                        file=", ".join(dirs) if len(dirs) <= 3 else f"{dirs[0]} and {len(dirs) - 1} more",
+                        hint="give fewer files or directories")
     return out
 
 
-def _cache_key(files: list[str]) -> tuple[str, str]:
-    """(short name for the cache file, the full key stored inside it and compared on load)."""
+def _digest(data: bytes) -> str:
+    """A digest of a bank file's bytes.  ``_blake2`` is CPython's built-in module, not OpenSSL:
+    ``import hashlib`` loads OpenSSL, about 2 ms of the start-up budget."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # another Python: hashlib's, whatever it costs
+        from hashlib import blake2b
+    return blake2b(data, digest_size=16).hexdigest()
+
+
+def _cache_key(files: list[str], *, bundled: int = 0) -> tuple[str, str]:
+    """(short name for the cache file, the full key stored inside it and compared on load).
+
+    Reads every bank file (the digest is of its content); the files after the first
+    ``bundled`` may hold :data:`MAX_BANK_BYTES` bytes together.  A file that cannot be read
+    is keyed by why, and compiling it says so with one line.
+    """
     here = os.path.dirname(os.path.abspath(__file__))
     # marshal's format belongs to the Python version, so the version is part of the key.
     parts = [__version__, sys.version]
@@ -48,9 +88,19 @@ def _cache_key(files: list[str]) -> tuple[str, str]:
             parts.append(str(os.stat(os.path.join(here, name)).st_mtime_ns))
         except OSError:
             parts.append("-")
-    for f in files:
-        st = os.stat(f)
-        parts.append(f"{f}|{st.st_size}|{st.st_mtime_ns}")
+    total = 0
+    for i, f in enumerate(files):
+        try:
+            data = read_regular(f, MAX_BANK_FILE_BYTES)
+        except OSError as e:
+            parts.append(f"{f}|unreadable|{type(e).__name__}|{e.strerror or e}")
+            continue
+        if i >= bundled:
+            total += len(data)
+            if total > MAX_BANK_BYTES:
+                raise BankError(f"the bank files given hold more than {MAX_BANK_BYTES:,} bytes together "
+                                f"(the limit)", file=f, hint="give fewer or smaller bank files")
+        parts.append(f"{f}|{len(data)}|{_digest(data)}")
     # No hashlib (loading OpenSSL costs ~2 ms of the start-up budget) and no zlib (~0.5 ms):
     # the full key is stored in the cache and compared on load, so the file name only has to
     # spread different keys, which the key's bytes read as one integer modulo a 64-bit prime do.
@@ -202,12 +252,12 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
     bundled = bank_files([bundled_banks_dir()])
     extra = bank_files(list(extra_dirs or []) + extra_bank_dirs())
     files = bundled + [f for f in extra if f not in bundled]
-    key, full_key = _cache_key(files)
+    key, full_key = _cache_key(files, bundled=len(bundled))
     cache_path = os.path.join(cache_dir(), f"catalog-{key}.index")
     if use_cache:
         try:
-            with open(cache_path, "rb") as fh:
-                blob = marshal.load(fh)
+            # read_regular: whatever sits at the cache's name, a read never blocks (a named pipe).
+            blob = marshal.loads(read_regular(cache_path, _MAX_CACHE_BYTES))
             data_path = cache_path[: -len(".index")] + ".data"
             if blob.get("key") == full_key and os.path.getsize(data_path) == blob["data_size"]:
                 return Catalog(warnings=blob.get("warnings", []), summaries=blob["summaries"],
@@ -216,14 +266,18 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
             pass
     records: list[FamilyRecord] = []
     warnings: list[str] = []
-    from nncheck.bank.compile import compile_bank_file
+    from nncheck.bank.compile import compile_loaded, load_banks
     from nncheck.topics import solver_names
 
     names = solver_names()
     owner: dict[str, str] = {}
-    for f in files:
+    # Every file's YAML first: too many families in all is refused before any is validated.
+    for bank in load_banks(files):
+        f = bank.path
         try:
-            recs = compile_bank_file(f, solver_names=names)
+            if bank.error is not None:
+                raise bank.error
+            recs = compile_loaded(f, bank.data, bank.lines, solver_names=names)
         except (BankError, BankErrors) as e:
             if strict:
                 raise

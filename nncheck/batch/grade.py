@@ -191,8 +191,25 @@ def _load_json(text: str, path: str):
     def no_constant(name):
         raise ValueError(f"{name} is not allowed")
 
+    from nncheck.bank.yamlsafe import MAX_NUMBER_CHARS
+
+    def number(kind):
+        # Python refuses to convert integers past 4,300 digits with a ValueError that names
+        # sys.set_int_max_str_digits; the answer files' own limit is the one YAML has.
+        def parse(digits: str):
+            if len(digits) > MAX_NUMBER_CHARS:
+                raise _JsonRefused(f"a number of {len(digits):,} characters is too long "
+                                   f"(the limit is {MAX_NUMBER_CHARS:,})")
+            return kind(digits)
+        return parse
+
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant, parse_int=number(int),
+                          parse_float=number(float))
+        _check_json_values(data)
+        return data
+    except _JsonRefused as e:
+        raise AnswerFileError(e.args[0], file=path) from None
     except json.JSONDecodeError as e:
         msg = e.msg
         if e.pos >= len(text.rstrip()) or msg.startswith("Unterminated string"):
@@ -203,7 +220,33 @@ def _load_json(text: str, path: str):
     except ValueError as e:
         raise AnswerFileError(f"invalid JSON: {e}", file=path) from None
     except RecursionError:
-        raise AnswerFileError("invalid JSON: nested too deeply", file=path) from None
+        from nncheck.bank.yamlsafe import MAX_DEPTH
+
+        raise AnswerFileError(f"nested too deeply (the limit is {MAX_DEPTH} levels of mappings and lists)",
+                              file=path) from None
+
+
+class _JsonRefused(Exception):
+    pass
+
+
+def _check_json_values(data) -> None:
+    """The limits YAML answer files have, for JSON: nesting depth, and no NUL, other control
+    character or lone surrogate (``"\\u0000"``, ``"\\ud800"``) in any key or string."""
+    from nncheck.bank.yamlsafe import MAX_DEPTH, forbidden_char
+
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            bad = forbidden_char(value)
+            if bad is not None:
+                raise _JsonRefused(f"{bad[1]} is not allowed in text")
+        elif isinstance(value, (dict, list)):
+            if depth >= MAX_DEPTH:
+                raise _JsonRefused(f"nested too deeply (the limit is {MAX_DEPTH} levels of mappings and lists)")
+            items = [x for kv in value.items() for x in kv] if isinstance(value, dict) else value
+            stack.extend((x, depth + 1) for x in items)
 
 
 def _line(lines: dict, at: tuple) -> int | None:
@@ -465,14 +508,15 @@ class EntryResult:
     """The outcome for one entry, ready for a table, JSON or a report."""
 
     __slots__ = ("entry", "status", "score", "feedback", "mistake", "parsed_as", "expected", "topic", "field",
-                 "location", "caret")
+                 "location", "caret", "carried_forward")
 
     def __init__(self, entry: Entry, status: str, *, score: float = 0.0, feedback: str = "", mistake=None,
                  parsed_as=None, expected=None, topic: str = "", field: str | None = None, location: str = "",
-                 caret: str | None = None):
+                 caret: str | None = None, carried_forward: list[str] | None = None):
         self.entry, self.status, self.score, self.feedback = entry, status, score, feedback
         self.mistake, self.parsed_as, self.expected, self.topic = mistake, parsed_as, expected, topic
         self.field, self.location, self.caret = field, location, caret
+        self.carried_forward = carried_forward or []  # earlier parts graded from (error carried forward)
 
     def to_json(self) -> dict:
         e = self.entry
@@ -495,6 +539,8 @@ class EntryResult:
         }
         if e.params:
             out["params"] = dict(e.params)
+        if self.carried_forward:
+            out["carried_forward"] = list(self.carried_forward)
         if self.status in ("invalid", "error"):
             out["field"] = self.field
             out["location"] = self.location
@@ -540,10 +586,15 @@ class BatchResult:
 class Grader:
     """Grades entries against a catalog, sharing variants, keys and verdicts between them."""
 
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, *, latex: bool | None = None):
         self.catalog = catalog
+        #: Read every answer as LaTeX (True), plain (False) or as it looks (None: each answer with a
+        #: backslash, a brace or $ is LaTeX; see nncheck.kinds.grade_answer).
+        self.latex = latex
         self._problems: dict = {}  # (family, seed, params) -> (variant, key-or-None, error)
         self._verdicts: dict = {}  # (problem key, part, answer text) -> Verdict
+        #: The student's answers per problem (:func:`answers_by_problem`), for error carried forward.
+        self.answers: dict[tuple, tuple[dict[str, str | None], list[str]]] = {}
 
     def _problem(self, e: Entry):
         """(variant, error field, error message); the key is computed lazily in :meth:`_key`."""
@@ -578,6 +629,9 @@ class Grader:
         return hit.get("key"), hit.get("key_error")
 
     def grade_entry(self, e: Entry, path: str) -> EntryResult:
+        """Grade one entry; a wrong answer may earn credit from the same student's answers to the
+        problem's other parts (:attr:`answers`; :func:`nncheck.key.grade.carry_forward`)."""
+
         def invalid(field: str, message: str, topic: str = "", caret: str | None = None) -> EntryResult:
             return EntryResult(e, "invalid", feedback=message, topic=topic, field=field,
                                location=e.location(path, field or None), caret=caret)
@@ -630,19 +684,28 @@ class Grader:
 
             # Exactly what key.grade.grade(key, name, text) does, with the part and its
             # mistakes looked up once per problem instead of once per answer.
-            verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes)
+            verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes, latex=self.latex)
             self._verdicts[vkey] = verdict
         if verdict.status == "invalid":
             return invalid("answer", verdict.feedback, topic, caret=verdict.caret())
+        given, asked = self.answers.get(_problem_of(e), ({}, []))
+        if verdict.status == "incorrect" and len(given) > 1:
+            from nncheck.key.grade import carry_forward
+
+            others = {k: v for k, v in given.items() if k != name}
+            verdict = carry_forward(key, name, e.answer, verdict, others, asked=asked, latex=self.latex)
         return EntryResult(e, verdict.status, score=float(verdict.score), feedback=verdict.feedback,
-                           mistake=verdict.mistake, parsed_as=verdict.parsed_as, expected=expected, topic=topic)
+                           mistake=verdict.mistake, parsed_as=verdict.parsed_as, expected=expected, topic=topic,
+                           carried_forward=verdict.carried_forward)
 
 
-def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None) -> BatchResult:
-    """Grade every entry of ``sheet``; ``progress(done, total)`` is called as entries finish."""
-    grader = Grader(catalog)
+def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None, latex: bool | None = None) -> BatchResult:
+    """Grade every entry of ``sheet``; ``progress(done, total)`` is called as entries finish.
+    ``latex``: read the answers as LaTeX (True), plain (False) or each as it looks (None)."""
+    grader = Grader(catalog, latex=latex)
     results = []
     total = len(sheet.entries)
+    grader.answers = answers_by_problem(sheet.entries)
     for i, e in enumerate(sheet.entries, 1):
         try:
             results.append(grader.grade_entry(e, sheet.path))
@@ -653,6 +716,33 @@ def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None) -> BatchResult:
         if progress is not None:
             progress(i, total)
     return BatchResult(sheet.path, sheet.format, results)
+
+
+def _problem_of(e: Entry) -> tuple:
+    """Which problem an entry answers: its label in the file, family, seed and numbers."""
+    return (e.problem, e.family, e.seed, tuple(sorted(e.params.items())))
+
+
+def answers_by_problem(entries: list[Entry]) -> dict[tuple, tuple[dict[str, str | None], list[str]]]:
+    """Per problem of an answer file (one student's): ({part: answer text, None when blank}, the parts
+    it has entries for).  A part answered twice with different texts is ambiguous and counts as not
+    answered: no later part is graded from it."""
+    out: dict[tuple, tuple[dict[str, str | None], list[str]]] = {}
+    twice: set[tuple] = set()
+    for e in entries:
+        if e.problem_error is not None or e.part is None:
+            continue
+        given, asked = out.setdefault(_problem_of(e), ({}, []))
+        text = e.answer.strip() if e.answer is not None and e.answer.strip() else None
+        if e.part in asked:
+            if given.get(e.part) != text:
+                twice.add((_problem_of(e), e.part))
+            continue
+        asked.append(e.part)
+        given[e.part] = text
+    for problem, part in twice:
+        out[problem][0][part] = None
+    return out
 
 
 def expected_text(kp) -> str | None:

@@ -9,6 +9,10 @@ import typer
 
 from nncheck.cli.common import BankOpt, JsonOpt, NNGroup, catalog, console, emit_json
 
+# Seeds per family for 'bank verify' and 'bank test': each seed computes a key twice (SymPy and
+# NumPy), so a thousand seeds of every bundled family is already a long run; more is refused.
+MAX_SEEDS = 1000
+
 bank_app = typer.Typer(cls=NNGroup, help="Check problem banks: validate files, verify answer keys.",
                        no_args_is_help=True, add_completion=False)
 
@@ -20,7 +24,7 @@ def validate_cmd(
     json_: JsonOpt = False,
 ):
     """Check bank files against the schema; print every error as file:line: field: message."""
-    from nncheck.bank.compile import compile_bank_file
+    from nncheck.bank.compile import compile_loaded, load_banks
     from nncheck.bank.index import bank_files
     from nncheck.errors import BankError, BankErrors
     from nncheck.paths import bundled_banks_dir
@@ -31,9 +35,12 @@ def validate_cmd(
     results: list[dict[str, Any]] = []
     errors: list[str] = []
     seen: dict[str, str] = {}
-    for f in files:
+    for bank in load_banks(files):  # too many families in all: one line before any is validated
+        f = bank.path
         try:
-            recs = compile_bank_file(f, solver_names=names)
+            if bank.error is not None:
+                raise bank.error
+            recs = compile_loaded(f, bank.data, bank.lines, solver_names=names)
         except BankErrors as e:
             errors.extend(x.line() for x in e.errors)
             results.append({"file": f, "ok": False, "errors": [x.line() for x in e.errors]})
@@ -63,7 +70,8 @@ def validate_cmd(
 
 @bank_app.command("verify")
 def verify_cmd(
-    seeds: Annotated[int, typer.Option("--seeds", "-n", help="Variants to draw per family.", min=1)] = 20,
+    seeds: Annotated[int, typer.Option("--seeds", "-n", help="Variants to draw per family.", min=1,
+                                       max=MAX_SEEDS)] = 20,
     family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only these families.")] = None,
     topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="Only these topics.")] = None,
     bank: BankOpt = None,
@@ -116,13 +124,13 @@ def register(app: typer.Typer) -> None:
 def test_cmd(
     paths: Annotated[list[str] | None, typer.Argument(
         help="Bank files or directories to test (default: every loaded bank).", show_default=False)] = None,
-    seeds: Annotated[int, typer.Option("--seeds", "-n", help="Instances per family.", min=1)] = 10,
+    seeds: Annotated[int, typer.Option("--seeds", "-n", help="Instances per family.", min=1, max=MAX_SEEDS)] = 10,
     family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only these families.")] = None,
     bank: BankOpt = None,
     json_: JsonOpt = False,
 ):
     """Self-test families: keys graded correct, mistakes named, garbage invalid, keys agree."""
-    from nncheck.bank.compile import compile_bank_file
+    from nncheck.bank.compile import compile_loaded, load_banks
     from nncheck.bank.index import Catalog, bank_files
     from nncheck.topics import solver_names
     from nncheck.verify.selftest import test_family
@@ -130,8 +138,10 @@ def test_cmd(
     if paths:
         names = solver_names()
         records = []
-        for f in bank_files(paths):
-            records.extend(compile_bank_file(f, solver_names=names))  # errors: one line, exit 2
+        for bank in load_banks(bank_files(paths)):
+            if bank.error is not None:
+                raise bank.error  # one line, exit 2
+            records.extend(compile_loaded(bank.path, bank.data, bank.lines, solver_names=names))
         cat = Catalog(records)
     else:
         cat = catalog(bank)
@@ -149,6 +159,8 @@ def test_cmd(
                 results.append(test_family(rec, seeds, on_step=lambda: progress.advance(task)))
     else:
         results = [test_family(rec, seeds) for rec in records]
+    for rec, r in zip(records, results):
+        _test_milestones(rec, seeds, r)
     ok = all(r["ok"] for r in results)
     if json_:
         emit_json({"ok": ok, "seeds": seeds, "families": results})
@@ -166,12 +178,42 @@ def test_cmd(
                 result = f"ok (not drawn in {seeds} seeds: {', '.join(r['not_exercised'])})"
             else:
                 result = "ok"
+            if not r["failures"] and r.get("milestones"):
+                result += f" ({r['milestones']} milestones exercised)"
             t.add_row(r["id"], str(r["seeds"]), str(r["answers"]), str(r["mistakes"]), str(r["garbage"]), result)
         con = console()
         con.print(t)
         failed = sum(not r["ok"] for r in results)
         con.print(f"{len(results)} families: " + ("all passed" if ok else f"{failed} failed"))
     raise typer.Exit(0 if ok else 1)
+
+
+def _test_milestones(rec, seeds: int, result: dict) -> None:
+    """Exercise the milestones of each derivation part (``kinds.derivation.exercise_milestones``), once per
+    part, in the first of the ``seeds`` instances that asks it; failures join the family's."""
+    if not any(p["kind"] == "derivation" for p in rec["parts"]):
+        return
+    from nncheck.errors import NNCheckError
+    from nncheck.generate.variant import build_variant
+    from nncheck.key.compute import answer_key
+    from nncheck.kinds.derivation import exercise_milestones
+
+    done: set[str] = set()
+    result["milestones"] = 0
+    for seed in range(1, seeds + 1):
+        try:
+            key = answer_key(build_variant(rec, seed, {}))
+        except NNCheckError:
+            continue  # already a failure of the family's own test
+        for part in key.variant.parts:
+            if part["kind"] != "derivation" or part["name"] in done:
+                continue
+            done.add(part["name"])
+            kp = key.parts[part["name"]]
+            failures, exercised = exercise_milestones(part, kp.exact, kp.steps)
+            result["failures"].extend(f"seed {seed}, {f}" for f in failures)
+            result["milestones"] += exercised
+    result["ok"] = not result["failures"]
 
 
 STARTER = '''\

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from nncheck.cli import fast
-from nncheck.cli.common import AssignArg, BankOpt, IdArg, JsonOpt, SeedOpt, catalog, console, emit_json
+from nncheck.cli.common import AssignArg, BankOpt, IdArg, JsonOpt, LatexOpt, SeedOpt, catalog, console, emit_json
 
 if TYPE_CHECKING:
     from nncheck.bank.index import Catalog
@@ -19,6 +19,46 @@ def variant_for(cat: Catalog, family_id: str, seed: int, assignments: list[str] 
     from nncheck.generate.variant import make_variant, parse_assignments
 
     return make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
+
+
+def given_answers(v: Variant, part: str, given: list[str]) -> dict[str, str]:
+    """``--given PART=ANSWER`` options as {part: answer}; an unknown or repeated part is a usage error."""
+    from nncheck.errors import UsageError
+
+    out: dict[str, str] = {}
+    for item in given:
+        name, eq, text = item.partition("=")
+        name = name.strip()
+        if not eq or not name or not text.strip():
+            raise UsageError(f"--given '{item}': write PART=ANSWER, e.g. --given xi1='[[1, 2]]'")
+        v.part(name)  # a clear error for an unknown part
+        if name == part:
+            raise UsageError(f"--given {name}: that is the part being checked; give its answer with --answer")
+        if name in out:
+            raise UsageError(f"--given {name} appears twice: give each earlier part once")
+        out[name] = text
+    return out
+
+
+def _check_given(key, part: str, earlier: dict[str, str], *, latex: bool | None = None) -> None:
+    """Error carried forward needs every part ``part`` is computed from, and only those."""
+    from nncheck.errors import UsageError
+
+    inputs = key.carry_inputs(part)
+    if not inputs:
+        raise UsageError(f"part {part} is not computed from other parts of {key.variant.id}: "
+                         "--given does not apply to it")
+    extra = [n for n in earlier if n not in inputs]
+    missing = [n for n in inputs if n not in earlier]
+    if extra or missing:
+        raise UsageError(f"part {part} is computed from {', '.join(inputs)}: give each of them with --given "
+                         f"(your answer, right or wrong)" + (f", and not {', '.join(extra)}" if extra else ""))
+    from nncheck.key.grade import grade
+
+    for name, text in earlier.items():
+        verdict = grade(key, name, text, latex=latex)
+        if verdict.status == "invalid":  # it would carry nothing: say so rather than grade without it
+            raise UsageError(f"--given {name}: {verdict.feedback}")
 
 
 def register(app: typer.Typer) -> None:
@@ -67,7 +107,12 @@ def register(app: typer.Typer) -> None:
         assignments: AssignArg = None,
         part: Annotated[str | None, typer.Option("--part", "-p", help="Which part you answer (see 'show').")] = None,
         answer: Annotated[str | None, typer.Option(
-            "--answer", "-a", help="Your answer, in the answer language.")] = None,
+            "--answer", "-a", help="Your answer, in the answer language or in LaTeX.")] = None,
+        given: Annotated[list[str] | None, typer.Option(
+            "--given", metavar="PART=ANSWER",
+            help="Your answer to an earlier part this one is computed from (repeatable): a wrong "
+                 "answer computed correctly from it earns credit (error carried forward).")] = None,
+        latex: LatexOpt = False,
         seed: SeedOpt = 1,
         bank: BankOpt = None,
         json_: JsonOpt = False,
@@ -85,11 +130,15 @@ def register(app: typer.Typer) -> None:
                                  f"({', '.join(p['name'] for p in parts)})")
             part = parts[0]["name"]
         v.part(part)  # a clear error for an unknown part, before any SymPy work
+        earlier = given_answers(v, part, given or [])
         from nncheck.key.compute import answer_key
         from nncheck.key.grade import grade
 
         key = answer_key(v)
-        verdict = grade(key, part, answer)
+        if earlier:
+            _check_given(key, part, earlier, latex=latex or None)
+        # Without --latex, an answer with a backslash, a brace or $ is read as LaTeX all the same.
+        verdict = grade(key, part, answer, earlier, latex=latex or None)
         code = {"correct": 0, "incorrect": 1, "invalid": 2}[verdict.status]
         if json_:
             out = {"id": v.id, "seed": v.seed, "part": part, **verdict.to_json()}

@@ -22,6 +22,10 @@ HELP = (
     "Problem: nncheck derive ID [FILE] [NAME=VALUE...] checks a derivation for a bank problem (nncheck list -t "
     "derive): the first line must be the problem's start and the last must reach its target. On a terminal "
     "without FILE, the problem is shown and the derivation is typed line by line.\n\n"
+    "LaTeX: a .tex file (any file with --latex, or one with a backslash, brace or $ outside '#' comments) is "
+    "read as a document: its display math (align, equation, gather, $$ … $$ and the like), with &= chains "
+    "and \\\\ line breaks as steps; prose, \\label and \\text{…} remarks are skipped. Line numbers and carets are the "
+    ".tex file's; each step is shown as it was read, in the plain language.\n\n"
     "Exit code: 0 every step valid (and the target reached), 1 a wrong, undecided or unfinished derivation, "
     "2 an unreadable line or bad input."
 )
@@ -34,8 +38,12 @@ def _read_path(path: str) -> str:
         if path == "-":
             data = sys.stdin.buffer.read(MAX_BYTES + 1)
         else:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_BYTES + 1)
+            from nncheck.paths import FileTooLarge, read_regular
+
+            try:  # a regular file only: a named pipe with no writer would block the read forever
+                data = read_regular(path, MAX_BYTES)
+            except FileTooLarge:
+                raise UsageError(f"{path} is larger than {MAX_BYTES:,} bytes: not a derivation") from None
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
     if len(data) > MAX_BYTES:
@@ -66,7 +74,7 @@ def _interactive(header: str | None) -> str:
 
 
 def _looks_like_path(s: str) -> bool:
-    return os.sep in s or "/" in s or s.endswith((".txt", ".md", ".drv", ".derive")) or os.path.exists(s)
+    return os.sep in s or "/" in s or s.endswith((".txt", ".md", ".drv", ".derive", ".tex")) or os.path.exists(s)
 
 
 def register(app: typer.Typer) -> None:
@@ -88,6 +96,9 @@ def register(app: typer.Typer) -> None:
             "--target", help="Free-form: the result the derivation must reach.", show_default=False)] = None,
         part: Annotated[str | None, typer.Option(
             "--part", "-p", help="With a problem id: which derivation part.", show_default=False)] = None,
+        latex: Annotated[bool, typer.Option(
+            "--latex", help="Read the derivation as a LaTeX document whatever it looks like (a .tex file always "
+                            "is).")] = False,
         seed: SeedOpt = 1,
         bank: BankOpt = None,
         json_: JsonOpt = False,
@@ -141,8 +152,10 @@ def register(app: typer.Typer) -> None:
             text = _interactive(problem_header)
         else:
             text = _read_path(path or "-")
+        # A .tex file is LaTeX; any other text is LaTeX when it looks like it (--latex: always).
+        as_latex = True if latex or (path or "").lower().endswith(".tex") else None
         report = check_derivation(text, assume=", ".join(assume) if assume else None, problem=problem,
-                                  start=start, target=target)
+                                  start=start, target=target, latex=as_latex)
         if problem is not None:
             from nncheck.kinds.derivation import verdict_from_report
 

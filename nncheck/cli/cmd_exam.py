@@ -11,6 +11,10 @@ import typer
 from nncheck.cli.cmd_quiz import DbOpt, QuizJsonOpt, practice_setup
 from nncheck.cli.common import BankOpt, emit_json
 
+# The longest exam: a day.  The clock is kept in seconds and shown as h:mm:ss, and an exam is
+# resumable, so a longer one is never needed (1e308 minutes overflowed the clock).
+MAX_MINUTES = 24 * 60
+
 
 def _groups(session) -> list[tuple[str, int]]:
     from nncheck.practice.session import EXAM_GROUPS, SEED_ORDER, exam_group
@@ -132,7 +136,8 @@ def register(app: typer.Typer) -> None:
     def exam_cmd(
         seed: Annotated[int | None, typer.Option(
             "--seed", "-s", help="Seed of the exam: the same seed sets the same exam.")] = None,
-        minutes: Annotated[float, typer.Option("--minutes", "-m", help="Time allowed.", min=0.01)] = 180,
+        minutes: Annotated[float, typer.Option("--minutes", "-m", help="Time allowed.", min=0.01,
+                                               max=MAX_MINUTES)] = 180,
         resume: Annotated[bool | None, typer.Option(
             "--resume/--new", help="Resume the unfinished exam, or set it aside and start a new one "
                                    "(default: resume if there is one).", show_default=False)] = None,

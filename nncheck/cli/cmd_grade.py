@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from nncheck.cli.common import BankOpt, JsonOpt, catalog, console, emit_json
+from nncheck.cli.common import BankOpt, JsonOpt, LatexOpt, catalog, console, emit_json
 
 PROGRESS_FROM = 40  # entries; smaller files finish before a bar would be worth drawing
 
@@ -70,6 +70,7 @@ def register(app: typer.Typer) -> None:
             "--report", help="Also write a Markdown report to this file.")] = None,
         fail_on_wrong: Annotated[bool, typer.Option(
             "--fail-on-wrong", help="Exit 1 if any answer is wrong, invalid or blank.")] = False,
+        latex: LatexOpt = False,
         bank: BankOpt = None,
         json_: JsonOpt = False,
     ) -> None:
@@ -77,6 +78,13 @@ def register(app: typer.Typer) -> None:
         2 if the file is unusable."""
         from nncheck.batch.grade import grade_sheet, load_answers
 
+        if report:
+            from nncheck.errors import UsageError
+            from nncheck.paths import same_file
+
+            if same_file(report, file):  # no command overwrites a file it reads
+                raise UsageError(f"--report {report} is the answer file being graded; it would be overwritten",
+                                 hint="write the report to another file")
         sheet = load_answers(file)
         cat = catalog(bank)
         progress = None
@@ -93,7 +101,7 @@ def register(app: typer.Typer) -> None:
                 bar.update(task, completed=done)
 
         try:
-            result = grade_sheet(sheet, cat, progress=progress)
+            result = grade_sheet(sheet, cat, progress=progress, latex=latex or None)
         finally:
             if bar is not None:
                 bar.stop()

@@ -26,6 +26,16 @@ def register(app: typer.Typer) -> None:
         finally:
             if store is not None:
                 store.close()
+        if st.get("damaged"):
+            import sys
+
+            from nncheck.practice.store import MOVE_ASIDE
+
+            # Read-only, what could be read: the figures are shown, with this one line saying so.
+            lost = st["damaged"]["tables_with_lost_rows"]
+            sys.stderr.write(f"nncheck: warning: {st['database']} is damaged (SQLite's check: {st['damaged']['check']}); "
+                             + (f"rows of {', '.join(lost)} could not be read and are left out; " if lost
+                                else "every row could still be read; ") + MOVE_ASIDE + "\n")
         if json_:
             emit_json(st)
             return

@@ -100,6 +100,9 @@ SeedOpt = Annotated[int, typer.Option(
     "--seed", "-s", help="Which instance to draw: the same seed gives the same problem.")]
 BankOpt = Annotated[list[str] | None, typer.Option(
     "--bank", help="Extra bank directory or file (repeatable); NNCHECK_BANKS holds more.", show_default=False)]
+LatexOpt = Annotated[bool, typer.Option(
+    "--latex", help="Read answers as LaTeX even when they have no backslash, brace or $ (an answer that has "
+                    "one is read as LaTeX anyway, e.g. '\\frac{1}{2}').")]
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="Problem family id, e.g. conv.output-size.")]
 AssignArg = Annotated[list[str] | None, typer.Argument(
     help="Your own numbers as NAME=VALUE, e.g. W1=227 F=11 'box_ref=[0,0,4,4]'.", show_default=False)]

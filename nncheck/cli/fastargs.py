@@ -14,6 +14,8 @@ Typer-free, like everything on the start-up path.
 
 from __future__ import annotations
 
+MAX_DIGITS = 18  # a longer number is left to the full parser (every int option here fits in 64 bits)
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the start-up path)
 if TYPE_CHECKING:
     from typing import Literal, NotRequired, TypedDict
@@ -101,6 +103,8 @@ def _convert(opt: ValuedSpec, text: str) -> object | None:
     digits = text[1:] if text.startswith("-") else text
     if not (digits.isascii() and digits.isdigit()):
         return None  # "+3", " 3", "3_000", "1.5": the full parser knows which it takes
+    if len(digits) > MAX_DIGITS:
+        return None  # int() refuses past 4,300 digits; the full parser words the refusal
     number = int(text)
     if number < opt.get("min", number) or number > opt.get("max", number):
         return None

@@ -87,8 +87,8 @@ def wants_json(argv: list[str]) -> bool:
     for arg in argv:
         if arg == "--":
             return False
-        if arg == "--json":
-            return True
+        if arg == "--json" or arg.startswith("--json="):
+            return True  # "--json=1" is a usage error, but one the script asked to read as JSON
     return False
 
 

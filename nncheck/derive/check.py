@@ -1,17 +1,20 @@
 """Decide one step ``left = right``: valid, invalid (with a counterexample) or undecided.
 
-Equality is the answer language's :func:`~nncheck.answer.equiv.equivalent` (sampling
-at high precision, then an exact proof) over the symbols' declared domains.  On top
-of it the derivation checker adds what a derivation needs:
+Equality is the answer language's :func:`~nncheck.answer.equiv.equivalent` over the
+symbols' declared domains: points near 0, far out and at the domain's ends, each decided
+with an error bound that cannot round a nonzero difference away (``x + e^(−1000)·x = x``
+is invalid, and so is ``x = x + relu(x^2 − 49)``, wrong only past |x| = 7).  On top of it
+the derivation checker adds what a derivation needs:
 
 * **real domains.**  Each side is also evaluated with real semantics on the syntax
   tree (``nncheck.lang.numeric``): ln of a non-positive number, the square root of a
   negative one and a division by zero leave a side *undefined*.  A step whose sides
   are defined at different points of the domain changes the domain, and is invalid
   there: ``ln(w/wa) = ln(w) − ln(wa)`` without w, wa > 0, ``sqrt(x)^2 = x`` for x < 0.
-* **more points.**  Besides equivalence's random points, the edges of each domain and
-  the kinks of max/min/abs are tried, so a step wrong only on part of the domain
-  (``max(x, -2.9) = x``) is caught.
+* **more points.**  Besides equivalence's points, points near the edges of each domain
+  and beside the kinks of max/min/abs are tried, so a step wrong only on part of the
+  domain (``max(x, -2.9) = x``) is caught.  Every point is judged by equivalence's own
+  point test (:func:`~nncheck.answer.equiv.compare_at`), never by a fixed tolerance.
 * **a counterexample a student can check by hand**: a short point and both values.
 """
 
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
 N_RANDOM = 8  # extra random points for the real-domain check
 MIN_AGREE = 3  # points where both sides are defined and agree, when equivalence had no verdict
 MAX_EXTRA = 40  # more random points drawn when few have both sides defined
-HP_DPS = 50
+HP_DPS = 50  # digits of the values shown in a counterexample
 
 
 class Outcome:
@@ -74,8 +77,12 @@ def _extremes(domain: str) -> tuple[float, float]:
     if d in _INTEGER:
         a, b = _INTEGER[d]
         return float(a), float(b)
+    from nncheck.lang.domains import domain as spec_of
     from nncheck.lang.domains import parse_domain
 
+    spec = spec_of(domain)
+    if spec.only:
+        return float(spec.values[0]), float(spec.values[-1])
     lo, hi, _, _ = parse_domain(domain)
     if math.isinf(lo) and math.isinf(hi):
         return -6.5, 6.5
@@ -92,9 +99,15 @@ def _nice(x: float) -> Fraction:
 
 
 def random_point(names, domains: dict, rng: random.Random) -> dict:
+    from nncheck.lang.domains import domain
+
     out = {}
     for n in names:
         d = domains.get(n, "real").strip().lower().replace(" ", "")
+        spec = domain(d)
+        if spec.only:  # a set such as {0,1}: one of its values
+            out[n] = rng.choice(spec.values)
+            continue
         if d in _INTEGER:
             a, b = _INTEGER[d]
             out[n] = Fraction(rng.choice([k for k in range(a, b + 1) if k not in (0, 1)]))
@@ -112,6 +125,7 @@ def random_point(names, domains: dict, rng: random.Random) -> dict:
 def extreme_points(names, domains: dict) -> list[dict]:
     names = sorted(names)
     ex = {n: _extremes(domains.get(n, "real")) for n in names}
+    # (A set's values are exact small fractions already; limit_denominator keeps them.)
     pts = [{n: Fraction(ex[n][0]).limit_denominator(1000) for n in names},
            {n: Fraction(ex[n][1]).limit_denominator(1000) for n in names}]
     if len(names) > 1:
@@ -149,8 +163,11 @@ def kink_points(exprs, base: dict, domains: dict, limit: int = 6) -> list[dict]:
                 r = float(root)
             except TypeError:
                 continue
+            from nncheck.lang.domains import domain as spec_of
             from nncheck.lang.domains import parse_domain
 
+            if spec_of(domains.get(s.name, "real")).only:
+                continue  # a symbol with a few values has no kink to straddle
             dlo, dhi, _, _ = parse_domain(domains.get(s.name, "real"))
             for delta in (-1, 1):
                 v = _nice(r + delta * 1e-2 * max(1.0, abs(r)))
@@ -251,17 +268,31 @@ def format_point(point: dict) -> str:
     return ", ".join(f"{k} = {format_number(v)}" for k, v in sorted(point.items()))
 
 
-def counterexample(point: dict, a, b, why: str = "") -> tuple[str, dict]:
-    """Text and JSON of a counterexample: the point and the two sides' values."""
+def counterexample(point: dict, a, b, why: str = "", *, gap=None) -> tuple[str, dict]:
+    """Text and JSON of a counterexample: the point and the two sides' values (and their
+    difference, when it is too fine for the values to show: x + e^(−1000)·x against x)."""
     sa, sb = format_pair(a, b)
     where = f" at {format_point(point)}" if point else ""
     text = f"{where}: the left side is {sa}, the right side is {sb}"
+    if sa == sb and sa != "undefined":
+        shown = _fmt(gap if gap is not None else _difference(a, b), 4)
+        text += f"; they differ by {shown}"
     if why:
         text += f" ({why})"
     data = {"at": {k: float(v) for k, v in sorted(point.items())},
             "left": None if sa == "undefined" else _json_num(a), "right": None if sb == "undefined" else _json_num(b),
             "left_text": sa, "right_text": sb}
     return text, data
+
+
+def _difference(a, b):
+    try:
+        import mpmath
+
+        with mpmath.workdps(max(mpmath.mp.dps, 60)):
+            return mpmath.mpmathify(a) - mpmath.mpmathify(b)
+    except (TypeError, ValueError):
+        return None
 
 
 def _json_num(v):
@@ -410,6 +441,9 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
         if not ua:
             both_defined.append((pt, a, b))
     if not r.equal and not r.undecided and r.point:
+        # Equivalence's disagreement is certified (an error bound excludes 0, and more digits
+        # confirm it); it stands unless neither side has a real value there (a complex branch):
+        # then the points where both sides are defined decide.
         pt = _fraction_point(r.point)
         try:
             a = ctx.real_value(left.node, left.text, pt)
@@ -417,29 +451,22 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
         except (Skip, AnswerSyntaxError):
             a = b = None  # our real-valued evaluation cannot tell: equivalence's verdict stands
         if not (isinstance(a, Undefined) and isinstance(b, Undefined)):
-            got = confirm_difference(A, B, pt)
-            if got is None or got[0]:
-                ya, yb = _display_values(r, A, B, pt, a, b) if got is None else (got[1], got[2])
-                text, data = counterexample(pt, ya, yb)
-                return _invalid(text, data, A, B, both_defined)
-            # A disagreement that 100 and 200 digits do not confirm is rounding noise
-            # (a cancellation after σ or e^x saturate): judge on our own points instead.
-        # Equivalence's disagreement is where neither side has a real value (a complex branch):
-        # judge on the points where both sides are defined.
-    differ = _first_difference(A, B, both_defined)
+            ya, yb = _display_values(r, A, B, pt, a, b)
+            text, data = counterexample(pt, ya, yb, gap=getattr(r, "gap", None))
+            return _invalid(text, data, A, B, both_defined)
+    differ, agree, costly = _judge(A, B, both_defined)
     if differ is not None:
-        pt, ha, hb = differ
-        text, data = counterexample(pt, ha, hb)
+        pt, ha, hb, gap = differ
+        text, data = counterexample(pt, ha, hb, gap=gap)
         return _invalid(text, data, A, B, both_defined)
     if r.equal:
         if not both_defined and points:
             return Outcome("undecided", "neither side is defined at any point tried")
         return Outcome("valid", "equal on the domain")
-    agree = sum(1 for _ in both_defined)
     if agree >= MIN_AGREE:
         return Outcome("valid", "equal wherever both sides are defined")
     note = getattr(r, "note", "") or ""
-    if getattr(r, "too_complex", False):
+    if getattr(r, "too_complex", False) or costly:
         return Outcome("undecided", note or "too complex to check in the time allowed")
     return Outcome("undecided", note or "no point of the domain where both sides can be evaluated")
 
@@ -460,37 +487,27 @@ def _display_values(r, A, B, pt, a, b):
     return a, b
 
 
-def confirm_difference(A, B, pt: dict):
-    """Do ``A`` and ``B`` differ at ``pt``?  (differ, value of A, value of B), or None if undefined.
+def _judge(A, B, both_defined):
+    """Equivalence's point test at each point where both sides have a real value.
 
-    Both are evaluated at 100 and 200 digits; the change between the two bounds the
-    rounding error of the 200-digit values (scaled by 10^-100), so a cancellation such as
-    106.8 − ln(1 + e^106.8) = −4e-47 is not mistaken for a difference, while x^40 + 1
-    against x^40 (relative 1e-19) or (1 + 10^-70)x against x is.  100 digits is enough for
-    the low value to be right to many digits wherever σ or e^x saturate at these points.
+    (first difference as (point, value of A, value of B, A − B) or None, points equal, points
+    too costly to decide).  A point counts as equal only when the test says so: agreeing to
+    some number of digits is not enough.
     """
-    import mpmath
+    from nncheck.answer.equiv import compare_at
+    from nncheck.lang.mpeval import Program
 
-    lo, hi = 2 * HP_DPS, 4 * HP_DPS
-    a1, b1, a2, b2 = hp_value(A, pt, lo), hp_value(B, pt, lo), hp_value(A, pt, hi), hp_value(B, pt, hi)
-    if None in (a1, b1, a2, b2):
-        return None
-    with mpmath.workdps(hi + 10):
-        gap = abs(a2 - b2)
-        err = (abs(a1 - a2) + abs(b1 - b2)) * mpmath.mpf(10) ** (lo - hi) * 1000
-        tol = max(err, mpmath.mpf(10) ** (15 - hi) * max(1, abs(a2), abs(b2)))
-        return gap > tol, a2, b2
-
-
-def _first_difference(A, B, both_defined):
-    """A point where the two sides differ, confirmed at high precision, or None."""
-    for pt, a, b in both_defined:
-        if abs(a - b) <= 1e-20 * max(1, abs(a), abs(b)):
-            continue
-        got = confirm_difference(A, B, pt)
-        if got is not None and got[0]:
-            return pt, got[1], got[2]
-    return None
+    if not both_defined:
+        return None, 0, 0
+    prog = Program(A - B)
+    agree = costly = 0
+    for pt, _a, _b in both_defined:
+        verdict, ha, hb, gap = compare_at(A, B, pt, prog)
+        if verdict == "differ" and ha is not None and hb is not None:
+            return (pt, ha, hb, gap), agree, costly
+        agree += verdict == "equal"
+        costly += verdict == "costly"
+    return None, agree, costly
 
 
 def _invalid(text: str, data: dict, A, B, both_defined) -> Outcome:

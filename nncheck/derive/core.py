@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from nncheck.derive.check import Outcome
     from nncheck.derive.context import Context
+    from nncheck.derive.milestones import Credit, Milestone
     from nncheck.derive.rules import Classifier
     from nncheck.records import FamilyRecord, PartSpec
 
@@ -25,12 +26,17 @@ class DerivationProblem:
 
     def __init__(self, start: str, target: str | None, *, given=(), symbols: dict | None = None,
                  id: str | None = None, title: str | None = None, prompt: str | None = None,
-                 part_name: str | None = None, file: str | None = None, mistakes=()):
+                 part_name: str | None = None, file: str | None = None, mistakes=(), milestones=()):
+        from nncheck.derive.milestones import Milestone
+
         self.start, self.target = start, target
         self.given = list(given or [])
         self.symbols = dict(symbols or {})
         self.id, self.title, self.prompt, self.part_name, self.file = id, title, prompt, part_name, file
         self.mistakes = list(mistakes)  # (id, message, SymPy value of the final line)
+        #: What a grader looks for, in order, with its share of the credit (the bank's ``milestones:``).
+        self.milestones: list[Milestone] = [m if isinstance(m, Milestone) else Milestone.from_spec(m)
+                                            for m in milestones or ()]
 
     @classmethod
     def from_part(cls, part: PartSpec, *, family: FamilyRecord | None = None, prompt: str | None = None,
@@ -43,7 +49,8 @@ class DerivationProblem:
                             line=fam.get("_line"), field=f"{fam.get('id', '?')}.{part.get('name')}")
         return cls(part["start"], part.get("target"), given=part.get("given") or [],
                    symbols=part.get("symbols") or {}, id=fam.get("id"), title=fam.get("title"),
-                   prompt=prompt, part_name=part.get("name"), file=fam.get("_file"), mistakes=mistakes)
+                   prompt=prompt, part_name=part.get("name"), file=fam.get("_file"), mistakes=mistakes,
+                   milestones=dict(part).get("milestones") or ())
 
 
 class Report:
@@ -57,6 +64,15 @@ class Report:
         self.finish_detail = ""
         self.start_detail = ""
         self.mistake: tuple[str, str] | None = None
+        #: Valid steps justified only by the identity the problem asks to show: step -> why.
+        self.circular: dict[Step, str] = {}
+        #: The milestones earned and skipped (None without milestones); path: the lines, in order,
+        #: that the derivation reached soundly (from its start, by valid steps none of them circular).
+        self.credit: Credit | None = None
+        self.path: list[tuple[Term, Step]] = []
+        #: forms[p][i]: line p of the path has milestone i's form (whichever milestone earned it).
+        self.forms: list[list[bool]] = []
+        self.notes: list[str] = []
 
     # -- summary ---------------------------------------------------------------
     def counts(self) -> dict:
@@ -69,6 +85,89 @@ class Report:
     def valid(self) -> bool:
         """Every step valid (nothing invalid, unreadable or undecided) and at least one step."""
         return bool(self.steps) and all(s.status == "valid" for s in self.steps)
+
+    @property
+    def shown(self) -> bool:
+        """The work is shown: no step is circular and no milestone was jumped past."""
+        return not self.circular and not (self.credit is not None and any(self.credit.skipped))
+
+    @property
+    def score(self) -> float:
+        """The share of the credit earned, 0 to 1.
+
+        With milestones: the sum of the shares of the milestones earned on the lines reached soundly.
+        Without: 1 for a valid, finished derivation, 0.5 for a valid unfinished one, otherwise half the
+        fraction of steps before the first step that is wrong, undecided or circular.
+        """
+        if not self.steps or any(s.status == "unparsable" for s in self.steps):
+            return 0.0
+        if self.credit is not None:
+            return self.credit.score
+        n = len(self.steps)
+        bad = next((s for s in self.steps if s.status != "valid" or s in self.circular), None)
+        if bad is None:
+            return 1.0 if self.finished is not False else 0.5
+        return 0.5 * (bad.index - 1) / n
+
+    def milestone_rows(self) -> list[dict]:
+        """Each milestone: earned (with the line), skipped (a later one was reached) or not reached."""
+        if self.credit is None:
+            return []
+        out = []
+        for m, at, skipped in zip(self.credit.milestones, self.credit.at, self.credit.skipped):
+            row: dict[str, Any] = {**m.to_json(), "earned": at is not None}
+            if at is not None:
+                step = self.path[at][1]
+                row["step"], row["line"] = step.index, step.line
+            else:
+                row["skipped"] = skipped
+                row["missing"] = m.missing
+            out.append(row)
+        return out
+
+    def work_feedback(self) -> list[str]:
+        """Sentences on the work not shown: circular steps, milestones skipped, milestones still to reach."""
+        out = []
+        for st, why in self.circular.items():
+            out.append(f"Step {st.index} (line {st.line}) rests on {why}, the identity the problem asks you to show: "
+                       f"it shows no work")
+        if self.credit is not None:
+            skipped = self.credit.missing(skipped=True)
+            if skipped:
+                out.append("Work skipped: " + "; ".join(m.missing for m in skipped))
+            todo = self.credit.missing(skipped=False)
+            if todo:
+                out.append("Still to do: " + "; ".join(m.missing for m in todo))
+        return out
+
+    def step_json(self, st: Step) -> dict:
+        """A step as JSON, with whether it is circular and the milestones it earned or jumped past."""
+        out = st.to_json()
+        if st in self.circular:
+            out["circular"] = self.circular[st]
+        if self.credit is not None:
+            earned = [m.id for m, at in zip(self.credit.milestones, self.credit.at)
+                      if at is not None and self.path[at][1] is st]
+            if earned:
+                out["milestones"] = earned
+            skips = self._skipped_at(st)
+            if skips:
+                out["skips"] = skips
+        return out
+
+    def _skipped_at(self, st: Step) -> list[str]:
+        """The skipped milestones that this step jumped past: it earned the next milestone after them."""
+        credit = self.credit
+        if credit is None:
+            return []
+        out = []
+        for i, (m, skipped) in enumerate(zip(credit.milestones, credit.skipped)):
+            if not skipped:
+                continue
+            nxt = next(at for at in credit.at[i + 1:] if at is not None)
+            if self.path[nxt][1] is st:
+                out.append(m.id)
+        return out
 
     @property
     def first_invalid(self) -> Step | None:
@@ -102,6 +201,11 @@ class Report:
                                                                         "there is not all valid")
         elif self.finished is False:
             extra.append("not finished yet: " + self.finish_detail)
+        if self.circular:
+            first = next(iter(self.circular))
+            extra.append(f"step {first.index} rests on the identity to be shown")
+        if self.credit is not None and any(self.credit.skipped):
+            extra.append("work is skipped (see the milestones)")
         if not extra:
             return head
         tail = "; ".join(extra)
@@ -113,7 +217,7 @@ class Report:
         steps at all), 1 otherwise."""
         if not self.steps or any(s.status == "unparsable" for s in self.steps):
             return 2
-        if self.valid and self.finished is not False:
+        if self.valid and self.finished is not False and self.shown:
             return 0
         return 1
 
@@ -127,7 +231,7 @@ class Report:
             "domains": dict(sorted(plan.domains.items())),
             "definitions": [{"name": d.name, "value": to_text(d.node), "line": d.line} for d in plan.definitions],
             "constraints": [f"{to_text(c.left)} = {to_text(c.right)}" for c in plan.constraints],
-            "steps": [s.to_json() for s in self.steps],
+            "steps": [self.step_json(s) for s in self.steps],
             "first_invalid": {"step": first.index, "line": first.line} if first is not None else None,
             "counts": self.counts(),
             "valid": self.valid,
@@ -137,8 +241,12 @@ class Report:
         }
         if self.problem is not None:
             out = {"id": self.problem.id, "part": self.problem.part_name, **out}
-        if plan.notes:
-            out["notes"] = list(plan.notes)
+            out["score"] = round(self.score, 6)
+            out["shown"] = self.shown
+            if self.credit is not None:
+                out["milestones"] = self.milestone_rows()
+        if plan.notes or self.notes:
+            out["notes"] = list(plan.notes) + self.notes
         if self.mistake is not None:
             out["mistake"] = {"id": self.mistake[0], "message": self.mistake[1]}
         return out
@@ -154,6 +262,7 @@ class _State:
         self.plan = plan
         self._ctx: Context | None = None
         self._cls: Classifier | None = None
+        self._forbidden: frozenset[str] | None = None
 
     @property
     def ctx(self) -> Context:
@@ -170,6 +279,16 @@ class _State:
 
             self._cls = Classifier(self.ctx)
         return self._cls
+
+    @property
+    def forbidden(self) -> frozenset[str]:
+        """The named rules that are the problem's own identity (start = target) in other words."""
+        if self._forbidden is None:
+            plan = self.plan
+            self._forbidden = frozenset()
+            if plan.mode == "problem" and plan.start is not None and plan.target is not None:
+                self._forbidden = self.classifier.identity_rules(plan.start, plan.target)
+        return self._forbidden
 
 
 def _error_json(e: AnswerSyntaxError) -> dict:
@@ -196,6 +315,10 @@ def _step_task(state: _State, step: Step, seed: int):
             except Exception:  # noqa: BLE001 - naming the rule is best effort; the verdict stands
                 rule, detail = "algebra", "algebra"
             res["rule"], res["detail"] = rule, detail
+            if rule in state.forbidden:
+                from nncheck.derive.rules import RULES
+
+                res["circular"] = RULES[rule]
         return res
 
     return run
@@ -263,9 +386,11 @@ def _finish_task(state: _State, plan: Plan):
         names = {s.name for s in (a.free_symbols | t.free_symbols)}
         r = eq(a, t, {n: ctx.domain(n) for n in names}, seed=7)
         if r.equal:
-            # Equal, and in the target's form: equal even with σ, tanh and ln as arbitrary functions
-            # (so 1/(1 + exp(-u)) has not yet reached σ(u), nor σ(ξ)(1 − σ(ξ)) reached h(1 − h)).
-            if state.classifier.same_form(a, t):
+            # Equal, and in the target's form: the same functions and symbols, and equal even with every
+            # function arbitrary (so 1/(1 + exp(-u)) has not yet reached σ(u), nor σ(ξ)(1 − σ(ξ)) h(1 − h)).
+            from nncheck.derive.milestones import same_form
+
+            if same_form(ctx, final, target):
                 return {"finished": True, "detail": f"reaches the target {target.shown}"}
             return {"finished": False, "detail": f"the last line equals the target but is not yet in its form: "
                                                  f"write it as {target.shown}"}
@@ -304,21 +429,109 @@ def _mistake_task(state: _State, plan: Plan, mistakes):
     return run
 
 
+def _forms_task(state: _State, terms: list[Term], forms: list[list[Term]], asked: list[list[int]]):
+    """Which milestones' ``form:`` expressions each line has (``asked[p]``: the milestones to try on line p)."""
+    def run() -> dict:
+        from nncheck.derive.milestones import same_form
+
+        ctx = state.ctx
+        out = []
+        for term, todo in zip(terms, asked):
+            hits = []
+            for i in todo:
+                try:
+                    if any(same_form(ctx, term, f) for f in forms[i]):
+                        hits.append(i)
+                except Exception:  # noqa: BLE001 - a line that cannot be compared lacks the form
+                    continue
+            out.append(hits)
+        return {"forms": out}
+
+    return run
+
+
+def _milestone_forms(plan: Plan, problem: DerivationProblem) -> list[list[Term]]:
+    """The ``form:`` expressions of the problem's milestones, read with its symbols."""
+    from nncheck.lang.syntax import parse
+
+    out = []
+    for m in problem.milestones:
+        terms = []
+        for text in m.forms:
+            try:
+                node = parse(text, symbols=plan.symbols, derivatives=True)
+            except AnswerSyntaxError as e:
+                from nncheck.errors import BankError
+
+                raise BankError(f"milestone '{m.id}': form '{text}' does not parse: {e.message} at character "
+                                f"{e.pos + 1}", file=problem.file or "?",
+                                field=f"{problem.id or '?'}.{problem.part_name or 'part'}") from None
+            terms.append(Term(node, text, None))
+        out.append(terms)
+    return out
+
+
+def _line_terms(plan: Plan) -> list[Term]:
+    """Every term that can be a line of the derivation's path: the first-line candidates, each step's end."""
+    out: list[Term] = []
+    seen: set[int] = set()
+    for term in [t for t, _ in plan.start_candidates] + [s.right for s in plan.steps if s.right is not None]:
+        if id(term) not in seen:
+            seen.add(id(term))
+            out.append(term)
+    return out
+
+
+def _credit(report: Report, problem: DerivationProblem, hits: dict[int, set[int]]) -> None:
+    """The milestones the derivation earned on the lines it reached soundly (see :mod:`.milestones`)."""
+    from nncheck.derive.milestones import credit, has_vocabulary
+
+    plan = report.plan
+    path: list[tuple[Term, Step]] = []
+    for st in report.steps:
+        if st.status != "valid" or st in report.circular or st.right is None:
+            break
+        path.append((st.right, st))
+    report.path = path
+    defs: dict = {}
+    for d in plan.definitions:
+        defs.setdefault(d.name, d.node)
+    # The target milestone needs the whole derivation sound: every step valid, none circular.
+    reached = bool(path) and len(path) == len(report.steps) and path[-1][0] is plan.final \
+        and report.finished is True
+    ok = []
+    for p, (term, _) in enumerate(path):
+        row = []
+        for i, m in enumerate(problem.milestones):
+            if p == 0:
+                good = False  # the first line is the problem's start: given, not work
+            elif m.target:
+                good = reached and p == len(path) - 1 and has_vocabulary(m, term.node, defs)
+            else:
+                good = has_vocabulary(m, term.node, defs) and (not m.forms or i in hits.get(id(term), ()))
+            row.append(good)
+        ok.append(row)
+    report.forms = ok
+    report.credit = credit(problem.milestones, ok)
+
+
 def check_derivation(text: str, *, assume: str | None = None, problem: DerivationProblem | None = None,
                      start: str | None = None, target: str | None = None, isolate: bool | None = None,
-                     step_seconds: float | None = None, total_seconds: float | None = None) -> Report:
+                     step_seconds: float | None = None, total_seconds: float | None = None,
+                     latex: bool | None = None) -> Report:
     """Check ``text`` step by step.
 
     Free-form: ``assume`` gives domains ("w > 0, 0 < yhat < 1"), ``start``/``target``
     optional end points.  Problem: ``problem`` gives start, target, definitions and
-    domains.  ``isolate`` runs the SymPy work in a child process with hard time limits
+    domains.  ``latex``: read ``text`` as a LaTeX document (True), as the plain format
+    (False) or as it looks (None); see :func:`nncheck.derive.plan.build_plan`.  ``isolate`` runs the SymPy work in a child process with hard time limits
     (the default where ``os.fork`` exists).  Raises :class:`~nncheck.errors.NNCheckError`
     only for bad options; everything wrong with the text is reported in the steps.
     """
     from nncheck.derive import guard
 
     try:
-        plan = build_plan(text, assume=assume, problem=problem, start=start, target=target)
+        plan = build_plan(text, assume=assume, problem=problem, start=start, target=target, latex=latex)
     except AnswerSyntaxError as e:
         # The whole text is refused (too long): one unreadable "line".
         plan = Plan()
@@ -346,6 +559,23 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Derivatio
     if problem is not None and problem.mistakes and plan.final is not None:
         tasks.append(_mistake_task(state, plan, problem.mistakes))
         kinds.append(("mistake", None))
+    form_terms: list[Term] = []
+    if problem is not None and any(m.forms for m in problem.milestones):
+        from nncheck.derive.milestones import has_vocabulary
+
+        forms = _milestone_forms(plan, problem)
+        defs: dict = {}
+        for d in plan.definitions:
+            defs.setdefault(d.name, d.node)
+        # Only lines with a milestone's names are compared with its forms (the cheap test first).
+        asked = [[i for i, m in enumerate(problem.milestones) if m.forms and has_vocabulary(m, t.node, defs)]
+                 for t in _line_terms(plan)]
+        form_terms = [t for t, a in zip(_line_terms(plan), asked) if a]
+        if form_terms:
+            tasks.append(_forms_task(state, form_terms, forms, [a for a in asked if a]))
+            kinds.append(("forms", None))
+    hits: dict[int, set[int]] = {}
+    circular: dict[int, str] = {}
     kw = {}
     if step_seconds is not None:
         kw["step_seconds"] = step_seconds
@@ -359,6 +589,8 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Derivatio
         if kind == "step":
             assert step is not None  # "step" entries carry their step
             _apply(step, res)
+            if res.get("circular") and step.status == "valid":
+                circular[id(step)] = res["circular"]
         elif kind == "start":
             start_step = _start_step(plan, res)
         elif kind == "finish":
@@ -370,12 +602,21 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Derivatio
                 report.finish_detail = "could not decide whether the target is reached (" + res.get("detail", "") + ")"
         elif kind == "mistake" and res.get("mistake"):
             report.mistake = (res["mistake"], res.get("message", ""))
+        elif kind == "forms":
+            if "forms" in res:
+                hits = {id(t): set(h) for t, h in zip(form_terms, res["forms"])}
+            else:
+                report.notes.append("could not compare the lines with the milestones' forms ("
+                                    + res.get("detail", "") + ")")
     steps = list(plan.steps)
     if start_step is not None:
         steps.insert(0, start_step)
     for i, s in enumerate(steps, 1):
         s.index = i
     report.steps = steps
+    report.circular = {st: circular[id(st)] for st in steps if id(st) in circular}
+    if problem is not None and problem.milestones:
+        _credit(report, problem, hits)
     return report
 
 

@@ -48,10 +48,13 @@ _NEEDS_COLON = {"start", "target", "where"}
 class Line:
     """One line of the derivation as typed, and what it was read as."""
 
-    __slots__ = ("number", "raw", "text", "kind", "node", "terms", "define", "error", "note")
+    __slots__ = ("number", "row", "raw", "text", "kind", "node", "terms", "define", "error", "note")
 
     def __init__(self, number: int, raw: str, text: str, kind: str):
-        self.number = number  # 1-based line number in the input
+        self.number = number  # 1-based line number in the input (a LaTeX document: its .tex line)
+        # The line of the text that was read, unique: a .tex line may hold two equations, which
+        # become two lines with one ``number`` (see nncheck.derive.plan.read_latex).
+        self.row = number
         self.raw = raw  # the line as typed (comment included)
         self.text = text  # the part that was parsed; node positions refer to it
         self.kind = kind  # claim | continuation | definition | assume | given | start | target | error

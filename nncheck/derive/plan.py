@@ -10,33 +10,53 @@ How lines relate (the rules the user sees in ``nncheck derive --help``):
   jump from the start to the target;
 * ``NAME = …`` with a new NAME is a definition.  A definition with a single right side
   is an aside; a definition chain at the very top (``dLdc_t = … = …``) starts the derivation.
+
+A derivation in LaTeX (a ``.tex`` homework, or a bare ``&=`` chain) is read by
+:mod:`nncheck.lang.latex` into plain lines first (:func:`read_latex`); every line, step and
+caret then refers to the ``.tex`` source.
 """
 
 from __future__ import annotations
 
-from nncheck.derive.lines import Constraint, Definition, LineReader, ParsedText, parse_assumptions, read_text
+from nncheck.derive.lines import (
+    Constraint,
+    Definition,
+    Line,
+    LineReader,
+    ParsedText,
+    parse_assumptions,
+    read_text,
+)
 from nncheck.lang.syntax import AnswerSyntaxError, Node, to_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from nncheck.lang.latex.document import LatexDocument
 
 
 class Term:
     """One side of a step: a syntax tree and the text its positions refer to."""
 
-    __slots__ = ("node", "text", "line", "shown")
+    __slots__ = ("node", "text", "line", "row", "shown")
 
-    def __init__(self, node: Node, text: str, line: int | None):
+    def __init__(self, node: Node, text: str, line: int | None, row: int | None = None):
         self.node, self.text, self.line = node, text, line
+        self.row = line if row is None else row  # the Line.row it was read from (unique, unlike line)
         self.shown = to_text(node)
 
 
 class Step:
     """One claim ``left = right`` and, once checked, its verdict."""
 
-    __slots__ = ("index", "line", "kind", "left", "right", "status", "rule", "detail", "counterexample", "error",
-                 "hint", "elapsed", "cpu")
+    __slots__ = ("index", "line", "row", "kind", "left", "right", "status", "rule", "detail", "counterexample",
+                 "error", "hint", "elapsed", "cpu")
 
     def __init__(self, line: int, kind: str, left: Term | None, right: Term | None):
         self.index = 0
         self.line = line
+        # The line that carries the step (its right side's): views group steps by it, since two
+        # lines of a LaTeX document may share a .tex line number.
+        self.row = right.row if right is not None and right.row is not None else line
         self.kind = kind  # step | link | start | line (an unparsable line)
         self.left, self.right = left, right
         self.status = "pending"  # valid | invalid | unparsable | undecided
@@ -81,9 +101,57 @@ class Plan:
         self.symbols: set[str] | None = None
 
 
+def is_latex(text: str) -> bool:
+    """Whether a derivation is LaTeX: outside the plain format's ``#`` comments it has a backslash,
+    a brace or a ``$``, none of which a plain derivation can use (so ``# see {notes}`` in a plain
+    file is still plain).  ``\\#`` keeps its backslash, so LaTeX with an escaped ``#`` is still LaTeX."""
+    from nncheck.lang.latex import looks_like_latex
+
+    return any(looks_like_latex(raw.split("#", 1)[0]) for raw in text.splitlines())
+
+
+def read_latex(text: str, problem=None) -> LatexDocument:
+    """A LaTeX derivation (a document, or bare math such as ``a &= b \\\\ &= c``) as a
+    :class:`~nncheck.lang.latex.document.LatexDocument`, whose ``text`` the plain reader reads.
+    Names are fitted to a problem's symbols (``\\bar{w}_1`` is its ``w1``).  Raises
+    :class:`AnswerSyntaxError` when the whole document is refused (too long)."""
+    from nncheck.lang.latex import read_document
+
+    return read_document(text, symbols=None if problem is None else set(problem.symbols))
+
+
+def _to_source(parsed: ParsedText, doc: LatexDocument) -> None:
+    """Give every line read from ``doc.text`` the number of its ``.tex`` line, and its error the
+    caret under the LaTeX (``row`` keeps the plain line: two equations may share a ``.tex`` line)."""
+    rows: set[int] = set()
+    for ln in parsed.lines:
+        ln.row = ln.number
+        rows.add(ln.row)
+        ln.number = doc.line_of(ln.row)
+        if ln.error is not None:
+            ln.error = doc.map_error(ln.row, ln.error)
+    for item in (*parsed.definitions, *parsed.constraints):
+        if item.line is not None:
+            item.line = doc.line_of(item.line)
+    # A statement the LaTeX reader refused is always on a line of its own; should the plain reader
+    # have skipped that line (a '#' cuts it to nothing), its error must still be reported.
+    missing = [r for r in doc.errors if r not in rows]
+    for r in missing:
+        err = doc.errors[r]
+        line = Line(doc.line_of(r), err.text, err.text, "error")
+        line.row, line.error = r, err
+        parsed.lines.append(line)
+    if missing:
+        parsed.lines.sort(key=lambda ln: ln.row)
+
+
 def build_plan(text: str, *, assume: str | None = None, problem=None, start: str | None = None,
-               target: str | None = None) -> Plan:
-    """Parse ``text`` (and the problem or the free-form options) into a :class:`Plan`."""
+               target: str | None = None, latex: bool | None = None) -> Plan:
+    """Parse ``text`` (and the problem or the free-form options) into a :class:`Plan`.
+
+    ``latex``: read ``text`` as LaTeX (True), as the plain format (False), or by what it looks
+    like (None, :func:`is_latex`).
+    """
     plan = Plan()
     reader: LineReader
     if problem is not None:
@@ -115,14 +183,22 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
         for opt, value in (("start", start), ("target", target)):
             if value is not None:
                 try:
-                    node = reader.parse_expr(value, allow_equation=False)
+                    if latex or (latex is None and is_latex(value)):
+                        from nncheck.lang.latex import parse_latex
+
+                        node = parse_latex(value, None, derivatives=True)
+                    else:
+                        node = reader.parse_expr(value, allow_equation=False)
                 except AnswerSyntaxError as e:
                     from nncheck.errors import UsageError
 
                     raise UsageError(f"--{opt}: {e.message}", hint=e.caret().replace("\n", " ")) from None
                 setattr(plan, opt, Term(node, value, None))
         headers = ("assume", "given", "start", "target")
-    parsed = read_text(text, reader=reader, allow_headers=headers)
+    doc = read_latex(text, problem) if latex or (latex is None and is_latex(text)) else None
+    parsed = read_text(text if doc is None else doc.text, reader=reader, allow_headers=headers)
+    if doc is not None:
+        _to_source(parsed, doc)
     plan.parsed = parsed
     plan.symbols = reader.symbols
     # Header lines: the text's own domains, constraints, definitions, start and target.
@@ -185,12 +261,13 @@ def _steps(plan: Plan, parsed: ParsedText) -> None:
             assert line.error is not None  # an "error" line carries its error
             close_chain()
             st = Step(line.number, "line", None, None)
+            st.row = line.row
             st.status, st.error, st.detail = "unparsable", line.error, line.error.message
             plan.steps.append(st)
             prev_last = None
             chain_is_definition, chain_terms = False, 0
             continue
-        terms = [Term(t, line.text, line.number) for t in line.terms]
+        terms = [Term(t, line.text, line.number, line.row) for t in line.terms]
         if line.kind == "continuation":
             if prev_last is None:
                 plan.notes.append(f"line {line.number} starts with '=' but there is no line above it to continue")

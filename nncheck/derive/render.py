@@ -20,13 +20,15 @@ def _step_text(step, first_on_line: bool) -> str:
         return f"{step.right.shown}" if step.right is not None else "(no start)"
     if step.kind == "link":
         return f"{step.right.shown}"
-    if step.left is not None and step.left.line == step.line and first_on_line:
+    if step.left is not None and step.left.row == step.row and first_on_line:
         return f"{step.left.shown} = {step.right.shown}"
     return f"  = {step.right.shown}"
 
 
-def _step_rows(s, num: str, width: int, indent: str, first: bool) -> list[list[Segment]]:
-    """The rows of one step: the claim with its mark, then its rule or what is wrong with it."""
+def _step_rows(s, num: str, width: int, indent: str, first: bool, circular: str | None = None
+               ) -> list[list[Segment]]:
+    """The rows of one step: the claim with its mark, then its rule or what is wrong with it (and, for a
+    step that rests on the identity the problem asks to show, that it shows no work)."""
     mark, style = MARKS.get(s.status, ("?", ""))
     rows: list[list[Segment]] = []
     if s.kind == "line":
@@ -38,6 +40,9 @@ def _step_rows(s, num: str, width: int, indent: str, first: bool) -> list[list[S
     rows.append([(f"{num:>{width}} ", "dim"), (mark, style), (" " + label, "dim"), (_step_text(s, first), "")])
     if s.status == "valid":
         rows.append([(indent + (s.detail or ""), "green")])
+        if circular:
+            rows.append([(indent + f"circular: {circular} is what the problem asks you to show; this step "
+                                   f"shows no work", "bold yellow")])
     elif s.status == "invalid":
         rows.append([(indent + (s.detail or "not equal"), "red")])
         if s.hint:
@@ -81,24 +86,27 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
         out.append([("domains ", "dim"), (shown, "")])
     if len(out) > 0:
         out.append([])
+    # Steps go with the line that carries them, by row: in a LaTeX document two lines may share
+    # a .tex line number (two equations on one source line), each shown with that number.
     by_line: dict = {}
     for st in report.steps:
-        by_line.setdefault(st.line, []).append(st)
+        by_line.setdefault(st.row, []).append(st)
     numbers = [ln.number for ln in (plan.parsed.lines if plan.parsed else [])] + [st.line for st in report.steps]
     width = max([len(str(n)) for n in numbers if n] + [1])
     indent = " " * (width + 3)
+    circ = report.circular
     for st in by_line.get(0, []):  # the whole text refused
         out.extend(_step_rows(st, "", width, indent, True))
     lines = plan.parsed.lines if plan.parsed else []
-    numbered = {ln.number for ln in lines}
+    numbered = {ln.row for ln in lines}
     for st in report.steps:  # a start check that no line carries (nothing to begin with)
-        if st.kind == "start" and st.line not in numbered:
+        if st.kind == "start" and st.row not in numbered:
             out.extend(_step_rows(st, "", width, indent, True))
     for ln in lines:
         if ln.kind in ("assume", "given", "start", "target"):
             if ln.kind == "given" or ln.error is None:
                 continue
-        steps = by_line.get(ln.number, [])
+        steps = by_line.get(ln.row, [])
         if steps and all(st.kind == "start" for st in steps) and ln.kind != "error":
             # The line that begins the derivation: show it with the start check.
             out.append([(f"{ln.number:>{width}} ", "dim"), (MARKS[steps[0].status][0], MARKS[steps[0].status][1]),
@@ -112,18 +120,40 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
         first_row, first_claim = True, True
         for st in steps:
             out.extend(_step_rows(st, str(ln.number) if first_row else "", width, indent,
-                                  first_claim or st.kind == "start"))
+                                  first_claim or st.kind == "start", circ.get(st)))
             first_row = False
             if st.kind != "start":
                 first_claim = False
-    for note in plan.notes:
+    for note in plan.notes + report.notes:
         out.append([("note: " + note, "dim")])
+    out.extend(_milestone_rows(report))
     out.append([])
     style = "bold green" if report.exit_code == 0 else ("bold yellow" if report.exit_code == 2 else "bold red")
     mark = "✓" if report.exit_code == 0 else "✗"
     out.append([(f"{mark} {report.summary()}", style)])
     if report.mistake is not None:
         out.append([("  mistake: ", "magenta"), (report.mistake[1], "")])
+    return out
+
+
+def _milestone_rows(report: Report) -> list[list[Segment]]:
+    """For a problem: each milestone earned (with its line), skipped or still to do, and the score."""
+    if report.problem is None:
+        return []
+    out: list[list[Segment]] = []
+    rows = report.milestone_rows()
+    if rows:
+        out.append([])
+        out.append([("milestones", "bold")])
+        for r in rows:
+            share = f"{r['share']:.2f}".rstrip("0").rstrip(".")
+            if r["earned"]:
+                out.append([("  ✓ ", "bold green"), (f"{share:<5}", "dim"), (f"{r['shows']} (line {r['line']})", "")])
+            else:
+                word = "skipped: " if r["skipped"] else "to do: "
+                out.append([("  ✗ ", "bold red"), (f"{share:<5}", "dim"), (word + r["missing"], "red")])
+    score = f"{report.score:.2f}".rstrip("0").rstrip(".")
+    out.append([("score ", "bold"), (f"{score} of 1", "bold")])
     return out
 
 

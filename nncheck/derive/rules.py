@@ -47,6 +47,11 @@ RULES = {
 _PRECEDENCE = ["sigmoid-derivative", "tanh-derivative", "chain-rule", "derivative", "softmax-normalisation",
                "normalisation", "definition", "tanh-sigmoid", "log-rules", "algebra"]
 K_POINTS = 3
+#: The named rules that are identities of one function, and the functions they are about.  When a
+#: problem's start-to-target jump is such a rule applied to a single σ, tanh or ln, the rule is the
+#: very identity the problem asks to show: see :meth:`Classifier.identity_rules`.
+IDENTITIES = {"sigmoid-derivative": ("sigma", "sigma'"), "tanh-derivative": ("tanh", "tanh'"),
+              "tanh-sigmoid": ("tanh", "sigma"), "log-rules": ("ln", "log")}
 LOG_DETAIL = "log of a product or quotient: ln(ab) = ln a + ln b, ln(a/b) = ln a − ln b"
 
 
@@ -79,6 +84,27 @@ class Classifier:
             if got is not None:
                 return got
         return self._differentiation(left, right, dL, dR)
+
+    def identity_rules(self, start: Term, target: Term) -> frozenset[str]:
+        """The named rules that are the identity ``start = target`` in other words.
+
+        A rule is, when the one-line jump from the start to the target is named by it and the start
+        (or the target) is that rule's function applied once, perhaps inside one derivative:
+        ``d/dxi(sigma(xi)) = h(1 - h)`` is σ′ = σ(1−σ), ``tanh(xi) = 2 sigma(2 xi) - 1`` is
+        tanh = 2σ(2u) − 1.  The BCE gradient's jump also differentiates σ, but its start is a whole
+        loss, so σ′ = σ(1−σ) stays a rule a step may use there.
+        """
+        try:
+            rule, _ = self.classify(start, target)
+        except Exception:  # noqa: BLE001 - no rule named, none refused
+            return frozenset()
+        funcs = IDENTITIES.get(rule)
+        if funcs is None:
+            return frozenset()
+        defs = {n: d.node for n, d in self.ctx.defs.items()}
+        if any(_single_application(t.node, funcs, defs) for t in (start, target)):
+            return frozenset({rule})
+        return frozenset()
 
     # -- theories ----------------------------------------------------------------
     def algebraic(self, A, B) -> tuple[str, str, tuple] | None:
@@ -391,10 +417,11 @@ class Classifier:
         gone = [d for d in dL if d not in dR]
         new = [d for d in dR if d not in dL]
         text = left.text
+        result = right.node  # the side the derivatives were evaluated into
         if not gone and new:  # written right to left: h(1-h) = d/dxi(h)
-            gone, new, text = new, gone, right.text
+            gone, new, text, result = new, gone, right.text, left.node
         elif gone and new and _size(new) > _size(gone):
-            gone, new, text = new, gone, right.text
+            gone, new, text, result = new, gone, right.text, left.node
         if new:
             if all(self._is_linear_piece(n, gone, text) for n in new):
                 return "derivative", "linearity: the derivative of a sum is the sum of the derivatives"
@@ -418,10 +445,30 @@ class Classifier:
             has_tanh |= inner.has(sympy.tanh)
             composite |= _composite(inner, v)
         chain = ", with the chain rule" if composite else ""
-        if has_sigma:
-            return "sigmoid-derivative", "σ′ = σ(1−σ)" + chain
-        if has_tanh:
+        return self._function_derivative(has_sigma, has_tanh, composite, chain, result)
+
+    def _function_derivative(self, has_sigma: bool, has_tanh: bool, composite: bool, chain: str,
+                             result: Node) -> tuple[str, str]:
+        """Name a step that evaluated derivatives of σ or tanh (or neither) into ``result``.
+
+        σ′ = σ(1−σ) is used only when the result is still written with σ: a result in
+        exponentials differentiated σ's definition, not the identity (the course notes'
+        dσ/dξ = e^(−ξ)/(1 + e^(−ξ))² is such a step), and likewise for tanh.
+        """
+        defs = {n: d.node for n, d in self.ctx.defs.items()}
+        out_sigma = _uses_function(result, "sigma", defs)
+        out_tanh = _uses_function(result, "tanh", defs)
+        if has_tanh and out_tanh:
             return "tanh-derivative", "tanh′ = 1 − tanh²" + chain
+        if has_sigma and out_sigma:
+            return "sigmoid-derivative", "σ′ = σ(1−σ)" + chain
+        if has_tanh and out_sigma:
+            return "sigmoid-derivative", "tanh = 2σ(2u) − 1, then σ′ = σ(1−σ)" + chain
+        if has_sigma or has_tanh:
+            what = " and ".join(w for w, h in (("σ", has_sigma), ("tanh", has_tanh)) if h)
+            how = "the chain rule" if composite else "differentiation"
+            return ("chain-rule" if composite else "derivative",
+                    f"the definition of {what} in exponentials, then {how}")
         if composite:
             return "chain-rule", "chain rule: d/dx f(g(x)) = f′(g(x))·d/dx g(x)"
         return "derivative", "differentiation: sum, product, power, exp and ln rules"
@@ -465,15 +512,50 @@ def _combine(found: list[tuple]) -> tuple[str, str]:
 
 
 def _shorthand_rule(L: Node, R: Node) -> tuple[str, str] | None:
-    """σ′(u) or tanh′(u) written on one side only: the step applies that derivative."""
+    """σ′(u) or tanh′(u) written on one side only: the step applies that derivative, or (when the
+    other side still has a d/du in it) just writes a derivative as σ′."""
     def funcs(n):
         return {x.func for x in walk(n) if isinstance(x, Call)}
 
     fl, fr = funcs(L), funcs(R)
     for f, rid in (("sigma'", "sigmoid-derivative"), ("tanh'", "tanh-derivative")):
         if (f in fl) != (f in fr):
+            other = R if f in fl else L
+            derivs = outer_derivatives(other)
+            if derivs:
+                name = "σ" if f == "sigma'" else "tanh"
+                direct = all(isinstance(d.expr, Call) and d.expr.func == f[:-1] and len(d.expr.args) == 1
+                             and isinstance(d.expr.args[0], Name) and d.expr.args[0].name == d.var for d in derivs)
+                if direct:
+                    return "derivative", f"notation: {name}′(u) stands for d{name}/du"
+                return "chain-rule", f"chain rule: d/dx f(g(x)) = f′(g(x))·d/dx g(x), with {name}′ for d{name}/du"
             return rid, RULES[rid]
     return None
+
+
+def _single_application(node: Node, funcs: tuple[str, ...], defs: dict) -> bool:
+    """Is ``node`` one of ``funcs`` applied once (``sigma(xi)``, ``d/dxi(tanh(xi))``, a name defined so)?"""
+    if isinstance(node, Derivative):
+        node = node.expr
+    seen: set[str] = set()
+    while isinstance(node, Name) and node.name in defs and node.name not in seen:
+        seen.add(node.name)
+        node = defs[node.name]
+    return isinstance(node, Call) and node.func in funcs
+
+
+def _uses_function(node: Node, func: str, defs: dict) -> bool:
+    """Is ``node`` written with ``func`` (σ′ written as such counts), directly or through a defined name?"""
+    seen: set[str] = set()
+    todo = [node]
+    while todo:
+        for n in walk(todo.pop()):
+            if isinstance(n, Call) and n.func in (func, func + "'"):
+                return True
+            if isinstance(n, Name) and n.name in defs and n.name not in seen:
+                seen.add(n.name)
+                todo.append(defs[n.name])
+    return False
 
 
 def _size(nodes) -> int:
@@ -521,4 +603,4 @@ def _composite(expr, v) -> bool:
     return False
 
 
-__all__ = ["Classifier", "RULES"]
+__all__ = ["IDENTITIES", "RULES", "Classifier"]

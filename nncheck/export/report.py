@@ -34,6 +34,8 @@ def report_markdown(result) -> str:
         elif r.mistake:
             fb = f"[{r.mistake}] {fb}"
         status = r.status if r.status != "incorrect" or r.score == 0 else f"{r.status} ({r.score:.2f})"
+        if getattr(r, "carried_forward", None):
+            status += " (carried forward)"
         out.append(f"| {e.index} | {_cell(where)} | {_cell(e.family or '?')} | {_cell(e.part or '')} | "
                    f"{_cell(e.answer or '')} | {status} | {_cell(fb)} | {_cell(r.expected or '')} |")
     return "\n".join(out) + "\n"

@@ -10,6 +10,7 @@ answer language and validated against the parameter schema.
 from __future__ import annotations
 
 import random
+import time
 from fractions import Fraction
 
 from nncheck.errors import BankError, NNCheckError, ParamError
@@ -26,6 +27,18 @@ if TYPE_CHECKING:
     from nncheck.topics.base import Solver
 
 MAX_DRAW_TRIES = 2000
+# Draws stop after this many seconds as well as after MAX_DRAW_TRIES: one draw of a large
+# parameter can be costly, and a constraint that random draws almost never meet would
+# otherwise hold `bank validate` for minutes before saying so.
+MAX_DRAW_SECONDS = 2.0
+# With the user's numbers, a constraint that fails this many draws in a row on the very same
+# values does not depend on the draw (knn: N is the number of rows of the X given): it is
+# refused at once with its message instead of after MAX_DRAW_TRIES.
+SAME_FAILURE_TRIES = 20
+# Entries of one vector or matrix parameter (its length, or rows × cols), drawn or given.
+# Keys are computed twice, once exactly with SymPy; sizes beyond a hand-worked problem only
+# cost time and memory (a bank's `shape: [20000, 20000]` asked for 400 million entries).
+MAX_ENTRIES = 1000
 # A user's number beyond this magnitude is refused as bad input.  Answer keys are cross-checked
 # in double precision (NumPy), where whole numbers past 2^53 ≈ 9·10^15 are no longer exact and a
 # product of a few large numbers overflows (grads=1e300 in an optimizer step): such a key cannot
@@ -217,12 +230,30 @@ def parse_value(name: str, spec: ParamSpec, text: str, *, family_id: str = ""):
     except AnswerSyntaxError as e:
         raise ParamError(f"bad value for {name}: {e.message}", hint=f"in '{where}'") from None
     value = coerce(name, spec, value)
+    hint = f"in '{where[:60]}…'" if len(where) > 60 else f"in '{where}'"
+    why = _too_many_entries(name, value) or _beyond_magnitude(name, value)
+    if why:
+        raise ParamError(why, hint=hint)
+    return value
+
+
+def _beyond_magnitude(name: str, value) -> str | None:
+    """Why a value holds a number beyond :data:`MAX_MAGNITUDE` (or a NaN), or None."""
     flat = value if isinstance(value, list) else [value]
     for x in (y for row in flat for y in (row if isinstance(row, list) else [row])):
-        if not abs(x) <= MAX_MAGNITUDE:  # (also false for a NaN)
-            raise ParamError(f"{name} has a number too large to compute with: values must lie within ±10^15",
-                             hint=f"in '{where}'")
-    return value
+        if is_number(x) and not isinstance(x, bool) and not abs(x) <= MAX_MAGNITUDE:  # (also true for a NaN)
+            return f"{name} has a number too large to compute with: values must lie within ±10^15"
+    return None
+
+
+def _too_many_entries(name: str, value) -> str | None:
+    """Why a vector or matrix value is over :data:`MAX_ENTRIES`, or None."""
+    if not isinstance(value, list):
+        return None
+    n = sum(len(r) if isinstance(r, list) else 1 for r in value)
+    if n <= MAX_ENTRIES:
+        return None
+    return f"{name} has {n:,} entries; the limit is {MAX_ENTRIES:,} for one vector or matrix"
 
 
 def _entry(name: str, spec: ParamSpec, x, what: str):
@@ -382,6 +413,14 @@ def _shape_of(spec: ParamSpec, values: dict) -> list[int]:
     for s in shape:
         v = values[s] if isinstance(s, str) and s in values else _num(s, values)
         out.append(int(v))
+    count = 1
+    for n in out:
+        count *= max(n, 0)
+    if count > MAX_ENTRIES:
+        # A shape formula (or the parameter it names) asks for more than any key can be computed
+        # for: refused before a single entry is drawn.
+        raise ParamError(f"the shape {' × '.join(f'{n:,}' for n in out)} has {count:,} entries; the limit is "
+                         f"{MAX_ENTRIES:,} for one vector or matrix")
     return out
 
 
@@ -499,13 +538,22 @@ def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
     drawn_at_random = [n for n in order if n not in given and params[n].get("draw") is not None
                        and params[n]["draw"].get("formula") is None]
     tries = MAX_DRAW_TRIES if drawn_at_random or solver is not None and hasattr(solver, "draw") else 1
+    started = time.monotonic()
+    made = 0
+    same: tuple[int, object] = (0, None)  # (how many failures in a row, on what)
     for _attempt in range(tries):
+        if made and time.monotonic() - started > MAX_DRAW_SECONDS:
+            break
+        made += 1
         values = dict(given)
         try:
             for n in order:
                 if n in values:
                     continue
                 v = draw_value(n, params[n], rng, values)
+                huge = _beyond_magnitude(n, v)
+                if huge:  # a draw formula's value: the bank's numbers, or the user's it computes from
+                    raise ParamError(f"drawing {n} fails: {huge}")
                 why = _bound_checks(n, params[n], v, values)
                 if why:
                     raise _Retry()
@@ -513,6 +561,7 @@ def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
             if solver is not None and hasattr(solver, "draw"):
                 with _UserNumbers(family, given):
                     values = solver.draw(values, rng, frozenset(given))
+                _check_hooked(family, values, given)
             # Constraints may name derived values (span <= padded): compute those first.
             with_derived = {**choice_literals(family), **values}
             with_derived.update(_yaml_derived(family, with_derived))
@@ -520,6 +569,11 @@ def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
                                         user=False, drawn=set(values) - set(given))
             if failed is not None:
                 last_failure, last_values = failed, with_derived
+                if given:
+                    seen = _failure_on(failed, with_derived)
+                    same = (same[0] + 1, seen) if seen == same[1] else (1, seen)
+                    if same[0] >= SAME_FAILURE_TRIES:
+                        raise ParamError(_fill(failed["message"], with_derived))
                 continue
         except _Retry:
             continue
@@ -532,6 +586,7 @@ def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
             derived = _derived(family, values, solver)
         return Variant(family, seed, values, set(given), derived)
     what = f"'{last_failure['check']}'" if last_failure else "its bounds"
+    tried = f"tried {made:,} draws" + (f" in {MAX_DRAW_SECONDS:g} s" if made < tries else "")
     line = None
     if last_failure is not None:
         idx = constraints.index(last_failure)
@@ -542,11 +597,40 @@ def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
         if last_failure is not None and not (set(names_in(parse_formula(last_failure["check"])))
                                              & set(drawn_at_random)):
             raise ParamError(_fill(last_failure["message"], last_values))
-        raise ParamError(f"no instance of {family['id']} satisfies {what} with the values given "
-                         f"(tried {tries} draws)")
-    raise BankError(f"random draws cannot satisfy {what} (tried {MAX_DRAW_TRIES} draws)",
+        raise ParamError(f"no instance of {family['id']} satisfies {what} with the values given ({tried})")
+    raise BankError(f"random draws cannot satisfy {what} ({tried})",
                     file=family.get("_file", "?"), line=line or family.get("_line"),
                     field=f"{family['id']}.constraints")
+
+
+def _failure_on(constraint: ConstraintSpec, values: dict) -> tuple:
+    """The constraint with the values it read: equal for two draws that fail it the same way."""
+    from nncheck.lang.formula import parse_formula
+
+    try:
+        names = sorted(names_in(parse_formula(constraint["check"])))
+    except AnswerSyntaxError:
+        names = []
+    return (constraint["check"], tuple(repr(values.get(n)) for n in names))
+
+
+def _check_hooked(family: FamilyRecord, values: dict, given: dict) -> None:
+    """Bounds again after the solver's ``draw`` hook, which may set parameters from the user's
+    values (knn: N from the rows of X).  A value it sets past its parameter's bounds or over
+    :data:`MAX_ENTRIES` follows from the user's numbers (a ParamError naming them) or, in a
+    random draw, is one more draw to retry."""
+    params = family["params"]
+    for n, spec in params.items():
+        if n in given or n not in values:
+            continue
+        why = _too_many_entries(n, values[n]) or _bound_checks(n, spec, values[n], values)
+        if why is None:
+            continue
+        if not given:
+            raise _Retry()
+        doc = spec.get("doc") or ""
+        what = f"{n}, the {doc.split(' (')[0]}," if spec.get("hidden") and doc else n
+        raise ParamError(f"{why} ({what} follows from the values given for {', '.join(sorted(given))})")
 
 
 class _UserNumbers:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from nncheck import kinds
@@ -66,10 +67,25 @@ class AnswerKey:
         self.parts = parts  # name -> KeyPart
         self.mistakes = mistakes  # mistake id -> {part: value}
         self.preamble = preamble
+        self._carry_from: dict[str, tuple[str, ...]] | None = None  # the solver's, read once
 
     def part(self, name: str) -> KeyPart:
         self.variant.part(name)  # raises a helpful error for an unknown part
         return self.parts[name]
+
+    def carry_inputs(self, part: str, asked: Collection[str] | None = None) -> tuple[str, ...]:
+        """The earlier parts ``part`` is computed from (error carried forward), among those asked.
+
+        ``asked``: the parts put to the student (an exam may ask 3 of a family's parts); by default
+        every part of the variant.  An input that is not asked is not the student's to get wrong.
+        """
+        if self._carry_from is None:
+            try:
+                self._carry_from = dict(self.variant.solver.carry_from(self.variant.params) or {})
+            except Exception:  # noqa: BLE001 - a solver bug in this optional hook must not stop grading
+                self._carry_from = {}
+        names = set(self.parts) if asked is None else set(asked) & set(self.parts)
+        return tuple(i for i in self._carry_from.get(part, ()) if i in names and i != part)
 
     def mistakes_for(self, part: str) -> list[Mistake]:
         """(id, message, value) of the declared mistakes that concern ``part``."""

@@ -38,7 +38,8 @@ from nncheck.kinds.choice import CHOICE
 from nncheck.kinds.derivation import DERIVATION
 from nncheck.kinds.expression import EXPRESSION
 from nncheck.kinds.number import INTEGER, NUMBER
-from nncheck.lang.syntax import AnswerSyntaxError
+from nncheck.lang.latex import looks_like_latex
+from nncheck.lang.syntax import AnswerSyntaxError, Node
 
 #: name -> kind: the one table of answer kinds.
 KINDS: dict[str, Kind] = {k.name: k for k in (NUMBER, INTEGER, BOOLEAN, CHOICE, VECTOR, MATRIX, EXPRESSION,
@@ -55,18 +56,33 @@ def get(name: str) -> Kind:
 
 
 def grade_answer(part: Part, expected: Any, text: str, mistakes: Sequence[Mistake] = (), *,
-                 symbols: dict[str, str] | None = None) -> Verdict:
+                 symbols: dict[str, str] | None = None, latex: bool | None = None) -> Verdict:
     """Grade ``text`` for a part spec against the exact ``expected`` value.
 
     ``mistakes``: (id, message, value) triples; a wrong answer equal to a value is named.
     ``symbols`` is accepted for callers that pass it; a part's own ``symbols`` are what count.
+    ``latex``: read ``text`` as LaTeX (True: ``--latex``, whatever it looks like), as the plain
+    language (False), or as LaTeX when it looks like it (None: it has a backslash, a brace or a
+    ``$``, none of which the plain language has).  A LaTeX answer is read into the plain
+    language (:func:`read_latex`) and graded as that text: the same vocabulary, bounds and
+    verdicts, the "parsed as" echo in the plain language, every caret under the LaTeX.
     """
     if not isinstance(text, str):
         return invalid(AnswerSyntaxError("the answer must be text", 0, ""))
     kind = KINDS.get(part["kind"])
     raw = text.strip()
     if kind is not None and kind.multiline:
-        return kind.grade(part, expected, text, mistakes)  # line by line, as typed
+        return kind.grade_as(part, expected, text, mistakes, latex=latex)  # line by line, as typed
+    if latex or (latex is None and looks_like_latex(raw)):
+        try:
+            tree, plain = read_latex(part, raw)
+        except AnswerSyntaxError as e:
+            return invalid(e)  # an unknown command, with its caret: costs no attempt
+        return _caret_on_latex(_grade_plain(kind, part, expected, plain, mistakes), tree, plain, raw)
+    return _grade_plain(kind, part, expected, raw, mistakes)
+
+
+def _grade_plain(kind: Kind | None, part: Part, expected: Any, raw: str, mistakes: Sequence[Mistake]) -> Verdict:
     norm = " ".join(raw.lower().split())
     if part.get("nullable") or expected is None:
         if norm in NULL_WORDS or norm.replace(" ", "") in NULL_WORDS:
@@ -78,4 +94,41 @@ def grade_answer(part: Part, expected: Any, text: str, mistakes: Sequence[Mistak
     return kind.grade(part, expected, raw, mistakes)
 
 
-__all__ = ["KINDS", "NULL_WORDS", "Kind", "get", "grade_answer"]
+def read_latex(part: Part, text: str) -> tuple[Node, str]:
+    """A one-line LaTeX answer as (its tree, with positions in ``text``; the plain text it means).
+
+    Names take the spelling the part declares (``\\hat{y}`` is ``yhat``, ``\\bar{w}_1`` is ``w1``).
+    Raises :class:`AnswerSyntaxError` with its position in ``text`` (an unknown command: under it).
+    """
+    from nncheck.lang.latex.transformer import _math_span, to_node
+    from nncheck.lang.syntax import MAX_LENGTH, to_text
+
+    if len(text) > MAX_LENGTH:  # before the LaTeX parser sees it, as for a plain answer
+        raise AnswerSyntaxError(f"answer too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})",
+                                MAX_LENGTH, text[:MAX_LENGTH + 1], code="too-long")
+    lo, hi = _math_span(text)
+    tree = to_node(text, symbols=set((part.get("symbols") or {}).keys()), lo=lo, hi=hi)
+    return tree, to_text(tree)
+
+
+def plain_answer(part: Part, text: str, *, latex: bool | None = None) -> str:
+    """``text`` in the plain language: itself, or (``latex`` as in :func:`grade_answer`) the
+    plain text its LaTeX means.  Raises :class:`AnswerSyntaxError` on unreadable LaTeX."""
+    raw = text.strip()
+    if latex or (latex is None and looks_like_latex(raw)):
+        return read_latex(part, raw)[1]
+    return raw
+
+
+def _caret_on_latex(verdict: Verdict, tree: Node, plain: str, latex: str) -> Verdict:
+    """An error the kind found on the plain text, moved under the LaTeX it was read from."""
+    from nncheck.lang.latex.transformer import map_position
+
+    err = verdict.error
+    if err is not None and err.text == plain:
+        verdict.error = AnswerSyntaxError(err.message, map_position(tree, plain, err.pos, latex), latex,
+                                          code=err.code)
+    return verdict
+
+
+__all__ = ["KINDS", "NULL_WORDS", "Kind", "get", "grade_answer", "plain_answer", "read_latex"]

@@ -1,9 +1,14 @@
 """Vector and matrix answers: ``[1, 2, 3]``, ``1 2 3``, ``[[1, 2], [3, 4]]``, ``[1 2; 3 4]``.
 
 Numeric arrays are read by :mod:`nncheck.lang.numeric` and graded here, entry by entry,
-within the part's tolerance: the score is the fraction of entries that are right, and
-the feedback names the wrong ones.  A whole-array slip is named: a declared mistake,
-``transposed`` (a square matrix, or the shape reversed), ``sign-flipped``.  A part that
+under the rule of :mod:`nncheck.kinds.tolerance` (within the window, or correctly rounded to
+the figures written, which may differ from entry to entry: ``[0.88, 0.12]`` for
+[0.8808, 0.1192]): the score is the fraction of entries that are right, and the feedback
+names the wrong ones.  An answer typed with decimal commas (``[0,881, 0,119]``) is
+unreadable, with a hint, when reading those commas as points gives the expected shape.
+A whole-array slip is named: a declared mistake, ``transposed`` (a square matrix, or the
+shape reversed), ``sign-flipped``, or a slip of rounding shared by every wrong entry
+(``rounded-too-far``, ``truncated``).  A part that
 declares ``symbols`` takes arrays of expressions, graded entry by entry in the sandbox
 (:mod:`nncheck.answer.symbolic`).
 
@@ -20,8 +25,23 @@ from typing import Any
 from nncheck.answer.verdict import Verdict, invalid, shape_text
 from nncheck.kinds.base import Kind, Mistake, Part, TeX
 from nncheck.kinds.expression import none_expected, run_symbolic, same_expression
-from nncheck.kinds.number import node_pos
-from nncheck.kinds.tolerance import WithinTolerance, close_enough, describe_tolerance, tolerance_spec
+from nncheck.kinds.number import SLIPS, decimal_comma, node_pos, slip_feedback
+from nncheck.kinds.tolerance import (
+    WithinTolerance,
+    Written,
+    accepted,
+    close_enough,
+    describe_tolerance,
+    describe_window,
+    figures,
+    flatten,
+    judge,
+    key_digits,
+    rounded_figures,
+    safe_sigfigs,
+    tolerance_spec,
+    written_entries,
+)
 from nncheck.kinds.values import (
     agree_numeric,
     display_number,
@@ -59,6 +79,39 @@ def _all_close(a: Sequence[Any], b: Sequence[Any], tol: dict[str, Any]) -> bool:
     return len(a) == len(b) and all(close_enough(float_or_inf(x), float_or_inf(y), tol) for x, y in zip(a, b))
 
 
+def _all_match(flat: Sequence[Any], written: Sequence[Written | None], target: Sequence[Any], tol: dict[str, Any],
+               sign: int = 1) -> bool:
+    """Would every entry typed (``sign`` −1: with its sign flipped) be accepted for ``target``'s?"""
+    if len(flat) != len(target):
+        return False
+    for y, w, t in zip(flat, written, target):
+        if sign < 0 and w is not None:
+            w = w.negated()
+        if not accepted(judge(sign * float_or_inf(y), w, t, tol)):
+            return False
+    return True
+
+
+def _label(idx: Any) -> str:
+    return str(idx) if not isinstance(idx, tuple) else f"({idx[0]},{idx[1]})"
+
+
+def _correct_feedback(rounded: list[tuple[Any, Written, Any]], tol: dict[str, Any]) -> str:
+    """"Correct (within ±0.5%)."; or, when entries are accepted as correctly rounded, which and why."""
+    if not rounded:
+        return f"Correct ({describe_window(tol)})."
+    counts = [rounded_figures(w, x, tol["min_sigfigs"]) or w.sigfigs for _, w, x in rounded]
+    least = min(counts)
+    more = " or more" if any(n != least for n in counts) else ""
+    which = (f"entry {_label(rounded[0][0])}" if len(rounded) == 1
+             else "entries " + ", ".join(_label(i) for i, _, _ in rounded[:6]) + ("…" if len(rounded) > 6 else ""))
+    pairs = "; ".join(f"{w.text} is {key_digits(x, number_text(x))}" for _, w, x in rounded[:3])
+    safe = max((safe_sigfigs(x, tol) or 0) for _, _, x in rounded)
+    return (f"Correct: {which} correctly rounded to {figures(least)}{more} "
+            f"({pairs}{'; …' if len(rounded) > 3 else ''}): accepted"
+            + (f"; give {safe} to be safe." if safe > least else "."))
+
+
 class ArrayKind(WithinTolerance, Kind):
     """A vector or a matrix of numbers (or of expressions, when the part declares symbols)."""
 
@@ -80,10 +133,38 @@ class ArrayKind(WithinTolerance, Kind):
             node = parse(source, symbols=(), transpose=True)
             value = evaluate(node, {}, source)
         except AnswerSyntaxError as e:
+            if expected is not None:
+                comma = decimal_comma(source, lambda v: self._fits(v, expected), transpose=True)
+                e = comma or e
             if shift:
                 e = type(e)(e.message, max(0, e.pos - shift), text, code=e.code)
             return invalid(e)
-        return self._grade_value(part, expected, value, to_text(node), mistakes, node=node, raw=source)
+        verdict = self._grade_value(part, expected, value, to_text(node), mistakes, node=node, raw=source)
+        if verdict.status != "correct" and expected is not None and not self._fits(value, expected):
+            # Of the wrong shape as typed: a decimal comma, if reading it as a point fits.
+            comma = decimal_comma(source, lambda v: self._fits(v, expected), transpose=True)
+            if comma is not None:
+                if shift:
+                    comma = type(comma)(comma.message, max(0, comma.pos - shift), text, code=comma.code)
+                return invalid(comma)
+        return verdict
+
+    def _fits(self, value: Any, expected: Any) -> bool:
+        """Has ``value`` (as evaluated) the expected shape, as :meth:`_grade_value` arranges it?"""
+        exp_flat, exp_shape = flat_shape(expected)
+        if self.vector:
+            if isinstance(value, list) and value and isinstance(value[0], list):
+                if all(len(r) == 1 for r in value):
+                    value = [r[0] for r in value]
+                elif len(value) == 1:
+                    value = value[0]
+            entries = value if isinstance(value, list) else [value]
+            return len(entries) == len(exp_flat) and not any(isinstance(x, (list, bool, str)) for x in entries)
+        if not isinstance(value, list):
+            return exp_shape == (1, 1)
+        if not value or not isinstance(value[0], list):
+            return len(exp_shape) == 2 and 1 in exp_shape and len(value) == len(exp_flat)
+        return (len(value), len(value[0])) == exp_shape and all(len(r) == len(value[0]) for r in value)
 
     def _grade_value(self, part: Part, expected: Any, value: Any, parsed: str, mistakes: Sequence[Mistake], *,
                      node: Node, raw: str) -> Verdict:
@@ -128,40 +209,60 @@ class ArrayKind(WithinTolerance, Kind):
                 msg += " — transposed?"
                 return Verdict("incorrect", 0.0, msg, parsed_as=parsed, mistake="transposed", tolerance=tol_text)
             return Verdict("incorrect", 0.0, msg, parsed_as=parsed, tolerance=tol_text)
+        entries = written_entries(node)
+        written: list[Written | None] = flatten(entries) if entries is not None else []
+        if len(written) != len(flat):
+            written = [None] * len(flat)  # the entries were not typed one by one: the window only
         details = []
         right = 0
-        for i, (y, x) in enumerate(zip(flat, exp_flat)):
-            ok = close_enough(float_or_inf(y), float_or_inf(x), tol)
+        rounded: list[tuple[Any, Written, Any]] = []
+        slips: dict[str, list[tuple[Any, Written]]] = {}
+        for i, (y, x, w) in enumerate(zip(flat, exp_flat, written)):
+            reading = judge(float_or_inf(y), w, x, tol)
+            ok = accepted(reading)
             right += ok
             idx = i + 1 if len(exp_shape) == 1 else (i // exp_shape[1] + 1, i % exp_shape[1] + 1)
-            details.append({"entry": idx, "yours": _shown(y), "correct": ok})
+            d: dict[str, Any] = {"entry": idx, "yours": _shown(y), "correct": ok}
+            if w is not None and reading == "rounded":
+                d["rounded_to"] = rounded_figures(w, x, tol["min_sigfigs"]) or w.sigfigs
+                rounded.append((idx, w, x))
+            elif w is not None and reading in SLIPS:
+                d["mistake"] = reading
+                slips.setdefault(reading, []).append((idx, w))
+            details.append(d)
         score = right / len(exp_flat) if exp_flat else 1.0
         if right == len(exp_flat):
-            return Verdict("correct", 1.0, f"Correct ({tol_text}).", parsed_as=parsed, details=details,
-                           tolerance=tol_text)
+            return Verdict("correct", 1.0, _correct_feedback(rounded, tol), parsed_as=parsed,
+                           details=details, tolerance=tol_text)
         wrong = [d["entry"] for d in details if not d["correct"]]
-        shown = ", ".join(str(w) if not isinstance(w, tuple) else f"({w[0]},{w[1]})" for w in wrong[:6])
+        shown = ", ".join(_label(w) for w in wrong[:6])
         v = Verdict("incorrect", score, f"{right} of {len(exp_flat)} entries correct; wrong: {shown}"
                     + ("…" if len(wrong) > 6 else "") + f" (accepted {tol_text}).",
                     parsed_as=parsed, details=details, tolerance=tol_text)
+        if len(slips) == 1 and sum(len(v) for v in slips.values()) == len(wrong):
+            # Every wrong entry is the same slip of rounding: name it.
+            (slip, where), = slips.items()
+            idx, w = where[0]
+            entry = f"entry {_label(idx)}" if len(where) == 1 else "entries " + ", ".join(_label(i) for i, _ in where)
+            v.feedback = f"{right} of {len(exp_flat)} entries correct; {entry}: {slip_feedback(slip, w, tol)}"
+            v.mistake = slip
         # Declared mistakes first (they are the family's own diagnosis), then generic ones.
         for mid, msg, mval in mistakes:
             try:
                 mflat, _ = flat_shape(mval)
             except Exception:  # noqa: BLE001 - a mistake value of another kind simply does not match
                 continue
-            if len(mflat) == len(flat) and _all_close(flat, mflat, tol):
+            if len(mflat) == len(flat) and _all_match(flat, written, mflat, tol):
                 v.feedback = msg
                 v.mistake = mid
                 return v
         if len(exp_shape) == 2 and exp_shape[0] == exp_shape[1] and exp_shape[0] > 1:
             exp_t = [exp_flat[j * exp_shape[1] + i] for i in range(exp_shape[0]) for j in range(exp_shape[1])]
-            if _all_close(flat, exp_t, tol) and not _all_close(exp_t, exp_flat, tol):
+            if _all_match(flat, written, exp_t, tol) and not _all_close(exp_t, exp_flat, tol):
                 v.feedback = "transposed: this is the transpose of the answer."
                 v.mistake = "transposed"
                 return v
-        if any(float_or_inf(x) != 0 for x in exp_flat) and _all_close([-float_or_inf(y) for y in flat], exp_flat,
-                                                                        tol):
+        if any(float_or_inf(x) != 0 for x in exp_flat) and _all_match(flat, written, exp_flat, tol, sign=-1):
             v.feedback = "sign flipped: every entry has the wrong sign."
             v.mistake = "sign-flipped"
             return v

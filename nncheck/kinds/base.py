@@ -74,6 +74,14 @@ class Kind:
         """Grade ``text`` (stripped, unless :attr:`multiline`) against the key's exact ``expected``."""
         raise NotImplementedError
 
+    def grade_as(self, part: Part, expected: Any, text: str, mistakes: Sequence[Mistake] = (), *,
+                 latex: bool | None = None) -> Verdict:
+        """Grade a :attr:`multiline` answer read as LaTeX (``latex`` True), as the plain language
+        (False) or as it looks (None).  A one-line answer's LaTeX is read into the plain language
+        before :meth:`grade` (``kinds.grade_answer``); a multiline kind that reads a LaTeX document
+        itself (a derivation, whose line numbers are the document's) overrides this."""
+        return self.grade(part, expected, text, mistakes)
+
     # -- the key's value in every form ----------------------------------------
     def text(self, value: Any) -> str:
         """``value`` as a student would type it, in the answer language."""

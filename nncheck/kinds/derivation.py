@@ -1,13 +1,16 @@
 """Derivation answers: a multi-line derivation, checked step by step, becomes a :class:`Verdict`.
 
 ``nncheck derive ID`` and the quiz share this: the part's ``start``, ``target``,
-``given`` and ``symbols`` make a :class:`~nncheck.derive.core.DerivationProblem`; the report of
-:func:`~nncheck.derive.core.check_derivation` becomes a verdict whose feedback names
-the first wrong step, and whose score gives credit for the valid steps before it.
+``given``, ``symbols`` and ``milestones`` make a :class:`~nncheck.derive.core.DerivationProblem`;
+the report of :func:`~nncheck.derive.core.check_derivation` becomes a verdict whose feedback
+names the first wrong step, a step that rests on the very identity to be shown, and the
+work skipped or still to do.
 
-Scores: 1 for a derivation whose every step is valid and that reaches the target;
-0.5 when every step is valid but the target is not reached yet; otherwise half the
-fraction of steps that are valid before the first step that is not.
+Scores (the report's): with milestones, the shares of the milestones shown on the lines the
+derivation reached soundly (a one-line jump from the start to the target earns at most the
+final milestone's share); without, 1 for a valid derivation that reaches the target, 0.5
+when it is valid but unfinished, otherwise half the fraction of steps before the first step
+that is wrong, undecided or circular.
 
 The key of a derivation part is the expression it arrives at: it is written, compared
 and shown as an expression (:mod:`nncheck.kinds.expression`).
@@ -43,8 +46,14 @@ def problem_for(part: Part, *, family: FamilyRecord | None = None, prompt: str |
 
 
 def verdict_from_report(report: Report) -> Verdict:
-    """Turn a checked derivation into a verdict (status, score, feedback, per-step details)."""
-    details = [s.to_json() for s in report.steps]
+    """Turn a checked derivation into a verdict (status, score, feedback, per-step details).
+
+    The score is the report's (:attr:`~nncheck.derive.core.Report.score`): ``nncheck derive``,
+    ``check``, ``grade`` and the quiz give a derivation the same credit.  Only full credit is
+    *correct*: every step valid, none circular, the target reached in its form and, where the part
+    declares milestones, every milestone shown.
+    """
+    details = [report.step_json(s) for s in report.steps]
     parsed = _parsed(report)
     unreadable = next((s for s in report.steps if s.status == "unparsable"), None)
     if not report.steps:
@@ -57,15 +66,17 @@ def verdict_from_report(report: Report) -> Verdict:
         return v
     n = len(report.steps)
     bad = report.first_problem
+    score = report.score
+    steps = f"{n} step{'s' if n != 1 else ''}"
+    if bad is None and report.finished is not False and report.shown and score >= 1.0:
+        shown = ", showing every milestone" if report.credit is not None else ""
+        return Verdict("correct", 1.0, f"Correct: all {steps} are valid and the derivation reaches the "
+                                       f"target{shown}.", parsed_as=parsed, details=details)
     if bad is None and report.finished is not False:
-        return Verdict("correct", 1.0, f"Correct: all {n} step{'s' if n != 1 else ''} are valid and the "
-                                       f"derivation reaches the target.", parsed_as=parsed, details=details)
-    if bad is None:
-        v = Verdict("incorrect", 0.5, f"Every step is valid, but the derivation is not finished: "
-                                      f"{report.finish_detail}.", parsed_as=parsed, details=details)
+        text = f"All {steps} are valid and the target is reached, but the work is not shown."
+    elif bad is None:
+        text = f"Every step is valid, but the derivation is not finished: {report.finish_detail}."
     else:
-        good = bad.index - 1
-        score = 0.5 * good / n
         if bad.status == "invalid":
             what = f"Step {bad.index} (line {bad.line}) is wrong"
         else:
@@ -73,7 +84,10 @@ def verdict_from_report(report: Report) -> Verdict:
         text = f"{what}: {bad.detail}"
         if bad.hint:
             text += f" — {bad.hint}"
-        v = Verdict("incorrect", score, text + ".", parsed_as=parsed, details=details)
+        text += "."
+    for sentence in report.work_feedback():
+        text += f" {sentence}."
+    v = Verdict("incorrect", min(score, 1.0), text, parsed_as=parsed, details=details)
     if report.mistake is not None:
         v.mistake = report.mistake[0]
         v.feedback += f" The result matches a known mistake: {report.mistake[1]}."
@@ -92,14 +106,65 @@ def _parsed(report: Report) -> str | None:
     return out or None
 
 
-def grade_derivation(part: Part, expected: Any, text: str, mistakes: Sequence[Mistake] = ()) -> Verdict:
-    """Grade a multi-line derivation for a ``kind: derivation`` part (called by ``grade_answer``)."""
+def grade_derivation(part: Part, expected: Any, text: str, mistakes: Sequence[Mistake] = (), *,
+                     latex: bool | None = None) -> Verdict:
+    """Grade a multi-line derivation for a ``kind: derivation`` part (called by ``grade_answer``);
+    ``latex``: read it as LaTeX (True), plain (False) or as it looks (None)."""
     from nncheck.derive.core import check_derivation
 
     if not isinstance(text, str):
         return invalid(AnswerSyntaxError("the answer must be text", 0, ""))
     problem = problem_for(part, mistakes=[m for m in mistakes if m[2] is not None], expected=expected)
-    return verdict_from_report(check_derivation(text, problem=problem))
+    return verdict_from_report(check_derivation(text, problem=problem, latex=latex))
+
+
+def exercise_milestones(part: Part, expected: Any, steps: Sequence[str]) -> tuple[list[str], int]:
+    """``bank test`` for a derivation part: (failures, milestones exercised).
+
+    The worked solution (``steps``) must earn every milestone; the one-line jump from the start to
+    the target must score below full and at most half; and for each milestone, the worked solution
+    without the lines in its form (for the final one: stopped where the milestone before it was
+    earned) must lose that milestone's share, with its ``missing`` text in the feedback.  A part
+    without milestones fails: its one-line jump would earn full marks.
+    """
+    from nncheck.derive.core import check_derivation
+
+    name = part.get("name", "?")
+    problem = problem_for(part, expected=expected)
+    if not problem.milestones:
+        return [f"part {name}: no milestones, so a one-line jump from the start to the target earns full marks "
+                f"(declare them: docs/authoring.md)"], 0
+    failures: list[str] = []
+    worked = check_derivation("\n".join(steps), problem=problem)
+    if worked.credit is None or worked.score < 1.0:
+        missing = [m.id for m, at in zip(problem.milestones, worked.credit.at if worked.credit else ())
+                   if at is None]
+        return [f"part {name}: the worked solution scores {worked.score:g}, not 1 "
+                f"(milestones not met: {', '.join(missing) or 'none'}; {worked.summary()})"], 0
+    jump = verdict_from_report(check_derivation(f"{problem.start}\n= {problem.target}", problem=problem))
+    if not jump.score < 1.0 or jump.score > 0.5:
+        failures.append(f"part {name}: the one-line jump from the start to the target scores {jump.score:g}; "
+                        f"it must score below full and at most 0.5 (a milestone whose form the start or the "
+                        f"target already has?)")
+    path = [term for term, _ in worked.path]
+    exercised = 0
+    for i, m in enumerate(problem.milestones):
+        if m.target:
+            # Stopped on the line that earned the milestone before it (the lines after it may be in the
+            # target's form already, rearranged).
+            before = max((at for at in worked.credit.at[:i] if at is not None), default=0)
+            kept = path[:before + 1]
+        else:
+            kept = [t for p, t in enumerate(path) if p in (0, len(path) - 1) or not worked.forms[p][i]]
+        text = kept[0].shown + "".join(f"\n= {t.shown}" for t in kept[1:])
+        report = check_derivation(text, problem=problem)
+        v = verdict_from_report(report)
+        exercised += 1
+        if v.score > 1.0 - m.share + 1e-9 or m.missing not in v.feedback:
+            failures.append(f"part {name}: without the lines in the form of milestone '{m.id}' the worked "
+                            f"solution scores {v.score:g} (at most {1.0 - m.share:g} expected)"
+                            + ("" if m.missing in v.feedback else ", and the feedback does not name the work"))
+    return failures, exercised
 
 
 def read_multiline(read_line: Callable[[], str | None], first: str | None = None, *, max_lines: int = 200
@@ -133,6 +198,14 @@ class DerivationKind(ExpressionKind):
 
     def grade(self, part: Part, expected: Any, text: str, mistakes: Sequence[Mistake] = ()) -> Verdict:
         return grade_derivation(part, expected, text, mistakes)
+
+    def grade_as(self, part: Part, expected: Any, text: str, mistakes: Sequence[Mistake] = (), *,
+                 latex: bool | None = None) -> Verdict:
+        # A LaTeX derivation is read as a document (line numbers and carets of the source); by
+        # default (None) the derivation reader tells LaTeX from the plain format by itself.
+        if latex is None:
+            return grade_derivation(part, expected, text, mistakes)
+        return grade_derivation(part, expected, text, mistakes, latex=latex)
 
     def answer(self, part: Part, value: Any) -> str:
         """A derivation that arrives at ``value``: the part's start, then "= value" on a continuation line."""

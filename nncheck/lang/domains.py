@@ -1,15 +1,32 @@
 """Symbol domains: what values a symbol may take, and how to sample them.
 
-Expression answers are compared at random points, so each symbol needs a domain:
-``real`` (both signs, which matters for ReLU and |x|), ``positive`` (widths,
-counts), ``nonnegative``, ``negative``, ``probability`` or an interval such as
-``(0,1)`` (σ outputs, targets), ``integer`` or ``natural``.
+Expression answers are compared at points, so each symbol needs a domain:
 
-Points are *stratified*: each symbol visits every part of its domain (both signs
-of a real symbol, small and large values of a positive one) in a shuffled order,
-so ``relu(x)`` and ``x`` cannot agree at all twelve points by bad luck.  Values are
-short decimals (``0.731``, ``-2.48``) held as exact fractions, so that a
-counterexample shows the very point at which it was computed.
+* a name: ``real`` (both signs, which matters for ReLU and |x|), ``positive`` (widths,
+  counts), ``nonnegative``, ``negative``, ``nonpositive``, ``probability``, ``integer``
+  or ``natural``;
+* an interval such as ``(0,1)`` (σ outputs) or ``[0,1]`` (targets), ends ``-inf``/``inf``;
+* a finite set such as ``{0,1}``: the symbol takes exactly these values (a one-hot
+  target's entry is 0 or 1, nothing in between);
+* a name or interval with documented values: ``real ∪ {0}`` (ASCII ``real | {0}``):
+  the values are in the domain anyway, and are sure to be sampled.
+
+Two kinds of points are drawn:
+
+* **core points** (:func:`sample_points`) are *stratified*: each symbol visits every part
+  of its domain near 0 (both signs of a real symbol, small and large values of a positive
+  one) in a shuffled order, so ``relu(x)`` and ``x`` cannot agree at all twelve points by
+  bad luck; documented values are among them.  They are where the course notes' exam
+  values live.
+* **reach points** (:func:`reach_points`) go where core points never do: three tiers of
+  magnitude on every unbounded side (tens, hundreds, ten thousands: ``min(w, 10)`` and
+  ``w`` differ only past 10), and on every bounded side the end itself when it is closed
+  (the one-hot values y = 0 and y = 1 of a ``[0,1]`` target) or a point very near it when
+  it is open (ŷ = 0.99, 0.999, 0.9999).  Each point takes every symbol to one of its
+  two sides, chosen by the same parity patterns as the core points' signs.
+
+Values are short decimals (``0.731``, ``-2.48``, ``27000``, ``0.999``) held as exact
+fractions, so that a counterexample shows the very point at which it was computed.
 """
 
 from __future__ import annotations
@@ -17,6 +34,7 @@ from __future__ import annotations
 import math
 import random
 from fractions import Fraction
+from functools import lru_cache
 
 from nncheck.errors import NNCheckError
 
@@ -32,13 +50,19 @@ NAMED = {
     "natural": (0.0, math.inf, True, True),
 }
 _INTEGER_DOMAINS = {"integer": (-6, 6), "natural": (2, 9)}
-#: Where an unbounded side is cut for sampling: exam values in the course notes live in a few units of 0.
+#: Where an unbounded side is cut for core points: exam values in the course notes live in a few units of 0.
 _SPAN = 3.0
-#: Values at which distinct expressions often coincide (x² = x at 1, 1 − p = p at ½).
+#: Values at which distinct expressions often coincide (x² = x at 1, 1 − p = p at ½): no core point takes them.
 _AVOID = frozenset(Fraction(v) for v in (0, 1, -1, 2, -2, 3, -3, Fraction(1, 2), Fraction(-1, 2)))
+#: Reach tiers: an unbounded side is visited at m·10^k for each k (m a 2-digit mantissa in [1.2, 3)),
+_TIER_POWERS = (1, 2, 4)
+#: and an open end at these fractions of the interval's width (or of max(1, |end|) beside an
+#: unbounded side); a closed end is taken exactly, in every tier (whichever tier a symbol's
+#: parity pattern puts on that side, the end itself is tried).
+_OPEN_OFFSETS = (Fraction(1, 100), Fraction(1, 1000), Fraction(1, 10000))
 
 
-#: Parity masks for signed symbols: the first three are independent (all 8 sign patterns of
+#: Parity masks for two-sided symbols: the first three are independent (all 8 sign patterns of
 #: three symbols in 8 points); any two distinct masks give all four patterns of a pair.
 _MASKS = (1, 2, 4, 3, 5, 6, 7)
 
@@ -47,13 +71,36 @@ class DomainError(NNCheckError, ValueError):
     """A domain spelled in a bank that is not one of the known names or a valid interval."""
 
 
+class Domain:
+    """A parsed domain: its hull, whether it holds integers only, and its documented values.
+
+    (A plain class, not a NamedTuple: ``nncheck show`` reaches this module, and must not import ``typing``.)
+    """
+
+    __slots__ = ("lo", "hi", "lo_open", "hi_open", "integer", "values", "only", "base")
+
+    def __init__(self, lo: float, hi: float, lo_open: bool, hi_open: bool, integer: bool,
+                 values: tuple[Fraction, ...], only: bool, base: str):
+        self.lo, self.hi, self.lo_open, self.hi_open = lo, hi, lo_open, hi_open
+        self.integer = integer  # integer or natural: whole numbers only
+        self.values = values  # documented values: always sampled
+        self.only = only  # a finite set: ``values`` is the whole domain
+        self.base = base  # the name or interval before any documented values ("" for a set)
+
+    def __repr__(self) -> str:
+        return (f"Domain({self.base or 'set'}: [{self.lo}, {self.hi}], open {self.lo_open}/{self.hi_open}, "
+                f"values {[str(v) for v in self.values]}, only={self.only})")
+
+
 def _norm(text: str) -> str:
     return str(text).strip().lower().replace(" ", "")
 
 
-def parse_domain(text: str) -> tuple[float, float, bool, bool]:
-    """(lo, hi, lo_open, hi_open) for a domain name or an interval like ``(0,1]``."""
-    t = _norm(text)
+_HELP = ("use real, positive, nonnegative, negative, probability, integer, natural, an interval like (0,1), "
+         "a set like {0,1}, or real ∪ {0}")
+
+
+def _interval(t: str, text: str) -> tuple[float, float, bool, bool]:
     if t in NAMED:
         return NAMED[t]
     if len(t) >= 5 and t[0] in "([" and t[-1] in ")]" and t.count(",") == 1:
@@ -66,23 +113,76 @@ def parse_domain(text: str) -> tuple[float, float, bool, bool]:
         if math.isnan(lo) or math.isnan(hi) or not lo < hi:
             raise DomainError(f"empty interval '{text}'")
         return lo, hi, t[0] == "(" or math.isinf(lo), t[-1] == ")" or math.isinf(hi)
-    raise DomainError(f"unknown domain '{text}' (use real, positive, nonnegative, negative, probability, "
-                      f"integer, natural or an interval like (0,1))")
+    raise DomainError(f"unknown domain '{text}' ({_HELP})")
 
 
-def is_integer_domain(domain: str) -> bool:
-    return _norm(domain) in _INTEGER_DOMAINS
+def _values(t: str, text: str) -> tuple[Fraction, ...]:
+    inner = t[1:-1]
+    if not inner:
+        raise DomainError(f"empty set '{text}'")
+    out: list[Fraction] = []
+    for item in inner.split(","):
+        try:
+            v = Fraction(item)
+        except (ValueError, ZeroDivisionError):
+            raise DomainError(f"bad value '{item}' in '{text}' (write numbers such as 0, 1, -0.5, 1/3)") from None
+        if v not in out:
+            out.append(v)
+    return tuple(sorted(out))
 
 
-def assumptions(domain: str | None) -> dict:
-    """SymPy assumptions implied by a domain: ``(0,1)`` is positive, ``integer`` integer."""
-    d = _norm(domain or "real")
-    if d == "integer":
+@lru_cache(maxsize=256)
+def domain(text: str) -> Domain:
+    """The :class:`Domain` for a domain's text; raises :class:`DomainError` if it is not one."""
+    t = _norm(text).replace("∪", "|")
+    base, _, extra = t.partition("|")
+    if base.startswith("{"):
+        if extra or not base.endswith("}"):
+            raise DomainError(f"bad set '{text}' ({_HELP})")
+        members = _values(base, text)
+        lo, hi = float(members[0]), float(members[-1])
+        return Domain(lo, hi, False, False, all(v.denominator == 1 for v in members), members, True, "")
+    lo, hi, lo_open, hi_open = _interval(base, text)
+    vals: tuple[Fraction, ...] = ()
+    if extra:
+        if not (extra.startswith("{") and extra.endswith("}")):
+            raise DomainError(f"bad documented values in '{text}': write them as a set, e.g. real ∪ {{0}}")
+        vals = _values(extra, text)
+    integer = base in _INTEGER_DOMAINS
+    for v in vals:
+        if integer and v.denominator != 1:
+            raise DomainError(f"'{text}': {v} is not a whole number")
+        # Documented values widen the hull: (0,1) ∪ {0, 1} is [0,1].
+        if v < lo or (v == lo and lo_open):
+            lo, lo_open = float(v), False
+        if v > hi or (v == hi and hi_open):
+            hi, hi_open = float(v), False
+    return Domain(lo, hi, lo_open, hi_open, integer, vals, False, base)
+
+
+def parse_domain(text: str) -> tuple[float, float, bool, bool]:
+    """(lo, hi, lo_open, hi_open) for a domain (the hull of a set: ``{0,1}`` gives [0, 1])."""
+    d = domain(text)
+    return d.lo, d.hi, d.lo_open, d.hi_open
+
+
+def is_integer_domain(domain_text: str) -> bool:
+    d = domain(domain_text)
+    return d.integer or (d.only and all(v.denominator == 1 for v in d.values))
+
+
+def assumptions(domain_text: str | None) -> dict:
+    """SymPy assumptions implied by a domain: ``(0,1)`` is positive, ``integer`` integer, ``{0,1}``
+    a nonnegative integer."""
+    d = domain(domain_text or "real")
+    if d.base == "integer" and not d.values:
         return {"integer": True}
-    if d == "natural":
+    if d.base == "natural" and not d.values:
         return {"integer": True, "positive": True}
-    lo, hi, lo_open, hi_open = parse_domain(d)
     kw: dict = {"real": True}
+    if is_integer_domain(domain_text or "real"):
+        kw["integer"] = True
+    lo, hi, lo_open, hi_open = d.lo, d.hi, d.lo_open, d.hi_open
     if lo > 0 or (lo == 0 and lo_open):
         kw["positive"] = True
     elif lo == 0:
@@ -94,16 +194,19 @@ def assumptions(domain: str | None) -> dict:
     return kw
 
 
-def _bins(domain: str) -> list[tuple[float, float]]:
-    """The sub-intervals a symbol must visit: both signs, and small and large magnitudes."""
-    lo, hi, _, _ = parse_domain(domain)
+# ----------------------------------------------------------------------------
+# Core points.
+# ----------------------------------------------------------------------------
+def _bins(d: Domain) -> list[tuple[float, float]]:
+    """The sub-intervals a symbol must visit near 0: both signs, and small and large magnitudes."""
+    lo, hi, _, _ = _interval(d.base, d.base)
     if math.isinf(lo) and math.isinf(hi):
         lo, hi = -_SPAN, _SPAN
     elif math.isinf(hi):
         hi = max(lo, 0.0) + _SPAN + 1.0  # positive widths: up to ~4
     elif math.isinf(lo):
         lo = min(hi, 0.0) - _SPAN - 1.0
-    # Keep 5% away from the ends: σ(x) = 1 − 1e-9 and ln(0.0001) are poor test points.
+    # Keep 5% away from the ends: the ends and very near them are the reach points' business.
     pad = 0.05 * (hi - lo)
     lo, hi = lo + pad, hi - pad
     if lo < 0 < hi:
@@ -135,19 +238,23 @@ def _draw(lo: float, hi: float, dlo: float, dhi: float, rng: random.Random) -> F
 
 
 def sample_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
-    """``n`` points, each ``{name: Fraction}``, stratified over every symbol's domain.
+    """``n`` core points, each ``{name: Fraction}``, stratified over every symbol's domain near 0.
 
     Each symbol visits each quarter of its domain equally often.  Symbols whose domain
     has both signs get their signs from distinct parity patterns of the point index,
     so every *pair* of them meets all four sign combinations within 8 points:
     sqrt(a·b) = sqrt(a)·sqrt(b) fails only where both are negative, and is caught.
+    A set's values are visited equally often; documented values (``real ∪ {0}``) each
+    take one point.
     """
     plan: dict[str, list] = {}
     signed = 0
-    for name, dom in domains.items():
-        d = _norm(dom or "real")
-        if d in _INTEGER_DOMAINS:
-            a, b = _INTEGER_DOMAINS[d]
+    specs = {name: domain(dom or "real") for name, dom in domains.items()}
+    for name, d in specs.items():
+        if d.only:
+            seq: list = _balanced(list(d.values), n, rng)
+        elif d.integer:
+            a, b = _INTEGER_DOMAINS[d.base]
             strata: list = [Fraction(k) for k in range(a, b + 1) if k not in (0, 1, -1)]
             seq = _balanced(strata, n, rng)
         else:
@@ -162,17 +269,19 @@ def sample_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
                     seq.append(bins[2 + outer[k]] if positive else bins[1 - outer[k]])
             else:
                 seq = _balanced(bins, n, rng)
+        if d.values and not d.only and n >= 2 * len(d.values):
+            for k, v in zip(rng.sample(range(n), len(d.values)), d.values):
+                seq[k] = v
         plan[name] = seq
     points = []
     for k in range(n):
         pt = {}
-        for name, dom in domains.items():
+        for name, d in specs.items():
             slot = plan[name][k]
             if isinstance(slot, Fraction):
                 pt[name] = slot
             else:
-                dlo, dhi, _, _ = parse_domain(dom or "real")
-                pt[name] = _draw(slot[0], slot[1], dlo, dhi, rng)
+                pt[name] = _draw(slot[0], slot[1], d.lo, d.hi, rng)
         points.append(pt)
     return points
 
@@ -184,6 +293,71 @@ def _balanced(strata: list, n: int, rng: random.Random) -> list:
     return seq
 
 
-def sample(domain: str, rng: random.Random) -> float:
-    """One random value inside ``domain``, kept away from the edges and from 0 (as a float)."""
-    return float(sample_points({"_": domain}, 1, rng)[0]["_"])
+def sample(domain_text: str, rng: random.Random) -> float:
+    """One random core value inside ``domain_text``, kept away from the edges and from 0 (as a float)."""
+    return float(sample_points({"_": domain_text}, 1, rng)[0]["_"])
+
+
+# ----------------------------------------------------------------------------
+# Reach points.
+# ----------------------------------------------------------------------------
+def _frac(x: float) -> Fraction:
+    return Fraction(repr(float(x)))
+
+
+def _far(start: float, direction: int, tier: int, integer: bool, rng: random.Random) -> Fraction:
+    """A value about 10^k beyond ``start`` (0 for a side of ``real``), a 2-digit mantissa."""
+    m = Fraction(rng.randrange(12, 30), 10) * 10 ** _TIER_POWERS[tier]
+    v = _frac(start) + direction * m
+    return Fraction(math.floor(v)) if integer and v.denominator != 1 else v
+
+
+def _near(end: float, direction: int, tier: int, is_open: bool, unit: Fraction) -> Fraction:
+    """A closed ``end`` itself, or a point just inside an open one (``direction`` points inward)."""
+    if not is_open:
+        return _frac(end)
+    return _frac(end) + direction * _OPEN_OFFSETS[tier] * unit
+
+
+def _side(d: Domain, upper: bool, tier: int, rng: random.Random) -> Fraction:
+    lo, hi, lo_open, hi_open = _interval(d.base, d.base)
+    if d.integer:  # natural: its lowest value is 1; integer: both sides unbounded
+        if not upper and not math.isinf(lo):
+            return Fraction(1)
+        return _far(0.0, 1 if upper else -1, tier, True, rng)
+    if upper:
+        if math.isinf(hi):
+            return _far(max(lo, 0.0), 1, tier, False, rng)
+        unit = _frac(hi - lo) if not math.isinf(lo) else Fraction(max(1, math.ceil(abs(hi))))
+        return _near(hi, -1, tier, hi_open, unit)
+    if math.isinf(lo):
+        return _far(min(hi, 0.0), -1, tier, False, rng)
+    unit = _frac(hi - lo) if not math.isinf(hi) else Fraction(max(1, math.ceil(abs(lo))))
+    return _near(lo, 1, tier, lo_open, unit)
+
+
+def reach_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
+    """``n`` points where every symbol is at one of its sides: far out, at a closed end, or near an open one.
+
+    Point ``k`` is in tier ``k·3 // n`` (tens, hundreds, ten thousands; or 1/100, 1/1000,
+    1/10000 from an open end; a closed end is the end itself).  Which side each symbol is on
+    follows a parity pattern of ``k``, as the core points' signs do, so two symbols meet
+    both of each other's sides.  A set's values are visited in turn.
+    """
+    if n <= 0:
+        return []
+    sides: dict[str, list] = {}
+    two_sided = 0
+    for name, dom in domains.items():
+        d = domain(dom or "real")
+        if d.only:
+            sides[name] = _balanced(list(d.values), n, rng)
+            continue
+        two_sided += 1
+        mask, flip = _MASKS[(two_sided - 1) % 7], rng.random() < 0.5
+        seq = []
+        for k in range(n):
+            upper = (bin(k % 8 & mask).count("1") % 2 == 1) != flip
+            seq.append(_side(d, upper, min(2, k * 3 // n), rng))
+        sides[name] = seq
+    return [{name: sides[name][k] for name in domains} for k in range(n)]

@@ -300,6 +300,10 @@ class _Eval:
             return Fraction(1, 2) if x == 0 else sigmoid(float(x))
         if f == "tanh":
             return 0 if x == 0 else math.tanh(float(x))
+        if f == "sech":
+            # 2e^(-|x|)/(1 + e^(-2|x|)): no overflow for any x (math.cosh(800) would).
+            z = math.exp(-abs(float(x)))
+            return 1 if x == 0 else 2 * z / (1 + z * z)
         if f == "sigma'":
             s = Fraction(1, 2) if x == 0 else sigmoid(float(x))
             return s * (1 - s)

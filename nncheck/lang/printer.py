@@ -45,6 +45,18 @@ def to_answer_text(e) -> str:
         def _print_Min(self, expr):
             return self._minmax("min", expr)
 
+        # The language has sech (the notes' tanh′ = sech²) but not cosh or sinh: a key holding
+        # them is printed with sech, in parentheses, so that it reads back as the same value.
+        def _print_sech(self, expr):
+            return f"sech({self._print(expr.args[0])})"
+
+        def _print_cosh(self, expr):
+            return f"(1/sech({self._print(expr.args[0])}))"
+
+        def _print_sinh(self, expr):
+            u = self._print(expr.args[0])
+            return f"(tanh({u})/sech({u}))"
+
         def _print_Heaviside(self, expr):
             return f"relu'({self._print(expr.args[0])})"  # the unit step u(ξ) is ReLU's derivative
 

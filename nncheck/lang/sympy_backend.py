@@ -75,6 +75,11 @@ def relu(x):
     return sympy.Max(0, x)
 
 
+def sech(x):
+    """sech(x) = 1/cosh(x), built from exponentials: every evaluator and the exact proof know exp."""
+    return 2 / (sympy.exp(x) + sympy.exp(-x))
+
+
 def _sigma_prime(x):
     s = sigma(x)
     return s * (1 - s)
@@ -91,12 +96,14 @@ FUNCS = {
     "sigma": sigma,
     "tanh": sympy.tanh,
     "relu": relu,
+    "sech": sech,
     # Derivative shorthands (derivations only; the parser refuses them elsewhere).
     "sigma'": _sigma_prime,
     "tanh'": lambda x: 1 - sympy.tanh(x) ** 2,
     "relu'": lambda x: sympy.Heaviside(x),
 }
-_ELEMENTWISE = frozenset({"exp", "ln", "log", "sqrt", "abs", "sigma", "tanh", "relu", "sigma'", "tanh'", "relu'"})
+_ELEMENTWISE = frozenset({"exp", "ln", "log", "sqrt", "abs", "sigma", "tanh", "relu", "sech", "sigma'", "tanh'",
+                          "relu'"})
 
 MAX_EXACT_EXPONENT = 10_000  # |n| in x^n for a symbolic x (STACK's corpus uses (x−a)^6000)
 MAX_RESULT_BITS = 12_000  # numerator/denominator of an exact power (~3,600 digits: printable, as
@@ -219,9 +226,9 @@ class _Conv:
                 # The answer language is real-valued: no i from a constant (symbols are sampled instead).
                 what = "logarithm" if node.func != "sqrt" else "square root"
                 self.err(node, f"{what} of a negative number")
-            if node.func == "exp" and args[0].is_number and not args[0].is_Rational:
-                self._bounded_exponent(node, args[0])
-            elif node.func == "exp" and args[0].is_Rational and abs(args[0]) > MAX_EXP_ARG:
+            if node.func in ("exp", "sech") and args[0].is_number and not args[0].is_Rational:
+                self._bounded_exponent(node, args[0])  # sech(x) is built from e^x and e^(-x)
+            elif node.func in ("exp", "sech") and args[0].is_Rational and abs(args[0]) > MAX_EXP_ARG:
                 self.err(node, "number too large to work with", code="too-complex")
             return f(*args)
         if isinstance(node, syntax.Vector):

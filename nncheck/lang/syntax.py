@@ -299,6 +299,7 @@ FUNCTIONS = {
     "sigma": (1, 1),
     "tanh": (1, 1),
     "relu": (1, 1),
+    "sech": (1, 1),  # 1/cosh: the notes write tanh′ = sech²
 }
 #: Spellings that mean the same function.
 FUNCTION_ALIASES = {"sigmoid": "sigma", "σ": "sigma", "ReLU": "relu", "Relu": "relu", "RELU": "relu",
@@ -344,6 +345,13 @@ SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": 
                 "⁸": "8", "⁹": "9", "⁺": "+", "⁻": "-"}
 SUBSCRIPT_DIGITS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6",
                     "₇": "7", "₈": "8", "₉": "9"}
+#: Subscript letters typed after a name: ŷₖ is ŷ_k (superscript letters stay refused: eˣ is no power).
+SUBSCRIPT_LETTERS = {"ₐ": "a", "ₑ": "e", "ₒ": "o", "ₓ": "x", "ₕ": "h", "ₖ": "k", "ₗ": "l", "ₘ": "m", "ₙ": "n",
+                     "ₚ": "p", "ₛ": "s", "ₜ": "t", "ᵢ": "i", "ⱼ": "j", "ᵣ": "r", "ᵤ": "u", "ᵥ": "v"}
+#: Vulgar fraction characters: exact rationals (½ is 1/2).
+VULGAR_FRACTIONS = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5),
+                    "⅖": (2, 5), "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅐": (1, 7),
+                    "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8), "⅑": (1, 9), "⅒": (1, 10)}
 MUL_CHARS = {"*", "·", "×", "⋅", "∗", "•"}
 MINUS_CHARS = {"-", "−", "–", "‐", "‑", "﹣", "－"}
 SPACE_CHARS = {" ", "\t", "\u00a0", "\u2009", "\u202f", "\u2002", "\u2003"}
@@ -354,6 +362,11 @@ _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202b\u202c\u
                        "\u2066\u2067\u2068\u2069\u200e\u200f\u180e")
 #: Superscript and subscript letters that look like exponents or indices but are not.
 _MODIFIER_LETTERS = frozenset("ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ")
+#: Functions that are left out of the language but are unmistakably functions: typed bare in a
+#: derivation (where any other name is a symbol) they are refused rather than read as a variable.
+_BARE_FUNCTION_NAMES = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan", "sinh",
+                                  "cosh", "coth", "csch", "arctan", "arcsin", "arccos", "artanh", "arctanh",
+                                  "atanh", "log10", "log2", "softmax", "argmax", "erf", "factorial"})
 
 _DECORATED = frozenset(GREEK.values()) | frozenset(ACCENTED.values())
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -370,10 +383,11 @@ def _num_text(value) -> str:
 # Tokens.
 # ----------------------------------------------------------------------------
 class Tok:
-    __slots__ = ("kind", "value", "pos", "end", "space_before")
+    __slots__ = ("kind", "value", "pos", "end", "space_before", "sub")
 
-    def __init__(self, kind: str, value, pos: int, end: int, space_before: bool):
+    def __init__(self, kind: str, value, pos: int, end: int, space_before: bool, sub: tuple | None = None):
         self.kind, self.value, self.pos, self.end, self.space_before = kind, value, pos, end, space_before
+        self.sub = sub  # a name typed with a letter subscript, ŷ_k or y_k: (its base name, the index)
 
     def __repr__(self):
         return f"Tok({self.kind},{self.value!r},{self.pos})"
@@ -395,6 +409,8 @@ def _explain_char(ch: str) -> str:
         return "':' is not allowed (no slices or lambdas)"
     if ch == "&" or ch == "|":
         return f"'{ch}' is not an operator here"
+    if ch == "‖":
+        return "norm bars ‖ ‖ are not part of the answer language (|x| is abs(x))"
     if ch == "%":
         return "'%' is not accepted: write 0.25 rather than 25%"
     if ch == "#":
@@ -436,8 +452,19 @@ def tokenize(text: str, *, formula: bool = False, relations: bool = False) -> li
             i, value, lit = _scan_number(text, i)
             toks.append(Tok("num", value, start, i, space))
         elif ch in _ASCII_LETTERS or ch in GREEK or ch in ACCENTED:
-            i, name = _scan_name(text, i)
-            toks.append(Tok("name", name, start, i, space))
+            i, name, sub = _scan_name(text, i)
+            toks.append(Tok("name", name, start, i, space, sub))
+        elif ch == "∂":
+            # ∂ reads like d in derivative notation (∂L/∂z, ∂/∂ξ( … )); the parser refuses it elsewhere.
+            toks.append(Tok("name", "∂", start, i + 1, space))
+            i += 1
+        elif ch in VULGAR_FRACTIONS:
+            if toks and toks[-1].kind == "num" and toks[-1].end == i:
+                raise AnswerSyntaxError(f"a mixed number: write {text[toks[-1].pos:i]} + {_vulgar_text(ch)} "
+                                        "(or one fraction)", i, text)
+            num, den = VULGAR_FRACTIONS[ch]
+            toks.append(Tok("num", Fraction(num, den), start, i + 1, space))
+            i += 1
         elif ch in SUPERSCRIPTS:
             j = i
             s = ""
@@ -461,10 +488,10 @@ def tokenize(text: str, *, formula: bool = False, relations: bool = False) -> li
         elif ch in MINUS_CHARS:
             toks.append(Tok("op", "-", start, i + 1, space))
             i += 1
-        elif ch in "+/^()[],;":
+        elif ch in "+/^()[],;" or (ch == "|" and not formula):
             toks.append(Tok("op", ch, start, i + 1, space))
             i += 1
-        elif ch == "÷" or ch == "∕":
+        elif ch == "÷" or ch == "∕" or ch == "⁄":
             toks.append(Tok("op", "/", start, i + 1, space))
             i += 1
         elif ch in PRIMES or ch == "ᵀ":
@@ -501,6 +528,11 @@ def tokenize(text: str, *, formula: bool = False, relations: bool = False) -> li
         space = False
     toks.append(Tok("end", None, n, n, space))
     return toks
+
+
+def _vulgar_text(ch: str) -> str:
+    num, den = VULGAR_FRACTIONS[ch]
+    return f"{num}/{den}"
 
 
 def _scan_number(text: str, i: int) -> tuple[int, Fraction | int, str]:
@@ -556,9 +588,12 @@ def _scan_number(text: str, i: int) -> tuple[int, Fraction | int, str]:
     return i, value, text[start:i]
 
 
-def _scan_name(text: str, i: int) -> tuple[int, str]:
+def _scan_name(text: str, i: int) -> tuple[int, str, tuple[str, str] | None]:
+    """(end, name, subscript): the subscript is (base name, index) for ``y_k``, ``ŷ_k``, ``ŷₖ``, ``x_1``."""
     n = len(text)
     ch = text[i]
+    sub = None
+    ascii_base = False
     if ch in GREEK:
         name = GREEK[ch]
         i += 1
@@ -566,11 +601,15 @@ def _scan_name(text: str, i: int) -> tuple[int, str]:
         name = ACCENTED[ch]
         i += 1
     else:
+        ascii_base = True
         j = i
         while j < n and (text[j] in _ASCII_LETTERS or text[j] in _DIGITS):
             j += 1
         name = text[i:j]
         i = j
+        base, _, index = name.rpartition("_")
+        if base and index and not base.endswith("_"):
+            sub = (base, index)
     # Decorations that stay part of the name: combining hat/bar, digits, _sub, subscript digits,
     # and the superscript layer index of the seeds, as in W⁽¹⁾ or ξ⁽²⁾.
     while i < n:
@@ -585,8 +624,24 @@ def _scan_name(text: str, i: int) -> tuple[int, str]:
         elif c in SUBSCRIPT_DIGITS:
             name += SUBSCRIPT_DIGITS[c]
             i += 1
+        elif c in SUBSCRIPT_LETTERS:
+            # ŷₖ as ŷ_k, yₖ as y_k: spelled as the same name the underscore gives.
+            j = i
+            index = ""
+            while j < n and text[j] in SUBSCRIPT_LETTERS:
+                index += SUBSCRIPT_LETTERS[text[j]]
+                j += 1
+            sub = (name, index)
+            name += ("_" if ascii_base else "") + index
+            i = j
+        elif name.endswith("_") and c in GREEK:
+            # x_ξ: the ASCII scan stopped at the Greek letter.
+            sub = (name[:-1], GREEK[c])
+            name += GREEK[c]
+            i += 1
         elif c == "_" and i + 1 < n and (text[i + 1] in _ASCII_LETTERS or text[i + 1] in _DIGITS
                                          or text[i + 1] in GREEK):
+            base = name
             j = i + 1
             if text[j] in GREEK:
                 name += "_" + GREEK[text[j]]
@@ -594,6 +649,7 @@ def _scan_name(text: str, i: int) -> tuple[int, str]:
             while j < n and (text[j] in _ASCII_LETTERS or text[j] in _DIGITS):
                 name += text[j]
                 j += 1
+            sub = (base, name[len(base):].lstrip("_"))
             i = j
         elif c == "⁽":
             j = i + 1
@@ -613,7 +669,7 @@ def _scan_name(text: str, i: int) -> tuple[int, str]:
     if name in _DERIVABLE and i + 1 < n and (text[i] in PRIMES or text[i] == _DOT_ABOVE) and text[i + 1] == "(":
         name += "'"
         i += 1
-    return i, name
+    return i, name, sub
 
 
 # ----------------------------------------------------------------------------
@@ -636,6 +692,8 @@ class _Parser:
         self.depth = 0
         self.nodes = 0
         self.in_matrix = 0  # >0 inside [...] where spaces may separate entries
+        self.abs_open = 0  # |…| groups open in the current bracket level: a '|' after a value closes one
+        self.alias: tuple[str, str] | None = None  # (index, as typed) of the first ŷ_k read as a declared yhat
 
     # -- helpers -------------------------------------------------------------
     @property
@@ -824,6 +882,8 @@ class _Parser:
             return False  # "[a b]" is two entries
         if t.kind == "num" or (t.kind == "op" and t.value == "("):
             return True
+        if t.kind == "op" and t.value == "|":
+            return self.abs_open == 0  # 2|x| is a product; inside |…| a '|' after a value closes
         if t.kind == "name":
             return t.value not in ("and", "or", "not") or not self.formula
         return False
@@ -891,24 +951,34 @@ class _Parser:
         t = self.tok
         if t.kind == "num":
             self.advance()
-            return self.node(Num(t.value, self.text[t.pos:t.end], t.pos, t.end))
+            text = self.text[t.pos:t.end]
+            if text in VULGAR_FRACTIONS:
+                # ½ is read exactly as the quotient 1/2 would be, so that it echoes as 1/2 and the
+                # echo parses back to the same tree.
+                num, den = VULGAR_FRACTIONS[text]
+                return self.node(BinOp("/", self.node(Num(num, str(num), t.pos, t.end)),
+                                       self.node(Num(den, str(den), t.pos, t.end)), t.pos, t.end))
+            return self.node(Num(t.value, text, t.pos, t.end))
         if t.kind == "name":
             return self.name_or_call()
         if t.kind == "op" and t.value == "(":
             self.advance()
             self.enter(t.pos)
-            saved, self.in_matrix = self.in_matrix, 0
+            saved = self.in_matrix, self.abs_open
+            self.in_matrix = self.abs_open = 0
             if self.tok.kind == "op" and self.tok.value == ")":
                 self.error("empty parentheses")
             inner = self.relation() if self.formula else self.additive()
             if self.tok.kind == "op" and self.tok.value == ",":
                 self.error("a tuple is not allowed; use [a, b] for a vector")
             self.expect(")", "')'", opener=t)
-            self.in_matrix = saved
+            self.in_matrix, self.abs_open = saved
             self.leave()
             return inner
         if t.kind == "op" and t.value == "[":
             return self.bracket()
+        if t.kind == "op" and t.value == "|":
+            return self.abs_bars()
         if t.kind == "end":
             self.error("the answer ends too early" if self.i > 0 else "the answer is empty")
         if t.kind == "op" and t.value == ")":
@@ -934,23 +1004,14 @@ class _Parser:
             spelled = {"sigma": "sigma(x)*(1 - sigma(x))", "tanh": "1 - tanh(x)^2", "relu": "a 0/1 value"}[base]
             self.error(f"the derivative {base}′( ) is not accepted here: write it out, e.g. {spelled}",
                        t.pos, code="unknown-function")
-        # Derivative notation: d/dx(expr)
-        if self.derivatives and name == "d" and nxt.kind == "op" and nxt.value == "/" \
-                and self.peek().kind == "name" and self.peek().value.startswith("d") and len(self.peek().value) > 1:
-            var = self.peek().value[1:]
-            if self.symbols is not None and var not in self.symbols:
-                self.error(f"unknown variable '{var}' in d/d{var}", self.peek().pos, code="unknown-name")
-            self.advance()
-            self.advance()
-            op = self.tok
-            if not (op.kind == "op" and op.value == "("):
-                self.error(f"write d/d{var}( … ) with parentheses")
-            self.advance()
-            self.enter(op.pos)
-            inner = self.additive()
-            self.expect(")", "')'", opener=op)
-            self.leave()
-            return self.node(Derivative(inner, var, t.pos, self.toks[self.i - 1].end))
+        # Derivative notation: d/dξ( … ), ∂/∂z( … ), dσ/dξ, dh/dxi.  A declared symbol named like
+        # the head (d, dh) keeps its meaning: declared symbols win.
+        if name == "∂" or (name[0] == "d" and not (self.symbols is not None and name in self.symbols)):
+            d = self._derivative_notation(t)
+            if d is not None:
+                return d
+        if name == "∂":
+            self.error("'∂' is only read in derivative notation: ∂/∂x( … ) or ∂f/∂x", t.pos)
         if self.derivatives and name == "diff" and call_follows:
             self.advance()
             self.enter(nxt.pos)
@@ -965,6 +1026,9 @@ class _Parser:
             return self.node(Derivative(inner, vt.value, t.pos, self.toks[self.i - 1].end))
         if self.symbols is not None and name in self.symbols:
             return self.node(Name(name, t.pos, t.end))  # declared symbols win: h(1-h) is h*(1-h)
+        alias = self._subscript_alias(t)
+        if alias is not None:
+            return self.node(Name(alias, t.pos, t.end))  # ...and so do their subscripted spellings
         if canonical in self.functions:
             if self.text[t.pos:t.end] == "√" and not call_follows:
                 self.enter(t.pos)
@@ -973,18 +1037,27 @@ class _Parser:
                 return self.node(Call("sqrt", [arg], t.pos, arg.end))
             if call_follows:
                 return self.call(canonical, t)
-            if self.symbols is None and not canonical.endswith("'"):
+            if self.formula and not canonical.endswith("'"):
                 # Where any name is a value (bank formulas: "g = relu" compares a choice), a bare
                 # function name is just a name; the evaluator decides what it means.
                 return self.node(Name(name, t.pos, t.end))
-            if name not in CONSTANTS:
-                self.error(f"the function '{name}' needs parentheses: {name}( … )")
+            if nxt.kind == "sup" or (nxt.kind == "op" and nxt.value == "^"):
+                return self._function_power(canonical, t)
+            if canonical in ("ln", "log"):
+                bare = self._bare_log(canonical, t)
+                if bare is not None:
+                    return bare
+            self.error(f"the function '{name}' needs parentheses: {name}( … )")
         if name in CONSTANTS:
             return self.node(Name(name, t.pos, t.end))
         if self.symbols is None:
             if call_follows and name in _NOT_IN_LANGUAGE:
                 # "cos(x)" is never the symbol cos times x, even where any name is a symbol.
                 self.error(f"the function '{name}' is not allowed here", t.pos, code="unknown-function")
+            if name in _BARE_FUNCTION_NAMES and not self.formula:
+                # In a derivation any other name is a symbol; "cosh" as a variable only misleads.
+                self.error(f"the function '{name}' is not part of the answer language", t.pos,
+                           code="unknown-function")
             return self.node(Name(name, t.pos, t.end))
         if name in self.words or name.lower() in self.words:
             return self.node(Word(name.lower(), t.pos, t.end))
@@ -992,10 +1065,247 @@ class _Parser:
             if name in FORMULA_FUNCTIONS or name in _NOT_IN_LANGUAGE:
                 self.error(f"the function '{name}' is not allowed here", t.pos, code="unknown-function")
             self.error(f"unknown function '{name}'", t.pos, code="unknown-function")
-        self.error(self._unknown_name_message(name), t.pos, code="unknown-name")
+        self.error(self._unknown_name_message(name, t.sub), t.pos, code="unknown-name")
 
-    def _unknown_name_message(self, name: str) -> str:
+    # -- notation ------------------------------------------------------------
+    def _d_variable(self, k: int) -> tuple[str, int] | None:
+        """The variable of ``dξ``, ``dxi`` or ``∂z`` at token ``k``, and the index of its last token."""
+        a = self.toks[k]
+        if a.kind != "name":
+            return None
+        if a.value in ("d", "∂"):
+            b = self.toks[k + 1]  # there is always an "end" token after a name
+            if b.kind == "name" and b.pos == a.end and b.value not in ("d", "∂"):
+                return b.value, k + 1
+            return None
+        if self.text[a.pos] == "d" and len(a.value) > 1 and a.value[1] != "_":  # δ is "delta", not d + elta
+            return a.value[1:], k
+        return None
+
+    def _derivative_notation(self, t: Tok) -> Node | None:
+        """``d/dξ( … )`` or ``dσ/dξ`` starting at ``t`` (already read), or None when it is not one.
+
+        Derivations read both; other answers refuse them with a reason, since the derivative
+        is what they ask for (and "unknown name 'd'" would send the student looking for a typo).
+        """
+        if self.symbols is None and not self.derivatives:
+            return None  # bank formulas and assumptions: a quotient of two names stays one
+        if not self.derivatives and self.symbols is not None and "d" in self.symbols:
+            return None  # d is a symbol here: dx/dy is most likely d*x/(d*y), and the hint says so
+        i = self.i  # the token after t
+        head: str | None = None  # dσ/dξ: "sigma"; None for the operator form d/dξ
+        head_tok = t
+        if t.value in ("d", "∂"):
+            nxt = self.toks[i]
+            if nxt.kind == "sup" and nxt.pos == t.end:
+                j = i + 1
+                if self.toks[j].kind == "name" and self.toks[j].pos == self.toks[i].end:
+                    j += 1
+                if self.toks[j].kind == "op" and self.toks[j].value == "/" and self._d_variable(j + 1):
+                    self.error("second derivatives (d²/dx²) are not accepted: write d/dx(d/dx( … ))", t.pos)
+                return None
+            if nxt.kind == "name" and nxt.pos == t.end:  # dσ/dξ, ∂L/∂z
+                head, head_tok = nxt.value, nxt
+                i += 1
+        elif len(t.value) > 1 and self.text[t.pos] == "d":
+            head = t.value[1:]  # dh/dxi
+        else:
+            return None
+        if not (self.toks[i].kind == "op" and self.toks[i].value == "/"):
+            return None
+        dv = self._d_variable(i + 1)
+        if dv is None:
+            return None
+        var, var_at = dv
+        var_tok = self.toks[var_at]
+        shown = self.text[t.pos:var_tok.end]
+        if self.symbols is not None and head is not None and t.value in self.symbols and var_tok.value in self.symbols:
+            return None  # dh/dx with both dh and dx declared: a quotient
+        if not self.derivatives:
+            self.error(f"derivative notation ({_clip(shown)}) is only read in derivations: "
+                       "type the derivative itself", t.pos)
+        if self.symbols is not None and var not in self.symbols:
+            at = var_tok.pos if var_tok.value == var else var_tok.pos + 1  # dw: the w
+            self.error(f"unknown variable '{var}' in {_clip(shown)}", at, code="unknown-name")
+        self.i = var_at + 1
+        if head is None:  # the operator form: d/dξ( … )
+            op = self.tok
+            if not (op.kind == "op" and op.value == "("):
+                self.error(f"write {shown}( … ) with parentheses")
+            self.advance()
+            self.enter(op.pos)
+            saved = self.in_matrix, self.abs_open
+            self.in_matrix = self.abs_open = 0
+            inner = self.additive()
+            self.expect(")", "')'", opener=op)
+            self.in_matrix, self.abs_open = saved
+            self.leave()
+            return self.node(Derivative(inner, var, t.pos, self.toks[self.i - 1].end))
+        # Leibniz: dσ/dξ is the derivative of σ(ξ); dh/dξ that of h (a symbol or a definition).
+        fn = FUNCTION_ALIASES.get(head, head)
+        if fn in self.functions and self.functions[fn][0] == 1 and not fn.endswith("'") \
+                and not (self.symbols is not None and head in self.symbols):
+            expr: Node = self.node(Call(fn, [self.node(Name(var, var_tok.pos, var_tok.end))],
+                                        head_tok.pos, head_tok.end))
+        elif self.symbols is None or head in self.symbols or head in CONSTANTS:
+            expr = self.node(Name(head, head_tok.pos, head_tok.end))
+        else:
+            at = head_tok.pos + (1 if head_tok is t else 0)  # dq/dx: the q
+            self.error(self._unknown_name_message(head), at, code="unknown-name")
+        after = self.tok
+        if after.kind == "sup" or (after.kind == "op" and after.value == "^"):
+            self.error(f"write ({shown})^… with parentheses: a power right after {shown} is ambiguous")
+        if after.kind == "op" and after.value == "(":
+            typed_var = self.text[self.toks[i + 1].pos:var_tok.end]
+            self.error(f"ambiguous: write {self.text[t.pos]}/{typed_var}( … ) for the derivative of an expression, "
+                       f"or ({shown})*( … ) for a product")
+        return self.node(Derivative(expr, var, t.pos, var_tok.end))
+
+    def _function_power(self, func: str, t: Tok) -> Node:
+        """``tanh²(ξ)``, ``tanh^2(ξ)``, ``σ²(ξ)``: the notes' power of the function's value."""
+        e = self.tok
+        name = self.text[t.pos:t.end]
+        n: int | None = None
+        skip = 1
+        if e.kind == "sup":
+            n = e.value
+        else:
+            nt = self.peek()
+            if nt.kind == "op" and nt.value == "-":
+                n = -1  # tanh^-1(x): which -1 it is does not matter, it is refused
+            elif nt.kind == "num" and isinstance(nt.value, int) and self.text[nt.pos:nt.end].isdigit():
+                n, skip = nt.value, 2
+        if n is not None and n < 0:
+            self.error(f"ambiguous: {name}⁻¹ may mean the inverse function or 1/{name}( … ); "
+                       f"write 1/{name}( … ) (inverse functions are not in the answer language)", e.pos)
+        after = self.peek(skip)
+        if n is None or not (after.kind == "op" and after.value == "(") or (self.in_matrix and after.space_before):
+            shown = f"{name}( … )^{n}" if n is not None else f"{name}( … )^…"
+            self.error(f"the function '{name}' needs parentheses: write {shown}", e.pos)
+        exp_end = self.toks[self.i + skip - 1].end
+        for _ in range(skip):
+            self.advance()
+        call = self.call(func, t)
+        exponent = self.node(Num(n, str(n), e.pos, exp_end))
+        return self.node(BinOp("^", call, exponent, t.pos, call.end))
+
+    def _bare_log(self, func: str, t: Tok) -> Node | None:
+        """``ln 2``, ``ln x``: one number or one name, as in standard maths; None when it is not that."""
+        a = self.tok
+        if a.kind == "name":
+            if FUNCTION_ALIASES.get(a.value, a.value) in self.functions or a.value in ("d", "∂"):
+                return None
+            nt = self.peek()
+            if nt.kind == "op" and nt.value == "(" and not (self.in_matrix and nt.space_before):
+                # ln h(1-h): the log of a product, or a product?  Ask.
+                self.error(f"ambiguous: write {self.text[t.pos:t.end]}( … ) around everything the log applies to",
+                           a.pos)
+        elif a.kind != "num":
+            return None
+        self.enter(t.pos)
+        arg = self.atom()
+        self.leave()
+        if not isinstance(arg, (Num, Name)):
+            self.error(f"the function '{self.text[t.pos:t.end]}' needs parentheses here", a.pos)
+        name = self.text[t.pos:t.end]
+        arg_text = self.text[a.pos:arg.end].strip()
+        f = self.tok
+        nxt_text = _clip(self.text[self.peek().pos:self.peek().end]) if self.peek().kind != "end" else "…"
+        if f.kind == "sup" or (f.kind == "op" and f.value == "^"):
+            power = self.text[f.pos:f.end] if f.kind == "sup" else "^" + nxt_text
+            self.error(f"ambiguous: write {name}({arg_text}{power}) or {name}({arg_text}){power}", f.pos)
+        if f.kind == "op" and f.value == "/":
+            self.error(f"ambiguous: write {name}({arg_text}/{nxt_text}) or {name}({arg_text})/{nxt_text}", f.pos)
+        if self._starts_implicit_factor(f):
+            factor = _clip(self.text[f.pos:f.end])
+            self.error(f"ambiguous: write {name}({arg_text}*{factor}) or {name}({arg_text})*{factor}", f.pos)
+        return self.node(Call(func, [arg], t.pos, arg.end))
+
+    def _subscript_alias(self, t: Tok) -> str | None:
+        """The declared symbol a subscripted name stands for: ŷ_k − y_k where yhat and y are declared.
+
+        Prompts say "in terms of yhat (ŷ_k) and y (y_k)": the part's symbols are the entries at
+        one index, so a letter subscript on a declared name is that name.  Not when the index is
+        itself a symbol, nor when the part declares subscripted relatives (x and x1, W1 and W2),
+        where a subscript tells symbols apart; and one answer uses one index throughout.
+        """
+        if self.symbols is None or t.sub is None:
+            return None
+        base, index = t.sub
+        if base not in self.symbols or len(index) != 1 or not index.isalpha():
+            return None
+        raw = self.text[t.pos:t.end]
+        if index in self.symbols:
+            self.error(f"'{raw}': {index} is a symbol of this answer, not an index; write {base} "
+                       f"for the entry itself", t.pos, code="unknown-name")
+        if any(s != base and s.startswith(base) and _is_index(s[len(base):]) for s in self.symbols):
+            return None
+        if self.alias is not None and self.alias[0] != index:
+            self.error(f"'{raw}' has the index {index} but '{self.alias[1]}' has {self.alias[0]}: "
+                       "use one index throughout, or none", t.pos, code="unknown-name")
+        if self.alias is None:
+            self.alias = (index, raw)
+        return base
+
+    def abs_bars(self) -> Node:
+        """``|x|``, ``|a - |b||``, ``2|x|``: abs( ).  ``|a|b|c|`` pairs two ways and is refused."""
+        opener = self.advance()
+        self.enter(opener.pos)
+        saved = self.in_matrix, self.abs_open
+        self.in_matrix, self.abs_open = 0, self.abs_open + 1
+        inner = self.additive()
+        close = self.tok
+        if not (close.kind == "op" and close.value == "|"):
+            if close.kind == "end":
+                self.error(f"missing '|' to close the '|' at character {opener.pos + 1}")
+            self.error(f"expected '|' to close the '|' at character {opener.pos + 1}, found {self._describe(close)}")
+        self.advance()
+        self.in_matrix, self.abs_open = saved
+        self.leave()
+        if any(isinstance(n, (Vector, Matrix)) for n in walk(inner)):
+            self.error("|…| of a vector or matrix: norms and determinants are not in the answer language "
+                       "(abs( ) applies entry by entry)", opener.pos)
+        nxt = self.tok
+        if self._starts_implicit_factor(nxt) and not (nxt.kind == "op" and nxt.value == "|") \
+                and self._bar_after_factors():  # |x||y| is |x|*|y|; |a|b|c| is not clear
+            self.error("ambiguous: these '|' pair up in two ways; write abs( … ) to show which", close.pos)
+        return self.node(Call("abs", [inner], opener.pos, close.end))
+
+    def _bar_after_factors(self) -> bool:
+        """Does a '|' follow the factors juxtaposed here?  (``|a|b|c|``: |a|·b·|c| or |a·|b|·c|.)
+
+        A scan of the tokens, not a trial parse: a trial parse at every closing bar would parse
+        nested groups again and again (2^depth).  Bracketed groups are skipped whole.
+        """
+        depth = 0
+        for k in range(self.i, len(self.toks)):
+            t = self.toks[k]
+            if t.kind == "end":
+                return False
+            if t.kind == "op" and t.value in "([":
+                depth += 1
+            elif t.kind == "op" and t.value in ")]":
+                if depth == 0:
+                    return False
+                depth -= 1
+            elif depth:
+                continue
+            elif self.in_matrix and t.space_before and k > self.i:
+                return False  # "[|a| b |c|]": a new entry, not a product
+            elif t.kind == "op" and t.value == "|":
+                return True
+            elif t.kind in ("num", "name", "sup") or (t.kind == "op" and t.value in ("^", "T")):
+                continue
+            elif t.kind == "op" and t.value in "+-" and self.toks[k - 1].kind == "op" and self.toks[k - 1].value == "^":
+                continue  # x^-1: the sign belongs to the exponent
+            else:
+                return False
+        return False
+
+    def _unknown_name_message(self, name: str, sub: tuple[str, str] | None = None) -> str:
         syms = sorted(self.symbols or ())
+        if sub is not None and sub[0] in syms and sub[1].isdigit():
+            return f"unknown name '{name}' ({sub[0]} here already stands for one entry: write {sub[0]})"
         # A run of declared one-letter symbols, e.g. "xy": suggest the product.
         if len(name) > 1 and all(c in syms for c in name):
             return f"unknown name '{name}' (did you mean {'*'.join(name)}?)"
@@ -1014,7 +1324,8 @@ class _Parser:
     def call(self, func: str, t: Tok) -> Node:
         opener = self.advance()  # "("
         self.enter(opener.pos)
-        saved, self.in_matrix = self.in_matrix, 0
+        saved = self.in_matrix, self.abs_open
+        self.in_matrix = self.abs_open = 0
         args = []
         if self.tok.kind == "op" and self.tok.value == ")":
             self.error(f"{func}( ) needs an argument")
@@ -1025,7 +1336,7 @@ class _Parser:
                 continue
             break
         self.expect(")", "')' or ','", opener=opener)
-        self.in_matrix = saved
+        self.in_matrix, self.abs_open = saved
         self.leave()
         lo, hi = self.functions[func]
         if not lo <= len(args) <= hi:
@@ -1039,8 +1350,8 @@ class _Parser:
         self.enter(opener.pos)
         if self.tok.kind == "op" and self.tok.value == "]":
             self.error("empty brackets")
-        saved = self.in_matrix
-        self.in_matrix = 1
+        saved = self.in_matrix, self.abs_open
+        self.in_matrix, self.abs_open = 1, 0
         rows: list[list[Node]] = [[]]
         separators = set()
         while True:
@@ -1067,7 +1378,7 @@ class _Parser:
                 rows.pop()  # a trailing ';' is harmless
                 break
         close = self.advance()
-        self.in_matrix = saved
+        self.in_matrix, self.abs_open = saved
         self.leave()
         if len(rows) > 1:
             widths = {len(r) for r in rows}
@@ -1129,6 +1440,12 @@ def _clip(s: str, width: int = 24) -> str:
     """Shorten a piece of the answer quoted inside a one-line message."""
     s = " ".join(s.split())
     return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def _is_index(suffix: str) -> bool:
+    """Is ``suffix`` (after a base name) a subscript such as 1, _1, _k or k?"""
+    suffix = suffix[1:] if suffix.startswith("_") else suffix
+    return suffix.isdigit() or (len(suffix) == 1 and suffix.isalpha())
 
 
 def _is_simple(s: str) -> bool:

@@ -364,6 +364,8 @@ class PartState:
 
     def result_word(self) -> str:
         if self.outcome == "correct":
+            if getattr(self.verdict, "carried_forward", None):
+                return "correct, carried forward"  # right from the student's own wrong earlier answers
             if self.attempts > 1:
                 return "correct, 2nd try"
             return "correct after a hint" if self.hints else "correct"
@@ -444,6 +446,7 @@ class StoredVerdict:
         self.error = None
         self.details: list = []
         self.tolerance = None
+        self.carried_forward: list = []  # the history keeps the feedback, which names them
 
     def caret(self):
         return None
@@ -651,7 +654,7 @@ class Session:
             return self._refused(prob, e)
         from nncheck.key.grade import grade
 
-        verdict = grade(key, part.name, text)
+        verdict = grade(key, part.name, text, self._earlier(prob, part), asked=[ps.name for ps in prob.parts])
         if verdict.status == "invalid":
             return Event("invalid", prob, part, verdict=verdict)
         part.attempts += 1
@@ -671,6 +674,40 @@ class Session:
             return Event("retry", prob, part, verdict=verdict)
         self._finish_part(prob, part, "wrong")
         return Event("wrong", prob, part, verdict=verdict)
+
+    @staticmethod
+    def _earlier(prob: SessionProblem, part: PartState) -> dict[str, str]:
+        """The student's answers to the problem's other parts: error carried forward grades a wrong
+        answer again from them (:func:`nncheck.key.grade.carry_forward`)."""
+        return {ps.name: ps.answer for ps in prob.parts if ps is not part and ps.answer is not None}
+
+    def _carry_again(self) -> None:
+        """Exam: a part answered before a part it is computed from (skipped, then answered) is graded
+        again with every answer in, so the order of answering never changes the marks."""
+        from typing import cast
+
+        from nncheck.answer.verdict import Verdict
+        from nncheck.key.grade import carry_forward
+
+        for prob in self.problems:
+            wrong = [ps for ps in prob.parts if ps.outcome == "wrong" and ps.answer is not None
+                     and getattr(ps.verdict, "status", None) == "incorrect"
+                     and not getattr(ps.verdict, "carried_forward", None)]
+            if not wrong or prob.key_future is None:
+                continue
+            try:
+                key = prob.key()
+            except Exception:  # noqa: BLE001 - a refused key was reported when the problem was shown
+                continue
+            asked = [ps.name for ps in prob.parts]
+            for ps in wrong:
+                assert ps.answer is not None
+                # A stored verdict (after a resume) has every attribute carry_forward reads.
+                verdict = carry_forward(key, ps.name, ps.answer, cast(Verdict, ps.verdict), self._earlier(prob, ps),
+                                        asked=asked)
+                if verdict is not ps.verdict and verdict.status == "correct":
+                    ps.verdict, ps.score = verdict, float(verdict.score)
+                    self._finish_part(prob, ps, "correct", advance=False)
 
     def _elapsed(self, part: PartState) -> float:
         now = self.clock()
@@ -832,6 +869,7 @@ class Session:
             return
         active = self.active_seconds()
         if self.exam:
+            self._carry_again()
             for prob in self.problems:
                 for ps in prob.parts:
                     if not ps.done:
@@ -859,12 +897,16 @@ class Session:
             for ps in prob.parts:
                 if not ps.done and not self.exam and not ps.visited:
                     continue
-                out.append({"problem": prob.index + 1, "id": prob.family_id, "topic": prob.topic,
-                            "seed": prob.variant.seed, "part": ps.name, "kind": ps.kind,
-                            "outcome": ps.outcome, "result": ps.result_word(), "attempts": ps.attempts,
-                            "hints": ps.hints, "score": round(ps.score, 4), "answer": ps.answer,
-                            "mistake": getattr(ps.verdict, "mistake", None),
-                            "seconds": round(ps.elapsed, 1)})
+                row = {"problem": prob.index + 1, "id": prob.family_id, "topic": prob.topic,
+                       "seed": prob.variant.seed, "part": ps.name, "kind": ps.kind,
+                       "outcome": ps.outcome, "result": ps.result_word(), "attempts": ps.attempts,
+                       "hints": ps.hints, "score": round(ps.score, 4), "answer": ps.answer,
+                       "mistake": getattr(ps.verdict, "mistake", None),
+                       "seconds": round(ps.elapsed, 1)}
+                carried = getattr(ps.verdict, "carried_forward", None)
+                if carried:
+                    row["carried_forward"] = list(carried)  # graded from these parts' (wrong) answers
+                out.append(row)
         return out
 
     def totals(self) -> dict:

@@ -14,7 +14,11 @@ Design, and why:
   :data:`MIGRATIONS`; a database written by a newer nncheck is refused, not touched.
 * **A corrupt, foreign or unwritable file is never repaired, replaced or ignored
   silently**: it raises :class:`StoreError` with the path and the way out
-  (``--db PATH`` or ``NNCHECK_DB``).
+  (``--db PATH`` or ``NNCHECK_DB``).  Every read-write open runs SQLite's
+  ``PRAGMA quick_check`` before anything is written, so a damaged file is never written
+  into; reports (``stats``) still read what can be read from it, read-only.
+* **Reading needs no write access**: a read-only open of a WAL database whose directory
+  cannot hold the ``-shm`` file reads it as immutable.
 
 The location is ``--db PATH``, else ``$NNCHECK_DB``, else ``history.sqlite3`` in the
 user data directory (:func:`nncheck.paths.data_dir`, platformdirs' layout).
@@ -36,6 +40,10 @@ DB_NAME = "history.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another nncheck's transaction
 
 WAY_OUT = f"use --db PATH or set {DB_ENV} to keep the history in another file"
+MOVE_ASIDE = f"move it aside to start a new history, or {WAY_OUT}"
+DAMAGED_WAY_OUT = f"nothing was written to it; 'nncheck stats' still shows what can be read; {MOVE_ASIDE}"
+# SQLite stores integers in 64 bits: a larger seed could never be written back.
+INT64 = (-(2**63), 2**63 - 1)
 
 
 class StoreError(NNCheckError):
@@ -200,6 +208,8 @@ class Store:
     # -- sessions --------------------------------------------------------------
     def start_session(self, mode: str, *, seed: int | None, config: dict, problems: list[dict]) -> str:
         """Create a session and its planned problems in one transaction; returns its id."""
+        for value in [seed] + [p["seed"] for p in problems]:
+            _check_seed(value)
         sid = os.urandom(8).hex()  # not uuid: its import costs start-up time
         now = _now()
         with self.write("the new session") as c:
@@ -210,6 +220,8 @@ class Store:
         return sid
 
     def add_problems(self, session_id: str, problems: list[dict]) -> None:
+        for p in problems:
+            _check_seed(p["seed"])
         with self.write("the drawn problems") as c:
             self._insert_problems(c, session_id, problems)
 
@@ -348,6 +360,12 @@ class Store:
         return [_session_dict(r) for r in self._read("SELECT * FROM sessions ORDER BY started_at")]
 
 
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and not INT64[0] <= seed <= INT64[1]:
+        raise StoreError(f"the seed {seed} is too large to keep in the history",
+                         hint=f"use a seed from {INT64[0]} to {INT64[1]}")
+
+
 def _session_dict(r: sqlite3.Row) -> dict:
     d = dict(r)
     try:
@@ -386,6 +404,11 @@ def open_store(path: str | None = None, *, readonly: bool = False) -> Store | No
     path = resolve_db_path(path)
     if os.path.isdir(path):
         raise StoreError(f"the history database {path} is a directory", hint=WAY_OUT)
+    from nncheck.paths import special_kind
+
+    kind = special_kind(path)
+    if kind is not None:  # a named pipe would block SQLite's first read; a device is not a history
+        raise StoreError(f"the history database {path} is {kind}, not a regular file", hint=WAY_OUT)
     if readonly:
         if not os.path.exists(path):
             return None
@@ -457,6 +480,9 @@ def _initialise(store: Store, conn: sqlite3.Connection, path: str) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise _newer(path, version)
+    damage = damage_found(conn)
+    if damage is not None:
+        raise StoreError(f"{path} is damaged (SQLite's check: {damage})", hint=DAMAGED_WAY_OUT)
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         # A file system without shared memory (some network mounts): still durable, just serial.
@@ -470,20 +496,65 @@ def _initialise(store: Store, conn: sqlite3.Connection, path: str) -> None:
         pass
 
 
-def _open_readonly(path: str) -> Store:
+def damage_found(conn: sqlite3.Connection) -> str | None:
+    """SQLite's ``PRAGMA quick_check``: None when the file is sound, else its first finding.
+
+    quick_check reads every page once (O(file size), milliseconds for a history of years) but
+    skips the index-content comparison of ``integrity_check``.  A file too damaged to run it
+    at all is damaged too.
+    """
     try:
-        conn = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True, timeout=BUSY_TIMEOUT,
-                               isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        _check_foreign(conn, path)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+    except sqlite3.DatabaseError as e:
+        return str(e)
+    first = str(rows[0][0]) if rows else "no answer"
+    if first == "ok":
+        return None
+    return " ".join(first.replace("*** in database main ***", "").split())
+
+
+def _connect_readonly(path: str, *, immutable: bool) -> sqlite3.Connection:
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    conn = sqlite3.connect(f"file:{_uri_path(path)}?{flags}", uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _open_readonly(path: str) -> Store:
+    """Open for reading only: nothing is created, migrated or written.
+
+    A database in WAL mode needs its ``-shm`` index to be read; in a directory the user
+    cannot write, SQLite cannot create it and reports "attempt to write a readonly
+    database".  Nothing else can be writing a file there, so it is read as immutable.
+    """
+    conn = None
+    try:
+        try:
+            conn = _connect_readonly(path, immutable=False)
+            _check_foreign(conn, path)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.OperationalError as e:
+            if "readonly" not in str(e).lower() and "unable to open" not in str(e).lower():
+                raise
+            if conn is not None:
+                conn.close()
+            conn = _connect_readonly(path, immutable=True)
+            _check_foreign(conn, path)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        damage = damage_found(conn)
     except StoreError:
+        if conn is not None:
+            conn.close()
         raise
     except sqlite3.Error as e:
+        if conn is not None:
+            conn.close()
         raise _as_store_error(e, path, "cannot read the history database") from None
     if version > SCHEMA_VERSION:
         conn.close()
         raise _newer(path, version)
+    if damage is not None:
+        return _DamagedReadonlyStore(conn, path, damage)
     if version < SCHEMA_VERSION:
         # An old database is read as if empty where tables are missing; it is upgraded by
         # the next command that writes.
@@ -501,6 +572,75 @@ class _OldReadonlyStore(Store):
             if "no such table" in str(e):
                 return []
             raise _as_store_error(e, self.path, "could not read the history") from None
+
+
+class _DamagedReadonlyStore(_OldReadonlyStore):
+    """A read-only view of a damaged database: what can still be read, and what could not.
+
+    Each query is read row by row; where a damaged page stops it, the rows read so far are
+    kept and the reading resumes past the damage, in rowid order (:meth:`_salvage`).
+    ``damage`` is SQLite's first finding and ``lost`` names the tables that lost rows, for
+    the report to say that its figures are incomplete.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: str, damage: str):
+        super().__init__(conn, path)
+        self.damage = damage
+        self.lost: set[str] = set()
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return []
+            raise _as_store_error(e, self.path, "could not read the history") from None
+        except sqlite3.DatabaseError:
+            pass
+        return self._query_by_parts(sql, args)
+
+    def _query_by_parts(self, sql: str, args: tuple) -> list[sqlite3.Row]:
+        """The reports' queries read one table, or one joined with its sessions' mode, in some
+        order: salvage each table, join and sort here.  Other queries are not salvaged."""
+        low = " ".join(sql.split()).lower()
+        table = low.split(" from ", 1)[1].split()[0]
+        if args or " where " in low or table not in OUR_TABLES:
+            raise StoreError(f"could not read the history: {self.path} is damaged ({self.damage})",
+                             hint=DAMAGED_WAY_OUT)
+        rows = [{k: r[k] for k in r.keys() if k != "_rowid"} for r in self._salvage(table)]
+        if " join sessions s on s.id = " in low:
+            modes = {r["id"]: r["mode"] for r in self._salvage("sessions")}
+            rows = [{**r, "mode": modes[r["session_id"]]} for r in rows if r["session_id"] in modes]
+        if " order by " in low:
+            keys = [k.strip().split(".")[-1] for k in low.split(" order by ", 1)[1].split(",")]
+            rows.sort(key=lambda r: tuple((r.get(k) is None, r.get(k) or 0) for k in keys))
+        # Plain dicts: the callers read rows by column name (row["x"], dict(row)), as dicts answer too.
+        return rows  # type: ignore[return-value]
+
+    def _salvage(self, table: str) -> list[sqlite3.Row]:
+        """Every row of ``table`` that can be read, in rowid order, stepping over damaged pages."""
+        out: list[sqlite3.Row] = []
+        after = None
+        step = 1
+        try:
+            top = self.conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]
+        except sqlite3.DatabaseError:
+            top = None
+        while True:
+            where = "" if after is None else f" WHERE rowid > {int(after)}"
+            try:
+                for row in self.conn.execute(f"SELECT rowid AS _rowid, * FROM {table}{where} ORDER BY rowid"):
+                    out.append(row)
+                    after = row["_rowid"]
+                    step = 1
+                return out
+            except sqlite3.DatabaseError:
+                self.lost.add(table)
+                # Skip ahead past the damaged page, further each time it is hit again.
+                if top is None or (after or 0) >= top:
+                    return out
+                after = (after or 0) + step
+                step *= 2
 
 
 def _uri_path(path: str) -> str:
@@ -633,7 +773,12 @@ def history_stats(store: Store | None, *, now: float | None = None, top_mistakes
     n = len(parts)
     correct = sum(1 for p in parts if p["outcome"] == "correct")
     first = sum(1 for p in parts if p["outcome"] == "correct" and p["attempts"] == 1 and p["hints"] == 0)
-    return {
+    damaged = {}
+    if isinstance(store, _DamagedReadonlyStore):
+        # Only a damaged file has this key: the report says what SQLite found and which tables
+        # lost rows (the figures leave those rows out).
+        damaged = {"damaged": {"check": store.damage, "tables_with_lost_rows": sorted(store.lost)}}
+    return {**damaged,
         "database": store.path if store else None,
         "totals": {"sessions": len({p["session_id"] for p in parts}), "sessions_started": len(sessions),
                    "parts": n, "blank": len(asked) - n, "correct": correct, "accuracy": correct / n if n else None,

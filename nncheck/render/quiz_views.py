@@ -337,6 +337,14 @@ def exam_report_view(session: Session, *, wrap: bool = True) -> Group:
         items.append(Text("Mistakes recognised:", style="bold"))
         for prob, ps in mistakes:
             items.append(Text(f"  {prob.index + 1} {ps.name}: {getattr(ps.verdict, 'feedback', '')}"))
+    carried = [(prob, ps) for prob in session.problems for ps in prob.parts
+               if getattr(ps.verdict, "carried_forward", None)]
+    if carried:
+        # A score of 1 beside an answer that differs from the key: say where it came from.
+        items.append(Text(""))
+        items.append(Text("Error carried forward (right from your own earlier answers):", style="bold"))
+        for prob, ps in carried:
+            items.append(Text(f"  {prob.index + 1} {ps.name}: {getattr(ps.verdict, 'feedback', '')}"))
     items.append(Text(""))
     items.append(Rule(Text("Worked solutions", style="bold"), align="left", style="dim"))
     for prob in session.problems:

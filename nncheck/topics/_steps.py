@@ -7,7 +7,9 @@ What the three share besides the SymPy graph (:mod:`nncheck.topics._graph`):
   prompt's tables and check that a random exam draw can be worked by hand;
 * exam draws: small random matrices, and the checks that an answer neither nearly
   vanishes nor needs more digits than the prompt prints;
-* worked-step text: values as a prompt prints them, NumPy values on one line.
+* worked-step text: values as a prompt prints them, NumPy values on one line;
+* error carried forward: :func:`carried` recomputes later parts from a student's own earlier
+  ones (the solvers' ``carry``), :func:`nonzero` drops dependencies through a zero weight.
 
 No NumPy or SymPy at import time: ``nncheck show`` calls ``derive`` and ``draw``.
 """
@@ -287,3 +289,53 @@ def outer_text(u: Any, v: Any) -> str:
     if clean(u).size == 1 and clean(v).size == 1:
         return f"{nv(u)}·{nv(v)}"
     return f"{nv(u)} {nv(v)}ᵀ"
+
+
+# ----------------------------------------------------------------------------
+# Error carried forward: later parts recomputed from a student's own earlier ones.
+# ----------------------------------------------------------------------------
+def nonzero(m: Any) -> bool:
+    """Does a weight (number, vector or matrix) have a nonzero entry?  A dependency through a zero
+    weight is none: the student never needs that earlier value."""
+    if isinstance(m, list):
+        return any(nonzero(v) for v in m)
+    return m != 0
+
+
+def carried(deps: dict[str, tuple[str, ...]], key: dict, given: dict,
+            formulas: dict[str, Callable[[dict], Any]]) -> dict:
+    """The parts of ``deps`` recomputed by ``formulas`` from the key's values with the given ones in
+    their place (the interface of :meth:`~nncheck.topics.base.Solver.carry`).
+
+    ``formulas[part](values)`` reads float arrays of the key's shapes: the given value of each part
+    listed in ``deps[part]``, and the key's value of any other part.  A given value that cannot stand
+    in for its part (another shape, not a number, not finite) makes the parts computed from it
+    unavailable, and so does a result that is not finite (the log of a student's ŷ ≤ 0): those parts
+    are left out rather than guessed.
+    """
+    import numpy as np
+
+    def as_array(v: Any) -> Any:
+        try:
+            return np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            return None
+
+    keyed = {name: a for name, a in ((n, as_array(v)) for n, v in key.items() if not callable(v)) if a is not None}
+    students: dict[str, Any] = {}
+    for name in {n for needs in deps.values() for n in needs}:
+        ref = keyed[name]
+        v = as_array(given[name]) if name in given else ref
+        # [[a, b]] for a one-unit sequence and [a, b] are the same answer; a transposed matrix is not.
+        if v is not None and v.shape != ref.shape and np.squeeze(v).shape == np.squeeze(ref).shape:
+            v = v.reshape(ref.shape)
+        students[name] = v if v is not None and v.shape == ref.shape and bool(np.all(np.isfinite(v))) else None
+    out = {}
+    for part, needs in deps.items():
+        if any(students[n] is None for n in needs):
+            continue
+        with np.errstate(all="ignore"):
+            v = formulas[part]({**keyed, **{n: students[n] for n in needs}})
+        if bool(np.all(np.isfinite(v))):
+            out[part] = float(v) if np.ndim(v) == 0 else v
+    return out

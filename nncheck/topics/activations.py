@@ -393,6 +393,20 @@ class ActivationDerivative(Solver):
             "dtanh_h": (lambda env: 1 - env["h"] ** 2) if g == "tanh" else None,
         }
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """g′ written in h, as the course notes do: σ′ = h(1 − h), tanh′ = 1 − h², ELU′ = h + α for ξ ≤ 0."""
+        if p["g"] in ("sigmoid", "tanh") or (p["g"] == "elu" and p["xi"] <= 0):
+            return {"dh": ("h",)}
+        return {}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """g′ from the student's h."""
+        if "h" not in given or not self.carry_from(p):
+            return {}
+        h = float(given["h"])
+        g = p["g"]
+        return {"dh": h * (1 - h) if g == "sigmoid" else 1 - h * h if g == "tanh" else h + float(p.get("alpha", 0))}
+
     def solution(self, p: dict, key: dict) -> dict:
         g, xi, a = p["g"], p["xi"], p.get("alpha", 0)
         x = num(xi)

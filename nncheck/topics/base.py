@@ -52,6 +52,30 @@ class Solver:
         """``{mistake_id: {part: value}}``: what each common mistake would give."""
         return {}
 
+    # -- error carried forward ------------------------------------------------------------
+    # A later part computed correctly from a student's own (wrong) earlier answer earns credit,
+    # as exam graders give it.  The solver says which parts feed which, and recomputes the later
+    # ones from given earlier values; ``nncheck.key.grade`` decides when that applies.
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """{later part: the earlier parts it is computed from}, for error carried forward.
+
+        Only parts whose value follows from earlier *asked* parts by the family's own formulas; the
+        listed earlier parts are all the inputs a student needs (transitively closed is not required:
+        list the direct inputs).
+        """
+        return {}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """Later parts recomputed from the student's own earlier values.
+
+        ``given``: {earlier part: value}, values shaped as the parts' numeric keys (float, list, list
+        of lists), replacing the key's value of that part.  Returns {later part: value} (same shapes
+        as ``numeric(p)``) for the parts of ``carry_from`` whose inputs are all in ``given`` or
+        unaffected; the computation uses plain floats/NumPy (no SymPy), exactly the formulas of the
+        numeric path with the given values substituted.  Parts it cannot recompute are left out.
+        """
+        return {}
+
 
 # ----------------------------------------------------------------------------
 # Conversions shared by solvers.

@@ -2,8 +2,9 @@
 
 W₂ = (W₁ − F + 2P)/S + 1, H₂ likewise, D₂ = K for a conv layer; W₂ = (W₁ − F)/S + 1 and
 D₂ = D₁ for pooling.  Sizes are exact rationals: a non-integer W₂ means the filter
-does not tile the (padded) input with that stride, which is reported as "does not
-fit" and never rounded.
+does not tile the (padded) width with that stride; W₂ is then none (never rounded) and
+the layer does not fit.  Each size is reported on its own: with W₁ = 33, H₁ = 32, F = 5,
+S = 2, W₂ = 15 is the width's answer although H₂ = 29/2 makes the layer not fit.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def _size_exact(n, f, s, p):
     return sympy.Rational(n - f + 2 * p, s) + 1
 
 
-def _size_steps(label: str, n_label: str, n, f, s, p, value, *, pad: bool = True) -> list[str]:
+def _size_steps(label: str, n_label: str, n, f, s, p, *, dim: str, pad: bool = True) -> list[str]:
+    """The worked steps of one size, and whether it is whole, for this dimension alone (``dim``:
+    "width" or "height"): each dimension is reported as it is, whatever the other one does."""
     if pad:
         formula = f"{label} = ({n_label} − F + 2P)/S + 1"
         subst = f"({n} − {f} + 2·{p})/{s} + 1"
@@ -28,9 +31,10 @@ def _size_steps(label: str, n_label: str, n, f, s, p, value, *, pad: bool = True
         subst = f"({n} − {f})/{s} + 1"
     raw = Fraction(n - f + 2 * p, s) + 1
     steps = [formula, f"{label} = {subst} = {num(Fraction(n - f + 2 * p))}/{s} + 1 = {num(raw)}"]
-    if value is None:
-        steps.append(f"{num(raw)} is not a whole number, so the filter does not tile the input with stride "
-                     f"{s}: the layer does not fit (never round a size).")
+    if raw.denominator != 1:
+        tile = "filter" if pad else "window"
+        steps.append(f"{num(raw)} is not a whole number, so the {tile} does not tile the {dim} with stride "
+                     f"{s}: {label} = none (never round a size).")
     return steps
 
 
@@ -38,8 +42,9 @@ class _SizeBase(Solver):
     pad = True
     template_vars = ("padded_W1", "padded_H1")
 
-    def _fits(self, p):
-        return all((n - p["F"] + 2 * self._P(p)) % p["S"] == 0 for n in (p["W1"], p["H1"]))
+    def _tiles(self, p, n) -> bool:
+        """Does the filter tile this dimension (of input size ``n``) exactly?"""
+        return (n - p["F"] + 2 * self._P(p)) % p["S"] == 0
 
     def _P(self, p):
         return p.get("P", 0) if self.pad else 0
@@ -78,7 +83,9 @@ class _SizeBase(Solver):
         w2 = _size_exact(p["W1"], p["F"], p["S"], P)
         h2 = _size_exact(p["H1"], p["F"], p["S"], P)
         fits = bool(w2.is_integer and h2.is_integer)
-        return {"fits": fits, "W2": w2 if fits else None, "H2": h2 if fits else None, "D2": self._depth(p)}
+        # Each size is answered on its own: W₂ = 15 is whole even when H₂ = 29/2 makes the layer not fit.
+        return {"fits": fits, "W2": w2 if w2.is_integer else None, "H2": h2 if h2.is_integer else None,
+                "D2": self._depth(p)}
 
     def numeric(self, p: dict) -> dict:
         import numpy as np
@@ -86,18 +93,29 @@ class _SizeBase(Solver):
         P = self._P(p)
         n = np.array([p["W1"], p["H1"]], dtype=np.int64)
         span = n - p["F"] + 2 * P
-        fits = bool(np.all(np.mod(span, p["S"]) == 0))
+        whole = np.mod(span, p["S"]) == 0
         out = span / p["S"] + 1.0
-        return {"fits": fits, "W2": float(out[0]) if fits else None, "H2": float(out[1]) if fits else None,
-                "D2": float(self._depth(p))}
+        return {"fits": bool(np.all(whole)), "W2": float(out[0]) if whole[0] else None,
+                "H2": float(out[1]) if whole[1] else None, "D2": float(self._depth(p))}
 
     def solution(self, p: dict, key: dict) -> dict:
         P = self._P(p)
-        w = _size_steps("W₂", "W₁", p["W1"], p["F"], p["S"], P, key["W2"], pad=self.pad)
-        h = _size_steps("H₂", "H₁", p["H1"], p["F"], p["S"], P, key["H2"], pad=self.pad)
-        fits = (["Both sizes are whole numbers, so the layer fits."] if key["fits"] else
-                ["At least one size is not a whole number, so the layer does not fit."])
-        return {"fits": w[1:] + h[1:] + fits, "W2": w, "H2": h, "D2": self._depth_steps(p)}
+        w = _size_steps("W₂", "W₁", p["W1"], p["F"], p["S"], P, dim="width", pad=self.pad)
+        h = _size_steps("H₂", "H₁", p["H1"], p["F"], p["S"], P, dim="height", pad=self.pad)
+        layer = "layer" if self.pad else "pool"
+        wide, high = self._tiles(p, p["W1"]), self._tiles(p, p["H1"])
+        fits = w[1:] + h[1:]
+        if wide and high:
+            fits.append(f"Both sizes are whole numbers, so the {layer} fits.")
+        elif wide or high:
+            ok, bad = ("W₂", "H₂") if wide else ("H₂", "W₂")
+            fits.append(f"{ok} is a whole number but {bad} is not, so the {layer} does not fit.")
+            # The whole size is still its own part's answer: say so where it is asked.
+            (w if wide else h).append(f"{ok} is whole, so it is the answer here, although {bad} is not "
+                                      f"(the {layer} as a whole does not fit).")
+        else:
+            fits.append(f"Neither size is a whole number, so the {layer} does not fit.")
+        return {"fits": fits, "W2": w, "H2": h, "D2": self._depth_steps(p)}
 
     def mistakes(self, p: dict) -> dict:
         P = self._P(p)
@@ -123,9 +141,14 @@ class _SizeBase(Solver):
         if S > 1:
             put("stride-ignored", lambda n: n - F + 2 * P + 1)
         put("plus-one-forgotten", lambda n: integral(Fraction(n - F + 2 * P, S)))
-        if not self._fits(p):
-            put("rounded", lambda n: (n - F + 2 * P) // S + 1)
+        # Rounding is a slip of a dimension that does not tile; a whole size is no rounding.
+        put("rounded", lambda n: None if self._tiles(p, n) else (n - F + 2 * P) // S + 1)
+        put("rounded-up", lambda n: None if self._tiles(p, n) else -(-(n - F + 2 * P) // S) + 1)
+        wide, high = self._tiles(p, p["W1"]), self._tiles(p, p["H1"])
+        if not (wide or high):
             out.setdefault("rounded", {})["fits"] = True
+        elif wide != high:
+            out["one-size-checked"] = {"fits": True}  # yes, from the one size that is whole
         return out
 
 
@@ -198,6 +221,20 @@ class ParamCount(Solver):
         b = np.zeros(p["K"])
         return {"per_filter": float(w[..., 0].size), "weights": float(w.size), "biases": float(b.size),
                 "total": float(w.size + b.size)}
+
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """The layer's weights are K filters' worth; the total adds the biases."""
+        return {"weights": ("per_filter",), "total": ("weights", "biases")}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """K·(weights per filter) and weights + biases from the student's counts."""
+        key = self.numeric(p)
+        out: dict = {}
+        if "per_filter" in given:
+            out["weights"] = float(given["per_filter"]) * p["K"]
+        if {"weights", "biases"} & set(given):
+            out["total"] = float(given.get("weights", key["weights"])) + float(given.get("biases", key["biases"]))
+        return out
 
     def solution(self, p: dict, key: dict) -> dict:
         F, D1, K = p["F"], p["D1"], p["K"]

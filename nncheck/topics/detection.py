@@ -101,6 +101,23 @@ class IoU(_BoxSolver):
         union = float(a[2] * a[3] + b[2] * b[3] - inter)
         return {"I": inter, "U": union, "IoU": inter / union}
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """U = w_REF·h_REF + w_ROI·h_ROI − I, and IoU = I/U."""
+        return {"U": ("I",), "IoU": ("I", "U")}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """U and I/U from the student's I and U (the key's where they were right); U = 0 gives no IoU."""
+        key = self.numeric(p)
+        inter = float(given.get("I", key["I"]))
+        out: dict = {}
+        if "I" in given:
+            a, b = p["box_ref"], p["box_roi"]
+            out["U"] = float(a[2] * a[3] + b[2] * b[3]) - inter
+        union = float(given.get("U", key["U"]))
+        if {"I", "U"} & set(given) and union != 0:
+            out["IoU"] = inter / union
+        return out
+
     def solution(self, p: dict, key: dict) -> dict:
         xr, yr, wr, hr = p["box_ref"]
         xo, yo, wo, ho = p["box_roi"]
@@ -411,6 +428,17 @@ class BBoxLoss(Solver):
         per_roi = np.sum(diff**2, axis=1)
         lr = float(0.5 * np.sum(yc * per_roi) / np.sum(yc)) if yc.sum() > 0 else 0.0
         return {"L_c": lc, "L_r": lr, "L": lc + lr}
+
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """The total loss is the sum of the two heads' losses."""
+        return {"L": ("L_c", "L_r")}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """L = L_c + L_r with the student's L_c and/or L_r."""
+        if not {"L_c", "L_r"} & set(given):
+            return {}
+        key = self.numeric(p)
+        return {"L": float(given.get("L_c", key["L_c"])) + float(given.get("L_r", key["L_r"]))}
 
     def solution(self, p: dict, key: dict) -> dict:
         import sympy

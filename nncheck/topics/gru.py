@@ -22,9 +22,11 @@ from nncheck.topics._graph import Graph, lin
 from nncheck.topics._steps import (
     RECURRENT_LIMITS,
     Calc,
+    carried,
     col,
     dot,
     mul,
+    nonzero,
     nv,
     nvp,
     pick,
@@ -196,11 +198,48 @@ class Forward(Solver):
         fw = np_forward(p)
         return {k: fw[k][1:].T for k in PARTS}
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """What a student computes each sequence from, working step by step: h_t from their z_t and h̃_t
+        (and their own h_(t−1), rolled); h̃_t from their r_t (through W_hh) and h_(t−1); and the gates at
+        t ≥ 2 read their h_(t−1) (a later part, but an earlier step) through W_hr, W_hz, unless zero."""
+        later = len(p["x"][0]) > 1
+        deps: dict[str, tuple[str, ...]] = {g: ("h",) for g in ("r", "z") if later and nonzero(p[f"W_h{g}"])}
+        if nonzero(p["W_hh"]) and (later or nonzero(p["h0"])):  # r_t only scales h_(t−1)
+            deps["htilde"] = ("r", "h") if later else ("r",)
+        deps["h"] = ("z", "htilde")
+        return deps
+
+    def carry(self, p: dict, given: dict) -> dict:
+        import numpy as np
+
+        fw = np_forward(p)
+        T, x, W, b = fw["T"], fw["x"], fw["W"], fw["b"]
+
+        def prev(v):  # h_(t−1), column t−1: h_0, then the student's h
+            return np.column_stack([fw["h"][0], v["h"][:, :T - 1]])
+
+        def gate(g):
+            return lambda v: 1.0 / (1.0 + np.exp(-(W[f"W_x{g}"] @ x + W[f"W_h{g}"] @ prev(v) + b[g][:, None])))
+
+        def state(v):
+            h = np.zeros_like(v["z"])
+            for t in range(T):  # h_t = z_t ⊙ h_(t−1) + (1 − z_t) ⊙ h̃_t, from h_0
+                hp = h[:, t - 1] if t else fw["h"][0]
+                h[:, t] = v["z"][:, t] * hp + (1 - v["z"][:, t]) * v["htilde"][:, t]
+            return h
+
+        formulas = {"r": gate("r"), "z": gate("z"), "h": state,
+                    "htilde": lambda v: np.tanh(W["W_xh"] @ x + W["W_hh"] @ (v["r"] * prev(v)) + b["h"][:, None])}
+        return carried(self.carry_from(p), self.numeric(p), given, formulas)
+
     def mistakes(self, p: dict) -> dict:
+        # Every part: a slip at step t changes h_t, which the gates and the candidate of step t+1 read
+        # (through W_hr, W_hz, W_hh), so r, z and h̃ of later steps carry it too.  Where they do not
+        # (no recurrence, or the slip's h_t equals the key's), the key drops the coinciding values.
         out = {}
         for flag in MISTAKES:
             fw = np_forward(p, frozenset([flag]))
-            out[flag] = {k: fw[k][1:].T for k in ("htilde", "h")}
+            out[flag] = {k: fw[k][1:].T for k in PARTS}
         return out
 
     def solution(self, p: dict, key: dict) -> dict:

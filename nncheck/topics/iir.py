@@ -215,6 +215,8 @@ class ScalarIIR(Solver):
             "sigma-prime-wrong-step": {"dL_dh": (early := self._bptt(h, y, w, sp_at_target=False)),
                                        "dL_dw": self._dw(h, early, M1)},
             "delay-forgotten": {"dL_dw": self._dw(h, dh, M1, delay=False)},
+            # The right dL/dh[n], but dL/dw[m] without the σ′ of the step that w[m] sits in.
+            "dw-sigma-prime-forgotten": {"dL_dw": self._dw(h, dh, M1, sigma_prime=False)},
             "half-forgotten": {"L": float(((h - y) ** 2).sum())},
         }
         if M1 >= 2:

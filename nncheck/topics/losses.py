@@ -201,6 +201,19 @@ class BCE(_LossBase):
             "dxi": -c * (y - yh),  # the seed's result: ∂L/∂ξᵢ = −(1/n)(yᵢ − ŷᵢ)
         }
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """∂L/∂ξᵢ = ∂L/∂ŷᵢ · σ′(ξᵢ), with σ′ = ŷᵢ(1 − ŷᵢ) from the given outputs."""
+        return {"dxi": ("dyhat",)}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """The chain rule through the sigmoid, applied to the student's ∂L/∂ŷ."""
+        import numpy as np
+
+        if "dyhat" not in given:
+            return {}
+        yh = np.array([float(v) for v in p["yhat"]])
+        return {"dxi": np.array(given["dyhat"], dtype=float) * yh * (1 - yh)}
+
     def solution(self, p: dict, key: dict) -> dict:
         import math
 
@@ -339,6 +352,20 @@ class CE(_LossBase):
 
         Y, P, c = np.array(p["y"], float), np.array(as_float_rows(p["yhat"])), float(self._c(p))
         return {"L": float(-c * np.sum(Y * np.log(P))), "dyhat": -c * Y / P, "dxi": c * (P - Y)}
+
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """∂L/∂ξ is ∂L/∂ŷ through the softmax's Jacobian diag(ŷ) − ŷŷᵀ, row by row."""
+        return {"dxi": ("dyhat",)}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """Each row of the student's ∂L/∂ŷ times the softmax Jacobian of the given ŷ."""
+        import numpy as np
+
+        if "dyhat" not in given:
+            return {}
+        P = np.array(as_float_rows(p["yhat"]))
+        D = np.array(given["dyhat"], dtype=float)
+        return {"dxi": np.array([(np.diag(a) - np.outer(a, a)) @ d for a, d in zip(P, D)])}
 
     def solution(self, p: dict, key: dict) -> dict:
         import math
@@ -558,6 +585,16 @@ class Hinge(_LossBase):
         ds[rows, y] = -active.sum(axis=1)
         return {"Li": li, "L": float(k * li.sum()), "ds": k * ds}
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """L is the (averaged) sum of the per-example losses."""
+        return {"L": ("Li",)}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """L from the student's Lᵢ."""
+        if "Li" not in given:
+            return {}
+        return {"L": float(self._c(p)) * sum(float(v) for v in given["Li"])}
+
     def solution(self, p: dict, key: dict) -> dict:
         n, c = shape_of(p["s"])
         delta = exact(p["delta"])
@@ -677,6 +714,14 @@ class Regularization(Solver):
         else:
             reg, grad = (W ** 2).sum(), 2 * W
         return {"R": float(reg), "penalty": float(lam * reg), "dW": lam * grad}
+
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """The penalty is λ times the regularizer."""
+        return {"penalty": ("R",)}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """λ·R from the student's R."""
+        return {"penalty": float(p["lambda"]) * float(given["R"])} if "R" in given else {}
 
     def solution(self, p: dict, key: dict) -> dict:
         flat = [x for row in p["W"] for x in row]

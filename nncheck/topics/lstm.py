@@ -42,11 +42,13 @@ from nncheck.topics._graph import Graph, lin, proven
 from nncheck.topics._steps import (
     RECURRENT_LIMITS,
     Calc,
+    carried,
     col,
     dot,
     matTvec,
     mul,
     nm,
+    nonzero,
     nv,
     nvp,
     pick,
@@ -79,7 +81,8 @@ BPTT_SEQ = ("dLdh", "dLdc", "dLdo", "dLdi", "dLdf")
 GRAD_PARTS = tuple(f"grad_{g}" for g in GATES)
 NUMERIC_MISTAKES = ("c-path-forgotten", "h-path-forgotten", "tanh-prime-for-sigma", "sigma-prime-for-tanh",
                     "wrong-convention", "f-current", "df-uses-c-t", "u-grad-uses-h-t", "gate-derivative-missing",
-                    "c-term-forgotten")
+                    "c-term-forgotten", "forget-gate-dropped", "cell-tanh-prime-dropped", "u-not-transposed",
+                    "u-grad-transposed")
 HALVES = (-1, -0.5, 0.5, 1)
 
 
@@ -210,6 +213,10 @@ def np_backward(p: dict, fw: dict, flags: frozenset[str] = frozenset()) -> dict:
     def tanh_prime(s):
         return s * (1 - s) if "sigma-prime-for-tanh" in flags else 1 - s**2
 
+    def back(m):
+        """The recurrent weights going backwards: uᵀ, or u itself for the mistake."""
+        return m if "u-not-transposed" in flags else m.T
+
     d = {k: np.zeros((T + 2, H)) for k in ("h", "c", "o", "i", "f")}
     for t in range(T, 0, -1):
         direct = np.array(col(p["dh"], t - 1), dtype=float) if p["loss"] == "dh" else \
@@ -217,13 +224,15 @@ def np_backward(p: dict, fw: dict, flags: frozenset[str] = frozenset()) -> dict:
         d["h"][t] = direct
         if t < T and "h-path-forgotten" not in flags:
             for gate in SIGMA_GATES:
-                d["h"][t] += u[gate].T @ (d[gate][t + 1] * sig_prime(fw[gate][t + 1]))
+                d["h"][t] += back(u[gate]) @ (d[gate][t + 1] * sig_prime(fw[gate][t + 1]))
             if "c-term-forgotten" not in flags:
-                d["h"][t] += u["c"].T @ (d["c"][t + 1] * i[t + 1] * tanh_prime(g[t + 1]))
-        dhdc = o[t] * (1 - tc[t] ** 2) if std else o[t]
+                d["h"][t] += back(u["c"]) @ (d["c"][t + 1] * i[t + 1] * tanh_prime(g[t + 1]))
+        # ∂h[t]/∂c[t]: o[t]·tanh′(c[t]) in the standard convention (the mistake leaves tanh′ out).
+        dhdc = o[t] * (1 - tc[t] ** 2) if std and "cell-tanh-prime-dropped" not in flags else o[t]
         d["c"][t] = d["h"][t] * dhdc
         if t < T and "c-path-forgotten" not in flags:
-            d["c"][t] += d["c"][t + 1] * (f[t] if "f-current" in flags else f[t + 1])
+            carry = 1.0 if "forget-gate-dropped" in flags else (f[t] if "f-current" in flags else f[t + 1])
+            d["c"][t] += d["c"][t + 1] * carry
         d["o"][t] = d["h"][t] * (tc[t] if std else c[t])
         d["i"][t] = d["c"][t] * g[t]
         d["f"][t] = d["c"][t] * (c[t] if "df-uses-c-t" in flags else c[t - 1])
@@ -237,7 +246,10 @@ def np_backward(p: dict, fw: dict, flags: frozenset[str] = frozenset()) -> dict:
         else:
             dz = d[gate][1:T + 1] * sig_prime(fw[gate][1:T + 1])
         # [dL/dw | dL/du | dL/db]: rows are hidden units; Σ_t over the rows of dz.
-        out[f"grad_{gate}"] = np.hstack([dz.T @ fw["x"].T, dz.T @ prev, dz.sum(axis=0)[:, None]])
+        du = dz.T @ prev
+        if "u-grad-transposed" in flags:  # Σ_t h[t−1]·dL/dz[t]ᵀ: the H×H block written the other way round
+            du = prev.T @ dz
+        out[f"grad_{gate}"] = np.hstack([dz.T @ fw["x"].T, du, dz.sum(axis=0)[:, None]])
     return out
 
 
@@ -457,6 +469,43 @@ class Forward(_LSTMBase):
         fw = np_forward(p)
         return {k: fw[k][1:].T for k in ("i", "o", "f", "c", "h")}
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """What a student computes each sequence from, working step by step: h[t] from their o[t] and
+        c[t]; c[t] from their i[t] and f[t] (and their own c[t−1], rolled); and every gate at t ≥ 2 reads
+        their h[t−1] (a later part, but an earlier step) through its u_ξ, unless u_ξ is zero."""
+        later = len(p["x"][0]) > 1
+        deps: dict[str, tuple[str, ...]] = {g: ("h",) for g in SIGMA_GATES if later and nonzero(p[f"u_{g}"])}
+        # f[t] only scales c[t−1]: with one step from c[0] = 0 the student never needs it.
+        deps["c"] = (("i",) + (("f",) if later or nonzero(p["c0"]) else ())
+                     + (("h",) if later and nonzero(p["u_c"]) else ()))
+        deps["h"] = ("o", "c")
+        return deps
+
+    def carry(self, p: dict, given: dict) -> dict:
+        import numpy as np
+
+        fw = np_forward(p)
+        T, x, w, u, b = fw["T"], fw["x"], fw["w"], fw["u"], fw["b"]
+
+        def pre(gate, v):  # w_ξ x[t] + u_ξ h[t−1] + b_ξ, column t−1, with h[0] and then the student's h
+            prev = np.column_stack([fw["h"][0], v["h"][:, :T - 1]])
+            return w[gate] @ x + u[gate] @ prev + b[gate][:, None]
+
+        def gate(name):
+            return lambda v: 1.0 / (1.0 + np.exp(-pre(name, v)))
+
+        def cell(v):
+            g, c = np.tanh(pre("c", v)), np.zeros_like(v["i"])
+            for t in range(T):  # c[t] = f[t]c[t−1] + i[t]g[t], from c[0]
+                c[:, t] = v["f"][:, t] * (c[:, t - 1] if t else fw["c"][0]) + v["i"][:, t] * g[:, t]
+            return c
+
+        def out(v):
+            return v["o"] * (np.tanh(v["c"]) if _standard(p) else v["c"])
+
+        formulas = {"i": gate("i"), "o": gate("o"), "f": gate("f"), "c": cell, "h": out}
+        return carried(self.carry_from(p), self.numeric(p), given, formulas)
+
     def mistakes(self, p: dict) -> dict:
         out = {}
         for flag in ("wrong-convention", "gates-swapped", "sigma-candidate", "forget-gate-ignored"):
@@ -514,14 +563,16 @@ def _rule_symbols():
     return dict(zip(names.split(), sympy.symbols(names, real=True)))
 
 
-def _dLdc_rule(std: bool, s: dict, *, f_key: str = "f_next", dhdc_std: bool | None = None, h_term=True,
+def _dLdc_rule(std: bool, s: dict, *, f_key: str | None = "f_next", dhdc_std: bool | None = None, h_term=True,
                c_term=True):
-    """dL/dc[t] in the rule's symbols; the keywords build the declared mistakes."""
+    """dL/dc[t] in the rule's symbols; the keywords build the declared mistakes (``f_key=None``: the
+    forget gate left out of the path through c[t+1])."""
     import sympy
 
     use_std = std if dhdc_std is None else dhdc_std
     dhdc = s["o"] * (1 - sympy.tanh(s["c"]) ** 2) if use_std else s["o"]
-    return (s["dLdh"] * dhdc if h_term else 0) + (s["dLdc_next"] * s[f_key] if c_term else 0)
+    carry = s[f_key] if f_key else 1
+    return (s["dLdh"] * dhdc if h_term else 0) + (s["dLdc_next"] * carry if c_term else 0)
 
 
 def _dLdh_rule(s: dict, *, sig_prime=None, tanh_prime=None, c_term=True, future=True):
@@ -606,6 +657,64 @@ class BPTT(_LSTMBase):
         out["dLdh_rule"] = _dLdh_rule_numeric
         return out
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """The forward pass is printed, not asked: the chain runs inside the backward pass, as ECE 417's
+        recursion reads: dL/dh[t] from the student's dL/di, dL/do, dL/df, dL/dc of step t+1 (each through
+        a nonzero u_ξ; a later part, but the step before in backward order); dL/dc[t] from their dL/dh[t]
+        (and their own dL/dc[t+1], rolled); dL/do from dL/dh; dL/di and dL/df from dL/dc; each weight
+        gradient from its own dL/dξ (the candidate's from dL/dc)."""
+        later = len(p["x"][0]) > 1
+        deps: dict[str, tuple[str, ...]] = {
+            "dLdc": ("dLdh",), "dLdo": ("dLdh",), "dLdi": ("dLdc",), "dLdf": ("dLdc",),
+            "grad_i": ("dLdi",), "grad_o": ("dLdo",), "grad_f": ("dLdf",), "grad_c": ("dLdc",)}
+        into_h = tuple(f"dLd{g}" for g in GATES if later and nonzero(p[f"u_{g}"]))
+        if into_h:
+            deps["dLdh"] = into_h
+        return deps
+
+    def carry(self, p: dict, given: dict) -> dict:
+        import numpy as np
+
+        fw = np_forward(p)
+        T, u, std = fw["T"], fw["u"], _standard(p)
+        i, o, f, g, c, tc, h = (fw[k] for k in ("i", "o", "f", "g", "c", "tc", "h"))  # row t is step t
+        if p["loss"] == "dh":
+            direct = np.array(p["dh"], dtype=float)
+        else:
+            direct = h[1:T + 1].T - np.array(p["y"], dtype=float)
+
+        def dLdh(v):  # column t−1 is step t; step t < T reads step t+1 (column t)
+            d = direct.copy()
+            for t in range(1, T):
+                for gate in SIGMA_GATES:
+                    s = fw[gate][t + 1]
+                    d[:, t - 1] += u[gate].T @ (v[f"dLd{gate}"][:, t] * s * (1 - s))
+                d[:, t - 1] += u["c"].T @ (v["dLdc"][:, t] * i[t + 1] * (1 - g[t + 1] ** 2))
+            return d
+
+        def dLdc(v):
+            d = np.zeros_like(direct)
+            for t in range(T, 0, -1):
+                d[:, t - 1] = v["dLdh"][:, t - 1] * (o[t] * (1 - tc[t] ** 2) if std else o[t])
+                if t < T:
+                    d[:, t - 1] += d[:, t] * f[t + 1]
+            return d
+
+        def weights(gate):
+            def grad(v):
+                if gate == "c":
+                    dz = v["dLdc"] * (i[1:T + 1] * (1 - g[1:T + 1] ** 2)).T
+                else:
+                    s = fw[gate][1:T + 1].T
+                    dz = v[f"dLd{gate}"] * s * (1 - s)
+                return np.hstack([dz @ fw["x"].T, dz @ h[0:T], dz.sum(axis=1)[:, None]])
+            return grad
+
+        formulas = {"dLdh": dLdh, "dLdc": dLdc, "dLdo": lambda v: v["dLdh"] * (tc if std else c)[1:T + 1].T,
+                    "dLdi": lambda v: v["dLdc"] * g[1:T + 1].T, "dLdf": lambda v: v["dLdc"] * c[0:T].T,
+                    **{f"grad_{gate}": weights(gate) for gate in GATES}}
+        return carried(self.carry_from(p), self.numeric(p), given, formulas)
+
     def mistakes(self, p: dict) -> dict:
         fw = np_forward(p)
         out = {m: np_backward(p, fw, frozenset([m])) for m in NUMERIC_MISTAKES}
@@ -616,7 +725,10 @@ class BPTT(_LSTMBase):
             "h-term-forgotten": _dLdc_rule(std, s, h_term=False),
             "f-current": _dLdc_rule(std, s, f_key="f"),
             "wrong-convention": _dLdc_rule(std, s, dhdc_std=not std),
+            "forget-gate-dropped": _dLdc_rule(std, s, f_key=None),
         }
+        # cell-tanh-prime-dropped has no rule of its own: dLdh·o + dLdc_next·f_next is wrong-convention's
+        # rule (declared first, and its message explains ∂h/∂c in both conventions).
         rules_h = {
             "h-path-forgotten": _dLdh_rule(s, future=False),
             "tanh-prime-for-sigma": _dLdh_rule(s, sig_prime=lambda v: 1 - v**2),

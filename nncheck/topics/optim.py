@@ -67,15 +67,26 @@ def simulate(p: dict, *, exact_only: bool = False, **flags):
     v, g, m = [0] * d, [0] * d, [0] * d
     nice, x1 = 0, None
     exact_ok = True
+    # Bias-correction powers: the step number t, or 1 at every step for the "power missing" slip.
+    power = (lambda t: 1) if flags.get("power_missing") else (lambda t: t)
     for t in range(1, p["steps"] + 1):
         if p["f"] == "quadratic":
             base = p["x0"] if flags.get("stale_gradient") else x
             grad = [frac(a) * frac(xi) for a, xi in zip(p["a"], base)]
         else:
             grad = [frac(gi) for gi in p["grads"][t - 1]]
-        step = [0] * d
+        if flags.get("state_reset"):  # the state not carried over: every step starts from v = g = m = 0
+            v, g, m = [0] * d, [0] * d, [0] * d
+        step: list = [0] * d  # exact numbers, or nan where a slip takes the root of a negative number
         for i in range(d):
             gi = grad[i]
+            # What the second moment accumulates: (∇fᵢ)², or a squaring slip.
+            if flags.get("not_squared"):
+                sq = gi
+            elif flags.get("squared_norm"):
+                sq = sum(gj * gj for gj in grad)
+            else:
+                sq = gi * gi
             if opt == "sgd":
                 step[i] = gi
             elif opt == "momentum":
@@ -84,36 +95,44 @@ def simulate(p: dict, *, exact_only: bool = False, **flags):
                 elif flags.get("lagged"):
                     step[i] = v[i]
                     v[i] = rho * v[i] + gi
+                elif flags.get("other_form"):  # v ← ρv − α∇f, x ← x + v: x moves the same, v is −α times
+                    v[i] = rho * v[i] - alpha * gi
+                    step[i] = -v[i] / alpha
                 else:
                     v[i] = rho * v[i] + ((1 - rho) * gi if flags.get("ema") else gi)
                     step[i] = v[i]
             else:
                 if opt == "adagrad":
-                    g[i] = gi * gi if flags.get("not_accumulated") else g[i] + gi * gi
+                    g[i] = sq if flags.get("not_accumulated") else g[i] + sq
                     num_, den_arg = gi, g[i]
                 elif opt == "rmsprop":
                     if flags.get("adagrad_sum"):
-                        g[i] = g[i] + gi * gi
+                        g[i] = g[i] + sq
                     elif flags.get("decay_swapped"):
-                        g[i] = (1 - gam) * g[i] + gam * gi * gi
+                        g[i] = (1 - gam) * g[i] + gam * sq
                     else:
-                        g[i] = gam * g[i] + (1 - gam) * gi * gi
+                        g[i] = gam * g[i] + (1 - gam) * sq
                     num_, den_arg = gi, g[i]
                 else:
                     m[i] = b1 * m[i] + (1 - b1) * gi
-                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                    v[i] = b2 * v[i] + (1 - b2) * sq
                     if flags.get("no_bias_correction"):
                         num_, den_arg = m[i], v[i]
                     else:
-                        num_, den_arg = m[i] / (1 - b1 ** t), v[i] / (1 - b2 ** t)
+                        num_ = m[i] if flags.get("m_uncorrected") else m[i] / (1 - b1 ** power(t))
+                        den_arg = v[i] if flags.get("v_uncorrected") else v[i] / (1 - b2 ** power(t))
                 if flags.get("no_sqrt"):
                     den = den_arg + eps
                 else:
                     arg = den_arg + eps if inside else den_arg
+                    if not isinstance(arg, float) and arg < 0:
+                        # A slip's state can go below 0 (∇f not squared): its x has no value, its state has.
+                        step[i] = math.nan
+                        continue
                     root = _rational_sqrt(Fraction(arg)) if not isinstance(arg, float) else None
                     if root is None:
                         exact_ok = False
-                        root = math.sqrt(float(arg))
+                        root = math.sqrt(float(arg)) if not arg < 0 else math.nan
                     elif exact_ok:
                         nice += 1
                     den = root if inside else root + eps
@@ -127,6 +146,37 @@ def simulate(p: dict, *, exact_only: bool = False, **flags):
         if exact_only and not exact_ok:
             return {"nice": -1}
     return {"x1": x1, "xT": x, "v": v, "g": g, "m": m, "nice": nice, "zero_div": None}
+
+
+def _run_from_x1(p: dict, x1) -> dict:
+    """The NumPy path's updates (``Step.numeric``), with x replaced by ``x1`` after the first step."""
+    import numpy as np
+
+    opt = p["optimizer"]
+    x = np.array([float(v) for v in p["x0"]])
+    a = np.array([float(v) for v in p["a"]]) if p["f"] == "quadratic" else None
+    alpha, eps = float(p["alpha"]), float(p["eps"])
+    rho, gam, b1, b2 = (float(p[k]) for k in ("rho", "gamma", "beta1", "beta2"))
+    inside = p["convention"] == "cs231n"
+    v, g, m = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
+    with np.errstate(all="ignore"):  # a student's x₁ may send a root below 0: that value is not finite
+        for t in range(1, p["steps"] + 1):
+            dx = a * x if a is not None else np.array([float(gv) for gv in p["grads"][t - 1]])
+            if opt == "momentum":
+                v = rho * v + dx
+                step = v
+            elif opt in ("adagrad", "rmsprop"):
+                g = g + dx * dx if opt == "adagrad" else gam * g + (1 - gam) * dx * dx
+                step = dx / (np.sqrt(g + eps) if inside else np.sqrt(g) + eps)
+            elif opt == "adam":
+                m = b1 * m + (1 - b1) * dx
+                v = b2 * v + (1 - b2) * dx * dx
+                mt, vt = m / (1 - b1 ** t), v / (1 - b2 ** t)
+                step = mt / (np.sqrt(vt + eps) if inside else np.sqrt(vt) + eps)
+            else:
+                step = dx
+            x = np.array([float(xi) for xi in x1]) if t == 1 else x - alpha * step
+    return {"xT": x, "v": v, "g": g, "m": m}
 
 
 def _check_rates(p: dict) -> None:
@@ -348,6 +398,24 @@ class Step(Solver):
                 x1 = x.copy()
         return {"x1": x1, "xT": x, "v": v, "g": g, "m": m}
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """Steps 2…T start from x₁.  The state after step 1 comes from ∇f(x₀), so it never depends
+        on x₁; with f = ½ Σ aᵢxᵢ² the later gradients a ⊙ xₜ, and so the final state, do."""
+        if p["steps"] < 2:
+            return {}
+        out: dict[str, tuple[str, ...]] = {"xT": ("x1",)}
+        if p["f"] == "quadratic":
+            kept = {"momentum": ("v",), "adagrad": ("g",), "rmsprop": ("g",), "adam": ("v", "m")}
+            out.update({k: ("x1",) for k in kept.get(p["optimizer"], ())})
+        return out
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """Steps 2…T of the numeric path from the student's x₁ (the state after step 1 as the key has it)."""
+        if "x1" not in given or p["steps"] < 2:
+            return {}
+        run = _run_from_x1(p, given["x1"])
+        return {k: run[k] for k in self.carry_from(p)}
+
     # ------------------------------------------------------------------ explain
     def solution(self, p: dict, key: dict) -> dict:
         _, trace = self._exact_run(p)
@@ -397,6 +465,8 @@ class Step(Solver):
                 "m": flat + [f"after the last step: m{last} = {num(trace[-1]['m'])}"]}
 
     def mistakes(self, p: dict) -> dict:
+        import math
+
         opt = p["optimizer"]
         out: dict = {}
 
@@ -409,7 +479,8 @@ class Step(Solver):
                 vals["x1"] = [float(v) for v in run["x1"]]
             for k in ("v", "g", "m"):
                 vals[k] = [float(v) for v in run[k]]
-            out[mid] = vals
+            # A slip whose step takes the root of a negative number has no x there (its state still counts).
+            out[mid] = {k: v for k, v in vals.items() if all(math.isfinite(e) for e in v)}
 
         put("ascent", ascent=True)
         if p["f"] == "quadratic" and p["steps"] >= 2:
@@ -429,4 +500,24 @@ class Step(Solver):
         if opt == "adam":
             put("no-bias-correction", no_bias_correction=True)
             put("betas-swapped", betas_swapped=True)
+        # State slips (CS231n §7.1's v, g, m): each its own formula, run through every step.
+        if opt == "momentum":
+            put("velocity-not-carried", state_reset=True)
+            put("velocity-other-form", other_form=True)
+        if opt == "rmsprop":
+            put("average-not-carried", state_reset=True)  # AdaGrad's is not-accumulated
+        if opt == "adam":
+            put("moments-not-carried", state_reset=True)
+            put("m-not-bias-corrected", m_uncorrected=True)
+            put("v-not-bias-corrected", v_uncorrected=True)
+            put("bias-correction-power-missing", power_missing=True)
+            # m and v are asked before bias correction; the slip reports m̃_T and ṽ_T instead.
+            run, T = simulate(p), p["steps"]
+            b1, b2 = frac(p["beta1"]), frac(p["beta2"])
+            out["corrected-moments-reported"] = {"m": [float(mi / (1 - b1 ** T)) for mi in run["m"]],
+                                                 "v": [float(vi / (1 - b2 ** T)) for vi in run["v"]]}
+        if opt in SQRT_OPTS:
+            put("gradient-not-squared", not_squared=True)
+            if len(p["x0"]) > 1:
+                put("squared-norm", squared_norm=True)
         return out

@@ -33,11 +33,13 @@ from nncheck.topics._steps import (
     MAX_K,
     RECURRENT_LIMITS,
     Calc,
+    carried,
     close_by_hand,
     col,
     dot,
     matTvec,
     nm,
+    nonzero,
     nv,
     nvp,
     outer_text,
@@ -332,6 +334,37 @@ class Forward(_RNNBase):
                          "L": float(fw["L"])}
         return out
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """What a student computes each sequence from, working step by step: h⁽ᵗ⁾ = tanh a⁽ᵗ⁾ from their
+        a, o from their h, ŷ from their o, L from their ŷ; and a⁽ᵗ⁾ reads their own h⁽ᵗ⁻¹⁾ (a later part,
+        but an earlier step) whenever there is a second step and W is not zero."""
+        deps: dict[str, tuple[str, ...]] = {"h": ("a",), "o": ("h",), "yhat": ("o",), "L": ("yhat",)}
+        if len(p["x"][0]) > 1 and nonzero(p["W"]):
+            deps["a"] = ("h",)
+        return deps
+
+    def carry(self, p: dict, given: dict) -> dict:
+        import numpy as np
+
+        fw = _rnn_np_forward(p)
+        T = fw["T"]
+        b, c = (np.array(p[k], dtype=float) for k in ("b", "c"))
+
+        def a(v):
+            prev = np.column_stack([fw["h"][0], v["h"][:, :T - 1]])  # h⁽ᵗ⁻¹⁾: h⁽⁰⁾, then the student's
+            return b[:, None] + fw["W"] @ prev + fw["U"] @ fw["x"]
+
+        def yhat(v):
+            e = np.exp(v["o"] - v["o"].max(axis=0))  # the numeric path's stable softmax, column by column
+            return e / e.sum(axis=0)
+
+        def loss(v):
+            return sum(-np.log(v["yhat"][label - 1, t]) for t, label in enumerate(p["y"]))
+
+        formulas = {"a": a, "h": lambda v: np.tanh(v["a"]), "o": lambda v: c[:, None] + fw["V"] @ v["h"],
+                    "yhat": yhat, "L": loss}
+        return carried(self.carry_from(p), self.numeric(p), given, formulas)
+
 
 BPTT_PARTS = ("grad_o", "grad_h", "grad_c", "grad_b", "grad_V", "grad_W", "grad_U")
 RNN_MISTAKES = ("future-forgotten", "tanh-prime-missing", "tanh-prime-wrong-step", "onehot-forgotten",
@@ -394,6 +427,39 @@ class BPTT(_RNNBase):
         out = _rnn_np_backward(p, _rnn_np_forward(p))
         out["grad_h_rule"] = _grad_h_rule_numeric
         return out
+
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """The forward pass is printed, not asked: the chain runs inside the backward pass.  ∇h from the
+        student's ∇o (through Vᵀ; its own recursion from t = τ down is rolled with the recomputed values);
+        ∇c and ∇V from their ∇o; ∇b, ∇W, ∇U from their ∇h (through ∇a⁽ᵗ⁾ = diag(1 − (h⁽ᵗ⁾)²) ∇h⁽ᵗ⁾L)."""
+        deps: dict[str, tuple[str, ...]] = {
+            "grad_c": ("grad_o",), "grad_V": ("grad_o",),
+            "grad_b": ("grad_h",), "grad_W": ("grad_h",), "grad_U": ("grad_h",)}
+        if nonzero(p["V"]):
+            deps["grad_h"] = ("grad_o",)
+        return deps
+
+    def carry(self, p: dict, given: dict) -> dict:
+        import numpy as np
+
+        fw = _rnn_np_forward(p)
+        T, h, W, V, x = fw["T"], fw["h"], fw["W"], fw["V"], fw["x"]
+
+        def grad_h(v):
+            gh = np.zeros((h.shape[1], T))  # column t−1 is step t
+            for t in range(T, 0, -1):
+                gh[:, t - 1] = V.T @ v["grad_o"][:, t - 1]
+                if t < T:
+                    gh[:, t - 1] += W.T @ ((1 - h[t + 1] ** 2) * gh[:, t])
+            return gh
+
+        def grad_a(v):
+            return (1 - h[1:T + 1] ** 2).T * v["grad_h"]  # ∇a⁽ᵗ⁾L, column t−1
+
+        formulas = {"grad_h": grad_h, "grad_c": lambda v: v["grad_o"].sum(axis=1),
+                    "grad_V": lambda v: v["grad_o"] @ h[1:T + 1], "grad_b": lambda v: grad_a(v).sum(axis=1),
+                    "grad_W": lambda v: grad_a(v) @ h[0:T], "grad_U": lambda v: grad_a(v) @ x.T}
+        return carried(self.carry_from(p), self.numeric(p), given, formulas)
 
     def mistakes(self, p: dict) -> dict:
         import sympy

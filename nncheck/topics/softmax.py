@@ -218,6 +218,24 @@ class CEGradient(Solver):
         return {"yhat": yhat, "L": float(-np.log(yhat[k])), "grad": yhat - y,
                 "grad_sym": lambda env: env["yhat"] - env["y"]}
 
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """L = −Σ y_k ln ŷ_k and ∂L/∂z = ŷ − y are both computed from ŷ."""
+        return {"L": ("yhat",), "grad": ("yhat",)}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """L and ŷ − y from the student's ŷ (a ŷ_k* ≤ 0 has no log: L is left out)."""
+        import numpy as np
+
+        if "yhat" not in given:
+            return {}
+        yhat = np.array(given["yhat"], dtype=float)
+        y = np.array(p["y"], dtype=float)
+        out: dict = {"grad": yhat - y}
+        k = int(np.argmax(y))
+        if yhat[k] > 0:
+            out["L"] = float(-np.log(yhat[k]))
+        return out
+
     def solution(self, p: dict, key: dict) -> dict:
         z, y = p["z"], p["y"]
         k = y.index(1)

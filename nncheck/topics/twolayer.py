@@ -260,7 +260,7 @@ def _output_gradient_np(output: str, loss: str):
 # ----------------------------------------------------------------------------
 def backprop_np(net: Net, *, no_sigma_dot=False, xi_for_h=False, w_not_t=False, drop_n=False,
                 flip=False, relu_one=False, shortcut=False, sigma_dot_from_xi=False, mse_half=False,
-                w1_t=False, no_hidden=False, no_b1=False) -> dict:
+                w1_t=False, no_hidden=False, no_b1=False, relu_zero=False) -> dict:
     """Forward and backward pass for all examples; answers have one row per example."""
     import numpy as np
 
@@ -272,11 +272,11 @@ def backprop_np(net: Net, *, no_sigma_dot=False, xi_for_h=False, w_not_t=False, 
         return _backprop_np(net, X, Y, W1, b1, W2, b2, n, no_sigma_dot=no_sigma_dot, xi_for_h=xi_for_h,
                             w_not_t=w_not_t, drop_n=drop_n, flip=flip, relu_one=relu_one, shortcut=shortcut,
                             sigma_dot_from_xi=sigma_dot_from_xi, mse_half=mse_half, w1_t=w1_t,
-                            no_hidden=no_hidden, no_b1=no_b1)
+                            no_hidden=no_hidden, no_b1=no_b1, relu_zero=relu_zero)
 
 
 def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_t, drop_n, flip, relu_one,
-                 shortcut, sigma_dot_from_xi, mse_half, w1_t, no_hidden, no_b1) -> dict:
+                 shortcut, sigma_dot_from_xi, mse_half, w1_t, no_hidden, no_b1, relu_zero=False) -> dict:
     import numpy as np
 
     rows: dict[str, list] = {k: [] for k in ("xi1", "h", "xi2", "yhat", "dxi2", "dxi1")}
@@ -331,6 +331,8 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
             sd = np.ones_like(a)
         elif relu_one and net.hidden == "relu":
             sd = np.ones_like(a)
+        elif relu_zero and net.hidden == "relu":
+            sd = (a > 0).astype(float)  # ReLU′(0) taken as 0 (PyTorch's choice), where the bank has u(0) = 1
         elif sigma_dot_from_xi and net.hidden == "sigmoid":
             sd = a * (1 - a)
         elif sigma_dot_from_xi and net.hidden == "tanh":
@@ -345,6 +347,40 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
     out: dict = {k: np.array(v) for k, v in rows.items()}
     out.update(L=float(L), dW2=dW2, db2=db2, dW1=dW1, db1=db1)
     return out
+
+
+def _loss_from_yhat(net: Net, Y, yh) -> float:
+    """L from ŷ as ECE 417 writes it (terms with a zero coefficient left out), for error carried forward."""
+    import numpy as np
+
+    if net.loss == "mse":
+        return float(np.sum((Y - yh) ** 2) / (2.0 * net.n))
+    pos = Y != 0
+    total = -np.sum(Y[pos] * np.log(yh[pos]))
+    if net.loss == "bce":
+        neg = Y != 1
+        total -= np.sum((1 - Y[neg]) * np.log(1 - yh[neg]))
+    return float(total / net.n)
+
+
+def _dxi2_from_yhat(net: Net, Y, yh):
+    """∇ξ⁽²⁾L of every example from ŷ: the seed's (ŷ − y)/n, or ∂L/∂ŷ through the output's Jacobian."""
+    import numpy as np
+
+    n = float(net.n)
+    if net.matched:
+        return (yh - Y) / n
+    if net.loss == "mse":
+        dy = (yh - Y) / n
+    elif net.loss == "bce":
+        dy = -(np.where(Y != 0, Y / yh, 0.0) - np.where(Y != 1, (1 - Y) / (1 - yh), 0.0)) / n
+    else:
+        dy = -np.where(Y != 0, Y / np.where(Y != 0, yh, 1.0), 0.0) / n
+    if net.output == "sigmoid":
+        return yh * (1 - yh) * dy
+    if net.output == "softmax":
+        return np.array([(np.diag(a) - np.outer(a, a)) @ d for a, d in zip(yh, dy)])
+    return dy
 
 
 def _log_outputs(output: str, z, yh):
@@ -657,6 +693,58 @@ class TwoLayer(Solver):
         out["dxi2_sym"] = _output_gradient_np(net.output, net.loss) if net.elementwise else None
         return out
 
+    # -- error carried forward --------------------------------------------------
+    def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
+        """Each value from the ones a student computes it from, as the ECE 417 exam review's passes do.
+
+        σ̇(ξ⁽¹⁾) is h(1 − h) or 1 − h² from h (the worked solution's form), and u(ξ⁽¹⁾) for ReLU.
+        Inputs a variant does not ask (a backward-only instance asks no h) keep the key's value.
+        """
+        return {"h": ("xi1",), "xi2": ("h",), "yhat": ("xi2",), "L": ("yhat",), "dxi2": ("yhat",),
+                "dW2": ("dxi2", "h"), "db2": ("dxi2",),
+                "dxi1": ("dxi2", "xi1" if p["hidden"] == "relu" else "h"),
+                "dW1": ("dxi1",), "db1": ("dxi1",),
+                "W2_new": ("dW2",), "b2_new": ("db2",), "W1_new": ("dW1",), "b1_new": ("db1",)}
+
+    def carry(self, p: dict, given: dict) -> dict:
+        """The numeric path's formulas, fed the student's own earlier values (the key's for the rest)."""
+        import numpy as np
+
+        net = Net(p)
+        eta = float(net.eta)
+        base = backprop_np(net)
+        base.update(_step(base, net, eta))
+        X, Y = np.array(net.X, dtype=float), np.array(net.Y, dtype=float)
+        W1, b1 = np.array(net.W1, dtype=float), np.array(net.b1, dtype=float)
+        W2, b2 = np.array(net.W2, dtype=float), np.array(net.b2, dtype=float)
+
+        def val(name):
+            return np.array(given[name], dtype=float) if name in given else np.asarray(base[name], dtype=float)
+
+        formulas = {
+            "h": lambda: g_np(net.hidden, val("xi1")),
+            "xi2": lambda: val("h") @ W2.T + b2,
+            "yhat": lambda: np.array([g_np("sigmoid", z) if net.output == "sigmoid" else
+                                      softmax_np(z) if net.output == "softmax" else z for z in val("xi2")]),
+            "L": lambda: _loss_from_yhat(net, Y, val("yhat")),
+            "dxi2": lambda: _dxi2_from_yhat(net, Y, val("yhat")),
+            "dW2": lambda: val("dxi2").T @ val("h"),
+            "db2": lambda: val("dxi2").sum(axis=0),
+            "dxi1": lambda: dg_np(net.hidden, val("xi1"), 0.0, val("h")) * (val("dxi2") @ W2),
+            "dW1": lambda: val("dxi1").T @ X,
+            "db1": lambda: val("dxi1").sum(axis=0),
+            "W2_new": lambda: W2 - eta * val("dW2"), "b2_new": lambda: b2 - eta * val("db2"),
+            "W1_new": lambda: W1 - eta * val("dW1"), "b1_new": lambda: b1 - eta * val("db1"),
+        }
+        out: dict = {}
+        with np.errstate(all="ignore"):  # a student's ŷ outside (0, 1) has no log: that part is left out
+            for part, inputs in self.carry_from(p).items():
+                if any(i in given for i in inputs):
+                    value = np.asarray(formulas[part](), dtype=float)
+                    if np.all(np.isfinite(value)):
+                        out[part] = value if value.ndim else float(value)
+        return out
+
     # -- worked solution --------------------------------------------------------
     def solution(self, p: dict, key: dict) -> dict:
         net = Net(p)
@@ -834,6 +922,8 @@ class TwoLayer(Solver):
             out["sigma-dot-from-xi"] = pick(run(sigma_dot_from_xi=True), hidden_side)
         if net.hidden == "relu":
             out["relu-derivative-one"] = pick(run(relu_one=True), hidden_side)
+            # Differs from the key only where some ξ⁽¹⁾ is exactly 0 (elsewhere it is dropped as the key).
+            out["step-at-zero"] = pick(run(relu_zero=True), hidden_side)
         if net.K == net.N:
             out["w2-not-transposed"] = pick(run(w_not_t=True), hidden_side)
         base = run()

@@ -37,9 +37,11 @@ def test_closed_forms_and_decimals(text, status, parsed):
 
 def test_tolerance_is_said_in_plain_words():
     v = grade_answer(NUM, sympy.log(2) / 3, "0.2310")
-    assert v.status == "correct" and v.feedback == "Correct (within ±0.5%)." and v.tolerance == "within ±0.5%"
-    v = grade_answer({"kind": "number", "tolerance": {"rel": 0.01}}, sympy.log(2) / 3, "0.2")
-    assert v.status == "incorrect" and v.feedback == "Incorrect (accepted within ±1%)."
+    rule = "within ±0.5%, or correctly rounded to at least 2 significant figures"
+    assert v.status == "correct" and v.feedback == "Correct (within ±0.5%)." and v.tolerance == rule
+    v = grade_answer({"kind": "number", "tolerance": {"rel": 0.01}}, sympy.log(2) / 3, "0.22")
+    assert v.status == "incorrect"
+    assert v.feedback == "Incorrect (accepted within ±1%, or correctly rounded to at least 2 significant figures)."
     assert describe_tolerance({"sigfigs": 3}) == "to 3 significant figures"
     assert describe_tolerance({"abs": 0.01}) == "within ±0.01"
     assert describe_tolerance({}) == "exactly"
@@ -188,7 +190,8 @@ def test_vector_spellings(text):
 def test_vector_partial_credit_names_the_wrong_entries():
     v = grade_answer(VEC, sympy.Matrix([1, 2, 3, 4]), "[1, 0, 3, 0]")
     assert v.status == "incorrect" and v.score == 0.5
-    assert v.feedback == "2 of 4 entries correct; wrong: 2, 4 (accepted within ±0.5%)."
+    assert v.feedback == ("2 of 4 entries correct; wrong: 2, 4 (accepted within ±0.5%, or correctly rounded to at "
+                          "least 2 significant figures).")
     assert [d["correct"] for d in v.details] == [True, False, True, False]
 
 

@@ -45,3 +45,14 @@ def test_printed_key_reads_back_as_the_same_expression(tree):
         return
     if back != e:
         assert equivalent_local(back, e, {n: "real" for n in SYMS}, n_points=4, prove=False).equal, text
+
+
+def test_hyperbolic_keys_print_with_sech_and_read_back():
+    # The language knows sech (tanh′ = sech²) but not cosh or sinh: a key holding them is
+    # printed with sech, and what is printed reads back as the same value.
+    for e in (sympy.sech(X), sympy.sech(X) ** 2, X / sympy.cosh(X), sympy.sinh(X) ** 2, 1 - sympy.tanh(X) ** 2):
+        text = to_answer_text(e)
+        assert "cosh" not in text and "sinh" not in text, text
+        back = to_sympy(parse(text, symbols={"x"}), {"x": X}, text)
+        assert equivalent_local(back, e, {"x": "real"}, n_points=6, prove=False).equal, text
+    assert to_answer_text(sympy.sech(X) ** 2) == "sech(x)^2"

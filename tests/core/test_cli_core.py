@@ -224,3 +224,111 @@ def test_bank_verify_json():
 
 def test_version():
     assert "nncheck" in run("--version").output
+
+
+# ----------------------------------------------------------------------------
+# --json is honoured on bad input too (issue 13): one JSON object on stdout, exit 2.
+# ----------------------------------------------------------------------------
+def _commands_taking_json() -> set[str]:
+    import typer
+
+    found: set[str] = set()
+
+    def visit(group, prefix: list[str]) -> None:
+        for name, cmd in group.commands.items():
+            path = [*prefix, name]
+            if any("--json" in p.opts for p in cmd.params):
+                found.add(" ".join(path))
+            if hasattr(cmd, "commands"):
+                visit(cmd, path)
+
+    visit(typer.main.get_command(app), [])
+    return found
+
+
+#: For every command that takes --json, bad input of its own kind (a file, an id, a value, an answer).
+BAD_INPUT = {
+    "list": [["--topic", "astrology"], ["--bank", "/no/such/bank"]],
+    "show": [["nope.nope"], ["conv.output-size", "W1=abc"], ["conv.output-size", "W9=1"]],
+    "solve": [["conv.output-size", "W1=0"], ["nope.nope"]],
+    "check": [["nope.nope", "--answer", "1"], ["conv.output-size", "--answer", "1"],
+              ["conv.output-size", "--part", "W2", "--answer", "1 +"],
+              ["softmax.ce-gradient", "--part", "grad_sym", "--answer", "ŷ_j − y_k"],
+              ["softmax.ce-gradient", "--part", "grad_sym", "--answer", "d/dξ(ŷ)"]],
+    "derive": [["/no/such/derivation.txt"], ["nope.nope"], ["--start", "x +", "--target", "x"]],
+    "exam": [["--bank", "/no/such/bank"], ["--minutes", "abc"]],
+    "generate": [["--format", "nosuch"], ["--family", "nope.nope"]],
+    "grade": [["/no/such/answers.yaml"], ["{not_answers}"]],
+    "quiz": [["--family", "nope.nope"], ["--topic", "astrology"]],
+    "review": [["--topic", "astrology"]],
+    "stats": [["--db", "{not_a_database}"]],
+    "bank validate": [["/no/such/bank"]],
+    "bank verify": [["--topic", "astrology"], ["--seeds", "abc"]],
+    "bank test": [["--family", "nope.nope"], ["/no/such/bank"]],
+    "bank new": [["Not An Id"]],
+}
+
+
+def test_every_command_taking_json_has_bad_input_cases():
+    assert set(BAD_INPUT) == _commands_taking_json()
+
+
+def _bad_cases():
+    for command, cases in BAD_INPUT.items():
+        for args in [*cases, ["--no-such-option"]]:
+            yield pytest.param(command, args, id=f"{command} {' '.join(args)}")
+
+
+def _assert_json_error(stdout: str, stderr: str, code: int) -> dict:
+    assert code == 2, (stdout, stderr)
+    obj = json.loads(stdout)  # exactly one JSON document: json.loads refuses trailing text
+    assert isinstance(obj, dict) and isinstance(obj.get("error"), dict), obj
+    assert obj["error"]["message"] and "\n" not in obj["error"]["message"]
+    assert "Traceback" not in stdout + stderr
+    lines = [ln for ln in stderr.splitlines() if ln.strip() and not ln.startswith("nncheck: warning:")]
+    assert len(lines) <= 1, stderr  # the error line (an invalid answer's verdict is on stdout only)
+    return obj
+
+
+@pytest.mark.parametrize("command,args", list(_bad_cases()))
+def test_bad_input_with_json_is_one_json_error_and_exit_2(command, args, tmp_path):
+    not_answers = tmp_path / "answers.txt"
+    not_answers.write_text("this is not an answer file\n")
+    not_a_database = tmp_path / "history.db"
+    not_a_database.write_text("not sqlite\n")
+    args = [a.format(not_answers=not_answers, not_a_database=not_a_database) for a in args]
+    r = runner.invoke(app, [*command.split(), *args, "--json"])
+    obj = _assert_json_error(r.stdout, r.stderr, r.exit_code)
+    if "type" in obj["error"]:  # the policy's error object: the same words as the line on stderr
+        assert r.stderr.strip().endswith(obj["error"]["message"])
+    else:  # an unreadable answer: the verdict, whose error carries the caret
+        assert obj["status"] == "invalid" and "^" in obj["error"]["caret"]
+
+
+@pytest.mark.parametrize("args", [
+    ["list", "--topic", "astrology", "--json"],
+    ["list", "--bank", "/no/such/bank", "--json"],
+    ["show", "nope.nope", "--json"],
+    ["show", "conv.output-size", "W1=abc", "--json"],
+    ["show", "conv.output-size", "W1=", "--json"],
+    ["quiz", "--family", "nope.nope", "--json"],
+    ["quiz", "--topic", "astrology", "--json"],
+])
+def test_bad_input_with_json_on_the_fast_path(capsys, args):
+    from nncheck.cli import fast
+
+    code = fast.run(args)
+    assert code is not None, "the fast front end handed this over to Typer"
+    out, err = capsys.readouterr()
+    obj = _assert_json_error(out, err, code)
+    assert err.strip() == "nncheck: error: " + obj["error"]["message"]
+    full = runner.invoke(app, args)  # the Typer path prints the same
+    assert (full.exit_code, full.stdout, full.stderr) == (code, out, err)
+
+
+def test_a_misspelt_json_flag_still_gets_a_json_error():
+    r = run("list", "--json=1")
+    assert r.exit_code == 2
+    assert json.loads(r.stdout)["error"]["type"] == "UsageError"
+    r = run("check", "--", "--json")  # after "--" it is an argument, not the flag
+    assert r.exit_code == 2 and r.stdout == ""

@@ -427,10 +427,13 @@ x^2 - 1
 = (x - 1)(x + 1
 = x^2 - 1
 """, "v!v", None),
-    ("dh/dxi written as a fraction", """\
+    ("dh/dxi in Leibniz notation", """\
 let h = sigma(xi)
 dh/dxi = h(1 - h)
-""", "!", None),
+""", "v", None),
+    ("dσ/dξ in Leibniz notation, a wrong right side", """\
+dσ/dξ = σ(ξ)(1 + σ(ξ))
+""", "x", None),
     ("tanh through exponentials", """\
 d/dx(tanh(x))
 = d/dx((exp(x) - exp(-x))/(exp(x) + exp(-x)))

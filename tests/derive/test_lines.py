@@ -140,11 +140,11 @@ def test_errors_stay_on_their_line_with_a_caret():
     assert [(s.left.shown, s.right.shown) for s in plan.steps if s.left] == [("x + 1", "x + 1")]
 
 
-def test_a_derivative_written_as_a_fraction_is_refused():
-    plan = build_plan("dh/dxi = h(1 - h)\n")
-    (st,) = plan.steps
-    assert st.status == "unparsable"
-    assert "d/dxi(h)" in st.error.message
+def test_a_leibniz_derivative_is_read_as_one():
+    # dh/dξ and dσ/dξ, as the course notes write them (issue 13): the derivative, shown as read.
+    plan = build_plan("dh/dxi = h(1 - h)\ndσ/dξ = σ(ξ)(1 - σ(ξ))\n")
+    assert [(s.status, s.left.shown) for s in plan.steps] == [("pending", "d/dxi(h)"),
+                                                               ("pending", "d/dxi(sigma(xi))")]
 
 
 def test_continuation_with_nothing_above_is_noted():
@@ -186,7 +186,10 @@ def test_size_bounds():
 
 
 def test_a_function_name_without_parentheses_is_a_slip():
-    plan = build_plan("d/dxi(tanh(xi))\n= 1 - tanh^2(xi)\n")
+    plan = build_plan("d/dxi(tanh(xi))\n= 1 - tanh xi\n")
     (st,) = plan.steps
     assert st.status == "unparsable"
-    assert "needs parentheses" in st.error.message and st.error.pos == len("  1 - ")
+    assert "needs parentheses" in st.error.message and st.error.pos == len("  1 - tanh ")
+    # tanh²(ξ) and tanh^2(ξ), the notes' notation, are the square of the value.
+    plan = build_plan("d/dxi(tanh(xi))\n= 1 - tanh^2(xi)\n= 1 - tanh²(ξ)\n")
+    assert [s.right.shown for s in plan.steps] == ["1 - tanh(xi)^2", "1 - tanh(xi)^2"]

@@ -390,3 +390,27 @@ test_bad_overrides = bad_overrides_test([
 
 def test_cli_solve_and_check():
     solve_then_check("lstm.bptt", 1, "dLdc")
+
+
+# ----------------------------------------------------------------------------
+# Slips that only show with two or more hidden units (u_ξ used untransposed, dL/du_ξ written
+# transposed): a 1×1 u_ξ is its own transpose, and the exam draws are scalar.  The declared-mistake
+# tests above are re-bound to the same checks over these keys plus two-unit instances.
+# ----------------------------------------------------------------------------
+@cache
+def mistake_keys_with_two_units(fid: str) -> tuple:
+    return mistake_keys(fid) + (key_of(fid, 7, c0="[0.5, 1]", convention="standard"),
+                                key_of(fid, 8, c0="[1, -0.5]", convention="ece417"))
+
+
+test_each_declared_mistake_is_recognised, test_the_key_itself_is_accepted = declared_mistake_tests(
+    ("lstm.forward", "lstm.bptt"), mistake_keys_with_two_units, accepted=3)
+
+
+def test_transposition_slips_need_two_units():
+    for key in mistake_keys("lstm.bptt"):  # one unit: never offered (the key drops a coinciding value)
+        assert not any(m in ("u-not-transposed", "u-grad-transposed") for m in key.mistakes
+                       for part in key.parts if part in key.mistakes[m]), key.variant.seed
+    wide = mistake_keys_with_two_units("lstm.bptt")[-2]
+    assert {"dLdh", "grad_i"} <= set(wide.mistakes["u-not-transposed"])
+    assert set(wide.mistakes["u-grad-transposed"]) >= {"grad_i", "grad_o", "grad_f", "grad_c"}

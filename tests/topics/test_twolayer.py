@@ -267,3 +267,20 @@ def test_bad_overrides_give_one_line_and_exit_2():
     # One test for all cases: the catalogue cache built by the first command serves the others.
     for args, fragment in BAD_OVERRIDES:
         show_fails_in_one_line(FID, args, fragment)
+
+
+# ----------------------------------------------------------------------------
+# ReLU′(0) taken as 0: only an instance with some ξ⁽¹⁾ exactly 0 tells it from u(0) = 1, so the
+# mistake library above gets one (ξ⁽¹⁾ = W⁽¹⁾x + b⁽¹⁾ = [0, 1]).
+# ----------------------------------------------------------------------------
+RELU_KINK_CASE = dict(hidden="relu", output="linear", loss="mse", eta=1, ask="all", x="[1, 1]", y="[0]",
+                      W1="[[1, -1], [1, 0]]", b1="[0, 0]", W2="[[1, 1]]", b2="[0]")
+MISTAKE_CASES.append(RELU_KINK_CASE)
+
+
+def test_relu_kink_is_named_only_where_xi_is_zero():
+    k = key(**RELU_KINK_CASE)
+    assert grade(k, "dxi1", "[0, 1]").mistake == "step-at-zero"  # u(0) = 1 would give [1, 1]
+    assert grade(k, "dxi1", "[1, 1]").status == "correct"
+    for case in MISTAKE_CASES[:-1]:  # no ξ⁽¹⁾ is 0 there: the slip gives the key and is not offered
+        assert "step-at-zero" not in key(**case).mistakes or not key(**case).mistakes["step-at-zero"]
