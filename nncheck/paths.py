@@ -133,6 +133,20 @@ def special_kind(path: str) -> str | None:
     return None if stat.S_ISREG(mode) else _kind(mode)
 
 
+def first_past(files: list[str], limit: int) -> str | None:
+    """The file at which the sizes of ``files``, added in order, pass ``limit`` bytes (None if
+    they never do).  Sizes come from ``stat``: nothing is read."""
+    total = 0
+    for f in files:
+        try:
+            total += os.path.getsize(f)
+        except OSError:
+            continue  # reading it fails with its own line
+        if total > limit:
+            return f
+    return None
+
+
 def same_file(a: str, b: str) -> bool:
     """Do ``a`` and ``b`` name the same existing file (hard links and symbolic links included)?"""
     try:

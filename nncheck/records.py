@@ -89,6 +89,7 @@ class PartSpec(TypedDict):
     start: NotRequired[str]
     target: NotRequired[str]
     given: NotRequired[list[str]]
+    milestones: NotRequired[list[dict[str, Any]]]  # derivation parts: the work a grader looks for
 
 
 class MistakeSpec(TypedDict):

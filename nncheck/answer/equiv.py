@@ -12,7 +12,7 @@ plainly nonzero (no cancellation, no 43,430 digits needed).
    their open ends; documented values (``{0,1}``, ``real ∪ {0}``) are always among them
    (``nncheck.lang.domains``).  ``relu(x − 4)`` and 0, ``min(w, 10)`` and ``w``, and
    ``ŷ − y + 100·relu(y − 0.99)`` at the one-hot y = 1 are told apart there.
-3. **Each point: zero or not, with an error bound** (``nncheck.lang.mpeval.evaluate_bounded``).
+3. **Each point: zero or not, with an error bound** (``nncheck.lang.mpeval.Program.bounded``).
    ``d`` is evaluated with mpmath at 70 digits while a running error analysis bounds the
    absolute error of every node (each operation's rounding, plus each argument's error
    times the function's slope), and the smallest *scale* m in the computation is recorded:
@@ -26,10 +26,11 @@ plainly nonzero (no cancellation, no 43,430 digits needed).
    * bound ≤ m²·10⁻⁵⁰: **zero** at this point: whatever the true difference is, it is
      below 10⁻⁵⁰ of the square of the smallest quantity the expression computes with;
    * otherwise the point is evaluated again with as many more digits as the bound says
-     it lacks (``1 + tanh(10⁴(ŷ − 0.999))`` at ŷ = 0.99 needs ~200 digits, ``x^40 + 1`` vs
-     ``x^40·(σ(x) + σ(−x))`` at x = 100 about 150), up to ``CAP_DPS`` digits.  A point
-     that needs more is *too costly*: it counts neither way.  There is no fixed relative
-     threshold: a gap of 10⁻⁶⁵ is found as surely as a gap of 1.
+     it lacks (``1 + tanh(10⁴(ŷ − 0.999))`` at ŷ = 0.99 is found nonzero at ~320 digits,
+     ``x^40 + 1`` vs ``x^40·(σ(x) + σ(−x))`` at x = 100 at ~340; the identity
+     σ(x)σ(−x) = σ(x)(1 − σ(x)) at x = 100 is settled at ~150), up to ``CAP_DPS`` digits.
+     A point that needs more is *too costly*: it counts neither way.  There is no fixed
+     relative threshold: a gap of 10⁻⁶⁵ is found as surely as a gap of 1.
 4. **Verdict.**  A nonzero point ends the comparison: not equal, with the point.  Equal
    needs ``N_POINTS`` zero core points (up to ``MAX_TRIES`` rounds are drawn, so that
    points where a side is undefined can be made up), and every reach point zero, undefined

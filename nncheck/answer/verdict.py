@@ -20,12 +20,12 @@ class Verdict:
     """The outcome of grading one answer."""
 
     __slots__ = ("status", "score", "feedback", "parsed_as", "mistake", "error", "details", "tolerance",
-                 "carried_forward")
+                 "carried_forward", "shown")
 
     def __init__(self, status: str, score: float = 0.0, feedback: str = "", *, parsed_as: str | None = None,
                  mistake: str | None = None, error: AnswerSyntaxError | None = None,
                  details: list[dict[str, Any]] | None = None, tolerance: str | None = None,
-                 carried_forward: list[str] | None = None) -> None:
+                 carried_forward: list[str] | None = None, shown: bool | None = None) -> None:
         self.status = status  # correct | incorrect | invalid
         self.score = score
         self.feedback = feedback
@@ -37,6 +37,8 @@ class Verdict:
         #: The earlier parts whose (wrong) answers this verdict was graded from: error carried
         #: forward (``nncheck.key.grade``); empty when it was graded against the key.
         self.carried_forward: list[str] = carried_forward or []
+        #: Derivations only: False where work is skipped or a step is circular (None: not a derivation).
+        self.shown = shown
 
     @property
     def costs_attempt(self) -> bool:
@@ -65,6 +67,8 @@ class Verdict:
         elif self.details:
             # A derivation's details are its steps (each already JSON), not array entries.
             out["steps"] = list(self.details)
+        if self.shown is not None:
+            out["shown"] = self.shown
         if self.tolerance:
             out["tolerance"] = self.tolerance
         if self.carried_forward:

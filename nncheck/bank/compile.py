@@ -391,15 +391,22 @@ class LoadedBank:
         self.path, self.data, self.lines, self.error = path, data, lines or {}, error
 
 
-def load_banks(files: list[str], *, already: int = 0) -> list[LoadedBank]:
-    """Read the YAML of every bank file, then count their families before any is validated:
-    more than :data:`MAX_FAMILIES` (``already`` counted elsewhere) raises TooManyFamilies.
+def load_banks(files: list[str], *, max_bytes: int) -> list[LoadedBank]:
+    """Read the YAML of every bank file, then count their families before any is validated.
 
-    Reading is cheap and validating is not, so a pile of banks is refused at once.  A file
-    that cannot be read keeps its error, for the caller to report or skip.
+    More than ``max_bytes`` in all (:data:`nncheck.bank.index.MAX_BANK_BYTES`) is refused
+    before any file is read, and more than :data:`MAX_FAMILIES` families (TooManyFamilies)
+    before any is validated: reading is cheap and validating is not, so a pile of banks is
+    refused at once.  A file that cannot be read keeps its error, for the caller to report.
     """
+    from nncheck.paths import first_past
+
+    past = first_past(files, max_bytes)
+    if past is not None:
+        raise BankError(f"the bank files hold more than {max_bytes:,} bytes together (the limit)", file=past,
+                        hint="give fewer or smaller bank files")
     loaded: list[LoadedBank] = []
-    total = already
+    total = 0
     for f in files:
         try:
             data, lines = load_yaml(f)

@@ -25,7 +25,7 @@ def validate_cmd(
 ):
     """Check bank files against the schema; print every error as file:line: field: message."""
     from nncheck.bank.compile import compile_loaded, load_banks
-    from nncheck.bank.index import bank_files
+    from nncheck.bank.index import MAX_BANK_BYTES, bank_files
     from nncheck.errors import BankError, BankErrors
     from nncheck.paths import bundled_banks_dir
     from nncheck.topics import solver_names
@@ -35,12 +35,13 @@ def validate_cmd(
     results: list[dict[str, Any]] = []
     errors: list[str] = []
     seen: dict[str, str] = {}
-    for bank in load_banks(files):  # too many families in all: one line before any is validated
-        f = bank.path
+    # Too many bytes or families in all: one line before any file is validated.
+    for loaded in load_banks(files, max_bytes=MAX_BANK_BYTES):
+        f = loaded.path
         try:
-            if bank.error is not None:
-                raise bank.error
-            recs = compile_loaded(f, bank.data, bank.lines, solver_names=names)
+            if loaded.error is not None:
+                raise loaded.error
+            recs = compile_loaded(f, loaded.data, loaded.lines, solver_names=names)
         except BankErrors as e:
             errors.extend(x.line() for x in e.errors)
             results.append({"file": f, "ok": False, "errors": [x.line() for x in e.errors]})
@@ -131,17 +132,17 @@ def test_cmd(
 ):
     """Self-test families: keys graded correct, mistakes named, garbage invalid, keys agree."""
     from nncheck.bank.compile import compile_loaded, load_banks
-    from nncheck.bank.index import Catalog, bank_files
+    from nncheck.bank.index import MAX_BANK_BYTES, Catalog, bank_files
     from nncheck.topics import solver_names
     from nncheck.verify.selftest import test_family
 
     if paths:
         names = solver_names()
         records = []
-        for bank in load_banks(bank_files(paths)):
-            if bank.error is not None:
-                raise bank.error  # one line, exit 2
-            records.extend(compile_loaded(bank.path, bank.data, bank.lines, solver_names=names))
+        for loaded in load_banks(bank_files(paths), max_bytes=MAX_BANK_BYTES):
+            if loaded.error is not None:
+                raise loaded.error  # one line, exit 2
+            records.extend(compile_loaded(loaded.path, loaded.data, loaded.lines, solver_names=names))
         cat = Catalog(records)
     else:
         cat = catalog(bank)

@@ -20,14 +20,16 @@ HELP = (
     "Free-form: nncheck derive FILE (or - for standard input). Domains come from --assume \"w>0, 0<yhat<1\" or "
     "a header line 'assume: w > 0'; other headers: 'let h = sigma(xi)', 'start: …', 'target: …'.\n\n"
     "Problem: nncheck derive ID [FILE] [NAME=VALUE...] checks a derivation for a bank problem (nncheck list -t "
-    "derive): the first line must be the problem's start and the last must reach its target. On a terminal "
+    "derive): the first line must be the problem's start and the last must reach its target, in its form. "
+    "The work must be shown: the identity to be shown justifies no step, and the problem's milestones earn "
+    "the score (with --json: score, shown and each milestone). On a terminal "
     "without FILE, the problem is shown and the derivation is typed line by line.\n\n"
     "LaTeX: a .tex file (any file with --latex, or one with a backslash, brace or $ outside '#' comments) is "
     "read as a document: its display math (align, equation, gather, $$ … $$ and the like), with &= chains "
     "and \\\\ line breaks as steps; prose, \\label and \\text{…} remarks are skipped. Line numbers and carets are the "
     ".tex file's; each step is shown as it was read, in the plain language.\n\n"
-    "Exit code: 0 every step valid (and the target reached), 1 a wrong, undecided or unfinished derivation, "
-    "2 an unreadable line or bad input."
+    "Exit code: 0 every step valid (and, for a problem, the target reached with full marks), 1 a wrong, "
+    "undecided, unfinished or not shown derivation, 2 an unreadable line or bad input."
 )
 
 

@@ -1,8 +1,14 @@
 """Check a derivation: :func:`check_derivation` returns a :class:`Report`.
 
 The parent process parses and plans (cheap, bounded); the SymPy work — one task per
-step, plus "does it begin at the start?", "does it reach the target?" and "which
-declared mistake is it?" — runs under :mod:`.guard`'s time limits.
+step, plus "does it begin at the start?", "does it reach the target?", "which
+declared mistake is it?" and "which lines have a milestone's form?" — runs under
+:mod:`.guard`'s time limits.
+
+For a bank problem the report also says whether the work is *shown*: a valid step that
+rests on the identity the problem asks to show is circular, and the problem's milestones
+(:mod:`.milestones`) earn the score on the lines reached soundly, before any wrong,
+undecided or circular step.
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ class Report:
         #: that the derivation reached soundly (from its start, by valid steps none of them circular).
         self.credit: Credit | None = None
         self.path: list[tuple[Term, Step]] = []
-        #: forms[p][i]: line p of the path has milestone i's form (whichever milestone earned it).
+        #: forms[p][i]: line p of the path counts as having milestone i's form (line 0, the start, never does).
         self.forms: list[list[bool]] = []
         self.notes: list[str] = []
 
@@ -224,7 +230,7 @@ class Report:
     def to_json(self) -> dict:
         plan = self.plan
         first = self.first_invalid
-        out = {
+        out: dict[str, Any] = {
             "mode": plan.mode,
             "start": plan.start.shown if plan.start is not None else None,
             "target": plan.target.shown if plan.target is not None else None,
@@ -524,9 +530,10 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Derivatio
     Free-form: ``assume`` gives domains ("w > 0, 0 < yhat < 1"), ``start``/``target``
     optional end points.  Problem: ``problem`` gives start, target, definitions and
     domains.  ``latex``: read ``text`` as a LaTeX document (True), as the plain format
-    (False) or as it looks (None); see :func:`nncheck.derive.plan.build_plan`.  ``isolate`` runs the SymPy work in a child process with hard time limits
-    (the default where ``os.fork`` exists).  Raises :class:`~nncheck.errors.NNCheckError`
-    only for bad options; everything wrong with the text is reported in the steps.
+    (False) or as it looks (None); see :func:`nncheck.derive.plan.build_plan`.  ``isolate`` runs the
+    SymPy work in a child process with hard time limits (the default where ``os.fork`` exists).
+    Raises :class:`~nncheck.errors.NNCheckError` only for bad options; everything wrong with the
+    text is reported in the steps.
     """
     from nncheck.derive import guard
 

@@ -130,7 +130,8 @@ def _to_source(parsed: ParsedText, doc: LatexDocument) -> None:
         ln.number = doc.line_of(ln.row)
         if ln.error is not None:
             ln.error = doc.map_error(ln.row, ln.error)
-    for item in (*parsed.definitions, *parsed.constraints):
+    items: list[Definition | Constraint] = [*parsed.definitions, *parsed.constraints]
+    for item in items:
         if item.line is not None:
             item.line = doc.line_of(item.line)
     # A statement the LaTeX reader refused is always on a line of its own; should the plain reader

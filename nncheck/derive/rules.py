@@ -15,10 +15,14 @@ Each theory is tested numerically at a few random points (:mod:`.numeval`), wher
 "arbitrary function" is a fixed random function of its argument's value.  Steps that
 differentiate are named from their shape: a derivative moved inward through a
 composition is the **chain rule** (or the total derivative through a defined name),
-one that disappears is **σ′ = σ(1−σ)**, **tanh′ = 1 − tanh²**, or plain
-differentiation (sum, product and power rules).
+one that disappears is **σ′ = σ(1−σ)** or **tanh′ = 1 − tanh²** when the result is still
+written with σ or tanh (a result in exponentials differentiated the function's definition),
+or plain differentiation (sum, product and power rules).
 
 These names are explanations for a step already found valid; they never change a verdict.
+One thing depends on them: in a bank problem, a rule that *is* the identity to be shown
+(:meth:`Classifier.identity_rules`: σ′ = σ(1−σ) when the problem asks for σ′) makes a
+step circular, and a circular step shows no work (``nncheck.derive.core``).
 """
 
 from __future__ import annotations

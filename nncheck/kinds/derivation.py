@@ -71,7 +71,7 @@ def verdict_from_report(report: Report) -> Verdict:
     if bad is None and report.finished is not False and report.shown and score >= 1.0:
         shown = ", showing every milestone" if report.credit is not None else ""
         return Verdict("correct", 1.0, f"Correct: all {steps} are valid and the derivation reaches the "
-                                       f"target{shown}.", parsed_as=parsed, details=details)
+                                       f"target{shown}.", parsed_as=parsed, details=details, shown=True)
     if bad is None and report.finished is not False:
         text = f"All {steps} are valid and the target is reached, but the work is not shown."
     elif bad is None:
@@ -87,7 +87,7 @@ def verdict_from_report(report: Report) -> Verdict:
         text += "."
     for sentence in report.work_feedback():
         text += f" {sentence}."
-    v = Verdict("incorrect", min(score, 1.0), text, parsed_as=parsed, details=details)
+    v = Verdict("incorrect", min(score, 1.0), text, parsed_as=parsed, details=details, shown=bool(report.shown))
     if report.mistake is not None:
         v.mistake = report.mistake[0]
         v.feedback += f" The result matches a known mistake: {report.mistake[1]}."
@@ -214,7 +214,11 @@ class DerivationKind(ExpressionKind):
         return f"{start}\n  = {result}" if start else result
 
     def key_text(self, part: Part, value: Any) -> str:
-        # The shortest derivation of the key: to the part's target as its author wrote it.
+        # The worked derivation where the part has one: with milestones, a jump from the start
+        # straight to the target shows no work and no longer grades correct.
+        if part.get("solution"):
+            return "\n".join(part["solution"])
+        # Otherwise the shortest derivation of the key: to the part's target as its author wrote it.
         target = part.get("target") or (sympy_text(value) if value is not None else "")
         start = part.get("start")
         return f"{start}\n  = {target}" if start else target

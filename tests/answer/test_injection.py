@@ -167,7 +167,9 @@ def _warm_up():
     old = sandbox.set_enabled(False)
     try:
         for part in PARTS:
-            for text in ("x", "1", "[1, 2]", "[[1, 2], [3, 4]]", "yes", "a", "2x + sigma(x)", "x +"):
+            # The last two are LaTeX: an answer with a backslash, a brace or $ is read by nncheck.lang.latex.
+            for text in ("x", "1", "[1, 2]", "[[1, 2], [3, 4]]", "yes", "a", "2x + sigma(x)", "x +", r"\frac{x}{2}",
+                         r"\foo"):
                 grade_answer(part, EXPECTED[part["kind"]], text)
     finally:
         sandbox.set_enabled(old)
@@ -194,9 +196,28 @@ def test_payload_is_refused_and_never_executed(payload, canary):
             pass
     assert canary.hits() == ""
     for part, v in verdicts:
+        meaning = _latex_meaning(part, payload)
+        if meaning is not None:
+            # Well-formed LaTeX (\(x\) is inline math for x): graded as the plain answer it means.
+            want = grade_answer(part, EXPECTED[part["kind"]], meaning)
+            assert (v.status, v.parsed_as) == (want.status, want.parsed_as), (part, v)
+            continue
         # Never accepted; unreadable in every kind.
         assert v.status == "invalid", (part, v)
         assert v.error is not None and v.error.caret()
+
+
+def _latex_meaning(part, payload: str) -> str | None:
+    """The plain text a payload means when the grader reads it as LaTeX, or None."""
+    from nncheck.kinds import plain_answer
+    from nncheck.lang.latex import looks_like_latex
+
+    if not looks_like_latex(payload):
+        return None
+    try:
+        return plain_answer(part, payload)
+    except AnswerSyntaxError:
+        return None
 
 
 def test_the_canary_itself_works(canary):

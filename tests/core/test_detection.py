@@ -104,7 +104,8 @@ def test_target_mistakes_are_named(catalog):
     k = targets(catalog, [2, 2, 4, 4], [3, 4, 8, 2], "center")
     assert grade(k, "t", "[0.75, 0.25, ln(2), -ln(2)]").status == "correct"
     assert grade(k, "t", "[0.75, 0.25, 2, 0.5]").mistake == "ratio-without-log"
-    assert grade(k, "t", "[0.25, 0.5, ln 2, ln(1/2)]").status == "invalid"  # ln needs parentheses
+    assert grade(k, "t", "[0.25, 0.5, ln 2, ln(1/2)]").mistake == "wrong-reference-point"  # ln 2 is ln(2)
+    assert grade(k, "t", "[0.25, 0.5, ln 2x, ln(1/2)]").status == "invalid"  # ln(2x) or ln(2)·x: ambiguous
     assert grade(k, "t", "[0.25, 0.5, ln(2), ln(1/2)]").mistake == "wrong-reference-point"
 
 

@@ -57,3 +57,13 @@ def test_read_multiline_for_the_quiz():
     lines = iter(["x + 1", "."])
     assert read_multiline(lambda: next(lines)) == "x + 1"
     assert read_multiline(lambda: None) is None
+
+
+def test_the_verdict_scores_what_the_report_scores():
+    """``check``, ``grade`` and the quiz give a derivation the report's own score (``derive --json``)."""
+    for text in ("d/dx(x^3 + x)\n= d/dx(x^3) + d/dx(x)\n= 3x^2 + 1\n", "d/dx(x^3 + x)\n= 3x^2\n= 3x^2 + 1\n",
+                 "d/dx(x^3 + x)\n= d/dx(x^3) + d/dx(x)\n", "d/dx(x^3 + x)\n= 3x^2 + 1)\n"):
+        report = check_derivation(text, problem=PROBLEM, isolate=False)
+        v = verdict_from_report(report)
+        assert v.score == report.score
+        assert (v.status == "correct") == (report.score == 1.0 and report.exit_code == 0)

@@ -61,6 +61,7 @@ def test_every_catalogue_derivation_has_a_problem(catalog):
         for part in rec["parts"]:
             assert part["kind"] == "derivation"
             assert part.get("start") and part.get("target") and part.get("symbols")
+            assert part.get("milestones"), f"{fid}.{part['name']} declares no milestones"
 
 
 @pytest.mark.parametrize("fid,part,convention", list(_cases()))
@@ -75,6 +76,51 @@ def test_the_seed_derivation_passes(catalog, fid, part, convention):
     from nncheck.derive.rules import RULES
 
     assert all(d["rule"] in RULES for d in v.details), v.details
+
+
+@pytest.mark.parametrize("fid,part,convention", list(_cases()))
+def test_a_one_line_jump_earns_at_most_the_final_share(catalog, fid, part, convention):
+    key, kp = _part(catalog, fid, part, convention)
+    v = _grade(kp, f"{kp.spec['start']}\n= {kp.spec['target']}\n", key.mistakes_for(part))
+    final = kp.spec["milestones"][-1]
+    assert v.status == "incorrect" and v.score <= min(0.5, final["share"]), v.feedback
+    # The feedback names the work: the milestones jumped past, or the identity that justified the jump.
+    assert "Work skipped: " in v.feedback or "the identity the problem asks you to show" in v.feedback
+
+
+@pytest.mark.parametrize("fid,part,convention", list(_cases()))
+def test_bank_test_exercises_every_milestone_of_the_part(catalog, fid, part, convention):
+    from nncheck.kinds.derivation import exercise_milestones
+
+    _, kp = _part(catalog, fid, part, convention)
+    failures, exercised = exercise_milestones(kp.spec, kp.exact, kp.steps)
+    assert failures == [] and exercised == len(kp.spec["milestones"])
+
+
+#: The ECE 417 exam review's derivations as the notes print them (typed in plain syntax; the BCE
+#: gradient with its typo fixed, σ̇ written sigma'), which skip some of the solver's lines.
+NOTES = {
+    "derive.sigmoid-derivative": "d/dxi(sigma(xi)) = exp(-xi)/(1 + exp(-xi))^2\n"
+                                 "= (1/(1 + exp(-xi))) (exp(-xi)/(1 + exp(-xi)))\n"
+                                 "= (1/(1 + exp(-xi))) (1 - 1/(1 + exp(-xi)))\n"
+                                 "= sigma(xi)(1 - sigma(xi))\n= h(1 - h)\n",
+    "derive.tanh-sigmoid": "tanh(xi) = (exp(xi) - exp(-xi))/(exp(xi) + exp(-xi)) = (1 - exp(-2 xi))/(1 + exp(-2 xi))"
+                           " = 2 sigma(2 xi) - 1\n",
+    "derive.bce-gradient": "d/dxi(-(1/n)(y ln(yhat) + (1 - y) ln(1 - yhat)))\n"
+                           "= -(1/n)(y d/dxi(ln(sigma(xi))) + (1 - y) d/dxi(ln(1 - sigma(xi))))\n"
+                           "= -(1/n)(y sigma'(xi)/sigma(xi) - (1 - y) sigma'(xi)/(1 - sigma(xi)))\n"
+                           "= -(1/n)(y yhat(1 - yhat)/yhat - (1 - y) yhat(1 - yhat)/(1 - yhat))\n"
+                           "= -(1/n)(y - yhat)\n",
+    "derive.softmax-two-class": "exp(w1 h)/(exp(w1 h) + exp(w2 h))\n= 1/(1 + exp(-(w1 - w2) h))\n"
+                                "= sigma((w1 - w2) h)\n",
+}
+
+
+@pytest.mark.parametrize("fid", sorted(NOTES))
+def test_the_notes_derivations_earn_full_marks(catalog, fid):
+    key, kp = _part(catalog, fid)
+    v = _grade(kp, NOTES[fid], key.mistakes_for("derivation"))
+    assert v.status == "correct" and v.score == 1.0, v.feedback
 
 
 @pytest.mark.parametrize("fid,part,convention", list(_cases()))
