@@ -1,7 +1,7 @@
 """Test isolation: every test gets its own data directory and no user banks.
 
 The bank-catalogue cache is shared by the whole session: its key covers every bank
-file's path, size and mtime, so sharing it is safe, and it saves rebuilding the
+file's path and a digest of its content, so sharing it is safe, and it saves rebuilding the
 catalogue (~1 s) in every CLI test.
 """
 

@@ -6,10 +6,9 @@ covers the Python version, nncheck's version and every bank file's path and *con
 (a digest of its bytes, not its size and mtime: an edit in place that keeps both would
 otherwise keep the old catalogue), so an edited bank is re-validated on the next run.
 
-Loading is bounded whatever the banks given: at most :data:`MAX_BANK_FILES` files and
-:data:`MAX_BANK_BYTES` bytes beyond the bundled banks, and
-:data:`nncheck.bank.compile.MAX_FAMILIES` families in all, each refused with one line
-before any of it is validated.
+Loading is bounded whatever the banks given: at most :data:`MAX_BANK_FILES` files given,
+:data:`MAX_BANK_BYTES` bytes and :data:`nncheck.bank.compile.MAX_FAMILIES` families in
+all (the bundled banks included), each refused with one line before any of it is validated.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import sys
 
 from nncheck import __version__
 from nncheck.errors import BankError, BankErrors, NNCheckError, UnknownFamily
-from nncheck.paths import MAX_BANK_FILE_BYTES, bundled_banks_dir, cache_dir, extra_bank_dirs, read_regular
+from nncheck.paths import MAX_BANK_FILE_BYTES, bundled_banks_dir, cache_dir, extra_bank_dirs, first_past, read_regular
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the start-up path)
 if TYPE_CHECKING:
@@ -33,7 +32,7 @@ _SCHEMA_FILES = ("schema.py", "compile.py", "index.py")
 # ten thousand files is refused at once instead of validated for minutes.
 MAX_BANK_FILES = 500  # bank files given with --bank, NNCHECK_BANKS or to 'bank validate/test'
 _MAX_CACHE_BYTES = 1 << 28  # a cache index is far smaller; a larger file is not one of ours
-MAX_BANK_BYTES = 4_000_000  # their bytes together (each file: at most MAX_BANK_FILE_BYTES)
+MAX_BANK_BYTES = 4_000_000  # all bank files together, the bundled ones included (each: MAX_BANK_FILE_BYTES)
 
 
 def bank_files(dirs: list[str]) -> list[str]:
@@ -63,6 +62,15 @@ def bank_files(dirs: list[str]) -> list[str]:
     return out
 
 
+def check_bank_bytes(files: list[str], limit: int | None = None) -> None:
+    """Refuse, before reading any, bank files that hold more than :data:`MAX_BANK_BYTES` together."""
+    limit = MAX_BANK_BYTES if limit is None else limit
+    past = first_past(files, limit)
+    if past is not None:
+        raise BankError(f"the bank files hold more than {limit:,} bytes together (the limit)", file=past,
+                        hint="give fewer or smaller bank files")
+
+
 def _digest(data: bytes) -> str:
     """A digest of a bank file's bytes.  ``_blake2`` is CPython's built-in module, not OpenSSL:
     ``import hashlib`` loads OpenSSL, about 2 ms of the start-up budget."""
@@ -73,12 +81,11 @@ def _digest(data: bytes) -> str:
     return blake2b(data, digest_size=16).hexdigest()
 
 
-def _cache_key(files: list[str], *, bundled: int = 0) -> tuple[str, str]:
+def _cache_key(files: list[str]) -> tuple[str, str]:
     """(short name for the cache file, the full key stored inside it and compared on load).
 
-    Reads every bank file (the digest is of its content); the files after the first
-    ``bundled`` may hold :data:`MAX_BANK_BYTES` bytes together.  A file that cannot be read
-    is keyed by why, and compiling it says so with one line.
+    Reads every bank file (the digest is of its content; :func:`check_bank_bytes` has bounded
+    them).  A file that cannot be read is keyed by why, and compiling it says so with one line.
     """
     here = os.path.dirname(os.path.abspath(__file__))
     # marshal's format belongs to the Python version, so the version is part of the key.
@@ -88,18 +95,12 @@ def _cache_key(files: list[str], *, bundled: int = 0) -> tuple[str, str]:
             parts.append(str(os.stat(os.path.join(here, name)).st_mtime_ns))
         except OSError:
             parts.append("-")
-    total = 0
-    for i, f in enumerate(files):
+    for f in files:
         try:
             data = read_regular(f, MAX_BANK_FILE_BYTES)
         except OSError as e:
             parts.append(f"{f}|unreadable|{type(e).__name__}|{e.strerror or e}")
             continue
-        if i >= bundled:
-            total += len(data)
-            if total > MAX_BANK_BYTES:
-                raise BankError(f"the bank files given hold more than {MAX_BANK_BYTES:,} bytes together "
-                                f"(the limit)", file=f, hint="give fewer or smaller bank files")
         parts.append(f"{f}|{len(data)}|{_digest(data)}")
     # No hashlib (loading OpenSSL costs ~2 ms of the start-up budget) and no zlib (~0.5 ms):
     # the full key is stored in the cache and compared on load, so the file name only has to
@@ -252,7 +253,8 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
     bundled = bank_files([bundled_banks_dir()])
     extra = bank_files(list(extra_dirs or []) + extra_bank_dirs())
     files = bundled + [f for f in extra if f not in bundled]
-    key, full_key = _cache_key(files, bundled=len(bundled))
+    check_bank_bytes(files)
+    key, full_key = _cache_key(files)
     cache_path = os.path.join(cache_dir(), f"catalog-{key}.index")
     if use_cache:
         try:
@@ -272,12 +274,12 @@ def load_catalog(extra_dirs: list[str] | None = None, *, use_cache: bool = True,
     names = solver_names()
     owner: dict[str, str] = {}
     # Every file's YAML first: too many families in all is refused before any is validated.
-    for bank in load_banks(files):
-        f = bank.path
+    for loaded in load_banks(files, max_bytes=MAX_BANK_BYTES):
+        f = loaded.path
         try:
-            if bank.error is not None:
-                raise bank.error
-            recs = compile_loaded(f, bank.data, bank.lines, solver_names=names)
+            if loaded.error is not None:
+                raise loaded.error
+            recs = compile_loaded(f, loaded.data, loaded.lines, solver_names=names)
         except (BankError, BankErrors) as e:
             if strict:
                 raise

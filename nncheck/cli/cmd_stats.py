@@ -32,8 +32,9 @@ def register(app: typer.Typer) -> None:
             from nncheck.practice.store import MOVE_ASIDE
 
             # Read-only, what could be read: the figures are shown, with this one line saying so.
-            lost = st["damaged"]["tables_with_lost_rows"]
-            sys.stderr.write(f"nncheck: warning: {st['database']} is damaged (SQLite's check: {st['damaged']['check']}); "
+            damaged = st["damaged"]
+            lost = damaged["tables_with_lost_rows"]
+            sys.stderr.write(f"nncheck: warning: {st['database']} is damaged (SQLite's check: {damaged['check']}); "
                              + (f"rows of {', '.join(lost)} could not be read and are left out; " if lost
                                 else "every row could still be read; ") + MOVE_ASIDE + "\n")
         if json_:

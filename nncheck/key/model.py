@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from nncheck import kinds
 from nncheck.kinds.base import Kind, Mistake
@@ -41,8 +41,8 @@ class KeyPart:
         """The key as a student would type it, in the answer language: grading it gives *correct*."""
         # The worked steps go with the spec: a derivation's key is its worked derivation, since a
         # jump from start to target shows no work (the other kinds ignore them).
-        spec = {**self.spec, "solution": self.steps} if self.steps else self.spec
-        return self.answer_kind.key_text(cast("PartSpec", spec), self.exact)
+        spec: PartSpec = {**self.spec, "solution": self.steps} if self.steps else self.spec
+        return self.answer_kind.key_text(spec, self.exact)
 
     def display(self) -> str:
         """The key as the terminal views show it."""

@@ -210,3 +210,134 @@ def test_history_stats_accuracy_mistakes_streak(tmp_path):
     assert st.history_stats(s, now=now + 2 * day)["streak"]["current"] == 0
     s.close()
     assert st.history_stats(None)["totals"]["parts"] == 0
+
+
+# ----------------------------------------------------------------------------
+# Damaged, read-only and special files (issue 17): never written into, still read.
+# ----------------------------------------------------------------------------
+def _history_with_a_garbled_page(path) -> int:
+    """A history of 600 answers with one page of the answers table overwritten; returns how
+    many answers it held.  The page is found by a marker in an answer, so it is a data page."""
+    s = open_store(str(path))
+    for k in range(30):
+        sid = s.start_session("quiz", seed=k, config={}, problems=[])
+        for j in range(20):
+            s.record_answer(sid, _answer(idx=0, attempt=j + 1, answer=f"MARKER-{k}-{j} " + "5" * 80,
+                                         status="incorrect"))
+        s.record_part(sid, {"idx": 0, "part": "W2", "family_id": "conv.output-size", "topic": "conv",
+                            "outcome": "wrong", "attempts": 20, "hints": 0, "score": 0.0})
+    page = s.conn.execute("PRAGMA page_size").fetchone()[0]
+    s.close()
+    data = bytearray(path.read_bytes())
+    at = data.index(b"MARKER-15-10 ") // page * page  # a page in the middle of the answers table
+    data[at + 8: at + page] = b"\xde\xad\xbe\xef" * ((page - 8) // 4)
+    path.write_bytes(bytes(data))
+    conn = sqlite3.connect(str(path))
+    assert conn.execute("PRAGMA quick_check").fetchone()[0] != "ok"  # the test's own premise
+    conn.close()
+    return 600
+
+
+def test_damaged_database_is_never_written_into(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    _history_with_a_garbled_page(path)
+    line = _refused_untouched(path, "is damaged").line()
+    assert str(path) in line and "nothing was written" in line and "--db" in line and "nncheck stats" in line
+    assert "\n" not in line
+
+
+def test_damaged_database_is_still_read_for_reports(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    total = _history_with_a_garbled_page(path)
+    before = path.read_bytes()
+    r = open_store(str(path), readonly=True)
+    out = st.history_stats(r)
+    r.close()
+    assert path.read_bytes() == before
+    assert out["damaged"]["check"] and out["damaged"]["tables_with_lost_rows"] == ["answers"]
+    # The rows around the damaged page are still counted: only that page's rows are lost.
+    assert total - 40 < out["totals"]["answers"] < total
+    assert out["totals"]["parts"] == 30 and out["totals"]["sessions"] == 30
+
+
+def test_stats_on_a_damaged_database_says_so_in_one_line(tmp_path):
+    from shared_helpers import run
+
+    path = tmp_path / "history.sqlite3"
+    _history_with_a_garbled_page(path)
+    for args in (["stats", "--db", path], ["stats", "--db", path, "--json"]):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        warnings = [ln for ln in result.stderr.splitlines() if ln.strip()]
+        assert len(warnings) == 1 and "damaged" in warnings[0] and "answers" in warnings[0], result.stderr
+    assert '"damaged"' in result.stdout
+
+
+def _read_only_directory(directory):
+    """Make ``directory`` unwritable even for root (chattr +i), or by permissions otherwise; returns
+    the undo, or skips when neither is possible here."""
+    import shutil
+    import subprocess
+
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(directory)],
+                                                        capture_output=True).returncode != 0:
+            pytest.skip("root ignores permissions and chattr +i is not available")
+        return lambda: subprocess.run(["chattr", "-i", str(directory)], check=True)
+    os.chmod(directory, 0o555)
+    return lambda: os.chmod(directory, 0o755)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_read_only_database_in_a_read_only_directory_is_readable(tmp_path):
+    from shared_helpers import run
+
+    d = tmp_path / "ro"
+    d.mkdir()
+    path = d / "h.db"
+    s = open_store(str(path))
+    sid = s.start_session("quiz", seed=1, config={}, problems=[])
+    s.record_part(sid, {"idx": 0, "part": "W2", "family_id": "conv.output-size", "topic": "conv",
+                        "outcome": "correct", "attempts": 1, "hints": 0, "score": 1.0})
+    s.close()
+    assert sorted(os.listdir(d)) == ["h.db", "h.db.lock"]  # WAL checkpointed: no -shm to read through
+    os.chmod(path, 0o444)
+    undo = _read_only_directory(d)
+    try:
+        r = open_store(str(path), readonly=True)
+        assert st.history_stats(r)["totals"]["parts"] == 1
+        r.close()
+        result = run("stats", "--db", path, "--json")
+        assert result.exit_code == 0, result.stderr
+        with pytest.raises(StoreError, match="cannot be written|unable to open"):
+            open_store(str(path))  # writing still fails with its one line
+    finally:
+        undo()
+        os.chmod(path, 0o644)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_pipe_or_device_is_not_a_database(tmp_path, kind):
+    if kind == "fifo":
+        path = tmp_path / "h.db"
+        os.mkfifo(path)
+        path = str(path)
+    else:
+        path = os.devnull
+    for readonly in (True, False):
+        with pytest.raises(StoreError, match="not a regular file"):
+            open_store(path, readonly=readonly)
+
+
+def test_seed_too_large_for_sqlite_is_refused_before_writing(tmp_path):
+    s = open_store(str(tmp_path / "h.db"))
+    for seed in (2**63, -(2**63) - 1, 10**30):
+        with pytest.raises(StoreError, match="too large to keep"):
+            s.start_session("quiz", seed=seed, config={}, problems=[])
+    with pytest.raises(StoreError, match="too large to keep"):
+        s.start_session("quiz", seed=1, config={}, problems=[
+            {"idx": 0, "family_id": "conv.output-size", "topic": "conv", "seed": 2**64, "parts": ["W2"]}])
+    assert s.sessions() == []
+    s.start_session("quiz", seed=2**63 - 1, config={}, problems=[])  # the largest that fits
+    s.close()
