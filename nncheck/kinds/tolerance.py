@@ -37,60 +37,20 @@ from typing import Any
 
 from nncheck.kinds.values import exact_fraction, float_or_inf, is_sympy
 from nncheck.lang.syntax import BinOp, Matrix, Node, Num, Transpose, Unary, Vector
+
+# The rule's words and defaults live in the lang layer, where `show` can state them without the grader;
+# they are re-exported here so that the grader's callers have one module to import.
+from nncheck.lang.tolerance_rule import DEFAULT_ABS as DEFAULT_ABS
+from nncheck.lang.tolerance_rule import DEFAULT_MIN_SIGFIGS as DEFAULT_MIN_SIGFIGS
+from nncheck.lang.tolerance_rule import DEFAULT_REL as DEFAULT_REL
+from nncheck.lang.tolerance_rule import declared_tolerance as declared_tolerance
+from nncheck.lang.tolerance_rule import describe_tolerance as describe_tolerance
+from nncheck.lang.tolerance_rule import describe_window as describe_window
+from nncheck.lang.tolerance_rule import tolerance_spec as tolerance_spec
 from nncheck.lang.walk import fold
 
-DEFAULT_REL = 0.005  # ±0.5%: three significant figures, as exam answers are written
-DEFAULT_ABS = 1e-6
-#: The fewest significant figures a rounded answer may have, unless the part says otherwise:
-#: 0.29 for 2/7 is a grader's "correct", 0.3 is "rounded too far".
-DEFAULT_MIN_SIGFIGS = 2
 #: Keys that are not rational are rounded from this many digits (far beyond any typed answer).
 KEY_DIGITS = 40
-_WINDOW_KEYS = ("rel", "abs", "sigfigs")
-
-
-def tolerance_spec(part: Mapping[str, Any]) -> dict[str, Any]:
-    """The tolerance the grader applies to ``part``: the declared window (or the default) and
-    ``min_sigfigs``, the fewest figures of a correctly rounded answer."""
-    tol = {k: v for k, v in dict(part.get("tolerance") or {}).items() if v is not None}
-    if not any(tol.get(k) for k in _WINDOW_KEYS):
-        tol.update(rel=DEFAULT_REL, abs=DEFAULT_ABS)
-    tol.setdefault("min_sigfigs", tol.get("sigfigs") or DEFAULT_MIN_SIGFIGS)
-    return tol
-
-
-def declared_tolerance(part: Mapping[str, Any]) -> dict[str, Any]:
-    """The tolerance as the part declares it (keys set to null kept), with the defaults it does not
-    override: what JSON shows."""
-    tol = dict(part.get("tolerance") or {})
-    if not any(tol.get(k) for k in _WINDOW_KEYS):
-        tol.update(rel=DEFAULT_REL, abs=DEFAULT_ABS)
-    tol.setdefault("min_sigfigs", tol.get("sigfigs") or DEFAULT_MIN_SIGFIGS)
-    return tol
-
-
-def describe_window(tol: Mapping[str, Any]) -> str:
-    """The window in plain words: "within ±0.5%", "to 3 significant figures"."""
-    if tol.get("sigfigs"):
-        return f"to {tol['sigfigs']} significant figures"
-    bits = []
-    if tol.get("rel"):
-        pct = tol["rel"] * 100
-        bits.append(f"within ±{pct:g}%")
-    if tol.get("abs") and (not tol.get("rel") or tol["abs"] >= 1e-4):
-        bits.append(f"within ±{tol['abs']:g}")
-    return " or ".join(bits) if bits else "exactly"
-
-
-def describe_tolerance(tol: Mapping[str, Any]) -> str:
-    """The whole rule in plain words, once: "within ±0.5%, or correctly rounded to at least 2
-    significant figures" (the rounding clause only when ``tol`` has ``min_sigfigs`` and it can
-    accept an answer the window does not)."""
-    window = describe_window(tol)
-    m = tol.get("min_sigfigs")
-    if not m or (tol.get("sigfigs") and m >= tol["sigfigs"]):
-        return window  # to N significant figures: every correct rounding to N or more is inside it
-    return f"{window}, or correctly rounded to at least {m} significant figure{'s' if m != 1 else ''}"
 
 
 def close_enough(yours: float, expected: float, tol: Mapping[str, Any]) -> bool:

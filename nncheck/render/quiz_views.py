@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nncheck.lang.template import fmt_number
+from nncheck.lang.tolerance_rule import prompt_line
 from nncheck.render.rich_views import answer_display, verdict_renderable
 from nncheck.render.text import diagram_lines
 
@@ -145,6 +146,11 @@ def problem_view(prob: SessionProblem, number: int, total: int, *, mode: str = "
         items.append(line)
         for r in rest:
             items.append(_paragraph("     " + r, wrap))
+    shown = parts if parts is not None else prob.parts
+    rule = prompt_line([ps.spec for ps in shown], [f"({letter(i)})" for i in range(len(shown))])
+    if rule:
+        items.append(Text(""))
+        items.append(_paragraph(rule, wrap))
     return Group(*items)
 
 

@@ -95,4 +95,14 @@ def show_view(variant, color: bool = False, *, diagram: bool | None = None) -> s
         first, *rest = prompt.split("\n")
         out.append(f"{label}  {first}  {kind}")
         out.extend("     " + r for r in rest)
+    rule = tolerance_line(variant.parts)
+    if rule:
+        out.extend(["", paint(rule, "dim", color)])
     return "\n".join(out)
+
+
+def tolerance_line(parts: list) -> str | None:
+    """The rule numeric answers are graded by, stated once under the parts (None without numbers)."""
+    from nncheck.lang.tolerance_rule import prompt_line
+
+    return prompt_line(parts, [f"({chr(96 + i)})" for i in range(1, len(parts) + 1)])
