@@ -8,12 +8,16 @@ declared mistake is it?" and "which lines have a milestone's form?" — runs und
 For a bank problem the report also says whether the work is *shown*: a valid step that
 rests on the identity the problem asks to show is circular, and the problem's milestones
 (:mod:`.milestones`) earn the score on the lines reached soundly, before any wrong,
-undecided or circular step.
+undecided or circular step.  Only the derivation from the start is graded: a text may also
+hold asides (definitions, the givens restated), extra results after the target is reached and
+other attempts from the start, which are checked and reported but earn nothing (:func:`_runs`).
 """
 
 from __future__ import annotations
 
-from nncheck.derive.plan import Plan, Step, Term, build_plan
+import time
+
+from nncheck.derive.plan import Plan, Step, Term, build_plan, lines_text
 from nncheck.lang.syntax import AnswerSyntaxError, to_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (kept off the grading path's imports)
@@ -203,8 +207,13 @@ class Report:
         if c["invalid"] > 1:
             extra.append(f"{c['invalid']} steps are wrong")
         if self.finished is True:
-            extra.append("the target is reached" if bad is None else "the last line is the target, but the way "
-                                                                        "there is not all valid")
+            if bad is None:
+                extra.append("the target is reached")
+            elif any(s.status != "valid" for s in self.steps if s.role == "derivation"):
+                extra.append("the last line is the target, but the way there is not all valid")
+            else:
+                # The derivation is sound; an aside, an attempt or an extra result is not.
+                extra.append("the derivation reaches the target, but a step outside it is not valid")
         elif self.finished is False:
             extra.append("not finished yet: " + self.finish_detail)
         if self.circular:
@@ -373,54 +382,84 @@ def _start_task(state: _State, plan: Plan):
     return run
 
 
-def _finish_task(state: _State, plan: Plan):
+def _finish(state: _State, final: Term | None, target: Term) -> dict:
+    """Does ``final`` reach ``target``: equal to it, and in its form?"""
+    from nncheck.derive.check import equivalence
+    from nncheck.derive.context import has_derivative
+
+    eq = equivalence()
+    if final is None:
+        return {"finished": False, "detail": f"nothing has been derived yet; the target is {target.shown}"}
+    if has_derivative(final.node) and not has_derivative(target.node):
+        return {"finished": False, "detail": f"the last line still has a derivative in it; the target is "
+                                             f"{target.shown}"}
+    ctx = state.ctx
+    a = ctx.literal(final.node, final.text)
+    t = ctx.literal(target.node, target.text)
+    names = {s.name for s in (a.free_symbols | t.free_symbols)}
+    r = eq(a, t, {n: ctx.domain(n) for n in names}, seed=7)
+    if r.equal:
+        # Equal, and in the target's form: the same functions and symbols, and equal even with every
+        # function arbitrary (so 1/(1 + exp(-u)) has not yet reached σ(u), nor σ(ξ)(1 − σ(ξ)) h(1 − h)).
+        from nncheck.derive.milestones import same_form
+
+        if same_form(ctx, final, target):
+            return {"finished": True, "detail": f"reaches the target {target.shown}"}
+        return {"finished": False, "detail": f"the last line equals the target but is not yet in its form: "
+                                             f"write it as {target.shown}"}
+    av = ctx.value(final.node, final.text)
+    tv = ctx.value(target.node, target.text)
+    names = {s.name for s in (av.free_symbols | tv.free_symbols)}
+    r2 = eq(av, tv, {n: ctx.domain(n) for n in names}, seed=7)
+    if r2.equal:
+        return {"finished": False, "detail": f"the last line equals the target but is not yet in its form: "
+                                             f"write it as {target.shown}"}
+    return {"finished": False, "detail": f"the last line is not the target {target.shown}"}
+
+
+def _finish_task(state: _State, plan: Plan, final: Term | None):
     def run() -> dict:
-        from nncheck.derive.check import equivalence
-        from nncheck.derive.context import has_derivative
-
-        eq = equivalence()
-        final, target = plan.final, plan.target
-        assert target is not None  # the task is only made for a plan with a target
-        if final is None:
-            return {"finished": False, "detail": f"nothing has been derived yet; the target is {target.shown}"}
-        if has_derivative(final.node) and not has_derivative(target.node):
-            return {"finished": False, "detail": f"the last line still has a derivative in it; the target is "
-                                                 f"{target.shown}"}
-        ctx = state.ctx
-        a = ctx.literal(final.node, final.text)
-        t = ctx.literal(target.node, target.text)
-        names = {s.name for s in (a.free_symbols | t.free_symbols)}
-        r = eq(a, t, {n: ctx.domain(n) for n in names}, seed=7)
-        if r.equal:
-            # Equal, and in the target's form: the same functions and symbols, and equal even with every
-            # function arbitrary (so 1/(1 + exp(-u)) has not yet reached σ(u), nor σ(ξ)(1 − σ(ξ)) h(1 − h)).
-            from nncheck.derive.milestones import same_form
-
-            if same_form(ctx, final, target):
-                return {"finished": True, "detail": f"reaches the target {target.shown}"}
-            return {"finished": False, "detail": f"the last line equals the target but is not yet in its form: "
-                                                 f"write it as {target.shown}"}
-        av = ctx.value(final.node, final.text)
-        tv = ctx.value(target.node, target.text)
-        names = {s.name for s in (av.free_symbols | tv.free_symbols)}
-        r2 = eq(av, tv, {n: ctx.domain(n) for n in names}, seed=7)
-        if r2.equal:
-            return {"finished": False, "detail": f"the last line equals the target but is not yet in its form: "
-                                                 f"write it as {target.shown}"}
-        return {"finished": False, "detail": f"the last line is not the target {target.shown}"}
+        assert plan.target is not None  # the task is only made for a plan with a target
+        return _finish(state, final, plan.target)
 
     return run
 
 
-def _mistake_task(state: _State, plan: Plan, mistakes):
+def _restates_start(state: _State, start: Term, term: Term, seed: int) -> bool:
+    """Is ``term`` the problem's start written out (equal to it, nothing evaluated), as the first line must be?"""
+    from nncheck.derive.check import check_step
+
+    if start.node == term.node:
+        return True
+    if not state.classifier.restates(start, term):
+        return False
+    return check_step(state.ctx, start, term, seed=seed).status == "valid"
+
+
+def _link_task(state: _State, step: Step, seed: int):
+    """A link step, and what decides the chain it opens: whether its left side (the end of the derivation
+    before it) reaches the target, and whether its right side restates the start (a new attempt)."""
+    check = _step_task(state, step, seed)
+
+    def run() -> dict:
+        res = check()
+        plan = state.plan
+        assert step.left is not None and step.right is not None  # a link joins two terms
+        restarts = plan.start is not None and _restates_start(state, plan.start, step.right, seed=301 + seed)
+        res["restarts"] = restarts
+        if plan.target is not None and (restarts or res.get("status") == "invalid"):
+            res["reaches"] = _finish(state, step.left, plan.target)
+        return res
+
+    return run
+
+
+def _mistake_task(state: _State, final: Term, mistakes):
     def run() -> dict:
         from nncheck.derive.check import equivalence
 
         eq = equivalence()
         ctx = state.ctx
-        final = plan.final
-        if final is None:
-            return {}
         a = ctx.literal(final.node, final.text)
         for mid, msg, value in mistakes:
             try:
@@ -488,23 +527,99 @@ def _line_terms(plan: Plan) -> list[Term]:
     return out
 
 
-def _credit(report: Report, problem: DerivationProblem, hits: dict[int, set[int]]) -> None:
-    """The milestones the derivation earned on the lines it reached soundly (see :mod:`.milestones`)."""
+class _Run:
+    """Chains of a problem's derivation that follow one another (each links to the one before): the
+    derivation from the start, another attempt from the start, or an extra result after the target."""
+
+    __slots__ = ("role", "line", "steps", "end", "finish", "credit")
+
+    def __init__(self, role: str, line: int):
+        self.role = role  # derivation | attempt | extra
+        self.line = line  # where it begins
+        self.steps: list[Step] = []  # in order; a run from the start begins with its start step
+        self.end: Term | None = None  # where it got to
+        self.finish: dict | None = None  # does its end reach the target (the finish check's result)
+        self.credit: tuple[list[tuple[Term, Step]], list[list[bool]], Credit] | None = None
+
+
+def _finish_outcome(res: dict | None) -> tuple[bool, str]:
+    if res is not None and "finished" in res:
+        return bool(res["finished"]), res.get("detail", "")
+    detail = (res or {}).get("detail", "")
+    return False, "could not decide whether the target is reached (" + detail + ")"
+
+
+def _runs(plan: Plan, start_step: Step | None, links: dict[int, dict], final_finish: dict | None,
+          edits: dict[int, Step | None]) -> list[_Run]:
+    """Group a problem's chains into runs, turning the links that open a new run into what they are:
+    a link whose right side restates the start begins a new attempt (its start step replaces it); a
+    link that fails once the derivation has reached the target begins an extra result (it is dropped).
+    Any other link stays a step: a derivation must not jump from one line to an unrelated one.
+    ``edits`` receives each link turned into a start step (or into nothing)."""
+    runs: list[_Run] = []
+    cur: _Run | None = None
+    extra = False  # past the target: every claim that does not follow is another extra result
+    for ch in plan.chains:
+        if ch.kind != "claim":
+            continue
+        link = ch.link
+        res = links.get(id(link)) if link is not None else None
+        if cur is None:
+            cur = _Run("derivation", start_step.line if start_step is not None and start_step.line else ch.line)
+            runs.append(cur)
+            if start_step is not None:
+                cur.steps.append(start_step)
+        elif link is not None and res is not None:
+            reaches = res.get("reaches")
+            if res.get("restarts"):
+                assert plan.start is not None and link.right is not None  # only a problem's links restart
+                cur.end, cur.finish = link.left, reaches
+                again = Step(link.line, "start", plan.start, link.right)
+                again.row, again.chain = link.row, ch.index
+                again.status, again.rule = "valid", "start"
+                again.detail = ("the problem's start" if plan.start.node == link.right.node
+                                else f"equals the start {plan.start.shown}") + ", again: a new attempt"
+                ch.steps[ch.steps.index(link)] = edits[id(link)] = again
+                ch.link = None
+                cur = _Run("attempt", ch.line)
+                runs.append(cur)
+                extra = False
+            elif link.status == "invalid" and (extra or (reaches or {}).get("finished") is True):
+                cur.end, cur.finish = link.left, reaches
+                ch.steps.remove(link)
+                edits[id(link)] = None
+                ch.link = None
+                cur = _Run("extra", ch.line)
+                runs.append(cur)
+                extra = True
+        cur.steps.extend(ch.steps)
+    if cur is None:  # no claim at all: the start check is the whole derivation
+        cur = _Run("derivation", start_step.line if start_step is not None else 0)
+        if start_step is not None:
+            cur.steps.append(start_step)
+        runs.append(cur)
+    cur.end, cur.finish = plan.final, final_finish
+    return runs
+
+
+def _run_credit(report: Report, problem: DerivationProblem, hits: dict[int, set[int]], run: _Run,
+                circular: set[int], all_valid: bool) -> None:
+    """The milestones a run earned on the lines it reached soundly (see :mod:`.milestones`)."""
     from nncheck.derive.milestones import credit, has_vocabulary
 
     plan = report.plan
     path: list[tuple[Term, Step]] = []
-    for st in report.steps:
-        if st.status != "valid" or st in report.circular or st.right is None:
+    for st in run.steps:
+        if st.status != "valid" or id(st) in circular or st.right is None:
             break
         path.append((st.right, st))
-    report.path = path
     defs: dict = {}
     for d in plan.definitions:
         defs.setdefault(d.name, d.node)
-    # The target milestone needs the whole derivation sound: every step valid, none circular.
-    reached = bool(path) and len(path) == len(report.steps) and path[-1][0] is plan.final \
-        and report.finished is True
+    # The target milestone needs the whole run sound (every step valid, none circular) and reaching the
+    # target, and nothing wrong anywhere else either: an aside or an extra result that is wrong costs it.
+    reached = bool(path) and len(path) == len(run.steps) and path[-1][0] is run.end \
+        and _finish_outcome(run.finish)[0] and all_valid
     ok = []
     for p, (term, _) in enumerate(path):
         row = []
@@ -517,8 +632,47 @@ def _credit(report: Report, problem: DerivationProblem, hits: dict[int, set[int]
                 good = has_vocabulary(m, term.node, defs) and (not m.forms or i in hits.get(id(term), ()))
             row.append(good)
         ok.append(row)
-    report.forms = ok
-    report.credit = credit(problem.milestones, ok)
+    run.credit = (path, ok, credit(problem.milestones, ok))
+
+
+def _graded(report: Report, problem: DerivationProblem | None, hits: dict[int, set[int]], runs: list[_Run],
+            circular: set[int], all_valid: bool) -> _Run:
+    """The run that is graded: of the runs from the start, the one with the most credit (a finished one on
+    a tie, then the first).  The others from the start are attempts; nothing else is ever graded."""
+    candidates = [r for r in runs if r.role != "extra"]
+
+    def key(r: _Run) -> tuple[float, bool]:
+        finished = _finish_outcome(r.finish)[0]
+        if problem is not None and problem.milestones:
+            _run_credit(report, problem, hits, r, circular, all_valid)
+            assert r.credit is not None  # just computed
+            return r.credit[2].score, finished
+        sound = all(s.status == "valid" and id(s) not in circular for s in r.steps)
+        return (1.0 if sound and finished else 0.5 if sound else 0.0), finished
+
+    keys = [key(r) for r in candidates]
+    best = candidates[max(range(len(candidates)), key=lambda k: (keys[k], -k))]
+    for r in runs:
+        r.role = "derivation" if r is best else ("extra" if r.role == "extra" else "attempt")
+        for st in r.steps:
+            st.role = r.role
+    return best
+
+
+def _run_notes(runs: list[_Run], graded: _Run) -> list[str]:
+    """What the report says about the runs: extra results, and which attempt from the start is graded."""
+    out = []
+    extras = [r.line for r in runs if r.role == "extra"]
+    if extras:
+        out.append(f"{lines_text(extras)} {'begins a new result' if len(extras) == 1 else 'begin new results'} "
+                   f"after the target is reached: checked on {'its' if len(extras) == 1 else 'their'} own, "
+                   f"not graded")
+    starts = [r.line for r in runs if r.role != "extra"]
+    if len(starts) > 1:
+        out.append(f"{lines_text(starts)} each begin at the start: the derivation from line {graded.line} is "
+                   f"graded, the other{'s are attempts' if len(starts) > 2 else ' is an attempt'}, checked but "
+                   f"not graded")
+    return out
 
 
 def check_derivation(text: str, *, assume: str | None = None, problem: DerivationProblem | None = None,
@@ -534,9 +688,14 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Derivatio
     SymPy work in a child process with hard time limits (the default where ``os.fork`` exists).
     Raises :class:`~nncheck.errors.NNCheckError` only for bad options; everything wrong with the
     text is reported in the steps.
+
+    In a problem the text may hold more than the derivation: asides (definitions, the givens restated),
+    extra results after the target is reached, and more than one attempt from the start.  They are all
+    checked and reported, and only the derivation from the start (:func:`_graded`) earns credit.
     """
     from nncheck.derive import guard
 
+    t0 = time.monotonic()
     try:
         plan = build_plan(text, assume=assume, problem=problem, start=start, target=target, latex=latex)
     except AnswerSyntaxError as e:
@@ -555,16 +714,16 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Derivatio
     kinds: list[tuple[str, Step | None]] = []
     pending = [s for s in plan.steps if s.status == "pending"]
     for s in pending:
-        tasks.append(_step_task(state, s, seed=s.index))
+        tasks.append(_link_task(state, s, seed=s.index) if s.kind == "link" else _step_task(state, s, seed=s.index))
         kinds.append(("step", s))
     if plan.start is not None and plan.start_candidates:
         tasks.append(_start_task(state, plan))
         kinds.append(("start", None))
     if plan.target is not None:
-        tasks.append(_finish_task(state, plan))
+        tasks.append(_finish_task(state, plan, plan.final))
         kinds.append(("finish", None))
     if problem is not None and problem.mistakes and plan.final is not None:
-        tasks.append(_mistake_task(state, plan, problem.mistakes))
+        tasks.append(_mistake_task(state, plan.final, problem.mistakes))
         kinds.append(("mistake", None))
     form_terms: list[Term] = []
     if problem is not None and any(m.forms for m in problem.milestones):
@@ -583,14 +742,16 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Derivatio
             kinds.append(("forms", None))
     hits: dict[int, set[int]] = {}
     circular: dict[int, str] = {}
-    kw = {}
+    links: dict[int, dict] = {}
+    final_finish: dict | None = None
+    mistake: dict = {}
+    kw: dict[str, float] = {}
     if step_seconds is not None:
         kw["step_seconds"] = step_seconds
-    if total_seconds is not None:
-        kw["total_seconds"] = total_seconds
     if tasks:
         _warm()  # import SymPy & co. here, once, so that every child process starts warm
-    results = guard.run_tasks(tasks, isolate=isolate, **kw)
+    total = guard.TOTAL_SECONDS if total_seconds is None else total_seconds
+    results = guard.run_tasks(tasks, isolate=isolate, total_seconds=total, **kw)
     start_step = None
     for (kind, step), res in zip(kinds, results):
         if kind == "step":
@@ -598,32 +759,56 @@ def check_derivation(text: str, *, assume: str | None = None, problem: Derivatio
             _apply(step, res)
             if res.get("circular") and step.status == "valid":
                 circular[id(step)] = res["circular"]
+            if step.kind == "link":
+                links[id(step)] = res
         elif kind == "start":
             start_step = _start_step(plan, res)
         elif kind == "finish":
-            if "finished" in res:
-                report.finished = bool(res["finished"])
-                report.finish_detail = res.get("detail", "")
-            else:
-                report.finished = False
-                report.finish_detail = "could not decide whether the target is reached (" + res.get("detail", "") + ")"
-        elif kind == "mistake" and res.get("mistake"):
-            report.mistake = (res["mistake"], res.get("message", ""))
+            final_finish = res
+        elif kind == "mistake":
+            mistake = res
         elif kind == "forms":
             if "forms" in res:
                 hits = {id(t): set(h) for t, h in zip(form_terms, res["forms"])}
             else:
                 report.notes.append("could not compare the lines with the milestones' forms ("
                                     + res.get("detail", "") + ")")
+    graded: _Run | None = None
+    if plan.mode == "problem":
+        edits: dict[int, Step | None] = {}
+        runs = _runs(plan, start_step, links, final_finish, edits)
+        # A new attempt's start step stands where its link stood; an extra result's link is gone.
+        plan.steps = [st for st in (edits.get(id(s), s) for s in plan.steps) if st is not None]
+        every = plan.steps + ([start_step] if start_step is not None else [])
+        graded = _graded(report, problem, hits, runs, set(circular), all(st.status == "valid" for st in every))
+        plan.final = graded.end
+        final_finish = graded.finish
+        report.notes.extend(_run_notes(runs, graded))
+        if graded is not runs[-1]:
+            mistake = {}  # the mistake check was of the text's last line, which the graded run does not reach
+        if problem is not None and problem.mistakes and graded.end is not None \
+                and graded is not runs[-1] and not _finish_outcome(graded.finish)[0]:
+            # The graded derivation stops before the text does: is where it got to a known mistake?
+            left = max(0.5, total - (time.monotonic() - t0))
+            mistake = guard.run_tasks([_mistake_task(state, graded.end, problem.mistakes)], isolate=isolate,
+                                      total_seconds=left, **kw)[0]
+    if plan.target is not None:
+        report.finished, report.finish_detail = _finish_outcome(final_finish)
+    if mistake.get("mistake"):
+        report.mistake = (mistake["mistake"], mistake.get("message", ""))
     steps = list(plan.steps)
     if start_step is not None:
-        steps.insert(0, start_step)
+        # In the text's order: after the asides above the line that begins the derivation.
+        at = next((k for k, st in enumerate(steps) if st.row >= start_step.row), len(steps))
+        steps.insert(at, start_step)
     for i, s in enumerate(steps, 1):
         s.index = i
     report.steps = steps
-    report.circular = {st: circular[id(st)] for st in steps if id(st) in circular}
-    if problem is not None and problem.milestones:
-        _credit(report, problem, hits)
+    in_graded = {id(st) for st in graded.steps} if graded is not None else {id(st) for st in steps}
+    # A circular step counts where it is graded: an attempt or an extra result justifies nothing graded.
+    report.circular = {st: circular[id(st)] for st in steps if id(st) in circular and id(st) in in_graded}
+    if graded is not None and graded.credit is not None:
+        report.path, report.forms, report.credit = graded.credit
     return report
 
 

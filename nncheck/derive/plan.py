@@ -9,7 +9,17 @@ How lines relate (the rules the user sees in ``nncheck derive --help``):
   from where the derivation had got to (a "link" step), so that a derivation cannot
   jump from the start to the target;
 * ``NAME = …`` with a new NAME is a definition.  A definition with a single right side
-  is an aside; a definition chain at the very top (``dLdc_t = … = …``) starts the derivation.
+  is an aside; a definition chain at the very top (``dLdc_t = … = …``) starts the derivation;
+* in a problem, ``NAME = …`` where NAME already has a definition (the problem's ``given:``, as
+  the notes restate ``ŷ_i = σ(ξ_i)`` above a derivation) is an aside about that definition, not a
+  line of the derivation: written exactly as the definition it is shown as one (no step), and
+  otherwise each ``=`` of it is checked (``yhat = 2 sigma(xi)`` is wrong, not a new meaning).
+
+The steps are grouped into :class:`Chain` s: a claim line with the ``=`` and expression lines that
+carry it on, or an aside.  A claim that does not continue where the derivation had got to
+*opens* its chain: in free form it is a new result, checked on its own; in a problem the link
+step decides (:mod:`.core`): a link that fails once the target is reached begins an extra result,
+and a chain whose left side restates the start begins the derivation again.
 
 A derivation in LaTeX (a ``.tex`` homework, or a bare ``&=`` chain) is read by
 :mod:`nncheck.lang.latex` into plain lines first (:func:`read_latex`); every line, step and
@@ -49,7 +59,7 @@ class Step:
     """One claim ``left = right`` and, once checked, its verdict."""
 
     __slots__ = ("index", "line", "row", "kind", "left", "right", "status", "rule", "detail", "counterexample",
-                 "error", "hint", "elapsed", "cpu")
+                 "error", "hint", "elapsed", "cpu", "chain", "role")
 
     def __init__(self, line: int, kind: str, left: Term | None, right: Term | None):
         self.index = 0
@@ -67,6 +77,11 @@ class Step:
         self.hint: str | None = None
         self.elapsed = 0.0  # seconds the check took (wall clock)
         self.cpu = 0.0  # CPU seconds the check took
+        self.chain: int | None = None  # the index of its Chain in Plan.chains
+        #: What the step is part of: the derivation (graded in a problem), an aside (a definition's or a
+        #: given's own chain), an attempt (another derivation from the start, not graded), an extra result
+        #: (after the target is reached, in a problem) or a result (a free-form claim on its own).
+        self.role = "derivation"
 
     def to_json(self) -> dict:
         out = {"step": self.index, "line": self.line, "kind": self.kind, "status": self.status, "rule": self.rule,
@@ -75,12 +90,29 @@ class Step:
                "to": self.right.shown if self.right is not None else None}
         if self.counterexample is not None:
             out["counterexample"] = self.counterexample
+        if self.role != "derivation":
+            out["role"] = self.role
         if self.hint:
             out["hint"] = self.hint
         if self.error is not None:
             out["error"] = {"message": self.error.message, "position": self.error.pos, "caret": self.error.caret(),
                             "code": self.error.code}
         return out
+
+
+class Chain:
+    """Steps written as one: a claim line with the ``=`` and expression lines that carry it on
+    (kind ``claim``), or a definition's or a given's own ``=`` chain (kind ``aside``)."""
+
+    __slots__ = ("index", "kind", "line", "head", "link", "steps", "opens")
+
+    def __init__(self, index: int, kind: str, line: int, head: Term):
+        self.index, self.kind, self.line, self.head = index, kind, line, head
+        self.link: Step | None = None  # in a problem: the step from where the derivation had got to
+        self.steps: list[Step] = []
+        #: It does not continue where the derivation had got to (its left side is neither the last
+        #: line nor the left side of the chain before): a new result, or in a problem a link to check.
+        self.opens = False
 
 
 class Plan:
@@ -95,6 +127,7 @@ class Plan:
         self.start: Term | None = None
         self.target: Term | None = None
         self.steps: list[Step] = []
+        self.chains: list[Chain] = []
         self.start_candidates: list[tuple[Term, bool]] = []  # (term, hard): hard = must match the start
         self.final: Term | None = None  # where the derivation got to
         self.notes: list[str] = []
@@ -239,20 +272,40 @@ def _bank_term(reader: LineReader, text: str, problem, field: str) -> Term:
 
 
 def _steps(plan: Plan, parsed: ParsedText) -> None:
-    """Walk the lines and lay out the steps (see the module docstring for the rules)."""
+    """Walk the lines and lay out the steps and their chains (see the module docstring for the rules)."""
     problem = plan.mode == "problem" or plan.start is not None
     anchor: Term | None = None  # where the derivation has got to
     anchor_head: Term | None = None  # the first term of the chain that got there
     prev_last: Term | None = None  # the last term of the line just above (for '=' lines)
-    chain_is_definition = False
+    chain_is_definition = False  # the chain above is an aside ('=' lines carry it on, not the derivation)
+    chain_can_start = False  # ...that starts the derivation if it is a chain at the very top
     chain_terms = 0
     seen_claim = False
+    current: Chain | None = None  # the chain '=' lines continue
+    claim_chain: Chain | None = None  # the chain where the derivation has got to (anchor's)
+
+    def new_chain(kind: str, line: Line, head: Term) -> Chain:
+        ch = Chain(len(plan.chains), kind, line.number, head)
+        plan.chains.append(ch)
+        return ch
+
+    def add(step: Step, chain: Chain) -> None:
+        step.chain = chain.index
+        step.role = "aside" if chain.kind == "aside" else "derivation"
+        chain.steps.append(step)
+        plan.steps.append(step)
 
     def close_chain():
         # A definition chain at the top (two terms or more) starts the derivation.
-        nonlocal anchor, anchor_head
-        if chain_is_definition and not seen_claim and chain_terms >= 2 and prev_last is not None:
+        nonlocal anchor, anchor_head, claim_chain
+        if chain_is_definition and chain_can_start and not seen_claim and chain_terms >= 2 \
+                and prev_last is not None and current is not None:
             anchor, anchor_head = prev_last, chain_head
+            if current.kind == "aside":
+                current.kind = "claim"
+                for st in current.steps:
+                    st.role = "derivation"
+            claim_chain = current
 
     chain_head: Term | None = None
     for line in parsed.lines:
@@ -270,14 +323,14 @@ def _steps(plan: Plan, parsed: ParsedText) -> None:
             continue
         terms = [Term(t, line.text, line.number, line.row) for t in line.terms]
         if line.kind == "continuation":
-            if prev_last is None:
+            if prev_last is None or current is None:
                 plan.notes.append(f"line {line.number} starts with '=' but there is no line above it to continue")
                 # Read it as a fresh chain so that the lines after it can still be checked.
                 line.kind = "claim"
             else:
-                plan.steps.append(Step(line.number, "step", prev_last, terms[0]))
+                add(Step(line.number, "step", prev_last, terms[0]), current)
                 for a, b in zip(terms, terms[1:]):
-                    plan.steps.append(Step(line.number, "step", a, b))
+                    add(Step(line.number, "step", a, b), current)
                 chain_terms += len(terms)
                 prev_last = terms[-1]
                 if not chain_is_definition:
@@ -290,22 +343,49 @@ def _steps(plan: Plan, parsed: ParsedText) -> None:
             plan.definitions.append(Definition(line.define, rhs[0].node, line.number, line.text))
             if problem and not seen_claim:
                 plan.start_candidates.append((rhs[0], False))
+            current = new_chain("aside", line, rhs[0])
             for a, b in zip(rhs, rhs[1:]):
-                plan.steps.append(Step(line.number, "step", a, b))
-            chain_is_definition, chain_terms, chain_head = True, len(rhs), rhs[0]
+                add(Step(line.number, "step", a, b), current)
+            chain_is_definition, chain_can_start, chain_terms, chain_head = True, True, len(rhs), rhs[0]
+            prev_last = rhs[-1]
+            continue
+        given = _restated_definition(plan, line, terms) if problem else None
+        if given is not None:
+            # A line about a definition already in force (the notes restate the problem's ŷ_i = σ(ξ_i)
+            # above the derivation): an aside, never the start nor a link.  Each '=' is still checked,
+            # so that a line giving a defined name another value is wrong, not a new meaning.
+            if given.node == terms[0].node:  # value = NAME, exactly the definition turned round
+                terms = terms[::-1]
+            head, rhs = terms[0], terms[1:]
+            current = new_chain("aside", line, head)
+            if rhs[0].node == given.node:
+                line.kind, line.define = "definition", given.name
+                where = "the given" if given.line is None else f"the definition on line {given.line}:"
+                line.note = f"restates {where} {given.name} = {to_text(given.node)}"
+            else:
+                add(Step(line.number, "step", head, rhs[0]), current)
+            for a, b in zip(rhs, rhs[1:]):
+                add(Step(line.number, "step", a, b), current)
+            chain_is_definition, chain_can_start, chain_terms, chain_head = True, False, len(rhs), rhs[0]
             prev_last = rhs[-1]
             continue
         # A claim: an expression, or an equation t0 = t1 = ...
         head = terms[0]
-        if len(terms) == 1:
-            if anchor is not None:
-                plan.steps.append(Step(line.number, "step", anchor, head))
+        if len(terms) == 1 and anchor is not None and claim_chain is not None:
+            # An expression line carries the derivation on from where it had got to.
+            add(Step(line.number, "step", anchor, head), claim_chain)
+            current = claim_chain
         else:
-            if plan.mode == "problem" and anchor is not None and not _same(head, anchor) \
-                    and not (anchor_head is not None and _same(head, anchor_head)):
-                plan.steps.append(Step(line.number, "link", anchor, head))
+            current = new_chain("claim", line, head)
+            current.opens = anchor is not None and not _same(head, anchor) \
+                and not (anchor_head is not None and _same(head, anchor_head))
+            if plan.mode == "problem" and current.opens:
+                assert anchor is not None  # an opening chain has something before it
+                current.link = Step(line.number, "link", anchor, head)
+                add(current.link, current)
             for a, b in zip(terms, terms[1:]):
-                plan.steps.append(Step(line.number, "step", a, b))
+                add(Step(line.number, "step", a, b), current)
+            claim_chain = current
         if problem and not seen_claim:
             plan.start_candidates.append((head, True))
         seen_claim = True
@@ -320,6 +400,50 @@ def _steps(plan: Plan, parsed: ParsedText) -> None:
         term, _ = plan.start_candidates[-1]
         plan.start_candidates[-1] = (term, True)
     plan.final = anchor
+    if plan.mode == "free":
+        # Free form: a claim that does not carry on from the line before is a result of its own.
+        opened = [ch for ch in plan.chains if ch.kind == "claim" and ch.opens]
+        for ch in opened:
+            for st in ch.steps:
+                st.role = "result"
+        if opened:
+            plan.notes.append(_new_results_note([ch.line for ch in opened]))
+
+
+def lines_text(lines: list[int]) -> str:
+    """``line 4``, ``lines 4 and 9``, ``lines 2, 4 and 9``."""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    return "lines " + ", ".join(str(n) for n in lines[:-1]) + f" and {lines[-1]}"
+
+
+def _new_results_note(lines: list[int]) -> str:
+    if len(lines) == 1:
+        return f"line {lines[0]} begins a new result, checked on its own (not as a step from the line before)"
+    return f"{lines_text(lines)} begin new results, each checked on its own (not as a step from the line before)"
+
+
+def _restated_definition(plan: Plan, line: Line, terms: list[Term]) -> Definition | None:
+    """The definition in force that a claim is about: ``NAME = …`` where NAME is defined (by the
+    problem's ``given:``, a header or an earlier line) and is not the problem's start, or the definition
+    written the other way round, ``value = NAME``, exactly."""
+    from nncheck.lang.syntax import Name
+
+    def in_force(node: Node) -> Definition | None:
+        if not isinstance(node, Name) or (plan.start is not None and plan.start.node == node):
+            return None
+        return next((d for d in plan.definitions
+                     if d.name == node.name and (d.line is None or d.line <= line.number)), None)
+
+    if len(terms) < 2:
+        return None
+    d = in_force(terms[0].node)
+    if d is not None:
+        return d
+    d = in_force(terms[-1].node) if len(terms) == 2 else None
+    if d is not None and terms[0].node == d.node and not (plan.start is not None and plan.start.node == d.node):
+        return d
+    return None
 
 
 def _same(a: Term, b: Term) -> bool:
