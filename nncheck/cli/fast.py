@@ -114,8 +114,8 @@ def quiz_command(*, topic: list[str] | None, family: list[str] | None, count: in
         session = Session(cat, plan, mode="quiz", store=store, seed=sseed, config=config)
         term = Terminal(to_stderr=json_)
         term.show(practice_intro())
-        practise(session, term, title=f"Quiz summary (seed {sseed}: 'nncheck quiz --seed {sseed}' "
-                                      "asks the same problems)")
+        # The summary ends with the whole command that asks these problems again.
+        practise(session, term, title=f"Quiz summary (seed {sseed})")
         if json_:
             emit_json(session.summary_json())
     finally:

@@ -33,6 +33,7 @@ from nncheck.errors import NNCheckError
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the quiz start-up path)
 if TYPE_CHECKING:
     from nncheck.bank.index import Catalog
+    from nncheck.practice.schedule import SessionReview
     from nncheck.records import FamilyRecord, PartSpec
 
 MAX_ATTEMPTS = 2  # a wrong answer gets one more try, as in the issue
@@ -206,6 +207,23 @@ def plan_quiz(catalog: Catalog, *, topics=None, families=None, count: int = 5, s
     return out
 
 
+def quiz_command_line(seed: int, config: dict) -> str:
+    """``nncheck quiz`` with every option that decides which problems :func:`plan_quiz` draws.
+
+    ``config``: the session's (``topics``, ``families``, ``count``, ``difficulty``, ``banks``,
+    as given; the banks as absolute paths, so the command works from any directory).  The
+    order of repeated options is kept: the pool is drawn in the order they name it.  Banks in
+    ``NNCHECK_BANKS`` are not repeated: the environment that had them has them still.
+    """
+    import shlex
+
+    words = ["nncheck", "quiz", "--seed", str(seed), "-n", str(config.get("count", 5))]
+    for flag, key in (("-t", "topics"), ("-f", "families"), ("-d", "difficulty"), ("--bank", "banks")):
+        for value in config.get(key) or []:
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
 def plan_exam(catalog: Catalog, *, seed: int) -> list[Planned]:
     """8-10 problems of 1-3 parts, spread over the ECE 417 exam review's four topics (equal weights)."""
     rng = random.Random(f"exam#{seed}")
@@ -369,6 +387,8 @@ class PartState:
             if self.attempts > 1:
                 return "correct, 2nd try"
             return "correct after a hint" if self.hints else "correct"
+        if self.outcome is None and self.attempts:
+            return "tried, not solved"  # a wrong try, then the session ended before the next one
         return {"wrong": "wrong", "skipped": "skipped", "revealed": "solution shown", "blank": "blank",
                 None: "not reached"}.get(self.outcome, self.outcome or "")
 
@@ -388,8 +408,7 @@ class SessionProblem:
         self.parts = [PartState(n, spec["kind"], spec) for n, spec in zip(names, specs)]
         self.hints_given = 0
         self.key_future: Future | None = None
-        self.rating: tuple[int, str] | None = None
-        self.next_due: float | None = None
+        self.rating: tuple[int, str] | None = None  # this problem's own rating (its family's: Session.reviews)
 
     @property
     def family_id(self) -> str:
@@ -402,6 +421,11 @@ class SessionProblem:
     @property
     def done(self) -> bool:
         return all(p.done for p in self.parts)
+
+    @property
+    def started(self) -> bool:
+        """A part is finished or has a graded answer: there is something to rate."""
+        return any(p.done or p.attempts > 0 for p in self.parts)
 
     def key(self, timeout: float | None = None):
         """The answer key (waits for the background computation)."""
@@ -418,6 +442,19 @@ class SessionProblem:
     def store_row(self) -> dict:
         return {"idx": self.index, "family_id": self.family_id, "topic": self.topic, "seed": self.variant.seed,
                 "overrides": self.planned.overrides, "parts": [p.name for p in self.parts]}
+
+
+@dataclass
+class FamilyReview:
+    """A family's one review in a session, over every problem of the family the session asked."""
+
+    family_id: str
+    problems: list[int]  # the indices of its rated problems, in the order they were rated
+    rating: int
+    reason: str
+    worst: int  # the index of the problem whose rating counts (the worst, the first of equals)
+    next_due: float | None = None
+    recorded: SessionReview | None = None  # the review written to the history
 
 
 @dataclass
@@ -482,6 +519,7 @@ class Session:
         self.worker = worker or KeyWorker()
         self.rate_reviews = rate_reviews
         self.ended: str | None = None  # finished | quit | suspended | time
+        self.reviews: dict[str, FamilyReview] = {}  # family id → its one review in this session
         self._base_active = 0.0
         self._segment = clock()
         self.problems: list[SessionProblem] = []
@@ -839,21 +877,34 @@ class Session:
         self._rate(prob)
 
     def _rate(self, prob: SessionProblem) -> None:
+        """Rate ``prob`` from all its parts (unanswered ones count against it), as its family's review.
+
+        A family asked twice in one session is still one review, with the worse rating: a later,
+        worse rating replaces the review written for the earlier problem (``amend``), a better one
+        leaves it standing.
+        """
         from nncheck.practice.schedule import rate, record_review, time_budget
 
-        reached = [{"part": p.name, "outcome": p.outcome, "attempts": p.attempts, "hints": p.hints,
-                    "elapsed": p.elapsed} for p in prob.parts if p.done]
-        if not reached or prob.rating is not None:
+        if prob.rating is not None or not prob.started:
             return
-        budget = time_budget([p.kind for p in prob.parts if p.done], int(prob.record.get("difficulty", 2)))
-        prob.rating = rate(reached, budget)
+        parts = [{"part": p.name, "outcome": p.outcome, "attempts": p.attempts, "hints": p.hints,
+                  "elapsed": p.elapsed} for p in prob.parts]
+        budget = time_budget([p.kind for p in prob.parts], int(prob.record.get("difficulty", 2)))
+        rating, reason = prob.rating = rate(parts, budget)
+        fam = self.reviews.get(prob.family_id)
+        if fam is None:
+            fam = self.reviews[prob.family_id] = FamilyReview(prob.family_id, [prob.index], rating, reason,
+                                                              prob.index)
+        else:
+            fam.problems.append(prob.index)
+            if rating >= fam.rating:
+                return  # the earlier, worse (or equal) rating stands
+            fam.rating, fam.reason, fam.worst = rating, reason, prob.index
         if self._db() is not None:
-            card = record_review(self.store, prob.family_id, prob.rating[0], prob.rating[1],
-                                 session_id=self.session_id, idx=prob.index,
-                                 duration_ms=int(sum(p.elapsed for p in prob.parts if p.done) * 1000))
-            from datetime import datetime
-
-            prob.next_due = datetime.fromisoformat(card["due"]).timestamp()
+            seconds = sum(p.elapsed for i in fam.problems for p in self.problems[i].parts)
+            rec = record_review(self.store, prob.family_id, rating, reason, session_id=self.session_id,
+                                idx=prob.index, duration_ms=int(seconds * 1000), amend=fam.recorded)
+            fam.recorded, fam.next_due = rec, rec.due
 
     # -- ending ------------------------------------------------------------------
     def suspend(self) -> None:
@@ -879,9 +930,9 @@ class Session:
                     if any(ps.outcome != "blank" for ps in prob.parts):
                         self._rate(prob)
         else:
-            # A problem left half-done by quit is still a review of what was answered.
+            # A problem left half-done by quit is still a review: its unanswered parts count against it.
             cur = self.current
-            if cur is not None and any(ps.done for ps in cur[0].parts):
+            if cur is not None:
                 self._rate(cur[0])
         self.ended = status
         if not self.exam:  # an exam's report still needs every key
@@ -918,13 +969,25 @@ class Session:
                 "percent": round(100 * score / asked, 1) if asked else 0.0}
 
     def ratings(self) -> list[dict]:
+        """One review per family rated in this session: ``problem`` is the problem whose rating
+        counts, ``problems`` every problem of the family that was rated."""
         from nncheck.practice.schedule import RATING_NAMES
 
-        return [{"problem": p.index + 1, "id": p.family_id, "rating": RATING_NAMES[p.rating[0]],
-                 "reason": p.rating[1], "next_due": p.next_due}
-                for p in self.problems if p.rating is not None]
+        return [{"problem": f.worst + 1, "problems": [i + 1 for i in f.problems], "id": f.family_id,
+                 "rating": RATING_NAMES[f.rating], "reason": f.reason, "next_due": f.next_due}
+                for f in sorted(self.reviews.values(), key=lambda f: f.problems[0])]
+
+    def replay_command(self) -> str | None:
+        """The command that asks this quiz's problems again (None for other sessions)."""
+        if self.mode != "quiz" or self.seed is None:
+            return None
+        return quiz_command_line(self.seed, self.config)
 
     def summary_json(self) -> dict:
-        return {"session": self.session_id, "mode": self.mode, "seed": self.seed, "status": self.ended,
-                "parts": self.rows(), "totals": self.totals(), "reviews": self.ratings(),
-                "active_seconds": round(self.active_seconds(), 1)}
+        out = {"session": self.session_id, "mode": self.mode, "seed": self.seed, "status": self.ended,
+               "parts": self.rows(), "totals": self.totals(), "reviews": self.ratings(),
+               "active_seconds": round(self.active_seconds(), 1)}
+        replay = self.replay_command()
+        if replay:
+            out["replay"] = replay  # the command that asks the same problems again
+        return out

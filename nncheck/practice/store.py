@@ -30,10 +30,14 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from nncheck.errors import NNCheckError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the quiz's start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 DB_ENV = "NNCHECK_DB"
 DB_NAME = "history.sqlite3"
@@ -316,16 +320,22 @@ class Store:
 
         ``review(card_dict_or_None)`` returns ``(new_card_dict, due_unix_time, log_row)``; it runs
         inside the write transaction, so two sessions reviewing the same family both count.
+        A log row with ``amends`` replaces its session's earlier review of the family (one
+        session is one review: :func:`nncheck.practice.schedule.record_review`).
         """
         now = _now()
         with self.write("the review schedule") as c:
             row = c.execute("SELECT card FROM cards WHERE family_id = ?", (family_id,)).fetchone()
             card = json.loads(row["card"]) if row else None
             new, due, log = review(card)
+            amends = bool(log.get("amends")) and row is not None and log.get("session_id") is not None
+            if amends:
+                c.execute("DELETE FROM review_log WHERE family_id = ? AND session_id = ?",
+                          (family_id, log.get("session_id")))
             c.execute("INSERT INTO cards (family_id, card, due, reviews, updated_at) VALUES (?, ?, ?, 1, ?) "
                       "ON CONFLICT(family_id) DO UPDATE SET card = excluded.card, due = excluded.due, "
-                      "reviews = cards.reviews + 1, updated_at = excluded.updated_at",
-                      (family_id, json.dumps(new), float(due), now))
+                      "reviews = cards.reviews + ?, updated_at = excluded.updated_at",
+                      (family_id, json.dumps(new), float(due), now, 0 if amends else 1))
             c.execute("INSERT INTO review_log (family_id, session_id, idx, rating, reason, reviewed_at, duration_ms, "
                       "due_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       (family_id, log.get("session_id"), log.get("idx"), int(log["rating"]), log["reason"],
@@ -706,13 +716,17 @@ def schema_version(store: Store) -> int:
 # ----------------------------------------------------------------------------
 # Reports.
 # ----------------------------------------------------------------------------
-def history_stats(store: Store | None, *, now: float | None = None, top_mistakes: int = 10) -> dict:
-    """Accuracy per topic and family, common mistakes, reviews due and the streak.
+def history_stats(store: Store | None, *, now: float | None = None,
+                  record_of: Callable[[str], Mapping[str, Any] | None] | None = None) -> dict:
+    """Accuracy per topic and family, common mistakes, reviews due, the streak and the series
+    the progress charts are drawn from.
 
     A part counts once, by how it ended (correct, wrong, skipped, solution shown); exam
     parts left blank are counted apart.  "First try" means correct at the first attempt
     without a hint.  Days are local days.
     ``store`` may be None (no history yet): everything is empty.
+    ``record_of``: a family's bank record by id (None: unknown), which explains the mistakes it
+    declares (:func:`common_mistakes`); a family no bank knows still has its mistakes counted.
     """
     from datetime import date, datetime, timedelta
 
@@ -741,16 +755,7 @@ def history_stats(store: Store | None, *, now: float | None = None, top_mistakes
         # Weakest first: that is where practice pays.
         return sorted(out, key=lambda r: (r["accuracy"], -r["parts"], r[key]))
 
-    mistakes: dict[str, dict] = {}
-    for a in answers:
-        if not a["mistake"] or a["status"] == "correct":
-            continue
-        m = mistakes.setdefault(a["mistake"], {"mistake": a["mistake"], "count": 0, "families": [], "message": ""})
-        m["count"] += 1
-        if a["family_id"] not in m["families"]:
-            m["families"].append(a["family_id"])
-        m["message"] = a["feedback"] or m["message"]  # the latest wording, filled in for its instance
-    common = sorted(mistakes.values(), key=lambda m: (-m["count"], m["mistake"]))[:top_mistakes]
+    common = common_mistakes(answers, record_of)
 
     days = sorted({date.fromtimestamp(p["finished_at"]) for p in parts})
     longest = run = 0
@@ -792,4 +797,122 @@ def history_stats(store: Store | None, *, now: float | None = None, top_mistakes
         "streak": {"current": current, "longest": longest,
                    "last_day": days[-1].isoformat() if days else None,
                    "days_practised": len(days)},
+        "accuracy_series": accuracy_series(parts),
+        "due_series": due_series(cards, now=now),
     }
+
+
+#: The mistakes every family's grader names without a declaration (docs/answer-language.md
+#: lists them; the kinds detect them), in words true of any instance: the feedback given at
+#: the time carries that instance's numbers ("this is 2 × the answer", "0.43 has 2 figures").
+GENERIC_MISTAKES = {
+    "sign-flipped": "sign flipped: the magnitude is right but the sign is not",
+    "transposed": "transposed: rows and columns swapped",
+    "scaled": "off by a constant factor: a small multiple c ≠ ±1 of the answer",
+    "rounded-too-far": "rounded too far: fewer significant figures than the part asks for",
+    "truncated": "truncated: the digits were cut off instead of rounded (a next digit of 5 or more rounds up)",
+    "not-exact": "not exact: a closed form that is not a whole number, for a part graded exactly",
+}
+
+
+def common_mistakes(answers: list[dict],
+                    record_of: Callable[[str], Mapping[str, Any] | None] | None = None) -> list[dict]:
+    """Every named mistake in ``answers`` (wrong answers only), most frequent first.
+
+    One row per mistake and explanation: families that declare the same id with different
+    messages (``stride-ignored`` of a conv layer and of a pool) get a row each, so a row's
+    explanation holds for every family it names.  ``message`` is the explanation true of any
+    instance (:func:`mistake_explanation`), never one answer's feedback.
+    """
+    rows: dict[tuple[str, str], dict] = {}
+    explained: dict[tuple[str, str], str] = {}
+    for a in answers:
+        if not a["mistake"] or a["status"] == "correct":
+            continue
+        fam, mid = a["family_id"], a["mistake"]
+        if (fam, mid) not in explained:
+            explained[fam, mid] = mistake_explanation(mid, record_of(fam) if record_of else None)
+        message = explained[fam, mid]
+        m = rows.setdefault((mid, message), {"mistake": mid, "count": 0, "families": [], "message": message})
+        m["count"] += 1
+        if fam not in m["families"]:
+            m["families"].append(fam)
+    return sorted(rows.values(), key=lambda m: (-m["count"], m["mistake"], m["families"]))
+
+
+def mistake_explanation(mistake_id: str, record: Mapping[str, Any] | None) -> str:
+    """What ``mistake_id`` means in any instance of the family ``record``.
+
+    The family's declared message with its template fields made symbolic
+    (:func:`generic_message`); else the graders' own wording of a generic mistake
+    (:data:`GENERIC_MISTAKES`); else, for a family no loaded bank knows, the id in words.
+    """
+    for m in (record or {}).get("mistakes") or []:
+        if m.get("id") == mistake_id:
+            text = generic_message(str(m.get("message") or ""))
+            if text:
+                return text
+            break
+    return GENERIC_MISTAKES.get(mistake_id) or mistake_id.replace("-", " ").replace("_", " ")
+
+
+def generic_message(template: str) -> str:
+    """A bank message template without any one instance's values ("" when nothing is left).
+
+    ``n = {n_examples}`` and ``α = {alpha}``: the symbol already names the quantity, so only
+    the value goes ("with n examples", "α is missing").  Any other field is shown by its
+    name, ``⟨loss_text⟩``.  A message that is a field and nothing else (``"{wrong_convention}"``)
+    says nothing without an instance: "" (the caller names the mistake instead).
+    """
+    from nncheck.lang.template import scan
+
+    out = ""
+    words = ""
+    for kind, text, _fmt, _pos in scan(template):
+        if kind == "text":
+            out += text
+            words += text
+            continue
+        head = out.rstrip()
+        symbol = head[:-1].rstrip()
+        if head.endswith("=") and symbol and symbol[-1] not in "=<>!≠≤≥":
+            out = symbol
+        else:
+            out += f"⟨{text.removeprefix('=')}⟩"
+    if not any(ch.isalpha() for ch in words):
+        return ""
+    return " ".join(out.split())
+
+
+def accuracy_series(parts: list[dict]) -> dict[str, list[dict]]:
+    """Per topic, the parts answered and correct on each local day with practice, oldest first.
+
+    ``parts``: part results as :meth:`Store.part_results` gives them, exam parts left blank
+    already left out (they were never attempted).
+    """
+    from datetime import date
+
+    by_topic: dict[str, dict[str, list[int]]] = {}
+    for p in parts:
+        day = date.fromtimestamp(p["finished_at"]).isoformat()
+        tally = by_topic.setdefault(p["topic"], {}).setdefault(day, [0, 0])
+        tally[0] += 1
+        tally[1] += p["outcome"] == "correct"
+    return {topic: [{"date": d, "answered": n, "correct": c} for d, (n, c) in sorted(days.items())]
+            for topic, days in sorted(by_topic.items())}
+
+
+def due_series(cards: list[dict], *, now: float, days: int = 7) -> list[dict]:
+    """Reviews due on each of the ``days`` local days from today: ``[{date, count}]``.
+
+    Today's count includes the cards already overdue: they are all to be done today.
+    """
+    from datetime import date, timedelta
+
+    today = date.fromtimestamp(now)
+    counts = [0] * days
+    for c in cards:
+        ahead = (date.fromtimestamp(c["due"]) - today).days
+        if ahead < days:
+            counts[max(ahead, 0)] += 1
+    return [{"date": (today + timedelta(days=k)).isoformat(), "count": n} for k, n in enumerate(counts)]

@@ -299,14 +299,28 @@ def summary_view(session: Session, *, title: str = "Session summary") -> Rendera
     items.append(Text(f"{tot['correct']} of {tot['parts']} parts correct "
                       f"({tot['percent']:g}% with partial credit) in {duration(session.active_seconds())}.",
                       style="bold"))
+    replay = session.replay_command()
+    if replay:
+        # On a line of its own, never wrapped when piped: it is there to be copied.
+        items.append(Text.assemble("The same problems again: ", (replay, "bold")))
     revs = session.ratings()
     if revs:
         items.append(Text(""))
         items.append(Text("Reviews scheduled (FSRS):", style="bold"))
+        now = time.time()
         for r in revs:
-            due = f" · next {when_text(r['next_due'])}" if r["next_due"] else ""
-            items.append(Text(f"  {r['id']}: {r['rating']} ({r['reason']}){due}"))
+            # One line per family: a family asked twice is one review, with the worse rating.
+            where = f"problem {r['problem']}: " if len(r["problems"]) > 1 else ""
+            items.append(Text(f"  {r['id']}: {r['rating']} ({where}{r['reason']}){next_review(r['next_due'], now)}"))
     return Group(*items)
+
+
+def next_review(due: float | None, now: float) -> str:
+    """When a review just scheduled comes back: 'next in 6 min', or 'due again now' when that time
+    has already passed during the session (a short learning step scheduled early on)."""
+    if due is None:
+        return ""
+    return " · due again now" if due <= now else f" · next {when_text(due, now)}"
 
 
 def exam_report_view(session: Session, *, wrap: bool = True) -> Group:

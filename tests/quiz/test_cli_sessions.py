@@ -273,3 +273,35 @@ def test_history_failing_mid_session_stops_loudly_with_the_summary(catalog, monk
     assert r.stderr.strip().splitlines() == [
         f"nncheck: error: could not save your answer: {os.environ['NNCHECK_DB']}: database or disk is full "
         f"({st.WAY_OUT})"]
+
+
+def test_the_replay_command_in_the_summary_asks_the_same_problems(tmp_path, monkeypatch):
+    """The printed command, run as printed (from another directory), draws the same ids and seeds."""
+    import shlex
+    import shutil
+    from pathlib import Path
+
+    bank_dir = tmp_path / "my bank"
+    bank_dir.mkdir()
+    shutil.copy(Path(__file__).parents[2] / "docs" / "examples" / "dilated-conv.yaml", bank_dir)
+    monkeypatch.chdir(tmp_path)
+
+    def drawn(args: list[str]) -> tuple[list[tuple[int, str, int]], str]:
+        r = run(*args, "--json", input="next\n" * 8)
+        assert r.exit_code == 0, r.output
+        data = json.loads(r.stdout)
+        assert f"The same problems again: {data['replay']}" in r.stderr
+        return sorted({(p["problem"], p["id"], p["seed"]) for p in data["parts"]}), r.stderr
+
+    first, shown = drawn(["quiz", "-t", "conv", "-t", "pool", "-n", "6", "-d", "1-2", "--bank", "my bank",
+                          "--seed", "345942"])
+    assert len(first) == 6 and "conv.dilated-output-size" in {f[1] for f in first}  # the bank's family is drawn
+    (line,) = [ln for ln in shown.splitlines() if ln.startswith("The same problems again: ")]
+    words = shlex.split(line.removeprefix("The same problems again: "))
+    assert words[:2] == ["nncheck", "quiz"] and str(bank_dir) in words
+    monkeypatch.chdir(bank_dir)  # absolute bank paths: it works from anywhere
+    again, _ = drawn(words[1:])
+    assert again == first
+    # The seed alone (the old hint), even with the count, draws other problems: the filters matter.
+    alone, _ = drawn(["quiz", "--seed", "345942", "-n", "6"])
+    assert alone != first

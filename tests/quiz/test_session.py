@@ -328,3 +328,107 @@ def test_key_worker_computes_in_order_and_drops_what_nobody_needs():
     assert futs[0].result(10) == 0
     assert futs[1].cancelled() and futs[2].cancelled()
     assert w.submit(7).result(10) == 70 and order == [0, 7]
+
+
+# ----------------------------------------------------------------------------
+# Ratings of the whole problem, one review per family per session.
+# ----------------------------------------------------------------------------
+def answer_parts(s, key, n):
+    """Answer the current problem's next ``n`` parts right at the first try."""
+    for _ in range(n):
+        _prob, part = s.current
+        assert s.handle(typed(part.kind, key.parts[part.name].exact)).kind == "correct"
+
+
+@pytest.mark.parametrize("mode", ["quiz", "review"])
+@pytest.mark.parametrize("family, answered, rating", [
+    ("rnn.forward", 1, "again"),       # the issue's case: (a) of five parts, then quit
+    ("conv.param-count", 1, "again"),  # 1 of 4
+    ("conv.param-count", 2, "again"),  # 2 of 4: half is not enough
+    ("conv.param-count", 3, "hard"),   # 3 of 4: at best hard
+    ("conv.param-count", 4, None),     # all of them: rated from the answers alone
+])
+def test_leaving_a_problem_counts_its_unanswered_parts(catalog, store, mode, family, answered, rating):
+    import time
+
+    seed, key = pick_seed(catalog, family, lambda k: True)
+    s = Session(catalog, [Planned(family, seed), Planned("conv.output-size", 3)], mode=mode, store=store, seed=1)
+    answer_parts(s, key, answered)
+    if rating is not None:
+        assert s.handle("quit").kind == "quit"
+    else:
+        s.finish("quit")  # on the next problem, nothing answered there: only the finished problem counts
+    (rev,) = s.ratings()
+    n = len(s.problems[0].parts)
+    if rating is None:
+        assert rev["rating"] in ("good", "easy")
+        return
+    assert rev["rating"] == rating and rev["reason"] == f"left with {n - answered} of {n} parts unanswered"
+    (card,) = store.cards()
+    assert card["due"] - time.time() < 15 * 60  # comes back within minutes, not "next in 48 h"
+    assert store.review_log()[0]["reason"] == rev["reason"]
+
+
+def test_end_of_input_after_a_wrong_try_is_tried_not_reached(catalog, store):
+    seed, key = pick_seed(catalog, "conv.param-count", lambda k: k.parts["per_filter"].exact != 1)
+    s = Session(catalog, [Planned("conv.param-count", seed)], mode="quiz", store=store, seed=1)
+    answer_parts(s, key, 1)
+    assert s.handle("1").kind == "retry"  # weights: one wrong try
+    assert s.handle(None).kind == "quit"  # Ctrl-C / Ctrl-D at the second try
+    rows = {r["part"]: r for r in s.rows()}
+    assert rows["weights"]["outcome"] is None and rows["weights"]["result"] == "tried, not solved"
+    assert rows["weights"]["attempts"] == 1
+    assert "biases" not in rows  # never shown: not listed
+    (rev,) = s.ratings()
+    assert (rev["rating"], rev["reason"]) == ("again", "weights tried, not solved")
+
+
+def test_a_wrong_try_alone_is_still_a_review(catalog, store):
+    """Ctrl-C after one wrong try at the first part: that problem was practised (and failed)."""
+    s = Session(catalog, [Planned("conv.param-count", 3)], mode="quiz", store=store, seed=1)
+    assert s.handle("12345").kind == "retry"
+    s.handle(None)
+    assert [r["rating"] for r in s.ratings()] == ["again"] and len(store.review_log()) == 1
+
+
+@pytest.mark.parametrize("first_skipped", [False, True])
+def test_a_family_asked_twice_is_one_review_with_the_worse_rating(catalog, store, first_skipped):
+    fam_ = "conv.param-count"
+    (s1, k1), (s2, k2) = pick_seed(catalog, fam_, lambda k: True), pick_seed(catalog, fam_, lambda k: True, start=300)
+    s = Session(catalog, [Planned(fam_, s1), Planned("conv.output-size", 5), Planned(fam_, s2)], mode="quiz",
+                store=store, seed=1)
+    if first_skipped:
+        assert s.handle("next").kind == "skipped"
+    else:
+        answer_parts(s, k1, 4)
+    assert s.handle("next").kind == "skipped"  # conv.output-size: again
+    if first_skipped:
+        answer_parts(s, k2, 4)
+    else:
+        assert s.handle("next").kind == "skipped"
+    assert s.finished
+    revs = {r["id"]: r for r in s.ratings()}
+    assert set(revs) == {fam_, "conv.output-size"}
+    worst = 1 if first_skipped else 3
+    assert revs[fam_]["rating"] == "again" and revs[fam_]["problems"] == [1, 3] and revs[fam_]["problem"] == worst
+    assert [p.rating is not None for p in s.problems] == [True, True, True]  # each problem rated on its own
+    cards = {c["family_id"]: c for c in store.cards()}
+    assert cards[fam_]["reviews"] == 1  # one schedule update, not two
+    log = [r for r in store.review_log() if r["family_id"] == fam_]
+    assert [(r["rating"], r["idx"]) for r in log] == [(1, worst - 1)]
+    assert cards[fam_]["due"] == pytest.approx(revs[fam_]["next_due"])
+    # The schedule is the one a single "again" review of a new card gives: FSRS's first step.
+    assert cards[fam_]["card"]["step"] == 0 and cards[fam_]["card"]["state"] == 1
+
+
+def test_an_exam_with_a_family_twice_rates_it_once(catalog, store):
+    plan = [Planned("conv.param-count", 3, ["weights"]), Planned("conv.param-count", 4, ["total"])]
+    s = Session(catalog, plan, mode="exam", store=store, seed=1, minutes=10)
+    s.warm()
+    key = s.problems[0].key()
+    assert s.handle(typed("integer", key.parts["weights"].exact)).kind == "answered"
+    assert s.handle("0").kind == "answered"
+    s.finish("finished")
+    (rev,) = s.ratings()
+    assert rev["rating"] == "again" and rev["problems"] == [1, 2] and rev["problem"] == 2
+    assert store.cards()[0]["reviews"] == 1 and len(store.review_log()) == 1

@@ -203,8 +203,9 @@ def test_history_stats_accuracy_mistakes_streak(tmp_path):
     fams = {f["family_id"]: f for f in out["families"]}
     assert fams["conv.output-size"]["accuracy"] == 0.5 and fams["detection.iou"]["accuracy"] == 1.0
     assert out["families"][0]["family_id"] == "conv.output-size"  # weakest first
+    # Not the answer's feedback ("stride!", one instance's wording): without the banks, the id in words.
     assert out["mistakes"] == [{"mistake": "stride-ignored", "count": 2, "families": ["conv.output-size"],
-                                "message": "stride!"}]
+                                "message": "stride ignored"}]
     assert out["streak"]["current"] == 3 and out["streak"]["longest"] == 3
     # Two whole days without practice end the streak.
     assert st.history_stats(s, now=now + 2 * day)["streak"]["current"] == 0
