@@ -34,7 +34,7 @@ from nncheck.render.text import diagram_lines
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the quiz's start-up path)
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, TextIO
+    from typing import TextIO
 
     from prompt_toolkit import PromptSession
     from prompt_toolkit.formatted_text import AnyFormattedText
@@ -404,63 +404,6 @@ def exam_intro_view(session: Session, groups: list[tuple[str, int]], *, resumed:
         items.append(Text("Topics: " + "; ".join(f"{t} ×{k}" for t, k in groups), style="dim"))
     items.append(Text("No feedback until the end. Commands: skip (come back later), time, submit, "
                       "quit (suspend; 'nncheck exam' resumes), help.", style="dim"))
-    return Group(*items)
-
-
-# ----------------------------------------------------------------------------
-# Stats and review queue.
-# ----------------------------------------------------------------------------
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.0f}%"
-
-
-def stats_view(st: dict[str, Any]) -> Group:
-    items: list = []
-    if not st["totals"]["parts"]:
-        items.append(Text("No answers yet. Start with: nncheck quiz", style="bold"))
-    else:
-        tot = st["totals"]
-        items.append(Text.assemble(
-            ("History: ", "bold"),
-            f"{tot['sessions']} session{'s' if tot['sessions'] != 1 else ''}, {tot['parts']} parts answered, "
-            f"{_pct(tot['accuracy'])} correct ({_pct(tot['first_try'])} at the first try)"
-            + (f"; {tot['blank']} exam parts left blank." if tot["blank"] else ".")))
-        s = st["streak"]
-        items.append(Text.assemble(("Streak: ", "bold"),
-                                   f"{s['current']} day{'s' if s['current'] != 1 else ''}"
-                                   f" (longest {s['longest']}; last practised {s['last_day'] or '—'})"))
-        for what, rows, label in (("topic", st["topics"], "By topic"), ("family_id", st["families"], "By family")):
-            t = Table(title=Text(label, style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
-            t.add_column("family" if what == "family_id" else what)
-            t.add_column("parts", justify="right")
-            t.add_column("correct", justify="right")
-            t.add_column("first try", justify="right")
-            if what == "family_id":
-                t.add_column("last practised")
-            for r in rows:
-                cells = [r[what], str(r["parts"]), _pct(r["accuracy"]), _pct(r["first_try"])]
-                if what == "family_id":
-                    cells.append(r["last"] or "")
-                t.add_row(*cells)
-            items.append(t)
-        if st["mistakes"]:
-            t = Table(title=Text("Common mistakes", style="bold"), title_justify="left", box=box.SIMPLE_HEAD)
-            t.add_column("times", justify="right")
-            t.add_column("mistake")
-            t.add_column("where")
-            t.add_column("what it means", overflow="fold")
-            for m in st["mistakes"]:
-                t.add_row(str(m["count"]), m["mistake"], ", ".join(m["families"]), m["message"] or "")
-            items.append(t)
-    rv = st["reviews"]
-    line = Text.assemble(("Reviews: ", "bold"), f"{rv['due_now']} due now")
-    if rv["next_due"]:
-        line.append(f"; next: {rv['next_family']} {when_text(rv['next_due'])}")
-    line.append(f" ({rv['cards']} families scheduled).")
-    items.append(line)
-    if rv["due"]:
-        items.append(Text("  due: " + ", ".join(rv["due"][:12]) + (" …" if len(rv["due"]) > 12 else "")
-                          + "  → nncheck review", style="dim"))
     return Group(*items)
 
 
