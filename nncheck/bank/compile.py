@@ -41,11 +41,12 @@ def _suggest(word: object, options) -> str:
     return f"did you mean '{m[0]}'?" if m else ""
 
 
-def _pydantic_errors(e: ValidationError, path: str, lines, data) -> list[BankError]:
+def _pydantic_errors(e: ValidationError, path: str, lines, data, prefix: tuple = ()) -> list[BankError]:
+    """Each schema error once, at its line; ``prefix``: where the validated piece sits in the file."""
     out = []
     seen = set()
     for err in e.errors():
-        loc = tuple(err["loc"])
+        loc = prefix + tuple(err["loc"])
         # Unions report one error per branch; keep the first per location.
         key = loc[:-1] if err["type"].startswith(("int_", "float_", "string_", "bool_")) else loc
         if key in seen:
@@ -131,33 +132,61 @@ def _check_formula(ctx: _Ctx, at: tuple, text, known: set[str], what: str, *, ex
 
 def compile_bank_data(data, lines: Lines, path: str, *,
                       solver_names: set[str] | None = None) -> list[FamilyRecord]:
-    """Validate one parsed bank file; return its family records or raise the first error list."""
+    """Validate one parsed bank file; return its family records, or raise every error found in it."""
+    good, errors = compile_families(data, lines, path, solver_names=solver_names)
+    if errors:
+        raise _many(errors)
+    return [rec for _, rec in good]
+
+
+def compile_families(data, lines: Lines, path: str, *, solver_names: set[str] | None = None
+                     ) -> tuple[list[tuple[int, FamilyRecord]], list[BankError]]:
+    """Validate every family of one parsed bank file: ((index, record) of each family without an error,
+    every error of the file).
+
+    The file's own keys, then each family on its own: a family's schema errors are all reported
+    (pydantic collects them), and the families that pass the schema are checked for sense
+    (formulas, templates, solver, mistakes) whatever the others hold.  A family with schema errors
+    is not checked further: its checks would only repeat them (a parameter of the wrong type would
+    also be "not a declared parameter" in every formula naming it).
+    """
     if not isinstance(data, dict):
-        raise BankError("a bank file must be a mapping with 'bank' and 'families' keys", file=path, line=1)
+        return [], [BankError("a bank file must be a mapping with 'bank' and 'families' keys", file=path, line=1)]
+    errors: list[BankError] = []
+    bank_id = ""
     try:
-        bank = schema.Bank.model_validate(data)
+        bank_id = schema.BankFile.model_validate(data).bank
     except ValidationError as e:
-        errs = _pydantic_errors(e, path, lines, data)
-        raise _many(errs) from None
-    ctx = _Ctx(path, lines)
-    records: list[FamilyRecord] = []
-    for fi, fam in enumerate(bank.families):
+        errors += _pydantic_errors(e, path, lines, data)
+    families = data.get("families")
+    good: list[tuple[int, FamilyRecord]] = []
+    for fi, raw in enumerate(families if isinstance(families, list) else []):
         base = ("families", fi)
+        try:
+            fam = schema.Family.model_validate(raw)
+        except ValidationError as e:
+            errors += _pydantic_errors(e, path, lines, data, prefix=base)
+            continue
+        ctx = _Ctx(path, lines)
         rec = _compile_family(ctx, base, fam, solver_names)
+        if ctx.errors:
+            errors += ctx.errors
+            continue
         rec["_file"] = os.path.abspath(path)
         rec["_line"] = line_of(lines, base)
-        rec["_bank"] = bank.bank
+        rec["_bank"] = bank_id
         # The schema validated every key and model_dump wrote them: this is FamilyRecord's shape.
-        records.append(cast("FamilyRecord", rec))
-    if ctx.errors:
-        raise _many(ctx.errors)
-    return records
+        good.append((fi, cast("FamilyRecord", rec)))
+    return good, errors
 
 
 def _many(errs: list[BankError]):
+    """One error, or all of them in the order of their lines in the file (the order found, on a tie)."""
     from nncheck.errors import BankErrors
 
-    return errs[0] if len(errs) == 1 else BankErrors(errs)
+    if len(errs) == 1:
+        return errs[0]
+    return BankErrors(sorted(errs, key=lambda e: e.lineno if e.lineno is not None else 0))
 
 
 def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names: set[str] | None) -> dict[str, Any]:
@@ -320,14 +349,16 @@ def _check_templates(ctx: _Ctx, base: tuple, fam, known: set[str], *, strict_nam
                         hint=_suggest(name, known) or None)
 
 
-def trial_draws(path: str, records: list[FamilyRecord], lines: Lines) -> list[BankError]:
+def trial_draws(path: str, records: list[FamilyRecord], lines: Lines, indices: list[int] | None = None
+                ) -> list[BankError]:
     """Draw a few instances of each family: unsatisfiable constraints and mistakes that can
-    never be told apart from the answer are bank errors, reported where they are written."""
+    never be told apart from the answer are bank errors, reported where they are written.
+    ``indices``: each record's place among the file's families (default: the records are all of them)."""
     from nncheck.errors import AnswerKeyError, NNCheckError
     from nncheck.generate.variant import build_variant
 
     errors: list[BankError] = []
-    for fi, rec in enumerate(records):
+    for fi, rec in zip(indices if indices is not None else range(len(records)), records):
         base = ("families", fi)
         variants = []
         for seed in (1, 2, 3):
@@ -374,12 +405,15 @@ def compile_bank_file(path: str, *, solver_names: set[str] | None = None) -> lis
 
 
 def compile_loaded(path: str, data, lines: Lines, *, solver_names: set[str] | None = None) -> list[FamilyRecord]:
-    """Validate and trial-draw one bank file already read by :func:`load_banks`."""
-    records = compile_bank_data(data, lines, path, solver_names=solver_names)
-    errors = trial_draws(path, records, lines)
+    """Validate and trial-draw one bank file already read by :func:`load_banks`; raise every error in it.
+
+    The families that pass validation are trial-drawn even when others in the file do not, so that
+    one run of ``bank validate`` reports every error of the file."""
+    good, errors = compile_families(data, lines, path, solver_names=solver_names)
+    errors += trial_draws(path, [rec for _, rec in good], lines, [fi for fi, _ in good])
     if errors:
         raise _many(errors)
-    return records
+    return [rec for _, rec in good]
 
 
 class LoadedBank:

@@ -299,3 +299,12 @@ class Bank(Strict):
     bank: str = Field(..., pattern=ID_PATTERN)
     description: str = ""
     families: list[Family] = Field(..., min_length=1)
+
+
+class BankFile(Strict):
+    """A bank file's own keys, its families left as written: validation checks each family on its own
+    (:class:`Family`), so that one file's report holds every family's errors, not the first family's."""
+
+    bank: str = Field(..., pattern=ID_PATTERN)
+    description: str = ""
+    families: list[Any] = Field(..., min_length=1)

@@ -33,7 +33,7 @@ def validate_cmd(
     files = bank_files(paths or [bundled_banks_dir()])
     names = solver_names()
     results: list[dict[str, Any]] = []
-    errors: list[str] = []
+    errors: list[BankError] = []
     seen: dict[str, str] = {}
     # Too many bytes or families in all: one line before any file is validated.
     for loaded in load_banks(files, max_bytes=MAX_BANK_BYTES):
@@ -42,31 +42,36 @@ def validate_cmd(
             if loaded.error is not None:
                 raise loaded.error
             recs = compile_loaded(f, loaded.data, loaded.lines, solver_names=names)
-        except BankErrors as e:
-            errors.extend(x.line() for x in e.errors)
-            results.append({"file": f, "ok": False, "errors": [x.line() for x in e.errors]})
-            continue
-        except BankError as e:
-            errors.append(e.line())
-            results.append({"file": f, "ok": False, "errors": [e.line()]})
+        except (BankError, BankErrors) as e:
+            # Every error of the file: compiling collects them across all its families.
+            found = e.errors if isinstance(e, BankErrors) else [e]
+            errors.extend(found)
+            results.append({"file": f, "ok": False, "errors": [x.line() for x in found]})
             continue
         file_errors = []
         for r in recs:
             if r["id"] in seen:
-                file_errors.append(f"{f}:{r['_line']}: id: problem id '{r['id']}' is already defined in "
-                                   f"{seen[r['id']]}")
+                file_errors.append(BankError(f"problem id '{r['id']}' is already defined in {seen[r['id']]}",
+                                             file=f, line=r["_line"], field="id"))
             seen[r["id"]] = f"{f}:{r['_line']}"
         errors.extend(file_errors)
-        results.append({"file": f, "ok": not file_errors, "families": [r["id"] for r in recs], "errors": file_errors})
+        results.append({"file": f, "ok": not file_errors, "families": [r["id"] for r in recs],
+                        "errors": [x.line() for x in file_errors]})
     if json_:
-        emit_json({"ok": not errors, "files": results})
+        emit_json({"ok": not errors, "files": results, "errors": [_error_json(e) for e in errors]})
     else:
-        for line in errors:
-            sys.stderr.write(line + "\n")
+        for err in errors:
+            sys.stderr.write(err.line() + "\n")
         n = sum(len(r.get("families", [])) for r in results)
         print(f"{len(files)} file{'s' if len(files) != 1 else ''}, {n} families: "
               + ("all valid" if not errors else f"{len(errors)} error{'s' if len(errors) != 1 else ''}"))
     raise typer.Exit(0 if not errors else 2)
+
+
+def _error_json(e) -> dict[str, Any]:
+    """One bank error in ``bank validate --json``: where (file, line, field), what, and the line as printed."""
+    return {"file": e.file, "line": e.lineno, "field": e.field, "message": e.message, "hint": e.hint,
+            "text": e.line()}
 
 
 @bank_app.command("verify")

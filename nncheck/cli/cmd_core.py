@@ -131,10 +131,12 @@ def register(app: typer.Typer) -> None:
             part = parts[0]["name"]
         v.part(part)  # a clear error for an unknown part, before any SymPy work
         earlier = given_answers(v, part, given or [])
-        from nncheck.key.compute import answer_key
+        from nncheck.key.cache import cached_answer_key
         from nncheck.key.grade import grade
 
-        key = answer_key(v)
+        # Checking the parts of one problem in turn computes its key once: later checks read it from
+        # the cache, and grade a numeric part without SymPy (nncheck/key/cache.py).
+        key = cached_answer_key(v, [part, *earlier])
         if earlier:
             _check_given(key, part, earlier, latex=latex or None)
         # Without --latex, an answer with a backslash, a brace or $ is read as LaTeX all the same.

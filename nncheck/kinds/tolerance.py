@@ -35,7 +35,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from nncheck.kinds.values import exact_fraction, float_or_inf, is_sympy
+from nncheck.kinds.values import KeyNumber, exact_fraction, float_or_inf, is_sympy
 from nncheck.lang.syntax import BinOp, Matrix, Node, Num, Transpose, Unary, Vector
 
 # The rule's words and defaults live in the lang layer, where `show` can state them without the grader;
@@ -212,6 +212,8 @@ def key_fraction(x: Any) -> Fraction | None:
     f = exact_fraction(x)
     if f is not None:
         return f
+    if isinstance(x, KeyNumber):
+        return x.digits  # what _sympy_fraction gave for the SymPy value it was made from
     if is_sympy(x):
         return _sympy_fraction(x)
     try:

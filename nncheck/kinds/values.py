@@ -58,6 +58,25 @@ def flat_shape(x: Any) -> tuple[list[Any], tuple[int, ...]]:
     return [x], ()
 
 
+class KeyNumber:
+    """A key's number that is not rational (``ln(2)/3``, ``1/(1 + e^-2)``, a SymPy Float), held without
+    SymPy, as the key cache (:mod:`nncheck.key.cache`) stores it.  Every phase of grading reads it as
+    it reads the SymPy value it was made from: ``float()`` gives that value's float, ``digits`` its
+    value to :data:`nncheck.kinds.tolerance.KEY_DIGITS` digits (the rounding rule), ``text`` its exact
+    form in the answer language (:func:`number_text`, shown in feedback)."""
+
+    __slots__ = ("text", "value", "digits")
+
+    def __init__(self, text: str, value: float, digits: Fraction | None) -> None:
+        self.text, self.value, self.digits = text, value, digits
+
+    def __float__(self) -> float:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"KeyNumber({self.text!r}, {self.value!r})"
+
+
 def is_sympy(x: Any) -> bool:
     """Is ``x`` a SymPy object?  (Without importing SymPy: no SymPy object exists before it is imported.)"""
     sympy = sys.modules.get("sympy")
@@ -130,6 +149,8 @@ def number_text(x: Any) -> str:
     if isinstance(x, float):
         x = float(x)  # np.float64 is a float whose repr is 'np.float64(…)'
         return str(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
+    if isinstance(x, KeyNumber):
+        return x.text
     if is_sympy(x):
         if x.is_Integer:
             return str(int(x))
@@ -176,6 +197,8 @@ def _is_exact_int(x: Any) -> bool:
 # ----------------------------------------------------------------------------
 def display_number(x: Any) -> Any:
     """A key entry as the terminal views print it: SymPy rationals as Fractions, integral floats as ints."""
+    if isinstance(x, KeyNumber):
+        return float(x)  # as a SymPy closed form is shown
     if is_sympy(x):
         if x.is_Integer:
             return int(x)

@@ -194,3 +194,101 @@ def test_cache_is_invalidated_when_a_bank_changes(tmp_path):
 def test_bundled_banks_validate(catalog):
     assert len(catalog.ids()) >= 7
     assert not catalog.warnings
+
+
+# ----------------------------------------------------------------------------
+# `bank validate` reports every error of a file in one run (issue #20, point 7).
+# ----------------------------------------------------------------------------
+YAML_ONLY = textwrap.indent(textwrap.dedent("""\
+      - id: demo.{name}
+        title: A line
+        topic: demo
+        params:
+          a: {{type: integer, draw: {{range: [1, 5]}}}}
+          b: {{type: integer, draw: {{range: [1, 5]}}}}
+        prompt: "a={{a}}, b={{b}}"
+        parts:
+          - {{name: y, kind: number, prompt: "y", answer: "{answer}"}}
+        mistakes:
+          - {{id: slip, message: "m", formula: {{y: "{mistake}"}}}}
+    """), "  ")  # a family of GOOD's list
+
+#: One error per stage of validation, each in its own family: the schema (an unknown key), the
+#: sense of a valid family (a formula naming no parameter), and the trial draws (a mistake that is
+#: the answer in every instance).  Each stage used to stop the ones after it: three runs for three.
+PLANTED = [
+    ("tolerence", "families[0].tolerence", "unknown key 'tolerence'"),
+    ("2*a + c", "families[1].parts[0].answer", "names 'c', which is not a declared parameter"),
+    ("a + a", "families[2].mistakes[0]", "can never be told apart"),
+]
+
+
+def three_errors() -> str:
+    return (GOOD.replace("    title: A size\n", "    title: A size\n    tolerence: 3\n")
+            + YAML_ONLY.format(name="lin", answer="2*a + c", mistake="2*a + b")
+            + YAML_ONLY.format(name="twice", answer="2*a", mistake="a + a"))
+
+
+def _line_of(text: str, needle: str) -> int:
+    """The line of the last occurrence of ``needle`` in ``text``."""
+    return max(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_every_error_of_a_file_in_one_run(tmp_path):
+    text = three_errors()
+    path = write(tmp_path, text)
+    errs = errors_of(path)
+    assert len(errs) == 3, errs
+    # Each at its own line (a mistake's trial-draw error at that mistake), in the order of the file.
+    where = [_line_of(text, "tolerence: 3"), _line_of(text, '"2*a + c"'), _line_of(text, '"a + a"')]
+    for err, line, (_, field, says) in zip(errs, where, PLANTED):
+        assert err.startswith(f"{path}:{line}: {field}: ") and says in err, err
+    # Fixing one error leaves exactly the two others.
+    fixed = text.replace("    tolerence: 3\n", "")
+    assert [e.split(": ", 2)[1] for e in errors_of(write(tmp_path, fixed, "fixed.yaml"))] == \
+        [f for _, f, _ in PLANTED[1:]]
+
+
+def test_bank_validate_prints_all_three_and_lists_them_in_json(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from nncheck.cli.app import app
+
+    path = write(tmp_path, three_errors())
+    r = CliRunner().invoke(app, ["bank", "validate", path])
+    assert r.exit_code == 2
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 3 and all(ln.startswith(f"{path}:") for ln in lines), r.stderr
+    for line, (_, field, says) in zip(lines, PLANTED):
+        assert f": {field}" in line and says in line
+    assert "3 errors" in r.stdout
+    j = CliRunner().invoke(app, ["bank", "validate", path, "--json"])
+    assert j.exit_code == 2
+    data = json.loads(j.stdout)
+    assert data["ok"] is False
+    assert [(e["file"], e["field"]) for e in data["errors"]] == [(path, f) for _, f, _ in PLANTED]
+    assert all(isinstance(e["line"], int) and e["text"] in lines for e in data["errors"])
+    assert data["files"][0]["errors"] == lines
+
+
+def test_a_family_with_schema_errors_is_not_checked_further(tmp_path):
+    """A parameter of an unknown type is one error, not also "not a declared parameter" in every formula
+    that names it; the family after it is still checked."""
+    text = GOOD.replace("F: {type: integer,", "F: {type: integr,") + YAML_ONLY.format(
+        name="lin", answer="2*a + c", mistake="2*a + b")
+    errs = errors_of(write(tmp_path, text))
+    assert len(errs) == 2, errs
+    assert "families[0].params.F.type" in errs[0] and "families[1].parts[0].answer" in errs[1]
+
+
+def test_the_valid_families_of_a_broken_file_are_still_validated_in_full(tmp_path):
+    """A file whose first family is broken: the trial draws of the others run (and pass), so the
+    report is the one error; with the broken family fixed, the file compiles."""
+    text = three_errors().replace("2*a + c", "2*a - b").replace('"a + a"', '"a - b"')
+    errs = errors_of(write(tmp_path, text))
+    assert len(errs) == 1 and "families[0].tolerence" in errs[0]
+    recs = compile_bank_file(write(tmp_path, text.replace("    tolerence: 3\n", ""), "ok.yaml"),
+                             solver_names=solver_names())
+    assert [r["id"] for r in recs] == ["demo.size", "demo.lin", "demo.twice"]
