@@ -16,6 +16,11 @@ the derivation checker adds what a derivation needs:
   domain (``max(x, -2.9) = x``) is caught.  Every point is judged by equivalence's own
   point test (:func:`~nncheck.answer.equiv.compare_at`), never by a fixed tolerance.
 * **a counterexample a student can check by hand**: a short point and both values.
+* **inside the assumptions.**  Every point a verdict rests on, equivalence's included, is
+  checked against every assumption before it is used (:func:`admissible`): each symbol in
+  its domain, exactly (``x > 1e300`` is never shown a point x = 3.58), each value a
+  constraint gives a symbol in that symbol's domain, and each constraint that could not be
+  solved for a symbol holding at the point.
 """
 
 from __future__ import annotations
@@ -42,13 +47,14 @@ HP_DPS = 50  # digits of the values shown in a counterexample
 class Outcome:
     """The verdict on one step, before the rule is named."""
 
-    __slots__ = ("status", "detail", "counterexample", "error", "hint", "A", "B")
+    __slots__ = ("status", "detail", "counterexample", "error", "hint", "A", "B", "point")
 
     def __init__(self, status: str, detail: str = "", *, counterexample: dict | None = None,
-                 error: AnswerSyntaxError | None = None, hint: str | None = None):
+                 error: AnswerSyntaxError | None = None, hint: str | None = None, point: dict | None = None):
         self.status, self.detail = status, detail
         self.counterexample, self.error, self.hint = counterexample, error, hint
         self.A = self.B = None
+        self.point = point  # the counterexample's point, exactly ({name: Fraction})
 
 
 # ----------------------------------------------------------------------------
@@ -58,17 +64,24 @@ _INTEGER = {"integer": (-6, 6), "natural": (2, 9)}
 
 
 def _cut(domain: str) -> tuple[float, float]:
-    """A finite sampling range inside ``domain`` (unbounded sides cut a few units out)."""
-    from nncheck.lang.domains import parse_domain
+    """A finite sampling range inside ``domain`` (unbounded sides cut a few units out, or, beside a
+    bound larger than 16 in size, a quarter of its size: see :func:`nncheck.lang.domains.stretch`)."""
+    from nncheck.lang.domains import parse_domain, stretch
 
     lo, hi, _, _ = parse_domain(domain)
     if math.isinf(lo) and math.isinf(hi):
         return -3.0, 3.0
     if math.isinf(hi):
-        return lo, max(lo, 0.0) + 4.0
+        return lo, max(lo, 0.0) + stretch(max(lo, 0.0))
     if math.isinf(lo):
-        return min(hi, 0.0) - 4.0, hi
+        return min(hi, 0.0) - stretch(min(hi, 0.0)), hi
     return lo, hi
+
+
+def _far(start: float) -> float:
+    """How far beyond ``start`` (a bound, or 0) the far extreme point lies: 9.5, or as many
+    sixteenths of a bound larger than 16 in size (as the reach points go)."""
+    return 9.5 * max(1.0, abs(start) / 16)
 
 
 def _extremes(domain: str) -> tuple[float, float]:
@@ -87,9 +100,9 @@ def _extremes(domain: str) -> tuple[float, float]:
     if math.isinf(lo) and math.isinf(hi):
         return -6.5, 6.5
     if math.isinf(hi):
-        return lo + 0.011 * max(1.0, abs(lo)) if lo != 0 else 0.011, max(lo, 0.0) + 9.5
+        return lo + 0.011 * max(1.0, abs(lo)) if lo != 0 else 0.011, max(lo, 0.0) + _far(max(lo, 0.0))
     if math.isinf(lo):
-        return min(hi, 0.0) - 9.5, hi - 0.011 * max(1.0, abs(hi)) if hi != 0 else -0.011
+        return min(hi, 0.0) - _far(min(hi, 0.0)), hi - 0.011 * max(1.0, abs(hi)) if hi != 0 else -0.011
     span = hi - lo
     return lo + 0.013 * span, hi - 0.013 * span
 
@@ -256,7 +269,7 @@ def _is_mp(v) -> bool:
 
 def format_number(v) -> str:
     if isinstance(v, Fraction):
-        if v.denominator == 1:
+        if v.denominator == 1 and abs(v.numerator) < 10**15:
             return str(v.numerator)
         f = float(v)
         s = f"{f:.6g}"
@@ -368,6 +381,78 @@ def analytic(ctx: Context, *nodes) -> bool:
     return True
 
 
+# ----------------------------------------------------------------------------
+# The assumptions.
+# ----------------------------------------------------------------------------
+#: How close to a bound a value known only approximately may come and still count as inside.
+_MARGIN = Fraction(1, 10**30)
+
+
+def admissible(ctx: Context, point: dict) -> bool:
+    """Does ``point`` ({name: Fraction}) satisfy every assumption of the derivation?
+
+    Each symbol is in its domain (exactly); each symbol a constraint was solved for
+    (``y3 = 1 − y1 − y2``) has, from the point, a value in its own domain; each constraint
+    that could not be solved for a symbol holds at the point (to 20 digits).  What
+    depends on a symbol the point does not set is not checked: the point only names the
+    step's own symbols.
+    """
+    from nncheck.lang.domains import contains
+
+    for name, v in point.items():
+        if name in ctx.domains and not contains(ctx.domains[name], v):
+            return False
+    for name, expr in ctx.solved.items():
+        if name in ctx.domains and {s.name for s in expr.free_symbols} <= point.keys():
+            if not _value_in(ctx.domains[name], expr, point):
+                return False
+    for c in _unsolved(ctx):
+        try:
+            a = ctx.real_value(c.left, c.text, point)
+            b = ctx.real_value(c.right, c.text, point)
+        except (Skip, AnswerSyntaxError):
+            continue  # it involves a symbol the point does not set (or cannot be evaluated there)
+        if isinstance(a, Undefined) or isinstance(b, Undefined):
+            return False
+        if abs(a - b) > 10**-20 * max(1, abs(a), abs(b)):
+            return False
+    return True
+
+
+def _unsolved(ctx: Context) -> list:
+    left = set(ctx.unused_constraints)
+    return [c for c in ctx.constraints if c.text in left]
+
+
+def _unsolved_text(ctx: Context) -> list[str]:
+    return [f"{c.text.strip()} could not be solved for one of its symbols" for c in _unsolved(ctx)]
+
+
+def _value_in(domain_text: str, expr, point: dict) -> bool:
+    """Is ``expr`` (SymPy, in the point's symbols) at ``point`` in the domain?  Exactly when the
+    value is rational; otherwise it must be inside with a margin of 30 digits on both sides."""
+    import sympy
+
+    from nncheck.lang.domains import contains
+
+    subs = {s: sympy.Rational(point[s.name].numerator, point[s.name].denominator) for s in expr.free_symbols}
+    val = expr.xreplace(subs)
+    if val.is_Rational:
+        return contains(domain_text, Fraction(int(val.p), int(val.q)))
+    approx = hp_value(val, {}, 60)
+    try:
+        import mpmath
+
+        if approx is None or isinstance(approx, mpmath.mpc) or not mpmath.isfinite(approx):
+            return False
+        sign, man, exp, _ = approx._mpf_  # the exact binary value: (-1)^sign · man · 2^exp
+        q = (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        return False
+    gap = abs(q) * _MARGIN + _MARGIN**10
+    return contains(domain_text, q - gap) and contains(domain_text, q + gap)
+
+
 def _fraction_point(point: dict) -> dict:
     out = {}
     for k, v in point.items():
@@ -413,7 +498,7 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
         except (TypeError, ValueError, AttributeError):
             pass
     both_defined: list[tuple[dict, float, float]] = []
-    extra = 0
+    extra = outside = 0
     while points:
         pt = points.pop(0)
         # Few points where both sides have a value (ln(p) + ln(1 - p) lives on (0, 1) only):
@@ -421,6 +506,9 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
         if not points and len(both_defined) < MIN_AGREE + 1 and extra < MAX_EXTRA:
             points.append(random_point(names, domains, rng))
             extra += 1
+        if not admissible(ctx, pt):
+            outside += 1  # a point outside the assumptions decides nothing
+            continue
         try:
             a = ctx.real_value(left.node, left.text, pt)
             b = ctx.real_value(right.node, right.text, pt)
@@ -435,15 +523,16 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
             shown = _fmt(b if ua else a, 4)
             text = (f"the step changes the domain: at {format_point(pt)} the {'right' if ua else 'left'} side is "
                     f"{shown} but the {'left' if ua else 'right'} side is undefined ({why})")
-            out = Outcome("invalid", text, counterexample=data)
+            out = Outcome("invalid", text, counterexample=data, point=pt)
             out.hint = "if the derivation assumes a domain, state it (assume: x > 0)"
             return out
         if not ua:
             both_defined.append((pt, a, b))
-    if not r.equal and not r.undecided and r.point:
+    if not r.equal and not r.undecided and r.point and admissible(ctx, _fraction_point(r.point)):
         # Equivalence's disagreement is certified (an error bound excludes 0, and more digits
         # confirm it); it stands unless neither side has a real value there (a complex branch):
-        # then the points where both sides are defined decide.
+        # then the points where both sides are defined decide.  (At a point outside the
+        # assumptions, which equivalence does not all know, it says nothing: our points decide.)
         pt = _fraction_point(r.point)
         try:
             a = ctx.real_value(left.node, left.text, pt)
@@ -453,12 +542,12 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
         if not (isinstance(a, Undefined) and isinstance(b, Undefined)):
             ya, yb = _display_values(r, A, B, pt, a, b)
             text, data = counterexample(pt, ya, yb, gap=getattr(r, "gap", None))
-            return _invalid(text, data, A, B, both_defined)
+            return _invalid(text, data, A, B, both_defined, pt)
     differ, agree, costly = _judge(A, B, both_defined)
     if differ is not None:
         pt, ha, hb, gap = differ
         text, data = counterexample(pt, ha, hb, gap=gap)
-        return _invalid(text, data, A, B, both_defined)
+        return _invalid(text, data, A, B, both_defined, pt)
     if r.equal:
         if not both_defined and points:
             return Outcome("undecided", "neither side is defined at any point tried")
@@ -468,6 +557,9 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
     note = getattr(r, "note", "") or ""
     if getattr(r, "too_complex", False) or costly:
         return Outcome("undecided", note or "too complex to check in the time allowed")
+    if outside and not both_defined:
+        return Outcome("undecided", "no point tried satisfies every assumption"
+                       + (f" ({'; '.join(unsolved)})" if (unsolved := _unsolved_text(ctx)) else ""))
     return Outcome("undecided", note or "no point of the domain where both sides can be evaluated")
 
 
@@ -510,8 +602,8 @@ def _judge(A, B, both_defined):
     return None, agree, costly
 
 
-def _invalid(text: str, data: dict, A, B, both_defined) -> Outcome:
-    out = Outcome("invalid", "not equal" + text, counterexample=data)
+def _invalid(text: str, data: dict, A, B, both_defined, point: dict) -> Outcome:
+    out = Outcome("invalid", "not equal" + text, counterexample=data, point=point)
     out.hint = slip_hint(A, B, [pt for pt, _, _ in both_defined])
     return out
 

@@ -14,6 +14,13 @@ interrupt.  So the checks run in a **forked child process**:
   ran out of time is "could not decide";
 * the whole derivation has a deadline too (``TOTAL_SECONDS``); steps not reached by
   then are "could not decide" as well;
+* a line that runs out of time does not hold the rest (:class:`Budget`): each line's
+  deadline is also at most its fair share of what is left of the whole derivation's
+  (never less than ``MIN_SECONDS``), and lines that run out of time draw on a common
+  allowance (``SLOW_SECONDS``): once it is spent, each later line has ``QUICK_SECONDS``.
+  A valid step takes milliseconds, so a derivation of eight lines like
+  ``exp(exp(exp(exp(x)))) = …`` costs 4 + 4 + 6 × 1 s instead of 8 × 4 s, and the
+  ordinary lines after them are still checked;
 * the child has the sandbox's address-space limit (:func:`nncheck.answer.limits.limit_memory`),
   ignores Ctrl-C and never prints.
 
@@ -37,20 +44,65 @@ from nncheck.answer.limits import OutOfTime, limit_memory, time_limit
 
 STEP_SECONDS = 4.0  # hard limit for one step
 TOTAL_SECONDS = 30.0  # hard limit for a whole derivation
+SLOW_SECONDS = 8.0  # what the steps that run out of time may spend together at the full limit
+QUICK_SECONDS = 1.0  # a step's limit once that is spent
+MIN_SECONDS = 0.25  # a fair share of the whole derivation's time is never less than this
+#: Address space a child may add to what it inherits.  Checking a step takes a few MiB; what
+#: takes hundreds (mpmath's e^x for x with a million-bit exponent) would not finish in time anyway,
+#: and fails faster at this limit, with the whole check under 300 MiB.
+MEMORY_HEADROOM = 192 * 1024 * 1024
 
 
 def _undecided(detail: str) -> dict:
     return {"status": "undecided", "detail": detail}
 
 
-def run_one(task, seconds: float) -> dict:
+class Budget:
+    """How long each task may run: the rules of the module docstring, as one computation.
+
+    The parent and its child process each hold a copy (the child's is inherited at the fork)
+    and feed it the same events (a task that ran out of time, and how long it ran), so both
+    reach the same limit for every task: the child's soft one and the parent's hard one.
+    """
+
+    def __init__(self, n: int, step_seconds: float, total_seconds: float):
+        self.n = n
+        self.step = step_seconds
+        self.deadline = time.monotonic() + total_seconds
+        self.slow_left = SLOW_SECONDS
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def limit(self, i: int) -> tuple[float, str]:
+        """(seconds task ``i`` may run, why it is less than the step limit, or "")."""
+        cap, why = self.step, ""
+        if self.slow_left < cap:
+            cap = max(min(self.step, QUICK_SECONDS), self.slow_left)
+            why = "earlier steps used up the time for slow steps"
+        share = max(MIN_SECONDS, self.left() / max(1, self.n - i))
+        if share < cap:
+            cap, why = share, "its share of the time for the whole derivation"
+        return cap, why
+
+    def ran_out(self, seconds: float) -> None:
+        """A task ran out of time after ``seconds``: they come off the allowance for slow tasks."""
+        self.slow_left -= seconds
+
+
+def _gave_up(seconds: float, why: str) -> dict:
+    return _undecided(f"too complex to check (gave up after {seconds:.3g} s{'; ' + why if why else ''})")
+
+
+def run_one(task, seconds: float, why: str = "") -> dict:
     """Run one task with the soft limit, turning every failure into an undecided result."""
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         with time_limit(seconds):
             out = task()
     except OutOfTime:
-        out = _undecided(f"too complex to check (gave up after {seconds:g} s)")
+        out = _gave_up(seconds, why)
+        out["ran_out"] = True
     except MemoryError:
         out = _undecided("too complex to check (it needs too much memory)")
     except RecursionError:
@@ -78,44 +130,61 @@ def run_tasks(tasks: list, *, isolate: bool | None = None, step_seconds: float =
         isolate = can_isolate()
     if not tasks:
         return []
+    budget = Budget(len(tasks), step_seconds, total_seconds)
     if not isolate:
-        deadline = time.monotonic() + total_seconds
         out = []
-        for task in tasks:
-            left = deadline - time.monotonic()
-            if left <= 0:
+        for i, task in enumerate(tasks):
+            if budget.left() <= 0:
                 out.append(_undecided("the whole derivation ran out of time"))
                 continue
-            out.append(run_one(task, min(step_seconds, left)))
+            seconds, why = budget.limit(i)
+            seconds = min(seconds, budget.left())
+            res = run_one(task, seconds, why)
+            if res.pop("ran_out", False):
+                budget.ran_out(seconds)
+            out.append(res)
         return out
     results: list[dict | None] = [None] * len(tasks)
-    deadline = time.monotonic() + total_seconds
     start = 0
     while start < len(tasks):
-        if time.monotonic() >= deadline:
+        if budget.left() <= 0:
             break
-        stopped = _child_run(tasks, start, results, step_seconds, deadline, prepare)
-        if stopped is None:
+        stuck = _child_run(tasks, start, results, budget, prepare)
+        if stuck is None:
             break
-        if results[stopped] is None:
-            gave_up = _undecided(f"too complex to check (gave up after {step_seconds:g} s)")
-            gave_up["elapsed"] = step_seconds
-            results[stopped] = gave_up
-        start = stopped + 1
+        i, seconds, why, died = stuck
+        if died:  # the memory limit, or a crash: the step it was on is lost, the others go on
+            results[i] = _undecided("too complex to check (the checking process stopped: it needed too much memory)")
+        elif budget.left() > 0:  # killed at its hard limit
+            gave_up = _gave_up(seconds, why)
+            gave_up["elapsed"] = seconds
+            results[i] = gave_up
+            budget.ran_out(seconds)
+        start = i + 1
     return [r if r is not None else _undecided("the whole derivation ran out of time") for r in results]
 
 
-def _child(tasks, start: int, w: int, step_seconds: float, prepare) -> None:
+def _soft(seconds: float) -> float:
+    """The child's own limit: the hard one less a margin for C code to return to Python."""
+    return max(0.05, seconds - min(0.5, seconds / 4))
+
+
+def _child(tasks, start: int, w: int, budget: Budget, prepare) -> None:
     """The child's whole life: run tasks[start:], one JSON line each, then exit without cleanup."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the parent
-        limit_memory()
+        limit_memory(MEMORY_HEADROOM)
         if prepare is not None:
             prepare()
-        soft = max(0.1, step_seconds - 0.5)
         for i in range(start, len(tasks)):
-            res = run_one(tasks[i], soft)
+            seconds, why = budget.limit(i)
+            res = run_one(tasks[i], _soft(seconds), why)
+            if res.get("ran_out"):
+                # Counted as the parent counts it, with the same number: the limit it reached
+                # for this task is the one its hard deadline used.
+                budget.ran_out(seconds)
+                res["limit"] = seconds
             res["i"] = i
             data = (json.dumps(res, default=str) + "\n").encode()
             view = memoryview(data)
@@ -128,8 +197,9 @@ def _child(tasks, start: int, w: int, step_seconds: float, prepare) -> None:
         os._exit(code)
 
 
-def _child_run(tasks, start: int, results: list, step_seconds: float, deadline: float, prepare) -> int | None:
-    """Run tasks from ``start`` in a child; return the index it got stuck at, or None when all done."""
+def _child_run(tasks, start: int, results: list, budget: Budget, prepare) -> tuple[int, float, str, bool] | None:
+    """Run tasks from ``start`` in a child; None when all are done, else the task it got stuck at:
+    (its index, its limit, why the limit was short, whether the child died rather than ran out of time)."""
     import gc
 
     r, w = os.pipe()
@@ -143,24 +213,25 @@ def _child_run(tasks, start: int, results: list, step_seconds: float, deadline: 
         raise
     if pid == 0:  # pragma: no cover - runs in the child
         os.close(r)
-        _child(tasks, start, w, step_seconds, prepare)
+        _child(tasks, start, w, budget, prepare)
     gc.unfreeze()
     os.close(w)
     nxt = start
     buf = b""
     progress = time.monotonic()
+    limit, why = budget.limit(nxt)
     try:
         while nxt < len(tasks):
             now = time.monotonic()
-            wait = min(progress + step_seconds, deadline) - now
+            wait = min(progress + limit, budget.deadline) - now
             if wait <= 0:
-                return nxt
+                return nxt, limit, why, False
             ready, _, _ = select.select([r], [], [], wait)
             if not ready:
                 continue
             chunk = os.read(r, 1 << 16)
             if not chunk:  # the child died (memory limit, a crash): skip the step it was on
-                return nxt
+                return nxt, limit, why, True
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
@@ -169,9 +240,13 @@ def _child_run(tasks, start: int, results: list, step_seconds: float, deadline: 
                 except ValueError:
                     continue
                 i = res.pop("i", nxt)
+                if res.pop("ran_out", False):
+                    budget.ran_out(float(res.pop("limit", limit)))
                 results[i] = res
                 nxt = i + 1
                 progress = time.monotonic()
+                if nxt < len(tasks):
+                    limit, why = budget.limit(nxt)
         return None
     finally:
         try:

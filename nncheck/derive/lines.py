@@ -132,18 +132,21 @@ def _split_top(text: str, sep: str = ",") -> list[tuple[int, str]]:
 
 
 class _Interval:
+    """The bounds assumed for one symbol: exact (Fractions), or infinite (floats)."""
+
     __slots__ = ("lo", "hi", "lo_closed", "hi_closed", "named")
 
     def __init__(self):
-        self.lo, self.hi = -float("inf"), float("inf")
+        self.lo: Fraction | float = -float("inf")
+        self.hi: Fraction | float = float("inf")
         self.lo_closed = self.hi_closed = False
         self.named = None  # "integer" or another named domain given with "x: name"
 
-    def lower(self, v: float, closed: bool):
+    def lower(self, v: Fraction | float, closed: bool):
         if v > self.lo or (v == self.lo and not closed):
             self.lo, self.lo_closed = v, closed
 
-    def upper(self, v: float, closed: bool):
+    def upper(self, v: Fraction | float, closed: bool):
         if v < self.hi or (v == self.hi and not closed):
             self.hi, self.hi_closed = v, closed
 
@@ -160,12 +163,29 @@ class _Interval:
         return (("[" if self.lo_closed else "(") + _num(lo) + "," + _num(hi) + ("]" if self.hi_closed else ")"))
 
 
-def _num(v: float) -> str:
+def _num(v: Fraction | float) -> str:
     if v == float("inf"):
         return "inf"
     if v == -float("inf"):
         return "-inf"
-    return repr(float(v)) if v != int(v) else str(int(v))
+    from nncheck.lang.domains import bound_text
+
+    return bound_text(Fraction(v))  # exactly: x > 1/3 is not x > 0.3333333333333333
+
+
+def _inward(v: float, up: bool) -> Fraction:
+    """An inexact bound (``x > e``, a double a few units in its last place off) as a 12-digit
+    decimal just inside it: rounded up for a lower bound, down for an upper one, so that every
+    point of the domain satisfies the assumption as written."""
+    import math
+
+    if v == 0:
+        return Fraction(0)
+    q = Fraction(v)
+    q += (1 if up else -1) * abs(q) / 10**13
+    scale = Fraction(10) ** (math.floor(math.log10(abs(v))) - 11)
+    n = q / scale
+    return (math.ceil(n) if up else math.floor(n)) * scale
 
 
 _NAMED_DOMAINS = ("real", "positive", "nonnegative", "negative", "probability", "integer")
@@ -177,12 +197,13 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
 
     Raises :class:`AnswerSyntaxError` pointing into ``full`` (the whole line) on a bad item.
     """
-    from nncheck.lang.domains import DomainError, parse_domain
+    from nncheck.lang.domains import DomainError, check_bound, domain
     from nncheck.lang.numeric import EvalError, evaluate
 
     full = text if full is None else full
     intervals: dict[str, _Interval] = {}
     constraints: list[Constraint] = []
+    where: dict[str, int] = {}  # where each symbol's last condition starts
 
     def fail(msg: str, pos: int) -> NoReturn:
         raise AnswerSyntaxError(msg, offset + pos, full)
@@ -203,15 +224,15 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
             if not name.replace("_", "a").isalnum() or not name[0].isalpha():
                 fail(f"'{name}' is not a symbol name", lead)
             try:
-                lo, hi, lo_open, hi_open = parse_domain(dom)
+                hull = domain(dom).hull()
             except DomainError as e:
-                fail(str(e), lead + len(name) + 1)
+                fail(str(e), lead + len(stripped) - len(dom))  # at the domain, after ':' or 'in'
             iv = intervals.setdefault(name, _Interval())
             if dom.strip().lower() in _NAMED_DOMAINS and dom.strip().lower() in ("integer", "real"):
                 iv.named = dom.strip().lower()
             else:
-                iv.lower(lo, not lo_open)
-                iv.upper(hi, not hi_open)
+                iv.lower(hull.lo if hull.lo is not None else -float("inf"), not hull.lo_open)
+                iv.upper(hull.hi if hull.hi is not None else float("inf"), not hull.hi_open)
             continue
         try:
             node = parse(item, symbols=None, relations=True, equations=True)
@@ -231,7 +252,9 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
             fail("a domain condition compares one symbol with numbers, e.g. 0 < yhat < 1", lead)
         var = names[0]
         iv = intervals.setdefault(var, _Interval())
-        values: list[float | None] = []  # None stands for the symbol itself
+        # None stands for the symbol itself; a bound is exact (a Fraction), or a float when it is
+        # not rational (e, sqrt(2)), rounded inward below once its side is known.
+        values: list[Fraction | float | None] = []
         for t in node.terms:
             if isinstance(t, Name) and t.name == var:
                 values.append(None)
@@ -244,7 +267,12 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
                 raise shift_error(e, offset + pos, full) from None
             if not isinstance(v, (int, float, Fraction)) or isinstance(v, bool):
                 fail("the bounds of a domain must be numbers", t.pos + pos)
-            values.append(float(v))
+            try:
+                # Beyond 10^300 in size (x > 1e400, x < 10^300*10^300) a bound is refused, not rounded.
+                check_bound(Fraction(v), item[t.pos:t.end].strip() or str(v))
+            except (DomainError, OverflowError, ValueError) as e:  # OverflowError, ValueError: inf, nan
+                fail(str(e) if isinstance(e, DomainError) else "a bound must be a finite number", t.pos + pos)
+            values.append(v if isinstance(v, float) else Fraction(v))
         for (a, b), op in zip(zip(values, values[1:]), node.ops):
             if a is None and b is None:
                 fail("compare the symbol with a number", lead)
@@ -255,13 +283,22 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
                 bound, o = a, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
             else:
                 continue
+            if isinstance(bound, float):
+                bound = _inward(bound, o in (">", ">="))
             if o in (">", ">="):
                 iv.lower(bound, o == ">=")
             else:
                 iv.upper(bound, o == "<=")
         if not (iv.lo < iv.hi):
             fail(f"the conditions on {var} leave no value", lead)
-    return {name: iv.domain() for name, iv in intervals.items()}, constraints
+        where[var] = lead
+    out = {name: iv.domain() for name, iv in intervals.items()}
+    for name, text_ in out.items():
+        try:
+            domain(text_)  # e.g. 1e300 < x < 10^300 + 1: no double lies between the ends
+        except DomainError as e:
+            fail(f"the conditions on {name}: {e}", where.get(name, 0))
+    return out, constraints
 
 
 # ----------------------------------------------------------------------------

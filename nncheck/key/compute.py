@@ -4,14 +4,23 @@
 every part (numbers to 1e-9 relative, expressions at random points of their
 domains) and raises :class:`AnswerKeyError` when they disagree: a variant whose
 two derivations differ is refused, never shown.
+
+With the user's own numbers (``nncheck solve rnn.scalar-iir w=[1e15]``) the key has a
+deadline (:data:`USER_KEY_SECONDS`): a family's bounds keep its sizes small, but not what
+every value costs SymPy.  Past it the variant is refused with one line (a
+:class:`~nncheck.errors.ParamError`, exit code 2), never served half-checked.  The limit is
+:func:`nncheck.answer.limits.time_limit`, which interrupts Python code; because a comparison
+of the kinds may catch that interruption as "not equal", the computation also checks the
+clock between its phases, and a key finished after the deadline is refused as well.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from nncheck import kinds
-from nncheck.errors import AnswerKeyError
+from nncheck.errors import AnswerKeyError, ParamError
 from nncheck.generate.variant import Variant
 from nncheck.key.model import AnswerKey, KeyPart
 from nncheck.kinds.base import Part
@@ -19,36 +28,82 @@ from nncheck.kinds.base import Part
 #: How close the SymPy and NumPy computations of a numeric key must be.
 AGREE_REL = 1e-9
 AGREE_ABS = 1e-12
+#: Seconds to compute the key of a variant with user-given values (see the module docstring).
+USER_KEY_SECONDS = 10.0
 
 
 def answer_key(variant: Variant) -> AnswerKey:
     """The key of ``variant``, by one path for every family: a YAML-only family's solver is a
     :class:`~nncheck.topics.formula.FormulaSolver` over its formulas, so its answers are
-    cross-checked, and its mistakes dropped, exactly as a Python solver's are."""
+    cross-checked, and its mistakes dropped, exactly as a Python solver's are.
+
+    With user-given values, raises :class:`ParamError` past :data:`USER_KEY_SECONDS`."""
+    if not variant.overrides:
+        return _answer_key(variant, None)
+    from nncheck.answer.limits import OutOfTime, time_limit
+
+    deadline = time.monotonic() + USER_KEY_SECONDS
+    key: AnswerKey | None = None
+    try:
+        with time_limit(USER_KEY_SECONDS):
+            key = _answer_key(variant, deadline)
+    except OutOfTime:
+        pass
+    except AnswerKeyError:
+        if time.monotonic() < deadline:
+            raise
+        # Past the deadline, a "disagreement" may be a comparison that was interrupted.
+    if key is not None and time.monotonic() < deadline:
+        return key
+    from nncheck.answer import sandbox
+
+    # The interruption may have come while a job was out with the sandbox's worker, whose
+    # reply would then answer the next job: that worker is stopped (the next job starts another).
+    sandbox.shutdown()
+    names = ", ".join(sorted(variant.overrides))
+    raise ParamError(f"too large to solve in time: {variant.id} with the values given for {names} "
+                     f"(gave up after {USER_KEY_SECONDS:g} s)", hint="try smaller numbers")
+
+
+def _on_time(deadline: float | None) -> None:
+    """Between phases: stop once the deadline has passed (its interruption may have been caught)."""
+    if deadline is not None and time.monotonic() >= deadline:
+        from nncheck.answer.limits import OutOfTime
+
+        raise OutOfTime()
+
+
+def _answer_key(variant: Variant, deadline: float | None) -> AnswerKey:
     solver = variant.solver
     p = variant.params
     exact = solver.exact(p)
+    _on_time(deadline)
     numeric = solver.numeric(p)
+    _on_time(deadline)
     parts = {}
     for spec in variant.parts:
         name = spec["name"]
         if name not in exact or name not in numeric:
             raise AnswerKeyError(f"{variant.id}: the solver gives no answer for part '{name}'")
         ok, why = agree(spec, exact[name], numeric[name])
+        _on_time(deadline)
         if not ok:
             raise AnswerKeyError(
                 f"{variant.id} (seed {variant.seed}): refused, the two computations of part '{name}' "
                 f"disagree: {why}")
         parts[name] = KeyPart(name, spec["kind"], exact[name], numeric[name], [], spec)
     steps = solver.solution(p, {n: kp.exact for n, kp in parts.items()}) or {}
+    _on_time(deadline)
     for name, kp in parts.items():
         kp.steps = [str(s) for s in steps.get(name, [])]
     mistakes = solver.mistakes(p) or {}
     # A mistake that gives the right answer for this instance cannot be told apart: drop it there.
     for values in mistakes.values():
         for part in list(values):
+            _on_time(deadline)
             if part in parts and _same(parts[part], values[part]):
                 del values[part]
+    _on_time(deadline)
     return AnswerKey(variant, parts, mistakes, [str(s) for s in steps.get("_", [])])
 
 

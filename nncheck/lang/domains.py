@@ -27,16 +27,33 @@ Two kinds of points are drawn:
 
 Values are short decimals (``0.731``, ``-2.48``, ``27000``, ``0.999``) held as exact
 fractions, so that a counterexample shows the very point at which it was computed.
+
+**Bounds are exact.**  An interval's ends are read as exact rationals (``(1/3, inf)``,
+``[0.1, 2]``, ``(1e300, inf)``), every point drawn is checked against them exactly
+(:func:`contains`), and a closed end is sampled as itself, never as a nearby double.  A
+bound must be 0 or between 10^-300 and 10^300 in size (:data:`MAX_BOUND`): beyond that
+it is refused (:class:`DomainError`), so that every point drawn, even ten thousand times
+beyond a bound, is a normal double as well.  Beside a bound larger than 16 in size, the
+points go a multiple of the bound's size beyond it rather than a few units (10^300 + 3
+is 10^300 to any precision a point is written with).
 """
 
 from __future__ import annotations
 
 import math
 import random
+import re
 from fractions import Fraction
 from functools import lru_cache
 
 from nncheck.errors import NNCheckError
+
+#: The largest size of an interval's bound, and the smallest nonzero one (see the module docstring).
+MAX_BOUND = Fraction(10) ** 300
+MIN_BOUND = 1 / MAX_BOUND
+#: A bound written with more characters than this is refused before it is read.
+_MAX_BOUND_CHARS = 400
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:e([+-]?\d+))?")
 
 #: name -> (lo, hi, lo_open, hi_open)
 NAMED = {
@@ -77,19 +94,146 @@ class Domain:
     (A plain class, not a NamedTuple: ``nncheck show`` reaches this module, and must not import ``typing``.)
     """
 
-    __slots__ = ("lo", "hi", "lo_open", "hi_open", "integer", "values", "only", "base")
+    __slots__ = ("lo", "hi", "lo_open", "hi_open", "integer", "values", "only", "base", "exact")
 
     def __init__(self, lo: float, hi: float, lo_open: bool, hi_open: bool, integer: bool,
-                 values: tuple[Fraction, ...], only: bool, base: str):
+                 values: tuple[Fraction, ...], only: bool, base: str, exact: Exact | None = None):
         self.lo, self.hi, self.lo_open, self.hi_open = lo, hi, lo_open, hi_open
         self.integer = integer  # integer or natural: whole numbers only
         self.values = values  # documented values: always sampled
         self.only = only  # a finite set: ``values`` is the whole domain
         self.base = base  # the name or interval before any documented values ("" for a set)
+        # The base interval with exact ends (None: unbounded); the hull above is in doubles.
+        self.exact = exact if exact is not None else Exact(None, None, True, True)
+
+    def hull(self) -> Exact:
+        """The smallest interval holding the domain, with exact ends (documented values widen it)."""
+        iv = self.exact
+        if not self.values or self.only:
+            return iv
+        lo, hi, lo_open, hi_open = iv.lo, iv.hi, iv.lo_open, iv.hi_open
+        for v in self.values:
+            if lo is not None and (v < lo or (v == lo and lo_open)):
+                lo, lo_open = v, False
+            if hi is not None and (v > hi or (v == hi and hi_open)):
+                hi, hi_open = v, False
+        return Exact(lo, hi, lo_open, hi_open)
 
     def __repr__(self) -> str:
         return (f"Domain({self.base or 'set'}: [{self.lo}, {self.hi}], open {self.lo_open}/{self.hi_open}, "
                 f"values {[str(v) for v in self.values]}, only={self.only})")
+
+
+class Exact:
+    """An interval with exact ends: ``lo``/``hi`` are Fractions, or None for an unbounded side."""
+
+    __slots__ = ("lo", "hi", "lo_open", "hi_open", "flo", "fhi")
+
+    def __init__(self, lo: Fraction | None, hi: Fraction | None, lo_open: bool, hi_open: bool):
+        self.lo, self.hi, self.lo_open, self.hi_open = lo, hi, lo_open, hi_open
+        # The ends as doubles, for a fast first test (correctly rounded, see :func:`contains`).
+        self.flo = -math.inf if lo is None else float(lo)
+        self.fhi = math.inf if hi is None else float(hi)
+
+    def floats(self) -> tuple[float, float, bool, bool]:
+        return self.flo, self.fhi, self.lo_open, self.hi_open
+
+    def holds(self, v: Fraction) -> bool:
+        """Is ``v`` in this interval?  Exactly."""
+        try:
+            f = float(v)
+        except OverflowError:
+            f = math.copysign(math.inf, v)
+        # Rounding to the nearest double never reverses an order, so a strict inequality
+        # between doubles is one between the exact numbers: most values are decided here.
+        if self.flo < f < self.fhi:
+            return True
+        if self.lo is not None and (v < self.lo or (v == self.lo and self.lo_open)):
+            return False
+        if self.hi is not None and (v > self.hi or (v == self.hi and self.hi_open)):
+            return False
+        return True
+
+
+def read_bound(s: str, text: str | None = None) -> Fraction:
+    """A bound written as a decimal (``-2.5``, ``1e300``) or a quotient (``1/3``), exactly.
+
+    Raises :class:`DomainError` when it is not a number or is out of range (see :data:`MAX_BOUND`).
+    """
+    where = f" in '{text}'" if text else ""
+    s = s.strip()
+    if len(s) > _MAX_BOUND_CHARS:
+        raise DomainError(f"bound too long{where} ({len(s)} characters)")
+    num, slash, den = s.partition("/")
+    parts = [num, den] if slash else [num]
+    vals = []
+    for part in parts:
+        m = _NUMBER.fullmatch(part.strip().lower())
+        if m is None:
+            raise DomainError(f"bad bound '{s}'{where}")
+        if m.group(1) is not None and abs(int(m.group(1))) > 2 * 300 + _MAX_BOUND_CHARS:
+            raise _out_of_range(s, where)  # decided before 10^exponent is ever computed
+        vals.append(Fraction(part.strip().lower()))
+    if slash and vals[1] == 0:
+        raise DomainError(f"bad bound '{s}'{where}: division by zero")
+    v = vals[0] / vals[1] if slash else vals[0]
+    check_bound(v, s, where)
+    return v
+
+
+def check_bound(v: Fraction, shown: str, where: str = "") -> None:
+    """Raise :class:`DomainError` unless ``v`` is 0 or between :data:`MIN_BOUND` and :data:`MAX_BOUND` in size."""
+    if v != 0 and not (MIN_BOUND <= abs(v) <= MAX_BOUND):
+        raise _out_of_range(shown, where)
+
+
+def _out_of_range(shown: str, where: str) -> DomainError:
+    return DomainError(f"the bound {shown}{where} is out of range: a bound must be 0 or between "
+                       f"1e-300 and 1e300 in size")
+
+
+def bound_text(v: Fraction) -> str:
+    """``v`` written so that :func:`read_bound` reads it back exactly, as short as that allows
+    (``1e300``, ``0.25``, ``1e-300``, ``1/3``)."""
+    if v.denominator == 1:
+        return _integer_text(v.numerator)
+    d, twos, fives = v.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    if d != 1:  # not a terminating decimal
+        return f"{_integer_text(v.numerator)}/{_integer_text(v.denominator)}"
+    k = max(twos, fives)
+    n = v.numerator * 10**k // v.denominator  # v = n·10^-k, n not a multiple of 10
+    if k > 20:
+        return f"{n}e-{k}"
+    sign, digits = ("-" if n < 0 else ""), str(abs(n)).rjust(k + 1, "0")
+    return f"{sign}{digits[:-k]}.{digits[-k:]}"
+
+
+def _integer_text(n: int) -> str:
+    zeros, m = 0, n
+    while m and m % 10 == 0:
+        m, zeros = m // 10, zeros + 1
+    return f"{m}e{zeros}" if zeros > 15 else str(n)
+
+
+def contains(domain_text: str, v: Fraction) -> bool:
+    """Is the exact value ``v`` in the domain?  (A set: one of its values; an integer domain:
+    a whole number in it; documented values are in it; otherwise the interval decides, exactly.)"""
+    d = domain(domain_text or "real")
+    return _contains(d, v)
+
+
+def _contains(d: Domain, v: Fraction) -> bool:
+    if v in d.values:
+        return True
+    if d.only:
+        return False
+    if d.integer and v.denominator != 1:
+        return False
+    return d.exact.holds(v)
 
 
 def _norm(text: str) -> str:
@@ -100,20 +244,44 @@ _HELP = ("use real, positive, nonnegative, negative, probability, integer, natur
          "a set like {0,1}, or real ∪ {0}")
 
 
-def _interval(t: str, text: str) -> tuple[float, float, bool, bool]:
+_NAMED_EXACT = {name: Exact(None if math.isinf(lo) else Fraction(lo), None if math.isinf(hi) else Fraction(hi),
+                            lo_open, hi_open) for name, (lo, hi, lo_open, hi_open) in NAMED.items()}
+
+
+def _interval(t: str, text: str) -> Exact:
     if t in NAMED:
-        return NAMED[t]
+        return _NAMED_EXACT[t]
     if len(t) >= 5 and t[0] in "([" and t[-1] in ")]" and t.count(",") == 1:
         lo_s, hi_s = t[1:-1].split(",", 1)
-        try:
-            lo = -math.inf if lo_s in ("-inf", "-oo") else float(lo_s)
-            hi = math.inf if hi_s in ("inf", "oo", "+inf", "+oo") else float(hi_s)
-        except ValueError:
-            raise DomainError(f"bad interval '{text}'") from None
-        if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+        if lo_s in ("-inf", "-oo"):
+            lo = None
+        elif lo_s in ("inf", "oo", "+inf", "+oo"):
             raise DomainError(f"empty interval '{text}'")
-        return lo, hi, t[0] == "(" or math.isinf(lo), t[-1] == ")" or math.isinf(hi)
+        else:
+            lo = _bound(lo_s, text)
+        if hi_s in ("inf", "oo", "+inf", "+oo"):
+            hi = None
+        elif hi_s in ("-inf", "-oo"):
+            raise DomainError(f"empty interval '{text}'")
+        else:
+            hi = _bound(hi_s, text)
+        if lo is not None and hi is not None and not lo < hi:
+            raise DomainError(f"empty interval '{text}'")
+        iv = Exact(lo, hi, t[0] == "(" or lo is None, t[-1] == ")" or hi is None)
+        if not iv.flo < iv.fhi:
+            # Ends that agree to every digit of a double: no point could be drawn between them.
+            raise DomainError(f"interval too narrow to sample: '{text}'")
+        return iv
     raise DomainError(f"unknown domain '{text}' ({_HELP})")
+
+
+def _bound(s: str, text: str) -> Fraction:
+    try:
+        return read_bound(s, text)
+    except DomainError as e:
+        if "out of range" in e.message:
+            raise
+        raise DomainError(f"bad interval '{text}'") from None
 
 
 def _values(t: str, text: str) -> tuple[Fraction, ...]:
@@ -123,8 +291,10 @@ def _values(t: str, text: str) -> tuple[Fraction, ...]:
     out: list[Fraction] = []
     for item in inner.split(","):
         try:
-            v = Fraction(item)
-        except (ValueError, ZeroDivisionError):
+            v = read_bound(item, text)
+        except DomainError as e:
+            if "out of range" in e.message:
+                raise
             raise DomainError(f"bad value '{item}' in '{text}' (write numbers such as 0, 1, -0.5, 1/3)") from None
         if v not in out:
             out.append(v)
@@ -141,8 +311,10 @@ def domain(text: str) -> Domain:
             raise DomainError(f"bad set '{text}' ({_HELP})")
         members = _values(base, text)
         lo, hi = float(members[0]), float(members[-1])
-        return Domain(lo, hi, False, False, all(v.denominator == 1 for v in members), members, True, "")
-    lo, hi, lo_open, hi_open = _interval(base, text)
+        return Domain(lo, hi, False, False, all(v.denominator == 1 for v in members), members, True, "",
+                      Exact(members[0], members[-1], False, False))
+    exact = _interval(base, text)
+    lo, hi, lo_open, hi_open = exact.floats()
     vals: tuple[Fraction, ...] = ()
     if extra:
         if not (extra.startswith("{") and extra.endswith("}")):
@@ -157,7 +329,7 @@ def domain(text: str) -> Domain:
             lo, lo_open = float(v), False
         if v > hi or (v == hi and hi_open):
             hi, hi_open = float(v), False
-    return Domain(lo, hi, lo_open, hi_open, integer, vals, False, base)
+    return Domain(lo, hi, lo_open, hi_open, integer, vals, False, base, exact)
 
 
 def parse_domain(text: str) -> tuple[float, float, bool, bool]:
@@ -199,13 +371,15 @@ def assumptions(domain_text: str | None) -> dict:
 # ----------------------------------------------------------------------------
 def _bins(d: Domain) -> list[tuple[float, float]]:
     """The sub-intervals a symbol must visit near 0: both signs, and small and large magnitudes."""
-    lo, hi, _, _ = _interval(d.base, d.base)
+    lo, hi, _, _ = d.exact.floats()
     if math.isinf(lo) and math.isinf(hi):
         lo, hi = -_SPAN, _SPAN
     elif math.isinf(hi):
-        hi = max(lo, 0.0) + _SPAN + 1.0  # positive widths: up to ~4
+        start = max(lo, 0.0)
+        hi = start + stretch(start)  # positive widths: up to ~4
     elif math.isinf(lo):
-        lo = min(hi, 0.0) - _SPAN - 1.0
+        start = min(hi, 0.0)
+        lo = start - stretch(start)
     # Keep 5% away from the ends: the ends and very near them are the reach points' business.
     pad = 0.05 * (hi - lo)
     lo, hi = lo + pad, hi - pad
@@ -213,6 +387,28 @@ def _bins(d: Domain) -> list[tuple[float, float]]:
         return [(lo, lo / 2), (lo / 2, 0.0), (0.0, hi / 2), (hi / 2, hi)]
     q = (hi - lo) / 4
     return [(lo + k * q, lo + (k + 1) * q) for k in range(4)]
+
+
+def stretch(start: float) -> float:
+    """How far beyond ``start`` (a bound, or 0) core points go on an unbounded side: a few units,
+    or a quarter of the bound's size beyond 16 (see the module docstring)."""
+    return max(_SPAN + 1.0, abs(start) / 4)
+
+
+def _inside(d: Domain) -> Fraction:
+    """A point of the domain, exactly (when the drawn one is not: a domain too narrow for 3-digit values)."""
+    if d.only or d.values:
+        return d.values[0]
+    if d.integer:
+        return Fraction(2) if d.exact.lo is not None else Fraction(-2)
+    iv = d.exact
+    if iv.lo is not None and iv.hi is not None:
+        return (iv.lo + iv.hi) / 2
+    if iv.lo is not None:
+        return iv.lo + max(Fraction(1), abs(iv.lo)) / 2
+    if iv.hi is not None:
+        return iv.hi - max(Fraction(1), abs(iv.hi)) / 2
+    return Fraction(1, 2)
 
 
 def _nice(x: float) -> Fraction:
@@ -279,9 +475,10 @@ def sample_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
         for name, d in specs.items():
             slot = plan[name][k]
             if isinstance(slot, Fraction):
-                pt[name] = slot
+                v = slot
             else:
-                pt[name] = _draw(slot[0], slot[1], d.lo, d.hi, rng)
+                v = _draw(slot[0], slot[1], d.lo, d.hi, rng)
+            pt[name] = v if _contains(d, v) else _inside(d)
         points.append(pt)
     return points
 
@@ -301,39 +498,37 @@ def sample(domain_text: str, rng: random.Random) -> float:
 # ----------------------------------------------------------------------------
 # Reach points.
 # ----------------------------------------------------------------------------
-def _frac(x: float) -> Fraction:
-    return Fraction(repr(float(x)))
-
-
-def _far(start: float, direction: int, tier: int, integer: bool, rng: random.Random) -> Fraction:
-    """A value about 10^k beyond ``start`` (0 for a side of ``real``), a 2-digit mantissa."""
-    m = Fraction(rng.randrange(12, 30), 10) * 10 ** _TIER_POWERS[tier]
-    v = _frac(start) + direction * m
+def _far(start: Fraction, direction: int, tier: int, integer: bool, rng: random.Random) -> Fraction:
+    """A value about 10^k beyond ``start`` (0 for a side of ``real``), a 2-digit mantissa; beyond
+    a bound larger than 16 in size, 10^k sixteenths of its size (see the module docstring)."""
+    m = Fraction(rng.randrange(12, 30), 10) * 10 ** _TIER_POWERS[tier] * max(Fraction(1), abs(start) / 16)
+    v = start + direction * m
     return Fraction(math.floor(v)) if integer and v.denominator != 1 else v
 
 
-def _near(end: float, direction: int, tier: int, is_open: bool, unit: Fraction) -> Fraction:
+def _near(end: Fraction, direction: int, tier: int, is_open: bool, unit: Fraction) -> Fraction:
     """A closed ``end`` itself, or a point just inside an open one (``direction`` points inward)."""
     if not is_open:
-        return _frac(end)
-    return _frac(end) + direction * _OPEN_OFFSETS[tier] * unit
+        return end
+    return end + direction * _OPEN_OFFSETS[tier] * unit
 
 
 def _side(d: Domain, upper: bool, tier: int, rng: random.Random) -> Fraction:
-    lo, hi, lo_open, hi_open = _interval(d.base, d.base)
+    iv = d.exact
+    lo, hi = iv.lo, iv.hi
     if d.integer:  # natural: its lowest value is 1; integer: both sides unbounded
-        if not upper and not math.isinf(lo):
+        if not upper and lo is not None:
             return Fraction(1)
-        return _far(0.0, 1 if upper else -1, tier, True, rng)
+        return _far(Fraction(0), 1 if upper else -1, tier, True, rng)
     if upper:
-        if math.isinf(hi):
-            return _far(max(lo, 0.0), 1, tier, False, rng)
-        unit = _frac(hi - lo) if not math.isinf(lo) else Fraction(max(1, math.ceil(abs(hi))))
-        return _near(hi, -1, tier, hi_open, unit)
-    if math.isinf(lo):
-        return _far(min(hi, 0.0), -1, tier, False, rng)
-    unit = _frac(hi - lo) if not math.isinf(hi) else Fraction(max(1, math.ceil(abs(lo))))
-    return _near(lo, 1, tier, lo_open, unit)
+        if hi is None:
+            return _far(max(lo, Fraction(0)) if lo is not None else Fraction(0), 1, tier, False, rng)
+        unit = hi - lo if lo is not None else Fraction(max(1, math.ceil(abs(hi))))
+        return _near(hi, -1, tier, iv.hi_open, unit)
+    if lo is None:
+        return _far(min(hi, Fraction(0)) if hi is not None else Fraction(0), -1, tier, False, rng)
+    unit = hi - lo if hi is not None else Fraction(max(1, math.ceil(abs(lo))))
+    return _near(lo, 1, tier, iv.lo_open, unit)
 
 
 def reach_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
@@ -358,6 +553,7 @@ def reach_points(domains: dict, n: int, rng: random.Random) -> list[dict]:
         seq = []
         for k in range(n):
             upper = (bin(k % 8 & mask).count("1") % 2 == 1) != flip
-            seq.append(_side(d, upper, min(2, k * 3 // n), rng))
+            v = _side(d, upper, min(2, k * 3 // n), rng)
+            seq.append(v if _contains(d, v) else _inside(d))
         sides[name] = seq
     return [{name: sides[name][k] for name in domains} for k in range(n)]

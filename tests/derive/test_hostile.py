@@ -112,3 +112,86 @@ def test_huge_or_undefined_values_are_reported_quickly(text):
     assert time.monotonic() - t0 < 10
     assert rep.steps and rep.steps[0].status in ("invalid", "unparsable", "undecided")
     assert rep.to_json()["valid"] is False
+
+
+# ----------------------------------------------------------------------------
+# Costly lines: could not decide, without holding the lines after them.
+# ----------------------------------------------------------------------------
+def _valid():
+    return {"status": "valid"}
+
+
+def test_steps_that_run_out_of_time_share_an_allowance_then_get_a_short_limit(monkeypatch):
+    # The allowance for slow steps covers two at the full limit; after it each step has the short one.
+    monkeypatch.setattr(guard, "SLOW_SECONDS", 2.0)
+    monkeypatch.setattr(guard, "QUICK_SECONDS", 0.3)
+    tasks = [_blocked_sleep] * 6 + [_valid]
+    t0 = time.monotonic()
+    out = guard.run_tasks(tasks, isolate=True, step_seconds=1.0, total_seconds=30)
+    took = time.monotonic() - t0
+    assert [r["status"] for r in out] == ["undecided"] * 6 + ["valid"]
+    assert took < 1.0 + 1.0 + 4 * 0.3 + 3, took  # not 6 × 1 s
+    assert all("earlier steps used up the time for slow steps" in r["detail"] for r in out[2:6]), out
+    assert all("earlier steps" not in r["detail"] for r in out[:2]), out
+
+
+def test_a_step_gets_no_more_than_its_fair_share_of_the_whole_derivation():
+    # Five steps stuck in C code and one ordinary step, 3 s in all: without shares the first stuck
+    # step would take all 3 s and the ordinary one would never be checked.
+    tasks = [_blocked_sleep] * 5 + [_valid]
+    t0 = time.monotonic()
+    out = guard.run_tasks(tasks, isolate=True, step_seconds=4.0, total_seconds=3.0)
+    assert time.monotonic() - t0 < 6
+    assert out[-1]["status"] == "valid", out
+    assert all(r["status"] == "undecided" and "share" in r["detail"] for r in out[:5]), out
+
+
+def test_the_in_process_fallback_keeps_the_same_limits(monkeypatch):
+    monkeypatch.setattr(guard, "SLOW_SECONDS", 0.6)
+    monkeypatch.setattr(guard, "QUICK_SECONDS", 0.2)
+
+    def spin():
+        while True:  # pure Python: the soft limit ends it
+            pass
+
+    t0 = time.monotonic()
+    out = guard.run_tasks([spin] * 4 + [_valid], isolate=False, step_seconds=0.6, total_seconds=30)
+    assert [r["status"] for r in out] == ["undecided"] * 4 + ["valid"]
+    assert time.monotonic() - t0 < 0.6 + 3 * 0.2 + 2
+
+
+# The console script, reporting the peak resident size of itself and of the checking processes it
+# started (RUSAGE_CHILDREN: the largest of them), so that the bound covers the whole check.
+_PEAK = ("import atexit, resource, sys\n"
+         "def peak():\n"
+         "    return max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+         "atexit.register(lambda: sys.stderr.write('PEAK-KB %d\\n' % peak()))\n"
+         "from nncheck.__main__ import main\n"
+         "main(sys.argv[1:])\n")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.uname().sysname != "Linux", reason="ru_maxrss in KiB")
+def test_costly_lines_are_could_not_decide_and_the_rest_is_checked(tmp_path):
+    import subprocess
+    import sys
+
+    lines = [f"exp(exp(exp(exp(x)))) = exp(exp(exp(exp(x + {k}))))" for k in (3, 6, 7)]
+    path = tmp_path / "towers.txt"
+    path.write_text("\n".join(lines) + "\n(x + 1)^2 = x^2 + 2x + 1\n", encoding="utf-8")
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", _PEAK, "derive", str(path), "--json"], capture_output=True,
+                          text=True, timeout=60)
+    took = time.monotonic() - t0
+    err, _, peak = proc.stderr.rpartition("PEAK-KB ")
+    assert "Traceback" not in err and proc.returncode == 1, proc.stderr
+    import json
+
+    steps = json.loads(proc.stdout)["steps"]
+    assert [s["status"] for s in steps][-1] == "valid"
+    for s in steps[:3]:
+        assert s["status"] in ("undecided", "invalid"), s  # e^e^e^e^x ≠ e^e^e^e^(x + k): never "valid"
+        if s["status"] == "undecided":
+            assert "too complex" in s["detail"] or "could not" in s["detail"], s
+    # Two steps at the full 4 s limit, then 1 s each, plus start-up: not 3 × 4 s and more.
+    assert took < guard.SLOW_SECONDS + guard.QUICK_SECONDS + 6, took
+    assert int(peak) / 1024 < 300, f"{int(peak) / 1024:.0f} MiB"

@@ -278,7 +278,7 @@ def test_each_size_is_reported_on_its_own():
     assert "not a whole number" not in w_steps and "15" in w_steps
     assert "14.5 is not a whole number" in h_steps and "height" in h_steps
     assert "W₂ is a whole number but H₂ is not" in fit_steps
-    assert "whatever H₂ is" in key.variant.part_prompt(key.variant.part("W2"))
+    assert "judged each on its own" in key.variant.prompt  # the prompt says W₂ is asked whatever H₂ is
     # 15 is the width's answer, not a rounding; H₂ rounded either way is named.
     assert grade(key, "W2", "15").status == "correct"
     assert grade(key, "H2", "14").mistake == "rounded" and grade(key, "H2", "15").mistake == "rounded-up"
