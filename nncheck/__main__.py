@@ -1,7 +1,7 @@
 """Entry point: ``nncheck`` and ``python -m nncheck``.
 
-The fast front end runs the commands typed most (``--help``, ``list``, ``show``, ``quiz``)
-without importing Typer; whatever it does not take, the Typer app runs.  Both report
+The fast front end runs the commands typed most (``--help``, ``list``, ``show``, ``quiz``, and a repeat ``check``
+whose key is cached) without importing Typer; whatever it does not take, the Typer app runs.  Both report
 failures through one error policy (:mod:`nncheck.cli.policy`).
 """
 

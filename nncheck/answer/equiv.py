@@ -270,8 +270,10 @@ def zero_at(diff, pt: dict, budget: _Budget | None = None) -> tuple[str, object,
         target = 2 * b.scale - _MARGIN_BITS
         if b.err <= target:
             return "zero", value, dps
-        if b.err == _INF or not math.isfinite(b.err - target):
-            need = 2 * dps  # no usable bound (an infinite or NaN one, e.g. from exp towers): double
+        if not math.isfinite(b.err - target) and b.err != _INF:
+            return "costly", value, dps  # a NaN bound (exp towers overflow the bound itself): undecidable here
+        if b.err == _INF:
+            need = 2 * dps
         else:
             need = dps + int(math.ceil((b.err - target + GUARD_BITS) / math.log2(10)))
         need = max(need, dps + 10)

@@ -55,4 +55,29 @@ OPTIONS: dict[str, CommandSpec] = {
             'json_': False,
         },
     },
+    'check': {
+        'flags': {'--latex': ('latex', True), '--json': ('json_', True)},
+        'valued': {
+            'part': {'opts': ['--part', '-p'], 'type': 'str', 'multiple': False},
+            'answer': {'opts': ['--answer', '-a'], 'type': 'str', 'multiple': False},
+            'given': {'opts': ['--given'], 'type': 'str', 'multiple': True},
+            'seed': {'opts': ['--seed', '-s'], 'type': 'int', 'multiple': False},
+            'bank': {'opts': ['--bank'], 'type': 'str', 'multiple': True},
+        },
+        'arguments': [
+            {'dest': 'family_id', 'nargs': 1, 'required': True},
+            {'dest': 'assignments', 'nargs': -1, 'required': False},
+        ],
+        'defaults': {
+            'family_id': None,
+            'assignments': None,
+            'part': None,
+            'answer': None,
+            'given': None,
+            'latex': False,
+            'seed': 1,
+            'bank': None,
+            'json_': False,
+        },
+    },
 }

@@ -21,46 +21,6 @@ def variant_for(cat: Catalog, family_id: str, seed: int, assignments: list[str] 
     return make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
 
 
-def given_answers(v: Variant, part: str, given: list[str]) -> dict[str, str]:
-    """``--given PART=ANSWER`` options as {part: answer}; an unknown or repeated part is a usage error."""
-    from nncheck.errors import UsageError
-
-    out: dict[str, str] = {}
-    for item in given:
-        name, eq, text = item.partition("=")
-        name = name.strip()
-        if not eq or not name or not text.strip():
-            raise UsageError(f"--given '{item}': write PART=ANSWER, e.g. --given xi1='[[1, 2]]'")
-        v.part(name)  # a clear error for an unknown part
-        if name == part:
-            raise UsageError(f"--given {name}: that is the part being checked; give its answer with --answer")
-        if name in out:
-            raise UsageError(f"--given {name} appears twice: give each earlier part once")
-        out[name] = text
-    return out
-
-
-def _check_given(key, part: str, earlier: dict[str, str], *, latex: bool | None = None) -> None:
-    """Error carried forward needs every part ``part`` is computed from, and only those."""
-    from nncheck.errors import UsageError
-
-    inputs = key.carry_inputs(part)
-    if not inputs:
-        raise UsageError(f"part {part} is not computed from other parts of {key.variant.id}: "
-                         "--given does not apply to it")
-    extra = [n for n in earlier if n not in inputs]
-    missing = [n for n in inputs if n not in earlier]
-    if extra or missing:
-        raise UsageError(f"part {part} is computed from {', '.join(inputs)}: give each of them with --given "
-                         f"(your answer, right or wrong)" + (f", and not {', '.join(extra)}" if extra else ""))
-    from nncheck.key.grade import grade
-
-    for name, text in earlier.items():
-        verdict = grade(key, name, text, latex=latex)
-        if verdict.status == "invalid":  # it would carry nothing: say so rather than grade without it
-            raise UsageError(f"--given {name}: {verdict.feedback}")
-
-
 def register(app: typer.Typer) -> None:
     # list and show are defined once, in the fast front end, which usually runs them without Typer.
     @app.command("list")
@@ -118,35 +78,7 @@ def register(app: typer.Typer) -> None:
         json_: JsonOpt = False,
     ) -> None:
         """Grade one answer. Exit code: 0 correct, 1 incorrect, 2 unreadable answer or bad input."""
-        from nncheck.errors import UsageError
-
-        if answer is None:
-            raise UsageError("give your answer with --answer TEXT")
-        v = variant_for(catalog(bank), family_id, seed, assignments)
-        parts = v.parts
-        if part is None:
-            if len(parts) != 1:
-                raise UsageError(f"{v.id} has several parts; choose one with --part "
-                                 f"({', '.join(p['name'] for p in parts)})")
-            part = parts[0]["name"]
-        v.part(part)  # a clear error for an unknown part, before any SymPy work
-        earlier = given_answers(v, part, given or [])
-        from nncheck.key.cache import cached_answer_key
-        from nncheck.key.grade import grade
-
-        # Checking the parts of one problem in turn computes its key once: later checks read it from
-        # the cache, and grade a numeric part without SymPy (nncheck/key/cache.py).
-        key = cached_answer_key(v, [part, *earlier])
-        if earlier:
-            _check_given(key, part, earlier, latex=latex or None)
-        # Without --latex, an answer with a backslash, a brace or $ is read as LaTeX all the same.
-        verdict = grade(key, part, answer, earlier, latex=latex or None)
-        code = {"correct": 0, "incorrect": 1, "invalid": 2}[verdict.status]
-        if json_:
-            out = {"id": v.id, "seed": v.seed, "part": part, **verdict.to_json()}
-            emit_json(out)
-        else:
-            from nncheck.render.rich_views import verdict_renderable
-
-            console(wide=True).print(verdict_renderable(verdict, part))
+        # Defined once, in the fast front end, which runs a repeat check (key cached) without Typer.
+        code = fast.check_command(family_id=family_id, assignments=assignments, part=part, answer=answer,
+                                  given=given, latex=latex, seed=seed, bank=bank, json_=json_)
         raise typer.Exit(code)

@@ -7,16 +7,15 @@ one line on stderr and an exit code, never a traceback.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from nncheck.cli import policy
-from nncheck.cli.output import catalog, emit_json, json_default
+from nncheck.cli.output import catalog, console, emit_json, json_default
 
 try:  # typer >= 0.22 vendors click
     from typer._click import exceptions as _click_exc
@@ -24,9 +23,6 @@ try:  # typer >= 0.22 vendors click
 except ImportError:  # pragma: no cover - older typer
     import click.exceptions as _click_exc  # type: ignore[import-not-found,no-redef]
     from click.core import Context  # type: ignore[import-not-found,no-redef]
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 __all__ = ["AssignArg", "BankOpt", "IdArg", "JsonOpt", "NNGroup", "SeedOpt", "catalog", "console", "emit_json",
            "json_default"]
@@ -106,22 +102,3 @@ LatexOpt = Annotated[bool, typer.Option(
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="Problem family id, e.g. conv.output-size.")]
 AssignArg = Annotated[list[str] | None, typer.Argument(
     help="Your own numbers as NAME=VALUE, e.g. W1=227 F=11 'box_ref=[0,0,4,4]'.", show_default=False)]
-
-
-def console(stderr: bool = False, *, wide: bool = False) -> Console:
-    """A rich console: colour only on a terminal, never with NO_COLOR; plain text when piped.
-
-    ``wide``: when piped, never wrap (prompts hold matrix blocks that must stay intact).
-    """
-    from nncheck.render.quiz_views import PipeConsole
-
-    stream = sys.stderr if stderr else sys.stdout
-    width: int | None
-    if stream.isatty():
-        width = None
-    elif wide:
-        width = 10_000
-    else:
-        width = int(os.environ.get("COLUMNS", "100") or 100)
-    return PipeConsole(stderr=stderr, highlight=False, width=width, emoji=False,
-                       no_color=bool(os.environ.get("NO_COLOR")) or None)

@@ -1,4 +1,4 @@
-"""The fast front end: ``nncheck``, ``--help``, ``list``, ``show`` and ``quiz`` without Typer.
+"""The fast front end: ``nncheck``, ``--help``, ``list``, ``show``, ``quiz`` and repeat ``check`` without Typer.
 
 These commands are typed often and must feel instant, so they skip Typer, rich (except
 for the quiz's views), PyYAML, pydantic, NumPy and SymPy: they read the cached bank index,
@@ -12,6 +12,11 @@ differs is only who reads the command line: :func:`run` reads it with
 app (``run`` returns None), which owns every usage message.  Failures go through the one
 error policy, :mod:`nncheck.cli.policy`.  ``tests/core/test_fast.py`` checks that both
 paths print the same thing and that nothing heavy is imported.
+
+``check`` is served here only when it is cheap: a repeat check whose key is in the key cache
+(:mod:`nncheck.key.cache`, which holds only numeric parts), without ``--latex``.  Everything up
+to the verdict is worked out before anything is printed, and any doubt or error there hands the
+command to the Typer app, which runs it from the start as it always would (:func:`check_fast`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ import sys
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (this module is on the start-up path)
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from nncheck.answer.verdict import Verdict
+    from nncheck.bank.index import Catalog
+    from nncheck.generate.variant import Variant
+    from nncheck.key.model import AnswerKey
 
 HELP_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_help.txt")
 
@@ -34,7 +44,11 @@ def run(argv: list[str]) -> int | None:
                 text = fh.read()
         except OSError:
             return None  # no generated help (a broken install): Typer builds it
-        return guarded(lambda: sys.stdout.write(text), json_=False)
+
+        def show_help() -> None:
+            sys.stdout.write(text)
+
+        return guarded(show_help, json_=False)
     command = COMMANDS.get(argv[0])
     if command is None:
         return None
@@ -44,19 +58,29 @@ def run(argv: list[str]) -> int | None:
     values = parse(OPTIONS[argv[0]], argv[1:])
     if values is None:
         return None
+    if command is check_command:
+        try:
+            show = check_fast(values)
+        except KeyboardInterrupt as e:  # Ctrl-C while the key is read: the policy's line, not a traceback
+            from nncheck.cli.policy import report
+
+            return report(e, json_=bool(values["json_"]))
+        if show is None:
+            return None
+        return guarded(show, json_=bool(values["json_"]))
     return guarded(lambda: command(**values), json_=bool(values.get("json_")))
 
 
-def guarded(fn: Callable[[], object], *, json_: bool) -> int:
-    """Run ``fn``: 0 when it returns, else the error policy's line and exit code."""
+def guarded(fn: Callable[[], int | None], *, json_: bool) -> int:
+    """Run ``fn``: the exit code it returns (None: 0), or the error policy's line and exit code."""
     try:
-        fn()
+        code = fn()
         sys.stdout.flush()  # a closed pipe shows here, inside the policy, not in the flush at exit
     except (Exception, KeyboardInterrupt) as e:
         from nncheck.cli.policy import report
 
         return report(e, json_=json_)
-    return 0
+    return code or 0
 
 
 # ----------------------------------------------------------------------------
@@ -122,4 +146,146 @@ def quiz_command(*, topic: list[str] | None, family: list[str] | None, count: in
         store.close()
 
 
-COMMANDS: dict[str, Callable[..., None]] = {"list": list_command, "show": show_command, "quiz": quiz_command}
+def check_command(*, family_id: str, assignments: list[str] | None, part: str | None, answer: str | None,
+                  given: list[str] | None, latex: bool, seed: int, bank: list[str] | None, json_: bool) -> int:
+    """``nncheck check``: grade one answer; the exit code is 0 correct, 1 incorrect, 2 unreadable.
+
+    The Typer command runs this; the fast front end runs :func:`check_fast` (the same steps, when
+    the key is cached).
+    """
+    from nncheck.cli.output import catalog
+    from nncheck.errors import UsageError
+    from nncheck.key.cache import cached_answer_key
+
+    if answer is None:  # before the catalogue is read (and its warnings printed)
+        raise UsageError("give your answer with --answer TEXT")
+    v, part, earlier = check_inputs(catalog(bank), family_id, assignments, part, given, seed)
+    # Checking the parts of one problem in turn computes its key once: later checks read it from
+    # the cache, and grade a numeric part without SymPy (nncheck/key/cache.py).
+    key = cached_answer_key(v, [part, *earlier])
+    verdict = check_grade(key, part, answer, earlier, latex=latex)
+    return print_check(v, part, verdict, json_=json_)
+
+
+def check_fast(values: dict[str, object]) -> Callable[[], int] | None:
+    """``nncheck check`` without Typer, SymPy or NumPy: what prints the verdict, or None to hand over.
+
+    Served only for a check the cache answers (its part and every ``--given`` part stored, so all
+    numeric), without ``--latex``.  The catalogue, the variant, the key and the verdict are worked
+    out first, printing nothing; any error or doubt there returns None, and the Typer app runs
+    :func:`check_command` from the start, printing the bank warnings and the error as it always
+    does.  Only the printing (the same :func:`print_check`) is left for the returned function.
+    """
+    if values["latex"] or values["answer"] is None:
+        return None
+    try:
+        from nncheck.bank.index import load_catalog
+        from nncheck.key import cache
+
+        cat = load_catalog(values["bank"] or [])  # type: ignore[arg-type]
+        v, part, earlier = check_inputs(cat, values["family_id"], values["assignments"],  # type: ignore[arg-type]
+                                        values["part"], values["given"], values["seed"])  # type: ignore[arg-type]
+        needed = [part, *earlier]
+        ident = cache.identity(v)
+        if ident is None:
+            return None
+        hit = cache.load(v, ident)  # a doubtful entry raises: handed over, and the Typer path rewrites it
+        if hit is None or not all(n in hit.stored for n in needed):
+            return None
+        # The one way a key is read from the cache (it also marks the entry as recently used); the entry
+        # was just found, so this reads it and does not compute.
+        key = cache.cached_answer_key(v, needed)
+        verdict = check_grade(key, part, str(values["answer"]), earlier, latex=False)
+    except Exception:
+        return None
+
+    def show() -> int:
+        from nncheck.cli.output import warn
+
+        warn(cat)
+        return print_check(v, part, verdict, json_=bool(values["json_"]))
+
+    return show
+
+
+def check_inputs(cat: Catalog, family_id: str, assignments: list[str] | None, part: str | None,
+                 given: list[str] | None, seed: int) -> tuple[Variant, str, dict[str, str]]:
+    """The variant, the part checked and the ``--given`` answers; a usage error for what is missing."""
+    from nncheck.errors import UsageError
+    from nncheck.generate.variant import make_variant, parse_assignments
+
+    v = make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
+    parts = v.parts
+    if part is None:
+        if len(parts) != 1:
+            raise UsageError(f"{v.id} has several parts; choose one with --part "
+                             f"({', '.join(p['name'] for p in parts)})")
+        part = parts[0]["name"]
+    v.part(part)  # a clear error for an unknown part, before any SymPy work
+    return v, part, given_answers(v, part, given or [])
+
+
+def given_answers(v: Variant, part: str, given: list[str]) -> dict[str, str]:
+    """``--given PART=ANSWER`` options as {part: answer}; an unknown or repeated part is a usage error."""
+    from nncheck.errors import UsageError
+
+    out: dict[str, str] = {}
+    for item in given:
+        name, eq, text = item.partition("=")
+        name = name.strip()
+        if not eq or not name or not text.strip():
+            raise UsageError(f"--given '{item}': write PART=ANSWER, e.g. --given xi1='[[1, 2]]'")
+        v.part(name)  # a clear error for an unknown part
+        if name == part:
+            raise UsageError(f"--given {name}: that is the part being checked; give its answer with --answer")
+        if name in out:
+            raise UsageError(f"--given {name} appears twice: give each earlier part once")
+        out[name] = text
+    return out
+
+
+def check_grade(key: AnswerKey, part: str, answer: str, earlier: dict[str, str], *, latex: bool) -> Verdict:
+    """The verdict on ``answer``, with error carried forward from the ``--given`` answers ``earlier``."""
+    from nncheck.key.grade import grade
+
+    if earlier:
+        _check_given(key, part, earlier, latex=latex or None)
+    # Without --latex, an answer with a backslash, a brace or $ is read as LaTeX all the same.
+    return grade(key, part, answer, earlier, latex=latex or None)
+
+
+def _check_given(key: AnswerKey, part: str, earlier: dict[str, str], *, latex: bool | None = None) -> None:
+    """Error carried forward needs every part ``part`` is computed from, and only those."""
+    from nncheck.errors import UsageError
+    from nncheck.key.grade import grade
+
+    inputs = key.carry_inputs(part)
+    if not inputs:
+        raise UsageError(f"part {part} is not computed from other parts of {key.variant.id}: "
+                         "--given does not apply to it")
+    extra = [n for n in earlier if n not in inputs]
+    missing = [n for n in inputs if n not in earlier]
+    if extra or missing:
+        raise UsageError(f"part {part} is computed from {', '.join(inputs)}: give each of them with --given "
+                         f"(your answer, right or wrong)" + (f", and not {', '.join(extra)}" if extra else ""))
+    for name, text in earlier.items():
+        verdict = grade(key, name, text, latex=latex)
+        if verdict.status == "invalid":  # it would carry nothing: say so rather than grade without it
+            raise UsageError(f"--given {name}: {verdict.feedback}")
+
+
+def print_check(v: Variant, part: str, verdict: Verdict, *, json_: bool) -> int:
+    """Print a verdict (JSON, or rich text: plain when piped) and return check's exit code."""
+    from nncheck.cli.output import console, emit_json
+
+    if json_:
+        emit_json({"id": v.id, "seed": v.seed, "part": part, **verdict.to_json()})
+    else:
+        from nncheck.render.rich_views import verdict_renderable
+
+        console(wide=True).print(verdict_renderable(verdict, part))
+    return {"correct": 0, "incorrect": 1, "invalid": 2}[verdict.status]
+
+
+COMMANDS: dict[str, Callable[..., int | None]] = {"list": list_command, "show": show_command, "quiz": quiz_command,
+                                              "check": check_command}

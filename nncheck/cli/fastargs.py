@@ -4,10 +4,10 @@ The table (:mod:`nncheck.cli._options`, written by ``python -m nncheck.cli.helpg
 for each command the fast front end runs, what its Typer declaration says: the flags, the
 options that take a value with their types and limits, the positional arguments and the
 defaults.  :func:`parse` accepts only what it is sure the Typer app reads the same way
-(``--count 3``, ``--count=3``, ``-n 3``, ``--json``) and returns the same keyword arguments
-the Typer command receives.  Anything else — ``--help``, ``-n3``, an unknown option, a value
-out of range, ``--`` — gives None, and the Typer app runs the command: it owns every usage
-message.
+(``--count 3``, ``--count=3``, ``-n 3``, ``--answer -0.25``, ``--json``) and returns the same
+keyword arguments the Typer command receives.  Anything else — ``--help``, ``-n3``, an unknown
+option, a value out of range, ``--``, an option's name where its value should be — gives None,
+and the Typer app runs the command: it owns every usage message.
 
 Typer-free, like everything on the start-up path.
 """
@@ -70,8 +70,10 @@ def parse(spec: CommandSpec, argv: list[str]) -> dict[str, object] | None:
             return None
         dest, opt = valued[name]
         if not eq:
-            if i >= len(argv) or argv[i].startswith("-"):
-                return None  # a missing value, or one that looks like an option: let the full parser say
+            if i >= len(argv) or (argv[i].startswith("-") and _names_an_option(spec, valued, argv[i])):
+                return None  # a missing value, or one that is an option's name: let the full parser say
+            # Otherwise the next word is the value, as click reads it, even when it starts with "-":
+            # "--answer -0.25", "--seed -4".
             value = argv[i]
             i += 1
         converted = _convert(opt, value)
@@ -94,6 +96,13 @@ def parse(spec: CommandSpec, argv: list[str]) -> dict[str, object] | None:
         elif argument["required"]:
             return None
     return None if words else values
+
+
+def _names_an_option(spec: CommandSpec, valued: dict[str, tuple[str, ValuedSpec]], word: str) -> bool:
+    """Is ``word`` "--", or one of the command's options (``--json``, ``--seed=3``)?  Click would take it
+    as the value all the same, but a user who typed it most likely forgot the value: Typer words it."""
+    name = word.partition("=")[0] if word.startswith("--") else word
+    return word in ("--", "--help", "-h") or name in spec["flags"] or name in valued
 
 
 def _convert(opt: ValuedSpec, text: str) -> object | None:

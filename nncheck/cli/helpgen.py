@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from nncheck.cli.fastargs import ArgumentSpec, CommandSpec, ValuedSpec
 
 # The commands typed often enough to skip Typer; each has a function in nncheck.cli.fast.COMMANDS.
-FAST_COMMANDS = ("list", "show", "quiz")
+FAST_COMMANDS = ("list", "show", "quiz", "check")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

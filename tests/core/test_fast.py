@@ -238,3 +238,215 @@ def test_output_into_a_closed_pipe_is_quiet(args):
     err = p.stderr.read()
     assert p.wait(timeout=120) == 0, err
     assert err == b""
+
+
+# ----------------------------------------------------------------------------
+# check: a repeat check (key cached, numeric part) runs without Typer and prints what Typer prints.
+# ----------------------------------------------------------------------------
+#: Runs nncheck as the console script does (the fast front end first), or the Typer app alone; either
+#: way, records which of the heavy modules were imported in the file named by the first argument.
+ENTRY = ("import atexit, sys\n"
+         "out, path = sys.argv[1], sys.argv[2]\n"
+         "def record():\n"
+         "    with open(out, 'w') as fh:\n"
+         "        fh.write(','.join(m for m in ('typer', 'sympy', 'numpy', 'pydantic', 'yaml') if m in sys.modules))\n"
+         "atexit.register(record)\n"
+         "if path == 'typer':\n"
+         "    from nncheck.cli.app import main\n"
+         "else:\n"
+         "    from nncheck.__main__ import main\n"
+         "main(sys.argv[3:])\n")
+
+
+def _cache_dir(tmp_path):
+    """A cache directory of the test's own for the keys, with the session's bank catalogue in it."""
+    import shutil
+
+    shared = os.environ["NNCHECK_CACHE_DIR"]
+    for name in os.listdir(shared):
+        if name.startswith("catalog-") and not (tmp_path / name).exists():
+            shutil.copy(os.path.join(shared, name), tmp_path / name)
+    return tmp_path
+
+
+def _run(path: str, args: list[str], cache_dir) -> tuple[tuple[int, str, str], set[str]]:
+    """((exit code, stdout, stderr), heavy modules imported) of one whole process on ``path``."""
+    record = cache_dir / "imported.txt"
+    env = dict(os.environ, NNCHECK_CACHE_DIR=str(cache_dir))
+    env.pop("NO_COLOR", None)  # piped: plain text whatever NO_COLOR says
+    r = subprocess.run([sys.executable, "-c", ENTRY, str(record), path, *args], capture_output=True, text=True,
+                       env=env, timeout=120)
+    return (r.returncode, r.stdout, r.stderr), set(filter(None, record.read_text().split(",")))
+
+
+def _served_and_typer(args: list[str], cache_dir):
+    """The check as the console script runs it and as the Typer app runs it, the key cached by then."""
+    served, heavy = _run("main", args, cache_dir)
+    if "sympy" in heavy:  # nncheck's source changed under the test (part of a key's identity): once more
+        served, heavy = _run("main", args, cache_dir)
+    typer_path, typer_heavy = _run("typer", args, cache_dir)
+    assert "typer" in typer_heavy
+    return served, heavy, typer_path
+
+
+def _check_cases(catalog, fid: str, part: str, seed: int) -> list[list[str]]:
+    """Command lines checking ``part``: the right answer, wrong, rounded, a named mistake, unreadable."""
+    from test_key_cache import answers
+
+    from nncheck.generate.variant import make_variant
+    from nncheck.key.compute import answer_key
+
+    key = answer_key(make_variant(catalog.get(fid), seed, {}))
+    texts = answers(key, part)
+    # The key's, "none", "1/0", "[1, 2"; then the first named mistake's, wrong, sign flipped; the last two
+    # (rounded and truncated; for an integer, off by one and sign flipped).
+    m = 4 + len(key.mistakes_for(part)) if key.parts[part].kind != "boolean" else 4
+    chosen = list(dict.fromkeys(texts[:4] + texts[4:m][:1] + texts[m:m + 2] + texts[-2:]))
+    base = ["check", fid, "--seed", str(seed), "--part", part]
+    return [[*base, "--answer", t, *(["--json"] if i % 2 else [])] for i, t in enumerate(chosen)]
+
+
+@pytest.mark.parametrize("fid,part,seed", [
+    ("detection.iou", "IoU", 2),  # number
+    ("conv.output-size", "W2", 3),  # integer
+    ("conv.output-size", "fits", 1),  # boolean
+    ("conv.forward", "xi", 2),  # matrix
+    ("softmax.forward", "yhat", 1),  # vector
+])
+def test_a_repeat_check_is_served_without_typer_and_prints_what_typer_prints(catalog, tmp_path, fid, part, seed):
+    cache_dir = _cache_dir(tmp_path)
+    cases = _check_cases(catalog, fid, part, seed)
+    first, first_heavy = _run("main", cases[0], cache_dir)
+    assert "typer" in first_heavy and "sympy" in first_heavy  # a miss: handed to Typer, the key computed
+    codes = set()
+    for args in cases:
+        served, heavy, typer_path = _served_and_typer(args, cache_dir)
+        assert served == typer_path, args
+        assert not heavy & {"typer", "sympy", "numpy", "pydantic"}, (args, heavy)
+        codes.add(served[0])
+    assert codes == {0, 1, 2}  # right, wrong and unreadable answers all served
+
+
+def test_a_repeat_check_with_given_answers_is_served_alike(catalog, tmp_path):
+    from test_key_cache import carried_answers
+
+    from nncheck.generate.variant import make_variant
+    from nncheck.key.compute import answer_key
+
+    cache_dir = _cache_dir(tmp_path)
+    key = answer_key(make_variant(catalog.get("detection.iou"), 2, {}))
+    given, text = carried_answers(key, "IoU")[0]
+    flags = [f for name, answer in given.items() for f in ("--given", f"{name}={answer}")]
+    base = ["check", "detection.iou", "--seed", "2", "--part", "IoU"]
+    _run("main", [*base, "--answer", text, *flags], cache_dir)  # computes the key
+    for args in ([*base, "--answer", text, *flags], [*base, "--answer", text, *flags, "--json"],
+                 [*base, "--answer", "0.9", *flags]):
+        served, heavy, typer_path = _served_and_typer(args, cache_dir)
+        assert served == typer_path, args
+        assert not heavy & {"typer", "sympy"}, heavy  # the solver's carry() may use NumPy
+    assert "error carried forward" in served[1] or served[0] == 1
+
+
+@pytest.fixture
+def cached_keys(tmp_path, monkeypatch):
+    """A key cache of the test's own, in process, for the hand-over tests."""
+    from nncheck.key import cache
+
+    monkeypatch.setattr(cache, "keys_dir", lambda: str(tmp_path / "keys"))
+    return tmp_path / "keys"
+
+
+IOU = ["check", "detection.iou", "--seed", "2", "--part", "IoU"]
+
+
+def _warm(args):
+    """Check once through the Typer app (which computes and stores the key)."""
+    CliRunner().invoke(app, args)
+
+
+@pytest.mark.parametrize("args", [
+    [*IOU, "--answer", "0.27", "--latex"],  # --latex: read as LaTeX by the Typer path
+    [*IOU, "--answer", "0.27", "--weird"],  # an option the fast parser does not know
+    [*IOU, "--answer=0.27", "--", "x"],
+    [*IOU],  # no answer: Typer's path words it
+    ["check", "detection.iou", "--seed", "2", "--answer", "0.27"],  # several parts, none chosen
+    [*IOU[:-1], "nope", "--answer", "0.27"],  # an unknown part
+    ["check", "nope.nope", "--answer", "1"],  # an unknown family
+    ["check", "detection.iou", "box_ref=[0,0]", "--part", "IoU", "--answer", "1"],  # a bad parameter
+    [*IOU, "--answer", "0.27", "--given", "I"],  # a malformed --given
+    [*IOU, "--answer", "0.27", "--given", "I=1"],  # --given without every input
+    [*IOU, "--answer", "0.27", "--given", "I=[1", "--given", "U=2"],  # an unreadable --given
+    ["check", "backprop.activation-derivative", "--part", "dsigma_h", "--answer", "x"],  # an expression part
+    ["check", "derive.sigmoid-derivative", "--answer", "x"],  # a derivation part
+], ids=lambda a: " ".join(a[1:])[:60])
+def test_check_hands_over_what_it_cannot_serve(capsys, cached_keys, args):
+    _warm(args if "--answer" in args else [*args, "--answer", "0"])
+    capsys.readouterr()
+    assert fast.run(args) is None
+    assert capsys.readouterr() == ("", "")  # nothing printed before handing over
+
+
+def test_check_hands_over_a_cache_miss_and_a_doubtful_entry(capsys, cached_keys):
+    args = [*IOU, "--answer", "0.27"]
+    assert fast.run(args) is None  # nothing cached yet
+    _warm(args)
+    assert fast.run(args) == 0
+    served = capsys.readouterr()
+    (entry,) = cached_keys.glob("*.json")
+    entry.write_text(entry.read_text().replace('"IoU"', '"IoU "', 1))  # altered: its checksum fails
+    assert fast.run(args) is None
+    assert capsys.readouterr() == ("", "")
+    result = CliRunner().invoke(app, args)  # the Typer path computes the key again and rewrites the entry
+    assert (result.exit_code, result.stdout) == (0, served.out)
+    assert fast.run(args) == 0
+
+
+def test_check_hands_over_when_grading_fails(capsys, cached_keys, monkeypatch):
+    """An error after the key is read (here planted in grading) is the Typer path's to report."""
+    args = [*IOU, "--answer", "0.27"]
+    _warm(args)
+    monkeypatch.setattr("nncheck.key.grade.grade", _boom)
+    assert fast.run(args) is None
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "conv.output-size", "W1=9", "-p", "W2", "--answer=3", "--given", "a=1", "--given", "b=2",
+     "-s", "4", "--bank", "x", "--latex", "--json"],
+    ["check", "detection.iou", "--answer", "-0.25", "-p", "IoU", "--given", "-I=3", "-s", "-2"],
+    ["check", "detection.iou", "-a", "-[1, 2]", "--seed", "-0"],
+])
+def test_check_arguments_are_what_typer_passes(monkeypatch, args):
+    """Values that start with "-" (a negative answer) are values, for click as for the fast parser."""
+    from nncheck.cli._options import OPTIONS
+    from nncheck.cli.fastargs import parse
+
+    seen = []
+    monkeypatch.setattr(fast, "check_command", lambda **kw: seen.append(kw) or 0)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    fast_values = parse(OPTIONS["check"], args[1:])
+    assert fast_values is not None and seen == [fast_values]
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "x", "--answer", "--json"], ["check", "x", "--answer", "--seed=3"], ["check", "x", "-a", "-p"],
+    ["check", "x", "--answer", "--help"], ["check", "x", "--answer", "--"],
+])
+def test_an_option_name_where_a_value_should_be_is_left_to_typer(args):
+    from nncheck.cli._options import OPTIONS
+    from nncheck.cli.fastargs import parse
+
+    assert parse(OPTIONS["check"], args[1:]) is None
+
+
+def test_ctrl_c_while_a_check_reads_its_key_is_exit_130(capsys, cached_keys, monkeypatch):
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    args = [*IOU, "--answer", "0.27"]
+    _warm(args)
+    capsys.readouterr()
+    monkeypatch.setattr("nncheck.key.grade.grade", interrupt)
+    assert fast.run(args) == 130
+    assert capsys.readouterr() == ("", "\ninterrupted\n")

@@ -445,3 +445,35 @@ def test_a_repeat_check_with_given_answers_reads_the_cache(tmp_path, catalog):
     assert code1 == 0 and "error carried forward" in out1
     assert (code2, out2) == (code1, out1)
     assert "sympy" not in heavy2  # the solver's carry() may use NumPy; the key needs no SymPy
+
+
+# ----------------------------------------------------------------------------
+# The fast front end (nncheck/cli/fast.py) serves a repeat check from the same entry, the same way.
+# ----------------------------------------------------------------------------
+def test_the_fast_front_end_reads_the_entry_as_the_typer_path_does(catalog, keys_dir, capsys):
+    """Served from the cache: the entry is marked recently used, and nothing is written."""
+    from nncheck.cli import fast
+
+    args = ["check", "detection.iou", "--seed", "2", "--part", "IoU", "--answer", "0.27"]
+    assert fast.run(args) is None  # a miss: the Typer path computes and stores the key
+    runner.invoke(app, args)
+    (entry,) = keys_dir.glob("*.json")
+    before = entry.read_bytes()
+    os.utime(entry, (1_000_000, 1_000_000))
+    capsys.readouterr()
+    assert fast.run(args) == 0
+    assert entry.read_bytes() == before and entry.stat().st_mtime > 1_000_000
+    assert list(keys_dir.iterdir()) == [entry]
+
+
+def test_the_fast_front_end_serves_the_numeric_parts_and_hands_over_the_others(catalog, keys_dir, capsys):
+    """One entry holds a family's numeric parts; its expression parts are the Typer path's, every time."""
+    from nncheck.cli import fast
+
+    fid = "backprop.activation-derivative"
+    v = make_variant(catalog.get(fid), 1, {})
+    cache.cached_answer_key(v)
+    for spec in v.parts:
+        served = fast.run(["check", fid, "--part", spec["name"], "--answer", "0"])
+        assert (served is not None) == (spec["kind"] in cache.STORED_KINDS), spec["name"]
+    assert {s["kind"] for s in v.parts} >= {"number", "expression"}
