@@ -50,7 +50,7 @@ MIN_SECONDS = 0.25  # a fair share of the whole derivation's time is never less 
 #: Address space a child may add to what it inherits.  Checking a step takes a few MiB; what
 #: takes hundreds (mpmath's e^x for x with a million-bit exponent) would not finish in time anyway,
 #: and fails faster at this limit, with the whole check under 300 MiB.
-MEMORY_HEADROOM = 192 * 1024 * 1024
+MEMORY_HEADROOM = 112 * 1024 * 1024
 
 
 def _undecided(detail: str) -> dict:
