@@ -22,6 +22,7 @@ import random
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -188,18 +189,14 @@ def test_consistently_large_inputs_for_every_family(catalog, k, how):
 
 # The console script, reporting its own peak resident size on its way out (after the command's
 # exit code is decided), so that the bound is on this process alone.
-_CHILD = ("import atexit, resource, sys\n"
-          "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-          "atexit.register(lambda: sys.stderr.write('PEAK-KB %d\\n' % peak()))\n"
-          "from nncheck.__main__ import main\n"
-          "main(sys.argv[1:])\n")
+_CHILD = str(Path(__file__).resolve().parents[1] / "peak_run.py")  # reports the command's own peak size
 
 
 def _run_process(args: list[str], timeout: float = 60) -> tuple[int, str, str, float, float]:
     """(exit code, stdout, stderr, wall seconds, peak resident MiB) of a real nncheck process."""
     started = time.monotonic()
     try:
-        proc = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, _CHILD, *args], capture_output=True, text=True,
                               env=dict(os.environ), timeout=timeout)
     except subprocess.TimeoutExpired:
         raise AssertionError(f"nncheck {' '.join(args)[:200]}: still running after {timeout:g} s") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -161,13 +162,8 @@ def test_the_in_process_fallback_keeps_the_same_limits(monkeypatch):
 
 
 # The console script, reporting the peak resident size of itself and of the checking processes it
-# started (RUSAGE_CHILDREN: the largest of them), so that the bound covers the whole check.
-_PEAK = ("import atexit, resource, sys\n"
-         "def peak():\n"
-         "    return max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
-         "atexit.register(lambda: sys.stderr.write('PEAK-KB %d\\n' % peak()))\n"
-         "from nncheck.__main__ import main\n"
-         "main(sys.argv[1:])\n")
+# started (the largest of them), so that the bound covers the whole check (tests/peak_run.py).
+_PEAK = str(Path(__file__).resolve().parents[1] / "peak_run.py")  # the check and its checking processes
 
 
 @pytest.mark.skipif(not hasattr(os, "fork") or os.uname().sysname != "Linux", reason="ru_maxrss in KiB")
@@ -179,8 +175,8 @@ def test_costly_lines_are_could_not_decide_and_the_rest_is_checked(tmp_path):
     path = tmp_path / "towers.txt"
     path.write_text("\n".join(lines) + "\n(x + 1)^2 = x^2 + 2x + 1\n", encoding="utf-8")
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", _PEAK, "derive", str(path), "--json"], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run([sys.executable, _PEAK, "--with-children", "derive", str(path), "--json"],
+                          capture_output=True, text=True, timeout=60)
     took = time.monotonic() - t0
     err, _, peak = proc.stderr.rpartition("PEAK-KB ")
     assert "Traceback" not in err and proc.returncode == 1, proc.stderr
