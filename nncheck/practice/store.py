@@ -600,12 +600,8 @@ class _DamagedReadonlyStore(_OldReadonlyStore):
 
     def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
         try:
-            return self.conn.execute(sql, args).fetchall()
-        except sqlite3.OperationalError as e:
-            if "no such table" in str(e):
-                return []
-            raise _as_store_error(e, self.path, "could not read the history") from None
-        except sqlite3.DatabaseError:
+            return super()._read(sql, args)  # a missing table reads as empty, as in an older database
+        except sqlite3.DatabaseError:  # a damaged page (an OperationalError became a StoreError above)
             pass
         return self._query_by_parts(sql, args)
 
