@@ -19,7 +19,8 @@ from typing import Any, Literal, NotRequired, TypedDict
 #: What a parameter holds (``type:`` in a bank file); the schema validates with this too.
 ParamType = Literal["integer", "number", "vector", "matrix", "choice", "boolean"]
 #: The answer kind of a part (``kind:`` in a bank file): the names of ``nncheck.kinds.KINDS``.
-PartKind = Literal["number", "integer", "boolean", "choice", "vector", "matrix", "expression", "derivation"]
+PartKind = Literal["number", "integer", "boolean", "choice", "vector", "matrix", "expression", "matexpr",
+                   "derivation"]
 #: A number, or a formula over other parameters (bounds, shapes, draw ranges).
 NumberOrFormula = int | float | str
 
@@ -50,7 +51,8 @@ class ParamSpec(TypedDict):
     rows: NotRequired[int | str]
     cols: NotRequired[int | str]
     choices: NotRequired[list[int | float | str | bool]]
-    default: NotRequired[Any]
+    default: NotRequired[Any]  # the neutral value when the user gives other parameters (and no draw: the value)
+    placeholder: NotRequired[Any]  # the value before the solver's draw hook chooses one; never the user's value
     draw: NotRequired[DrawSpec]
     hidden: bool
 
@@ -80,11 +82,13 @@ class PartSpec(TypedDict):
     prompt: str
     tolerance: NotRequired[ToleranceSpec]
     symbols: NotRequired[dict[str, str]]  # expression and derivation parts: symbol -> domain
+    shapes: NotRequired[dict[str, str | list[str | int]]]  # matexpr parts: symbol -> K×N, or N for a vector
     choices: NotRequired[list[str]]
     nullable: bool
     answer: NotRequired[str | list[Any] | int | float | bool]  # YAML-only families: a formula
     solution: NotRequired[list[str]]
     when: NotRequired[str]
+    same_as: NotRequired[str]  # where `when` is false, the part holding this one's answer
     hint: NotRequired[str]
     start: NotRequired[str]
     target: NotRequired[str]

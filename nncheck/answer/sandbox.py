@@ -33,6 +33,7 @@ TASKS = {
     "equivalent": "nncheck.answer.equiv:equivalent_local",
     "grade_expression": "nncheck.answer.symbolic:grade_expression_local",
     "grade_symbolic_array": "nncheck.answer.symbolic:grade_symbolic_array_local",
+    "grade_matrix_expression": "nncheck.answer.matgrade:grade_matrix_expression_local",
     "echo": "nncheck.answer.sandbox:_echo",
     "hang": "nncheck.answer.sandbox:_hang",
 }

@@ -248,8 +248,17 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names: se
                     ctx.err(at + ("draw", "range"), f"empty range: {lo} > {hi}")
             if d.weights is not None and (d.choice is None or len(d.weights) != len(d.choice)):
                 ctx.err(at + ("draw", "weights"), "weights need one number per choice")
-        elif p.default is None and p.type != "choice":
-            ctx.err(at, "a parameter needs a 'draw' or a 'default' so that random instances can be made")
+        elif p.default is None and p.placeholder is None and p.type != "choice":
+            ctx.err(at, "a parameter needs a 'draw', a 'default' or a 'placeholder' so that random instances "
+                        "can be made")
+        if p.placeholder is not None and (d is not None or fam.solver is None):
+            ctx.err(at + ("placeholder",), "a placeholder is for a parameter without a 'draw' that the solver's "
+                                           "draw hook chooses")
+        if isinstance(p.default, str) and p.type != "choice":
+            # A formula default (H1: W1) is evaluated from the values the user gives.
+            _check_formula(ctx, at + ("default",), p.default, known - {name}, "default formula")
+        if isinstance(p.default, list) and p.type in ("integer", "number", "boolean", "choice"):
+            ctx.err(at + ("default",), f"a {p.type} parameter's default is one value, not a list")
     for name, formula in fam.derived.items():
         _check_formula(ctx, base + ("derived", name), formula, known - {name}, f"derived '{name}'")
     for ci, c in enumerate(fam.constraints):
@@ -265,6 +274,13 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names: se
             ctx.err(at, f"an {part.kind} part needs 'symbols' (name: domain)")
         if part.when:
             _check_formula(ctx, at + ("when",), part.when, known | solver_vars, "'when'")
+        if part.same_as is not None:
+            if part.when is None:
+                ctx.err(at + ("same_as",), "'same_as' names the part that holds this one's answer where its "
+                                           "'when' is false: the part needs a 'when'")
+            if part.same_as not in part_names or part.same_as == part.name:
+                ctx.err(at + ("same_as",), f"same_as names '{part.same_as}', which is not another part",
+                        hint=_suggest(part.same_as, part_names) or None)
         for sym, dom in (part.symbols or {}).items():
             from nncheck.lang.domains import DomainError, parse_domain
 

@@ -132,11 +132,18 @@ class Param(Strict):
     rows: int | str | None = None
     cols: int | str | None = None
     choices: list[Scalar] | None = None
-    default: Any | None = None
+    default: Any | None = Field(
+        None, description="the neutral value used when you give other parameters but not this one (S = 1, "
+                          "P = 0, b = 0, c[0] = 0, the notes' convention); a number fills every entry of a vector "
+                          "or matrix, a formula may name the parameters you give (H1: W1). Without a 'draw', also "
+                          "the value of a random instance")
+    placeholder: Any | None = Field(
+        None, description="the value before the solver's draw hook chooses one (it sets the type and a shape); "
+                          "never used as your value, unlike 'default'")
     draw: Draw | None = None
     hidden: bool = Field(False, description="drawn for internal use; not shown as a given")
 
-    @field_validator("min", "max", "default")
+    @field_validator("min", "max", "default", "placeholder")
     @classmethod
     def _finite(cls, v, info):
         _numbers(v, info.field_name)
@@ -245,11 +252,16 @@ class Part(Strict):
     tolerance: Tolerance | None = None
     symbols: dict[str, str] | None = Field(
         None, description="expression parts: symbol -> domain (real, positive, nonnegative, (0,1), ...)")
+    shapes: dict[str, str | list[str | int]] | None = Field(
+        None, description="matexpr parts: symbol -> shape in named sizes, 'K×N' (or [K, N]), 'N' for a vector")
     choices: list[str] | None = None
     nullable: bool = Field(False, description="the answer may be 'none' (e.g. the layer does not fit)")
     answer: str | list | int | float | bool | None = Field(None, description="YAML-only families: a formula")
     solution: list[str] | None = None
     when: str | None = Field(None, description="ask this part only when the formula is true")
+    same_as: str | None = Field(None, description="where 'when' is false, the part that holds this one's answer "
+                                                 "(optim.step: x1 is xT when T = 1); a check of it is graded as "
+                                                 "that part")
     hint: str | None = None
     start: str | None = Field(None, description="derivation parts: the expression or equation to start from")
     target: str | None = Field(None, description="derivation parts: the result the derivation must reach")
@@ -257,6 +269,14 @@ class Part(Strict):
                                                          "e.g. 'h = sigma(xi)'")
     milestones: list[Milestone] | None = Field(
         None, min_length=1, description="derivation parts: the work a grader looks for, with its share of the credit")
+
+    @model_validator(mode="after")
+    def _shapes(self):
+        if self.kind == "matexpr" or self.shapes is not None:
+            from nncheck.lang.shapes import read_shapes
+
+            read_shapes(self.shapes)  # a ShapeError is a ValueError: reported at the part, with its line
+        return self
 
     @model_validator(mode="after")
     def _milestones(self):

@@ -33,9 +33,10 @@ if TYPE_CHECKING:
 MAX_ANSWER_BYTES = 8_000_000
 
 TOP_KEYS = ("nncheck", "title", "student", "set", "answers")
-ENTRY_KEYS = ("problem", "id", "family", "seed", "params", "check", "part", "answer", "parts")
+ENTRY_KEYS = ("problem", "id", "family", "seed", "params", "check", "part", "answer", "parts", "student")
 CSV_REQUIRED = ("id", "seed", "part", "answer")
-CSV_OPTIONAL = ("problem", "params", "check")
+#: ``student``: whose answer a row is, in one file holding a whole class (nncheck.batch.roster).
+CSV_OPTIONAL = ("problem", "params", "check", "student")
 STATUSES = ("correct", "incorrect", "invalid", "unanswered", "error")
 
 
@@ -50,7 +51,7 @@ class Entry:
     """One answer to grade, with where it came from."""
 
     __slots__ = ("index", "where", "line", "problem", "family", "seed", "params", "part", "answer", "check",
-                 "problem_error")
+                 "problem_error", "student")
 
     def __init__(self, index: int, where: str, line: int | None = None):
         self.index = index  # 1-based, in file order
@@ -64,6 +65,7 @@ class Entry:
         self.answer: str | None = None  # None: left blank
         self.check: str | None = None
         self.problem_error: tuple[str, str] | None = None  # (field, message) found while loading
+        self.student: str | None = None  # whose answer, in a file holding a whole class
 
     def location(self, path: str, field: str | None = None) -> str:
         """``file:line: entry 3, part W2: field`` (the parts that are known)."""
@@ -309,6 +311,20 @@ def _close_hint(name: str, options, fallback: str) -> str:
 
 
 def _entries_of_item(item, i: int, base: tuple, lines: dict, done: int) -> list[Entry]:
+    out = _item_entries(item, i, base, lines, done)
+    if isinstance(item, dict) and "student" in item:
+        try:
+            who = _student_of(item)
+        except _EntryProblem as p:
+            who = None
+            for e in out:
+                e.problem_error = e.problem_error or (p.field, p.message)
+        for e in out:
+            e.student = who
+    return out
+
+
+def _item_entries(item, i: int, base: tuple, lines: dict, done: int) -> list[Entry]:
     at = base + (i,)
     where = f"entry {i + 1}"
 
@@ -392,6 +408,16 @@ def _common_fields(item: dict) -> dict:
             "problem": None if problem is None else str(problem)}
 
 
+def _student_of(item: dict) -> str | None:
+    """The entry's ``student`` (a whole class in one file), or None; a blank one is its own error."""
+    if "student" not in item:
+        return None
+    who = item["student"]
+    if isinstance(who, bool) or not isinstance(who, (str, int)) or not str(who).strip():
+        raise _EntryProblem("student", "'student' must name the student, e.g. student: asmith")
+    return str(who).strip()
+
+
 def _fill(e: Entry, common: dict) -> None:
     e.family, e.seed, e.params = common["family"], common["seed"], common["params"]
     e.check, e.problem = common["check"], common["problem"]
@@ -439,6 +465,8 @@ def _load_csv(text: str, path: str) -> list[Entry]:
             e.problem_error = ("", f"this row has {len(row)} fields; the header has {width}")
             continue
         cell = dict(zip(names, (c.strip() for c in row)))
+        if "student" in cell:
+            e.student = cell["student"] or None
         try:
             item: dict = {"id": cell["id"], "part": cell["part"]}
             if cell["seed"]:
@@ -451,6 +479,8 @@ def _load_csv(text: str, path: str) -> list[Entry]:
                 item["problem"] = cell["problem"]
             if not cell["id"]:
                 raise _EntryProblem("id", "no problem id")
+            if "student" in cell and not cell["student"]:
+                raise _EntryProblem("student", "no student named in this row")
             _fill(e, _common_fields(item))
         except _EntryProblem as p:
             e.problem_error = (p.field, p.message)
@@ -596,6 +626,16 @@ class Grader:
         #: The student's answers per problem (:func:`answers_by_problem`), for error carried forward.
         self.answers: dict[tuple, tuple[dict[str, str | None], list[str]]] = {}
 
+    #: Problems kept between the sheets of a class: past it the caches start again (the keys stay
+    #: on disk), so that a class with a seed per student does not hold thousands of SymPy keys.
+    MAX_PROBLEMS = 600
+
+    def trim(self) -> None:
+        """Forget variants, keys and verdicts when they pass :attr:`MAX_PROBLEMS` problems."""
+        if len(self._problems) > self.MAX_PROBLEMS:
+            self._problems.clear()
+            self._verdicts.clear()
+
     def _problem(self, e: Entry):
         """(variant, error field, error message); the key is computed lazily in :meth:`_key`."""
         from nncheck.generate.variant import make_variant
@@ -620,10 +660,12 @@ class Grader:
 
     def _key(self, hit: dict):
         if "key" not in hit and "key_error" not in hit:
-            from nncheck.key.compute import answer_key
+            # Through the on-disk cache: the processes grading a class share each key (computed once,
+            # whichever process meets it first), and so do later runs.
+            from nncheck.key.cache import cached_answer_key
 
             try:
-                hit["key"] = answer_key(hit["variant"])
+                hit["key"] = cached_answer_key(hit["variant"])
             except NNCheckError as err:
                 hit["key_error"] = err.line()
         return hit.get("key"), hit.get("key_error")
@@ -632,9 +674,10 @@ class Grader:
         """Grade one entry; a wrong answer may earn credit from the same student's answers to the
         problem's other parts (:attr:`answers`; :func:`nncheck.key.grade.carry_forward`)."""
 
-        def invalid(field: str, message: str, topic: str = "", caret: str | None = None) -> EntryResult:
+        def invalid(field: str, message: str, topic: str = "", caret: str | None = None,
+                    expected: str | None = None) -> EntryResult:
             return EntryResult(e, "invalid", feedback=message, topic=topic, field=field,
-                               location=e.location(path, field or None), caret=caret)
+                               location=e.location(path, field or None), caret=caret, expected=expected)
 
         if e.problem_error is not None:
             return invalid(*e.problem_error)
@@ -687,7 +730,8 @@ class Grader:
             verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes, latex=self.latex)
             self._verdicts[vkey] = verdict
         if verdict.status == "invalid":
-            return invalid("answer", verdict.feedback, topic, caret=verdict.caret())
+            # The key too: a student who cannot read the answer back still learns what it was.
+            return invalid("answer", verdict.feedback, topic, caret=verdict.caret(), expected=expected)
         given, asked = self.answers.get(_problem_of(e), ({}, []))
         if verdict.status == "incorrect" and len(given) > 1:
             from nncheck.key.grade import carry_forward
@@ -699,10 +743,15 @@ class Grader:
                            carried_forward=verdict.carried_forward)
 
 
-def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None, latex: bool | None = None) -> BatchResult:
+def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None, latex: bool | None = None,
+                grader: Grader | None = None) -> BatchResult:
     """Grade every entry of ``sheet``; ``progress(done, total)`` is called as entries finish.
-    ``latex``: read the answers as LaTeX (True), plain (False) or each as it looks (None)."""
-    grader = Grader(catalog, latex=latex)
+    ``latex``: read the answers as LaTeX (True), plain (False) or each as it looks (None).
+    ``grader``: one shared by the sheets of a class (its variants, keys and verdicts are reused)."""
+    if grader is None:
+        grader = Grader(catalog, latex=latex)
+    else:
+        grader.trim()
     results = []
     total = len(sheet.entries)
     grader.answers = answers_by_problem(sheet.entries)

@@ -21,7 +21,7 @@ OPTIONS: dict[str, CommandSpec] = {
         'defaults': {'topic': None, 'bank': None, 'json_': False},
     },
     'show': {
-        'flags': {'--json': ('json_', True)},
+        'flags': {'--strict': ('strict', True), '--json': ('json_', True)},
         'valued': {
             'seed': {'opts': ['--seed', '-s'], 'type': 'int', 'multiple': False},
             'bank': {'opts': ['--bank'], 'type': 'str', 'multiple': True},
@@ -30,7 +30,14 @@ OPTIONS: dict[str, CommandSpec] = {
             {'dest': 'family_id', 'nargs': 1, 'required': True},
             {'dest': 'assignments', 'nargs': -1, 'required': False},
         ],
-        'defaults': {'family_id': None, 'assignments': None, 'seed': 1, 'bank': None, 'json_': False},
+        'defaults': {
+            'family_id': None,
+            'assignments': None,
+            'seed': 1,
+            'strict': False,
+            'bank': None,
+            'json_': False,
+        },
     },
     'quiz': {
         'flags': {'--json': ('json_', True)},
@@ -56,7 +63,7 @@ OPTIONS: dict[str, CommandSpec] = {
         },
     },
     'check': {
-        'flags': {'--latex': ('latex', True), '--json': ('json_', True)},
+        'flags': {'--latex': ('latex', True), '--strict': ('strict', True), '--json': ('json_', True)},
         'valued': {
             'part': {'opts': ['--part', '-p'], 'type': 'str', 'multiple': False},
             'answer': {'opts': ['--answer', '-a'], 'type': 'str', 'multiple': False},
@@ -76,6 +83,7 @@ OPTIONS: dict[str, CommandSpec] = {
             'given': None,
             'latex': False,
             'seed': 1,
+            'strict': False,
             'bank': None,
             'json_': False,
         },

@@ -8,17 +8,29 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from nncheck.cli import fast
-from nncheck.cli.common import AssignArg, BankOpt, IdArg, JsonOpt, LatexOpt, SeedOpt, catalog, console, emit_json
+from nncheck.cli.common import (
+    AssignArg,
+    BankOpt,
+    IdArg,
+    JsonOpt,
+    LatexOpt,
+    SeedOpt,
+    StrictOpt,
+    catalog,
+    console,
+    emit_json,
+)
 
 if TYPE_CHECKING:
     from nncheck.bank.index import Catalog
     from nncheck.generate.variant import Variant
 
 
-def variant_for(cat: Catalog, family_id: str, seed: int, assignments: list[str] | None) -> Variant:
+def variant_for(cat: Catalog, family_id: str, seed: int, assignments: list[str] | None, *,
+                strict: bool = False) -> Variant:
     from nncheck.generate.variant import make_variant, parse_assignments
 
-    return make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
+    return make_variant(cat.get(family_id), seed, parse_assignments(assignments or []), strict=strict)
 
 
 def register(app: typer.Typer) -> None:
@@ -34,10 +46,11 @@ def register(app: typer.Typer) -> None:
         fast.list_command(topic=topic, bank=bank, json_=json_)
 
     @app.command("show")
-    def show_cmd(family_id: IdArg, assignments: AssignArg = None, seed: SeedOpt = 1, bank: BankOpt = None,
-                 json_: JsonOpt = False) -> None:
+    def show_cmd(family_id: IdArg, assignments: AssignArg = None, seed: SeedOpt = 1, strict: StrictOpt = False,
+                 bank: BankOpt = None, json_: JsonOpt = False) -> None:
         """Show a problem statement (drawn from SEED, or with your own numbers)."""
-        fast.show_command(family_id=family_id, assignments=assignments, seed=seed, bank=bank, json_=json_)
+        fast.show_command(family_id=family_id, assignments=assignments, seed=seed, strict=strict, bank=bank,
+                          json_=json_)
 
     @app.command("solve")
     def solve_cmd(
@@ -45,13 +58,14 @@ def register(app: typer.Typer) -> None:
         assignments: AssignArg = None,
         seed: SeedOpt = 1,
         steps: Annotated[bool, typer.Option("--steps/--no-steps", help="Show the worked solution.")] = True,
+        strict: StrictOpt = False,
         bank: BankOpt = None,
         json_: JsonOpt = False,
     ) -> None:
         """Answer key and worked solution, computed with SymPy and NumPy and cross-checked."""
         from nncheck.key.compute import answer_key
 
-        v = variant_for(catalog(bank), family_id, seed, assignments)
+        v = variant_for(catalog(bank), family_id, seed, assignments, strict=strict)
         key = answer_key(v)
         if json_:
             emit_json(key.to_json())
@@ -59,7 +73,9 @@ def register(app: typer.Typer) -> None:
         from nncheck.render.rich_views import key_renderable
 
         tty = sys.stdout.isatty()
-        console(wide=True).print(key_renderable(key, steps=steps, diagram=tty, wrap=tty))
+        out = console(wide=True)
+        fast.print_origin(out, v)
+        out.print(key_renderable(key, steps=steps, diagram=tty, wrap=tty))
 
     @app.command("check")
     def check_cmd(
@@ -74,11 +90,12 @@ def register(app: typer.Typer) -> None:
                  "answer computed correctly from it earns credit (error carried forward).")] = None,
         latex: LatexOpt = False,
         seed: SeedOpt = 1,
+        strict: StrictOpt = False,
         bank: BankOpt = None,
         json_: JsonOpt = False,
     ) -> None:
         """Grade one answer. Exit code: 0 correct, 1 incorrect, 2 unreadable answer or bad input."""
         # Defined once, in the fast front end, which runs a repeat check (key cached) without Typer.
         code = fast.check_command(family_id=family_id, assignments=assignments, part=part, answer=answer,
-                                  given=given, latex=latex, seed=seed, bank=bank, json_=json_)
+                                  given=given, latex=latex, seed=seed, strict=strict, bank=bank, json_=json_)
         raise typer.Exit(code)

@@ -63,6 +63,10 @@ def register(app: typer.Typer) -> None:
         exam: Annotated[bool, typer.Option(
             "--exam", help="The layout of the ECE 417 exam review: 8-10 problems of 1-3 parts in the four NN "
                            "sections.")] = False,
+        formula_sheet: Annotated[bool | None, typer.Option(
+            "--formula-sheet/--no-formula-sheet",
+            help="Write the set's formula sheet (the formulas its problems need, in the notes' notation, one or "
+                 "two pages); on by default with --exam.", show_default=False)] = None,
         bank: BankOpt = None,
         json_: JsonOpt = False,
     ) -> None:
@@ -76,8 +80,14 @@ def register(app: typer.Typer) -> None:
 
             seed = random.SystemRandom().randrange(1, 1_000_000)
         cat = catalog(bank)
-        pset = build_set(cat, topics=topic, families=family, count=count, seed=seed, exam=exam)
+        pset = build_set(cat, topics=topic, families=family, count=count, seed=seed, exam=exam,
+                         formula_sheet=formula_sheet)
         files = render_set(pset, fmt, key.value)
+        if pset.formula_sheet and not any(name.startswith("formula-sheet.") for name in files):
+            # A format without a sheet of its own gets the Markdown one, which reads as plain text too.
+            from nncheck.export.formulas import formula_sheet_markdown
+
+            files["formula-sheet.md"] = formula_sheet_markdown(pset).encode("utf-8")
         out_dir = out or f"nncheck-set-{seed}"
         write_files(out_dir, files)
         if json_:

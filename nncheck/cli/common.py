@@ -24,8 +24,8 @@ except ImportError:  # pragma: no cover - older typer
     import click.exceptions as _click_exc  # type: ignore[import-not-found,no-redef]
     from click.core import Context  # type: ignore[import-not-found,no-redef]
 
-__all__ = ["AssignArg", "BankOpt", "IdArg", "JsonOpt", "NNGroup", "SeedOpt", "catalog", "console", "emit_json",
-           "json_default"]
+__all__ = ["AssignArg", "BankOpt", "IdArg", "JsonOpt", "NNGroup", "SeedOpt", "StrictOpt", "catalog", "console",
+           "emit_json", "json_default"]
 
 
 def _one_line_usage_error(e: _click_exc.ClickException) -> str:
@@ -99,6 +99,9 @@ BankOpt = Annotated[list[str] | None, typer.Option(
 LatexOpt = Annotated[bool, typer.Option(
     "--latex", help="Read answers as LaTeX even when they have no backslash, brace or $ (an answer that has "
                     "one is read as LaTeX anyway, e.g. '\\frac{1}{2}').")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Draw nothing at random: refuse, naming the parameters you did not give that have no "
+                     "default.")]
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="Problem family id, e.g. conv.output-size.")]
 AssignArg = Annotated[list[str] | None, typer.Argument(
     help="Your own numbers as NAME=VALUE, e.g. W1=227 F=11 'box_ref=[0,0,4,4]'.", show_default=False)]

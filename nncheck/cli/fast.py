@@ -98,14 +98,14 @@ def list_command(*, topic: list[str] | None, bank: list[str] | None, json_: bool
         sys.stdout.write(list_view(records, use_color()) + "\n")
 
 
-def show_command(*, family_id: str, assignments: list[str] | None, seed: int, bank: list[str] | None,
+def show_command(*, family_id: str, assignments: list[str] | None, seed: int, strict: bool, bank: list[str] | None,
                  json_: bool) -> None:
     """``nncheck show``: a problem statement, drawn from ``seed`` or with the user's numbers."""
     from nncheck.cli.output import catalog, emit_json
     from nncheck.generate.variant import make_variant, parse_assignments
     from nncheck.render.text import show_view, use_color
 
-    v = make_variant(catalog(bank).get(family_id), seed, parse_assignments(assignments or []))
+    v = make_variant(catalog(bank).get(family_id), seed, parse_assignments(assignments or []), strict=strict)
     if json_:
         emit_json(v.to_json())
     else:
@@ -147,7 +147,8 @@ def quiz_command(*, topic: list[str] | None, family: list[str] | None, count: in
 
 
 def check_command(*, family_id: str, assignments: list[str] | None, part: str | None, answer: str | None,
-                  given: list[str] | None, latex: bool, seed: int, bank: list[str] | None, json_: bool) -> int:
+                  given: list[str] | None, latex: bool, seed: int, strict: bool, bank: list[str] | None,
+                  json_: bool) -> int:
     """``nncheck check``: grade one answer; the exit code is 0 correct, 1 incorrect, 2 unreadable.
 
     The Typer command runs this; the fast front end runs :func:`check_fast` (the same steps, when
@@ -159,12 +160,13 @@ def check_command(*, family_id: str, assignments: list[str] | None, part: str | 
 
     if answer is None:  # before the catalogue is read (and its warnings printed)
         raise UsageError("give your answer with --answer TEXT")
-    v, part, earlier = check_inputs(catalog(bank), family_id, assignments, part, given, seed)
+    asked = part
+    v, part, earlier = check_inputs(catalog(bank), family_id, assignments, part, given, seed, strict=strict)
     # Checking the parts of one problem in turn computes its key once: later checks read it from
     # the cache, and grade a numeric part without SymPy (nncheck/key/cache.py).
     key = cached_answer_key(v, [part, *earlier])
     verdict = check_grade(key, part, answer, earlier, latex=latex)
-    return print_check(v, part, verdict, json_=json_)
+    return print_check(v, part, verdict, json_=json_, asked=asked)
 
 
 def check_fast(values: dict[str, object]) -> Callable[[], int] | None:
@@ -184,7 +186,8 @@ def check_fast(values: dict[str, object]) -> Callable[[], int] | None:
 
         cat = load_catalog(values["bank"] or [])  # type: ignore[arg-type]
         v, part, earlier = check_inputs(cat, values["family_id"], values["assignments"],  # type: ignore[arg-type]
-                                        values["part"], values["given"], values["seed"])  # type: ignore[arg-type]
+                                        values["part"], values["given"], values["seed"],  # type: ignore[arg-type]
+                                        strict=bool(values["strict"]))
         needed = [part, *earlier]
         ident = cache.identity(v)
         if ident is None:
@@ -203,24 +206,28 @@ def check_fast(values: dict[str, object]) -> Callable[[], int] | None:
         from nncheck.cli.output import warn
 
         warn(cat)
-        return print_check(v, part, verdict, json_=bool(values["json_"]))
+        return print_check(v, part, verdict, json_=bool(values["json_"]), asked=values["part"])  # type: ignore[arg-type]
 
     return show
 
 
 def check_inputs(cat: Catalog, family_id: str, assignments: list[str] | None, part: str | None,
-                 given: list[str] | None, seed: int) -> tuple[Variant, str, dict[str, str]]:
-    """The variant, the part checked and the ``--given`` answers; a usage error for what is missing."""
+                 given: list[str] | None, seed: int, *, strict: bool = False) -> tuple[Variant, str, dict[str, str]]:
+    """The variant, the part checked and the ``--given`` answers; a usage error for what is missing.
+
+    A part the homework names but this instance does not ask, and that the bank says is another part
+    here (optim.step's x1 is xT when T = 1), is checked as that part."""
     from nncheck.errors import UsageError
     from nncheck.generate.variant import make_variant, parse_assignments
 
-    v = make_variant(cat.get(family_id), seed, parse_assignments(assignments or []))
+    v = make_variant(cat.get(family_id), seed, parse_assignments(assignments or []), strict=strict)
     parts = v.parts
     if part is None:
         if len(parts) != 1:
             raise UsageError(f"{v.id} has several parts; choose one with --part "
                              f"({', '.join(p['name'] for p in parts)})")
         part = parts[0]["name"]
+    part = v.same_as(part) or part
     v.part(part)  # a clear error for an unknown part, before any SymPy work
     return v, part, given_answers(v, part, given or [])
 
@@ -235,6 +242,7 @@ def given_answers(v: Variant, part: str, given: list[str]) -> dict[str, str]:
         name = name.strip()
         if not eq or not name or not text.strip():
             raise UsageError(f"--given '{item}': write PART=ANSWER, e.g. --given xi1='[[1, 2]]'")
+        name = v.same_as(name) or name
         v.part(name)  # a clear error for an unknown part
         if name == part:
             raise UsageError(f"--given {name}: that is the part being checked; give its answer with --answer")
@@ -274,17 +282,35 @@ def _check_given(key: AnswerKey, part: str, earlier: dict[str, str], *, latex: b
             raise UsageError(f"--given {name}: {verdict.feedback}")
 
 
-def print_check(v: Variant, part: str, verdict: Verdict, *, json_: bool) -> int:
-    """Print a verdict (JSON, or rich text: plain when piped) and return check's exit code."""
+def print_check(v: Variant, part: str, verdict: Verdict, *, json_: bool, asked: str | None = None) -> int:
+    """Print a verdict (JSON, or rich text: plain when piped) and return check's exit code.
+
+    ``asked``: the part as the user named it, when this instance calls it ``part``."""
     from nncheck.cli.output import console, emit_json
 
+    alias = asked if asked is not None and asked != part else None
     if json_:
-        emit_json({"id": v.id, "seed": v.seed, "part": part, **verdict.to_json()})
+        emit_json({"id": v.id, "seed": v.seed, "part": part, **({"asked_as": alias} if alias else {}),
+                   "given": sorted(v.overrides), "defaulted": v.used_defaulted(), "drawn": list(v.drawn),
+                   **verdict.to_json()})
     else:
         from nncheck.render.rich_views import verdict_renderable
 
-        console(wide=True).print(verdict_renderable(verdict, part))
+        out = console(wide=True)
+        print_origin(out, v)
+        if alias:
+            out.print(f"part {alias} is part {part} in this instance: checked as {part}", markup=False,
+                      highlight=False)
+        out.print(verdict_renderable(verdict, part))
     return {"correct": 0, "incorrect": 1, "invalid": 2}[verdict.status]
+
+
+def print_origin(out, v: Variant) -> None:
+    """Above a key or a verdict: where the values you did not give come from (defaults, the seed)."""
+    from nncheck.render.text import origin_lines
+
+    for line in origin_lines(v):
+        out.print(line, markup=False, highlight=False, style="dim")
 
 
 COMMANDS: dict[str, Callable[..., int | None]] = {"list": list_command, "show": show_command, "quiz": quiz_command,

@@ -23,8 +23,12 @@ YAML_RESERVED = {"yes", "no", "true", "false", "on", "off", "null", "y", "n", "~
 # The key in the answer language.
 # ----------------------------------------------------------------------------
 def key_answer_text(kp: Any) -> str:
-    """The key of a part as answer-language text that grades as correct."""
-    return str(kp.answer_text())
+    """The key of a part as answer-language text that grades as correct, its decimals cut to the
+    numbers policy when the grader accepts that (``[[0.7311, 0.7345]]``, not 16-digit floats)."""
+    kind = kinds.get(kp.kind)
+    if kind.multiline:
+        return str(kp.answer_text())  # a derivation: its worked steps, which carry no floats
+    return kind.typed(kp.spec, kp.exact)
 
 
 # ----------------------------------------------------------------------------
@@ -37,7 +41,8 @@ def _sympy_latex(x: Any) -> str:
 
 
 def latex_exact(x: Any) -> str:
-    """An exact entry: 27, \\frac{1}{3}, 0.25, -\\ln{\\left(2 \\right)} \\approx -0.6931."""
+    """An exact entry: 27, \\frac{1}{3}, 0.25, -\\ln{\\left(2 \\right)} \\approx -0.6931 (its decimal by the
+    numbers policy, :func:`nncheck.lang.numbers.approx`, through ``latex_number``)."""
     from nncheck.export.mathtext import latex_number
 
     if isinstance(x, (bool, int, Fraction, float)):

@@ -174,6 +174,14 @@ def svg_diagram(diagram) -> str | None:
 # ----------------------------------------------------------------------------
 # TikZ.
 # ----------------------------------------------------------------------------
+def _tikz_lines(x0, y0, x1, y1, style: str) -> list[str]:
+    """Every grid line drawn one by one, in the picture's own coordinates: TikZ's ``grid`` steps in
+    centimetres whatever the x and y units are, and skips lines when the y axis points down."""
+    out = [f"\\draw[{style}] ({_g(x)},{_g(y0)}) -- ({_g(x)},{_g(y1)});" for x in range(x0, x1 + 1)]
+    out += [f"\\draw[{style}] ({_g(x0)},{_g(y)}) -- ({_g(x1)},{_g(y)});" for y in range(y0, y1 + 1)]
+    return out
+
+
 def tikz_boxes(boxes: list[tuple[str, list[float]]]) -> str:
     from nncheck.export.mathtext import latex_escape_text
 
@@ -181,17 +189,20 @@ def tikz_boxes(boxes: list[tuple[str, list[float]]]) -> str:
     units = max(x1 - x0, y1 - y0)
     unit = min(0.5, 10.0 / units)
     step = 1 if units <= 20 else 5
-    out = [f"\\begin{{tikzpicture}}[x={unit:.3f}cm,y=-{unit:.3f}cm,font=\\footnotesize]",
-           f"\\draw[step=1,very thin,gray!30] ({x0},{y0}) grid ({x1},{y1});",
-           f"\\draw[->] ({x0},{y0}) -- ({_g(x1 + 0.6)},{y0}) node[right] {{$x$}};",
-           f"\\draw[->] ({x0},{y0}) -- ({x0},{_g(y1 + 0.6)}) node[below] {{$y$}};"]
+    out = [f"\\begin{{tikzpicture}}[x={unit:.3f}cm,y=-{unit:.3f}cm,font=\\footnotesize]"]
+    out += _tikz_lines(x0, y0, x1, y1, "very thin,gray!30")
+    out += [f"\\draw[->] ({x0},{y0}) -- ({_g(x1 + 0.6)},{y0}) node[right] {{$x$}};",
+            f"\\draw[->] ({x0},{y0}) -- ({x0},{_g(y1 + 0.6)}) node[below] {{$y$}};"]
     out += [f"\\node[above] at ({i},{y0}) {{\\tiny {i}}};" for i in range(x0, x1 + 1) if i % step == 0]
     out += [f"\\node[left] at ({x0},{i}) {{\\tiny {i}}};" for i in range(y0, y1 + 1) if i % step == 0]
     for i, (label, (bx, by, bw, bh)) in enumerate(boxes):
         color = COLORS[i % len(COLORS)][1]
         out.append(f"\\filldraw[draw={color},thick,fill={color},fill opacity=0.15] ({_g(bx)},{_g(by)}) "
                    f"rectangle ++({_g(bw)},{_g(bh)});")
-        out.append(f"\\node[anchor=north west,text={color},inner sep=1pt] at ({_g(bx)},{_g(by)}) "
+        # Labels at alternate corners (top left, bottom right): two boxes often share a corner.
+        corner, anchor = ((_g(bx), _g(by)), "north west") if i % 2 == 0 else ((_g(bx + bw), _g(by + bh)),
+                                                                             "south east")
+        out.append(f"\\node[anchor={anchor},text={color},inner sep=1pt] at ({corner[0]},{corner[1]}) "
                    f"{{\\textbf{{{latex_escape_text(label)}}}}};")
     if len(boxes) >= 2:
         inter = _intersection(boxes[0][1], boxes[1][1])
@@ -203,15 +214,19 @@ def tikz_boxes(boxes: list[tuple[str, list[float]]]) -> str:
 
 
 def tikz_grids(grids: list[tuple[str, list[list]]]) -> str:
-    from nncheck.export.mathtext import latex_escape_text, latex_number
+    """Matrices as grids of cells, one unit per cell; a cell is widened for long entries."""
+    from nncheck.export.mathtext import latex_number, latex_word
 
-    out = ["\\begin{tikzpicture}[x=0.7cm,y=-0.7cm,font=\\small]"]
+    longest = max((len(fmt_number(x)) for _, m in grids for row in m for x in row), default=1)
+    cell = max(0.7, round(0.2 * longest + 0.2, 2))
+    out = [f"\\begin{{tikzpicture}}[x={cell}cm,y=-0.7cm,font=\\small]"]
     left = 0
     for label, m in grids:
         rows, cols = len(m), len(m[0])
-        out.append(f"\\node[anchor=south west] at ({left},0) {{\\textbf{{{latex_escape_text(label)}}}}};")
-        out.append(f"\\draw[fill=blue!4] ({left},0) grid ({left + cols},{rows});")
-        out.append(f"\\draw ({left},0) rectangle ({left + cols},{rows});")
+        out.append(f"\\node[anchor=south west,inner sep=2pt] at ({left},0) {{${latex_word(label)}$}};")
+        out.append(f"\\fill[blue!4] ({left},0) rectangle ({left + cols},{rows});")
+        out += _tikz_lines(left, 0, left + cols, rows, "gray!70")
+        out.append(f"\\draw[thick] ({left},0) rectangle ({left + cols},{rows});")
         for i, row in enumerate(m):
             for j, x in enumerate(row):
                 out.append(f"\\node at ({_g(left + j + 0.5)},{_g(i + 0.5)}) {{${latex_number(x)}$}};")
@@ -225,3 +240,14 @@ def tikz_diagram(diagram) -> str | None:
         return None
     kind, data = diagram
     return tikz_boxes(data) if kind == "boxes" else tikz_grids(data)
+
+
+def tikz_height_cm(diagram) -> float:
+    """About how tall the TikZ figure of ``diagram`` prints (cm), for keeping it with its problem."""
+    if diagram is None:
+        return 0.0
+    kind, data = diagram
+    if kind == "boxes":
+        x0, y0, x1, y1 = _extent(data)
+        return (y1 - y0 + 1) * min(0.5, 10.0 / max(x1 - x0, y1 - y0)) + 0.8
+    return max(len(m) for _, m in data) * 0.7 + 0.8

@@ -1,115 +1,318 @@
-"""LaTeX problem sets for pdflatex: escaped text, math converted from Unicode, TikZ diagrams.
+"""LaTeX problem sets for pdflatex, laid out as a paper exam and its key (the ``exam`` class).
 
-Only packages from a basic TeX Live install are used (amsmath, amssymb, tikz,
-geometry; the default OT1 fonts), and there is no \\today, so one seed gives one file.
+``problems.tex`` is what students get: a header with name, ID and (for an exam) the time allowed and
+the rules of the ECE 417 final-exam review, then numbered problems with their points, the
+statements with displayed matrices, the figures, and a box sized to each part for the answer.  The
+key (``key.tex``, or inline with ``--key inline``) repeats the problems and gives each part's answer
+exactly and to 4 significant figures, with the worked solution.  Nothing on the students' paper
+names the tool: instructions for ``nncheck grade`` are in the key.
+
+Packages: amsmath, amssymb, geometry (TeX Live's latex-base), tikz (pictures), exam, needspace,
+adjustbox (latex-extra); the default Computer Modern fonts, so no font is generated at compile
+time.  There is no \\today: one seed gives one file.
 """
 
 from __future__ import annotations
 
-from nncheck import __version__
-from nncheck.export.answers import key_answer_text, key_latex, tolerance_text
-from nncheck.export.diagrams import diagram_of, tikz_diagram
-from nncheck.export.mathtext import latex_escape_text, latex_lines, latex_text, template_lines
+import math
+from fractions import Fraction
+from typing import Any
 
-PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage[utf8]{inputenc}
+from nncheck import __version__, kinds
+from nncheck.export.answers import key_answer_text, tolerance_text
+from nncheck.export.diagrams import diagram_of, tikz_diagram, tikz_height_cm
+from nncheck.export.mathtext import latex_block, latex_escape_text, latex_matrix, latex_text, template_lines, text_lines
+from nncheck.kinds.base import TeX
+
+#: Points of a part, by its answer kind: roughly the work it takes by hand.
+PART_POINTS = {"boolean": 2, "choice": 2, "integer": 3, "number": 4, "vector": 5, "matrix": 6,
+               "expression": 5, "derivation": 10}
+#: Height (cm) of a part's answer box: room for the work as well as the answer.
+BOX_CM = {"boolean": 1.6, "choice": 1.6, "integer": 3.0, "number": 4.0, "vector": 4.0, "matrix": 4.0,
+          "expression": 4.5, "derivation": 9.0}
+LINE_CM = 0.48  # one line of 11 pt text
+MAX_KEEP_LINES = 40  # never ask for more than most of a page to stay together
+
+PREAMBLE = r"""\documentclass[11pt]{exam}
 \usepackage{amsmath,amssymb}
-\usepackage[margin=2.2cm]{geometry}
+\usepackage[letterpaper,margin=2cm,headsep=0.6cm,footskip=1cm]{geometry}
 \usepackage{tikz}
+\usepackage{needspace}
+\usepackage{adjustbox}
 \setlength{\parindent}{0pt}
-\setlength{\parskip}{0.5em}
-\renewcommand{\labelenumi}{(\alph{enumi})}
-\allowdisplaybreaks
+\setlength{\parskip}{4pt}
 \sloppy
+\renewcommand{\labelitemi}{$\bullet$}% the text bullet would need a bitmap font in this encoding
+\pagestyle{headandfoot}
+\newcommand{\problemtitle}{}
+\newcommand{\problempoints}{}
+\qformat{\parbox[t]{\dimexpr\linewidth-2.8cm\relax}{\raggedright\textbf{Problem \thequestion.}\enspace
+  \problemtitle}\hfill\textbf{[\problempoints\ points]}}
+\bracketedpoints
+\renewcommand{\solutiontitle}{\noindent\textbf{Solution.}\enspace}
+\shadedsolutions
+\definecolor{SolutionColor}{gray}{0.93}
+\newcommand{\namefield}{\noindent\textbf{Name:}\enspace\hrulefill\qquad\textbf{Student ID:}\enspace
+  \makebox[5cm]{\hrulefill}\par}
 """
 
 
-def _tt(s: str) -> str:
-    return r"\texttt{" + latex_escape_text(s) + "}"
+# ----------------------------------------------------------------------------
+# Numbers in the key: exact, and to 4 significant figures beside it.
+# ----------------------------------------------------------------------------
+def sig_figs(x: float, digits: int = 4) -> str:
+    """``x`` to ``digits`` significant figures as LaTeX (0.7311, 25.12, -1.5\\times 10^{-5})."""
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else r"\text{" + str(x) + "}"
+    if float(x).is_integer() and abs(x) < 10 ** 6:
+        return str(int(x))
+    mag = math.floor(math.log10(abs(x)))
+    if -4 <= mag < 6:
+        s = f"{x:.{max(0, digits - 1 - mag)}f}"
+        s = s.rstrip("0").rstrip(".") if "." in s else s
+        return s
+    mant, _, exp = f"{x:.{digits - 1}e}".partition("e")
+    return f"{mant.rstrip('0').rstrip('.')}\\times 10^{{{int(exp)}}}"
 
 
-def _problem_tex(p, *, with_key: bool, exam: bool) -> list[str]:
+def _exact_number(x: Any) -> str:
+    from nncheck.export.mathtext import latex_number
+
+    if isinstance(x, (bool, int, Fraction)):
+        return latex_number(x)
+    if isinstance(x, float):
+        return sig_figs(x)
+    import sympy
+
+    if isinstance(x, sympy.Basic):
+        if x.is_Integer:
+            return str(int(x))
+        if x.is_Rational:
+            return latex_number(Fraction(int(x.p), int(x.q)))
+        if x.is_Float:
+            return sig_figs(float(x))
+        return str(sympy.latex(x, ln_notation=True))
+    return sig_figs(float(x))
+
+
+def _approx_number(x: Any) -> str:
+    if isinstance(x, bool):
+        return _exact_number(x)
+    try:
+        return sig_figs(float(x))
+    except (TypeError, ValueError):
+        return _exact_number(x)
+
+
+class KeyTeX(TeX):
+    """The key's LaTeX: entries exact (``approx=False``) or to 4 significant figures."""
+
+    def __init__(self, approx: bool):
+        self.approx = approx
+
+    def number(self, x: Any) -> str:
+        return _approx_number(x) if self.approx else _exact_number(x)
+
+    def expression(self, x: Any) -> str:
+        import sympy
+
+        return str(sympy.latex(x, ln_notation=True))
+
+    def matrix(self, rows: list[list[str]]) -> str:
+        return latex_matrix(rows)
+
+    def text(self, s: str) -> str:
+        return r"\text{" + latex_escape_text(s) + "}"
+
+
+EXACT, APPROX = KeyTeX(False), KeyTeX(True)
+
+
+def key_value_latex(kp) -> str:
+    """A part's key as math: the exact value, and ``\\approx`` its value to 4 significant figures when
+    that reads differently."""
+    kind = kinds.get(kp.kind)
+    exact = kind.latex(kp.exact, EXACT)
+    approx = kind.latex(kp.exact, APPROX) if kp.exact is not None else exact
+    return exact if approx == exact else f"{exact} \\approx {approx}"
+
+
+# ----------------------------------------------------------------------------
+# Problems.
+# ----------------------------------------------------------------------------
+def part_points(spec) -> int:
+    return PART_POINTS.get(spec["kind"], 4)
+
+
+def problem_points(p) -> int:
+    return sum(part_points(spec) for spec in p.parts)
+
+
+def grade_tables(pset, per_row: int = 10) -> list[str]:
+    """The cover's table of points per problem, with a row to write the score in (ten problems a
+    table).  Written out here rather than by the exam class, whose totals need an extra LaTeX run."""
+    out: list[str] = []
+    probs = pset.problems
+    total = sum(problem_points(p) for p in probs)
+    for start in range(0, len(probs), per_row):
+        chunk = probs[start:start + per_row]
+        last = start + per_row >= len(probs)
+        cols = len(chunk) + (1 if last else 0)
+        head = [str(p.number) for p in chunk] + (["Total"] if last else [])
+        pts = [str(problem_points(p)) for p in chunk] + ([str(total)] if last else [])
+        out += ["\\begin{tabular}{|l|" + "c|" * cols + "}", "\\hline",
+                "Problem & " + " & ".join(head) + " \\\\ \\hline",
+                "Points & " + " & ".join(pts) + " \\\\ \\hline",
+                "Score & " + " & ".join(["\\rule{0pt}{1.6em}"] * cols) + " \\\\ \\hline",
+                "\\end{tabular}\\par\\medskip"]
+    return out
+
+
+def _box_cm(kp) -> float:
+    cm = BOX_CM.get(kp.kind, 4.0)
+    if kp.kind == "matrix" and kp.exact is not None:
+        cm += 0.6 * max(0, len(kinds.get(kp.kind).rows(kp.exact)) - 2)
+    return cm
+
+
+def _keep_lines(lines: list[list], diagram) -> int:
+    """Lines of page the statement and its figure need, so that a page break never parts them."""
+    n = 3  # the problem's title and the first part's line
+    for line in lines:
+        tall = [len(seg.value) for seg in line if not isinstance(seg, str) and isinstance(seg.value, list)
+                and seg.value and isinstance(seg.value[0], list)]
+        n += max([1] + [int(r * 1.3) + 1 for r in tall])
+    if diagram is not None:
+        n += int(tikz_height_cm(diagram) / LINE_CM) + 2
+    return min(n, MAX_KEEP_LINES)
+
+
+def _problem_tex(p, *, with_key: bool) -> list[str]:
     v = p.variant
-    out = [f"\\subsection*{{Problem {p.number}: {latex_escape_text(v.title)}}}",
-           f"{{\\small {_tt(v.id)} \\textperiodcentered{{}} seed {v.seed}}}\\par", ""]
-    out.append(latex_lines(template_lines(v, v.family["prompt"])))
-    out.append("")
-    tikz = tikz_diagram(diagram_of(v))
+    lines = template_lines(v, v.family["prompt"])
+    diagram = diagram_of(v)
+    out = [f"\\needspace{{{_keep_lines(lines, diagram)}\\baselineskip}}",
+           f"\\renewcommand{{\\problemtitle}}{{{latex_text(v.title)}}}",
+           f"\\renewcommand{{\\problempoints}}{{{problem_points(p)}}}", "\\question", "", latex_block(lines), ""]
+    tikz = tikz_diagram(diagram)
     if tikz:
-        out += ["\\begin{center}", tikz, "\\end{center}", ""]
-    out.append("\\begin{enumerate}")
-    for spec in p.parts:
-        out.append("\\item " + latex_lines(template_lines(v, spec["prompt"])))
-        if exam and not with_key:
-            out.append("\\vspace{3cm}")
-    out.append("\\end{enumerate}")
+        out += ["\\nopagebreak", "\\begin{center}", "\\adjustbox{max width=\\linewidth}{%", tikz + "}",
+                "\\end{center}", ""]
     if with_key:
-        out.extend(_key_tex(p))
+        out += [f"{{\\footnotesize\\itshape In the answer file: {latex_escape_text(v.id)}, "
+                f"seed {v.seed}.}}", ""]
+        if p.key.preamble:
+            out += ["\\begin{solution}", latex_block(text_lines("\n".join(p.key.preamble))), "\\end{solution}", ""]
+    out.append("\\begin{parts}")
+    for spec in p.parts:
+        kp = p.key.parts[spec["name"]]
+        keep = _box_cm(kp) + 1.5 if not with_key else 3.0
+        out.append(f"\\needspace{{{keep:.1f}cm}}")
+        out.append(f"\\part[{part_points(spec)}] " + latex_block(template_lines(v, spec["prompt"])))
+        if with_key:
+            out += _solution_tex(kp)
+        else:
+            out.append(f"\\makeemptybox{{{_box_cm(kp):.1f}cm}}")
+        out.append("")
+    out.append("\\end{parts}")
     return out
 
 
-def _key_tex(p) -> list[str]:
-    key = p.key
-    out = [f"\\paragraph{{Answer key, problem {p.number}.}}"]
-    for line in key.preamble:
-        out.append(latex_text(line) + "\\par")
-    out.append("\\begin{enumerate}")
-    for i, spec in enumerate(p.parts):
-        kp = key.parts[spec["name"]]
-        item = f"\\item[{p.part_label(i)}] {_tt(spec['name'])} $= {key_latex(kp)}$"
-        typed = key_answer_text(kp)
-        if typed is not None:
-            item += f" \\quad (type {_tt(typed)})"
-        tol = tolerance_text(kp)
-        if tol:
-            item += f", accepted {latex_escape_text(tol)}"
-        out.append(item)
-        if kp.steps:
-            out.append("\\begin{itemize}")
+def _solution_tex(kp) -> list[str]:
+    out = ["\\begin{solution}", f"$\\displaystyle {key_value_latex(kp)}$", ""]
+    typed = key_answer_text(kp)
+    tool = []
+    if typed is not None and not kp.answer_kind.multiline:
+        tool.append(f"answers.yaml: \\texttt{{{latex_escape_text(kp.name)}: {latex_escape_text(typed)}}}")
+    tol = tolerance_text(kp)
+    if tol:
+        tool.append(f"accepted {latex_escape_text(tol)}")
+    if tool:
+        out += ["{\\footnotesize " + "; ".join(tool) + ".}", ""]
+    if kp.steps:
+        out.append("\\textbf{Worked solution.}")
+        out.append("")
+        if kp.answer_kind.multiline:  # a derivation's answer-language lines, as a student writes them
             for step in kp.steps:
-                if kp.answer_kind.multiline:  # a derivation's answer-language lines, as a student types them
-                    out.append("\\item " + _tt(step))
-                else:
-                    out.append("\\item " + latex_text(step).replace("\n", "\\\\\n"))
-            out.append("\\end{itemize}")
-    out.append("\\end{enumerate}")
+                out.append("\\hangindent=2em\\hangafter=1\\texttt{" + latex_escape_text(step) + "}\\par")
+        else:
+            for step in kp.steps:
+                out.append(latex_block(text_lines(step)))
+                out.append("")
+    out.append("\\end{solution}")
     return out
 
 
-def _document(title: str, body: list[str], intro: list[str]) -> bytes:
-    lines = [PREAMBLE, "\\begin{document}", "\\begin{center}",
-             f"{{\\Large\\bfseries {latex_escape_text(title)}}}", "\\end{center}", ""]
-    lines += intro + [""] + body + ["", "\\end{document}", ""]
-    text = "\n".join(lines)
+# ----------------------------------------------------------------------------
+# Documents.
+# ----------------------------------------------------------------------------
+def _header(pset, *, key: bool) -> list[str]:
+    from nncheck.export.problemset import EXAM_RULE_LIST, EXAM_TIME
+
+    title = latex_escape_text(("Answer key: " if key else "") + pset.title)
+    running = latex_escape_text(pset.title)
+    right = "Answer key" if key else "Name: \\underline{\\hspace{4.5cm}}"
+    out = ["\\firstpageheader{}{}{}",
+           f"\\runningheader{{\\small {running}}}{{}}{{\\small {right}}}",
+           "\\runningheadrule",
+           f"\\footer{{\\small Set {pset.seed}}}{{\\small Page \\thepage\\ of \\numpages}}{{}}",
+           "\\begin{document}",
+           "\\begin{center}", f"{{\\Large\\bfseries {title}}}", "\\end{center}", "\\vspace{0.5em}"]
+    if not key:
+        out += ["\\namefield", "\\vspace{1em}"]
+    count = f"{len(pset.problems)} problems, {pset.answer_count} parts, " \
+            f"{sum(problem_points(p) for p in pset.problems)} points."
+    if pset.exam and not key:
+        rules = list(EXAM_RULE_LIST)
+        if pset.formula_sheet:
+            rules.insert(2, "The formula sheet (at most two pages) is handed out with the exam.")
+        rules.append("Write your work and your answer in the box after each part.")
+        items = "\n".join("\\item " + latex_text(r) for r in rules)
+        out += ["\\begin{center}\\fbox{\\parbox{0.92\\textwidth}{\\vspace{3pt}",
+                f"\\textbf{{Time allowed: {EXAM_TIME}.}}\\quad {count}",
+                "\\begin{itemize}\\setlength{\\itemsep}{1pt}", items, "\\end{itemize}\\vspace{1pt}}}\\end{center}"]
+    elif pset.exam:
+        out += [f"Time allowed: {EXAM_TIME}. {count}"]
+    else:
+        out += [f"{count} Show your work in the box after each part." if not key else count]
+    if key:
+        out += ["", "\\begin{center}\\fbox{\\parbox{0.92\\textwidth}{\\small For the instructor: each answer is "
+                "given exactly and, where that reads differently, to 4 significant figures. Students who "
+                "fill in answers.yaml can have it graded with \\texttt{nncheck grade answers.yaml}; "
+                f"\\texttt{{nncheck generate --seed {pset.seed}}} (nncheck {latex_escape_text(__version__)}) "
+                "writes this set again.}}\\end{center}"]
+    if not key:
+        out += ["\\begin{center}", *grade_tables(pset), "\\end{center}"]
+    out.append("")
+    return out
+
+
+def _document(pset, *, with_key: bool, key_title: bool) -> bytes:
+    body = [PREAMBLE] + _header(pset, key=key_title)
+    if with_key:
+        body.append("\\printanswers")
+    body.append("\\begin{questions}")
+    for section, problems in pset.sections():
+        if section:
+            body += [f"\\needspace{{6\\baselineskip}}\\uplevel{{\\large\\bfseries {latex_escape_text(section)}}}", ""]
+        for p in problems:
+            body += _problem_tex(p, with_key=with_key)
+            body.append("")
+    body += ["\\end{questions}", "\\end{document}", ""]
+    text = "\n".join(body)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     return text.encode("utf-8")
 
 
 def render_latex(pset, key: str = "inline") -> dict[str, bytes]:
-    intro = []
-    if pset.exam:
-        from nncheck.export.problemset import EXAM_RULES
+    from nncheck.export.answersheet import answer_sheet_latex
+    from nncheck.export.formulas import formula_sheet_latex
 
-        intro.append(latex_escape_text(f"{EXAM_RULES} {len(pset.problems)} problems, {pset.answer_count} answers "
-                                       f"(the structure of the ECE 417 final-exam review: 8-10 problems with "
-                                       f"1-3 parts each)."))
-    else:
-        intro.append(latex_escape_text(f"{len(pset.problems)} problems, {pset.answer_count} answers in all."))
-    intro.append("")
-    intro.append(latex_escape_text(f"Answer in answers.yaml and check with: nncheck grade answers.yaml. "
-                                   f"Generated by nncheck {__version__} with seed {pset.seed}."))
-    body: list[str] = []
-    for section, problems in pset.sections():
-        if section:
-            body.append(f"\\section*{{{latex_escape_text(section)}}}")
-        for p in problems:
-            body.extend(_problem_tex(p, with_key=(key == "inline"), exam=pset.exam))
-            body.append("")
-    files = {"problems.tex": _document(pset.title, body, intro)}
+    files = {"problems.tex": _document(pset, with_key=(key == "inline"), key_title=(key == "inline"))}
     if key == "separate":
-        kbody: list[str] = []
-        for p in pset.problems:
-            kbody.extend(_key_tex(p))
-        files["key.tex"] = _document(f"Answer key: {pset.title}", kbody, [])
+        files["key.tex"] = _document(pset, with_key=True, key_title=True)
+    files["answer-sheet.tex"] = answer_sheet_latex(pset).encode("utf-8")
+    if pset.formula_sheet:
+        files["formula-sheet.tex"] = formula_sheet_latex(pset).encode("utf-8")
     return files

@@ -1,64 +1,229 @@
-"""Markdown problem sets: math in $…$, SVG diagrams beside the file, keys inline or separate."""
+"""Markdown problem sets that render on GitHub and through pandoc.
+
+Math is ``$…$`` inline and ``$$…$$`` displayed (a matrix is always a displayed ``bmatrix``, never
+inline: an inline matrix wraps mid-equation); a statement's sentences are paragraphs, its
+column-aligned lines (a forward-pass table) a pipe table; figures are SVG files in
+``figures/`` next to the ``.md`` file; keys show numbers by the numbers policy
+(:mod:`nncheck.lang.numbers`: exact where short, else 4 significant figures, a closed form with
+its decimal beside it) and are inline or in ``key.md``.
+"""
 
 from __future__ import annotations
+
+import re
 
 from nncheck import __version__
 from nncheck.export.answers import key_answer_text, key_latex, tolerance_text
 from nncheck.export.diagrams import diagram_of, svg_diagram
-from nncheck.export.mathtext import markdown_lines, markdown_text, md_escape, template_lines
+from nncheck.export.mathtext import (
+    _gutters,
+    _table_at,
+    latex_escape_text,
+    line_pieces,
+    md_escape,
+    template_lines,
+    text_lines,
+)
+
+#: A line ends its paragraph when it ends a sentence (or leads into what follows: "Given:").
+SENTENCE_END = (".", ":", "?", "!")
+#: What sets side-by-side equations apart in a display (two or more spaces in the text).
+GAP = r"\qquad "
 
 
 def figure_name(problem) -> str:
     return f"figures/problem-{problem.number:02d}.svg"
 
 
+# ----------------------------------------------------------------------------
+# Text with math, as Markdown blocks.
+# ----------------------------------------------------------------------------
+def _inline(pieces: list[tuple[str, str, bool]]) -> str:
+    # pandoc reads $…$ as math only with no space inside the dollars, and GitHub likewise.
+    return "".join(f"${x.strip()}$" if kind == "math" and x.strip() else md_escape(x) if kind == "text" else ""
+                   for kind, x, _tall in pieces)
+
+
+def _display(pieces: list[tuple[str, str, bool]]) -> str:
+    """Pieces as one ``$$`` display: words as ``\\text``, wide gaps as ``\\qquad``."""
+    body = ""
+    for kind, x, _tall in pieces:
+        if kind == "math":
+            body += x
+            continue
+        for k, word in enumerate(re.split(r" {2,}", x)):
+            if k:
+                body += GAP
+            if word.strip():
+                body += r"\text{" + latex_escape_text(word) + "}"
+            elif word:
+                body += " "
+    body = " ".join(body.split())
+    while body.startswith(GAP.strip()) or body.endswith(GAP.strip()):  # an indented line: no gap at its ends
+        body = body.removeprefix(GAP.strip()).removesuffix(GAP.strip()).strip()
+    return "$$\n" + body + "\n$$"
+
+
+def _raw(line: list) -> str:
+    from nncheck.export.mathtext import value_plain
+
+    return "".join(seg if isinstance(seg, str) else value_plain(seg) for seg in line)
+
+
+def _is_display(line: list, pieces: list[tuple[str, str, bool]], spaced: bool) -> bool:
+    """A line set apart: it holds a matrix, or (``spaced``: a statement's lines, not a worked step's)
+    it is indented or spaced out as equations side by side."""
+    if any(tall for _k, _x, tall in pieces):
+        return True
+    if not spaced:
+        return False
+    math_chars = sum(len(x) for kind, x, _t in pieces if kind == "math")
+    raw = _raw(line)
+    only_math = all(kind == "math" or not x.strip() for kind, x, _t in pieces)
+    return bool(math_chars) and (only_math or raw.startswith("  ")
+                                 or ("   " in raw.strip() and 2 * math_chars >= len(raw.strip())))
+
+
+def _table(block: list[str]) -> str:
+    """Column-aligned lines as a pipe table (the first line its header), cells with their math."""
+    width = max(len(r) for r in block)
+    grid = [r.ljust(width) for r in block]
+    left = min(len(r) - len(r.lstrip()) for r in block)
+    bounds = [left] + [c for gap in _gutters(block) for c in gap] + [width]
+    rows = [[r[bounds[k]:bounds[k + 1]].strip() for k in range(0, len(bounds), 2)] for r in grid]
+    cells = [[_inline(line_pieces([c])).replace("|", r"\|") if c else "" for c in row] for row in rows]
+    # A header row names the columns (t, h⁽ᵗ⁾, …) over rows of numbers; a grid of values has none,
+    # and a pipe table then takes an empty one.
+    header = any(c and not _number_cell(c) for c in rows[0]) and all(not c or _number_cell(c) for c in rows[-1])
+    head, body = (cells[0], cells[1:]) if header else ([""] * len(cells[0]), cells)
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
+    out += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(out)
+
+
+def _number_cell(c: str) -> bool:
+    try:
+        float(c.replace("−", "-"))
+    except ValueError:
+        return c.startswith("[")
+    return True
+
+
+def markdown_blocks(lines: list[list], *, spaced: bool = True) -> list[str]:
+    """Segment lines (:func:`~nncheck.export.mathtext.template_lines`, ``text_lines``) as Markdown blocks:
+    a sentence's lines joined into one paragraph, a line holding a matrix (or equations side by side)
+    as a ``$$`` display, the sentence leading into it kept in the paragraph, aligned lines a table."""
+    out: list[str] = []
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            out.append("\n".join(para))
+            para.clear()
+
+    i = 0
+    while i < len(lines):
+        table = _table_at(lines, i)
+        if table:
+            flush()
+            out.append(_table(table))
+            i += len(table)
+            continue
+        line = lines[i]
+        i += 1
+        pieces = line_pieces(line)
+        if not pieces or all(kind == "text" and not x.strip() for kind, x, _t in pieces):
+            flush()
+            continue
+        if _is_display(line, pieces, spaced):
+            tall = [k for k, p in enumerate(pieces) if p[2]]
+            cut = tall[0] if tall and sum(len(x) for kind, x, _t in pieces[:tall[0]] if kind == "text") > 20 else 0
+            if cut:
+                para.append(_inline(pieces[:cut]).strip())
+            flush()
+            out.append(_display(pieces[cut:]))
+            continue
+        para.append(_inline(pieces).strip())
+        if _raw(line).rstrip().endswith(SENTENCE_END):
+            flush()
+    flush()
+    return out
+
+
+def markdown_text(text: str) -> str:
+    """Rendered text (a worked step, a title) as Markdown blocks separated by blank lines."""
+    return "\n\n".join(markdown_blocks(text_lines(text)))
+
+
+def _item(text: str) -> str:
+    """A worked step as a list item: its later blocks indented under it."""
+    blocks = markdown_blocks(text_lines(text), spaced=False)
+    if not blocks:
+        return ""
+    first, *rest = blocks
+    lines = ["- " + first.replace("\n", "\n  ")]
+    for b in rest:
+        lines += ["", "  " + b.replace("\n", "\n  ")]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------
+# Problems and keys.
+# ----------------------------------------------------------------------------
 def _problem_md(p, *, with_key: bool, heading: str = "##") -> list[str]:
     v = p.variant
     out = [f"{heading} Problem {p.number}: {md_escape(v.title)}", ""]
     out.append(f"*{md_escape(v.id)} · seed {v.seed}*")
     out.append("")
-    out.append(markdown_lines(template_lines(v, v.family["prompt"])))
-    out.append("")
+    for block in markdown_blocks(template_lines(v, v.family["prompt"])):
+        out += [block, ""]
     if diagram_of(v) is not None:
         out.append(f"![Diagram for problem {p.number}]({figure_name(p)})")
         out.append("")
     for i, spec in enumerate(p.parts):
-        prompt = markdown_lines(template_lines(v, spec["prompt"]))
-        out.append(f"**{p.part_label(i)}** {prompt}")
-        out.append("")
+        blocks = markdown_blocks(template_lines(v, spec["prompt"])) or [""]
+        if blocks[0].startswith("$$"):  # a display stands on its own lines, under the label
+            blocks.insert(0, "")
+        out += [f"**{p.part_label(i)}** {blocks[0]}".rstrip(), ""]
+        for block in blocks[1:]:
+            out += [block, ""]
     if with_key:
         out.extend(_key_md(p, heading=heading + "#"))
     return out
 
 
+def _answer_md(label: str, name: str, latex: str, notes: str) -> list[str]:
+    """``(a) name = value (type …), accepted …``: a matrix (or a column) displayed under it, never inline."""
+    if r"\begin{" in latex:
+        return [f"**{label} {md_escape(name)}**{notes}:", "", "$$\n" + latex + "\n$$", ""]
+    return [f"**{label} {md_escape(name)}** = ${latex}${notes}", ""]
+
+
 def _key_md(p, *, heading: str) -> list[str]:
     key = p.key
     out = [f"{heading} Answer key, problem {p.number}", ""]
-    for line in key.preamble:
-        out.append(f"> {markdown_text(line)}")
     if key.preamble:
-        out.append("")
+        # One text: a table laid out over several preamble lines stays one table.
+        blocks = markdown_blocks(text_lines("\n".join(key.preamble)), spaced=False)
+        out += ["> " + "\n>\n> ".join(b.replace("\n", "\n> ") for b in blocks), ""]
     for i, spec in enumerate(p.parts):
         kp = key.parts[spec["name"]]
         typed = key_answer_text(kp)
         tol = tolerance_text(kp)
-        line = f"**{p.part_label(i)} {md_escape(spec['name'])}** = ${key_latex(kp)}$"
         multi = typed is not None and "\n" in typed  # a derivation: a block, not inline code
-        if typed is not None and not multi:
-            line += f" (type `{typed}`)"
+        worked = kp.answer_kind.multiline and kp.steps
+        notes = f" (type `{typed}`)" if typed is not None and not multi else ""
         if tol:
-            line += f", accepted {md_escape(tol)}"
-        out.append(line)
-        out.append("")
-        if typed is not None and multi:
+            notes += f", accepted {md_escape(tol)}"
+        out += _answer_md(p.part_label(i), spec["name"], key_latex(kp), notes)
+        if multi and not (worked and typed.rstrip("\n") == "\n".join(kp.steps)):
             out += ["For example:", "", "```", typed.rstrip("\n"), "```", ""]
-        if kp.answer_kind.multiline and kp.steps:
+        if worked:
             # Derivation steps are written in the answer language, as the student types them.
             out += ["Worked derivation:", "", "```", *kp.steps, "```", ""]
         else:
-            for step in kp.steps:
-                text = markdown_text(step).replace("\n", "  \n  ")
-                out.append(f"- {text}")
+            items = [_item(step) for step in kp.steps]
+            out += [it for it in items if it]
             if kp.steps:
                 out.append("")
         mistakes = key.mistakes_for(spec["name"])

@@ -19,6 +19,7 @@ is converted or escaped, so the output always compiles.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from fractions import Fraction
 
@@ -62,8 +63,8 @@ FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "ma
              "sigmoid": r"\operatorname{sigmoid}", "softmax": r"\operatorname{softmax}",
              "relu": r"\operatorname{ReLU}", "ReLU": r"\operatorname{ReLU}", "sum": r"\sum"}
 TEXT_UNICODE = {"—": "---", "–": "--", "…": r"\ldots{}", "“": "``", "”": "''", "‘": "`", "’": "'",
-                "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,", "•": r"\textbullet{}", "✓": "(ok)", "✗": "(x)",
-                "°": r"\textdegree{}", "§": r"\S{}", "→": r"$\to$", "⎡": "[", "⎣": "[", "⎤": "]", "⎦": "]",
+                "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,", "•": r"$\bullet$", "✓": "(ok)", "✗": "(x)",
+                "°": r"$^\circ$", "§": r"$\S$", "→": r"$\to$", "⎡": "[", "⎣": "[", "⎤": "]", "⎦": "]",
                 "⎢": "|", "⎥": "|"}
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
                  "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
@@ -135,8 +136,29 @@ def text_lines(text: str) -> list[list]:
                 out.append(seg)
             i = j
             continue
-        out.append([raw[i]] if raw[i] else [])
+        out.append(_inline_matrices(raw[i]) if raw[i] else [])
         i += 1
+    return out
+
+
+_NESTED = re.compile(r"\[\[[^\[\]]*\](?:,\s*\[[^\[\]]*\])*\]")
+
+
+def _inline_matrices(text: str) -> list:
+    """A line of text with each nested-list literal of numbers (``[[1, −1], [0, 2]]``, as worked steps
+    write matrices) turned into a matrix value, so that every output sets it as a matrix."""
+    out: list = []
+    pos = 0
+    for m in _NESTED.finditer(text):
+        rows = [[_cell_value(c.strip()) for c in r.split(",")] for r in re.findall(r"\[([^\[\]]*)\]", m.group(0))]
+        if any(isinstance(c, str) for r in rows for c in r) or len({len(r) for r in rows}) != 1:
+            continue  # not all numbers, or ragged: leave it as written
+        if m.start() > pos:
+            out.append(text[pos:m.start()])
+        out.append(Value(rows, "mat"))
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
     return out
 
 
@@ -221,10 +243,14 @@ def _tokens(text: str) -> list[tuple[str, str]]:
                 j += 1
             out.append(("space", text[i:j]))
             i = j
+        elif ch.isdigit() and (m := _COURSE.match(text, i)):
+            out.append(("word", m.group(0)))  # 16-785, 8-10: a course number or a range, not a subtraction
+            i = m.end()
         elif _is_wordchar(ch):
             j = i
             while j < n and (_is_wordchar(text[j]) or (text[j] == "." and j + 1 < n and text[j + 1].isdigit()
-                                                       and j > i and text[j - 1].isdigit())):
+                                                       and j > i and text[j - 1].isdigit())
+                             or _is_star(text, j)):
                 j += 1
             out.append(("word", text[i:j]))
             i = j
@@ -246,14 +272,30 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_COURSE = re.compile(r"\d+-\d+(?![\d.])")
+
+
+def _is_star(text: str, j: int) -> bool:
+    """A ``*`` that marks a letter (the correct class k*, k*ᵢ), not a product (w1*h): it follows a
+    letter and no word starts right after it."""
+    if text[j] != "*" or j == 0 or not text[j - 1].isalpha():
+        return False
+    nxt = text[j + 1] if j + 1 < len(text) else " "
+    return not (nxt.isalnum() or nxt in GREEK or nxt in ACCENTED or nxt == "(") or nxt in SUB
+
+
 def _word_class(w: str) -> str:
     """'strong' (surely math), 'weak' (math next to math), or 'text'."""
     if any(c in GREEK or c in SUB or c in SUP or c in ACCENTED or c in COMBINING for c in w):
         return "strong"
+    if "*" in w or (len(w) > 1 and (w.startswith("_") or w.endswith("_"))):
+        return "strong"  # k*, a subscript after an operator (∇_W), a braced subscript to come (g_{t−1})
     if "_" in w.strip("_") and not w.startswith("_"):
         return "strong"
     if w in FUNCTIONS:
         return "weak"
+    if _COURSE.fullmatch(w):
+        return "text"
     if _is_number(w):
         return "weak"
     if len(w) == 1 and w.isascii() and w.isalpha() and w not in NOT_MATH_LETTERS:
@@ -283,6 +325,8 @@ def _classify(seg_tokens: list) -> list[tuple[str, object, str]]:
             c = _word_class(s)
             if c == "text" and _is_differential(s, seg_tokens, k):
                 c = "weak"
+            elif c == "weak" and s in FUNCTIONS and _ends_phrase(seg_tokens, k):
+                c = "text"  # "the derivative of tanh, …": the function named in words, not applied
             out.append(({"strong": "S", "weak": "W", "text": "T"}[c], s, kind))
         elif kind == "op":
             out.append(("S", s, kind))
@@ -293,6 +337,12 @@ def _classify(seg_tokens: list) -> list[tuple[str, object, str]]:
         else:
             out.append(("T", s, kind))
     return out
+
+
+def _ends_phrase(toks: list, k: int) -> bool:
+    """Nothing for the word at ``k`` to apply to: the line ends or a comma or full stop follows."""
+    nxt = toks[k + 1] if k + 1 < len(toks) else None
+    return nxt is None or (isinstance(nxt, tuple) and nxt[1] in (",", ".", ";", ":"))
 
 
 def _is_differential(w: str, toks: list, k: int) -> bool:
@@ -316,15 +366,18 @@ def _runs(cls: list) -> list[tuple[int, int]]:
         j = i
         while j < n and cls[j][0] != "T":
             j += 1
+        u = _first_unmatched(cls, i, j)
+        if u is not None and u > i:
+            j = u  # "c (2×4: one column…)": the bracket opens words, so the math ends before it
         a, b = i, j
         # Trim joiners (spaces, commas, unmatched brackets) at both ends.
         changed = True
         while changed and a < b:
             changed = False
-            while a < b and cls[a][0] == "J" and cls[a][1] not in ("(", "["):
+            while a < b and cls[a][0] == "J" and cls[a][1] not in ("(", "[", "{"):
                 a += 1
                 changed = True
-            while a < b and cls[b - 1][0] == "J" and cls[b - 1][1] not in (")", "]"):
+            while a < b and cls[b - 1][0] == "J" and cls[b - 1][1] not in (")", "]", "}"):
                 b -= 1
                 changed = True
             while a < b and cls[b - 1][0] == "W" and cls[b - 1][1] in ("-", "/", "'"):
@@ -332,18 +385,31 @@ def _runs(cls: list) -> list[tuple[int, int]]:
                 changed = True
             if a < b:
                 body = [c[1] for c in cls[a:b] if c[2] == "join"]
-                opens = body.count("(") + body.count("[")
-                closes = body.count(")") + body.count("]")
-                if cls[a][1] in ("(", "[") and cls[a][2] == "join" and opens > closes:
+                opens = body.count("(") + body.count("[") + body.count("{")
+                closes = body.count(")") + body.count("]") + body.count("}")
+                if cls[a][1] in ("(", "[", "{") and cls[a][2] == "join" and opens > closes:
                     a += 1
                     changed = True
-                elif cls[b - 1][1] in (")", "]") and cls[b - 1][2] == "join" and closes > opens:
+                elif cls[b - 1][1] in (")", "]", "}") and cls[b - 1][2] == "join" and closes > opens:
                     b -= 1
                     changed = True
         if a < b and any(c[0] == "S" for c in cls[a:b]) and any(c[2] in ("word", "value") for c in cls[a:b]):
             runs.append((a, b))
         i = j
     return runs
+
+
+def _first_unmatched(cls: list, i: int, j: int) -> int | None:
+    """The index of the first opening bracket in [i, j) that is not closed before j."""
+    stack: list[int] = []
+    for k in range(i, j):
+        if cls[k][2] != "join":
+            continue
+        if cls[k][1] in ("(", "[", "{"):
+            stack.append(k)
+        elif cls[k][1] in (")", "]", "}") and stack:
+            stack.pop()
+    return stack[0] if stack else None
 
 
 def _expand(line: list) -> list:
@@ -359,32 +425,36 @@ def _expand(line: list) -> list:
     return toks
 
 
-def convert_line(line: list, *, math, text) -> str:
-    """One segment line: ``math(latex)`` wraps each math run, ``text(str)`` escapes the rest."""
+def line_pieces(line: list) -> list[tuple[str, str, bool]]:
+    """One segment line as pieces: ("math", LaTeX, tall) for each math run (tall: it holds a matrix
+    or a column vector), ("text", raw text, False) for the rest."""
     toks = _expand(line)
     cls = _classify(toks)
-    out = []
+    out: list[tuple[str, str, bool]] = []
     pos = 0
     for a, b in _runs(cls):
         if a > pos:
-            out.append(_text_of(cls[pos:a], text))
-        out.append(math(_latex_of(cls[a:b])))
+            out.append(("text", _text_of(cls[pos:a]), False))
+        tall = any(isinstance(payload, Value) and _is_tall(payload) for _c, payload, _kind in cls[a:b])
+        out.append(("math", _latex_of(cls[a:b]), tall))
         pos = b
     if pos < len(cls):
-        out.append(_text_of(cls[pos:], text))
-    return "".join(out)
+        out.append(("text", _text_of(cls[pos:]), False))
+    return out
 
 
-def _text_of(cls: list, text) -> str:
-    parts = []
-    buf = ""
-    for _c, payload, kind in cls:
-        if kind == "value":
-            buf += value_plain(payload)
-        else:
-            buf += payload
-    parts.append(text(buf))
-    return "".join(parts)
+def convert_line(line: list, *, math, text) -> str:
+    """One segment line: ``math(latex)`` wraps each math run, ``text(str)`` escapes the rest."""
+    return "".join(math(x) if kind == "math" else text(x) for kind, x, _tall in line_pieces(line))
+
+
+def _is_tall(v: Value) -> bool:
+    val = v.value
+    return isinstance(val, (list, tuple)) and bool(val) and (isinstance(val[0], (list, tuple)) or v.fmt == "col")
+
+
+def _text_of(cls: list) -> str:
+    return "".join(value_plain(payload) if kind == "value" else payload for _c, payload, kind in cls)
 
 
 def value_plain(v: Value) -> str:
@@ -403,10 +473,21 @@ def _latex_of(cls: list) -> str:
         c, payload, kind = cls[k]
         if kind == "value":
             out.append(latex_value(payload))
+        elif kind == "word" and payload.endswith("_") and k + 1 < len(cls) and cls[k + 1][1] in ("{", "("):
+            # g_{t−1}, h_(t−1): a grouped subscript, as the solvers write multi-character ones
+            inner, k = _group(cls, k + 1)
+            out.append(latex_word(payload[:-1]) + "_{" + inner + "}")
+            continue
         elif kind == "word":
             out.append(latex_word(payload))
         elif kind == "space":
-            out.append(r"\qquad " if len(payload) >= 3 else " ")  # a wide gap separates side-by-side blocks
+            # A gap of two or more spaces separates side-by-side equations (x[1] = −1  x[2] = 0).
+            if len(payload) >= 2:
+                out.append(r"\qquad ")
+            elif k + 1 < len(cls) and cls[k + 1][1] == "(" and k > 0 and cls[k - 1][2] in ("word", "value"):
+                out.append(r"\ ")  # "∇W⁽²⁾L (1×2)": a remark in brackets, not a function's argument
+            else:
+                out.append(" ")
         elif kind == "op":
             if payload == "√":
                 # √ takes the next word or bracket group as its argument.
@@ -436,18 +517,20 @@ def _group(cls: list, k: int) -> tuple[str, int]:
         k += 1
     if k >= len(cls):
         return "", k
-    if cls[k][1] == "(" and cls[k][2] == "join":
+    if cls[k][1] in ("(", "{") and cls[k][2] == "join":
+        opener = cls[k][1]
+        closer = ")" if opener == "(" else "}"
         depth, j = 0, k
         while j < len(cls):
-            if cls[j][2] == "join" and cls[j][1] == "(":
+            if cls[j][2] == "join" and cls[j][1] == opener:
                 depth += 1
-            elif cls[j][2] == "join" and cls[j][1] == ")":
+            elif cls[j][2] == "join" and cls[j][1] == closer:
                 depth -= 1
                 if depth == 0:
                     break
             j += 1
         inner = _latex_of(cls[k + 1:j])
-        return inner if j < len(cls) else "(" + inner, j + 1
+        return inner if j < len(cls) else JOINERS[opener] + inner, j + 1
     return _latex_of(cls[k:k + 1]), k + 1
 
 
@@ -457,6 +540,10 @@ def latex_word(w: str) -> str:
         return FUNCTIONS[w] + " "
     if _is_number(w):
         return w
+    if w.startswith("_") and len(w) > 1:  # ∇_W: the subscript of the operator before it
+        return "_{" + latex_word(w[1:]) + "}"
+    if w.endswith("_") and len(w) > 1:  # a subscript mark with nothing to attach to: keep it visible
+        return latex_word(w[:-1]) + r"\_"
     if "_" in w.strip("_") and not w.startswith("_"):
         base, _, sub = w.partition("_")
         return latex_word(base) + "_{" + (latex_word(sub) if sub else "") + "}"
@@ -475,6 +562,8 @@ def latex_word(w: str) -> str:
     for ch in unicodedata.normalize("NFC", w):
         if ch in SUB:
             sub += SUB[ch]
+        elif ch == "*":
+            sup += "*"  # k*: the correct class, a starred letter
         elif ch in SUP:
             sup += SUP[ch] if len(SUP[ch]) == 1 else SUP[ch] + " "
         elif ch in GREEK:
@@ -632,6 +721,206 @@ def latex_escape_text(s: str) -> str:
 # ----------------------------------------------------------------------------
 def latex_lines(lines: list[list]) -> str:
     return "\n".join(convert_line(line, math=lambda m: f"${m}$", text=latex_escape_text) for line in lines)
+
+
+#: Characters of math that fit on one displayed line (11 pt on a 16-17 cm text width).  An
+#: estimate only: a display that is still too wide is scaled down by ``adjustbox``.
+DISPLAY_WIDTH = 70
+SENTENCE_END = (".", ":", "?", "!")
+
+
+def latex_block(lines: list[list]) -> str:
+    """Segment lines laid out as a document does: sentences wrapped into paragraphs (a line that
+    ends a sentence ends its paragraph), lines holding a matrix or set apart by indentation or wide
+    gaps as centred displays (side-by-side equations broken into rows when they do not fit), and
+    column-aligned lines (a forward-pass table) as a ``tabular``."""
+    out: list[str] = []
+    para: list[str] = []
+    rows: list[str] = []  # display rows waiting to be set in one centred block
+
+    def flush() -> None:
+        if para:
+            out.append(" ".join(para))
+            para.clear()
+        if rows:
+            out.append("\\begin{center}\n" + "\\\\[3pt]\n".join(rows) + "\n\\end{center}")
+            rows.clear()
+
+    i = 0
+    while i < len(lines):
+        table = _table_at(lines, i)
+        if table:
+            flush()
+            out.append(_latex_table(table))
+            i += len(table)
+            continue
+        line = lines[i]
+        i += 1
+        pieces = line_pieces(line)
+        if not pieces or all(kind == "text" and not x.strip() for kind, x, _t in pieces):
+            flush()
+            continue
+        if _is_display(line, pieces):
+            lead, rest = _split_lead(pieces)
+            if lead:
+                flush()
+                para.append(_inline(lead).strip())
+            if para:
+                flush()
+            rows.extend(_display_rows(rest))
+            continue
+        if rows:
+            flush()
+        para.append(_inline(pieces).strip())
+        if _raw(line).rstrip().endswith(SENTENCE_END):
+            flush()
+    flush()
+    return "\n\n".join(out)
+
+
+def _raw(line: list) -> str:
+    return "".join(seg if isinstance(seg, str) else value_plain(seg) for seg in line)
+
+
+def _inline(pieces: list[tuple[str, str, bool]]) -> str:
+    return "".join(f"${x}$" if kind == "math" else latex_escape_text(x) for kind, x, _t in pieces)
+
+
+def _is_display(line: list, pieces: list[tuple[str, str, bool]]) -> bool:
+    """A line to set apart: it holds a matrix, or it is indented or spaced out as a display."""
+    if any(tall for _k, _x, tall in pieces):
+        return True
+    raw = _raw(line)
+    math_chars = sum(len(x) for kind, x, _t in pieces if kind == "math")
+    if not math_chars:
+        return False
+    if raw.startswith("  ") or all(kind == "math" or not x.strip() for kind, x, _t in pieces):
+        return True  # indented, or nothing but math (h₀ = −0.5 on a line of its own)
+    return "  " in raw.strip() and 2 * math_chars >= len(raw.strip())
+
+
+def _split_lead(pieces: list) -> tuple[list, list]:
+    """A sentence that leads into a matrix stays in the paragraph; the display starts at the math."""
+    first_tall = next(k for k, (_kind, _x, tall) in enumerate(pieces) if tall) if any(
+        p[2] for p in pieces) else 0
+    lead = pieces[:first_tall]
+    if sum(len(x) for kind, x, _t in lead if kind == "text") > 20:
+        return lead, pieces[first_tall:]
+    return [], pieces
+
+
+GAP = "\\qquad "
+
+
+def _display_rows(pieces: list[tuple[str, str, bool]]) -> list[str]:
+    """A display line as centred rows, each scaled down if it is still too wide."""
+    body = ""
+    for kind, x, _t in pieces:
+        if kind == "math":
+            body += x
+            continue
+        for k, word in enumerate(re.split(r" {2,}", x)):
+            if k:
+                body += GAP
+            if word.strip():
+                body += r"\text{" + latex_escape_text(word) + "}"
+            elif word:
+                body += " "
+    items = [it.strip() for it in _split_top(body.strip(), GAP) if it.strip()]
+    rows: list[list[str]] = []
+    for it in items:  # greedy: as many side-by-side items per row as fit
+        if rows and _tex_width(GAP.join(rows[-1] + [it])) <= DISPLAY_WIDTH:
+            rows[-1].append(it)
+        else:
+            rows.append([it])
+    return [r"\adjustbox{max width=\linewidth}{$\displaystyle " + GAP.join(r) + "$}" for r in rows]
+
+
+def _split_top(s: str, sep: str) -> list[str]:
+    """``s`` split at ``sep`` outside braces and environments."""
+    out, depth, start, k = [], 0, 0, 0
+    while k < len(s):
+        if s.startswith(r"\begin{", k):
+            depth += 1
+        elif s.startswith(r"\end{", k):
+            depth -= 1
+        elif s[k] == "{" and (k == 0 or s[k - 1] != "\\"):
+            depth += 1
+        elif s[k] == "}" and (k == 0 or s[k - 1] != "\\"):
+            depth -= 1
+        elif depth == 0 and s.startswith(sep, k):
+            out.append(s[start:k])
+            k += len(sep)
+            start = k
+            continue
+        k += 1
+    out.append(s[start:])
+    return out
+
+
+def _tex_width(s: str) -> int:
+    """About how many characters wide ``s`` (math LaTeX) prints: a matrix counts its widest row,
+    a command one symbol, braces and script markers nothing."""
+
+    def matrix(m: re.Match) -> str:
+        rows = m.group(1).split(r"\\")
+        return "M" * (2 + max(sum(_tex_width(c) + 1 for c in r.split("&")) for r in rows))
+
+    s = re.sub(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", matrix, s)
+    s = s.replace(r"\qquad", "MMMM").replace(r"\quad", "MM").replace(r"\text{", "{")
+    s = re.sub(r"\\[a-zA-Z]+", "M", s)
+    return len(re.sub(r"[{}_^ $]", "", s))
+
+
+def _table_at(lines: list[list], i: int) -> list[str] | None:
+    """The column-aligned text lines starting at ``i`` (three or more, three or more columns), or None."""
+    block: list[str] = []
+    for line in lines[i:]:
+        if len(line) != 1 or not isinstance(line[0], str) or len(re.findall(r"\S {2,}(?=\S)", line[0])) < 2:
+            break
+        block.append(line[0])
+    if len(block) < 3 or len(_gutters(block)) < 2:
+        return None
+    return block
+
+
+def _gutters(block: list[str]) -> list[tuple[int, int]]:
+    """Runs of two or more columns blank in every line, between the first and last text."""
+    width = max(len(r) for r in block)
+    grid = [r.ljust(width) for r in block]
+    blank = [all(r[c] == " " for r in grid) for c in range(width)]
+    left = min(len(r) - len(r.lstrip()) for r in block)
+    out, c = [], left
+    while c < width:
+        if blank[c]:
+            d = c
+            while d < width and blank[d]:
+                d += 1
+            if d - c >= 2 and d < width:
+                out.append((c, d))
+            c = d
+        else:
+            c += 1
+    return out
+
+
+def _latex_table(block: list[str]) -> str:
+    width = max(len(r) for r in block)
+    grid = [r.ljust(width) for r in block]
+    cuts = _gutters(block)
+    left = min(len(r) - len(r.lstrip()) for r in block)
+    bounds = [left] + [c for gap in cuts for c in gap] + [width]
+    rows = [[r[bounds[k]:bounds[k + 1]].strip() for k in range(0, len(bounds), 2)] for r in grid]
+    cells = [[convert_line([c], math=lambda m: f"${m}$", text=latex_escape_text) if c else "" for c in row]
+             for row in rows]
+    head = rows[0]
+    header = any(c and not _is_number(c.replace("−", "-").lstrip("-")) for c in head) and all(
+        not c or _is_number(c.replace("−", "-").lstrip("-")) or c.startswith("[") for c in rows[-1])
+    lines = [" & ".join(row) + r" \\" for row in cells]
+    if header:
+        lines[0] += r" \hline"
+    return ("\\begin{center}\n\\adjustbox{max width=\\linewidth}{\\begin{tabular}{" + "r" * len(rows[0]) + "}\n"
+            + "\n".join(lines) + "\n\\end{tabular}}\n\\end{center}")
 
 
 MD_SPECIAL = set("\\`*_<$")

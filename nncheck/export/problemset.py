@@ -31,8 +31,13 @@ EXAM_SECTION_OF_ID = {"backprop.total-derivative": 2, "backprop.graph": 2}
 OTHER_SECTION = "Other topics"
 EXAM_COUNT = 9  # the seed: "8-10 problems"
 EXAM_MAX_PARTS = 3  # the seed: "1-3 parts each"
-EXAM_RULES = ("3 hours. No calculators or computers; two sheets of handwritten notes are allowed. "
-              "Exact answers (fractions, ln(2), σ(0.5)) are fine wherever a number is asked.")
+#: The review's "usual rules", as the paper exam's header lists them.
+EXAM_TIME = "3 hours"
+EXAM_RULE_LIST = ("No calculators or computers.",
+                  "Two sheets of handwritten notes are allowed.",
+                  "Exact answers (fractions, ln(2), σ(0.5)) are fine wherever a number is asked.")
+EXAM_RULES = (f"{EXAM_TIME}. No calculators or computers; two sheets of handwritten notes are allowed. "
+              f"{EXAM_RULE_LIST[2]}")
 MAX_KEY_TRIES = 8
 MAX_COUNT = 1000
 
@@ -52,8 +57,12 @@ class SetProblem:
 
 
 class ProblemSet:
-    def __init__(self, seed: int, problems: list[SetProblem], *, exam: bool, title: str):
+    def __init__(self, seed: int, problems: list[SetProblem], *, exam: bool, title: str,
+                 formula_sheet: bool | None = None):
         self.seed, self.problems, self.exam, self.title = seed, problems, exam, title
+        #: Write the set's formula sheet too: always with an exam (the ECE 417 review's "two pages of
+        #: formulas"), on request otherwise.
+        self.formula_sheet = exam if formula_sheet is None else formula_sheet
 
     def sections(self) -> list[tuple[str | None, list[SetProblem]]]:
         out: list[tuple[str | None, list[SetProblem]]] = []
@@ -80,7 +89,7 @@ def exam_section(record: FamilyRecord) -> int:
 
 
 def build_set(catalog: Catalog, *, topics=None, families=None, count: int | None = None, seed: int = 1,
-              exam: bool = False, title: str | None = None) -> ProblemSet:
+              exam: bool = False, title: str | None = None, formula_sheet: bool | None = None) -> ProblemSet:
     """Draw ``count`` problems (answer keys included) from the families selected."""
     pool = catalog.select(topics=topics, families=families)
     if exam:
@@ -116,7 +125,7 @@ def build_set(catalog: Catalog, *, topics=None, families=None, count: int | None
         problems.append(SetProblem(i, variant, key, parts, name))
     if title is None:
         title = (f"Neural networks final exam (practice), seed {seed}" if exam else f"Problem set, seed {seed}")
-    return ProblemSet(seed, problems, exam=exam, title=title)
+    return ProblemSet(seed, problems, exam=exam, title=title, formula_sheet=formula_sheet)
 
 
 def _spread(pool: list[FamilyRecord], count: int, rng: random.Random) -> list[FamilyRecord]:

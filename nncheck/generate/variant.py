@@ -51,13 +51,20 @@ class Variant:
     """One concrete problem: a family, a seed, the parameter values, and its rendered text."""
 
     def __init__(self, family: FamilyRecord, seed: int, params: dict[str, Any], overrides: set[str],
-                 derived: dict[str, Any]):
+                 derived: dict[str, Any], *, defaulted: set[str] | None = None, drawn: list[str] | None = None,
+                 unused: set[str] | None = None):
         self.family = family
         self.id = family["id"]
         self.seed = seed
         self.params = params
         self.overrides = overrides  # the names the user set
         self.derived = derived  # extra template values computed from the params
+        # Where the other values come from: the bank's neutral defaults (only once the user gives a value)
+        # and the seed.  Every public parameter is in exactly one of overrides, defaulted and drawn, or is
+        # one the solver sets from the others (lstm.bptt's loss) or leaves unused.
+        self.defaulted = set(defaulted or ())
+        self.unused = set(unused or ())  # the solver's `unused(values)`: parameters this instance does not read
+        self.drawn = list(drawn if drawn is not None else _drawn_names(family, params, set(overrides), self.unused))
         self._solver: Solver | None = None
 
     # -- the family's pieces -------------------------------------------------
@@ -84,15 +91,33 @@ class Variant:
             if p["name"] == name:
                 return p
         names = [p["name"] for p in self.parts]
-        all_names = [p["name"] for p in self.family["parts"]]
-        if name in all_names:
-            raise NNCheckError(f"part '{name}' is not asked in this instance of {self.id}",
+        by_name = {p["name"]: p for p in self.family["parts"]}
+        if name in by_name:
+            spec = by_name[name]
+            same = self.same_as(name)
+            if same is not None:
+                raise NNCheckError(f"part '{name}' of {self.id} is part '{same}' in this instance "
+                                   f"({_unless(spec, self.values())}): check it with --part {same}",
+                                   hint=f"parts here: {', '.join(names)}")
+            raise NNCheckError(f"part '{name}' is not asked in this instance of {self.id}: it is asked only when "
+                               f"{_when_text(spec)} ({_unless(spec, self.values())})",
                                hint=f"parts here: {', '.join(names)}")
         import difflib
 
         m = difflib.get_close_matches(name, names, n=1, cutoff=0.4)
         raise NNCheckError(f"{self.id} has no part '{name}'",
                            hint=(f"did you mean '{m[0]}'? " if m else "") + f"parts: {', '.join(names)}")
+
+    def same_as(self, name: str) -> str | None:
+        """The asked part that holds the answer of part ``name``, which is not asked here (its bank
+        ``same_as``: optim.step's x1 is xT when T = 1), or None."""
+        asked = {p["name"] for p in self.parts}
+        if name in asked:
+            return None
+        for p in self.family["parts"]:
+            if p["name"] == name and p.get("same_as") in asked:
+                return p["same_as"]
+        return None
 
     @property
     def solver(self):
@@ -140,6 +165,12 @@ class Variant:
     def hints(self) -> list[str]:
         return [self.render(h) for h in self.family.get("hints", [])]
 
+    def used_defaulted(self) -> list[str]:
+        """The public parameters this instance reads that are set to the bank's neutral default, in the
+        bank's order."""
+        specs = self.family["params"]
+        return [n for n in specs if n in self.defaulted and n not in self.unused and not specs[n].get("hidden")]
+
     def public_params(self) -> dict:
         specs = self.family["params"]
         return {k: self.params[k] for k in specs if k in self.params and not specs[k].get("hidden")}
@@ -152,6 +183,10 @@ class Variant:
             "seed": self.seed,
             "params": {k: json_value(v) for k, v in self.public_params().items()},
             "overrides": sorted(self.overrides),
+            # Where each public value comes from: yours, the bank's neutral default, or the seed.
+            "given": sorted(self.overrides),
+            "defaulted": self.used_defaulted(),
+            "drawn": list(self.drawn),
             "conventions": self.family.get("conventions", []),
             "prompt": self.prompt,
             "parts": [{"name": p["name"], "kind": p["kind"], "prompt": self.part_prompt(p),
@@ -164,6 +199,26 @@ class Variant:
 
 def _truthy(v) -> bool:
     return bool(v) and v != 0
+
+
+def _when_text(part: PartSpec) -> str:
+    """A part's ``when`` formula as words: ``steps >= 2`` -> ``steps ≥ 2``."""
+    text = part.get("when") or ""
+    for a, b in ((">=", "≥"), ("<=", "≤"), ("!=", "≠"), ("==", "=")):
+        text = text.replace(a, b)
+    return text
+
+
+def _unless(part: PartSpec, values: dict) -> str:
+    """The values the part's ``when`` reads in this instance: ``here steps = 1``."""
+    from nncheck.lang.formula import parse_formula
+
+    try:
+        names = sorted(names_in(parse_formula(part.get("when") or "")))
+    except AnswerSyntaxError:
+        names = []
+    shown = [f"{n} = {fmt_value(values[n])}" for n in names if n in values and not isinstance(values[n], list)]
+    return "here " + ", ".join(shown) if shown else "not in this instance"
 
 
 def json_value(v):
@@ -428,6 +483,9 @@ def draw_value(name: str, spec: ParamSpec, rng: random.Random, values: dict):
     draw = spec.get("draw")
     typ = spec["type"]
     if draw is None:
+        # Drawn by the solver's hook: it starts from the placeholder (or, without one, the default).
+        if spec.get("placeholder") is not None:
+            return coerce(name, spec, _default(spec, values, "placeholder"))
         if spec.get("default") is not None:
             return coerce(name, spec, _default(spec, values))
         if typ == "choice":
@@ -456,8 +514,8 @@ def draw_value(name: str, spec: ParamSpec, rng: random.Random, values: dict):
     return [[_draw_scalar(spec, draw, rng, values, integer) for _ in range(cols)] for _ in range(rows)]
 
 
-def _default(spec: ParamSpec, values: dict):
-    d = spec["default"]
+def _default(spec: ParamSpec, values: dict, key: str = "default"):
+    d = spec[key]  # type: ignore[literal-required]
     if isinstance(d, str) and spec["type"] != "choice":
         return _num(d, values)
     if isinstance(d, float):
@@ -499,8 +557,12 @@ def _bound_checks(name: str, spec: ParamSpec, value, values: dict) -> str | None
     return None
 
 
-def make_variant(family: FamilyRecord, seed: int = 1, overrides: dict[str, str] | None = None) -> Variant:
-    """Draw (or rebuild) the instance of ``family`` for ``seed`` with the user's ``overrides``."""
+def make_variant(family: FamilyRecord, seed: int = 1, overrides: dict[str, str] | None = None, *,
+                 strict: bool = False) -> Variant:
+    """Draw (or rebuild) the instance of ``family`` for ``seed`` with the user's ``overrides``.
+
+    With any override (or ``strict``) the other parameters take the bank's neutral defaults where it
+    has them; ``strict`` refuses an instance that would draw anything at random, naming what is missing."""
     overrides = dict(overrides or {})
     params = family["params"]
     for name in overrides:
@@ -512,11 +574,115 @@ def make_variant(family: FamilyRecord, seed: int = 1, overrides: dict[str, str] 
             raise ParamError(f"{family['id']} has no parameter '{name}'",
                              hint=hint + f"parameters: {', '.join(params)}")
     given = {n: parse_value(n, params[n], t, family_id=family["id"]) for n, t in overrides.items()}
-    return build_variant(family, seed, given)
+    return build_variant(family, seed, given, strict=strict)
 
 
-def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
+def build_variant(family: FamilyRecord, seed: int, given: dict, *, strict: bool = False) -> Variant:
     """Like :func:`make_variant`, with override values already parsed."""
+    if given or strict:
+        defaults, fills = _neutral_defaults(family, given)
+    else:
+        defaults, fills = {}, {}  # a seeded draw stays a random draw: seeds and their instances never change
+    v = _build(family, seed, given, defaults, fills)
+    if strict and v.drawn:
+        one = len(v.drawn) == 1
+        raise ParamError(f"--strict: missing {', '.join(v.drawn)}: {family['id']} has no default for "
+                         f"{'it' if one else 'them'}; give {'it' if one else 'them'} as NAME=VALUE",
+                         hint=f"without --strict, {'it is' if one else 'they are'} drawn at random from the seed "
+                              f"and listed")
+    return v
+
+
+def _neutral_defaults(family: FamilyRecord, given: dict) -> tuple[dict, dict]:
+    """The bank's neutral defaults of the parameters the user did not give: (values, fills).
+
+    ``values`` are fixed before the draw, as the user's own are; a formula default counts once the
+    names it reads are known (H1: W1 needs W1).  ``fills`` are the vectors and matrices whose default
+    is one number for every entry: their shape is the draw's (c[0] = 0 has H entries, whatever H is).
+    """
+    from nncheck.lang.formula import FormulaError
+
+    params = family["params"]
+    values: dict = {}
+    fills: dict = {}
+    pending = [n for n, spec in params.items() if n not in given and spec.get("default") is not None]
+    progress = True
+    while pending and progress:
+        progress = False
+        for n in list(pending):
+            spec = params[n]
+            d = spec["default"]
+            if spec["type"] in ("vector", "matrix") and not isinstance(d, list):
+                fills[n] = _num(d, {})
+            else:
+                try:
+                    value = coerce(n, spec, _default(spec, {**choice_literals(family), **given, **values}))
+                except (FormulaError, EvalError, AnswerSyntaxError, KeyError):
+                    continue  # it names a value not known yet (or not given at all): drawn instead
+                # A default out of its bounds follows from a value given out of its own (H1 = W1 = −5),
+                # which is refused under its own name: this one is then drawn, and listed.
+                if _bound_checks(n, spec, value, {**given, **values}) is None:
+                    values[n] = value
+            pending.remove(n)
+            progress = True
+    return values, fills
+
+
+def _filled(x, like):
+    """``x`` in every entry of an array shaped like ``like``."""
+    if isinstance(like, list):
+        return [_filled(x, e) for e in like]
+    return x
+
+
+def _unused(solver, values: dict) -> set[str]:
+    """The solver's optional ``unused(values)``: parameters the instance does not read (lstm.bptt's targets
+    y when dh is given, the rates of the other optimizers)."""
+    return set(solver.unused(values)) if solver is not None and hasattr(solver, "unused") else set()
+
+
+def _drawn_names(family: FamilyRecord, values: dict, fixed: set[str], unused: set[str]) -> list[str]:
+    """The public parameters whose value came from the seed, in the bank's order.
+
+    Left out: a parameter with no draw, default or placeholder (the solver sets it from the others:
+    lstm.bptt's loss follows from y or dh), an array left empty (conv's second channel when D1 = 1),
+    and the ``unused`` ones."""
+    out = []
+    for n, spec in family["params"].items():
+        if n in fixed or n in unused or spec.get("hidden"):
+            continue
+        if spec.get("draw") is None and spec.get("default") is None and spec.get("placeholder") is None:
+            continue
+        if values.get(n) is None or _no_entries(values[n]):
+            continue
+        out.append(n)
+    return out
+
+
+def _shown_defaults(family: FamilyRecord, values: dict, defaults: dict, fills: dict) -> dict:
+    """The public parameters set to a neutral default, with their values in this instance."""
+    specs = family["params"]
+    both = {**defaults, **{n: values.get(n, x) for n, x in fills.items()}}
+    return {n: both[n] for n in specs if n in both and not specs[n].get("hidden")}
+
+
+def _no_entries(value) -> bool:
+    """An array with no entries at all ([] or [[]]): one a hook left unused."""
+    return isinstance(value, list) and all(_no_entries(x) for x in value)
+
+
+def _with_defaults_hint(error: ParamError, defaults: dict) -> ParamError:
+    """A refusal of values that include neutral defaults says which, so that the user can give them."""
+    if not defaults or error.hint:
+        return error
+    shown = ", ".join(f"{n}={fmt_value(v)}" for n, v in defaults.items())
+    error.hint = f"defaults used: {shown}; give any of them as NAME=VALUE"
+    return error
+
+
+def _build(family: FamilyRecord, seed: int, given: dict, defaults: dict, fills: dict) -> Variant:
+    user = given
+    given = {**given, **defaults}  # the bank's defaults are fixed as the user's own numbers are
     params = family["params"]
     order = _order(params)
     constraints = family.get("constraints", [])
@@ -530,17 +696,24 @@ def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
         why = _bound_checks(n, params[n], v, given)
         if why:
             raise ParamError(why)
-    _check_constraints(family, constraints, {**choice_literals(family), **given}, only_complete=True, user=True)
+    try:
+        _check_constraints(family, constraints, {**choice_literals(family), **given}, only_complete=True,
+                           user=True)
+    except ParamError as e:
+        raise _with_defaults_hint(e, _shown_defaults(family, {}, defaults, {})) from None
     rng = random.Random(f"{family['id']}#{seed}")
     last_failure = None
     last_values: dict = {}
     # With nothing left to draw at random, one try decides: the user's numbers break a constraint.
-    drawn_at_random = [n for n in order if n not in given and params[n].get("draw") is not None
+    drawn_at_random = [n for n in order if n not in given and n not in fills and params[n].get("draw") is not None
                        and params[n]["draw"].get("formula") is None]
     tries = MAX_DRAW_TRIES if drawn_at_random or solver is not None and hasattr(solver, "draw") else 1
     started = time.monotonic()
     made = 0
     same: tuple[int, object] = (0, None)  # (how many failures in a row, on what)
+    refusals: tuple[int, str] = (0, "")  # the same for the solver's check of a draw around your numbers
+    refused: ParamError | None = None
+    refused_values: dict = {}
     for _attempt in range(tries):
         if made and time.monotonic() - started > MAX_DRAW_SECONDS:
             break
@@ -554,13 +727,17 @@ def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
                 huge = _beyond_magnitude(n, v)
                 if huge:  # a draw formula's value: the bank's numbers, or the user's it computes from
                     raise ParamError(f"drawing {n} fails: {huge}")
+                if n in fills:
+                    v = _filled(fills[n], v)
                 why = _bound_checks(n, params[n], v, values)
                 if why:
                     raise _Retry()
                 values[n] = v
             if solver is not None and hasattr(solver, "draw"):
-                with _UserNumbers(family, given):
+                with _UserNumbers(family, user or given):
                     values = solver.draw(values, rng, frozenset(given))
+                # The hook chose the shapes (H from the user's weights): a filled default takes them.
+                values.update({n: _filled(x, values[n]) for n, x in fills.items() if n in values})
                 _check_hooked(family, values, given)
             # Constraints may name derived values (span <= padded): compute those first.
             with_derived = {**choice_literals(family), **values}
@@ -580,11 +757,26 @@ def build_variant(family: FamilyRecord, seed: int, given: dict) -> Variant:
         except EvalError as e:
             raise BankError(f"a draw formula fails: {e.message}", file=family.get("_file", "?"),
                             line=family.get("_line"), field=f"{family['id']}.params") from None
-        with _UserNumbers(family, given):
-            if solver is not None:
-                solver.check(values)  # shapes that must agree (W1 is N×D and x has D entries, ...)
+        fixed = set(given) | set(fills)
+        with _UserNumbers(family, user or given):
+            try:
+                if solver is not None:
+                    solver.check(values)  # shapes that must agree (W1 is N×D and x has D entries, ...)
+            except ParamError as e:
+                # With your numbers, a refusal may be the random part's (linear + BCE drawn for your x and W1,
+                # with the default b⁽²⁾ = 0): another draw is tried, until the same refusal comes back.
+                if given and _drawn_names(family, values, fixed, set()):
+                    refused, refused_values = e, values
+                    refusals = (refusals[0] + 1, e.message) if e.message == refusals[1] else (1, e.message)
+                    if refusals[0] < SAME_FAILURE_TRIES:
+                        continue
+                raise _with_defaults_hint(e, _shown_defaults(family, values, defaults, fills)) from None
             derived = _derived(family, values, solver)
-        return Variant(family, seed, values, set(given), derived)
+        unused = _unused(solver, values)
+        return Variant(family, seed, values, set(user), derived, defaulted=set(defaults) | set(fills),
+                       drawn=_drawn_names(family, values, fixed, unused), unused=unused)
+    if refused is not None and last_failure is None:
+        raise _with_defaults_hint(refused, _shown_defaults(family, refused_values, defaults, fills))
     what = f"'{last_failure['check']}'" if last_failure else "its bounds"
     tried = f"tried {made:,} draws" + (f" in {MAX_DRAW_SECONDS:g} s" if made < tries else "")
     line = None

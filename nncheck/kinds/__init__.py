@@ -12,6 +12,7 @@ choice      :mod:`nncheck.kinds.choice`
 vector      :mod:`nncheck.kinds.array`
 matrix      :mod:`nncheck.kinds.array`
 expression  :mod:`nncheck.kinds.expression`
+matexpr     :mod:`nncheck.kinds.matrix_expression`
 derivation  :mod:`nncheck.kinds.derivation`
 =========== =========================================
 
@@ -37,13 +38,14 @@ from nncheck.kinds.boolean import BOOLEAN
 from nncheck.kinds.choice import CHOICE
 from nncheck.kinds.derivation import DERIVATION
 from nncheck.kinds.expression import EXPRESSION
+from nncheck.kinds.matrix_expression import MATRIX_EXPRESSION
 from nncheck.kinds.number import INTEGER, NUMBER
 from nncheck.lang.latex import looks_like_latex
 from nncheck.lang.syntax import AnswerSyntaxError, Node
 
 #: name -> kind: the one table of answer kinds.
 KINDS: dict[str, Kind] = {k.name: k for k in (NUMBER, INTEGER, BOOLEAN, CHOICE, VECTOR, MATRIX, EXPRESSION,
-                                               DERIVATION)}
+                                               MATRIX_EXPRESSION, DERIVATION)}
 
 #: What "does not fit" may be typed as, for a part whose answer may be none.
 NULL_WORDS = {"none", "null", "nothing", "doesnotfit", "does not fit", "doesn't fit", "not fit", "n/a", "na",
@@ -75,7 +77,7 @@ def grade_answer(part: Part, expected: Any, text: str, mistakes: Sequence[Mistak
         return kind.grade_as(part, expected, text, mistakes, latex=latex)  # line by line, as typed
     if latex or (latex is None and looks_like_latex(raw)):
         try:
-            tree, plain = read_latex(part, raw)
+            tree, plain = read_latex(part, raw, matrix=getattr(kind, "matrix_language", False))
         except AnswerSyntaxError as e:
             return invalid(e)  # an unknown command, with its caret: costs no attempt
         return _caret_on_latex(_grade_plain(kind, part, expected, plain, mistakes), tree, plain, raw)
@@ -94,10 +96,11 @@ def _grade_plain(kind: Kind | None, part: Part, expected: Any, raw: str, mistake
     return kind.grade(part, expected, raw, mistakes)
 
 
-def read_latex(part: Part, text: str) -> tuple[Node, str]:
+def read_latex(part: Part, text: str, *, matrix: bool = False) -> tuple[Node, str]:
     """A one-line LaTeX answer as (its tree, with positions in ``text``; the plain text it means).
 
     Names take the spelling the part declares (``\\hat{y}`` is ``yhat``, ``\\bar{w}_1`` is ``w1``).
+    ``matrix``: a matrix answer's LaTeX (``\\odot`` elementwise, ``^T`` a transpose).
     Raises :class:`AnswerSyntaxError` with its position in ``text`` (an unknown command: under it).
     """
     from nncheck.lang.latex.transformer import _math_span, to_node
@@ -107,7 +110,8 @@ def read_latex(part: Part, text: str) -> tuple[Node, str]:
         raise AnswerSyntaxError(f"answer too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})",
                                 MAX_LENGTH, text[:MAX_LENGTH + 1], code="too-long")
     lo, hi = _math_span(text)
-    tree = to_node(text, symbols=set((part.get("symbols") or {}).keys()), lo=lo, hi=hi)
+    names = set((part.get("symbols") or {}).keys()) | set(part.get("shapes") or {})
+    tree = to_node(text, symbols=names, lo=lo, hi=hi, matrix=matrix)
     return tree, to_text(tree)
 
 
@@ -116,7 +120,8 @@ def plain_answer(part: Part, text: str, *, latex: bool | None = None) -> str:
     plain text its LaTeX means.  Raises :class:`AnswerSyntaxError` on unreadable LaTeX."""
     raw = text.strip()
     if latex or (latex is None and looks_like_latex(raw)):
-        return read_latex(part, raw)[1]
+        kind = KINDS.get(part.get("kind", ""))
+        return read_latex(part, raw, matrix=getattr(kind, "matrix_language", False))[1]
     return raw
 
 

@@ -279,6 +279,14 @@ class ArrayKind(WithinTolerance, Kind):
         rows = [flat[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
         return "[" + ", ".join("[" + ", ".join(number_text(x) for x in r) + "]" for r in rows) + "]"
 
+    def _readable(self, value: Any) -> str:
+        flat, shape = flat_shape(value)
+        cell = [plain_number(display_number(x)) for x in flat]
+        if self.vector or len(shape) != 2:
+            return "[" + ", ".join(cell) + "]"
+        return "[" + ", ".join("[" + ", ".join(cell[i * shape[1]:(i + 1) * shape[1]]) + "]"
+                               for i in range(shape[0])) + "]"
+
     def rows(self, value: Any) -> list[list[Any]]:
         flat, shape = flat_shape(value)
         cols = shape[1] if not self.vector and len(shape) == 2 else len(flat)
@@ -319,8 +327,7 @@ class VectorKind(ArrayKind):
         return "[" + ", ".join(tex.number(v) for v in flat) + "]"
 
     def _display(self, value: Any) -> str:
-        flat, _ = flat_shape(value)
-        return "[" + ", ".join(plain_number(display_number(x)) for x in flat) + "]"
+        return self._readable(value)
 
 
 class MatrixKind(ArrayKind):

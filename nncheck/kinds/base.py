@@ -9,7 +9,9 @@ text       a key value as a student would type it (grading that text gives *corr
            ``answer``/``key_text``: the whole submission (a derivation: a step to the value)
 json       a key value in JSON exports and reports
 latex      a key value as LaTeX math, through the export's :class:`TeX` writer
-display    a key value in the terminal views
+display    a key value in the terminal views; ``readable``: on one line (reports)
+typed      the key as the exports' "type …" shows it: ``key_text`` with its long decimals cut
+           to the numbers policy (:mod:`nncheck.lang.numbers`) when the grader still accepts them
 tolerance  what closeness the grader accepts, as JSON, in words, and around one value
 agree      whether two computations of the key (SymPy and NumPy) give the same answer
 same       whether the grader would accept a value as the answer (the key drops a
@@ -22,10 +24,21 @@ here, and hand every other value to the kind's own ``_text``/``_json``/``_latex`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nncheck.answer.verdict import Verdict
+from nncheck.lang.numbers import MAX_SIG, SIG, approx
+
+#: A decimal literal in answer-language text (the sign stays outside it).
+DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+(?:e[-+]?\d+)?(?![\w.])")
+
+
+def long_decimals(text: str) -> list[str]:
+    """The decimal literals of ``text`` with more than :data:`~nncheck.lang.numbers.MAX_SIG`
+    significant figures (a float's repr, ``0.7310585786300049``): what no reader should see."""
+    return [m for m in DECIMAL.findall(text) if len(m.split("e")[0].replace(".", "").lstrip("0")) > MAX_SIG]
 
 #: A part spec as a bank record holds it (``nncheck.records.PartSpec``, or a plain dict in tests).
 Part = Mapping[str, Any]
@@ -95,6 +108,25 @@ class Kind:
         """The key of ``part`` as a student would submit it: grading it gives *correct*."""
         return self.answer(part, value)
 
+    def typed(self, part: Part, value: Any) -> str:
+        """The key of ``part`` as the exports' "type …" shows it: :meth:`key_text`, with every decimal
+        longer than the numbers policy allows cut to 4 significant figures (5, 6 when the part's
+        tolerance needs them) if the grader accepts that text as *correct*; else :meth:`key_text`."""
+        text = self.key_text(part, value)
+        if value is None or self.multiline or not long_decimals(text):
+            return text
+        for sig in range(SIG, MAX_SIG + 1):
+            def cut(m: re.Match[str], sig: int = sig) -> str:
+                return approx(float(m.group()), sig) if long_decimals(m.group()) else m.group()
+
+            short = DECIMAL.sub(cut, text)
+            try:
+                if self.grade(part, value, short).status == "correct":
+                    return short
+            except Exception:  # noqa: BLE001 - a text the grader cannot take is not offered
+                break
+        return text
+
     def json(self, value: Any) -> Any:
         """``value`` in JSON (``null`` when the part does not fit)."""
         return None if value is None else self._json(value)
@@ -106,6 +138,15 @@ class Kind:
     def display(self, value: Any) -> str:
         """``value`` as the terminal views show it (a matrix as a block of lines)."""
         return "none (does not fit)" if value is None else self._display(value)
+
+    def readable(self, value: Any) -> str:
+        """``value`` on one line as a person reads it (a report's cell), by the numbers policy
+        (:mod:`nncheck.lang.numbers`): exact where short, else 4 significant figures, a closed form
+        with its decimal beside it (``-ln(7/10 - 1/(10*(1 + e))) ≈ 0.3959``).  Never graded."""
+        return "none" if value is None else self._readable(value)
+
+    def _readable(self, value: Any) -> str:
+        return self._text(value)
 
     def closed_form(self, value: Any) -> str | None:
         """The exact closed form shown beside a value whose text is not it (None: nothing to add)."""

@@ -37,6 +37,7 @@ from nncheck.kinds.tolerance import (
     written_number,
 )
 from nncheck.kinds.values import (
+    KeyNumber,
     agree_numeric,
     display_number,
     exact_fraction,
@@ -47,6 +48,7 @@ from nncheck.kinds.values import (
     number_text,
     to_float,
 )
+from nncheck.lang.numbers import display, number
 from nncheck.lang.syntax import AnswerSyntaxError, Node, Unary, parse, to_text
 from nncheck.lang.template import plain_number
 
@@ -115,6 +117,15 @@ def decimal_comma(raw: str, fits: Callable[[Any], bool], *, transpose: bool, int
     number = raw[start:end]
     return AnswerSyntaxError(f"use a decimal point: write {number.replace(',', '.')}, not {number}"
                              + (" (a comma separates entries)" if transpose else ""), commas[0], raw)
+
+
+def _is_decimal(text: str) -> bool:
+    """Is ``text`` a plain number (a SymPy Float's text) rather than a closed form?"""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def same_integer(value: Any, expected: Any) -> bool:
@@ -297,6 +308,10 @@ class ScalarKind(Kind):
         return json_number(value)
 
     def _latex(self, value: Any, tex: TeX) -> str:
+        # A fraction that is not a short decimal gets its decimal beside it, as a closed form does.
+        exact = exact_fraction(value)
+        if exact is not None and "/" in number(exact):
+            return tex.number(value) + r" \approx " + tex.number(float(exact))
         return tex.number(value)
 
     def _display(self, value: Any) -> str:
@@ -313,10 +328,19 @@ class NumberKind(WithinTolerance, ScalarKind):
     name = "number"
     seconds = 90
 
+    def _display(self, value: Any) -> str:
+        # The numbers policy: 2/7 ≈ 0.2857, ln(2)/3 ≈ 0.231, 0.7311.
+        return display(display_number(value), self.closed_form(value))
+
+    def _readable(self, value: Any) -> str:
+        return self._display(value)
+
     def closed_form(self, value: Any) -> str | None:
         """ln(2)/3 for a key that is not a plain rational (its text and display may be decimals)."""
         if value is None:
             return None
+        if isinstance(value, KeyNumber):  # a cached key keeps its exact text: no SymPy to print it
+            return None if _is_decimal(value.text) else value.text
         try:
             from nncheck.topics.base import as_sympy
 

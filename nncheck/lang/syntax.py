@@ -308,6 +308,12 @@ FUNCTION_ALIASES = {"sigmoid": "sigma", "σ": "sigma", "ReLU": "relu", "Relu": "
 #: since in an ordinary answer they would hand the student the very thing being asked.
 DERIVATIVE_FUNCTIONS = {"sigma'": (1, 1), "tanh'": (1, 1), "relu'": (1, 1)}
 _DERIVABLE = frozenset({"sigma", "sigmoid", "tanh", "relu", "ReLU", "Relu", "RELU"})
+#: Matrix answers (``parse(..., matrix=True)``) read the derivative shorthands, since there the
+#: question is the vector form of back-propagation and σ̇ is part of the notation it is asked in:
+#: ``dsigma(xi1)`` is σ̇(ξ1), as are ``sigma'(xi1)`` and ``σ̇(ξ1)``.
+MATRIX_ALIASES = {"dsigma": "sigma'", "dsigmoid": "sigma'", "dtanh": "tanh'", "drelu": "relu'"}
+#: The elementwise product's spellings in matrix answers: ``⊙``, ``∘``, MATLAB's ``.*`` and the word ``odot``.
+HADAMARD_CHARS = {"⊙", "∘"}
 #: Extra functions allowed in bank formulas (constraints, derived values), never in answers.
 FORMULA_FUNCTIONS = {
     "len": (1, 1),
@@ -432,8 +438,11 @@ def _explain_char(ch: str) -> str:
     return f"unexpected character '{ch}'"
 
 
-def tokenize(text: str, *, formula: bool = False, relations: bool = False) -> list[Tok]:
-    """Scan ``text`` into tokens; every character is either understood or rejected."""
+def tokenize(text: str, *, formula: bool = False, relations: bool = False, matrix: bool = False) -> list[Tok]:
+    """Scan ``text`` into tokens; every character is either understood or rejected.
+
+    ``matrix``: also read the elementwise product (``⊙``, ``∘``, ``.*``) and ``⊤`` as a transpose mark.
+    """
     if len(text) > MAX_LENGTH:
         raise AnswerSyntaxError(
             f"answer too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})",
@@ -494,9 +503,13 @@ def tokenize(text: str, *, formula: bool = False, relations: bool = False) -> li
         elif ch == "÷" or ch == "∕" or ch == "⁄":
             toks.append(Tok("op", "/", start, i + 1, space))
             i += 1
-        elif ch in PRIMES or ch == "ᵀ":
+        elif ch in PRIMES or ch == "ᵀ" or (matrix and ch == "⊤"):
             toks.append(Tok("op", "T", start, i + 1, space))
             i += 1
+        elif matrix and (ch in HADAMARD_CHARS or (ch == "." and text[i + 1:i + 2] == "*")):
+            width = 2 if ch == "." else 1
+            toks.append(Tok("op", "⊙", start, i + width, space))
+            i += width
         elif ch == "√":
             toks.append(Tok("name", "sqrt", start, i + 1, space))
             i += 1
@@ -677,8 +690,10 @@ def _scan_name(text: str, i: int) -> tuple[int, str, tuple[str, str] | None]:
 # ----------------------------------------------------------------------------
 class _Parser:
     def __init__(self, text: str, toks: list[Tok], symbols, functions: dict, *, formula: bool,
-                 relations: bool, words, derivatives: bool, equations: bool, transpose: bool = True):
+                 relations: bool, words, derivatives: bool, equations: bool, transpose: bool = True,
+                 matrix: bool = False):
         self.text = text
+        self.matrix = matrix  # products of matrices, ⊙, ^T: see _matrix_product
         self.transpose = transpose
         self.toks = toks
         self.i = 0
@@ -829,6 +844,8 @@ class _Parser:
         return left
 
     def multiplicative(self) -> Node:
+        if self.matrix:
+            return self._matrix_product()
         start = self.tok.pos
         left = self.unary()
         last = None  # the previous operator of this product: "/", "*" or None
@@ -856,6 +873,63 @@ class _Parser:
                 last = "*"
             else:
                 return left
+
+    # -- matrix answers: three levels of product -----------------------------
+    # The notes write σ̇(ξ) ⊙ Wᵀ δ and (Wᵀ δ ⊙ σ̇(ξ)) xᵀ: a product written by juxtaposition binds
+    # tightest, then ⊙, then an explicit '*' or '/'.  So ``dsigma(xi1) odot W2' delta2 * x'`` is
+    # (σ̇(ξ1) ⊙ (W2ᵀ δ2)) xᵀ.  (Between scalars, where the order cannot matter, this is the same
+    # product as ever.)  The printer parenthesizes to match (``_PREC``: ⊙ above '*').
+    def _matrix_product(self) -> Node:
+        start = self.tok.pos
+        left = self._hadamard()
+        while True:
+            t = self.tok
+            if not (t.kind == "op" and t.value in "*/"):
+                return left
+            self.advance()
+            if (self.tok.kind == "op" and self.tok.value in "*/") or self._is_hadamard(self.tok):
+                self.error(f"'{t.value}' followed by '{self.text[self.tok.pos:self.tok.end]}'")
+            if t.value == "/":
+                right = self.unary()
+                nxt = self.tok
+                if self._starts_implicit_factor(nxt) or self._is_hadamard(nxt):
+                    # 1/2 h: (1/2)·h or 1/(2h)?  Ask, as the scalar language does.
+                    if self._is_hadamard(nxt):
+                        self.error("ambiguous after '/': add parentheses around the divisor or the quotient",
+                                   nxt.pos)
+                    self._ambiguous_division(start, (t, self.toks[self.i - 1].end), nxt)
+            else:
+                right = self._hadamard()
+            left = self.node(BinOp(t.value, left, right, left.pos, right.end))
+
+    def _is_hadamard(self, t: Tok) -> bool:
+        if t.kind == "op" and t.value == "⊙":
+            return True
+        return t.kind == "name" and t.value == "odot" and not (self.symbols is not None and "odot" in self.symbols)
+
+    def _hadamard(self) -> Node:
+        left = self._juxtaposed()
+        while self._is_hadamard(self.tok):
+            t = self.advance()
+            if (self.tok.kind == "op" and self.tok.value in "*/") or self._is_hadamard(self.tok):
+                self.error(f"'{self.text[t.pos:t.end]}' followed by '{self.text[self.tok.pos:self.tok.end]}'")
+            if self.tok.kind == "end":
+                self.error("the answer ends too early")
+            right = self._juxtaposed()
+            left = self.node(BinOp("⊙", left, right, left.pos, right.end))
+        return left
+
+    def _juxtaposed(self) -> Node:
+        start = self.tok.pos
+        left = self.unary()
+        while self._starts_implicit_factor(self.tok) and not self._is_hadamard(self.tok):
+            t = self.tok
+            if t.kind == "num":
+                prev = self.text[start:t.pos].strip()
+                self.error(f"a number right after '{_clip(prev)}': add an operator such as '*' or '+'")
+            right = self.power()
+            left = self.node(BinOp("*", left, right, left.pos, right.end))
+        return left
 
     def _ambiguous_division(self, start: int, slash: tuple[Tok, int], t: Tok) -> NoReturn:
         """``1/2n`` or ``x/2(y+1)``: people read these both ways, so ask instead of guessing."""
@@ -944,8 +1018,18 @@ class _Parser:
                 node = self.node(Transpose(node, node.pos, t.end))
             elif t.kind == "op" and t.value == "[" and not t.space_before:
                 self.error("subscripts/indexing are not allowed", code="forbidden")
+            elif self.matrix and t.kind == "op" and t.value == "^" and self._transpose_exponent(self.peek()):
+                # W2^T (and W2^⊤): the transpose, not a power (unless T is a symbol of the answer).
+                self.advance()
+                mark = self.advance()
+                node = self.node(Transpose(node, node.pos, mark.end))
             else:
                 return node
+
+    def _transpose_exponent(self, t: Tok) -> bool:
+        if t.kind == "op" and t.value == "T":
+            return True
+        return t.kind == "name" and t.value == "T" and not (self.symbols is not None and "T" in self.symbols)
 
     def atom(self) -> Node:
         t = self.tok
@@ -998,7 +1082,7 @@ class _Parser:
         name = t.value
         nxt = self.tok
         call_follows = nxt.kind == "op" and nxt.value == "(" and not (self.in_matrix and nxt.space_before)
-        canonical = FUNCTION_ALIASES.get(name, name)
+        canonical = (self.matrix and MATRIX_ALIASES.get(name)) or FUNCTION_ALIASES.get(name, name)
         if canonical.endswith("'") and canonical not in self.functions:
             base = canonical[:-1]
             spelled = {"sigma": "sigma(x)*(1 - sigma(x))", "tanh": "1 - tanh(x)^2", "relu": "a 0/1 value"}[base]
@@ -1405,7 +1489,7 @@ class _Parser:
 
 def parse(text: str, symbols=(), *, formula: bool = False, relations: bool = False,
           words=(), derivatives: bool = False, equations: bool = False,
-          extra_functions: dict | None = None, transpose: bool = True) -> Node:
+          extra_functions: dict | None = None, transpose: bool = True, matrix: bool = False) -> Node:
     """Parse ``text`` into a syntax tree, or raise :class:`AnswerSyntaxError`.
 
     ``symbols``: the names this answer may use (``None`` accepts any name as a symbol,
@@ -1414,20 +1498,25 @@ def parse(text: str, symbols=(), *, formula: bool = False, relations: bool = Fal
     answers never get.  ``words``: bare words accepted as answers (``none``, ``true``).
     ``derivatives``: accept ``d/dx( … )``, ``diff(…, x)`` and ``σ′(u)``, ``tanh′(u)``,
     ``relu′(u)`` (derivations).  ``transpose``: accept ``Aᵀ`` / ``A'`` (matrix answers).
+    ``matrix``: an expression over vectors and matrices (``nncheck.lang.shapes``): transposes
+    (``A'``, ``Aᵀ``, ``A^T``), the elementwise product ``⊙`` (``.*``, ``odot``), products by
+    juxtaposition binding tighter than ``⊙`` and ``⊙`` tighter than ``*``, and the derivative
+    shorthands ``σ̇(u)``, ``sigma'(u)``, ``dsigma(u)``.
     """
     if not isinstance(text, str):
         raise AnswerSyntaxError("the answer must be text", 0, "")
     functions = dict(FUNCTIONS)
     if formula:
         functions.update(FORMULA_FUNCTIONS)
-    if derivatives:
+    if derivatives or matrix:
         functions.update(DERIVATIVE_FUNCTIONS)
     if extra_functions:
         functions.update(extra_functions)
-    toks = tokenize(text, formula=formula, relations=relations)
+    toks = tokenize(text, formula=formula, relations=relations, matrix=matrix)
     syms = None if symbols is None else set(symbols)
     p = _Parser(text, toks, syms, functions, formula=formula, relations=relations,
-                words=set(words), derivatives=derivatives, equations=equations, transpose=transpose)
+                words=set(words), derivatives=derivatives, equations=equations, transpose=transpose or matrix,
+                matrix=matrix)
     return p.parse()
 
 
@@ -1481,8 +1570,10 @@ def names_in(node: Node) -> set[str]:
 # ----------------------------------------------------------------------------
 # Printing back in the answer language ("parsed as: ...").
 # ----------------------------------------------------------------------------
+#: ⊙ (matrix answers only) sits above '*': a product under a ⊙ is printed in parentheses, as the
+#: matrix parser reads juxtaposition tighter than ⊙ but an explicit '*' looser.
 _PREC = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4, "!=": 4,
-         "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "^": 8}
+         "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "⊙": 7, "^": 8}
 
 
 def to_text(node: Node) -> str:
@@ -1507,6 +1598,8 @@ def _wrap(info: tuple[str, str, int], parent_prec: int, right: bool = False) -> 
         return f"({s})" if parent_prec >= 7 or (right and parent_prec >= 5) else s
     if cat == "rel":
         return f"({s})" if parent_prec > 0 else s
+    if cat == "hadamard" and parent_prec >= _PREC["*"]:
+        return f"({s})"  # (a ⊙ b)*c, -(a ⊙ b): the parentheses a reader needs, though the parser may not
     return f"({s})" if p < parent_prec or (p == parent_prec and right) else s
 
 
@@ -1529,8 +1622,9 @@ def _print_one(node: Node, kids: list[tuple[str, str, int]]) -> tuple[str, str, 
         left, right = kids
         if node.op == "^":
             return f"{_wrap(left, p + 1)}^{_wrap(right, p)}", "bin", p
-        sep = f" {node.op} " if node.op in ("+", "-", "and", "or", "<", "<=", ">", ">=", "=", "!=", "%") else node.op
-        return f"{_wrap(left, p)}{sep}{_wrap(right, p, True)}", "bin", p
+        sep = f" {node.op} " if node.op in ("+", "-", "and", "or", "<", "<=", ">", ">=", "=", "!=", "%", "⊙") \
+            else node.op
+        return f"{_wrap(left, p)}{sep}{_wrap(right, p, True)}", "hadamard" if node.op == "⊙" else "bin", p
     if isinstance(node, (Call, Vector)):
         inner = ", ".join(_wrap(k, 0) for k in kids)
         return (f"{node.func}({inner})" if isinstance(node, Call) else f"[{inner}]"), "atom", 10

@@ -12,8 +12,9 @@ Formats: ``num`` (default), ``frac`` (exact fraction), ``dec`` / ``dec2``..``dec
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
+
+from nncheck.lang.numbers import SIG, exact, number
 
 FORMATS = {"num", "frac", "dec", "dec1", "dec2", "dec3", "dec4", "dec5", "dec6", "vec", "mat", "inline", "box",
            "pct", "col", "seq"}
@@ -28,55 +29,14 @@ class TemplateError(ValueError):
 # ----------------------------------------------------------------------------
 # Numbers.
 # ----------------------------------------------------------------------------
-def fmt_number(v, digits: int = 4) -> str:
-    """A number as a person would write it: 3, 0.1, 1/3, −0.7311."""
+def fmt_number(v, digits: int = SIG) -> str:
+    """A number as a person would write it, by the numbers policy (:mod:`nncheck.lang.numbers`):
+    3, 0.1, 1/3, −0.7311 (exact where short, else ``digits`` significant figures)."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, int):
-        return _minus(str(v))
-    if isinstance(v, Fraction):
-        if v.denominator == 1:
-            return _minus(str(v.numerator))
-        d = v.denominator
-        while d % 2 == 0:
-            d //= 2
-        while d % 5 == 0:
-            d //= 5
-        if d == 1:  # a terminating decimal: write it as one
-            s = _decimal_exact(v)
-            if len(s.replace("-", "").replace(".", "").lstrip("0")) <= 8:
-                return _minus(s)
-        return _minus(f"{v.numerator}/{v.denominator}")
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return str(v)
-        if v == int(v) and abs(v) < 1e15:
-            return _minus(str(int(v)))
-        if abs(v) >= 1e-3 and abs(v) < 1e6:
-            s = f"{v:.{digits}f}".rstrip("0").rstrip(".")
-            if s in ("0", "-0"):
-                s = f"{v:.{digits}g}"
-            return _minus(s)
-        return _minus(f"{v:.{digits}g}")
-    try:  # SymPy numbers and numpy scalars
-        f = float(v)
-    except (TypeError, ValueError):
+    if exact(v) is None:
         return str(v)
-    return fmt_number(f, digits)
-
-
-def _decimal_exact(v: Fraction) -> str:
-    sign = "-" if v < 0 else ""
-    v = abs(v)
-    whole = v.numerator // v.denominator
-    rest = v - whole
-    digits = ""
-    while rest and len(digits) < 30:
-        rest *= 10
-        d = rest.numerator // rest.denominator
-        digits += str(d)
-        rest -= d
-    return f"{sign}{whole}" + (f".{digits}" if digits else "")
+    return _minus(number(v, digits))
 
 
 def _minus(s: str) -> str:

@@ -214,12 +214,10 @@ def solution_view(prob: SessionProblem, part: PartState, *, wrap: bool = True, h
 
 
 def answer_line(kp: KeyPart, indent: int = 4) -> RenderableType:
-    ans = answer_display(kp.kind, kp.exact)
-    cf = kp.exact_text()
+    ans = answer_display(kp.kind, kp.exact)  # a closed form with its decimal: the numbers policy
     if "\n" in ans:
         return Group(indented("answer:", indent, "green"), indented(ans, indent + 2, "bold green"))
-    return Text.assemble((" " * indent + "answer: ", "green"), (ans, "bold green"),
-                         (f"  = {cf}" if cf else "", "green"))
+    return Text.assemble((" " * indent + "answer: ", "green"), (ans, "bold green"))
 
 
 def event_view(ev: Event, session: Session, *, wrap: bool = True) -> RenderableType | None:

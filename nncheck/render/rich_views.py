@@ -25,11 +25,6 @@ def _indented(text: str, n: int, **kw: Any) -> Text:
     return Text("\n".join(pad + line for line in str(text).split("\n")), **kw)
 
 
-def closed_form(kp) -> str | None:
-    t = kp.exact_text()
-    return t
-
-
 def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: bool = True, wrap: bool = True):
     v = key.variant
     items = []
@@ -51,14 +46,13 @@ def key_renderable(key, *, steps: bool = True, prompt: bool = True, diagram: boo
         items.append(Text(""))
         head = Text.assemble((f"({chr(96 + i)}) {p['name']}", "bold"), "  ", (v.part_prompt(p), ""))
         items.append(head)
+        # The kind's display follows the numbers policy: a closed form carries its decimal (≈ 0.3959).
         ans = kp.display()
-        cf = closed_form(kp)
         if "\n" in ans:
             items.append(Text("    answer:", style="green"))
             items.append(_indented(ans, 6, style="bold green"))
         else:
-            items.append(Text.assemble(("    answer: ", "green"), (ans, "bold green"),
-                                       (f"  = {cf}" if cf else "", "green")))
+            items.append(Text.assemble(("    answer: ", "green"), (ans, "bold green")))
         if steps:
             for s in kp.steps:
                 items.append(_indented(s, 6, **nowrap))

@@ -76,9 +76,36 @@ def diagram_lines(variant) -> list[str] | None:
     return boxes_grid(boxes) if boxes else None
 
 
+def origin_lines(variant) -> list[str]:
+    """Where the values you did not give come from, once you give any: the bank's neutral defaults and
+    what the seed drew (``drawn at random: S=4, P=0 (seed 17)``).  None for a plain seeded draw, whose
+    header already names the seed."""
+    if not variant.overrides and not variant.defaulted:
+        return []
+    from nncheck.lang.template import fmt_value
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(f"{n}={_short(fmt_value(variant.params[n]))}" for n in names)
+
+    used = variant.used_defaulted()
+    out = [f"defaults: {listed(used)}"] if used else []
+    if variant.drawn:
+        out.append(f"drawn at random: {listed(variant.drawn)} (seed {variant.seed})")
+    return out
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """A long array's text cut (the prompt shows it whole)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def show_view(variant, color: bool = False, *, diagram: bool | None = None) -> str:
     out = [paint(f"{variant.id}", "bold cyan", color) + paint(f" · seed {variant.seed}", "dim", color)
            + f"  {variant.title}", ""]
+    origin = origin_lines(variant)
+    if origin:
+        out[1:1] = [paint(line, "dim", color) for line in origin]
     out.append(variant.prompt)
     if diagram is None:
         diagram = color

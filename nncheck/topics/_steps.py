@@ -287,7 +287,7 @@ def nm(a: Any) -> str:
 def outer_text(u: Any, v: Any) -> str:
     """u vᵀ for a worked step; with scalars, a product."""
     if clean(u).size == 1 and clean(v).size == 1:
-        return f"{nv(u)}·{nv(v)}"
+        return f"{nv(u)}·{nvp(v)}"  # −1.889·(−0.4621), not −1.889·−0.4621
     return f"{nv(u)} {nv(v)}ᵀ"
 
 

@@ -4,20 +4,27 @@ W₂ = (W₁ − F + 2P)/S + 1, H₂ likewise, D₂ = K for a conv layer; W₂ =
 D₂ = D₁ for pooling.  Sizes are exact rationals: a non-integer W₂ means the filter
 does not tile the (padded) width with that stride; W₂ is then none (never rounded) and
 the layer does not fit.  Each size is reported on its own: with W₁ = 33, H₁ = 32, F = 5,
-S = 2, W₂ = 15 is the width's answer although H₂ = 29/2 makes the layer not fit.
+S = 2, W₂ = 15 is the width's answer although H₂ = 29/2 makes the layer not fit.  A filter larger
+than the (padded) input does not fit either: with W₁ = 3, F = 5 the formula's (3 − 5)/1 + 1 = −1 is
+no size, so W₂ is none — a question with an answer, not bad input.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from nncheck.topics.base import ParamError, Solver, num
+from nncheck.topics.base import Solver, num
 
 
 def _size_exact(n, f, s, p):
     import sympy
 
     return sympy.Rational(n - f + 2 * p, s) + 1
+
+
+def _whole(n, f, s, p) -> bool:
+    """Does a filter of size f fit an input of size n (padded by p) with stride s: a whole size ≥ 1?"""
+    return n + 2 * p >= f and (n - f + 2 * p) % s == 0
 
 
 def _size_steps(label: str, n_label: str, n, f, s, p, *, dim: str, pad: bool = True) -> list[str]:
@@ -31,7 +38,11 @@ def _size_steps(label: str, n_label: str, n, f, s, p, *, dim: str, pad: bool = T
         subst = f"({n} − {f})/{s} + 1"
     raw = Fraction(n - f + 2 * p, s) + 1
     steps = [formula, f"{label} = {subst} = {num(Fraction(n - f + 2 * p))}/{s} + 1 = {num(raw)}"]
-    if raw.denominator != 1:
+    if n + 2 * p < f:
+        tile, what = ("filter", f"padded {dim} {n_label} + 2P = {n + 2 * p}") if pad else ("window", f"{dim} {n}")
+        steps.append(f"The {tile} (F = {f}) is larger than the {what}: it cannot be placed even once, so "
+                     f"{label} = none ({num(raw)} is not a size).")
+    elif raw.denominator != 1:
         tile = "filter" if pad else "window"
         steps.append(f"{num(raw)} is not a whole number, so the {tile} does not tile the {dim} with stride "
                      f"{s}: {label} = none (never round a size).")
@@ -40,11 +51,15 @@ def _size_steps(label: str, n_label: str, n, f, s, p, *, dim: str, pad: bool = T
 
 class _SizeBase(Solver):
     pad = True
-    template_vars = ("padded_W1", "padded_H1")
+    template_vars = ("padded_W1", "padded_H1", "size_rule")
 
     def _tiles(self, p, n) -> bool:
-        """Does the filter tile this dimension (of input size ``n``) exactly?"""
-        return (n - p["F"] + 2 * self._P(p)) % p["S"] == 0
+        """Does the filter fit this dimension (of input size ``n``): placed at least once, tiling it exactly?"""
+        return _whole(n, p["F"], p["S"], self._P(p))
+
+    def _larger(self, p, n) -> bool:
+        """Is the filter larger than this dimension of the (padded) input?"""
+        return n + 2 * self._P(p) < p["F"]
 
     def _P(self, p):
         return p.get("P", 0) if self.pad else 0
@@ -76,15 +91,19 @@ class _SizeBase(Solver):
         return p
 
     def derive(self, p: dict) -> dict:
-        return {"padded_W1": p["W1"] + 2 * self._P(p), "padded_H1": p["H1"] + 2 * self._P(p)}
+        # Said only where it matters: the formula gives a whole number ≤ 0 for a filter larger than the input.
+        big = self._larger(p, p["W1"]) or self._larger(p, p["H1"])
+        return {"padded_W1": p["W1"] + 2 * self._P(p), "padded_H1": p["H1"] + 2 * self._P(p),
+                "size_rule": " A size is a whole number ≥ 1." if big else ""}
 
     def exact(self, p: dict) -> dict:
         P = self._P(p)
         w2 = _size_exact(p["W1"], p["F"], p["S"], P)
         h2 = _size_exact(p["H1"], p["F"], p["S"], P)
-        fits = bool(w2.is_integer and h2.is_integer)
+        # A size is a whole number ≥ 1: F = 5 on W₁ = 3 gives the whole −1, which is no size at all.
+        wide, high = (bool(v.is_integer and v >= 1) for v in (w2, h2))
         # Each size is answered on its own: W₂ = 15 is whole even when H₂ = 29/2 makes the layer not fit.
-        return {"fits": fits, "W2": w2 if w2.is_integer else None, "H2": h2 if h2.is_integer else None,
+        return {"fits": wide and high, "W2": w2 if wide else None, "H2": h2 if high else None,
                 "D2": self._depth(p)}
 
     def numeric(self, p: dict) -> dict:
@@ -93,7 +112,7 @@ class _SizeBase(Solver):
         P = self._P(p)
         n = np.array([p["W1"], p["H1"]], dtype=np.int64)
         span = n - p["F"] + 2 * P
-        whole = np.mod(span, p["S"]) == 0
+        whole = (np.mod(span, p["S"]) == 0) & (span >= 0)
         out = span / p["S"] + 1.0
         return {"fits": bool(np.all(whole)), "W2": float(out[0]) if whole[0] else None,
                 "H2": float(out[1]) if whole[1] else None, "D2": float(self._depth(p))}
@@ -105,14 +124,19 @@ class _SizeBase(Solver):
         layer = "layer" if self.pad else "pool"
         wide, high = self._tiles(p, p["W1"]), self._tiles(p, p["H1"])
         fits = w[1:] + h[1:]
+        larger = f"the {'filter' if self.pad else 'window'} is larger than the input"
+        big = self._larger(p, p["W1"]) or self._larger(p, p["H1"])
         if wide and high:
             fits.append(f"Both sizes are whole numbers, so the {layer} fits.")
         elif wide or high:
             ok, bad = ("W₂", "H₂") if wide else ("H₂", "W₂")
-            fits.append(f"{ok} is a whole number but {bad} is not, so the {layer} does not fit.")
+            fits.append(f"{ok} is a whole number but {bad} is " + (f"none ({larger})" if big else "not")
+                        + f", so the {layer} does not fit.")
             # The whole size is still its own part's answer: say so where it is asked.
             (w if wide else h).append(f"{ok} is whole, so it is the answer here, although {bad} is not "
                                       f"(the {layer} as a whole does not fit).")
+        elif big:
+            fits.append(f"Neither W₂ nor H₂ exists: {larger}, so the {layer} does not fit.")
         else:
             fits.append(f"Neither size is a whole number, so the {layer} does not fit.")
         return {"fits": fits, "W2": w, "H2": h, "D2": self._depth_steps(p)}
@@ -129,7 +153,8 @@ class _SizeBase(Solver):
         def put(mid, fn):
             vals = {}
             for part, n in (("W2", p["W1"]), ("H2", p["H1"])):
-                v = fn(n)
+                # A filter larger than the input has a slip of its own (below): these are about the formula.
+                v = None if self._larger(p, n) else fn(n)
                 if v is not None:
                     vals[part] = v
             if vals:
@@ -144,8 +169,15 @@ class _SizeBase(Solver):
         # Rounding is a slip of a dimension that does not tile; a whole size is no rounding.
         put("rounded", lambda n: None if self._tiles(p, n) else (n - F + 2 * P) // S + 1)
         put("rounded-up", lambda n: None if self._tiles(p, n) else -(-(n - F + 2 * P) // S) + 1)
+        larger = {part: integral(Fraction(n - F + 2 * P, S) + 1)
+                  for part, n in (("W2", p["W1"]), ("H2", p["H1"])) if self._larger(p, n)}
+        larger = {part: v for part, v in larger.items() if v is not None}
+        if larger:
+            out["filter-larger-than-input"] = larger  # the formula's whole number ≤ 0 taken as a size
         wide, high = self._tiles(p, p["W1"]), self._tiles(p, p["H1"])
-        if not (wide or high):
+        if self._larger(p, p["W1"]) or self._larger(p, p["H1"]):
+            pass  # "does it fit?" answered yes is no rounding slip here
+        elif not (wide or high):
             out.setdefault("rounded", {})["fits"] = True
         elif wide != high:
             out["one-size-checked"] = {"fits": True}  # yes, from the one size that is whole
@@ -154,12 +186,6 @@ class _SizeBase(Solver):
 
 class OutputSize(_SizeBase):
     """``conv.output-size``: W₂, H₂, D₂ of a conv layer, and whether it fits."""
-
-    def check(self, p: dict) -> None:
-        for n_name in ("W1", "H1"):
-            if p["F"] > p[n_name] + 2 * p["P"]:
-                raise ParamError(f"F={p['F']} is larger than the padded input {n_name} + 2P = "
-                                 f"{p[n_name] + 2 * p['P']}: the filter does not fit")
 
     def _depth(self, p):
         return p["K"]
@@ -180,11 +206,6 @@ class PoolSize(_SizeBase):
 
     pad = False
 
-    def check(self, p: dict) -> None:
-        for n_name in ("W1", "H1"):
-            if p["F"] > p[n_name]:
-                raise ParamError(f"F={p['F']} is larger than the input {n_name}={p[n_name]}: the pool does not fit")
-
     def _depth(self, p):
         return p["D1"]
 
@@ -197,7 +218,7 @@ class PoolSize(_SizeBase):
         # A student who carries a conv layer's padding habit: (W1 − F + 2)/S + 1 with P = 1.
         for part, n in (("W2", p["W1"]), ("H2", p["H1"])):
             v = Fraction(n - p["F"] + 2, p["S"]) + 1
-            if v.denominator == 1:
+            if v.denominator == 1 and not self._larger(p, n):
                 out["pool-padding-added"][part] = int(v)
         return out
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from nncheck.topics.activations import sig4, sigma_py, slope_py, tidy, value_py
-from nncheck.topics.base import RM, ParamError, R, Solver, num
+from nncheck.topics.base import RM, ParamError, R, Solver, num, signed_sum
 
 GRAPHS = ("add-max", "mul-max", "logistic")
 GRAPH_TEXT = {
@@ -486,7 +486,8 @@ class XorNetwork(Solver):
         pre = [f"Wᵀx = {mat([list(r) for r in zip(*W)])}·{mat(X)} = {mat(WtX)}",
                f"Wᵀx + c (c = {num(p['c'])} added to every column) = {mat(o['pre'])}"]
         h = pre + [f"max{{0, ·}} entry by entry = {mat(o['h'])}"]
-        f = h + [f"f = wᵀ·h + b = {num(p['w'])}ᵀ·{mat(o['h'])} + {num(p['b'])} = {num([_n(v) for v in o['f']])}"]
+        wh_b = signed_sum([f"{num(p['w'])}ᵀ·{mat(o['h'])}", num(p["b"])], str)  # "… − 1", never "… + −1"
+        f = h + [f"f = wᵀ·h + b = {wh_b} = {num([_n(v) for v in o['f']])}"]
         xor = (f + [("f = [0, 1, 1, 0] on (0,0), (0,1), (1,0), (1,1): the network computes XOR" if o["computes_xor"]
                      else "f ≠ [0, 1, 1, 0]: this network does not compute XOR")]
                if o["computes_xor"] is not None else [])

@@ -439,10 +439,19 @@ class _LSTMBase(Solver):
         return {"loss_text": loss, "forward_table": text_table(head, rows)}
 
     # -- what a student can do by hand ----------------------------------------------------
+    def unused(self, p: dict) -> set[str]:
+        """The parameters this instance does not read: lstm.bptt draws both y and dh to keep the shapes
+        consistent, and uses one (``nncheck show`` does not list the other as drawn)."""
+        if not self.bptt:
+            return set()
+        return {"dh"} if p.get("loss") == "mse" else {"y"}
+
     def _exam_ready(self, q: dict) -> bool:
         if not sizes_agree(q, LSTM_SIZES, LSTM_LIMITS):
             return False
         fw = lstm_forward(q, Calc())
+        if all(v == 0 for t in range(1, fw["T"] + 1) for v in fw["g"][t]):
+            return False  # the candidate g[t] is 0 at every step: nothing is ever written to the cell
         if self.bptt:
             exact = lstm_backward(q, fw)
             student = lstm_backward(q, {k: rounded(v) for k, v in fw.items()})
@@ -787,7 +796,8 @@ class BPTT(_LSTMBase):
             else:
                 steps["dLdc"].append(
                     f"t = {t}: dL/dc[{t}] = dL/dh[{t}]·∂h[{t}]/∂c[{t}] + dL/dc[{t + 1}]·f[{t + 1}] = "
-                    f"{nv(at('h', t))}·{nvp(dhdc)} + {nv(at('c', t + 1))}·{nvp(f[t + 1])} = {nv(at('c', t))}")
+                    + signed_sum([f"{nv(at('h', t))}·{nvp(dhdc)}", f"{nv(at('c', t + 1))}·{nvp(f[t + 1])}"], str)
+                    + f" = {nv(at('c', t))}")
             dhdo, dhdo_text = (tc[t], f"tanh c[{t}]") if std else (c[t], f"c[{t}]")
             steps["dLdo"].append(f"t = {t}: dL/do[{t}] = dL/dh[{t}]·∂h[{t}]/∂o[{t}] = dL/dh[{t}]·{dhdo_text} = "
                                  f"{nv(at('h', t))}·{nvp(dhdo)} = {nv(at('o', t))}")

@@ -248,6 +248,14 @@ class Step(Solver):
         p["asks_m"] = opt == "adam"
         return p
 
+    def unused(self, p: dict) -> set[str]:
+        """The parameters this instance does not read (the hyperparameters of the other optimizers, and a
+        or grads for the other f), which `show` leaves out of its list of drawn and default values."""
+        keeps = {"sgd": set(), "momentum": {"rho"}, "adagrad": {"eps", "convention"},
+                 "rmsprop": {"gamma", "eps", "convention"}, "adam": {"beta1", "beta2", "eps", "convention"}}
+        rates = {"rho", "gamma", "beta1", "beta2", "eps", "convention"}
+        return (rates - keeps.get(p.get("optimizer", ""), rates)) | {"a" if p.get("f") == "given" else "grads"}
+
     def check(self, p: dict) -> None:
         d = len(p["x0"])
         if p["f"] == "given":

@@ -6,6 +6,11 @@ The SymPy path differentiates L built from the definition; the symbolic answer �
 *derived*, not written down: ∂L/∂z_j is rewritten in terms of ŷ by substituting the
 inverse of the softmax (z_k = ln ŷ_k, which softmax allows since it ignores a common
 shift) together with Σ ŷ = 1 and Σ y = 1.
+
+Large scores (z = [1000, 1001, 999]) are an exam point: softmax is unchanged by a shift, so both
+paths work with z − max z (SymPy exactly, which keeps exp(1000) out of the key; NumPy and the
+plain-Python values in floats, which would overflow otherwise), and the worked solution says so.
+The loss is ln Σ exp(z − max z) − (z_k* − max z): no ŷ that underflows to 0 is ever logged.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import math
 from functools import cache
 
 from nncheck.topics.activations import exp_text, sig4, sigma_py, tidy
-from nncheck.topics.base import RM, ParamError, Solver, num
+from nncheck.topics.base import RM, ParamError, Solver, num, signed_sum
 
 
 # ----------------------------------------------------------------------------
@@ -81,13 +86,53 @@ def ce_gradient_formula(scale=1):
     return out
 
 
+#: Scores beyond this size are "large": the exact key works with z − max z (exp(1000) in a key would
+#: cost SymPy and tell a student nothing), and the worked solution explains the shift.
+LARGE_SCORE = 20
+
+
+def is_large(z) -> bool:
+    return max(abs(v) for v in z) > LARGE_SCORE
+
+
+def shifted(z) -> list:
+    """z − max z, exactly for exact scores (a float of 10^15 + 0.1 would lose the 0.1 before the shift)."""
+    m = max(z)
+    return [v - m for v in z]
+
+
+def exact_scores(z) -> list:
+    """The scores the SymPy path evaluates at: z itself, or z − max z when the scores are large."""
+    return list(RM(shifted(z) if is_large(z) else z))
+
+
+def log_softmax_py(z) -> list[float]:
+    """ln ŷ_k = (z_k − max z) − ln Σ_ℓ exp(z_ℓ − max z): finite even where ŷ_k underflows to 0."""
+    s = [float(v) for v in shifted(z)]
+    lse = math.log(sum(math.exp(v) for v in s))
+    return [v - lse for v in s]
+
+
+def _large_note(z) -> list[str]:
+    """The shift trick named, for scores whose exponentials cannot be written down."""
+    if not is_large(z):
+        return []
+    big = max(z, key=abs)
+    return [f"The scores are large: exp({num(big)}) is out of reach (a double holds exp(x) only for about "
+            "−745 < x < 709). Softmax is unchanged by a shift, softmax(z) = softmax(z − c) for any c, so "
+            "subtract max z: the largest term becomes exp(0) = 1."]
+
+
 def _given_exps(z) -> str:
     """e^(z_k − max z) for the distinct non-zero shifts: what a student without a calculator needs."""
     m = max(z)
     shifts = sorted({v - m for v in z if v != m})
+    # A closed form with exp(1000) is refused by the grader as too large to compute: say so up front.
+    limit = " A closed form must stay computable: exp(x) only up to x ≈ 709." if max(z) > 709 else ""
     if not shifts:
-        return "All entries are equal."
-    return "You may use " + ", ".join(f"{exp_text(s)} ≈ {sig4(math.exp(float(s)))}" for s in shifts) + "."
+        return "All entries are equal." + limit
+    return ("You may use " + ", ".join(f"{exp_text(s)} ≈ {sig4(math.exp(float(s)))}" for s in shifts) + "."
+            + limit)
 
 
 def _forward_steps(z) -> list[str]:
@@ -95,11 +140,12 @@ def _forward_steps(z) -> list[str]:
     shifted = [v - m for v in z]
     e = [math.exp(float(s)) for s in shifted]
     total = sum(e)
+    zm = signed_sum(["z", num(-m)], str)  # z − 2, or z + 1 when max z = −1 (never "z − −1")
     return [
-        f"Subtract max z = {num(m)} first (softmax ignores a common shift): z − {num(m)} = {num(shifted)}",
-        f"exp(z − {num(m)}) = [{', '.join(sig4(v) if s else '1' for v, s in zip(e, shifted))}], "
+        f"Subtract max z = {num(m)} first (softmax ignores a common shift): {zm} = {num(shifted)}",
+        f"exp({zm}) = [{', '.join(sig4(v) if s else '1' for v, s in zip(e, shifted))}], "
         f"sum = {sig4(total)}",
-        f"ŷ = exp(z − {num(m)})/sum = [{', '.join(sig4(v / total) for v in e)}]",
+        f"ŷ = exp({zm})/sum = [{', '.join(sig4(v / total) for v in e)}]",
     ]
 
 
@@ -133,13 +179,13 @@ class Forward(Solver):
     def exact(self, p: dict) -> dict:
         import sympy
 
-        return {"yhat": sympy.Matrix([tidy(v) for v in softmax_sym(list(RM(p["z"])))])}
+        return {"yhat": sympy.Matrix([tidy(v) for v in softmax_sym(exact_scores(p["z"]))])}
 
     def numeric(self, p: dict) -> dict:
-        return {"yhat": softmax_np(p["z"])}
+        return {"yhat": softmax_np(shifted(p["z"]))}
 
     def solution(self, p: dict, key: dict) -> dict:
-        steps = ["ŷ_k = exp(z_k)/Σ_ℓ exp(z_ℓ)"] + _forward_steps(p["z"])
+        steps = ["ŷ_k = exp(z_k)/Σ_ℓ exp(z_ℓ)"] + _large_note(p["z"]) + _forward_steps(p["z"])
         if len(p["z"]) == 2:
             z1, z2 = p["z"]
             steps.append(f"Check (ECE 417): with two classes ŷ₁ = σ(z₁ − z₂) = σ({num(z1 - z2)}) = "
@@ -148,14 +194,23 @@ class Forward(Solver):
 
     def mistakes(self, p: dict) -> dict:
         z = [float(v) for v in p["z"]]
-        out: dict = {
-            "not-normalised": {"yhat": [math.exp(v) for v in z]},
-            "sigmoid-each": {"yhat": [sigma_py(v) for v in z]},
-            "exp-of-minus": {"yhat": softmax_py([-v for v in z])},
-        }
+        out: dict = {**_unnormalised(p["z"]),
+                     "sigmoid-each": {"yhat": [sigma_py(v) for v in z]},
+                     "exp-of-minus": {"yhat": softmax_py([-v for v in z])}}
         if sum(z) != 0:
             out["no-exp"] = {"yhat": [v / sum(z) for v in z]}
         return out
+
+
+def _unnormalised(z) -> dict:
+    """exp(z_k) without the division (while a double holds it), and exp(z_k − max z) without it: the
+    shift done, the normalisation forgotten (the same thing when max z = 0)."""
+    out: dict = {}
+    if max(z) < 709:
+        out["not-normalised"] = {"yhat": [math.exp(float(v)) for v in z]}
+    if max(z) != 0:
+        out["shift-not-normalised"] = {"yhat": [math.exp(float(v)) for v in shifted(z)]}
+    return out
 
 
 # ----------------------------------------------------------------------------
@@ -200,7 +255,7 @@ class CEGradient(Solver):
         y = [int(v) for v in p["y"]]
         # Classes with y_k = 0 contribute 0·ln ŷ_k = 0: only the true class stays in L.
         L = -sum(y[k] * sympy.log(yh[k]) for k in range(K) if y[k])
-        at = dict(zip(zs, RM(p["z"])))
+        at = dict(zip(zs, exact_scores(p["z"])))  # L and ∂L/∂z ignore a common shift too
         grad = [tidy(sympy.diff(L, zk).subs(at)) for zk in zs]
         return {
             "yhat": sympy.Matrix([tidy(v.subs(at)) for v in yh]),
@@ -212,10 +267,12 @@ class CEGradient(Solver):
     def numeric(self, p: dict) -> dict:
         import numpy as np
 
-        yhat = softmax_np(p["z"])
+        s = np.array([float(v) for v in shifted(p["z"])])
+        yhat = softmax_np(s)
         y = np.array(p["y"], dtype=float)
         k = int(np.argmax(y))
-        return {"yhat": yhat, "L": float(-np.log(yhat[k])), "grad": yhat - y,
+        # L = −ln ŷ_k* = ln Σ exp(z − max z) − (z_k* − max z): ŷ_k* may underflow to 0, this does not.
+        return {"yhat": yhat, "L": float(np.log(np.exp(s).sum()) - s[k]), "grad": yhat - y,
                 "grad_sym": lambda env: env["yhat"] - env["y"]}
 
     def carry_from(self, p: dict) -> dict[str, tuple[str, ...]]:
@@ -239,13 +296,15 @@ class CEGradient(Solver):
     def solution(self, p: dict, key: dict) -> dict:
         z, y = p["z"], p["y"]
         k = y.index(1)
-        yh = softmax_py(z)
-        fwd = ["ŷ_k = exp(z_k)/Σ_ℓ exp(z_ℓ)"] + _forward_steps(z)
+        yh = softmax_py(shifted(z))
+        fwd = ["ŷ_k = exp(z_k)/Σ_ℓ exp(z_ℓ)"] + _large_note(z) + _forward_steps(z)
         m = max(z)
         lse = "ln(" + " + ".join(f"exp({num(v - m)})" for v in z) + ")"
+        L = -log_softmax_py(z)[k]
         loss = [f"y is one-hot with its 1 in class k* = {k + 1}, so L = −Σ_k y_k ln ŷ_k = −ln ŷ_{k + 1}",
-                f"L = −ln {sig4(yh[k])} = {sig4(-math.log(yh[k]))}",
-                f"(closed form: L = {num(m)} − {num(z[k])} + {lse})" if m != z[k] else
+                f"L = −ln {sig4(yh[k])} = {sig4(L)}" if yh[k] > 0 else
+                f"L = −ln ŷ_{k + 1} (ŷ_{k + 1} is below a double's range: use the closed form) = {sig4(L)}",
+                f"(closed form: L = {signed_sum([m, -z[k]])} + {lse})" if m != z[k] else
                 f"(closed form: L = {lse})"]
         grad = ["∂L/∂z = ŷ − y (softmax followed by cross-entropy)",
                 f"ŷ − y = [{', '.join(sig4(a) for a in yh)}] − {num(y)} = "
@@ -261,15 +320,16 @@ class CEGradient(Solver):
         z = [float(v) for v in p["z"]]
         y = [int(v) for v in p["y"]]
         k = y.index(1)
-        yh = softmax_py(z)
+        yh = softmax_py(shifted(p["z"]))
+        log_yh = log_softmax_py(p["z"])  # the logs of ŷ, finite where ŷ_k underflows
         Yh, Y = sympy.Symbol("yhat", real=True), sympy.Symbol("y", real=True)
         return {
-            "not-normalised": {"yhat": [math.exp(v) for v in z]},
+            **_unnormalised(p["z"]),
             "sigmoid-each": {"yhat": [sigma_py(v) for v in z]},
-            "sign-flipped": {"L": math.log(yh[k]), "grad": [b - a for a, b in zip(yh, y)],
+            "sign-flipped": {"L": log_yh[k], "grad": [b - a for a, b in zip(yh, y)],
                              "grad_sym": Y - Yh},
-            "sum-over-classes": {"L": -sum(math.log(v) for v in yh)},
-            "log10": {"L": -math.log10(yh[k])},
+            "sum-over-classes": {"L": -sum(log_yh)},
+            "log10": {"L": -log_yh[k] / math.log(10)},
             "y-forgotten": {"grad": yh, "grad_sym": Yh},
             "diagonal-jacobian-only": {"grad": [(a - 1) if b else 0.0 for a, b in zip(yh, y)],
                                        "grad_sym": Y * (Yh - 1)},
@@ -279,4 +339,4 @@ class CEGradient(Solver):
 
 
 __all__ = ["Forward", "CEGradient", "softmax_py", "softmax_sym", "softmax_np", "is_onehot",
-           "ce_gradient_formula", "in_terms_of_outputs"]
+           "ce_gradient_formula", "in_terms_of_outputs", "log_softmax_py", "shifted", "is_large"]

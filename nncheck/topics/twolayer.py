@@ -10,7 +10,8 @@ Shapes are the ECE 417 exam review's: W⁽¹⁾ is N×D, ξᵢ⁽¹⁾ = b⁽¹�
 Two derivations of every gradient:
 
 * SymPy builds L from the forward pass with the weights as symbols and differentiates it
-  (∇ξ⁽²⁾L and ∇ξ⁽¹⁾L likewise, from L written in ξ⁽²⁾ or ξ⁽¹⁾ symbols);
+  (∇ξ⁽²⁾L and ∇ξ⁽¹⁾L likewise, from L written in ξ⁽²⁾ or ξ⁽¹⁾ symbols); the derivatives are taken
+  once per network shape, with the inputs and targets as symbols too, and each key puts its numbers in;
 * NumPy runs the ECE 417 exam review's backward pass, with the matched shortcuts ∇ξ⁽²⁾L = (ŷ − y)/n for
   sigmoid+BCE, softmax+CE and linear+MSE, and the chain through the output Jacobian otherwise.
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 
 from nncheck.topics.activations import (
     SYMBOL,
@@ -37,7 +38,7 @@ from nncheck.topics.activations import (
     tidy,
     value_py,
 )
-from nncheck.topics.base import RM, ParamError, R, Solver, num
+from nncheck.topics.base import RM, ParamError, R, Solver, num, paren
 from nncheck.topics.softmax import ce_gradient_formula, is_onehot, softmax_np, softmax_py, softmax_sym
 
 MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
@@ -175,7 +176,7 @@ def _ill_defined(net: Net, rows) -> str | None:
 
 
 # ----------------------------------------------------------------------------
-# SymPy: L from the forward pass, differentiated.
+# SymPy: L from the forward pass, differentiated once per network shape.
 # ----------------------------------------------------------------------------
 def _out_sym(output: str, z: list) -> list:
     if output == "sigmoid":
@@ -185,22 +186,48 @@ def _out_sym(output: str, z: list) -> list:
     return list(z)
 
 
+def _present(loss: str, y_row) -> tuple | None:
+    """Which log terms of one example's loss exist: per output, (y ≠ 0, y ≠ 1); None for MSE.
+
+    A term with a zero coefficient is left out of L (0·ln 0 = 0), so the *form* of L depends on
+    where the targets are 0 or 1, not only on the sizes: it is part of the network's shape."""
+    if loss == "mse":
+        return None
+    return tuple((t != 0, t != 1) for t in y_row)
+
+
+def _example_loss_sym(loss: str, yhat: list, y: list, present: tuple | None, n):
+    """One example's share of L (its terms already divided by n), in whatever ``yhat``, ``y`` and
+    ``n`` are: exact numbers, or symbols to differentiate."""
+    total = 0
+    for k, (v, t) in enumerate(zip(yhat, y)):
+        if loss == "mse":
+            total += (t - v) ** 2 / (2 * n)
+            continue
+        nonzero, not_one = present[k]  # type: ignore[index]  # not None for BCE and CE
+        # 0·ln(·) terms are left out: they are 0 and their log may not exist.
+        if nonzero:
+            total -= t * _log(v) / n
+        if loss == "bce" and not_one:
+            total -= (1 - t) * _log(1 - v) / n
+    return total
+
+
+def _log(v):
+    import sympy
+
+    return sympy.log(v)
+
+
 def _loss_sym(net: Net, yhat_rows: list):
+    """L of the whole batch for these outputs (exact numbers: the key's value of L)."""
     import sympy
 
     n = sympy.Integer(net.n)
     total = sympy.Integer(0)
     for yh, y in zip(yhat_rows, net.Y):
-        for v, t in zip(yh, y):
-            t = R(t)
-            if net.loss == "mse":
-                total += (t - v) ** 2 / (2 * n)
-            else:
-                # 0·ln(·) terms are left out: they are 0 and their log may not exist.
-                if t != 0:
-                    total -= t * sympy.log(v) / n
-                if net.loss == "bce" and t != 1:
-                    total -= (1 - t) * sympy.log(1 - v) / n
+        y = [R(t) for t in y]
+        total += _example_loss_sym(net.loss, yh, y, _present(net.loss, y), n)
     return total
 
 
@@ -212,6 +239,122 @@ def _forward_sym(net: Net, W1, b1, W2, b2) -> list[tuple]:
         z = [b2[k] + sum(W2[k, j] * h[j] for j in range(net.N)) for k in range(net.K)]
         rows.append((a, h, z, _out_sym(net.output, z)))
     return rows
+
+
+# Differentiating L costs SymPy about 0.1 s a key, and a class of 1,000 students with seeds of their own
+# asks for hundreds of keys of the same few networks.  L is a sum over the examples, and one example's
+# share ℓᵢ has the same form for every network of one shape (activations, loss, sizes, which targets
+# are 0 or 1): its derivatives are taken once per shape with symbols for the weights, the inputs, the
+# targets and n, and each key puts its exact numbers in.  Still SymPy's derivative of the forward
+# expression; the numbers go in as they would have gone into L (tests/topics/test_twolayer_symbolic.py
+# checks the values are identical to differentiating L with the numbers in).
+def _symbols(prefix: str, rows: int, cols: int):
+    import sympy
+
+    return sympy.Matrix(rows, cols, lambda r, c: sympy.Symbol(f"{prefix}_{r}_{c}", real=True))
+
+
+@lru_cache(maxsize=128)
+def _weight_derivatives(hidden: str, output: str, loss: str, D: int, N: int, K: int, present: tuple | None):
+    """(symbols, {dW1, db1, dW2, db2: [∂ℓ/∂θ for θ in row order]}) of one example's share ℓ of L."""
+    import sympy
+
+    x, y = _symbols("x", D, 1), _symbols("y", K, 1)
+    W1, b1, W2, b2 = _symbols("w1", N, D), _symbols("b1", N, 1), _symbols("w2", K, N), _symbols("b2", K, 1)
+    n = sympy.Symbol("n", positive=True)
+    a = [b1[j] + sum(W1[j, d] * x[d] for d in range(D)) for j in range(N)]
+    h = [g_sym(hidden, v) for v in a]
+    z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
+    ell = _example_loss_sym(loss, _out_sym(output, z), list(y), present, n)
+    grads = {name: [sympy.diff(ell, s) for s in M] for name, M in (("dW1", W1), ("db1", b1), ("dW2", W2),
+                                                                    ("db2", b2))}
+    return (x, y, W1, b1, W2, b2, n), grads
+
+
+@lru_cache(maxsize=128)
+def _xi2_derivatives(output: str, loss: str, K: int, present: tuple | None):
+    """(symbols, [∂ℓ/∂ξ_k⁽²⁾]) of one example's share ℓ of L, written in its ξ⁽²⁾."""
+    import sympy
+
+    z, y, n = _symbols("z", K, 1), _symbols("y", K, 1), sympy.Symbol("n", positive=True)
+    ell = _example_loss_sym(loss, _out_sym(output, list(z)), list(y), present, n)
+    return (z, y, n), [sympy.diff(ell, s) for s in z]
+
+
+@lru_cache(maxsize=128)
+def _xi1_derivatives(hidden: str, output: str, loss: str, N: int, K: int, present: tuple | None):
+    """(symbols, [∂ℓ/∂ξ_j⁽¹⁾]) of one example's share ℓ of L, written in its ξ⁽¹⁾ through h, ξ⁽²⁾ and ŷ."""
+    import sympy
+
+    a, y, n = _symbols("a", N, 1), _symbols("y", K, 1), sympy.Symbol("n", positive=True)
+    W2, b2 = _symbols("w2", K, N), _symbols("b2", K, 1)
+    h = [g_sym(hidden, v) for v in a]
+    z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
+    ell = _example_loss_sym(loss, _out_sym(output, z), list(y), present, n)
+    return (a, y, W2, b2, n), [sympy.diff(ell, s) for s in a]
+
+
+def substitute(exprs: list, values: dict) -> list:
+    """``[e.xreplace(values) for e in exprs]``, rebuilding each shared sub-expression once.
+
+    A derivative of L repeats its sub-expressions (every σ(ξ) in every chain-rule term); ``xreplace``
+    rebuilds each occurrence, this rebuilds each distinct one, by the same ``func(*args)`` rule, so
+    the result is the same expression."""
+    memo: dict = {}
+
+    def sub(e):
+        hit = memo.get(e)
+        if hit is not None:
+            return hit
+        if e.args:
+            args = tuple(sub(a) for a in e.args)
+            out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+        else:
+            out = values.get(e, e)
+        memo[e] = out
+        return out
+
+    return [sub(e) for e in exprs]
+
+
+def _bind(symbols, numbers) -> dict:
+    """{symbol: exact number} for a matrix of symbols and the numbers in the same row order."""
+    return dict(zip(symbols, numbers))
+
+
+def _gradients_sym(net: Net, W1, b1, W2, b2, rows: list, *, excitations: bool) -> dict:
+    """∇W⁽¹⁾L, ∇b⁽¹⁾L, ∇W⁽²⁾L, ∇b⁽²⁾L (and ∇ξ⁽²⁾L, ∇ξ⁽¹⁾L of each example when ``excitations``) as
+    exact values: the cached derivatives of each example's share of L at its numbers."""
+    import sympy
+
+    n = sympy.Integer(net.n)
+    total: dict[str, list] = {}
+    per_example: dict[str, list] = {"dxi2": [], "dxi1": []}
+    for i, (x, y) in enumerate(zip(net.X, net.Y)):
+        y = [R(t) for t in y]
+        present = _present(net.loss, y)
+        (xs, ys, W1s, b1s, W2s, b2s, ns), grads = _weight_derivatives(
+            net.hidden, net.output, net.loss, net.D, net.N, net.K, present)
+        at = {ns: n, **_bind(xs, [R(v) for v in x]), **_bind(ys, y), **_bind(W1s, W1), **_bind(b1s, b1),
+              **_bind(W2s, W2), **_bind(b2s, b2)}
+        names = list(grads)
+        flat = substitute([e for name in names for e in grads[name]], at)
+        for name in names:
+            mine, flat = flat[:len(grads[name])], flat[len(grads[name]):]
+            # Σᵢ ∂ℓᵢ/∂θ: the derivative of the sum L, term by term.
+            total[name] = mine if name not in total else [s + v for s, v in zip(total[name], mine)]
+        if excitations:
+            (zs, ys, ns), d2 = _xi2_derivatives(net.output, net.loss, net.K, present)
+            per_example["dxi2"].append(substitute(d2, {ns: n, **_bind(ys, y), **_bind(zs, rows[i][2])}))
+            (As, ys, W2s, b2s, ns), d1 = _xi1_derivatives(net.hidden, net.output, net.loss, net.N, net.K, present)
+            per_example["dxi1"].append(substitute(d1, {ns: n, **_bind(ys, y), **_bind(As, rows[i][0]),
+                                                       **_bind(W2s, W2), **_bind(b2s, b2)}))
+    out = {"dW1": sympy.Matrix(net.N, net.D, total["dW1"]), "db1": sympy.Matrix(total["db1"]),
+           "dW2": sympy.Matrix(net.K, net.N, total["dW2"]), "db2": sympy.Matrix(total["db2"])}
+    if excitations:
+        out["dxi2"] = sympy.Matrix(per_example["dxi2"])
+        out["dxi1"] = sympy.Matrix(per_example["dxi1"])
+    return out
 
 
 @cache  # a pure function of its arguments; SymPy results are immutable
@@ -633,17 +776,12 @@ class TwoLayer(Solver):
 
     # -- key ------------------------------------------------------------------
     def exact(self, p: dict) -> dict:
+        """The parts asked (``ask``): the forward values, and SymPy's derivatives of L at them."""
         import sympy
 
         net = Net(p)
-        N, D, K, n = net.N, net.D, net.K, net.n
-        W1s = sympy.Matrix(N, D, lambda j, d: sympy.Symbol(f"w1_{j}_{d}", real=True))
-        b1s = sympy.Matrix(N, 1, lambda j, _: sympy.Symbol(f"b1_{j}", real=True))
-        W2s = sympy.Matrix(K, N, lambda k, j: sympy.Symbol(f"w2_{k}_{j}", real=True))
-        b2s = sympy.Matrix(K, 1, lambda k, _: sympy.Symbol(f"b2_{k}", real=True))
         W1, b1, W2, b2 = RM(net.W1), RM(net.b1), RM(net.W2), RM(net.b2)
-        weights = {**dict(zip(W1s, W1)), **dict(zip(b1s, b1)), **dict(zip(W2s, W2)), **dict(zip(b2s, b2))}
-
+        ask = p["ask"]
         # Forward values with the actual weights.
         rows = _forward_sym(net, W1, b1, W2, b2)
         out = {
@@ -653,28 +791,11 @@ class TwoLayer(Solver):
             "yhat": sympy.Matrix([[tidy(v) for v in r[3]] for r in rows]),
             "L": tidy(_loss_sym(net, [r[3] for r in rows])),
         }
-        # ∇W L: differentiate L written in the weights, then put the numbers in.
-        L_w = _loss_sym(net, [r[3] for r in _forward_sym(net, W1s, b1s, W2s, b2s)])
-
-        def grad(symbols):
-            return symbols.applyfunc(lambda s: sympy.diff(L_w, s).xreplace(weights))
-
-        g = {"dW1": grad(W1s), "db1": grad(b1s), "dW2": grad(W2s), "db2": grad(b2s)}
-        # ∇ξ⁽²⁾L: L written in ξ⁽²⁾ symbols, differentiated, at the forward values.
-        Z = sympy.Matrix(n, K, lambda i, k: sympy.Symbol(f"z_{i}_{k}"))
-        L_z = _loss_sym(net, [_out_sym(net.output, list(Z.row(i))) for i in range(n)])
-        at_z = {Z[i, k]: rows[i][2][k] for i in range(n) for k in range(K)}
-        g["dxi2"] = Z.applyfunc(lambda s: sympy.diff(L_z, s).xreplace(at_z))
-        # ∇ξ⁽¹⁾L: L written in ξ⁽¹⁾ symbols through h, ξ⁽²⁾ and ŷ.
-        A = sympy.Matrix(n, N, lambda i, j: sympy.Symbol(f"a_{i}_{j}"))
-        yh_a = []
-        for i in range(n):
-            h = [g_sym(net.hidden, A[i, j]) for j in range(N)]
-            z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
-            yh_a.append(_out_sym(net.output, z))
-        L_a = _loss_sym(net, yh_a)
-        at_a = {A[i, j]: rows[i][0][j] for i in range(n) for j in range(N)}
-        g["dxi1"] = A.applyfunc(lambda s: sympy.diff(L_a, s).xreplace(at_a))
+        if ask == "forward":
+            return out  # the gradients are not asked: no derivative is taken
+        backward = ask in ("all", "backward")
+        # ∇θL, ∇ξ⁽²⁾L and ∇ξ⁽¹⁾L: L differentiated (written in the weights, in ξ⁽²⁾, in ξ⁽¹⁾), at the numbers.
+        g = _gradients_sym(net, W1, b1, W2, b2, rows, excitations=backward)
         eta = R(net.eta)
         g["W1_new"] = W1 - eta * g["dW1"]
         g["b1_new"] = b1 - eta * g["db1"]
@@ -682,7 +803,8 @@ class TwoLayer(Solver):
         g["b2_new"] = b2 - eta * g["db2"]
         for k, v in g.items():
             out[k] = v.applyfunc(tidy)
-        out["dxi2_sym"] = output_gradient_formula(net.output, net.loss) if net.elementwise else None
+        if backward:
+            out["dxi2_sym"] = output_gradient_formula(net.output, net.loss) if net.elementwise else None
         return out
 
     def numeric(self, p: dict) -> dict:
@@ -868,7 +990,7 @@ class TwoLayer(Solver):
         for yh, y in zip(o["yhat"], net.Y):
             for v, t in zip(yh, y):
                 if net.loss == "mse":
-                    parts.append(f"({num(t)} − {f4(float(v))})²")
+                    parts.append(f"({num(t)} − {paren(float(v), f4)})²")
                 else:
                     if t != 0:
                         parts.append(f"{num(t)}·ln {f4(float(v))}" if t != 1 else f"ln {f4(float(v))}")

@@ -54,6 +54,8 @@ SAMPLES: dict[str, tuple[dict[str, Any], Any]] = {
     "vector": ({"kind": "vector"}, sympy.Matrix([1, sympy.Rational(-1, 3), 0.25])),
     "matrix": ({"kind": "matrix"}, [[1, 2.5], [Fraction(-1, 7), 0]]),
     "expression": ({"kind": "expression", "symbols": {"x": "real"}}, sigma(X) * (1 - sigma(X))),
+    "matexpr": ({"kind": "matexpr", "shapes": {"W2": "K×N", "delta2": "K", "xi1": "N", "x": "D"}},
+                "(W2' delta2 ⊙ dsigma(xi1)) x'"),
     "derivation": ({"kind": "derivation", "symbols": {"x": "real"}, "start": "d/dx(x^3 + x)"}, 3 * X**2 + 1),
 }
 

@@ -156,13 +156,19 @@ def test_arithmetic_on_the_users_numbers_is_bad_input(monkeypatch, catalog):
         make_variant(catalog.get("optim.step"), 1, {})
 
 
-def test_filter_larger_than_padded_input():
-    one_line_error(run("solve", "conv.output-size", "W1=5", "H1=5", "F=9", "P=1"),
-                   "larger than the padded input (7×7)")
+def test_filter_larger_than_padded_input_does_not_fit():
+    # Issue 18: a legitimate question whose answer is "does not fit", not bad input.
+    r = run("solve", "conv.output-size", "W1=5", "H1=5", "F=9", "P=1", "S=1", "K=1", "D1=1", "--json")
+    assert r.exit_code == 0, r.output
+    answers = {p["name"]: p["answer"] for p in json.loads(r.output)["parts"]}
+    assert answers["fits"] is False and answers["W2"] is None and answers["H2"] is None
 
 
-def test_pool_window_larger_than_input():
-    one_line_error(run("show", "pool.output-size", "W1=3", "F=4"), "larger than the input")
+def test_pool_window_larger_than_input_does_not_fit():
+    r = run("solve", "pool.output-size", "W1=3", "F=4", "S=1", "D1=1", "--json")
+    assert r.exit_code == 0, r.output
+    answers = {p["name"]: p["answer"] for p in json.loads(r.output)["parts"]}
+    assert answers["fits"] is False and answers["W2"] is None and answers["D2"] == 1
 
 
 def test_box_with_non_positive_width():

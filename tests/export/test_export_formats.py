@@ -137,24 +137,6 @@ def test_exam_layout_follows_the_seed_exam(catalog):
         assert f"## {section.replace('&', '&')}" in doc
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("exam", [False, True])
-def test_latex_compiles_with_pdflatex(tmp_path, catalog, exam):
-    pset = build_set(catalog, count=None if exam else len(catalog.records), seed=13, exam=exam)
-    files = render_set(pset, "tex", "separate")
-    for name in ("problems.tex", "key.tex"):
-        src = files[name].decode()
-        assert "[U+" not in src, "every character is mapped"
-        assert "\\begin{tikzpicture}" in src or name == "key.tex" or not any(
-            p.variant.family.get("diagram") for p in pset.problems)
-        (tmp_path / name).write_bytes(files[name])
-        r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=120)
-        errors = [ln for ln in r.stdout.splitlines() if ln.startswith(("!", "l."))]
-        assert r.returncode == 0, "\n".join(errors[:8])
-        assert (tmp_path / name.replace(".tex", ".pdf")).stat().st_size > 1000
-
-
 def test_latex_escapes_bank_text(catalog):
     from nncheck.export.mathtext import latex_escape_text, latex_text, latex_word
 

@@ -201,7 +201,7 @@ def random_params(fid: str, rng: random.Random, H: int, D: int, T: int) -> dict:
     if fid.startswith("rnn"):
         K = 3
         p.update(U=mat(H, D), W=mat(H, H), V=mat(K, H), b=mat(1, H)[0], c=mat(1, K)[0],
-                 h0=[v / 2 for v in mat(1, H)[0]], y=[rng.randint(1, K) for _ in range(T)])
+                 h0=[v / 2 for v in mat(1, H)[0]], y=[[rng.randint(1, K) for _ in range(T)]])
     elif fid.startswith("lstm"):
         for g in "iofc":
             p.update({f"w_{g}": mat(H, D), f"u_{g}": mat(H, H), f"b_{g}": mat(1, H)[0]})
@@ -316,7 +316,7 @@ def variant_of(fid: str, **values):
 
 @pytest.mark.parametrize("fid,values,absent", [
     # One step: nothing reads an earlier step of another part.
-    ("rnn.forward", {"x": [[1]], "y": [2]}, {"a"}),
+    ("rnn.forward", {"x": [[1]], "y": [[2]]}, {"a"}),
     ("lstm.forward", {"x": [[1]], "c0": [0]}, {"i", "o", "f"}),
     ("gru.forward", {"x": [[1]], "h0": [0]}, {"r", "z", "htilde"}),
     ("lstm.bptt", {"x": [[1]], "loss": "dh", "dh": [[1]]}, {"dLdh"}),

@@ -12,50 +12,12 @@ from nncheck.generate.variant import build_variant, make_variant
 from nncheck.key.compute import answer_key
 from nncheck.key.grade import grade
 from topics import helpers
+from topics.conv_helpers import channels, conv_finite_differences, mat, suffix, text, xi_of
 from topics.helpers import arr, key_of, one_line_error, record
 
 FAMILIES = ["conv.forward", "conv.backward", "pool.max-backward"]
 SEEDS = range(1, 41)
 drawn_keys = partial(helpers.drawn_keys, seeds=SEEDS)
-
-
-def text(value) -> str:
-    """A matrix written in the answer language, full float precision."""
-    a = arr(value)
-    return "[" + ", ".join("[" + ", ".join(repr(float(x)) for x in row) + "]" for row in a) + "]"
-
-
-def mat(a) -> str:
-    return "[" + "; ".join(" ".join(str(x) for x in row) for row in a) + "]"
-
-
-# ----------------------------------------------------------------------------
-# Independent forward passes, written from the seeds' formulas with plain loops.
-# ----------------------------------------------------------------------------
-def literal_conv(h, w, convention: str) -> np.ndarray:
-    """ξ of one channel: the seed's sum, term by term (convolution: ECE 417; correlation: 16-785)."""
-    M, N = h.shape
-    K, L = w.shape
-    out = np.zeros((M - K + 1, N - L + 1))
-    for i in range(M - K + 1):
-        for j in range(N - L + 1):
-            if convention == "convolution":
-                m, n = i + K - 1, j + L - 1  # the valid output's own index
-                out[i, j] = sum(w[m - a, n - b] * h[a, b] for a in range(M) for b in range(N)
-                                if 0 <= m - a < K and 0 <= n - b < L)
-            else:
-                out[i, j] = sum(h[i + a, j + b] * w[a, b] for a in range(K) for b in range(L))
-    return out
-
-
-def channels(p: dict, name: str) -> list[np.ndarray]:
-    return [np.array(p[name], float)] + ([np.array(p[name + "_c1"], float)] if p["D1"] == 2 else [])
-
-
-def xi_of(p: dict, hs=None, ws=None) -> np.ndarray:
-    hs = channels(p, "h") if hs is None else hs
-    ws = channels(p, "w") if ws is None else ws
-    return sum(literal_conv(h, w, p["convention"]) for h, w in zip(hs, ws))
 
 
 def max_pool(x: np.ndarray, F: int, S: int) -> np.ndarray:
@@ -80,15 +42,22 @@ def test_conv_draws_are_hand_sized_and_tell_the_conventions_apart():
     for key in drawn_keys("conv.forward") + drawn_keys("conv.backward"):
         p = key.variant.params
         seen.add((p["convention"], p["D1"]))
-        assert np.array(p["h"]).shape in ((3, 3), (4, 4)) and np.array(p["w"]).shape == (2, 2)
-        assert all(-2 <= v <= 3 for row in p["h"] for v in row)
+        assert np.array(p["h"]).shape in ((3, 3), (4, 4)) and np.array(p["w"]).shape in ((2, 2), (3, 3))
+        assert p["D1"] * p["K"] <= 2, "random draws have at most two kernels"
+        assert all(-2 <= v <= 3 for h in channels(p) for row in h for v in row)
         other = "correlation" if p["convention"] == "convolution" else "convolution"
-        assert not np.array_equal(xi_of(p), xi_of({**p, "convention": other}))
+        xis = xi_of(p)
+        assert all(x.size <= 9 for x in xis), "at most a 3×3 output map"
+        assert not all(np.array_equal(a, b) for a, b in zip(xis, xi_of({**p, "convention": other})))
         if "upstream" in p:
-            assert np.array(p["upstream"]).shape == xi_of(p).shape
-            assert all(v != 0 for row in p["upstream"] for v in row)
-        if p["D1"] == 1:
-            assert p["h_c1"] == [] and p["w_c1"] == []
+            for d in range(p["K"]):
+                G = p["upstream" + suffix(d=d)]
+                assert np.array(G).shape == xis[d].shape and all(v != 0 for row in G for v in row)
+        names = [n for n in p if n[0] in "hw" and n not in ("h", "w")]
+        for n in names:  # the slices the layer does not have are empty
+            c = int(n.split("_c")[1][0]) if "_c" in n else 0
+            d = int(n.split("_d")[1][0]) if "_d" in n else 0
+            assert (p[n] == []) == (c >= p["D1"] or d >= p["K"]), n
     assert {c for c, _ in seen} == {"convolution", "correlation"} and {d for _, d in seen} == {1, 2}
 
 
@@ -108,33 +77,14 @@ def test_pool_draws_are_hand_sized_with_ties_and_overlap():
 
 def test_conv_forward_matches_the_literal_definition():
     for key in drawn_keys("conv.forward"):
-        assert np.allclose(arr(key.part("xi").exact), xi_of(key.variant.params))
+        p = key.variant.params
+        for d, xi in enumerate(xi_of(p)):
+            assert np.allclose(arr(key.part("xi" + suffix(d=d)).exact), xi), (key.variant.seed, d)
 
 
 def test_conv_backward_matches_central_finite_differences():
-    """L = Σ ∂L/∂ξ·ξ(h, w) with ξ from the literal loops; nudge every entry of h and w both ways."""
-    step = 1e-3
     for key in drawn_keys("conv.backward"):
-        p = key.variant.params
-        G = np.array(p["upstream"], float)
-        hs, ws = channels(p, "h"), channels(p, "w")
-
-        def loss(hs_, ws_, G=G, p=p):
-            return float((G * xi_of(p, hs_, ws_)).sum())
-
-        names = [("dh", "h", 0), ("dw", "w", 0)] + ([("dh_c1", "h", 1), ("dw_c1", "w", 1)] if p["D1"] == 2 else [])
-        for part, which, c in names:
-            base = hs if which == "h" else ws
-            fd = np.zeros_like(base[c])
-            for idx in np.ndindex(base[c].shape):
-                plus = [a.copy() for a in base]
-                minus = [a.copy() for a in base]
-                plus[c][idx] += step
-                minus[c][idx] -= step
-                args_p = (plus, ws) if which == "h" else (hs, plus)
-                args_m = (minus, ws) if which == "h" else (hs, minus)
-                fd[idx] = (loss(*args_p) - loss(*args_m)) / (2 * step)
-            assert np.allclose(arr(key.part(part).exact), fd, atol=1e-6), (part, key.variant.seed)
+        conv_finite_differences(key)
 
 
 def test_pool_matches_central_finite_differences_without_ties():
@@ -210,8 +160,8 @@ def test_conv_backward_by_hand():
 def test_two_input_channels_by_hand():
     H1, W1 = [[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[1, 0], [0, 1]]
     G = [[1, 0], [0, 2]]
-    fw = key_of("conv.forward", h=mat(H), w=mat(W), h_c1=mat(H1), w_c1=mat(W1), convention="correlation")
-    assert fw.variant.params["D1"] == 2  # inferred from the second channel
+    fw = key_of("conv.forward", h=mat(H), w=mat(W), h_c1=mat(H1), w_c1=mat(W1), convention="correlation", D1=2)
+    assert fw.variant.params["D1"] == 2
     # Channel 1 adds h1[i,j] + h1[i+1,j+1] = [[0, 2], [2, 0]] to channel 0's [[4, -1], [1, 7]].
     assert arr(fw.part("xi").exact).tolist() == [[4, 1], [3, 7]]
     assert grade(fw, "xi", "[[4, -1], [1, 7]]").mistake == "one-channel-only"
@@ -288,7 +238,16 @@ def test_declared_mistakes_are_recognised(fid):
      "upstream (∂L/∂ξ) must be 2×2, the shape of ξ; got 3×3"),
     (["show", "conv.forward", "convention=fourier"], "convention must be one of convolution, correlation"),
     (["solve", "conv.forward", "D1=1", "h_c1=[1 2; 3 4]"], "h_c1 holds input channel c = 1, but D1 = 1"),
-    (["solve", "conv.forward", "h=[1 2 3; 4 5 6; 7 8 9]", "h_c1=[1 2; 3 4]"], "h_c1 is 2×2 but h is 3×3"),
+    (["solve", "conv.forward", "h=[1 2 3; 4 5 6; 7 8 9]", "h_c1=[1 2; 3 4]", "D1=2"], "h_c1 is 2×2 but h is 3×3"),
+    # Your own second channel without D1 = 2: D1 is 1 unless given (a neutral default, not a guess).
+    (["solve", "conv.forward", "h=[1 2 3; 4 5 6; 7 8 9]", "h_c1=[1 2 3; 4 5 6; 7 8 9]"],
+     "h_c1 holds input channel c = 1, but D1 = 1: give D1=2 or leave h_c1 out"),
+    (["solve", "conv.forward", "h=[1 2 3; 4 5 6; 7 8 9]", "w_d1=[1 0; 0 1]", "K=1"],
+     "w_d1 holds output map d = 1, but K = 1: give K=2 or leave w_d1 out"),
+    (["solve", "conv.forward", "h=[1 2 3 4; 4 5 6 7; 7 8 9 1; 1 2 3 4]", "w=[1 0 1; 0 1 0; 1 0 1]", "S=2"],
+     "the kernel does not tile the rows of h with stride S = 2"),
+    (["solve", "conv.forward", "h=[1 2; 3 4]", "w=[1 0 1 1 1; 0 1 0 1 1; 1 0 1 1 1; 1 1 1 1 1; 1 1 1 1 1]", "P=1"],
+     "the kernel w is 5×5, larger than the padded input (4×4, P = 1)"),
     (["solve", "pool.max-backward", "x=[1 2; 3 4]", "F=3"], "the pooling window F×F = 3×3 is larger than x (2×2)"),
     (["solve", "pool.max-backward", "x=[1 2 3 4; 5 6 7 8; 9 1 2 3; 4 5 6 7]", "F=2", "S=2", "upstream=[1 2 3]"],
      "upstream (∂L/∂h) must be 2×2, the shape of the pooled map; got 1×3"),

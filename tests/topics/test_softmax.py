@@ -96,9 +96,10 @@ def test_random_forward_keys_agree(seed):
 
 # -- mistakes --------------------------------------------------------------------------
 CASES = {
-    "softmax.forward": [dict(z=[1, 2, 0]), dict(z=[2, -1])],
+    # Large scores too (the shift trick): exp(z_k) alone is beyond a double, exp(z_k − max z) is not.
+    "softmax.forward": [dict(z=[1, 2, 0]), dict(z=[2, -1]), dict(z=[1000, 1001, 999])],
     "softmax.ce-gradient": [dict(z=[1, 2, 0], y=[0, 1, 0]), dict(z=[0, 2], y=[1, 0]),
-                            dict(z=[3, 1, 1, 0], y=[0, 0, 1, 0])],
+                            dict(z=[3, 1, 1, 0], y=[0, 0, 1, 0]), dict(z=[1000, 1001, 999], y=[0, 0, 1])],
 }
 
 

@@ -121,9 +121,10 @@ class _Name:
 
 
 class _Reader:
-    def __init__(self, text: str, symbols: set[str] | None):
+    def __init__(self, text: str, symbols: set[str] | None, matrix: bool = False):
         self.text = text
         self.symbols = symbols
+        self.matrix = matrix  # a matrix answer: \odot is ⊙, ^T a transpose, products in three levels
         self.depth = 0
         self.nodes = 0
         self.env: dict[str, int] = {}  # the indices of the sums being written out
@@ -283,10 +284,60 @@ class _Reader:
             assert isinstance(t, Atom)
             return t.value
         if isinstance(t, Atom) and t.kind == "cmd" and t.value in grammar.OPERATORS:
+            if self.matrix and t.value == "odot":
+                return "⊙"
             return grammar.OPERATORS[t.value]
         return None
 
+    # Matrix answers: juxtaposition binds tightest, then \odot, then \cdot, * and / (as the plain
+    # matrix parser reads them, so that the printed plain text means the same).
+    def _matrix_product(self, cur: _Cursor) -> Node:
+        left = self._hadamard(cur)
+        while True:
+            t = cur.peek()
+            op = self.mul_op(t)
+            if op is None or op == "⊙":
+                return left
+            cur.next()
+            nxt = cur.peek()
+            if nxt is not None and t is not None and self.mul_op(nxt) is not None:
+                self.error(f"'{self.shown(t)}' followed by '{self.shown(nxt)}'", nxt.pos)
+            if op == "/":
+                right = self.unary(cur)
+                after = cur.peek()
+                if after is not None and (self.starts_factor(cur, after) or self.mul_op(after) == "⊙"):
+                    self.error("ambiguous after '/': write \\frac{…}{…} or add parentheses", after.pos)
+            else:
+                right = self._hadamard(cur)
+            left = self.node(BinOp(op, left, right, left.pos, right.end))
+
+    def _hadamard(self, cur: _Cursor) -> Node:
+        left = self._juxtaposed(cur)
+        while self.mul_op(cur.peek()) == "⊙":
+            t = cur.next()
+            nxt = cur.peek()
+            if nxt is not None and t is not None and self.mul_op(nxt) is not None:
+                self.error(f"'{self.shown(t)}' followed by '{self.shown(nxt)}'", nxt.pos)
+            right = self._juxtaposed(cur)
+            left = self.node(BinOp("⊙", left, right, left.pos, right.end))
+        return left
+
+    def _juxtaposed(self, cur: _Cursor) -> Node:
+        start = cur.peek()
+        left = self.unary(cur)
+        while self.starts_factor(cur, cur.peek()):
+            t = cur.peek()
+            assert t is not None
+            if isinstance(t, Atom) and t.kind == "num":
+                before = " ".join((self.text[start.pos:t.pos] if start is not None else "").split())
+                self.error(f"a number right after '{before[:24]}': add an operator such as \\cdot or '+'", t.pos)
+            right = self.factor(cur)
+            left = self.node(BinOp("*", left, right, left.pos, right.end))
+        return left
+
     def multiplicative(self, cur: _Cursor) -> Node:
+        if self.matrix:
+            return self._matrix_product(cur)
         start = cur.peek()
         left = self.unary(cur)
         last = None
@@ -413,6 +464,9 @@ class _Reader:
         if len(items) != 1 or not isinstance(items[0], Atom):
             return False
         a = items[0]
+        if self.matrix and a.kind == "letter" and a.value == "T" and a.sub is None and a.sup is None \
+                and not (self.symbols is not None and "T" in self.symbols):
+            return True  # W^T, W^{T}: in a matrix answer, the transpose
         return (a.kind == "cmd" and (grammar.kind_of(a.value) == "transpose"
                                      or (a.value in ("mathsf", "mathrm") and (a.word or "").strip() == "T")))
 
@@ -485,6 +539,10 @@ class _Reader:
         sup = item.sup
         if sup is not None and isinstance(sup, Group) and self._is_char(sup.items[0] if sup.items else None, "("):
             layer = sup.items
+            mark = self._layer_transpose(layer)
+            if mark is not None:  # W^{(2),T}, W^{(2)\top}: the layer, then a transpose
+                layer = layer[:3]
+                sup = Group([mark], mark.pos, mark.end)
             if not (len(layer) == 3 and isinstance(layer[1], Atom) and layer[1].kind == "num"
                     and layer[1].value.isdigit() and self._is_char(layer[2], ")")
                     and all(x.sub is None and x.sup is None for x in layer)):
@@ -492,9 +550,23 @@ class _Reader:
                            "number, as in W^{(1)}", sup.pos)
             assert isinstance(layer[1], Atom)
             nm.layer = layer[1].value
-            nm.end = max(nm.end, sup.end)
-            sup = None
+            if mark is None:
+                nm.end = max(nm.end, sup.end)
+                sup = None
+            else:
+                nm.end = max(nm.end, layer[2].end)
         return nm, sup
+
+    def _layer_transpose(self, layer: list) -> TexNode | None:
+        """In a matrix answer, the transpose mark after a layer number: ``^{(2),T}``, ``^{(2)\\top}``."""
+        if not self.matrix or len(layer) < 4:
+            return None
+        rest = layer[3:]
+        if len(rest) == 2 and self._is_char(rest[0], ","):
+            rest = rest[1:]
+        if len(rest) == 1 and self.is_transpose(rest[0]):
+            return rest[0]
+        return None
 
     def subscript(self, sub: TexNode) -> list[str]:
         items = sub.items if isinstance(sub, Group) else [sub]
@@ -888,7 +960,8 @@ def _math_span(text: str) -> tuple[int, int]:
     return lo, hi
 
 
-def to_node(text: str, *, symbols: set[str] | None = None, lo: int = 0, hi: int | None = None) -> Node:
+def to_node(text: str, *, symbols: set[str] | None = None, lo: int = 0, hi: int | None = None,
+            matrix: bool = False) -> Node:
     """The answer language's tree for the LaTeX math in ``text[lo:hi]`` (positions in ``text``).
 
     ``symbols``: the declared names, used only to fit a LaTeX name to the form a problem
@@ -897,7 +970,7 @@ def to_node(text: str, *, symbols: set[str] | None = None, lo: int = 0, hi: int 
     they are (``xi_i``): the plain parser reads them against the symbols.
     """
     tree = parse_tex(text, lo, hi)
-    return _Reader(text, symbols).top(tree)
+    return _Reader(text, symbols, matrix).top(tree)
 
 
 def latex_to_plain(text: str, *, symbols=None) -> str:
