@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
     @app.command("grade")
     def grade_cmd(
         files: Annotated[list[str], typer.Argument(
-            metavar="FILE...", show_default=False,
+            metavar="FILE", show_default=False,
             help="Answer file (YAML, JSON, or CSV: id,seed,part,answer); or a class: a directory, several "
                  "files or a glob, one file per student, or one file with a student column.")],
         report: Annotated[str | None, typer.Option(

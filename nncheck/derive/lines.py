@@ -5,6 +5,7 @@ A derivation has one step per line::
     # the derivative of the sigmoid          <- a comment
     assume: xi > -10                          <- a header: domains and constraints
     let h = sigma(xi)                         <- a header: a definition
+    shapes: W2: K×N, h: N, delta2: K          <- a header: vectors and matrices (matrix mode)
     d/dxi(sigma(xi)) = d/dxi(1/(1+exp(-xi)))  <- an equation (a chain a = b = c is several steps)
       = exp(-xi)/(1+exp(-xi))^2               <- a continuation of the line above
     h(1-h)                                    <- an expression: equal to the line before
@@ -41,8 +42,8 @@ MAX_CHARS = 40_000  # characters of one derivation in all
 
 #: Header words.  ``start:``/``target:`` need the colon, since start and target are fine symbol names.
 _HEADERS = {"assume": "assume", "assuming": "assume", "given": "given", "let": "given", "define": "given",
-            "where": "given", "start": "start", "target": "target"}
-_NEEDS_COLON = {"start", "target", "where"}
+            "where": "given", "start": "start", "target": "target", "shapes": "shapes"}
+_NEEDS_COLON = {"start", "target", "where", "shapes"}
 
 
 class Line:
@@ -106,6 +107,8 @@ class ParsedText:
         self.definitions: list[Definition] = []
         self.start: tuple[Node, str] | None = None
         self.target: tuple[Node, str] | None = None
+        #: ``shapes:`` lines: name -> (rows, columns) in named sizes (a vector-form derivation).
+        self.shapes: dict[str, tuple[str, str]] = {}
 
 
 def shift_error(err: AnswerSyntaxError, offset: int, text: str) -> AnswerSyntaxError:
@@ -374,15 +377,18 @@ class LineReader:
     declares, to which definitions add their names.
     """
 
-    def __init__(self, symbols: set[str] | None = None, used: set[str] | None = None):
+    def __init__(self, symbols: set[str] | None = None, used: set[str] | None = None, *, matrix: bool = False):
         self.symbols = None if symbols is None else set(symbols)
+        # A vector-form derivation (shapes declared) reads every line in the answer language's matrix
+        # mode: transposes, ⊙, products by juxtaposition binding tighter than ⊙ (nncheck.derive.shaping).
+        self.matrix = matrix
         # Names already taken: a definition must introduce a new one.  A problem's own given
         # names are declared symbols (for their domains) that its definitions then claim.
         self.used: set[str] = set(used) if used is not None else set(self.symbols or ())
 
     def parse_expr(self, text: str, *, allow_equation: bool = True, define: str | None = None) -> Node:
         syms = self.symbols if define is None or self.symbols is None else self.symbols | {define}
-        return parse(text, symbols=syms, derivatives=True, equations=allow_equation)
+        return parse(text, symbols=syms, derivatives=True, equations=allow_equation, matrix=self.matrix)
 
     def _lint(self, node: Node, text: str):
         from nncheck.lang.syntax import FUNCTION_ALIASES, FUNCTIONS
@@ -460,8 +466,14 @@ class LineReader:
         self.note_used(node)
 
 
+def declares_shapes(text: str) -> bool:
+    """Does ``text`` have a ``shapes:`` line (so that every line is read in matrix mode)?"""
+    return any((head := _header(_strip_comment(raw))) is not None and head[0] == "shapes"
+               for raw in text.replace("\r", "\n").split("\n"))
+
+
 def read_text(text: str, *, symbols: set[str] | None = None, used: set[str] | None = None,
-              allow_headers: tuple[str, ...] = ("assume", "given", "start", "target"),
+              allow_headers: tuple[str, ...] = ("assume", "given", "start", "target", "shapes"),
               reader: LineReader | None = None) -> ParsedText:
     """Split ``text`` into lines and parse every one; errors stay on their lines."""
     out = ParsedText()
@@ -472,6 +484,8 @@ def read_text(text: str, *, symbols: set[str] | None = None, used: set[str] | No
     if sum(1 for r in raws if _strip_comment(r).strip()) > MAX_LINES:
         raise AnswerSyntaxError(f"derivation too long (more than {MAX_LINES} lines)", 0, "", code="too-long")
     reader = reader or LineReader(symbols, used)
+    if "shapes" in allow_headers and declares_shapes(text):
+        reader.matrix = True  # before any line is read: the shapes may come below a definition
     for number, raw in enumerate(raws, 1):
         body = _strip_comment(raw).rstrip()
         if not body.strip():
@@ -485,7 +499,8 @@ def read_text(text: str, *, symbols: set[str] | None = None, used: set[str] | No
             try:
                 if kind not in allow_headers:
                     raise AnswerSyntaxError(f"'{kind}' lines are not allowed here"
-                                            + (": the problem sets the domains" if kind == "assume" else ""),
+                                            + (": the problem sets the domains" if kind == "assume" else "")
+                                            + (": the problem sets the shapes" if kind == "shapes" else ""),
                                             len(body) - len(body.lstrip()), body)
                 if not content.strip():
                     raise AnswerSyntaxError(f"'{kind}:' needs something after it", off, body)
@@ -515,6 +530,13 @@ def _read_header(out: ParsedText, reader: LineReader, line: Line, kind: str, con
             reader.note_used(c.right)
         reader.used |= set(domains)
         line.note = ", ".join(f"{k}: {v}" for k, v in domains.items())
+        return
+    if kind == "shapes":
+        from nncheck.derive.shaping import declared_text, parse_shapes
+
+        shapes = parse_shapes(content, offset=off, full=body)
+        out.shapes.update(shapes)
+        line.note = ", ".join(f"{k}: {v}" for k, v in declared_text(shapes).items())
         return
     if kind == "given":
         for pos, piece in _split_top(content, ";"):

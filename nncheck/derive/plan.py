@@ -132,6 +132,10 @@ class Plan:
         self.final: Term | None = None  # where the derivation got to
         self.notes: list[str] = []
         self.symbols: set[str] | None = None
+        #: A vector-form derivation: the declared shapes (name -> (rows, columns) in named sizes), and
+        #: every line read in matrix mode and shape-checked (:mod:`nncheck.derive.shaping`).
+        self.shapes: dict[str, tuple[str, str]] = {}
+        self.matrix = False
 
 
 def is_latex(text: str) -> bool:
@@ -193,7 +197,10 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
         from nncheck.derive.lines import _first_name_before_eq
 
         defined = {_first_name_before_eq(g) for g in problem.given} - {None}
-        reader = LineReader(set(problem.symbols), used=set(problem.symbols) - defined)
+        plan.shapes = dict(problem.shapes)
+        plan.matrix = bool(plan.shapes)
+        names = set(problem.symbols) | set(plan.shapes)
+        reader = LineReader(names, used=names - defined, matrix=plan.matrix)
         plan.domains = dict(problem.symbols)
         for i, g in enumerate(problem.given):
             # _bank_text calls the function at once; the default binds this iteration's g regardless.
@@ -203,7 +210,10 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
         plan.target = _bank_term(reader, problem.target, problem, "target") if problem.target else None
         headers: tuple[str, ...] = ("given",)
     else:
-        reader = LineReader(None)
+        from nncheck.derive.lines import declares_shapes
+
+        reader = LineReader(None, matrix=declares_shapes(text))
+        plan.matrix = reader.matrix
         if assume:
             try:
                 domains, constraints = parse_assumptions(assume)
@@ -217,7 +227,7 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
         for opt, value in (("start", start), ("target", target)):
             if value is not None:
                 try:
-                    if latex or (latex is None and is_latex(value)):
+                    if not plan.matrix and (latex or (latex is None and is_latex(value))):
                         from nncheck.lang.latex import parse_latex
 
                         node = parse_latex(value, None, derivatives=True)
@@ -229,7 +239,9 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
                     raise UsageError(f"--{opt}: {e.message}", hint=e.caret().replace("\n", " ")) from None
                 setattr(plan, opt, Term(node, value, None))
         headers = ("assume", "given", "start", "target")
-    doc = read_latex(text, problem) if latex or (latex is None and is_latex(text)) else None
+    # A vector-form derivation is read as plain text: '{' and '\\' have no meaning there, and the LaTeX
+    # reader has no matrix mode for whole documents yet.
+    doc = read_latex(text, problem) if not plan.matrix and (latex or (latex is None and is_latex(text))) else None
     parsed = read_text(text if doc is None else doc.text, reader=reader, allow_headers=headers)
     if doc is not None:
         _to_source(parsed, doc)
@@ -243,6 +255,11 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
         plan.start = Term(parsed.start[0], parsed.start[1], _line_of(parsed, "start"))
     if parsed.target is not None:
         plan.target = Term(parsed.target[0], parsed.target[1], _line_of(parsed, "target"))
+    plan.shapes.update(parsed.shapes)
+    if plan.matrix:
+        from nncheck.derive.shaping import check_lines
+
+        check_lines(plan, parsed, problem)
     _steps(plan, parsed)
     for i, s in enumerate(plan.steps, 1):
         s.index = i

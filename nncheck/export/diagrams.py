@@ -182,12 +182,17 @@ def _tikz_lines(x0, y0, x1, y1, style: str) -> list[str]:
     return out
 
 
+def _box_unit(units: int) -> float:
+    """cm per unit of a box figure: large enough to read, at most 12 cm across."""
+    return min(0.8, 12.0 / units)
+
+
 def tikz_boxes(boxes: list[tuple[str, list[float]]]) -> str:
     from nncheck.export.mathtext import latex_escape_text
 
     x0, y0, x1, y1 = _extent(boxes)
     units = max(x1 - x0, y1 - y0)
-    unit = min(0.5, 10.0 / units)
+    unit = _box_unit(units)
     step = 1 if units <= 20 else 5
     out = [f"\\begin{{tikzpicture}}[x={unit:.3f}cm,y=-{unit:.3f}cm,font=\\footnotesize]"]
     out += _tikz_lines(x0, y0, x1, y1, "very thin,gray!30")
@@ -249,5 +254,5 @@ def tikz_height_cm(diagram) -> float:
     kind, data = diagram
     if kind == "boxes":
         x0, y0, x1, y1 = _extent(data)
-        return (y1 - y0 + 1) * min(0.5, 10.0 / max(x1 - x0, y1 - y0)) + 0.8
+        return (y1 - y0 + 1) * _box_unit(max(x1 - x0, y1 - y0)) + 0.8
     return max(len(m) for _, m in data) * 0.7 + 0.8

@@ -52,6 +52,7 @@ PREAMBLE = r"""\documentclass[11pt]{exam}
 \renewcommand{\solutiontitle}{\noindent\textbf{Solution.}\enspace}
 \shadedsolutions
 \definecolor{SolutionColor}{gray}{0.93}
+\newcommand{\examsection}[1]{\needspace{6\baselineskip}\uplevel{\large\bfseries #1}}
 \newcommand{\namefield}{\noindent\textbf{Name:}\enspace\hrulefill\qquad\textbf{Student ID:}\enspace
   \makebox[5cm]{\hrulefill}\par}
 """
@@ -237,7 +238,7 @@ def _solution_tex(kp) -> list[str]:
                 out.append("\\hangindent=2em\\hangafter=1\\texttt{" + latex_escape_text(step) + "}\\par")
         else:
             for step in kp.steps:
-                out.append(latex_block(text_lines(step)))
+                out.append(latex_block(text_lines(step), steps=True))
                 out.append("")
     out.append("\\end{solution}")
     return out
@@ -294,7 +295,7 @@ def _document(pset, *, with_key: bool, key_title: bool) -> bytes:
     body.append("\\begin{questions}")
     for section, problems in pset.sections():
         if section:
-            body += [f"\\needspace{{6\\baselineskip}}\\uplevel{{\\large\\bfseries {latex_escape_text(section)}}}", ""]
+            body += [f"\\examsection{{{latex_escape_text(section)}}}", ""]
         for p in problems:
             body += _problem_tex(p, with_key=with_key)
             body.append("")

@@ -729,11 +729,12 @@ DISPLAY_WIDTH = 70
 SENTENCE_END = (".", ":", "?", "!")
 
 
-def latex_block(lines: list[list]) -> str:
+def latex_block(lines: list[list], *, steps: bool = False) -> str:
     """Segment lines laid out as a document does: sentences wrapped into paragraphs (a line that
     ends a sentence ends its paragraph), lines holding a matrix or set apart by indentation or wide
     gaps as centred displays (side-by-side equations broken into rows when they do not fit), and
-    column-aligned lines (a forward-pass table) as a ``tabular``."""
+    column-aligned lines (a forward-pass table) as a ``tabular``.  ``steps``: the lines of a worked
+    solution, which read down the left margin: only a line holding a matrix is set apart, indented."""
     out: list[str] = []
     para: list[str] = []
     rows: list[str] = []  # display rows waiting to be set in one centred block
@@ -742,9 +743,14 @@ def latex_block(lines: list[list]) -> str:
         if para:
             out.append(" ".join(para))
             para.clear()
-        if rows:
+        if rows and steps:
+            indented = [r.replace("max width=\\linewidth", "max width=\\dimexpr\\linewidth-1.5em\\relax")
+                        for r in rows]
+            out.append("\\par\\smallskip" + "\\\\[3pt]\n".join("\\hspace*{1.5em}" + r for r in indented)
+                       + "\\par\\smallskip")
+        elif rows:
             out.append("\\begin{center}\n" + "\\\\[3pt]\n".join(rows) + "\n\\end{center}")
-            rows.clear()
+        rows.clear()
 
     i = 0
     while i < len(lines):
@@ -760,7 +766,7 @@ def latex_block(lines: list[list]) -> str:
         if not pieces or all(kind == "text" and not x.strip() for kind, x, _t in pieces):
             flush()
             continue
-        if _is_display(line, pieces):
+        if any(tall for _k, _x, tall in pieces) if steps else _is_display(line, pieces):
             lead, rest = _split_lead(pieces)
             if lead:
                 flush()

@@ -672,7 +672,11 @@ def _no_entries(value) -> bool:
 
 
 def _with_defaults_hint(error: ParamError, defaults: dict) -> ParamError:
-    """A refusal of values that include neutral defaults says which, so that the user can give them."""
+    """A refusal that names a parameter set to its neutral default says so, so that the user can give it
+    (a refusal of the user's own numbers alone is left as it is)."""
+    import re
+
+    defaults = {n: v for n, v in defaults.items() if re.search(rf"(?<![\w⁽]){re.escape(n)}(?![\w⁽])", error.message)}
     if not defaults or error.hint:
         return error
     shown = ", ".join(f"{n}={fmt_value(v)}" for n, v in defaults.items())
@@ -736,8 +740,14 @@ def _build(family: FamilyRecord, seed: int, given: dict, defaults: dict, fills: 
             if solver is not None and hasattr(solver, "draw"):
                 with _UserNumbers(family, user or given):
                     values = solver.draw(values, rng, frozenset(given))
-                # The hook chose the shapes (H from the user's weights): a filled default takes them.
-                values.update({n: _filled(x, values[n]) for n, x in fills.items() if n in values})
+                # The hook chose the shapes (H from the user's weights): a filled default takes them, and
+                # the hook draws again around it, as around the user's numbers (no ReLU kink at ξ = 0 with
+                # b = 0, a σ table for c[0] = 0), with the same shapes.
+                if fills:
+                    values.update({n: _filled(x, values[n]) for n, x in fills.items() if n in values})
+                    with _UserNumbers(family, user or given):
+                        values = solver.draw(values, rng, frozenset(given) | frozenset(fills))
+                    values.update({n: _filled(x, values[n]) for n, x in fills.items() if n in values})
                 _check_hooked(family, values, given)
             # Constraints may name derived values (span <= padded): compute those first.
             with_derived = {**choice_literals(family), **values}

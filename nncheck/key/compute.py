@@ -16,6 +16,7 @@ clock between its phases, and a key finished after the deadline is refused as we
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -112,9 +113,66 @@ def _same(kp: KeyPart, value: Any) -> bool:
     told apart from the answer for this instance: the grader's own rule, with the key's value
     as the expected one (a tolerance is around the expected value, so the order matters)."""
     try:
+        if _surely_apart(kp, value):
+            return False
         return kinds.get(kp.kind).same(kp.spec, kp.exact, value)
     except Exception:  # noqa: BLE001 - a value the grader could not even compare is told apart
         return False
+
+
+#: The kinds whose rule :func:`_surely_apart` bounds: arrays of numbers, which the grader judges by
+#: writing the value as text and grading it entry by entry (half a millisecond a value, and a family
+#: such as lstm.bptt has a hundred mistake values a key).
+_BOUNDED_KINDS = ("vector", "matrix")
+
+
+def _surely_apart(kp: KeyPart, value: Any) -> bool:
+    """Is some entry of ``value`` so far from the key's that the grader cannot accept it?  Then the
+    grader's rule need not run.  False means "not sure": the rule decides.
+
+    Far means beyond both ways the tolerance rule (:mod:`nncheck.kinds.tolerance`) accepts an entry
+    (:func:`_reach`).  ``tests/core/test_key_speed.py`` holds this bound against the rule itself."""
+    if kp.kind not in _BOUNDED_KINDS or kp.spec.get("symbols") or kp.exact is None or value is None:
+        return False
+    from nncheck.kinds.values import flat_shape, float_or_inf
+
+    want, _ = flat_shape(kp.exact)
+    got, _ = flat_shape(value)
+    if len(want) != len(got):
+        return False  # the grader's shape rules decide (and say why)
+    kind = kinds.get(kp.kind)
+    for x, y in zip(want, got):
+        if isinstance(y, (list, bool, str)):
+            return False
+        xf, yf = float_or_inf(x), float_or_inf(y)
+        if math.isfinite(xf) and math.isfinite(yf) and abs(yf - xf) > _reach(kind.half_width(kp.spec, xf), xf, y):
+            return True
+    return False
+
+
+def _reach(window: float, x: float, y: Any) -> float:
+    """How far from the key ``x`` an entry ``y`` may lie and still be accepted, at most.
+
+    * Inside the window: ``window`` (the kind's half width; the rule allows it a relative 1e-9 more).
+    * The key correctly rounded to the n figures written: rounding k to n figures moves it by at most
+      half a unit of its n-th figure, 0.5·10^(⌊log₁₀|k|⌋ − n + 1).  A rounding to n figures has at most
+      n significant figures, so n is at least those of ``y`` as it is written: a float is written as
+      the shortest decimal that reads back as it, whose figures :func:`_figures` counts (any other
+      value: n ≥ 1, so at most |k|/2).
+    The exponent is taken one higher than the float's ⌊log₁₀|x|⌋, and 1e-12·|x| added, for the
+    distance between the float and the key's exact value."""
+    if x == 0:
+        return window * (1 + 1e-6)
+    e = math.floor(math.log10(abs(x))) + 1
+    n = _figures(y) if isinstance(y, float) else 1  # NumPy's float64 is a float
+    rounding = 0.5 * 10.0 ** (e - n + 1)
+    return max(window * (1 + 1e-6), rounding) + 1e-12 * abs(x)
+
+
+def _figures(y: float) -> int:
+    """The significant figures of the shortest decimal that reads back as ``y`` (``repr``)."""
+    mantissa = repr(abs(float(y))).split("e")[0].replace(".", "").strip("0")
+    return max(len(mantissa), 1)
 
 
 def agree(spec: Part, exact: Any, numeric: Any, *, rel: float = AGREE_REL, abs_: float = AGREE_ABS

@@ -491,7 +491,7 @@ class _ConvBase(Solver):
         for c, h in enumerate(_hs(p)):
             hs.append(sympy.Matrix(M, N, lambda i, j, c=c: sympy.Symbol(f"h_{i}_{j}_{c}")))
             values.update({hs[c][i, j]: R(h[i][j]) for i in range(M) for j in range(N)})
-        ws = []  # ws[d][c]
+        ws: list = []  # ws[d][c]
         for d, row in enumerate(_ws(p)):
             ws.append([])
             for c, w in enumerate(row):

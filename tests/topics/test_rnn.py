@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import random
-from fractions import Fraction
 from functools import cache
 
 import numpy as np
@@ -14,83 +13,22 @@ import pytest
 from nncheck.generate.variant import build_variant
 from nncheck.key.compute import answer_key
 from nncheck.key.grade import grade
-from nncheck.topics import rnn as R
-from nncheck.topics._steps import Calc
 from topics.helpers import (
     arr,
     bad_overrides_test,
     catalog,
-    central,
     declared_mistake_tests,
     key_of,
     solve_then_check,
 )
+from topics.rnn_reference import check_random_bptt, random_params
 
 GRADS = ("grad_o", "grad_h", "grad_c", "grad_b", "grad_V", "grad_W", "grad_U")
 
 
-def ref_loss(p: dict, bump=None, eps: float = 0.0) -> float:
-    """L from scratch; eps is added to node bump = (name, t, k) so the quotient is dL/d(node)."""
-    f = lambda m: np.array(m, dtype=float)  # noqa: E731
-    x, U, W, V, b, c = f(p["x"]), f(p["U"]), f(p["W"]), f(p["V"]), f(p["b"]), f(p["c"])
-    h = f(p["h0"])
-    total = 0.0
-    for t in range(1, x.shape[1] + 1):
-        h = np.tanh(b + W @ h + U @ x[:, t - 1])
-        if bump and bump[:2] == ("h", t):
-            h = h.copy()
-            h[bump[2]] += eps
-        o = c + V @ h
-        if bump and bump[:2] == ("o", t):
-            o = o.copy()
-            o[bump[2]] += eps
-        total += -o[p["y"][t - 1] - 1] + math.log(np.exp(o).sum())
-    return total
-
-
-def random_params(rng, H, D, T, K) -> dict:
-    def r():
-        return Fraction(rng.randint(-15, 15), 10)
-
-    return {"x": [[r() for _ in range(T)] for _ in range(D)], "U": [[r() for _ in range(D)] for _ in range(H)],
-            "W": [[r() for _ in range(H)] for _ in range(H)], "V": [[r() for _ in range(H)] for _ in range(K)],
-            "b": [r() for _ in range(H)], "c": [r() for _ in range(K)], "h0": [r() / 2 for _ in range(H)],
-            "y": [[rng.randint(1, K) for _ in range(T)]]}
-
-
 @pytest.mark.parametrize("H,D,T,K", [(1, 1, 1, 2), (1, 1, 3, 2), (2, 1, 3, 3), (3, 2, 2, 2), (2, 3, 3, 4)])
 def test_random_instances_match_finite_differences(H, D, T, K):
-    rng = random.Random(f"{H}{D}{T}{K}")
-    given = random_params(rng, H, D, T, K)
-    key = answer_key(build_variant(catalog().get("rnn.bptt"), 1, given))  # refused if SymPy ≠ NumPy
-    p = key.variant.params
-    assert {k: p[k] for k in given if k != "y"} == {k: v for k, v in given.items() if k != "y"}
-    assert p["y"] == given["y"][0]  # a softmax output's labels, kept flat (rnn.shaped_y)
-    for name, node, size in (("grad_o", "o", K), ("grad_h", "h", H)):
-        got = arr(key.parts[name].exact)
-        for k in range(size):
-            for t in range(1, T + 1):
-                fd = central(lambda e, node=node, t=t, k=k: ref_loss(p, (node, t, k), e))
-                assert got[k, t - 1] == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, t, k)
-    for name, part in (("U", "grad_U"), ("W", "grad_W"), ("V", "grad_V"), ("b", "grad_b"), ("c", "grad_c")):
-        base = np.array(p[name], dtype=float)
-        got = arr(key.parts[part].exact).reshape(base.shape)
-        for idx in np.ndindex(base.shape):
-            def bumped(e, name=name, idx=idx, base=base):
-                q = dict(p)
-                m = base.copy()
-                m[idx] += e
-                q[name] = m
-                return ref_loss(q)
-
-            assert got[idx] == pytest.approx(central(bumped), rel=1e-6, abs=1e-7), (part, idx)
-    # The plain-Python recursion that vets exam draws agrees with the key.
-    plain = R.rnn_backward(p, R.rnn_forward(p, Calc()))
-    for name in ("grad_o", "grad_h"):
-        assert np.allclose(np.array(plain[name], dtype=float).T, arr(key.parts[name].exact), atol=1e-12)
-    for name in ("grad_c", "grad_b", "grad_V", "grad_W", "grad_U"):
-        want = np.array(plain[name], dtype=float)
-        assert np.allclose(want, arr(key.parts[name].exact).reshape(want.shape), atol=1e-12)
+    check_random_bptt(f"{H}{D}{T}{K}", H, D, T, K)
 
 
 def test_forward_matches_reference():

@@ -20,73 +20,17 @@ from nncheck.key.grade import grade
 from nncheck.topics import rnn as R
 from nncheck.topics._steps import Calc, rounded, workable
 from topics.helpers import arr, bad_overrides_test, catalog, central, key_of, runner
-
-WEIGHTS = ("U", "W", "V", "b", "c")
-
-
-def ref_loss(p: dict, bump=None, eps: float = 0.0) -> float:
-    """½ Σ_t ‖o⁽ᵗ⁾ − y⁽ᵗ⁾‖² from scratch; eps is added to node bump = (name, t, k)."""
-    f = lambda m: np.array(m, dtype=float)  # noqa: E731
-    x, U, W, V, b, c, y = (f(p[k]) for k in ("x", "U", "W", "V", "b", "c", "y"))
-    h = f(p["h0"])
-    total = 0.0
-    for t in range(1, x.shape[1] + 1):
-        h = np.tanh(b + W @ h + U @ x[:, t - 1])
-        if bump and bump[:2] == ("h", t):
-            h = h.copy()
-            h[bump[2]] += eps
-        o = c + V @ h
-        if bump and bump[:2] == ("o", t):
-            o = o.copy()
-            o[bump[2]] += eps
-        total += 0.5 * float(np.sum((o - y[:, t - 1]) ** 2))
-    return total
-
-
-def random_params(rng: random.Random, H: int, D: int, T: int, K: int) -> dict:
-    def r():
-        return Fraction(rng.randint(-15, 15), 10)
-
-    def mat(rows, cols):
-        return [[r() for _ in range(cols)] for _ in range(rows)]
-
-    return {"x": mat(D, T), "U": mat(H, D), "W": mat(H, H), "V": mat(K, H), "b": mat(1, H)[0],
-            "c": mat(1, K)[0], "h0": [v / 2 for v in mat(1, H)[0]], "y": mat(K, T), "output": "linear"}
+from topics.rnn_reference import check_random_bptt, random_params, ref_loss
 
 
 @pytest.mark.parametrize("H,D,T,K", [(1, 1, 1, 1), (1, 1, 3, 1), (2, 1, 3, 2), (3, 2, 2, 1), (2, 3, 3, 4)])
 def test_random_instances_match_finite_differences(H, D, T, K):
-    rng = random.Random(f"linear{H}{D}{T}{K}")
-    given = random_params(rng, H, D, T, K)
-    key = answer_key(build_variant(catalog().get("rnn.bptt"), 1, given))  # refused if SymPy ≠ NumPy
-    p = key.variant.params
-    assert {k: p[k] for k in given} == given  # every number is the user's, y stays K×T
-    for name, node, size in (("grad_o", "o", K), ("grad_h", "h", H)):
-        got = arr(key.parts[name].exact).reshape(size, T)
-        for k in range(size):
-            for t in range(1, T + 1):
-                fd = central(lambda e, node=node, t=t, k=k: ref_loss(p, (node, t, k), e))
-                assert got[k, t - 1] == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, t, k)
-    for name in WEIGHTS:
-        base = np.array(p[name], dtype=float)
-        got = arr(key.parts[f"grad_{name}"].exact).reshape(base.shape)
-        for idx in np.ndindex(base.shape):
-            def bumped(e, name=name, idx=idx, base=base):
-                m = base.copy()
-                m[idx] += e
-                return ref_loss({**p, name: m})
-
-            assert got[idx] == pytest.approx(central(bumped), rel=1e-6, abs=1e-7), (name, idx)
-    # The plain-Python recursion that vets exam draws agrees with the key.
-    plain = R.rnn_backward(p, R.rnn_forward(p, Calc()))
-    for name in ("grad_o", "grad_h"):
-        assert np.allclose(np.array(plain[name], dtype=float).T, arr(key.parts[name].exact).reshape(-1, T),
-                           atol=1e-12)
+    check_random_bptt(f"linear{H}{D}{T}{K}", H, D, T, K, linear=True)
 
 
 @pytest.mark.parametrize("H,D,T,K", [(1, 1, 2, 1), (2, 2, 3, 3)])
 def test_forward_matches_reference(H, D, T, K):
-    given = random_params(random.Random(f"fw{H}{K}"), H, D, T, K)
+    given = random_params(random.Random(f"fw{H}{K}"), H, D, T, K, linear=True)
     key = answer_key(build_variant(catalog().get("rnn.forward"), 1, given))
     p = key.variant.params
     f = lambda m: np.array(m, dtype=float)  # noqa: E731
@@ -153,7 +97,8 @@ def test_solve_with_own_numbers_then_check(fid, part):
     out = json.loads(r.stdout)
     answer = next(p for p in out["parts"] if p["name"] == part)["answer"]
     # The key is the one computed here from the same numbers, from scratch.
-    p = {"x": [[1, 2]], "y": [[0.5, -1]], "U": [[1]], "W": [[0.5]], "b": [0], "h0": [0], "V": [[1]], "c": [0]}
+    p = {"x": [[1, 2]], "y": [[0.5, -1]], "U": [[1]], "W": [[0.5]], "b": [0], "h0": [0], "V": [[1]], "c": [0],
+         "output": "linear"}
     if part == "L":
         want = ref_loss(p)
     elif part == "grad_U":
