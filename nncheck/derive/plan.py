@@ -238,7 +238,7 @@ def build_plan(text: str, *, assume: str | None = None, problem=None, start: str
 
                     raise UsageError(f"--{opt}: {e.message}", hint=e.caret().replace("\n", " ")) from None
                 setattr(plan, opt, Term(node, value, None))
-        headers = ("assume", "given", "start", "target")
+        headers = ("assume", "given", "start", "target", "shapes")
     # A vector-form derivation is read as plain text: '{' and '\\' have no meaning there, and the LaTeX
     # reader has no matrix mode for whole documents yet.
     doc = read_latex(text, problem) if not plan.matrix and (latex or (latex is None and is_latex(text))) else None
@@ -326,7 +326,7 @@ def _steps(plan: Plan, parsed: ParsedText) -> None:
 
     chain_head: Term | None = None
     for line in parsed.lines:
-        if line.kind in ("assume", "given", "start", "target"):
+        if line.kind in ("assume", "given", "start", "target", "shapes"):
             continue
         if line.kind == "error":
             assert line.error is not None  # an "error" line carries its error

@@ -84,6 +84,10 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
     if plan.domains:
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(plan.domains.items()))
         out.append([("domains ", "dim"), (shown, "")])
+    if plan.shapes:
+        from nncheck.derive.shaping import declared_text
+
+        out.append([("shapes  ", "dim"), (", ".join(f"{k}: {v}" for k, v in declared_text(plan.shapes).items()), "")])
     if len(out) > 0:
         out.append([])
     # Steps go with the line that carries them, by row: in a LaTeX document two lines may share
@@ -103,7 +107,7 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
         if st.kind == "start" and st.row not in numbered:
             out.extend(_step_rows(st, "", width, indent, True))
     for ln in lines:
-        if ln.kind in ("assume", "given", "start", "target"):
+        if ln.kind in ("assume", "given", "start", "target", "shapes"):
             if ln.kind == "given" or ln.error is None:
                 continue
         steps = by_line.get(ln.row, [])

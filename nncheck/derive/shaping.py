@@ -179,10 +179,16 @@ def check_lines(plan: Plan, parsed: ParsedText, problem=None) -> None:
         if line.kind == "definition" and line.define is not None:
             terms = line.terms[1:]
         try:
-            for t in terms:
-                shaper.of(t, line.text)
+            got = [shaper.of(t, line.text) for t in terms]
         except AnswerSyntaxError as e:
             line.kind, line.error = "error", _worded(e)
+            continue
+        declared = plan.shapes.get(line.define) if line.kind == "definition" and line.define else None
+        if declared is not None and got and got[0] != declared and not (is_scalar(got[0]) and is_scalar(declared)):
+            line.kind = "error"
+            line.error = AnswerSyntaxError(f"{line.define} is declared {shape_text(declared)} but is defined here "
+                                           f"as something {shape_text(got[0])}", terms[0].pos, line.text,
+                                           code="shape")
             continue
         if line.kind == "definition" and line.define is not None:
             shaper.define(line.define, line.terms[1], line.text)

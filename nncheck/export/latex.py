@@ -209,7 +209,8 @@ def _problem_tex(p, *, with_key: bool) -> list[str]:
         kp = p.key.parts[spec["name"]]
         keep = _box_cm(kp) + 1.5 if not with_key else 3.0
         out.append(f"\\needspace{{{keep:.1f}cm}}")
-        out.append(f"\\part[{part_points(spec)}] " + latex_block(template_lines(v, spec["prompt"])))
+        # A part's prompt reads on from its label: only a matrix in it is set apart.
+        out.append(f"\\part[{part_points(spec)}] " + latex_block(template_lines(v, spec["prompt"]), steps=True))
         if with_key:
             out += _solution_tex(kp)
         else:

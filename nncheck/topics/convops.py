@@ -417,36 +417,38 @@ class _ConvBase(Solver):
                           f"stride S = {S}, " + (f"zero padding P = {P} on every side" if P else "no padding")
                           + ", no bias.")
         if D1 > 2 or K > 1:
-            stride_padding = f"D₁ = {D1} input channels, K = {K} filters, {stride_padding}"
+            stride_padding = (f"D₁ = {D1} input channel{'s' if D1 > 1 else ''}, K = {K} filters, "
+                              + stride_padding)
         step = lambda v: v if S == 1 else f"{S}{v}"  # noqa: E731 - "2i" for S = 2
         r0, c0 = _out_index(p, 0, 0)
         first = f"ξ[{r0},{c0}" + (",d]" if K > 1 else "]")
-        shape = f"a {Mo}×{No} map" if K == 1 else f"each output map d is a {Mo}×{No} matrix"
+        # The plain single-map layer keeps its one-sentence statement; the rest say the shape on a line of its own.
+        shape = (f", a {Mo}×{No} map whose top-left entry is {first}." if K == 1 and plain else
+                 f";\nthe output is a {Mo}×{No} map whose top-left entry is {first}." if K == 1 else
+                 f";\neach output map d is a {Mo}×{No} matrix whose top-left entry is {first}.")
         if _is_conv(p):
             operation = ("Operation: convolution, as in ECE 417 (the kernel is flipped):\n"
                          "  ξ⁽ˡ⁾[m,n,d] = Σ_c Σ_m′ Σ_n′ w⁽ˡ⁾[m−m′, n−n′, c, d] h⁽ˡ⁻¹⁾[m′, n′, c]")
             lo_r, lo_c = Kr - 1 - P, Kc - 1 - P
             if plain:
                 indexing = (f"Indices are 0-based from the top-left entry. 'Valid' keeps the outputs where the whole "
-                            f"kernel\nlies on the input: ξ[m,n] for {lo_r} ≤ m ≤ {M - 1} and {lo_c} ≤ n ≤ {N - 1}, "
-                            f"{shape} whose top-left entry is {first}.")
+                            f"kernel\nlies on the input: ξ[m,n] for {lo_r} ≤ m ≤ {M - 1} and {lo_c} ≤ n ≤ {N - 1}"
+                            f"{shape}")
             else:
-                keep = (f"Zero padding P = {P} keeps every output where the kernel overlaps the padded input"
+                keep = (f"Zero padding P = {P} keeps the outputs where the kernel overlaps the padded input"
                         if P else "'Valid' keeps the outputs where the whole kernel lies on the input")
                 nth = _ORDINAL.get(S, f"{S}th")
                 every = (f";\nstride S = {S} keeps every {nth} of them, m = {lo_r}, {lo_r + S}, … "
                          f"and n = {lo_c}, {lo_c + S}, …" if S > 1 else "")
                 indexing = (f"Indices are 0-based from the top-left entry of h⁽ˡ⁻¹⁾, which is 0 outside its {M}×{N} "
-                            f"support.\n{keep}: {lo_r} ≤ m ≤ {M - 1 + P} and {lo_c} ≤ n ≤ {N - 1 + P}{every}:\n"
-                            f"{shape} whose top-left entry is {first}.")
+                            f"support.\n{keep}:\n{lo_r} ≤ m ≤ {M - 1 + P} and {lo_c} ≤ n ≤ {N - 1 + P}{every}{shape}")
         else:
             if plain:
                 operation = ("Operation: cross-correlation, as in CS231n and 16-785 (deep-learning libraries call "
                              "it\nconvolution; the kernel is not flipped):\n"
                              "  ξ⁽ˡ⁾[i,j,d] = Σ_c Σ_m Σ_n h⁽ˡ⁻¹⁾[i+m, j+n, c] w⁽ˡ⁾[m, n, c, d]")
                 indexing = (f"Indices are 0-based from the top-left entry. 'Valid' keeps the outputs where the whole "
-                            f"kernel\nlies on the input: ξ[i,j] for 0 ≤ i ≤ {M - Kr} and 0 ≤ j ≤ {N - Kc}, "
-                            f"{shape} whose top-left entry is {first}.")
+                            f"kernel\nlies on the input: ξ[i,j] for 0 ≤ i ≤ {M - Kr} and 0 ≤ j ≤ {N - Kc}{shape}")
             else:
                 src = "h̃" if P else "h⁽ˡ⁻¹⁾"
                 operation = ("Operation: cross-correlation, as in CS231n and 16-785 (deep-learning libraries call "
@@ -456,8 +458,7 @@ class _ConvBase(Solver):
                                 f"side ({M + 2 * P}×{N + 2 * P})" if P else ""))
                 placed = f"every S = {S} entries" if S > 1 else "at every entry"
                 indexing = (f"Indices are 0-based from the top-left entry. The kernel is placed {placed}\nwhere it "
-                            f"lies wholly on {src}: ξ[i,j] for 0 ≤ i ≤ {Mo - 1} and 0 ≤ j ≤ {No - 1}, {shape} whose "
-                            f"top-left entry is {first}.")
+                            f"lies wholly on {src}: ξ[i,j] for 0 ≤ i ≤ {Mo - 1} and 0 ≤ j ≤ {No - 1}{shape}")
         out = {"inputs": inputs, "operation": operation, "indexing": indexing, "layer": layer,
                "stride_padding": stride_padding, "out_rows": Mo, "out_cols": No,
                "in_size": f"{M}×{N}", "kernel_size": f"{Kr}×{Kc}", "upstream_block": ""}

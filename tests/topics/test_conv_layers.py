@@ -98,7 +98,7 @@ def test_two_maps_by_hand():
     assert arr(key.part("xi_d1").exact).tolist() == [[5, 6], [8, 9]]  # h[i+1,j+1]
     v = key.variant
     assert "ξ⁽ˡ⁾[·,·,1] (output map d = 1)" in v.part_prompt(v.part("xi_d1"))
-    assert "D₁ = 1 input channels, K = 2 filters" in v.prompt and "w⁽ˡ⁾[m,n,0,1]" in v.prompt
+    assert "D₁ = 1 input channel, K = 2 filters" in v.prompt and "w⁽ˡ⁾[m,n,0,1]" in v.prompt
 
 
 @pytest.mark.parametrize("D1, K", [(3, 1), (1, 3), (3, 3), (2, 2)])
