@@ -1,20 +1,35 @@
-"""Batch grading speed: 1,000 answers of mixed kinds, a quarter of them expressions.
+"""Batch grading speed: a file of 1,000 answers, and a whole class of 20,000.
 
-Target (issue #8): at most 10 s and 300 MiB for the whole ``nncheck grade FILE --json``
-run, start-up included.  The answer file is built here (not timed) from generated sets:
+Targets, for the whole ``nncheck grade … --json`` run, start-up included:
+
+* issue #8, 1,000 answers of mixed kinds, a quarter of them expressions: at most 10 s and 300 MiB;
+* issue #16, a class of 1,000 students × 20 answers: at most 60 s with a seed per student and 20 s
+  with one set for everyone, and at most 500 MiB for the process tree (workers included).
+
+The answers are built here (not timed) from generated sets:
 
 * ``class``  — a class of 40 students answering one generated set (the usual homework:
   every student has the same problems, so answer keys are shared);
 * ``own``    — every student has a set of their own (per-student seeds: ~300 distinct
-  problems, each with its own SymPy answer key).
+  problems, each with its own SymPy answer key);
+* ``class1000-own``    — 1,000 students × 20 answers, a set of 7 problems per student from a seed
+  of their own (about 7,000 distinct problems);
+* ``class1000-shared`` — 1,000 students × 20 answers to one set of problems.
 
 Answers are mixed as students write them: correct in the key's form, correct in another
 form (decimals, expanded expressions), declared mistakes, other wrong values, and a few
-unreadable ones.  Exactly 250 of the 1,000 answer expression parts.  The run is a fresh
-process (``/usr/bin/time``-style: wall clock, and peak RSS from ``getrusage``), with
-bytecode compiled first and the bank cache warm, as after a normal install.
+unreadable ones; a quarter of them answer expression parts.  The run is a fresh process
+(``/usr/bin/time``-style: wall clock, and peak RSS from ``getrusage``), with bytecode compiled
+first, the bank cache warm, as after a normal install, and the answer-key cache cold (a fresh
+``NNCHECK_CACHE_DIR``; ``--warm`` also times a second run that finds the keys the first one stored).
 
-    python bench/bench_grade.py [--scenario class|own|both] [--runs 3]
+A class is graded as one answer file holding every entry, and, once ``nncheck grade`` takes a
+directory and ``--jobs`` (its ``--help`` says so), also as a directory of one file per student
+graded with ``--jobs`` (``--jobs N``, default every core).  Building the 20,000 answers computes
+every key once, in parallel; ``--keep DIR`` keeps the answers built there and reuses them.
+
+    python bench/bench_grade.py [--scenario class|own|both|class1000-own|class1000-shared|class1000|all]
+                                [--runs 3] [--jobs N] [--warm] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -35,6 +50,12 @@ TARGET_S = 10.0
 TARGET_MIB = 300.0
 N_ANSWERS = 1000
 N_EXPR = 250
+#: Issue #16: the class scenarios' targets (wall clock on this 2-core machine, and the process tree).
+CLASS_TARGETS = {"class1000-own": 60.0, "class1000-shared": 20.0}
+CLASS_MIB = 500.0
+CLASS_STUDENTS = 1000
+CLASS_ANSWERS = 20  # per student, a quarter of them expression parts
+CLASS_PROBLEMS = (5, 2)  # per student: problems of any family, and of families with expression parts
 
 
 def nncheck_argv() -> list[str]:

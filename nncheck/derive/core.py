@@ -36,12 +36,19 @@ class DerivationProblem:
 
     def __init__(self, start: str, target: str | None, *, given=(), symbols: dict | None = None,
                  id: str | None = None, title: str | None = None, prompt: str | None = None,
-                 part_name: str | None = None, file: str | None = None, mistakes=(), milestones=()):
+                 part_name: str | None = None, file: str | None = None, mistakes=(), milestones=(),
+                 shapes: dict | None = None):
         from nncheck.derive.milestones import Milestone
 
         self.start, self.target = start, target
         self.given = list(given or [])
         self.symbols = dict(symbols or {})
+        #: A vector-form derivation: name -> shape in named sizes (``W2: K×N``; a vector is a column).
+        self.shapes: dict[str, tuple[str, str]] = {}
+        if shapes:
+            from nncheck.lang.shapes import read_shapes
+
+            self.shapes = read_shapes(shapes)
         self.id, self.title, self.prompt, self.part_name, self.file = id, title, prompt, part_name, file
         self.mistakes = list(mistakes)  # (id, message, SymPy value of the final line)
         #: What a grader looks for, in order, with its share of the credit (the bank's ``milestones:``).
@@ -60,7 +67,7 @@ class DerivationProblem:
         return cls(part["start"], part.get("target"), given=part.get("given") or [],
                    symbols=part.get("symbols") or {}, id=fam.get("id"), title=fam.get("title"),
                    prompt=prompt, part_name=part.get("name"), file=fam.get("_file"), mistakes=mistakes,
-                   milestones=dict(part).get("milestones") or ())
+                   milestones=dict(part).get("milestones") or (), shapes=part.get("shapes"))
 
 
 class Report:
@@ -282,17 +289,29 @@ class _State:
     @property
     def ctx(self) -> Context:
         if self._ctx is None:
-            from nncheck.derive.context import Context
+            if self.plan.matrix:
+                from nncheck.derive.matrixstep import MatrixContext
 
-            self._ctx = Context(self.plan)
+                self._ctx = MatrixContext(self.plan)  # type: ignore[assignment]
+            else:
+                from nncheck.derive.context import Context
+
+                self._ctx = Context(self.plan)
+        assert self._ctx is not None
         return self._ctx
 
     @property
     def classifier(self) -> Classifier:
         if self._cls is None:
-            from nncheck.derive.rules import Classifier
+            if self.plan.matrix:
+                from nncheck.derive.matrixstep import MatrixClassifier
 
-            self._cls = Classifier(self.ctx)
+                self._cls = MatrixClassifier(self.ctx)  # type: ignore[assignment,arg-type]
+            else:
+                from nncheck.derive.rules import Classifier
+
+                self._cls = Classifier(self.ctx)
+        assert self._cls is not None
         return self._cls
 
     @property
@@ -387,6 +406,10 @@ def _finish(state: _State, final: Term | None, target: Term) -> dict:
     from nncheck.derive.check import equivalence
     from nncheck.derive.context import has_derivative
 
+    if state.plan.matrix:
+        from nncheck.derive.matrixstep import finish
+
+        return finish(state.ctx, final, target)  # type: ignore[arg-type]
     eq = equivalence()
     if final is None:
         return {"finished": False, "detail": f"nothing has been derived yet; the target is {target.shown}"}
@@ -458,6 +481,10 @@ def _mistake_task(state: _State, final: Term, mistakes):
     def run() -> dict:
         from nncheck.derive.check import equivalence
 
+        if state.plan.matrix:
+            from nncheck.derive.matrixstep import mistake
+
+            return mistake(state.ctx, final, mistakes)  # type: ignore[arg-type]
         eq = equivalence()
         ctx = state.ctx
         a = ctx.literal(final.node, final.text)
@@ -504,7 +531,7 @@ def _milestone_forms(plan: Plan, problem: DerivationProblem) -> list[list[Term]]
         terms = []
         for text in m.forms:
             try:
-                node = parse(text, symbols=plan.symbols, derivatives=True)
+                node = parse(text, symbols=plan.symbols, derivatives=True, matrix=plan.matrix)
             except AnswerSyntaxError as e:
                 from nncheck.errors import BankError
 

@@ -207,6 +207,8 @@ def has_vocabulary(m: Milestone, node: Node, defs: Mapping[str, Node]) -> bool:
 def same_form(ctx, a: Term, b: Term) -> bool:
     """Is ``a`` written in ``b``'s form: the same functions and symbols, and equal once every
     function is an arbitrary function of its argument (so only rearranging is allowed)?"""
+    if getattr(ctx, "matrix", False):  # a vector-form derivation: entry by entry
+        return bool(ctx.same_form(a, b))
     if vocabulary(a.node) != vocabulary(b.node):
         return False
     if a.node == b.node:
