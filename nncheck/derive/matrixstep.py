@@ -353,7 +353,7 @@ def _counterexample(res) -> tuple[str, dict]:
     if isinstance(res.result, tuple):
         sa, sb = format_pair(*res.result)
         data.update(left_text=sa, right_text=sb)
-        return f"with {sizes}, {res.entry} of random matrices: the left side is {sa}, the right side is {sb}", data
+        return f"with {sizes} and random matrices, {res.entry}: the left side is {sa}, the right side is {sb}", data
     return res.counterexample().replace("yours gives", "the left side is").replace("expected", "the right side"), data
 
 
