@@ -470,11 +470,6 @@ def check_step(ctx: Context, left: Term, right: Term, *, seed: int = 0) -> Outco
     """Is ``left = right`` true on the domain?  Never raises for user input."""
     import sympy
 
-    if getattr(ctx, "matrix", False):  # a vector-form derivation: nncheck.derive.matrixstep
-        from nncheck.derive.matrixstep import check_step as check_matrix_step
-
-        return check_matrix_step(ctx, left, right, seed=seed)  # type: ignore[arg-type]
-
     if left.node == right.node:
         out = Outcome("valid", "the same expression")
         return out

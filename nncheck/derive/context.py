@@ -19,20 +19,13 @@ which value each name stands for.
 
 from __future__ import annotations
 
-from nncheck.derive.lines import Constraint, Definition
+from nncheck.derive.lines import Constraint, Definition, rebuild
 from nncheck.derive.plan import Plan
 from nncheck.lang.syntax import (
     AnswerSyntaxError,
-    BinOp,
-    Call,
     Derivative,
-    Matrix,
     Name,
     Node,
-    Relation,
-    Transpose,
-    Unary,
-    Vector,
     names_in,
     walk,
 )
@@ -75,30 +68,6 @@ def outer_derivatives(node: Node) -> list[Derivative]:
             continue
         stack.extend(reversed(n.children()))
     return out
-
-
-def rebuild(node: Node, fn):
-    """A copy of ``node`` in which ``fn`` may replace nodes (fn returns None to recurse)."""
-    r = fn(node)
-    if r is not None:
-        return r
-    if isinstance(node, Unary):
-        return Unary(node.op, rebuild(node.arg, fn), node.pos, node.end)
-    if isinstance(node, BinOp):
-        return BinOp(node.op, rebuild(node.left, fn), rebuild(node.right, fn), node.pos, node.end)
-    if isinstance(node, Call):
-        return Call(node.func, [rebuild(a, fn) for a in node.args], node.pos, node.end)
-    if isinstance(node, Vector):
-        return Vector([rebuild(a, fn) for a in node.items], node.pos, node.end)
-    if isinstance(node, Matrix):
-        return Matrix([[rebuild(a, fn) for a in row] for row in node.rows], node.pos, node.end)
-    if isinstance(node, Transpose):
-        return Transpose(rebuild(node.arg, fn), node.pos, node.end)
-    if isinstance(node, Derivative):
-        return Derivative(rebuild(node.expr, fn), node.var, node.pos, node.end)
-    if isinstance(node, Relation):
-        return Relation([rebuild(t, fn) for t in node.terms], node.ops, node.pos, node.end)
-    return node
 
 
 class Context:

@@ -329,13 +329,22 @@ def _error_json(e: AnswerSyntaxError) -> dict:
     return {"message": e.message, "pos": e.pos, "text": e.text, "code": e.code}
 
 
+def _check_step(state: _State, left: Term, right: Term, *, seed: int) -> Outcome:
+    """One step, by the scalar checker or, in a vector-form derivation, entry by entry."""
+    if state.plan.matrix:
+        from nncheck.derive.matrixstep import check_step as check_matrix_step
+
+        return check_matrix_step(state.ctx, left, right, seed=seed)  # type: ignore[arg-type]
+    from nncheck.derive.check import check_step
+
+    return check_step(state.ctx, left, right, seed=seed)
+
+
 def _step_task(state: _State, step: Step, seed: int):
     def run() -> dict:
-        from nncheck.derive.check import check_step
-
         # Only a line that parsed is a pending step, and it has both sides.
         assert step.left is not None and step.right is not None
-        out = check_step(state.ctx, step.left, step.right, seed=seed)
+        out = _check_step(state, step.left, step.right, seed=seed)
         res: dict[str, Any] = {"status": out.status, "detail": out.detail}
         if out.counterexample is not None:
             res["counterexample"] = out.counterexample
@@ -360,8 +369,6 @@ def _step_task(state: _State, step: Step, seed: int):
 
 def _start_task(state: _State, plan: Plan):
     def run() -> dict:
-        from nncheck.derive.check import check_step
-
         start = plan.start
         assert start is not None  # the task is only made for a plan with a start
         cands = plan.start_candidates
@@ -370,7 +377,7 @@ def _start_task(state: _State, plan: Plan):
                     "line": None}
         last: tuple[int, Term, Outcome] | None = None
         for k, (term, hard) in enumerate(cands):
-            out = check_step(state.ctx, start, term, seed=101 + k)
+            out = _check_step(state, start, term, seed=101 + k)
             if out.status == "valid" and not state.classifier.restates(start, term):
                 # Equal, but already worked on (the target written first is not a start).
                 out.status = "invalid"
@@ -450,13 +457,11 @@ def _finish_task(state: _State, plan: Plan, final: Term | None):
 
 def _restates_start(state: _State, start: Term, term: Term, seed: int) -> bool:
     """Is ``term`` the problem's start written out (equal to it, nothing evaluated), as the first line must be?"""
-    from nncheck.derive.check import check_step
-
     if start.node == term.node:
         return True
     if not state.classifier.restates(start, term):
         return False
-    return check_step(state.ctx, start, term, seed=seed).status == "valid"
+    return _check_step(state, start, term, seed=seed).status == "valid"
 
 
 def _link_task(state: _State, step: Step, seed: int):

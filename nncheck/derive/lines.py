@@ -23,10 +23,15 @@ from nncheck.lang.syntax import (
     CONSTANTS,
     AnswerSyntaxError,
     BinOp,
+    Call,
     Derivative,
+    Matrix,
     Name,
     Node,
     Relation,
+    Transpose,
+    Unary,
+    Vector,
     names_in,
     parse,
     tokenize,
@@ -305,6 +310,37 @@ def parse_assumptions(text: str, *, offset: int = 0, full: str | None = None,
 
 
 # ----------------------------------------------------------------------------
+# Shapes: "W2: K×N, h: N" (a vector-form derivation, nncheck.derive.shaping).
+# ----------------------------------------------------------------------------
+def parse_shapes(text: str, *, offset: int = 0, full: str | None = None) -> dict[str, tuple[str, str]]:
+    """``W2: K×N, h: N, delta2: K`` → {name: (rows, columns)}; a vector is a column.
+
+    Raises :class:`AnswerSyntaxError` pointing into ``full`` (the whole line) on a bad item.
+    """
+    from nncheck.lang.shapes import ShapeError, read_shape
+
+    full = text if full is None else full
+    out: dict[str, tuple[str, str]] = {}
+    for pos, item in _split_top(text):
+        stripped = item.strip()
+        lead = offset + pos + len(item) - len(item.lstrip())
+        if not stripped:
+            raise AnswerSyntaxError("an empty shape between commas", lead, full)
+        name, sep, spec = stripped.partition(":")
+        name = name.strip()
+        if not sep or not spec.strip():
+            raise AnswerSyntaxError("a shape is declared as NAME: K×N (or NAME: N for a vector)", lead, full)
+        if not (name[:1].isalpha() and name.replace("_", "a").isalnum()):
+            raise AnswerSyntaxError(f"'{name}' is not a symbol name", lead, full)
+        try:
+            out[name] = read_shape(spec.strip())
+        except ShapeError as e:
+            raise AnswerSyntaxError(str(e), lead + len(stripped) - len(spec.lstrip()), full) from None
+    return out
+
+
+
+# ----------------------------------------------------------------------------
 # Lines.
 # ----------------------------------------------------------------------------
 def _strip_comment(raw: str) -> str:
@@ -334,6 +370,30 @@ def _header(text: str) -> tuple[str, int] | None:
     if rest.lstrip().startswith("="):
         return None
     return kind, lead + len(word)
+
+
+def rebuild(node: Node, fn):
+    """A copy of ``node`` in which ``fn`` may replace nodes (fn returns None to recurse)."""
+    r = fn(node)
+    if r is not None:
+        return r
+    if isinstance(node, Unary):
+        return Unary(node.op, rebuild(node.arg, fn), node.pos, node.end)
+    if isinstance(node, BinOp):
+        return BinOp(node.op, rebuild(node.left, fn), rebuild(node.right, fn), node.pos, node.end)
+    if isinstance(node, Call):
+        return Call(node.func, [rebuild(a, fn) for a in node.args], node.pos, node.end)
+    if isinstance(node, Vector):
+        return Vector([rebuild(a, fn) for a in node.items], node.pos, node.end)
+    if isinstance(node, Matrix):
+        return Matrix([[rebuild(a, fn) for a in row] for row in node.rows], node.pos, node.end)
+    if isinstance(node, Transpose):
+        return Transpose(rebuild(node.arg, fn), node.pos, node.end)
+    if isinstance(node, Derivative):
+        return Derivative(rebuild(node.expr, fn), node.var, node.pos, node.end)
+    if isinstance(node, Relation):
+        return Relation([rebuild(t, fn) for t in node.terms], node.ops, node.pos, node.end)
+    return node
 
 
 def _derivative_vars(node: Node) -> set[str]:
@@ -532,11 +592,11 @@ def _read_header(out: ParsedText, reader: LineReader, line: Line, kind: str, con
         line.note = ", ".join(f"{k}: {v}" for k, v in domains.items())
         return
     if kind == "shapes":
-        from nncheck.derive.shaping import declared_text, parse_shapes
+        from nncheck.lang.shapes import declared_text
 
         shapes = parse_shapes(content, offset=off, full=body)
         out.shapes.update(shapes)
-        line.note = ", ".join(f"{k}: {v}" for k, v in declared_text(shapes).items())
+        line.note = ", ".join(f"{k}: {declared_text(v)}" for k, v in shapes.items())
         return
     if kind == "given":
         for pos, piece in _split_top(content, ";"):

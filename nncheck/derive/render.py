@@ -85,9 +85,9 @@ def view_lines(report: Report, *, problem_text: str | None = None) -> list[list[
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(plan.domains.items()))
         out.append([("domains ", "dim"), (shown, "")])
     if plan.shapes:
-        from nncheck.derive.shaping import declared_text
+        from nncheck.lang.shapes import declared_text
 
-        out.append([("shapes  ", "dim"), (", ".join(f"{k}: {v}" for k, v in declared_text(plan.shapes).items()), "")])
+        out.append([("shapes  ", "dim"), (", ".join(f"{k}: {declared_text(v)}" for k, v in plan.shapes.items()), "")])
     if len(out) > 0:
         out.append([])
     # Steps go with the line that carries them, by row: in a LaTeX document two lines may share

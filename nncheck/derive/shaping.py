@@ -20,47 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from nncheck.derive.lines import _split_top
-from nncheck.lang.shapes import ONE, Shape, ShapeError, infer, is_scalar, mistake_of, read_shape, shape_text
+from nncheck.derive.lines import rebuild
+from nncheck.lang.shapes import Shape, infer, is_scalar, mistake_of, shape_text
 from nncheck.lang.syntax import AnswerSyntaxError, Derivative, Name, Node, names_in, walk
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from nncheck.derive.lines import ParsedText
     from typing import NoReturn
 
-    from nncheck.derive.plan import Plan
+    from nncheck.derive.lines import ParsedText
 
 PLACEHOLDER = "@g"  # '@' never appears in a user's name
 #: The named mistakes a suggested change corrects, in words (:func:`nncheck.lang.shapes.mistake_of`).
 MISTAKE_WORDS = {"transposed-product": "a transposed product", "product-for-hadamard":
                  "a matrix product where ⊙ belongs", "hadamard-for-product": "⊙ where a matrix product belongs",
                  "transposed": "a transpose"}
-
-
-def parse_shapes(text: str, *, offset: int = 0, full: str | None = None) -> dict[str, tuple[str, str]]:
-    """``W2: K×N, h: N, delta2: K`` → {name: (rows, columns)}; a vector is a column.
-
-    Raises :class:`AnswerSyntaxError` pointing into ``full`` (the whole line) on a bad item.
-    """
-    full = text if full is None else full
-    out: dict[str, tuple[str, str]] = {}
-    for pos, item in _split_top(text):
-        stripped = item.strip()
-        lead = offset + pos + len(item) - len(item.lstrip())
-        if not stripped:
-            raise AnswerSyntaxError("an empty shape between commas", lead, full)
-        name, sep, spec = stripped.partition(":")
-        name = name.strip()
-        if not sep or not spec.strip():
-            raise AnswerSyntaxError("a shape is declared as NAME: K×N (or NAME: N for a vector)", lead, full)
-        if not (name[:1].isalpha() and name.replace("_", "a").isalnum()):
-            raise AnswerSyntaxError(f"'{name}' is not a symbol name", lead, full)
-        try:
-            out[name] = read_shape(spec.strip())
-        except ShapeError as e:
-            raise AnswerSyntaxError(str(e), lead + len(stripped) - len(spec.lstrip()), full) from None
-    return out
 
 
 class Shaper:
@@ -98,8 +72,6 @@ class Shaper:
             shapes[n] = self.of_name(n)
         tree = node
         if any(isinstance(n, Derivative) for n in walk(node)):
-            from nncheck.derive.context import rebuild
-
             def repl(n: Node):
                 if isinstance(n, Derivative):
                     name = f"{PLACEHOLDER}{len(shapes)}"
@@ -130,11 +102,12 @@ def _worded(e: AnswerSyntaxError) -> AnswerSyntaxError:
     return out
 
 
-def shaper_for(plan: Plan) -> Shaper:
+def shaper_for(plan) -> Shaper:
+    """The shaper of a :class:`~nncheck.derive.plan.Plan` (its declared shapes and definitions)."""
     return Shaper(plan.shapes, {d.name: (d.node, d.text) for d in plan.definitions})
 
 
-def check_lines(plan: Plan, parsed: ParsedText, problem=None) -> None:
+def check_lines(plan, parsed: ParsedText, problem=None) -> None:
     """Shape-check every line of a vector-form derivation, in order: a line whose terms do not conform
     becomes unreadable (``kind = "error"``), with the shapes named.  The problem's own start, target,
     definitions and gradients must conform: a :class:`~nncheck.errors.BankError` otherwise."""
@@ -179,15 +152,15 @@ def check_lines(plan: Plan, parsed: ParsedText, problem=None) -> None:
         if line.kind == "definition" and line.define is not None:
             terms = line.terms[1:]
         try:
-            got = [shaper.of(t, line.text) for t in terms]
+            shapes = [shaper.of(t, line.text) for t in terms]
         except AnswerSyntaxError as e:
             line.kind, line.error = "error", _worded(e)
             continue
-        declared = plan.shapes.get(line.define) if line.kind == "definition" and line.define else None
-        if declared is not None and got and got[0] != declared and not (is_scalar(got[0]) and is_scalar(declared)):
+        wanted = plan.shapes.get(line.define) if line.kind == "definition" and line.define else None
+        if wanted is not None and shapes and shapes[0] != wanted and not (is_scalar(shapes[0]) and is_scalar(wanted)):
             line.kind = "error"
-            line.error = AnswerSyntaxError(f"{line.define} is declared {shape_text(declared)} but is defined here "
-                                           f"as something {shape_text(got[0])}", terms[0].pos, line.text,
+            line.error = AnswerSyntaxError(f"{line.define} is declared {shape_text(wanted)} but is defined here "
+                                           f"as something {shape_text(shapes[0])}", terms[0].pos, line.text,
                                            code="shape")
             continue
         if line.kind == "definition" and line.define is not None:
@@ -214,8 +187,3 @@ def _bank_error(problem, message: str) -> NoReturn:
     where = "?" if problem is None else f"{problem.id or '?'}.{problem.part_name or 'part'}"
     raise BankError(f"the problem's shapes do not conform: {message}",
                     file=getattr(problem, "file", None) or "?", field=where)
-
-
-def declared_text(shapes: Mapping[str, tuple[str, str]]) -> dict[str, str]:
-    """The declarations as written: ``N×D``, and ``N`` for a column."""
-    return {k: (v[0] if v[1] == ONE else f"{v[0]}×{v[1]}") for k, v in shapes.items()}

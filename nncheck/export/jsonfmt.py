@@ -54,7 +54,9 @@ def _problem_json(p, *, with_key: bool) -> dict:
 
 def _key_part(p, spec) -> dict:
     kp = p.key.parts[spec["name"]]
-    item = {"answer": kp.answer_json(), "answer_text": key_answer_text(kp)}
+    # "answer" keeps full precision (data); "display" is the value as the numbers policy shows it.
+    item = {"answer": kp.answer_json(), "answer_text": key_answer_text(kp),
+            "display": kind_of(spec["kind"]).readable(kp.exact)}
     if kp.exact_text():
         item["exact"] = kp.exact_text()
     tol = kind_of(spec["kind"]).tolerance(spec)

@@ -52,9 +52,10 @@ FORMAT = 1
 STORED_KINDS = ("number", "integer", "vector", "matrix", "boolean", "choice")
 #: One entry's size; a larger key is not stored (and a larger file is not one of ours).
 MAX_ENTRY_BYTES = 1 << 20
-#: Entries kept, and their bytes together; past either, the least recently used go first.
-MAX_ENTRIES = 2000
-MAX_TOTAL_BYTES = 32 << 20
+#: Entries kept, and their bytes together; past either, the least recently used go first.  A class of
+#: 1,000 students with seeds of their own has about 7,000 problems: a second run finds every key.
+MAX_ENTRIES = 20_000
+MAX_TOTAL_BYTES = 128 << 20
 #: After an eviction the cache holds at most this share of either bound, so that a full cache
 #: is not listed again at every write.
 EVICT_TO = 0.8
@@ -134,7 +135,7 @@ def identity(variant: Variant) -> str | None:
     if not isinstance(path, str):
         return None
     try:
-        bank = _digest(read_regular(path, MAX_BANK_FILE_BYTES))
+        bank = _bank_digest(path)
         params = _canon(variant.params)
     except (OSError, _Unstorable):
         return None
@@ -144,6 +145,22 @@ def identity(variant: Variant) -> str | None:
         f"bank {bank}", f"family {variant.id}", f"seed {variant.seed}",
         f"overrides {sorted(variant.overrides)!r}", f"params {params}",
     ])
+
+
+_BANKS: dict[str, tuple[tuple[int, int, int], str]] = {}
+
+
+def _bank_digest(path: str) -> str:
+    """The digest of a bank file's content, read again only when its inode, size or mtime changed
+    (grading a class asks for the identity of thousands of keys of a few bank files)."""
+    st = os.stat(path)
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    hit = _BANKS.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    digest = _digest(read_regular(path, MAX_BANK_FILE_BYTES))
+    _BANKS[path] = (stamp, digest)
+    return digest
 
 
 def entry_path(ident: str) -> str:
@@ -208,8 +225,19 @@ def _code_stamp() -> str:
     return _CODE_STAMP
 
 
+_LIBRARY_STAMP: str | None = None
+
+
 def _library_stamp() -> str:
-    """SymPy's and NumPy's installations: an upgrade may print a closed form differently."""
+    """SymPy's and NumPy's installations: an upgrade may print a closed form differently.
+    (Read once a process, like :func:`_code_stamp`.)"""
+    global _LIBRARY_STAMP
+    if _LIBRARY_STAMP is None:
+        _LIBRARY_STAMP = _find_libraries()
+    return _LIBRARY_STAMP
+
+
+def _find_libraries() -> str:
     from importlib.util import find_spec
 
     out = []
@@ -415,7 +443,25 @@ def store(key: AnswerKey, ident: str) -> None:
         except OSError:
             pass
         return
-    evict(os.path.dirname(path))
+    _bound(os.path.dirname(path), len(data))
+
+
+#: Per keys directory, (entries, bytes) this process may still write before it lists the directory
+#: again (:func:`_bound`).
+_BUDGET: dict[str, tuple[int, int]] = {}
+
+
+def _bound(directory: str, written: int) -> None:
+    """Keep the cache within its bounds without listing it at every write: listing 20,000 entries at
+    each of a class's 7,000 writes would cost more than the keys.  A listing (with eviction) gives the
+    room left; this process then writes a quarter of it before listing again, so that a few processes
+    grading one class at the same time stay within the bounds too."""
+    entries, size = _BUDGET.get(directory, (0, 0))
+    entries, size = entries - 1, size - written
+    if entries < 0 or size < 0:
+        _, count, total = _evict(directory, MAX_ENTRIES, MAX_TOTAL_BYTES)
+        entries, size = (MAX_ENTRIES - count) // 4, (MAX_TOTAL_BYTES - total) // 4
+    _BUDGET[directory] = (entries, size)
 
 
 def load(variant: Variant, ident: str, path: str | None = None) -> CachedAnswerKey | None:
@@ -502,11 +548,16 @@ def evict(directory: str | None = None, *, max_entries: int | None = None, max_b
     """Remove the least recently used entries while the cache holds more than :data:`MAX_ENTRIES`
     entries or :data:`MAX_TOTAL_BYTES` bytes (down to :data:`EVICT_TO` of them), and temporary files
     left by writes that died.  Returns how many files were removed; never raises."""
-    import time
-
     directory = directory or keys_dir()
     max_entries = MAX_ENTRIES if max_entries is None else max_entries
     max_bytes = MAX_TOTAL_BYTES if max_bytes is None else max_bytes
+    return _evict(directory, max_entries, max_bytes)[0]
+
+
+def _evict(directory: str, max_entries: int, max_bytes: int) -> tuple[int, int, int]:
+    """:func:`evict`: (files removed, entries left, their bytes)."""
+    import time
+
     found: list[tuple[int, int, str]] = []
     removed = 0
     now = time.time()
@@ -525,12 +576,12 @@ def evict(directory: str | None = None, *, max_entries: int | None = None, max_b
                 elif e.name.endswith(_SUFFIX):
                     found.append((st.st_mtime_ns, st.st_size, e.path))
     except OSError:
-        return removed
+        return removed, 0, 0
     total = sum(size for _, size, _ in found)
-    if len(found) <= max_entries and total <= max_bytes:
-        return removed
-    found.sort()
     count = len(found)
+    if count <= max_entries and total <= max_bytes:
+        return removed, count, total
+    found.sort()
     for _, size, path in found:
         if count <= max_entries * EVICT_TO and total <= max_bytes * EVICT_TO:
             break
@@ -538,7 +589,7 @@ def evict(directory: str | None = None, *, max_entries: int | None = None, max_b
             removed += 1
         count -= 1
         total -= size
-    return removed
+    return removed, count, total
 
 
 def _remove(path: str) -> bool:

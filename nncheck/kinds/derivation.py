@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from nncheck.answer.verdict import Verdict, invalid
-from nncheck.kinds.base import Mistake, Part
+from nncheck.kinds.base import Mistake, Part, TeX
 from nncheck.kinds.expression import ExpressionKind
 from nncheck.kinds.values import expr_text, sympy_text
 from nncheck.lang.syntax import AnswerSyntaxError
@@ -213,6 +213,28 @@ class DerivationKind(ExpressionKind):
         start = part.get("start")
         return f"{start}\n  = {result}" if start else result
 
+    # A vector-form derivation (the part declares ``shapes``) arrives at a matrix expression: its key is
+    # answer-language text, written, compared and shown as a matrix answer's (nncheck.kinds.matrix_expression).
+    def _text(self, value: Any) -> str:
+        return _MATRIX()._text(value) if isinstance(value, str) else super()._text(value)
+
+    def _json(self, value: Any) -> Any:
+        return _MATRIX()._json(value) if isinstance(value, str) else super()._json(value)
+
+    def _latex(self, value: Any, tex: TeX) -> str:
+        return _MATRIX()._latex(value, tex) if isinstance(value, str) else super()._latex(value, tex)
+
+    def _display(self, value: Any) -> str:
+        return _MATRIX()._display(value) if isinstance(value, str) else super()._display(value)
+
+    def _agree(self, part: Part, exact: Any, numeric: Any, *, rel: float, abs_: float) -> tuple[bool, str]:
+        if part.get("shapes"):
+            return _MATRIX()._agree(part, exact, numeric, rel=rel, abs_=abs_)
+        return super()._agree(part, exact, numeric, rel=rel, abs_=abs_)
+
+    def _same(self, part: Part, expected: Any, value: Any) -> bool:
+        return _MATRIX()._same(part, expected, value) if part.get("shapes") else super()._same(part, expected, value)
+
     def key_text(self, part: Part, value: Any) -> str:
         # The worked derivation where the part has one: with milestones, a jump from the start
         # straight to the target shows no work and no longer grades correct.
@@ -222,6 +244,12 @@ class DerivationKind(ExpressionKind):
         target = part.get("target") or (sympy_text(value) if value is not None else "")
         start = part.get("start")
         return f"{start}\n  = {target}" if start else target
+
+
+def _MATRIX():
+    from nncheck.kinds.matrix_expression import MATRIX_EXPRESSION
+
+    return MATRIX_EXPRESSION
 
 
 DERIVATION = DerivationKind()

@@ -311,6 +311,10 @@ DEFINITIONS = {
 }
 
 
+#: The activations whose formula reads α.
+ALPHA_USERS = ("leaky_relu", "elu")
+
+
 class ActivationDerivative(Solver):
     """``backprop.activation-derivative``: h = g(ξ), g′(ξ), and g′ in terms of h."""
 
@@ -321,6 +325,11 @@ class ActivationDerivative(Solver):
             raise ParamError(f"leaky_relu = max(αξ, ξ) needs 0 < alpha < 1; got alpha = {num(p['alpha'])}")
         if p["g"] == "elu" and not p["alpha"] > 0:
             raise ParamError(f"elu needs alpha > 0; got alpha = {num(p['alpha'])}")
+
+    def unused(self, p: dict) -> set[str]:
+        """α is read by leaky ReLU and ELU only: σ, tanh and ReLU have no parameter, so `show` does not
+        list α among the defaults or draws of their instances."""
+        return set() if p.get("g") in ALPHA_USERS else {"alpha"}
 
     def draw(self, p: dict, rng, fixed) -> dict:
         """Hand-computable draws: small ξ (0 now and then), α of the usual sizes."""

@@ -382,3 +382,62 @@ class LSTMCellGradient(Solver):
             "future-path-dropped": {k: dLdh * v for k, v in dh.items()},
             "output-gate-dropped": {k: dLdh + dLdc1 * f1 for k in dh},
         }
+
+
+class BackpropVector(_OnePart):
+    """``derive.backprop-vector``: ∇_{W⁽¹⁾}L = (σ̇(ξ⁽¹⁾) ⊙ W⁽²⁾ᵀ δ⁽²⁾) xᵀ, the vector chain rule.
+
+    The key is answer-language text in the part's named vectors and matrices (a matrix answer,
+    ``nncheck.kinds.matrix_expression``); ``exact`` confirms it against the forward computation
+    differentiated entry by entry, ``numeric`` is NumPy's backward pass.
+    """
+
+    steps = """
+        d/dW1(L) = d/dxi1(L) x'
+        = (d/dh(L) odot sigma'(xi1)) x'
+        = (W2' d/dxi2(L) odot sigma'(xi1)) x'
+        = (W2' delta2 odot sigma'(xi1)) x'
+        = (sigma'(xi1) odot W2' delta2) x'
+    """
+    KEY = "(sigma'(xi1) ⊙ W2' delta2) x'"
+    #: Sizes at which the closed form is confirmed: distinct, so that no transposition hides.
+    SIZES = ({"K": 2, "N": 3, "D": 4}, {"K": 3, "N": 2, "D": 5})
+
+    def closed_form(self) -> Any:
+        import sympy
+
+        from nncheck.lang.matrices import explicit
+        from nncheck.lang.sympy_backend import sigma
+        from nncheck.lang.syntax import parse
+
+        for size in self.SIZES:
+            K, N, D = size["K"], size["N"], size["D"]
+            W1 = sympy.Matrix(N, D, lambda i, j: sympy.Symbol(f"W1_{i}{j}", real=True))
+            W2 = sympy.Matrix(K, N, lambda i, j: sympy.Symbol(f"W2_{i}{j}", real=True))
+            x = sympy.Matrix(D, 1, lambda i, _: sympy.Symbol(f"x_{i}", real=True))
+            b1 = sympy.Matrix(N, 1, lambda i, _: sympy.Symbol(f"b1_{i}", real=True))
+            b2 = sympy.Matrix(K, 1, lambda i, _: sympy.Symbol(f"b2_{i}", real=True))
+            g = sympy.Matrix(K, 1, lambda i, _: sympy.Symbol(f"g_{i}", real=True))  # δ⁽²⁾ = ∇_{ξ⁽²⁾}L
+            xi1 = W1 * x + b1
+            xi2 = W2 * xi1.applyfunc(sigma) + b2
+            # L depends on W⁽¹⁾ only through ξ⁽²⁾: ∂L/∂W⁽¹⁾ᵢⱼ = Σₖ δ⁽²⁾ₖ ∂ξ⁽²⁾ₖ/∂W⁽¹⁾ᵢⱼ (the scalar chain rule).
+            forward = sum((g[k] * xi2[k] for k in range(K)), sympy.Integer(0))
+            grad = [sympy.diff(forward, w) for w in W1]  # row by row, as the closed form's entries
+            env = {"W2": sympy.ImmutableMatrix(W2), "delta2": sympy.ImmutableMatrix(g),
+                   "xi1": sympy.ImmutableMatrix(xi1), "x": sympy.ImmutableMatrix(x)}
+            closed = explicit(parse(self.KEY, symbols=None, matrix=True), env, self.KEY)
+            for a, b in zip(grad, closed):
+                _must_vanish(a - b, "∇_{W⁽¹⁾}L in vector form")
+        return self.KEY
+
+    @staticmethod
+    def hand(env: dict) -> Any:
+        import numpy as np
+
+        s = 1.0 / (1.0 + np.exp(-np.asarray(env["xi1"], dtype=float)))
+        delta1 = s * (1.0 - s) * (np.asarray(env["W2"]).T @ np.asarray(env["delta2"]))  # ∇_{ξ⁽¹⁾}L
+        return np.outer(delta1, env["x"])
+
+    def wrong(self) -> dict[str, Any]:
+        return {"transposed": "x (sigma'(xi1) ⊙ W2' delta2)'", "sigma-dot-forgotten": "(W2' delta2) x'",
+                "sigma-for-dsigma": "(sigma(xi1) ⊙ W2' delta2) x'"}

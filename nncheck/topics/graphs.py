@@ -24,6 +24,7 @@ GRAPH_TEXT = {
     "logistic": "s = w·x + b,   f = σ(s)   (16-785 Fig. 6.8b: logistic regression, ŷ = σ(wx + b))",
 }
 INPUTS = {"add-max": ("x", "y", "z", "w"), "mul-max": ("x", "y", "z", "w"), "logistic": ("w", "x", "b")}
+ALL_INPUTS = ("x", "y", "z", "w", "b")
 
 
 def pn(x) -> str:
@@ -50,10 +51,15 @@ class Graph(Solver):
 
     template_vars = ("graph_text", "inputs_text", "has_q", "is_logistic", "given")
 
+    def unused(self, p: dict) -> set[str]:
+        """The inputs this graph does not have (y and z of the logistic graph, b of the gate graphs): the
+        bank draws all five, and `show` lists only the ones the graph reads."""
+        return set(ALL_INPUTS) - set(INPUTS.get(p.get("graph", ""), ALL_INPUTS))
+
     def draw(self, p: dict, rng, fixed) -> dict:
         p = dict(p)
         g = p["graph"]
-        unused = sorted((fixed & {"x", "y", "z", "w", "b"}) - set(INPUTS[g]))
+        unused = sorted((fixed & set(ALL_INPUTS)) - set(INPUTS[g]))
         if unused:
             raise ParamError(f"graph={g} has no input {', '.join(unused)} (its inputs: {', '.join(INPUTS[g])})")
         for _ in range(100):

@@ -7,10 +7,14 @@
     Adam      m_t = β₁m_{t−1} + (1 − β₁)∇f;  v_t = β₂v_{t−1} + (1 − β₂)(∇f)²;
               m̃_t = m_t/(1 − β₁ᵗ);  ṽ_t = v_t/(1 − β₂ᵗ);  x_{t+1} = x_t − α m̃_t/√(ṽ_t + ε)
 
+    Newton    x_{t+1} = x_t − [H f(x_t)]⁻¹ ∇f(x_t)   (second order: no learning rate)
+
 The CS231n notes put ε *inside* the square root; ``convention=adam-paper`` puts it after (Kingma & Ba,
 PyTorch).  Gradients are either given per step or come from f(x) = ½ Σᵢ aᵢxᵢ², so later
 steps need the new x.  The SymPy path differentiates f and runs the steps in exact arithmetic
-coordinate by coordinate; the NumPy path runs the vectorised float updates.
+coordinate by coordinate; the NumPy path runs the vectorised float updates.  Newton's step needs the
+Hessian: f = ½ Σ aᵢxᵢ² has H f = diag(a), and with given gradients the user gives H f(x₀) as ``H``
+(one step: a second one would need ∇f and H at x₁).  SymPy inverts H exactly; NumPy solves H s = ∇f.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from nncheck.topics.losses import entries, sub
 from nncheck.topics.losses import exact as frac
 
 NAMES = {"sgd": "SGD", "momentum": "SGD + Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
-         "adam": "Adam (with bias correction)"}
+         "adam": "Adam (with bias correction)", "newton": "Newton's method"}
+NEWTON_RULE = "x_{t+1} = x_t − [H f(x_t)]⁻¹ ∇f(x_t)"
 #: Steps drawn per optimizer: momentum needs two steps before the velocity shows.
-STEPS = {"sgd": (1, 2, 2, 3), "momentum": (2, 2, 3), "adagrad": (1, 2, 2), "rmsprop": (1, 2), "adam": (1, 2, 2)}
+STEPS = {"sgd": (1, 2, 2, 3), "momentum": (2, 2, 3), "adagrad": (1, 2, 2), "rmsprop": (1, 2), "adam": (1, 2, 2),
+         "newton": (1,)}  # Newton on f = ½ Σ aᵢxᵢ² is at the minimum after one step: a second shows nothing new
 #: AdaGrad draws: ε values that make g + ε a square for small gradients (3² + 16 = 5², 1 + 3 = 2², …).
 ADAGRAD_EPS = (0, 0, 0, 16, 9, 3, 7)
 SQRT_OPTS = ("adagrad", "rmsprop", "adam")
@@ -148,6 +154,107 @@ def simulate(p: dict, *, exact_only: bool = False, **flags):
     return {"x1": x1, "xT": x, "v": v, "g": g, "m": m, "nice": nice, "zero_div": None}
 
 
+# ---------------------------------------------------------------------------- Newton's method
+def det_inverse(H: list) -> tuple:
+    """(det H, H⁻¹) of a square matrix of exact numbers by Gauss–Jordan elimination; H⁻¹ is None when
+    det H = 0."""
+    n = len(H)
+    M = [[frac(v) for v in row] + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(H)]
+    d = Fraction(1)
+    for c in range(n):
+        pivot = next((r for r in range(c, n) if M[r][c] != 0), None)
+        if pivot is None:
+            return Fraction(0), None
+        if pivot != c:
+            M[c], M[pivot] = M[pivot], M[c]
+            d = -d
+        lead = M[c][c]
+        d *= lead
+        M[c] = [v / lead for v in M[c]]
+        for r in range(n):
+            if r != c and M[r][c] != 0:
+                k = M[r][c]
+                M[r] = [v - k * w for v, w in zip(M[r], M[c])]
+    return d, [row[n:] for row in M]
+
+
+def hessian(p: dict) -> list:
+    """H f: diag(a) for f = ½ Σ aᵢxᵢ² (the same at every x), else the given H f(x₀)."""
+    if p["f"] == "quadratic":
+        d = len(p["a"])
+        return [[frac(p["a"][i]) if i == j else Fraction(0) for j in range(d)] for i in range(d)]
+    return [[frac(v) for v in row] for row in p["H"]]
+
+
+def _matvec(M: list, v: list) -> list:
+    return [sum((m * x for m, x in zip(row, v)), Fraction(0)) for row in M]
+
+
+def newton_run(p: dict, **flags) -> dict:
+    """Newton's steps in exact plain Python, with optional deliberate mistakes (``flags``).
+
+    Returns {"x1", "xT"}, or {} when a slip's matrix has no value (a zero on the diagonal)."""
+    H = hessian(p)
+    if flags.get("not_inverted"):  # x − H∇f: the Hessian multiplies instead of dividing
+        M = H
+    elif flags.get("diagonal_only"):  # ∇fᵢ/Hᵢᵢ entry by entry: the off-diagonal curvature ignored
+        if any(H[i][i] == 0 for i in range(len(H))):
+            return {}
+        M = [[1 / H[i][i] if i == j else Fraction(0) for j in range(len(H))] for i in range(len(H))]
+    else:
+        M = det_inverse(H)[1]
+        if M is None:
+            return {}
+    x0 = [frac(v) for v in p["x0"]]
+    x, x1 = list(x0), None
+    for t in range(1, p["steps"] + 1):
+        if p["f"] == "quadratic":
+            at = x0 if flags.get("stale_gradient") else x
+            grad = [frac(a) * xi for a, xi in zip(p["a"], at)]
+        else:
+            grad = [frac(v) for v in p["grads"][t - 1]]
+        step = _matvec(M, grad)
+        x = [xi + s if flags.get("ascent") else xi - s for xi, s in zip(x, step)]
+        if t == 1:
+            x1 = list(x)
+    return {"x1": x1, "xT": x}
+
+
+def _draw_hessian(d: int, rng) -> list:
+    """A symmetric positive-definite H = LLᵀ with L lower triangular, small integers and 1s or 2s on its
+    diagonal: det H = Π Lᵢᵢ² is 1, 4 or 16, so H⁻¹ has the small denominators of a hand computation."""
+    L = [[(rng.choice([1, 1, 2]) if i == j else rng.choice([-1, 0, 1]) if j < i else 0) for j in range(d)]
+         for i in range(d)]
+    return [[sum(L[i][k] * L[j][k] for k in range(d)) for j in range(d)] for i in range(d)]
+
+
+def _check_newton(p: dict) -> None:
+    """Refusals that belong to Newton's step: it needs a Hessian, one given point, and det H ≠ 0."""
+    d = len(p["x0"])
+    if p["f"] == "given":
+        if p["steps"] != 1:
+            raise ParamError(f"optimizer=newton with f=given takes one step (here steps = {p['steps']}): grads and "
+                             "H describe f at x₀ only, and a second step needs ∇f and H at x₁ "
+                             "(use f=quadratic, or pose each step on its own)")
+        H = p["H"]
+        if len(H) != d or any(len(row) != d for row in H):
+            raise ParamError(f"H is {len(H)}×{len(H[0]) if H else 0} but x0 has {entries(d)}: the Hessian "
+                             f"H f(x₀) of Newton's step is {d}×{d}")
+        for i in range(d):
+            for j in range(i):
+                if H[i][j] != H[j][i]:
+                    raise ParamError(f"H is not symmetric (H{sub(i + 1)}{sub(j + 1)} = {num(H[i][j])}, "
+                                     f"H{sub(j + 1)}{sub(i + 1)} = {num(H[j][i])}): a Hessian ∂²f/∂xᵢ∂xⱼ is")
+    if det_inverse(hessian(p))[0] == 0:
+        raise ParamError("H is singular (det H = 0): Newton's step x − [H f(x)]⁻¹∇f(x) needs the inverse of "
+                         "the Hessian; give an H with det H ≠ 0")
+
+
+def positive_definite(H: list) -> bool:
+    """Sylvester's criterion: every leading principal minor of the symmetric H is positive."""
+    return all(det_inverse([row[:k] for row in H[:k]])[0] > 0 for k in range(1, len(H) + 1))
+
+
 def _run_from_x1(p: dict, x1) -> dict:
     """The NumPy path's updates (``Step.numeric``), with x replaced by ``x1`` after the first step."""
     import numpy as np
@@ -156,6 +263,7 @@ def _run_from_x1(p: dict, x1) -> dict:
     x = np.array([float(v) for v in p["x0"]])
     a = np.array([float(v) for v in p["a"]]) if p["f"] == "quadratic" else None
     alpha, eps = float(p["alpha"]), float(p["eps"])
+    lr = 1.0 if opt == "newton" else alpha  # Newton's step has no learning rate
     rho, gam, b1, b2 = (float(p[k]) for k in ("rho", "gamma", "beta1", "beta2"))
     inside = p["convention"] == "cs231n"
     v, g, m = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
@@ -173,9 +281,11 @@ def _run_from_x1(p: dict, x1) -> dict:
                 v = b2 * v + (1 - b2) * dx * dx
                 mt, vt = m / (1 - b1 ** t), v / (1 - b2 ** t)
                 step = mt / (np.sqrt(vt + eps) if inside else np.sqrt(vt) + eps)
+            elif opt == "newton":  # only f = ½ Σ aᵢxᵢ² takes more than one step: H f = diag(a), no α
+                step = np.linalg.solve(np.diag(a), dx)
             else:
                 step = dx
-            x = np.array([float(xi) for xi in x1]) if t == 1 else x - alpha * step
+            x = np.array([float(xi) for xi in x1]) if t == 1 else x - lr * step
     return {"xT": x, "v": v, "g": g, "m": m}
 
 
@@ -199,8 +309,15 @@ class Step(Solver):
             d = len(p["grads"][0])
         elif "a" in fixed:
             d = len(p["a"])
+        elif "H" in fixed:
+            d = len(p["H"])
         else:
             d = p["d"]
+        if opt == "newton":
+            return self._draw_newton(p, rng, fixed, d)
+        if "H" in fixed:
+            raise ParamError(f"H is the Hessian of Newton's step: give it with optimizer=newton ({NAMES[opt]} "
+                             f"uses the gradient only)")
         if opt in SQRT_OPTS and "f" not in fixed:
             # f = ½ax² feeds x back into the roots and gives fractions like 23764/3025: keep exams on given ∇f.
             p["f"] = "given"
@@ -248,13 +365,49 @@ class Step(Solver):
         p["asks_m"] = opt == "adam"
         return p
 
+    def _draw_newton(self, p: dict, rng, fixed, d: int) -> dict:
+        """Newton's step as an exam poses it: a symmetric positive-definite H whose inverse has small
+        denominators, and (when the gradient is drawn too) ∇f = H·s for a small integer step s."""
+        if "alpha" in fixed:
+            raise ParamError("Newton's step has no learning rate (CS231n §7.1: x − [H f(x)]⁻¹∇f(x)): "
+                             "leave alpha out with optimizer=newton")
+        if p["f"] == "quadratic" and "H" in fixed:
+            raise ParamError("with f=quadratic the Hessian is H f = diag(a): give H only with f=given "
+                             "(the gradients and the Hessian given directly)")
+        if not {"x0", "grads", "a", "H"} & fixed:
+            d = rng.choice([1, 2, 2])  # a 2×2 H is the exam's Newton step; 1×1 is f′/f″
+        if "steps" not in fixed:
+            p["steps"] = 1 if p["f"] == "given" else rng.choice(STEPS["newton"])
+        if "x0" not in fixed:
+            p["x0"] = [rng.choice([-3, -2, -1, 1, 2, 3]) for _ in range(d)]
+        if "a" not in fixed:
+            p["a"] = [rng.choice([1, 1, 2]) for _ in range(d)]
+        if p["f"] == "given":
+            if "H" not in fixed:
+                p["H"] = _draw_hessian(d, rng)
+            if "grads" not in fixed:
+                step = [rng.choice([-2, -1, 1, 2]) for _ in range(d)]
+                H = [[frac(v) for v in row] for row in p["H"]]
+                p["grads"] = [_matvec(H, step) if len(H) == d and all(len(r) == d for r in H) else step
+                              for _ in range(p["steps"])]
+        p["d"] = d
+        p["eps"] = p["eps"] if "eps" in fixed else 0
+        p["asks_v"] = p["asks_g"] = p["asks_m"] = False
+        return p
+
     def unused(self, p: dict) -> set[str]:
         """The parameters this instance does not read (the hyperparameters of the other optimizers, and a
         or grads for the other f), which `show` leaves out of its list of drawn and default values."""
         keeps = {"sgd": set(), "momentum": {"rho"}, "adagrad": {"eps", "convention"},
                  "rmsprop": {"gamma", "eps", "convention"}, "adam": {"beta1", "beta2", "eps", "convention"}}
         rates = {"rho", "gamma", "beta1", "beta2", "eps", "convention"}
-        return (rates - keeps.get(p.get("optimizer", ""), rates)) | {"a" if p.get("f") == "given" else "grads"}
+        out = (rates - keeps.get(p.get("optimizer", ""), rates)) | {"a" if p.get("f") == "given" else "grads"}
+        # Newton has no learning rate, and reads H only when the gradients are given (else H f = diag(a)).
+        if p.get("optimizer") == "newton":
+            out.add("alpha")
+        if p.get("optimizer") != "newton" or p.get("f") != "given":
+            out.add("H")
+        return out
 
     def check(self, p: dict) -> None:
         d = len(p["x0"])
@@ -268,6 +421,9 @@ class Step(Solver):
                                  f"(one gradient per step) but steps = {p['steps']}")
         elif len(p["a"]) != d:
             raise ParamError(f"a has {entries(len(p['a']))} but x0 has {d}: f(x) = ½ Σ aᵢxᵢ² needs one aᵢ per xᵢ")
+        if p["optimizer"] == "newton":
+            _check_newton(p)
+            return
         _check_rates(p)
         run = simulate(p)
         if run.get("zero_div"):
@@ -278,6 +434,8 @@ class Step(Solver):
     # ------------------------------------------------------------------ render
     def derive(self, p: dict) -> dict:
         opt = p["optimizer"]
+        if opt == "newton":
+            return self._derive_newton(p)
         inside = p["convention"] == "cs231n"
         root = (lambda a: f"√({a} + ε)") if inside else (lambda a: f"(√{a} + ε)")
         rules = {
@@ -311,7 +469,21 @@ class Step(Solver):
         labels = {"momentum": "the velocity v", "adam": "the second-moment estimate v (before bias correction)"}
         return {"opt_name": NAMES[opt], "rule": rules[opt], "hyper": ", ".join(hyper), "init": init,
                 "grad_text": grad_text, "v_label": labels.get(opt, "v"),
-                "g_label": "AdaGrad's running sum g" if opt == "adagrad" else "RMSProp's running average g"}
+                "g_label": "AdaGrad's running sum g" if opt == "adagrad" else "RMSProp's running average g",
+                "rule_scope": ", entry by entry", "hyper_text": f"Hyperparameters: {', '.join(hyper)}."}
+
+    def _derive_newton(self, p: dict) -> dict:
+        if p["f"] == "given":
+            grad_text = (f"At x₀ the gradient and the Hessian of f are given:\n  ∇f(x₀) = {num(list(p['grads'][0]))}\n"
+                         f"  H f(x₀) = {num([list(r) for r in p['H']])}")
+        else:
+            terms = " + ".join(f"{'' if a == 1 else num(a)}x{sub(i)}²" for i, a in enumerate(p["a"], 1))
+            grads = ", ".join(("" if a == 1 else num(a)) + "x" + sub(i) for i, a in enumerate(p["a"], 1))
+            grad_text = (f"f(x) = ½({terms}), so ∇f(x) = ({grads}) and its Hessian H f(x) = "
+                         f"diag({', '.join(num(a) for a in p['a'])}).")
+        return {"opt_name": NAMES["newton"], "rule": NEWTON_RULE, "hyper": "", "init": "", "grad_text": grad_text,
+                "v_label": "v", "g_label": "g", "rule_scope": " (second order: the Hessian H f of f)",
+                "hyper_text": "No learning rate: the step goes to the minimum of f's quadratic model at x_t."}
 
     # ------------------------------------------------------------------ keys
     def _exact_run(self, p: dict) -> tuple[dict, list[dict]]:

@@ -44,11 +44,13 @@ def test_the_scanner_finds_what_it_should():
     assert not SIGN_SLIP.search("z − (−1)") and not SIGN_SLIP.search("a − 2 + b") and not SIGN_SLIP.search("−[1, 2]")
 
 
-def test_solve_prints_no_long_float(catalog):
+def test_solve_and_hints_print_no_long_float(catalog):
     for fid in catalog.ids():
         r = run("solve", fid, "--seed", 1)
         assert r.exit_code == 0, (fid, r.output)
         assert not long_floats(r.output), (fid, long_floats(r.output))
+        hints = "\n".join(make_variant(catalog.get(fid), 1).hints())
+        assert not long_floats(hints), (fid, hints)
 
 
 def _near(x: float, figures: int) -> str:

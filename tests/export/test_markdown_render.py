@@ -108,3 +108,10 @@ def test_pandoc_reads_every_formula(documents, tmp_path):
     text = re.sub(r"<[^>]+>", "", text)
     assert "$" not in text, re.findall(r".{60}\$.{20}", text)[:5]
     assert "\\begin" not in text and "\\frac" not in text
+
+
+def test_the_correct_class_is_k_star_not_a_product(documents):
+    for fid in ("softmax.ce-gradient", "loss.ce"):
+        doc = documents[fid]["problems.md"].decode()
+        assert "k^{*}" in doc or "k_{i}^{*}" in doc, fid
+        assert "k\\cdot" not in doc and "k\\cdot " not in doc, fid

@@ -142,3 +142,25 @@ def test_bad_overrides_give_one_line_and_exit_2():
     # One test for all cases: the catalogue cache built by the first command serves the others.
     for args, fragment in BAD_OVERRIDES:
         show_fails_in_one_line(FID, args, fragment)
+
+
+# -- your own numbers: α is listed only where g reads it (issue 18) --------------------
+@pytest.mark.parametrize("g, listed", [("sigmoid", False), ("tanh", False), ("relu", False),
+                                       ("leaky_relu", True), ("elu", True)])
+def test_alpha_is_listed_only_for_the_activations_that_read_it(g, listed):
+    v = make_variant(record(), 1, {"g": g, "xi": "-1"})
+    assert ("alpha" in v.used_defaulted()) is listed
+    assert "alpha" not in v.drawn
+    # The key agrees: α changes the answer exactly where it is listed.
+    other = make_variant(record(), 1, {"g": g, "xi": "-1", "alpha": "0.5"})
+    assert (answer_key(v).parts["dh"].exact != answer_key(other).parts["dh"].exact) is listed
+
+
+def test_a_sigmoid_show_lists_no_alpha():
+    from typer.testing import CliRunner
+
+    from nncheck.cli.app import app
+
+    r = CliRunner().invoke(app, ["show", FID, "g=sigmoid", "xi=2"])
+    assert r.exit_code == 0, r.output
+    assert "alpha" not in r.output

@@ -183,3 +183,17 @@ def test_bad_overrides_give_one_line_and_exit_2():
     # One test for all cases: the catalogue cache built by the first command serves the others.
     for fid, args, fragment in BAD_OVERRIDES:
         show_fails_in_one_line(fid, args, fragment)
+
+
+# -- your own numbers: only the graph's own inputs are listed as drawn (issue 18) --------
+@pytest.mark.parametrize("graph", ["add-max", "mul-max", "logistic"])
+def test_only_the_graphs_inputs_are_listed_as_drawn(graph):
+    from nncheck.topics.graphs import INPUTS
+
+    v = make_variant(record("backprop.graph"), 1, {"graph": graph})
+    assert set(v.drawn) == set(INPUTS[graph])
+    # An input the graph lacks changes nothing in the solver's answers: it is rightly left out.
+    base = v.solver.exact(v.values())
+    lacking = ({"x", "y", "z", "w", "b"} - set(INPUTS[graph])).pop()
+    moved = v.solver.exact({**v.values(), lacking: v.values()[lacking] + 1})
+    assert moved == base
