@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from nncheck.topics.base import ParamError, R, Solver, num
+from nncheck.topics.base import RM, ParamError, R, Solver, num
 from nncheck.topics.losses import entries, sub
 from nncheck.topics.losses import exact as frac
 
@@ -399,7 +399,8 @@ class Step(Solver):
         """The parameters this instance does not read (the hyperparameters of the other optimizers, and a
         or grads for the other f), which `show` leaves out of its list of drawn and default values."""
         keeps = {"sgd": set(), "momentum": {"rho"}, "adagrad": {"eps", "convention"},
-                 "rmsprop": {"gamma", "eps", "convention"}, "adam": {"beta1", "beta2", "eps", "convention"}}
+                 "rmsprop": {"gamma", "eps", "convention"}, "adam": {"beta1", "beta2", "eps", "convention"},
+                 "newton": set()}
         rates = {"rho", "gamma", "beta1", "beta2", "eps", "convention"}
         out = (rates - keeps.get(p.get("optimizer", ""), rates)) | {"a" if p.get("f") == "given" else "grads"}
         # Newton has no learning rate, and reads H only when the gradients are given (else H f = diag(a)).
@@ -482,7 +483,7 @@ class Step(Solver):
             grad_text = (f"f(x) = ½({terms}), so ∇f(x) = ({grads}) and its Hessian H f(x) = "
                          f"diag({', '.join(num(a) for a in p['a'])}).")
         return {"opt_name": NAMES["newton"], "rule": NEWTON_RULE, "hyper": "", "init": "", "grad_text": grad_text,
-                "v_label": "v", "g_label": "g", "rule_scope": " (second order: the Hessian H f of f)",
+                "v_label": "v", "g_label": "g", "rule_scope": ", second order (H f is the Hessian of f)",
                 "hyper_text": "No learning rate: the step goes to the minimum of f's quadratic model at x_t."}
 
     # ------------------------------------------------------------------ keys
@@ -534,13 +535,61 @@ class Step(Solver):
         out = {"x1": col(trace[0]["x"]), "xT": col(x), "v": col(v), "g": col(g), "m": col(m)}
         return out, trace
 
+    def _newton_exact(self, p: dict) -> tuple[dict, list[dict]]:
+        """SymPy: ∇f and H f differentiated from f (or given), H inverted exactly, x − H⁻¹∇f."""
+        import sympy
+
+        d = len(p["x0"])
+        xs = sympy.symbols(f"x1:{d + 1}", real=True)
+        if p["f"] == "quadratic":
+            f = sum(R(a) * xi ** 2 for a, xi in zip(p["a"], xs)) / 2
+            grad_f, hess_f = sympy.Matrix([f]).jacobian(xs).T, sympy.hessian(f, xs)
+        x = sympy.Matrix([R(v) for v in p["x0"]])
+        trace = []
+        for t in range(1, p["steps"] + 1):
+            if p["f"] == "quadratic":
+                at = dict(zip(xs, x))
+                grad, H = grad_f.subs(at), hess_f.subs(at)
+            else:
+                grad, H = sympy.Matrix([R(v) for v in p["grads"][t - 1]]), RM(p["H"])
+            Hinv = H.inv()
+            step = Hinv * grad
+            trace.append({"t": t, "x_prev": list(x), "grad": list(grad), "H": H.tolist(), "det": H.det(),
+                          "Hinv": Hinv.tolist(), "step": list(step)})
+            x = x - step
+            trace[-1]["x"] = list(x)
+        zero = sympy.zeros(d, 1)
+        return {"x1": sympy.Matrix(trace[0]["x"]), "xT": x, "v": zero, "g": zero, "m": zero}, trace
+
     def exact(self, p: dict) -> dict:
+        if p["optimizer"] == "newton":
+            return self._newton_exact(p)[0]
         return self._exact_run(p)[0]
+
+    def _newton_numeric(self, p: dict) -> dict:
+        """NumPy: solve H s = ∇f (no explicit inverse) and step x − s."""
+        import numpy as np
+
+        x = np.array([float(v) for v in p["x0"]])
+        x1 = None
+        for t in range(1, p["steps"] + 1):
+            if p["f"] == "quadratic":
+                a = np.array([float(v) for v in p["a"]])
+                grad, H = a * x, np.diag(a)  # ∇(½ Σ aᵢxᵢ²) = a ⊙ x, ∇²(½ Σ aᵢxᵢ²) = diag(a)
+            else:
+                grad = np.array([float(v) for v in p["grads"][t - 1]])
+                H = np.array([[float(v) for v in r] for r in p["H"]])
+            x = x - np.linalg.solve(H, grad)
+            if t == 1:
+                x1 = x.copy()
+        return {"x1": x1, "xT": x, "v": np.zeros_like(x), "g": np.zeros_like(x), "m": np.zeros_like(x)}
 
     def numeric(self, p: dict) -> dict:
         import numpy as np
 
         opt = p["optimizer"]
+        if opt == "newton":
+            return self._newton_numeric(p)
         x = np.array([float(v) for v in p["x0"]])
         a = np.array([float(v) for v in p["a"]]) if p["f"] == "quadratic" else None
         G = np.array([[float(v) for v in r] for r in p["grads"]]) if p["f"] == "given" else None
@@ -597,7 +646,32 @@ class Step(Solver):
         return {k: run[k] for k in self.carry_from(p)}
 
     # ------------------------------------------------------------------ explain
+    def _newton_solution(self, p: dict) -> dict:
+        _, trace = self._newton_exact(p)
+        steps = []
+        for rec in trace:
+            T, P = sub(rec["t"]), sub(rec["t"] - 1)
+            Hx, inv = f"H f(x{P})", f"[H f(x{P})]⁻¹"
+            steps.append([
+                f"step {rec['t']}: ∇f(x{P}) = {num(rec['grad'])}",
+                f"{Hx} = {num(rec['H'])}, det {Hx} = {num(rec['det'])}",
+                f"{inv} = {num(rec['Hinv'])}",
+                f"{inv}∇f(x{P}) = {num(rec['step'])}",
+                f"x{T} = x{P} − {inv}∇f(x{P}) = {num(rec['x_prev'])} − {num(rec['step'])} = {num(rec['x'])}",
+            ])
+        pre = ["Newton's method (CS231n §7.1): x_t steps to the minimum of the quadratic model "
+               "f(x_t) + (x − x_t)ᵀ∇f(x_t) + ½(x − x_t)ᵀ H f(x_t) (x − x_t), with no learning rate."]
+        if p["f"] == "quadratic":
+            pre.append("f is itself quadratic, so the model is f: one step reaches the minimum, where ∇f = 0.")
+        elif not positive_definite(hessian(p)):
+            pre.append("H is not positive definite: the step reaches a stationary point of the model that is "
+                       "not a minimum.")
+        flat = [line for lines in steps for line in lines]
+        return {"_": pre, "x1": steps[0], "xT": flat}
+
     def solution(self, p: dict, key: dict) -> dict:
+        if p["optimizer"] == "newton":
+            return self._newton_solution(p)
         _, trace = self._exact_run(p)
         opt = p["optimizer"]
         inside = p["convention"] == "cs231n"
@@ -649,6 +723,8 @@ class Step(Solver):
 
         opt = p["optimizer"]
         out: dict = {}
+        if opt == "newton":
+            return self._newton_mistakes(p)
 
         def put(mid, **flags):
             run = simulate(p, **flags)
@@ -700,4 +776,20 @@ class Step(Solver):
             put("gradient-not-squared", not_squared=True)
             if len(p["x0"]) > 1:
                 put("squared-norm", squared_norm=True)
+        return out
+
+    def _newton_mistakes(self, p: dict) -> dict:
+        out: dict = {}
+        slips = {"ascent": {"ascent": True}, "hessian-not-inverted": {"not_inverted": True}}
+        H = hessian(p)
+        if any(H[i][j] != 0 for i in range(len(H)) for j in range(len(H)) if i != j):
+            slips["hessian-diagonal-only"] = {"diagonal_only": True}
+        if p["f"] == "quadratic" and p["steps"] >= 2:
+            slips["gradient-not-recomputed"] = {"stale_gradient": True}
+        for mid, flags in slips.items():
+            run = newton_run(p, **flags)
+            if run:
+                out[mid] = {"xT": [float(v) for v in run["xT"]]}
+                if p["steps"] >= 2:
+                    out[mid]["x1"] = [float(v) for v in run["x1"]]
         return out
