@@ -795,5 +795,12 @@ def answers_by_problem(entries: list[Entry]) -> dict[tuple, tuple[dict[str, str 
 
 
 def expected_text(kp) -> str | None:
-    """The key's answer for a part, as answer-language text a student could type."""
-    return kp.answer_text()
+    """The key's answer for a part as the report shows it: by the numbers policy (exact where short,
+    else 4 significant figures, a closed form with its decimal beside it), never 16-digit floats.
+    A derivation's key is its worked steps, which carry no floats."""
+    from nncheck import kinds
+
+    kind = kinds.get(kp.kind)
+    if kind.multiline or kp.exact is None:
+        return kp.answer_text()
+    return kind.readable(kp.exact)

@@ -23,6 +23,7 @@ from nncheck.export.answers import key_answer_text, tolerance_text
 from nncheck.export.diagrams import diagram_of, tikz_diagram, tikz_height_cm
 from nncheck.export.mathtext import latex_block, latex_escape_text, latex_matrix, latex_text, template_lines, text_lines
 from nncheck.kinds.base import TeX
+from nncheck.lang.numbers import approx
 
 #: Points of a part, by its answer kind: roughly the work it takes by hand.
 PART_POINTS = {"boolean": 2, "choice": 2, "integer": 3, "number": 4, "vector": 5, "matrix": 6,
@@ -62,18 +63,12 @@ PREAMBLE = r"""\documentclass[11pt]{exam}
 # Numbers in the key: exact, and to 4 significant figures beside it.
 # ----------------------------------------------------------------------------
 def sig_figs(x: float, digits: int = 4) -> str:
-    """``x`` to ``digits`` significant figures as LaTeX (0.7311, 25.12, -1.5\\times 10^{-5})."""
-    if x == 0 or not math.isfinite(x):
-        return "0" if x == 0 else r"\text{" + str(x) + "}"
-    if float(x).is_integer() and abs(x) < 10 ** 6:
-        return str(int(x))
-    mag = math.floor(math.log10(abs(x)))
-    if -4 <= mag < 6:
-        s = f"{x:.{max(0, digits - 1 - mag)}f}"
-        s = s.rstrip("0").rstrip(".") if "." in s else s
-        return s
-    mant, _, exp = f"{x:.{digits - 1}e}".partition("e")
-    return f"{mant.rstrip('0').rstrip('.')}\\times 10^{{{int(exp)}}}"
+    """``x`` to ``digits`` significant figures by the numbers policy, as LaTeX (0.7311, 25.12,
+    -1.5\\times 10^{-5}): the policy's text with its exponent set as a power of ten."""
+    if not math.isfinite(x):
+        return r"\text{" + str(x) + "}"
+    mant, e, exp = approx(x, digits).partition("e")
+    return f"{mant}\\times 10^{{{int(exp)}}}" if e else mant
 
 
 def _exact_number(x: Any) -> str:

@@ -223,9 +223,13 @@ def newton_run(p: dict, **flags) -> dict:
 def _draw_hessian(d: int, rng) -> list:
     """A symmetric positive-definite H = LLᵀ with L lower triangular, small integers and 1s or 2s on its
     diagonal: det H = Π Lᵢᵢ² is 1, 4 or 16, so H⁻¹ has the small denominators of a hand computation."""
-    L = [[(rng.choice([1, 1, 2]) if i == j else rng.choice([-1, 0, 1]) if j < i else 0) for j in range(d)]
-         for i in range(d)]
-    return [[sum(L[i][k] * L[j][k] for k in range(d)) for j in range(d)] for i in range(d)]
+    while True:
+        L = [[(rng.choice([1, 1, 2]) if i == j else rng.choice([-1, 0, 1]) if j < i else 0) for j in range(d)]
+             for i in range(d)]
+        H = [[sum(L[i][k] * L[j][k] for k in range(d)) for j in range(d)] for i in range(d)]
+        # Not H = I (Newton would be a plain gradient step), and coupled coordinates where there are two.
+        if any(H[i][j] for i in range(d) for j in range(i)) or (d == 1 and H != [[1]]):
+            return H
 
 
 def _check_newton(p: dict) -> None:
@@ -244,7 +248,7 @@ def _check_newton(p: dict) -> None:
             for j in range(i):
                 if H[i][j] != H[j][i]:
                     raise ParamError(f"H is not symmetric (H{sub(i + 1)}{sub(j + 1)} = {num(H[i][j])}, "
-                                     f"H{sub(j + 1)}{sub(i + 1)} = {num(H[j][i])}): a Hessian ∂²f/∂xᵢ∂xⱼ is")
+                                     f"H{sub(j + 1)}{sub(i + 1)} = {num(H[j][i])}): a Hessian is, ∂²f/∂xᵢ∂xⱼ = ∂²f/∂xⱼ∂xᵢ")
     if det_inverse(hessian(p))[0] == 0:
         raise ParamError("H is singular (det H = 0): Newton's step x − [H f(x)]⁻¹∇f(x) needs the inverse of "
                          "the Hessian; give an H with det H ≠ 0")

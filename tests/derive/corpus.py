@@ -271,6 +271,12 @@ def step_text(left: str, right: str, assume: str | None) -> str:
 SIGMOID_SEED = ("# ECE 417: derivative of a sigmoid\nlet h = sigma(xi)\n"
                 + "\n  ".join(SigmoidDerivative().solution({}, {})["derivation"]) + "\n")
 
+#: A two-layer network in vector form (a ``shapes:`` line): δ⁽²⁾ = ∇_{ξ⁽²⁾}L is given.
+VECTOR_HEAD = """\
+shapes: W1: N×D, x: D, b1: N, W2: K×N, b2: K, delta2: K
+given: xi1 = W1 x + b1; h = sigma(xi1); xi2 = W2 h + b2; d/dxi2(L) = delta2
+"""
+
 DERIVATIONS = [
     ("sigmoid seed", SIGMOID_SEED, "vvvvvv", None),
     ("sigmoid, sign slip", SIGMOID_SEED.replace("= exp(-xi)/(1 + exp(-xi))^2", "= -exp(-xi)/(1 + exp(-xi))^2"),
@@ -553,6 +559,34 @@ d/dyhat(-(y ln(yhat) + (1 - y) ln(1 - yhat)))
 let yhat = sigma(xi)
 d/dyhat(-(y ln(yhat) + (1 - y) ln(1 - yhat)))
 = -(y/yhat + (1 - y)/(1 - yhat))
+""", "x", None),
+    # -- vector form (shapes declared): the ECE 417 exam review's ∇_{W⁽¹⁾}L = (σ̇(ξ⁽¹⁾) ⊙ W⁽²⁾ᵀ δ⁽²⁾) xᵀ ------
+    ("vector form: the weight gradient", VECTOR_HEAD + """\
+d/dW1(L) = d/dxi1(L) x'
+= (d/dh(L) ⊙ dsigma(xi1)) x'
+= (W2' d/dxi2(L) ⊙ dsigma(xi1)) x'
+= (W2' delta2 ⊙ dsigma(xi1)) x'
+= (dsigma(xi1) ⊙ W2' delta2) x'
+""", "vvvvv", None),
+    ("vector form: transposed outer product", VECTOR_HEAD + """\
+d/dW1(L) = x d/dxi1(L)'
+""", "x", None),
+    ("vector form: W2 not transposed (does not conform)", VECTOR_HEAD + """\
+d/dxi1(L) = W2 delta2 ⊙ dsigma(xi1)
+""", "!", None),
+    ("vector form: σ̇ forgotten, then δ⁽²⁾ written as the given gradient", VECTOR_HEAD + """\
+d/dxi1(L) = W2' delta2
+= W2' d/dxi2(L)
+""", "xv", None),
+    ("vector form: the second layer and the bias", VECTOR_HEAD + """\
+d/dW2(L) = d/dxi2(L) h'
+= delta2 sigma(W1 x + b1)'
+d/db1(L) = d/dxi1(L)
+= dsigma(xi1) ⊙ W2' delta2
+""", "vvvv", None),
+    ("vector form: a sum of sizes that differ", """\
+shapes: u: N, v: D
+(0 u + 1)'(0 u + 1) = (0 v + 1)'(0 v + 1)
 """, "x", None),
 ]
 

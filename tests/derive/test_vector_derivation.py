@@ -116,7 +116,7 @@ def test_the_gradient_the_checker_computes_is_the_finite_difference_of_a_real_lo
         vals = {k: rng.normal(size=v.shape) for k, v in env.items()}
         t = rng.normal(size=(K, 1))
 
-        def loss(p):
+        def loss(p, t=t):
             xi2 = p["W2"] @ (1 / (1 + np.exp(-(p["W1"] @ p["x"] + p["b1"])))) + p["b2"]
             return 0.5 * float(np.sum((xi2 - t) ** 2)), xi2
 
@@ -185,7 +185,7 @@ def test_the_key_two_ways_sympy_from_the_forward_pass_and_numpy_backprop(key):
         g = np.random.default_rng(rng.randint(0, 99))
         W1, W2, x, b1, b2, t = (g.normal(size=s) for s in ((N, D), (K, N), D, N, K, K))
 
-        def loss(w1):
+        def loss(w1, W2=W2, x=x, b1=b1, b2=b2, t=t):
             return 0.5 * float(np.sum((W2 @ (1 / (1 + np.exp(-(w1 @ x + b1)))) + b2 - t) ** 2))
 
         xi1 = W1 @ x + b1

@@ -1,4 +1,4 @@
-"""optim.step: SGD, momentum, AdaGrad, RMSProp and Adam as CS231n §7.1 writes them."""
+"""optim.step: SGD, momentum, AdaGrad, RMSProp and Adam as CS231n §7.1 writes them (Newton: test_optim_newton)."""
 
 from __future__ import annotations
 
@@ -187,7 +187,8 @@ def test_adam_hand_example_bias_correction():
 # ----------------------------------------------------------------------------
 # Mistakes.
 # ----------------------------------------------------------------------------
-EXTRA = [dict(optimizer=o, f="quadratic", steps=2) for o in OPTIMIZERS] + [
+EXTRA = [dict(optimizer=o, f="quadratic", steps=2) for o in [*OPTIMIZERS, "newton"]] + [
+    dict(optimizer="newton", f="given")] + [
     dict(optimizer=o, convention="adam-paper", eps=1) for o in ("adagrad", "rmsprop", "adam")] + [
     dict(optimizer=o, convention="cs231n", eps=1) for o in ("adagrad", "rmsprop", "adam")]
 
@@ -216,7 +217,7 @@ def test_correct_answers_are_accepted_in_closed_form():
 # Bad overrides.
 # ----------------------------------------------------------------------------
 @pytest.mark.parametrize("args,fragments", [
-    (["optimizer=adamw"], ["optimizer must be one of sgd, momentum, adagrad, rmsprop, adam", "adamw"]),
+    (["optimizer=adamw"], ["optimizer must be one of sgd, momentum, adagrad, rmsprop, adam, newton", "adamw"]),
     (["grads=1,2", "x0=[1]"], ["grads has 2 columns but x0 has 1 entry"]),
     (["f=given", "grads=1; 2; 3", "steps=2"], ["grads has 3 rows (one gradient per step) but steps = 2"]),
     (["f=quadratic", "a=[1,2]", "x0=[1]"], ["a has 2 entries but x0 has 1"]),
