@@ -253,6 +253,7 @@ class Report:
             "domains": dict(sorted(plan.domains.items())),
             "definitions": [{"name": d.name, "value": to_text(d.node), "line": d.line} for d in plan.definitions],
             "constraints": [f"{to_text(c.left)} = {to_text(c.right)}" for c in plan.constraints],
+            **({"shapes": _shapes_json(plan)} if plan.shapes else {}),
             "steps": [self.step_json(s) for s in self.steps],
             "first_invalid": {"step": first.index, "line": first.line} if first is not None else None,
             "counts": self.counts(),
@@ -272,6 +273,12 @@ class Report:
         if self.mistake is not None:
             out["mistake"] = {"id": self.mistake[0], "message": self.mistake[1]}
         return out
+
+
+def _shapes_json(plan: Plan) -> dict[str, str]:
+    from nncheck.lang.shapes import declared_text
+
+    return {k: declared_text(v) for k, v in plan.shapes.items()}
 
 
 # ----------------------------------------------------------------------------

@@ -317,7 +317,7 @@ def parse_shapes(text: str, *, offset: int = 0, full: str | None = None) -> dict
 
     Raises :class:`AnswerSyntaxError` pointing into ``full`` (the whole line) on a bad item.
     """
-    from nncheck.lang.shapes import ShapeError, read_shape
+    from nncheck.lang.shapes import MAX_DIMS, ShapeError, read_shape, sizes_of
 
     full = text if full is None else full
     out: dict[str, tuple[str, str]] = {}
@@ -336,6 +336,8 @@ def parse_shapes(text: str, *, offset: int = 0, full: str | None = None) -> dict
             out[name] = read_shape(spec.strip())
         except ShapeError as e:
             raise AnswerSyntaxError(str(e), lead + len(stripped) - len(spec.lstrip()), full) from None
+        if len(sizes_of(out)) > MAX_DIMS:  # each size takes a prime up to 13: the matrices stay small
+            raise AnswerSyntaxError(f"at most {MAX_DIMS} size names in one derivation", lead, full)
     return out
 
 

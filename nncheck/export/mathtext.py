@@ -951,3 +951,227 @@ def latex_text(text: str) -> str:
 
 def markdown_text(text: str) -> str:
     return markdown_lines(text_lines(text))
+
+
+# ----------------------------------------------------------------------------
+# Answer-language formulas in bank prose.
+#
+# Derivation prompts state their claim in the answer language ("Derive d/dxi(sigma(xi)) = h(1 - h)",
+# "Given: h = sigma(xi)"), since that is what a student types.  The heuristics above would set half of
+# such a formula as math and half as words; instead each formula is parsed with the answer language's
+# own parser (never evaluated) and printed as LaTeX from its tree, in the notes' notation: the names
+# come from the prompt's own glossary ("Type σ as sigma, ξ as xi"), or from the usual reading of a
+# name (yhat1 is ŷ₁, W1 is W₁).  Text that does not parse is kept verbatim (\texttt, `code`).
+# ----------------------------------------------------------------------------
+class Formula(Value):
+    """An answer-language formula, as LaTeX math (``value``) and as written in the bank (``text``)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, latex: str, text: str):
+        super().__init__(latex, "tex")
+        self.text = text
+
+    @property
+    def is_text(self) -> bool:
+        return False
+
+
+class Verbatim(Value):
+    """Answer-language text shown as typed (``\\texttt``, Markdown code): what a student types."""
+
+    __slots__ = ()
+
+    def __init__(self, text: str):
+        super().__init__(text, "code")
+
+
+class Notation:
+    """How a family's prose names its symbols: ``names`` (answer-language name -> LaTeX) from the
+    prompt's glossary, and whether a numbered name is the notes' layer index (``ξ⁽¹⁾`` for xi1, as
+    when the glossary says so) or a subscript (``W₁`` for W1)."""
+
+    def __init__(self, names: dict[str, str] | None = None, layer_index: bool = False):
+        self.names = dict(names or {})
+        self.layer_index = layer_index
+
+
+#: Sentences and clauses that tell a student how to type, which a paper exam has no use for.
+_TYPE_SENTENCE = re.compile(r"(?:^|(?<=[.;:]\s)|(?<=\n))(?:Type |type |Names to type:)[^.]*?[.;](?=\s|$)")
+_TYPED_CLAUSE = re.compile(r",\s*typed\s+[^.;,)]+")
+_EQUALS_LINE = re.compile(r";\s*a line may start with '='")
+_TYPE_WORD = re.compile(r"\(type (?=\w)")
+_GLOSSARY_ITEM = re.compile(r"(\S+?) as ([A-Za-z][\w']*)(?=[\s,;.)]|$)")
+_NAMES_ITEM = re.compile(r"([A-Za-z]\w*) = ([^,;]+?)(?= \(|,|;|$)")
+_NUMBERED = re.compile(r"^([A-Za-z]+?)(\d+)$")
+_SPELLED_GREEK = {name: ch for ch, name in __import__("nncheck.lang.syntax", fromlist=["GREEK"]).GREEK.items()}
+
+
+def paper_wording(text: str) -> str:
+    """Bank prose made fit for a paper exam: instructions on how to type an answer dropped ("Type σ as
+    sigma, …", ", typed d/dW1(L)", "a line may start with '='"), "(type none if …)" as "(write none if …)"."""
+    text = _TYPE_SENTENCE.sub("", text)
+    text = _TYPED_CLAUSE.sub("", text)
+    text = _EQUALS_LINE.sub("", text)
+    return _TYPE_WORD.sub("(write ", text)
+
+
+def notation_of(prompt: str) -> Notation:
+    """The glossary of a family's prompt (``Type σ as sigma, ξ⁽¹⁾ as xi1``; ``Names to type: dLdh_t =
+    dL/dh[t]``): each typed name with the notes' notation for it, as LaTeX."""
+    names: dict[str, str] = {}
+    layer = False
+    for m in re.finditer(r"(?:Type |type |Names to type:)([^.]*)", prompt):
+        body = m.group(1).replace("\n", " ")
+        if m.group(0).startswith("Names"):
+            pairs = [(typed, notes.strip()) for typed, notes in _NAMES_ITEM.findall(body)]
+        else:
+            pairs = [(typed, notes) for notes, typed in _GLOSSARY_ITEM.findall(body)]
+        for typed, notes in pairs:
+            if typed.endswith("'") and notes.endswith("ᵀ"):  # W⁽²⁾ᵀ as W2': the name is W⁽²⁾
+                typed, notes = typed[:-1], notes[:-1]
+            if not re.fullmatch(r"[A-Za-z]\w*", typed) or typed in _SPELLED_GREEK or typed == notes:
+                continue
+            names[typed] = _math_of(notes)
+            num = _NUMBERED.match(typed)
+            if num and notes.endswith("⁾"):
+                layer = True
+    return Notation(names, layer)
+
+
+def _math_of(text: str) -> str:
+    """Notes' notation (``ξ⁽¹⁾``, ``dL/dh[t]``, ``ŷ_k``) as LaTeX math, however short."""
+    return _latex_of(_classify(_expand([text])))
+
+
+def name_latex(name: str, notation: Notation) -> str:
+    """An answer-language name as the notes write it: the glossary's notation, else ``xi`` as ξ,
+    ``yhat1`` as ŷ₁, ``W1`` as W₁ (or W⁽¹⁾ in a family that numbers layers), ``c_t`` as c_t."""
+    if name in notation.names:
+        return notation.names[name]
+    if "_" in name.strip("_"):
+        base, _, sub = name.partition("_")
+        return "{" + name_latex(base, notation) + "}_{" + _index_latex(sub) + "}"
+    if name in _SPELLED_GREEK:
+        return GREEK[_SPELLED_GREEK[name]]
+    if name in ("e", "pi"):
+        return {"e": "e", "pi": r"\pi"}[name]
+    m = re.fullmatch(r"([A-Za-z]|[a-z]+?)(hat|bar)([0-9]+|[a-z])?", name)
+    if m and (len(m.group(1)) == 1 or m.group(1) in _SPELLED_GREEK):
+        body = "\\" + m.group(2) + "{" + name_latex(m.group(1), notation) + "}"
+        return body + ("_{" + m.group(3) + "}" if m.group(3) else "")
+    m = _NUMBERED.match(name)
+    if m and (len(m.group(1)) == 1 or m.group(1) in _SPELLED_GREEK):
+        base = name_latex(m.group(1), notation)
+        return base + ("^{(" + m.group(2) + ")}" if notation.layer_index else "_{" + m.group(2) + "}")
+    if len(name) == 1:
+        return name
+    return r"\mathrm{" + name + "}"
+
+
+def _index_latex(sub: str) -> str:
+    return sub if len(sub) == 1 or sub.isdigit() else r"\mathrm{" + sub + "}"
+
+
+#: Functions of the answer language as the notes write them.
+_CALLS = {"sigma": r"\sigma", "tanh": r"\tanh", "ln": r"\ln", "log": r"\log", "max": r"\max", "min": r"\min",
+          "relu": r"\operatorname{ReLU}", "sech": r"\operatorname{sech}", "sigma'": r"\dot{\sigma}",
+          "tanh'": r"\tanh'", "relu'": r"\operatorname{ReLU}'", "exp": r"\exp"}
+#: Binding strength of a printed node: atoms 10, powers 9, unary minus 7, products 6, ⊙ 5.5 (a matrix
+#: product binds tighter, as the notes write σ̇ ⊙ W⁽²⁾ᵀδ⁽²⁾), sums 5, relations 4.
+_TEX_PREC = {"+": 5.0, "-": 5.0, "⊙": 5.5, "*": 6.0, "/": 6.0, "^": 9.0}
+
+
+def formula_latex(text: str, notation: Notation | None = None, *, matrix: bool = False) -> str | None:
+    """Answer-language ``text`` (a formula from bank prose) as LaTeX math, or None when it does not
+    parse.  Parsed by :mod:`nncheck.lang.syntax` and printed from the tree: nothing is evaluated."""
+    from nncheck.lang import syntax
+    from nncheck.lang.walk import fold
+
+    notation = notation or Notation()
+    try:
+        tree = syntax.parse(text, symbols=None, relations=True, equations=True, derivatives=True, matrix=matrix)
+    except syntax.AnswerSyntaxError:
+        return None
+
+    def wrap(kid: tuple[str, float, object], prec: float, right: bool = False) -> str:
+        s, p, _n = kid
+        return s if p > prec or (p == prec and not right) else r"\left(" + s + r"\right)"
+
+    def one(node, kids):  # (LaTeX, binding strength, node)
+        if isinstance(node, syntax.Num):
+            s = latex_number(node.value)
+            return s, 10.0 if not s.startswith("-") else 7.0, node
+        if isinstance(node, syntax.Name):
+            return name_latex(node.name, notation), 10.0, node
+        if isinstance(node, syntax.Word):
+            return r"\text{" + latex_escape_text(node.word) + "}", 10.0, node
+        if isinstance(node, syntax.Unary):
+            return "-" + wrap(kids[0], 7.0), 7.0, node
+        if isinstance(node, syntax.Transpose):
+            return "{" + wrap(kids[0], 9.0) + r"}^{\top}", 10.0, node
+        if isinstance(node, syntax.Derivative):
+            return _derivative_latex(node, kids[0], notation, matrix), 8.0, node
+        if isinstance(node, syntax.Call):
+            return _call_latex(node.func, [k[0] for k in kids]), 10.0, node
+        if isinstance(node, (syntax.Vector, syntax.Matrix)):
+            rows = [[k[0] for k in kids]] if isinstance(node, syntax.Vector) else \
+                [[k[0] for k in kids[r * node.shape[1]:(r + 1) * node.shape[1]]] for r in range(node.shape[0])]
+            return latex_matrix(rows if isinstance(node, syntax.Matrix) else [[x] for x in rows[0]]), 10.0, node
+        if isinstance(node, syntax.Relation):
+            ops = {"=": "=", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge", "!=": r"\ne"}
+            out = kids[0][0]
+            for op, kid in zip(node.ops, kids[1:]):
+                out += f" {ops.get(op, op)} " + kid[0]
+            return out, 4.0, node
+        if isinstance(node, syntax.BinOp):
+            return _binop_latex(node.op, kids[0], kids[1], wrap), _TEX_PREC.get(node.op, 5.0), node
+        return r"\text{" + latex_escape_text(syntax.to_text(node)) + "}", 10.0, node
+
+    return fold(tree, one)[0]
+
+
+def _call_latex(func: str, args: list[str]) -> str:
+    if func == "sqrt":
+        return r"\sqrt{" + args[0] + "}"
+    if func == "abs":
+        return r"\left|" + args[0] + r"\right|"
+    if func == "exp" and r"\frac" not in args[0] and len(args[0]) <= 24:
+        return "e^{" + args[0] + "}"
+    name = _CALLS.get(func, r"\operatorname{" + latex_escape_text(func) + "}")
+    return name + r"\left(" + ", ".join(args) + r"\right)"
+
+
+def _binop_latex(op: str, a: tuple, b: tuple, wrap) -> str:
+    if op == "/":
+        return r"\frac{" + a[0] + "}{" + b[0] + "}"
+    if op == "^":
+        from nncheck.lang import syntax
+
+        node = a[2]
+        if isinstance(node, syntax.Call) and node.func in ("tanh", "sigma", "ln", "log", "sech"):
+            head = _CALLS[node.func]  # tanh(ξ)² as the notes write it, tanh²(ξ)
+            return head + "^{" + b[0] + "}" + a[0][len(head):]
+        return "{" + wrap(a, 9.0) + "}^{" + b[0] + "}"
+    if op == "*":
+        left, right = wrap(a, 6.0), wrap(b, 6.0, True)
+        # Juxtaposition, as the notes write a product; a dot where two numbers would run together.
+        sep = r" \cdot " if right[:1].isdigit() or right.startswith("-") else r"\, "
+        return left + sep + right
+    sym = {"+": " + ", "-": " - ", "⊙": r" \odot "}.get(op, " " + op + " ")
+    return wrap(a, _TEX_PREC.get(op, 5.0)) + sym + wrap(b, _TEX_PREC.get(op, 5.0), True)
+
+
+def _derivative_latex(node, kid: tuple, notation: Notation, matrix: bool) -> str:
+    """``d/dx(f)``: the gradient ∇ₓf in a vector-form derivation; else df/dx, or ∂f/∂x when f has
+    other variables too (a partial derivative)."""
+    from nncheck.lang import syntax
+
+    var = name_latex(node.var, notation)
+    if matrix:
+        return r"\nabla_{" + var + "}" + (kid[0] if kid[1] >= 10 else r"\left(" + kid[0] + r"\right)")
+    others = syntax.names_in(node.expr) - {node.var}
+    d = r"\partial " if others or isinstance(node.expr, syntax.Name) else "d"
+    if kid[1] >= 10 and len(kid[0]) <= 16:
+        return r"\frac{" + d + kid[0] + "}{" + d + var + "}"
+    return r"\frac{" + d + "}{" + d + var + r"}\left(" + kid[0] + r"\right)"

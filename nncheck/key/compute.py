@@ -159,11 +159,13 @@ def _reach(window: float, x: float, y: Any) -> float:
       n significant figures, so n is at least those of ``y`` as it is written: a float is written as
       the shortest decimal that reads back as it, whose figures :func:`_figures` counts (any other
       value: n ≥ 1, so at most |k|/2).
-    The exponent is taken one higher than the float's ⌊log₁₀|x|⌋, and 1e-12·|x| added, for the
-    distance between the float and the key's exact value."""
+    The exponent is taken one higher where the float's logarithm may fall short of a power of ten,
+    and 1e-12·|x| added, for the distance between the float and the key's exact value."""
     if x == 0:
         return window * (1 + 1e-6)
-    e = math.floor(math.log10(abs(x))) + 1
+    e = math.floor(math.log10(abs(x)))
+    if 10.0 ** (e + 1) <= abs(x) * (1 + 1e-9):
+        e += 1
     n = _figures(y) if isinstance(y, float) else 1  # NumPy's float64 is a float
     rounding = 0.5 * 10.0 ** (e - n + 1)
     return max(window * (1 + 1e-6), rounding) + 1e-12 * abs(x)

@@ -248,7 +248,8 @@ def _check_newton(p: dict) -> None:
             for j in range(i):
                 if H[i][j] != H[j][i]:
                     raise ParamError(f"H is not symmetric (H{sub(i + 1)}{sub(j + 1)} = {num(H[i][j])}, "
-                                     f"H{sub(j + 1)}{sub(i + 1)} = {num(H[j][i])}): a Hessian is, ∂²f/∂xᵢ∂xⱼ = ∂²f/∂xⱼ∂xᵢ")
+                                     f"H{sub(j + 1)}{sub(i + 1)} = {num(H[j][i])}): a Hessian is, "
+                                     "∂²f/∂xᵢ∂xⱼ = ∂²f/∂xⱼ∂xᵢ")
     if det_inverse(hessian(p))[0] == 0:
         raise ParamError("H is singular (det H = 0): Newton's step x − [H f(x)]⁻¹∇f(x) needs the inverse of "
                          "the Hessian; give an H with det H ≠ 0")
@@ -286,6 +287,7 @@ def _run_from_x1(p: dict, x1) -> dict:
                 mt, vt = m / (1 - b1 ** t), v / (1 - b2 ** t)
                 step = mt / (np.sqrt(vt + eps) if inside else np.sqrt(vt) + eps)
             elif opt == "newton":  # only f = ½ Σ aᵢxᵢ² takes more than one step: H f = diag(a), no α
+                assert a is not None  # f=given is one step, and carry_from has nothing to carry then
                 step = np.linalg.solve(np.diag(a), dx)
             else:
                 step = dx

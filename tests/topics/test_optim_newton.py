@@ -39,7 +39,8 @@ def fd_gradient(f, x, h=1e-5):
 
 
 def fd_hessian(f, x, h=1e-4):
-    """Second central differences: Hᵢⱼ ≈ [f(x + heᵢ + heⱼ) − f(x + heᵢ − heⱼ) − f(x − heᵢ + heⱼ) + f(x − heᵢ − heⱼ)]/4h²."""
+    """Second central differences:
+    Hᵢⱼ ≈ [f(x + heᵢ + heⱼ) − f(x + heᵢ − heⱼ) − f(x − heᵢ + heⱼ) + f(x − heᵢ − heⱼ)]/4h²."""
     n, E = len(x), np.eye(len(x))
     return np.array([[(f(x + h * E[i] + h * E[j]) - f(x + h * E[i] - h * E[j]) - f(x - h * E[i] + h * E[j])
                        + f(x - h * E[i] - h * E[j])) / (4 * h * h) for j in range(n)] for i in range(n)])

@@ -1,0 +1,956 @@
+"""A multi-layer perceptron of L = 2 or 3 layers with optional weight decay (CMU 16-785 Alg. 6.3/6.4).
+
+The forward pass is CMU 16-785's Algorithm 6.3 in the ECE 417 exam review's notation (ξ for the
+16-785 slides' pre-activation a, σ̇ for f′): h⁽⁰⁾ = x and, for l = 1, …, L,
+
+    ξ⁽ˡ⁾ = b⁽ˡ⁾ + W⁽ˡ⁾h⁽ˡ⁻¹⁾,   h⁽ˡ⁾ = g_l(ξ⁽ˡ⁾),   ŷ = h⁽ᴸ⁾ = out(ξ⁽ᴸ⁾),
+    J = L(ŷ, y) + λΩ,   Ω = ½ Σ_l ‖W⁽ˡ⁾‖²  (16-785: "Ω(θ) = ½‖w‖²", a penalty on the weights;
+                                           ``omega=all`` adds ½ Σ_l ‖b⁽ˡ⁾‖²),
+
+with the two-layer family's losses (MSE, BCE, CE averaged over the n examples).  The backward pass is
+Algorithm 6.4: g ← ∇ξ⁽ᴸ⁾J, then for l = L, …, 1: ∇W⁽ˡ⁾J = Σᵢ gᵢ h⁽ˡ⁻¹⁾ᵢᵀ + λW⁽ˡ⁾, ∇b⁽ˡ⁾J = Σᵢ gᵢ
+(+ λb⁽ˡ⁾ with ``omega=all``), gᵢ ← σ̇(ξᵢ⁽ˡ⁻¹⁾) ⊙ W⁽ˡ⁾ᵀgᵢ.
+
+Two derivations of every gradient, as for ``backprop.two-layer`` (whose module this one does not
+import: it is written for L layers, with loops over the layers):
+
+* SymPy differentiates J, built from the forward pass with every weight, input and target a symbol,
+  once per network structure (activations, loss, sizes, which targets are 0 or 1), and each key puts
+  its exact numbers into the cached derivatives;
+* NumPy runs Algorithm 6.4 by hand, with switches that produce the common mistakes.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import lru_cache
+
+from nncheck.topics.activations import SYMBOL, sig4, sigma_py, tidy, value_py
+from nncheck.topics.base import RM, ParamError, R, Solver, num
+from nncheck.topics.softmax import is_onehot, softmax_py
+
+MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
+OUTPUT_FOR = {"bce": "sigmoid", "ce": "softmax", "mse": "linear"}
+#: Random exams mostly use the matched pairs; linear with cross-entropy never (the notes never pair them).
+COMBOS = ([("sigmoid", "bce")] * 3 + [("softmax", "ce")] * 3 + [("linear", "mse")] * 3
+          + [("sigmoid", "mse"), ("softmax", "mse"), ("sigmoid", "ce")])
+MAX_SIZE = 4  # examples, inputs, units per layer, outputs: a hand-sized network
+DATA = ("x", "y", "W1", "b1", "W2", "b2", "W3", "b3")
+SUP = "⁰¹²³⁴"
+HIDDEN = ("sigmoid", "tanh", "relu")
+
+
+def sup(layer: int) -> str:
+    return f"⁽{SUP[layer]}⁾"
+
+
+def _shape(m) -> tuple[int, int]:
+    return len(m), (len(m[0]) if m else 0)
+
+
+def _sz(r, c) -> str:
+    return f"{r}×{c}"
+
+
+def layers_of(p: dict) -> int:
+    return int(p.get("layers") or 2)
+
+
+def canonical(p: dict) -> dict:
+    """A single example written as a column (x=[[1],[2]] against a W1 with 2 columns) is one example;
+    K = 1 targets written as one list (y=[1,0,1] with three examples) are one target per example."""
+    p = dict(p)
+    x, y, W1 = p.get("x"), p.get("y"), p.get("W1")
+    if x and W1 and W1[0]:
+        r, c = _shape(x)
+        if c != len(W1[0]) and c == 1 and r == len(W1[0]):
+            p["x"] = [[v[0] for v in x]]
+    x = p.get("x")
+    top = p.get(f"W{layers_of(p)}")
+    if x and y:
+        r, c = _shape(y)
+        K = len(top) if top else None
+        if r == 1 and len(x) > 1 and c == len(x) and K in (None, 1):
+            p["y"] = [[v] for v in y[0]]
+    return p
+
+
+class Net:
+    """The parameters as exact numbers: the L weight matrices and biases, activations, sizes."""
+
+    def __init__(self, p: dict):
+        self.L = layers_of(p)
+        self.X, self.Y = p["x"], p["y"]
+        self.Ws = [p[f"W{l}"] for l in range(1, self.L + 1)]
+        self.bs = [p[f"b{l}"] for l in range(1, self.L + 1)]
+        self.acts = [p[f"g{l}"] for l in range(1, self.L)] + [p["output"]]
+        self.output, self.loss = p["output"], p["loss"]
+        self.eta, self.lam = p["eta"], p["lambda"]
+        self.omega = p["omega"]
+        self.n, self.D = _shape(self.X)
+        self.widths = [len(W) for W in self.Ws]  # N1, (N2,) K
+        self.K = self.widths[-1]
+
+    @property
+    def matched(self) -> bool:
+        return MATCHED[self.output] == self.loss
+
+    @property
+    def decay_biases(self) -> bool:
+        return self.omega == "all"
+
+
+# ----------------------------------------------------------------------------
+# Plain Python forward pass (checks, draws, prompt tables; no NumPy).
+# ----------------------------------------------------------------------------
+def _affine(W, b, h) -> list:
+    return [b[j] + sum(W[j][d] * h[d] for d in range(len(h))) for j in range(len(W))]
+
+
+def forward_py(net: Net) -> list[dict]:
+    """Per example: ``xi`` and ``h``, lists over the layers (exact where the arithmetic is rational)."""
+    rows = []
+    for x in net.X:
+        h, xis, hs = list(x), [], []
+        for l in range(net.L):
+            xi = _affine(net.Ws[l], net.bs[l], h)
+            if l < net.L - 1:
+                h = [value_py(net.acts[l], v) for v in xi]
+            elif net.output == "sigmoid":
+                h = [value_py("sigmoid", v) for v in xi]
+            elif net.output == "softmax":
+                h = [Fraction(1)] if net.K == 1 else softmax_py(xi)
+            else:
+                h = list(xi)
+            xis.append(xi)
+            hs.append(h)
+        rows.append({"xi": xis, "h": hs})
+    return rows
+
+
+def _ill_defined(net: Net, rows) -> str | None:
+    """Why L cannot be evaluated for these numbers (ECE 417: cross-entropy "is only well-defined if
+    0 < ŷ < 1"), or None.  A sigmoid, or a softmax over two or more outputs, guarantees it."""
+    if net.loss == "mse" or net.output == "sigmoid" or (net.output == "softmax" and net.K > 1):
+        return None
+    if net.output == "softmax":
+        return (f"output=softmax with a single output always gives ŷ = 1, where loss={net.loss} is not defined "
+                f"(it needs 0 < ŷ < 1): use 2 or more outputs, or output=sigmoid")
+    for i, r in enumerate(rows, 1):
+        for k, yh in enumerate(r["h"][-1], 1):
+            if not 0 < yh < 1:
+                where = f"example {i}" + (f", output {k}" if net.K > 1 else "")
+                return (f"output=linear with loss={net.loss} needs 0 < ŷ < 1 (the logarithms must exist); {where} "
+                        f"has ŷ = {sig4(yh)}: use output={OUTPUT_FOR[net.loss]}, or weights that keep ŷ in (0, 1)")
+    return None
+
+
+# ----------------------------------------------------------------------------
+# SymPy: J from the forward pass, differentiated once per network structure.
+# ----------------------------------------------------------------------------
+def _g_sym(g: str, v):
+    import sympy
+
+    if g == "sigmoid":
+        return 1 / (1 + sympy.exp(-v))
+    if g == "tanh":
+        return sympy.tanh(v)
+    if g == "relu":
+        return sympy.Piecewise((v, v >= 0), (0, True))  # ECE 417: ReLU(ξ) = ξ for ξ ≥ 0, so u(0) = 1
+    return v
+
+
+def _out_sym(output: str, z: list) -> list:
+    import sympy
+
+    if output == "softmax":
+        den = sum(sympy.exp(v) for v in z)
+        return [sympy.exp(v) / den for v in z]
+    return [_g_sym(output, v) for v in z]
+
+
+def _present(loss: str, y_row) -> tuple | None:
+    """Which log terms of one example's loss exist, per output (y ≠ 0, y ≠ 1); None for MSE.
+
+    A term with a zero coefficient is left out of L (0·ln 0 = 0): where the targets are 0 or 1 is part
+    of the structure of J."""
+    if loss == "mse":
+        return None
+    return tuple((t != 0, t != 1) for t in y_row)
+
+
+def _example_loss(loss: str, yhat: list, y: list, present: tuple | None, n):
+    import sympy
+
+    total = 0
+    for k, (v, t) in enumerate(zip(yhat, y)):
+        if loss == "mse":
+            total += (t - v) ** 2 / (2 * n)
+            continue
+        nonzero, not_one = present[k]  # type: ignore[index]  # not None for BCE and CE
+        if nonzero:
+            total -= t * sympy.log(v) / n
+        if loss == "bce" and not_one:
+            total -= (1 - t) * sympy.log(1 - v) / n
+    return total
+
+
+def _symbols(prefix: str, rows: int, cols: int):
+    import sympy
+
+    return sympy.Matrix(rows, cols, lambda r, c: sympy.Symbol(f"{prefix}_{r}_{c}", real=True))
+
+
+@lru_cache(maxsize=64)
+def _structure(acts: tuple, loss: str, D: int, widths: tuple, present: tuple | None, start: int):
+    """One example's share ℓ of L, written in symbols from layer ``start`` up, and its derivatives.
+
+    ``start`` = 0: ℓ in x and every weight; the derivatives are ∂ℓ/∂W⁽ˡ⁾, ∂ℓ/∂b⁽ˡ⁾ for every layer.
+    ``start`` = l ≥ 1: ℓ in ξ⁽ˡ⁾ and the weights above it; the derivatives are ∂ℓ/∂ξ⁽ˡ⁾.
+    Returns (symbols: {name: [symbol, ...]}, derivatives: {part: [expression, ...]}), row order.
+    """
+    import sympy
+
+    L = len(widths)
+    n = sympy.Symbol("n", positive=True)
+    y = _symbols("y", widths[-1], 1)
+    syms: dict = {"n": [n], "y": list(y)}
+    Ws, bs = {}, {}
+    for l in range(max(start, 1) + (1 if start else 0), L + 1):
+        fan_in = D if l == 1 else widths[l - 2]
+        Ws[l], bs[l] = _symbols(f"w{l}", widths[l - 1], fan_in), _symbols(f"b{l}", widths[l - 1], 1)
+        syms[f"W{l}"], syms[f"b{l}"] = list(Ws[l]), list(bs[l])
+    if start == 0:
+        x = _symbols("x", D, 1)
+        syms["x"] = list(x)
+        h, first = list(x), 1
+    else:
+        xi = _symbols("xi", widths[start - 1], 1)
+        syms["xi"] = list(xi)
+        h = [_g_sym(acts[start - 1], v) for v in xi] if start < L else None
+        first = start + 1
+    z = list(syms["xi"]) if start == L else None
+    for l in range(first, L + 1):
+        z = [bs[l][j] + sum(Ws[l][j, d] * h[d] for d in range(len(h))) for j in range(widths[l - 1])]  # type: ignore[arg-type]
+        if l < L:
+            h = [_g_sym(acts[l - 1], v) for v in z]
+    ell = _example_loss(loss, _out_sym(acts[-1], z), list(y), present, n)  # type: ignore[arg-type]
+    if start == 0:
+        grads = {}
+        for l in range(1, L + 1):
+            grads[f"dW{l}"] = [sympy.diff(ell, s) for s in Ws[l]]
+            grads[f"db{l}"] = [sympy.diff(ell, s) for s in bs[l]]
+        return syms, grads
+    return syms, {f"dxi{start}": [sympy.diff(ell, s) for s in syms["xi"]]}
+
+
+@lru_cache(maxsize=64)
+def _decay_derivatives(shapes: tuple, with_biases: bool):
+    """λΩ with Ω = ½ Σ‖W⁽ˡ⁾‖² (+ ½ Σ‖b⁽ˡ⁾‖²) in symbols, and its derivatives in every weight."""
+    import sympy
+
+    lam = sympy.Symbol("lambda", nonnegative=True)
+    syms: dict = {"lambda": [lam]}
+    terms = []
+    for l, (rows, cols) in enumerate(shapes, 1):
+        W, b = _symbols(f"w{l}", rows, cols), _symbols(f"b{l}", rows, 1)
+        syms[f"W{l}"], syms[f"b{l}"] = list(W), list(b)
+        terms += list(W) + (list(b) if with_biases else [])
+    penalty = lam * sum(s**2 for s in terms) / 2
+    grads = {}
+    for l in range(1, len(shapes) + 1):
+        grads[f"dW{l}"] = [sympy.diff(penalty, s) for s in syms[f"W{l}"]]
+        grads[f"db{l}"] = [sympy.diff(penalty, s) for s in syms[f"b{l}"]]
+    return syms, penalty, grads
+
+
+def substitute(exprs: list, values: dict) -> list:
+    """``[e.xreplace(values) for e in exprs]``, rebuilding each shared sub-expression once (a derivative
+    of ℓ repeats every σ(ξ) in every chain-rule term)."""
+    memo: dict = {}
+
+    def sub(e):
+        hit = memo.get(e)
+        if hit is not None:
+            return hit
+        if e.args:
+            args = tuple(sub(a) for a in e.args)
+            out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+        else:
+            out = values.get(e, e)
+        memo[e] = out
+        return out
+
+    return [sub(e) for e in exprs]
+
+
+def _flat(m) -> list:
+    return [R(v) for row in m for v in row] if m and isinstance(m[0], list) else [R(v) for v in m]
+
+
+def _bind(net: Net, syms: dict, extra: dict) -> dict:
+    """{symbol: exact number} for every symbol of a structure."""
+    import sympy
+
+    at = {}
+    for name, ss in syms.items():
+        if name in extra:
+            vals = extra[name]
+        elif name == "n":
+            vals = [sympy.Integer(net.n)]
+        elif name == "lambda":
+            vals = [R(net.lam)]
+        else:
+            l = int(name[1:])
+            vals = _flat(net.Ws[l - 1] if name[0] == "W" else net.bs[l - 1])
+        at.update(zip(ss, vals))
+    return at
+
+
+def _shapes(net: Net) -> tuple:
+    return tuple((w, net.D if l == 0 else net.widths[l - 1]) for l, w in enumerate(net.widths))
+
+
+def gradients_sym(net: Net, rows: list, *, excitations: bool) -> dict:
+    """∇W⁽ˡ⁾J and ∇b⁽ˡ⁾J (and each example's ∇ξ⁽ˡ⁾J with ``excitations``) as SymPy matrices: the cached
+    derivatives of each example's share of L at its numbers, plus those of λΩ."""
+    import sympy
+
+    acts, widths = tuple(net.acts), tuple(net.widths)
+    total: dict[str, list] = {}
+    per_example: dict[str, list] = {f"dxi{l}": [] for l in range(1, net.L + 1)}
+    for i, (x, y) in enumerate(zip(net.X, net.Y)):
+        yv = [R(t) for t in y]
+        present = _present(net.loss, yv)
+        syms, grads = _structure(acts, net.loss, net.D, widths, present, 0)
+        names = list(grads)
+        flat = substitute([e for k in names for e in grads[k]], _bind(net, syms, {"x": [R(v) for v in x], "y": yv}))
+        for k in names:
+            mine, flat = flat[:len(grads[k])], flat[len(grads[k]):]
+            total[k] = mine if k not in total else [s + v for s, v in zip(total[k], mine)]
+        if excitations:
+            for l in range(1, net.L + 1):
+                syms, d = _structure(acts, net.loss, net.D, widths, present, l)
+                per_example[f"dxi{l}"].append(substitute(d[f"dxi{l}"], _bind(net, syms, {"xi": rows[i][l - 1],
+                                                                                          "y": yv})))
+    if net.lam != 0:
+        syms, _, dgrads = _decay_derivatives(_shapes(net), net.decay_biases)
+        at = _bind(net, syms, {})
+        for k, exprs in dgrads.items():
+            total[k] = [s + v for s, v in zip(total[k], substitute(exprs, at))]
+    out = {}
+    for l in range(1, net.L + 1):
+        rows_l, cols_l = _shapes(net)[l - 1]
+        out[f"dW{l}"] = sympy.Matrix(rows_l, cols_l, total[f"dW{l}"])
+        out[f"db{l}"] = sympy.Matrix(total[f"db{l}"])
+        if excitations:
+            out[f"dxi{l}"] = sympy.Matrix(per_example[f"dxi{l}"])
+    return out
+
+
+def penalty_sym(net: Net):
+    """Ω at the weights (exact), from the same symbolic λΩ (divided by λ)."""
+    import sympy
+
+    syms, penalty, _ = _decay_derivatives(_shapes(net), net.decay_biases)
+    lam = syms["lambda"][0]
+    return substitute([penalty / lam], _bind(net, syms, {"lambda": [sympy.Integer(1)]}))[0]
+
+
+def forward_sym(net: Net) -> list[tuple[list, list]]:
+    """Per example: (ξ of every layer, h of every layer) as exact SymPy values."""
+    out = []
+    for x in net.X:
+        h, xis, hs = [R(v) for v in x], [], []
+        for l in range(net.L):
+            W, b = RM(net.Ws[l]), RM(net.bs[l])
+            xi = [b[j] + sum(W[j, d] * h[d] for d in range(len(h))) for j in range(net.widths[l])]
+            h = [_g_sym(net.acts[l], v) for v in xi] if l < net.L - 1 else _out_sym(net.output, xi)
+            xis.append(xi)
+            hs.append(h)
+        out.append((xis, hs))
+    return out
+
+
+def loss_sym(net: Net, yhat_rows: list):
+    import sympy
+
+    n = sympy.Integer(net.n)
+    total = sympy.Integer(0)
+    for yh, y in zip(yhat_rows, net.Y):
+        yv = [R(t) for t in y]
+        total += _example_loss(net.loss, yh, yv, _present(net.loss, yv), n)
+    return total
+
+
+# ----------------------------------------------------------------------------
+# NumPy: Algorithm 6.4 by hand, with switches for the common mistakes.
+# ----------------------------------------------------------------------------
+def _act_np(g: str, v):
+    import numpy as np
+
+    if g == "sigmoid":
+        return 0.5 * (1.0 + np.tanh(0.5 * v))
+    if g == "tanh":
+        return np.tanh(v)
+    if g == "relu":
+        return np.maximum(v, 0.0)
+    return v
+
+
+def _slope_np(g: str, v, h):
+    """σ̇ = h(1 − h) with 1 − h = σ(−ξ) (no digits lost near h = 1), tanh′ = 1 − h², ReLU′ = u(ξ), u(0) = 1."""
+    import numpy as np
+
+    if g == "sigmoid":
+        return h * _act_np("sigmoid", -v)
+    if g == "tanh":
+        return 1.0 - h * h
+    if g == "relu":
+        return (v >= 0).astype(float)
+    return np.ones_like(v)
+
+
+def _log_outputs(output: str, z, yh):
+    """ln ŷ and ln(1 − ŷ) from ξ⁽ᴸ⁾, so that ŷ near 0 or 1 loses no digits."""
+    import numpy as np
+
+    if output == "sigmoid":
+        return -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+    if output == "softmax":
+        lse = np.logaddexp.reduce(z)
+        rest = np.array([np.logaddexp.reduce(np.delete(z, k)) if len(z) > 1 else -np.inf for k in range(len(z))])
+        return z - lse, rest - lse
+    return np.log(yh), np.log1p(-yh)
+
+
+def backprop_np(net: Net, *, decay=True, decay_biases=None, decay_factor=1.0, half_omega=True,
+                no_sigma_dot_layer=None, relu_one=False, xi_for_h=False, flip=False, drop_n=False,
+                shortcut=False, w_not_t=False) -> dict:
+    """Forward, J and Algorithm 6.4 for every example; answers have one row per example."""
+    import numpy as np
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _backprop_np(net, decay=decay, decay_biases=net.decay_biases if decay_biases is None else decay_biases,
+                            decay_factor=decay_factor, half_omega=half_omega, no_sigma_dot_layer=no_sigma_dot_layer,
+                            relu_one=relu_one, xi_for_h=xi_for_h, flip=flip, drop_n=drop_n, shortcut=shortcut,
+                            w_not_t=w_not_t)
+
+
+def _backprop_np(net, *, decay, decay_biases, decay_factor, half_omega, no_sigma_dot_layer, relu_one, xi_for_h,
+                 flip, drop_n, shortcut, w_not_t) -> dict:
+    import numpy as np
+
+    L = net.L
+    Ws = [np.array(W, dtype=float) for W in net.Ws]
+    bs = [np.array(b, dtype=float) for b in net.bs]
+    lam = float(net.lam)
+    scale = 1.0 if drop_n else float(net.n)
+    rows: dict[str, list] = {}
+    dW = [np.zeros_like(W) for W in Ws]
+    db = [np.zeros_like(b) for b in bs]
+    loss = 0.0
+    for x, y in zip(np.array(net.X, dtype=float), np.array(net.Y, dtype=float)):
+        hs, xis = [x], []
+        for l in range(L):  # Algorithm 6.3
+            xi = bs[l] + Ws[l] @ hs[-1]
+            if l < L - 1:
+                h = _act_np(net.acts[l], xi)
+            elif net.output == "softmax":
+                e = np.exp(xi - xi.max())
+                h = e / e.sum()
+            else:
+                h = _act_np(net.output, xi)
+            xis.append(xi)
+            hs.append(h)
+        yh, z = hs[-1], xis[-1]
+        if net.loss == "mse":
+            loss += np.sum((y - yh) ** 2) / 2.0 / scale
+            dy = (yh - y) / scale
+        else:
+            log_yh, log_1m = _log_outputs(net.output, z, yh)
+            pos, neg = y != 0, y != 1
+            loss -= np.sum(y[pos] * log_yh[pos]) / scale
+            if net.loss == "bce":
+                loss -= np.sum((1 - y[neg]) * log_1m[neg]) / scale
+                dy = -(np.where(pos, y / yh, 0.0) - np.where(neg, (1 - y) / (1 - yh), 0.0)) / scale
+            else:
+                dy = -np.where(pos, y / np.where(pos, yh, 1.0), 0.0) / scale
+        # g ← ∇ξ⁽ᴸ⁾J: (ŷ − y)/n for the matched pairs, else ∂L/∂ŷ through the output's Jacobian.
+        if net.matched or shortcut:
+            g = (yh - y) / scale
+        elif net.output == "sigmoid":
+            g = yh * (1 - yh) * dy
+        elif net.output == "softmax":
+            g = (np.diag(yh) - np.outer(yh, yh)) @ dy
+        else:
+            g = dy
+        if flip:
+            g = -g
+        grads: list = [None] * L
+        for l in range(L - 1, -1, -1):  # Algorithm 6.4
+            grads[l] = g
+            below = xis[l - 1] if (xi_for_h and l > 0) else hs[l]
+            dW[l] += np.outer(g, below)
+            db[l] += g
+            if l == 0:
+                break
+            square = Ws[l].shape[0] == Ws[l].shape[1]  # only a square W⁽ˡ⁾ can be used untransposed
+            back = (Ws[l] if w_not_t and square else Ws[l].T) @ g
+            if no_sigma_dot_layer == l or (relu_one and net.acts[l - 1] == "relu"):
+                sd = np.ones_like(back)
+            else:
+                sd = _slope_np(net.acts[l - 1], xis[l - 1], hs[l])
+            g = sd * back
+        for l in range(L):
+            rows.setdefault(f"xi{l + 1}", []).append(xis[l])
+            rows.setdefault(f"h{l + 1}", []).append(hs[l + 1])
+            rows.setdefault(f"dxi{l + 1}", []).append(grads[l])
+    out: dict = {k: np.array(v) for k, v in rows.items()}
+    out["yhat"] = out.pop(f"h{L}")
+    # λΩ and its gradient: the penalty is on the whole batch, once (not per example, not over n).
+    omega = sum(float(np.sum(W * W)) for W in Ws) + (sum(float(np.sum(b * b)) for b in bs) if decay_biases else 0.0)
+    k = decay_factor * lam if decay else 0.0
+    out["L"] = float(loss)
+    out["J"] = float(loss) + (lam if decay else 0.0) * omega * (0.5 if half_omega else 1.0)
+    for l in range(L):
+        out[f"dW{l + 1}"] = dW[l] + k * Ws[l]
+        out[f"db{l + 1}"] = db[l] + (k * bs[l] if decay_biases else 0.0)
+    return out
+
+
+def step_np(o: dict, net: Net, eta: float) -> dict:
+    import numpy as np
+
+    out = {}
+    for l in range(1, net.L + 1):
+        out[f"W{l}_new"] = np.array(net.Ws[l - 1], dtype=float) - eta * o[f"dW{l}"]
+        out[f"b{l}_new"] = np.array(net.bs[l - 1], dtype=float) - eta * o[f"db{l}"]
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Text.
+# ----------------------------------------------------------------------------
+def f4(x) -> str:
+    if isinstance(x, float) and abs(x) < 1e-12:
+        return "0"  # rounding noise of the float path, not a value
+    return sig4(x) if isinstance(x, float) else num(x)
+
+
+def vtext(v) -> str:
+    return "[" + ", ".join(num(a) if isinstance(a, (int, Fraction)) else f4(float(a)) for a in v) + "]"
+
+
+def mtext(m) -> str:
+    return "[" + ", ".join(vtext(r) for r in m) + "]"
+
+
+ACT_TEXT = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
+OUTPUT_TEXT = {"sigmoid": "σ(ξ⁽ᴸ⁾) (sigmoid)", "softmax": "softmax(ξ⁽ᴸ⁾)", "linear": "ξ⁽ᴸ⁾ (linear output)"}
+
+
+def loss_text(net: Net) -> str:
+    if net.loss == "mse":
+        return "L = 1/(2n) Σᵢ ‖yᵢ − ŷᵢ‖² (MSE)"
+    if net.loss == "bce":
+        return "L = −(1/n) Σᵢ Σ_k [y_ik ln ŷ_ik + (1 − y_ik) ln(1 − ŷ_ik)] (BCE; a term whose coefficient is 0 is left out)"
+    return "L = −(1/n) Σᵢ Σ_k y_ik ln ŷ_ik (cross-entropy with one-hot yᵢ; terms with y_ik = 0 are left out)"
+
+
+def decay_text(net: Net) -> str:
+    ws = " + ".join(f"‖W{sup(l)}‖²" for l in range(1, net.L + 1))
+    if net.lam == 0:
+        return "J = L (no weight decay: λ = 0)."
+    if net.decay_biases:
+        bs = " + ".join(f"‖b{sup(l)}‖²" for l in range(1, net.L + 1))
+        return (f"J = L + λΩ with λ = {num(net.lam)} and Ω = ½({ws} + {bs}): here the biases are decayed too "
+                f"(‖·‖² sums the squares of all entries).")
+    return (f"J = L + λΩ with λ = {num(net.lam)} and Ω = ½({ws}) (CMU 16-785 weight decay: the weights only, "
+            f"no biases; ‖·‖² sums the squares of all entries).")
+
+
+def _is_rational(v) -> bool:
+    return isinstance(v, (int, Fraction))
+
+
+def given_text(net: Net, rows) -> str:
+    """The σ/tanh/exp values a student needs, as a table; closed forms accepted for the rest."""
+    sig: set = set()
+    tanh: set = set()
+    exps: set = set()
+    closed = False
+    for l in range(net.L):
+        g = net.acts[l]
+        vals = [v for r in rows for v in r["xi"][l]]
+        if not all(_is_rational(v) for v in vals):
+            closed = closed or g in ("sigmoid", "tanh", "softmax")
+            continue
+        if g == "sigmoid":
+            sig |= set(vals)
+        elif g == "tanh":
+            tanh |= set(vals)
+        elif g == "softmax" and net.K > 1:
+            for r in rows:
+                m = max(r["xi"][l])
+                exps |= {v - m for v in r["xi"][l] if v != m}
+    parts = []
+    if sig:
+        parts.append(", ".join(f"σ({num(v)}) {'=' if v == 0 else '≈'} {sig4(sigma_py(v)) if v else '0.5'}"
+                               for v in sorted(sig)))
+    if tanh:
+        parts.append(", ".join(f"tanh({num(v)}) {'=' if v == 0 else '≈'} {sig4(math.tanh(v)) if v else '0'}"
+                               for v in sorted(tanh)))
+    if exps:
+        parts.append(", ".join(f"exp({num(v)}) ≈ {sig4(math.exp(v))}" for v in sorted(exps)))
+    notes = []
+    if closed:
+        notes.append("σ, tanh or exp of a non-integer may be left as sigma(…), tanh(…), exp(…)")
+    if net.loss in ("bce", "ce"):
+        notes.append("ln(…) may be left in closed form, e.g. ln(sigma(2))")
+    out = ("Values you may use: " + "; ".join(parts) + ".") if parts else ""
+    if notes:
+        out += (" " if out else "") + "Closed forms are accepted: " + "; ".join(notes) + "."
+    return out
+
+
+def weights_block(p: dict, L: int) -> str:
+    """W⁽ˡ⁾ and b⁽ˡ⁾ of every layer, one line a layer, laid out as the prompt's matrices are."""
+    from nncheck.lang.template import render
+
+    return "\n".join(render(f"W{sup(l)} = {{W{l}|mat}}   b{sup(l)} = {{b{l}|col}}", p) for l in range(1, L + 1))
+
+
+# ----------------------------------------------------------------------------
+# The family.
+# ----------------------------------------------------------------------------
+class MLP(Solver):
+    """``backprop.mlp``: forward values, every gradient of J = L + λΩ, one gradient-descent step."""
+
+    template_vars = ("n", "D", "K", "Lnum", "three", "sizes", "network", "weights", "loss_text", "decay_text",
+                     "given", "ask_forward", "ask_backward", "ask_step", "has_decay", "shape1", "shape2", "shape3",
+                     "N1", "N2", "acts_text")
+
+    def unused(self, p: dict) -> set[str]:
+        """A two-layer instance reads no W⁽³⁾, b⁽³⁾ or g2; λ = 0 reads no choice of Ω."""
+        out = {"W3", "b3", "g2"} if layers_of(p) == 2 else set()
+        if p.get("lambda") == 0:
+            out.add("omega")
+        return out
+
+    # -- generate -------------------------------------------------------------
+    def check(self, p: dict) -> None:
+        L = layers_of(p)
+        x, y = p["x"], p["y"]
+        n, D = _shape(x)
+        fan_in, what = D, "x has"
+        for l in range(1, L + 1):
+            W, b = p[f"W{l}"], p[f"b{l}"]
+            rows, cols = _shape(W)
+            if cols != fan_in:
+                per = " per example" if l == 1 else ""
+                raise ParamError(f"W{l} is {_sz(rows, cols)} but {what} {fan_in} entr{'y' if fan_in == 1 else 'ies'}"
+                                 f"{per}: W{l} needs {fan_in} column{'s' * (fan_in != 1)}")
+            if len(b) != rows:
+                raise ParamError(f"b{l} has {len(b)} entries but W{l} has {rows} rows (units of layer {l})")
+            fan_in, what = rows, f"W{l} has"
+        K = fan_in
+        ry, cy = _shape(y)
+        if ry != n:
+            raise ParamError(f"y has {ry} row{'s' * (ry != 1)} but x has {n} example{'s' * (n != 1)}: "
+                             "one target row per example")
+        if cy != K:
+            raise ParamError(f"y has {cy} entr{'y' if cy == 1 else 'ies'} per example but W{L} has {K} rows (outputs)")
+        sizes = [n, D] + [len(p[f"W{l}"]) for l in range(1, L + 1)]
+        if max(sizes) > MAX_SIZE:
+            raise ParamError(f"backprop.mlp is hand-sized: at most {MAX_SIZE} examples, inputs, units per layer "
+                             f"and outputs (here n={n}, D={D}, " + ", ".join(
+                                 f"{'K' if l == L else f'N{l}'}={sizes[l + 1]}" for l in range(1, L + 1)) + ")")
+        if p["loss"] == "ce":
+            for i, row in enumerate(y, 1):
+                if not is_onehot(row):
+                    raise ParamError(f"loss=ce needs one-hot targets (a single 1 per example); y row {i} is {num(row)}")
+        if p["loss"] == "bce":
+            for i, row in enumerate(y, 1):
+                if any(not 0 <= v <= 1 for v in row):
+                    raise ParamError(f"loss=bce needs targets in [0, 1] (probabilities); y row {i} is {num(row)}")
+        net = Net(p)
+        why = _ill_defined(net, forward_py(net))
+        if why:
+            raise ParamError(why)
+
+    def draw(self, p: dict, rng, fixed) -> dict:
+        """Hand-computable draws around whatever the user fixed: small integers, no ReLU kink at ξ = 0,
+        and short σ tables.  The number of layers follows W3 when it is given (L = 3), and is 2 when you
+        give other numbers but no W3."""
+        p = dict(p)
+        if "layers" not in fixed:
+            # Your numbers: three layers when you give W3 (or g2), else two; a random exam: either.
+            p["layers"] = "3" if fixed & {"W3", "g2"} else "2" if fixed else rng.choice(["2", "3", "3"])
+        L = layers_of(p)
+        p = canonical(p)
+        top = (len(p[f"W{L}"]) if f"W{L}" in fixed else len(p[f"b{L}"]) if f"b{L}" in fixed and p[f"b{L}"] else
+               len(p["y"][0]) if "y" in fixed and p["y"] else None)
+        if "output" not in fixed and "loss" not in fixed:
+            # One output has no softmax (ŷ = 1 always) and no one-hot target.
+            p["output"], p["loss"] = rng.choice([c for c in COMBOS if top != 1 or "softmax" not in c and "ce" not in c])
+        elif "loss" not in fixed:
+            p["loss"] = MATCHED[p["output"]]
+        elif "output" not in fixed:
+            p["output"] = OUTPUT_FOR[p["loss"]]
+        if L == 3 and "g1" not in fixed and not fixed & set(DATA):
+            # A random three-layer exam keeps ξ⁽²⁾ an integer: ReLU below, any unit above.
+            p["g1"] = "relu"
+        if "ask" not in fixed:
+            p["ask"] = "all" if fixed & set(DATA) else rng.choice(["forward", "backward", "step"])
+        out, loss = p["output"], p["loss"]
+
+        def given(name):
+            return name in fixed
+
+        def mat(r, c, choices):
+            return [[rng.choice(choices) for _ in range(c)] for _ in range(r)]
+
+        # Sizes: from what is given, else small.
+        D = len(p["x"][0]) if given("x") else len(p["W1"][0]) if given("W1") else rng.choice([2, 2, 3])
+        widths = []
+        for l in range(1, L + 1):
+            if given(f"W{l}"):
+                widths.append(len(p[f"W{l}"]))
+            elif given(f"b{l}"):
+                widths.append(len(p[f"b{l}"]))
+            elif l < L and given(f"W{l + 1}") and p[f"W{l + 1}"]:
+                widths.append(len(p[f"W{l + 1}"][0]))
+            elif l == L and given("y"):
+                widths.append(len(p["y"][0]))
+            elif l == L:
+                widths.append(2 if (out == "softmax" or loss == "ce") else rng.choice([1, 1, 2]))
+            else:
+                widths.append(2)
+        K = widths[-1]
+        n = len(p["x"]) if given("x") else len(p["y"]) if given("y") else (2 if rng.random() < 0.25 else 1)
+        if not given("y"):
+            if loss == "ce" or (out == "softmax" and K > 1):
+                p["y"] = [[1 if k == j else 0 for k in range(K)] for j in (rng.randrange(K) for _ in range(n))]
+            elif out == "linear" and loss == "mse":
+                p["y"] = mat(n, K, [-1, 0, 1, 2])
+            else:
+                p["y"] = mat(n, K, [0, 1])
+        if not given("x"):
+            p["x"] = mat(n, D, [-1, 0, 1, 1, 2])
+        # Layer by layer: each hidden layer's ξ small, no ReLU kink at 0, not all units dead.
+        h_rows = [list(r) for r in p["x"]]
+        for l in range(1, L + 1):
+            last = l == L
+            fan_in, width = (D if l == 1 else widths[l - 2]), widths[l - 1]
+            free = not (given(f"W{l}") or given(f"b{l}"))
+            linear_log = last and out == "linear" and loss in ("bce", "ce")
+            for _attempt in range(300):
+                if linear_log:
+                    wc, bc = [Fraction(k, 10) for k in (-2, -1, 1, 2)], [Fraction(k, 10) for k in range(2, 9)]
+                elif l == 1:
+                    wc, bc = [-2, -1, 1, 1, 2], [-1, 0, 0, 1]
+                else:  # above a hidden layer: smaller weights keep ξ small
+                    wc, bc = [-1, -1, 1, 1, 2], [-1, 0, 0, 1]
+                if not given(f"W{l}"):
+                    p[f"W{l}"] = mat(width, fan_in, wc)
+                if not given(f"b{l}"):
+                    p[f"b{l}"] = [rng.choice(bc) for _ in range(width)]
+                try:
+                    xi = [_affine(p[f"W{l}"], p[f"b{l}"], h) for h in h_rows]
+                except (IndexError, TypeError):
+                    return p  # shapes the user got wrong: check() says which
+                flat = [v for r in xi for v in r]
+                if last:
+                    ok = out == "linear" or all(abs(float(v)) <= 3 for v in flat)
+                    if linear_log:
+                        ok = all(0 < v < 1 for v in flat) if out == "linear" else ok
+                else:
+                    g = p[f"g{l}"]
+                    if g == "relu":
+                        ok = (0 not in flat and all(any(v > 0 for v in r) for r in xi)
+                              and max(float(v) for v in flat) <= (4 if L == 2 else 2))
+                    else:
+                        ok = all(abs(float(v)) <= 2 for v in flat) and any(v != 0 for v in flat)
+                if ok or not free:
+                    break
+            if linear_log and free and not ok:
+                p[f"W{l}"], p[f"b{l}"] = [[0] * fan_in for _ in range(width)], [Fraction(1, 2)] * width
+                xi = [[Fraction(1, 2)] * width for _ in h_rows]
+            if not last:
+                h_rows = [[value_py(p[f"g{l}"], v) for v in r] for r in xi]
+        return p
+
+    def derive(self, p: dict) -> dict:
+        net = Net(p)
+        rows = forward_py(net)
+        L, ask = net.L, p["ask"]
+        unit = ["N1", "N2"][: L - 1]
+        sizes = (f"D = {net.D} input{'s' * (net.D != 1)}, "
+                 + ", ".join(f"{u} = {w} unit{'s' * (w != 1)} in hidden layer {i + 1}"
+                             for i, (u, w) in enumerate(zip(unit, net.widths)))
+                 + f" and K = {net.K} output{'s' * (net.K != 1)}")
+        lines = [f"ξ{sup(l)} = b{sup(l)} + W{sup(l)}h{sup(l - 1)},   "
+                 + (f"h{sup(l)} = {ACT_TEXT[net.acts[l - 1]]}(ξ{sup(l)})" if l < L else
+                    f"ŷ = h{sup(L)} = " + OUTPUT_TEXT[net.output].replace("ᴸ", SUP[L]))
+                 for l in range(1, L + 1)]
+        shapes = {f"shape{l}": _sz(r, c) for l, (r, c) in enumerate(_shapes(net), 1)}
+        relu = any(g == "relu" for g in net.acts[:-1])
+        return {
+            "n": net.n, "D": net.D, "K": net.K, "Lnum": L, "three": int(L == 3),
+            "N1": net.widths[0], "N2": net.widths[1] if L == 3 else 0,
+            "sizes": sizes, "network": "\n".join(["h⁽⁰⁾ = x"] + lines),
+            "acts_text": ("ReLU(ξ) = ξ for ξ ≥ 0, else 0, and ReLU′(0) = u(0) = 1. " if relu else ""),
+            "weights": weights_block(p, L), "loss_text": loss_text(net), "decay_text": decay_text(net),
+            "given": given_text(net, rows), "has_decay": int(net.lam != 0),
+            "ask_forward": int(ask in ("all", "forward")), "ask_backward": int(ask in ("all", "backward")),
+            "ask_step": int(ask in ("all", "step")),
+            "shape1": shapes["shape1"], "shape2": shapes["shape2"], "shape3": shapes.get("shape3", ""),
+        }
+
+    # -- key ------------------------------------------------------------------
+    def exact(self, p: dict) -> dict:
+        """Forward values, and SymPy's derivatives of J (L from the forward pass, plus λΩ) at the numbers."""
+        import sympy
+
+        net = Net(p)
+        fw = forward_sym(net)
+        out: dict = {}
+        for l in range(1, net.L + 1):
+            out[f"xi{l}"] = sympy.Matrix([[tidy(v) for v in xis[l - 1]] for xis, _ in fw])
+            if l < net.L:
+                out[f"h{l}"] = sympy.Matrix([[tidy(v) for v in hs[l - 1]] for _, hs in fw])
+        out["yhat"] = sympy.Matrix([[tidy(v) for v in hs[-1]] for _, hs in fw])
+        loss = loss_sym(net, [hs[-1] for _, hs in fw])
+        out["L"] = tidy(loss)
+        out["J"] = tidy(loss + R(net.lam) * penalty_sym(net))
+        if p["ask"] == "forward":
+            return out  # no gradient is asked: no derivative is taken
+        backward = p["ask"] in ("all", "backward")
+        # ∇ξ⁽ˡ⁾ is taken at the exact ξ of the forward pass (the structure's ξ symbols get these numbers).
+        rows = [xis for xis, _ in fw]
+        g = gradients_sym(net, rows, excitations=backward)
+        eta = R(net.eta)
+        for l in range(1, net.L + 1):
+            g[f"W{l}_new"] = RM(net.Ws[l - 1]) - eta * g[f"dW{l}"]
+            g[f"b{l}_new"] = RM(net.bs[l - 1]) - eta * g[f"db{l}"]
+        for k, v in g.items():
+            out[k] = v.applyfunc(tidy)
+        return out
+
+    def numeric(self, p: dict) -> dict:
+        net = Net(p)
+        out = backprop_np(net)
+        out.update(step_np(out, net, float(net.eta)))
+        return out
+
+    # -- worked solution --------------------------------------------------------
+    def solution(self, p: dict, key: dict) -> dict:
+        net = Net(p)
+        o = backprop_np(net)
+        st = step_np(o, net, float(net.eta))
+        L, many = net.L, net.n > 1
+
+        def ex(i):
+            return f" (example {i + 1})" if many else ""
+
+        steps: dict = {"_": [f"Shapes: x has D = {net.D} inputs; "
+                             + ", ".join(f"W{sup(l)} is {s}" for l, s in
+                                         ((l, _sz(*_shapes(net)[l - 1])) for l in range(1, L + 1)))
+                             + f"; n = {net.n} example{'s' * many}. h⁽⁰⁾ = x."]}
+        if p["ask"] not in ("all", "forward"):
+            for i in range(net.n):
+                fwd = "; ".join(f"ξ{sup(l)} = {vtext(o[f'xi{l}'][i])}" for l in range(1, L + 1))
+                steps["_"].append(f"Forward{ex(i)}: {fwd}; ŷ = {vtext(o['yhat'][i])}")
+        for l in range(1, L + 1):
+            below = "x" if l == 1 else f"h{sup(l - 1)}"
+            steps[f"xi{l}"] = [f"ξ{sup(l)} = b{sup(l)} + W{sup(l)}{below} = {vtext(o[f'xi{l}'][i])}{ex(i)}"
+                               for i in range(net.n)]
+            name = f"h{l}" if l < L else "yhat"
+            g = net.acts[l - 1]
+            label = f"h{sup(l)} = {ACT_TEXT.get(g, g)}(ξ{sup(l)})" if l < L else f"ŷ = {net.output}(ξ{sup(l)})"
+            steps[name] = [f"{label} = {vtext(o[name][i])}{ex(i)}" for i in range(net.n)]
+        steps["L"] = [loss_text(net) + f" = {f4(o['L'])}"]
+        omega = o["J"] - o["L"]
+        steps["J"] = [decay_text(net), f"J = L + λΩ = {f4(o['L'])} + {f4(omega)} = {f4(o['J'])}"]
+        top = ("(ŷ − y)/n (matched output and loss)" if net.matched else
+               "∂L/∂ŷ through the output's derivative")
+        lam = num(net.lam)
+        for l in range(L, 0, -1):
+            below = "x" if l == 1 else f"h{sup(l - 1)}"
+            if l == L:
+                rule = f"∇ξ{sup(L)}J = {top}"
+            else:
+                rule = f"∇ξ{sup(l)}J = σ̇(ξ{sup(l)}) ⊙ W{sup(l + 1)}ᵀ∇ξ{sup(l + 1)}J ({ACT_TEXT[net.acts[l - 1]]}′)"
+            steps[f"dxi{l}"] = [rule] + [f"∇ξ{sup(l)}J{ex(i)} = {vtext(o[f'dxi{l}'][i])}" for i in range(net.n)]
+            decay = f" + λW{sup(l)} (λ = {lam})" if net.lam != 0 else ""
+            steps[f"dW{l}"] = [rule, f"∇W{sup(l)}J = Σᵢ ∇ξᵢ{sup(l)}J {below}ᵢᵀ{decay} = {mtext(o[f'dW{l}'])}"]
+            bdecay = f" + λb{sup(l)}" if net.lam != 0 and net.decay_biases else ""
+            steps[f"db{l}"] = [rule, f"∇b{sup(l)}J = Σᵢ ∇ξᵢ{sup(l)}J{bdecay} = {vtext(o[f'db{l}'])}"]
+            eta = num(net.eta)
+            steps[f"W{l}_new"] = [f"W{sup(l)} ← W{sup(l)} − η∇W{sup(l)}J = {mtext(net.Ws[l - 1])} − {eta}·"
+                                  f"{mtext(o[f'dW{l}'])} = {mtext(st[f'W{l}_new'])}"]
+            steps[f"b{l}_new"] = [f"b{sup(l)} ← b{sup(l)} − η∇b{sup(l)}J = {vtext(net.bs[l - 1])} − {eta}·"
+                                  f"{vtext(o[f'db{l}'])} = {vtext(st[f'b{l}_new'])}"]
+        return steps
+
+    # -- mistakes -------------------------------------------------------------------
+    def mistakes(self, p: dict) -> dict:
+        import numpy as np
+
+        net = Net(p)
+        L, eta = net.L, float(net.eta)
+        weights = [f"dW{l}" for l in range(1, L + 1)] + [f"W{l}_new" for l in range(1, L + 1)]
+        biases = [f"db{l}" for l in range(1, L + 1)] + [f"b{l}_new" for l in range(1, L + 1)]
+        excit = [f"dxi{l}" for l in range(1, L + 1)]
+        everything = excit + weights + biases
+
+        def run(**flags) -> dict:
+            o = backprop_np(net, **flags)
+            o.update(step_np(o, net, eta))
+            return o
+
+        def pick(o, names):
+            return {k: o[k] for k in names if k in o}
+
+        out: dict = {}
+        if net.lam != 0:
+            out["decay-forgotten"] = pick(run(decay=False), ["J"] + weights + (biases if net.decay_biases else []))
+            out["decay-doubled"] = pick(run(decay_factor=2.0, half_omega=False),
+                                        ["J"] + weights + (biases if net.decay_biases else []))
+            if not net.decay_biases:
+                out["decay-on-biases"] = pick(run(decay_biases=True), ["J"] + biases)
+        # σ̇ of the hidden layer just below the output, forgotten (layer 2 of a three-layer network).
+        top_hidden = L - 1
+        below_top = [f"dxi{l}" for l in range(1, L)] + [f"{k}{l}" for l in range(1, L) for k in ("dW", "db")]
+        below_top += [f"{k}{l}_new" for l in range(1, L) for k in ("W", "b")]
+        if net.acts[top_hidden - 1] != "relu":
+            out["forgot-sigma-dot"] = pick(run(no_sigma_dot_layer=top_hidden), below_top)
+        relu_layers = [l for l in range(1, L) if net.acts[l - 1] == "relu"]
+        if relu_layers:
+            # u(ξ) taken as 1 changes ∇ξ of the ReLU layers and everything below the highest one.
+            low = range(1, max(relu_layers) + 1)
+            out["relu-derivative-one"] = pick(run(relu_one=True), [f"{k}{l}" for l in low for k in ("dxi", "dW", "db")]
+                                              + [f"{k}{l}_new" for l in low for k in ("W", "b")])
+        out["xi-for-h"] = pick(run(xi_for_h=True), [f"dW{l}" for l in range(2, L + 1)])
+        if any(len(net.Ws[l]) == len(net.Ws[l][0]) for l in range(1, L)):
+            out["w-not-transposed"] = pick(run(w_not_t=True), below_top)
+        base = run()
+        out["transposed"] = {f"dW{l}": base[f"dW{l}"].T for l in range(1, L + 1)}
+        out["sign-flipped"] = pick(run(flip=True), excit + [f"dW{l}" for l in range(1, L + 1)]
+                                   + [f"db{l}" for l in range(1, L + 1)]) if net.lam == 0 else \
+            pick(run(flip=True), excit)
+        out["update-sign"] = {f"{k}{l}_new": np.array((net.Ws if k == "W" else net.bs)[l - 1], float)
+                              + eta * base[f"d{k}{l}"] for l in range(1, L + 1) for k in ("W", "b")}
+        if eta != 1:
+            out["eta-forgotten"] = {f"{k}{l}_new": np.array((net.Ws if k == "W" else net.bs)[l - 1], float)
+                                    - base[f"d{k}{l}"] for l in range(1, L + 1) for k in ("W", "b")}
+        if net.n > 1:
+            out["dropped-1-over-n"] = pick(run(drop_n=True), ["L", "J"] + everything)
+        if not net.matched:
+            out["matched-shortcut"] = pick(run(shortcut=True), everything)
+        for vals in out.values():
+            for part in [k for k, v in vals.items() if not np.all(np.isfinite(np.asarray(v, dtype=float)))]:
+                del vals[part]
+        return out
