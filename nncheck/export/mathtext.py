@@ -416,7 +416,7 @@ def _expand(line: list) -> list:
     """Segments -> a flat token list (text split into tokens, values kept whole)."""
     toks: list = []
     for seg in line:
-        if isinstance(seg, Value) and isinstance(seg.value, str):
+        if isinstance(seg, Value) and isinstance(seg.value, str) and seg.fmt not in ("tex", "code"):
             toks.extend(_tokens(" ".join(seg.value.split("\n"))))  # text computed by a solver
         elif isinstance(seg, Value):
             toks.append(seg)
@@ -427,7 +427,20 @@ def _expand(line: list) -> list:
 
 def line_pieces(line: list) -> list[tuple[str, str, bool]]:
     """One segment line as pieces: ("math", LaTeX, tall) for each math run (tall: it holds a matrix
-    or a column vector), ("text", raw text, False) for the rest."""
+    or a column vector), ("code", text, False) for verbatim answer-language text, ("text", raw text,
+    False) for the rest."""
+    if any(isinstance(seg, Verbatim) for seg in line):
+        out_: list[tuple[str, str, bool]] = []
+        chunk: list = []
+        for seg in line + [None]:
+            if seg is None or isinstance(seg, Verbatim):
+                out_ += line_pieces(chunk) if chunk else []
+                chunk = []
+                if seg is not None:
+                    out_.append(("code", seg.value, False))
+            else:
+                chunk.append(seg)
+        return out_
     toks = _expand(line)
     cls = _classify(toks)
     out: list[tuple[str, str, bool]] = []
@@ -443,9 +456,11 @@ def line_pieces(line: list) -> list[tuple[str, str, bool]]:
     return out
 
 
-def convert_line(line: list, *, math, text) -> str:
-    """One segment line: ``math(latex)`` wraps each math run, ``text(str)`` escapes the rest."""
-    return "".join(math(x) if kind == "math" else text(x) for kind, x, _tall in line_pieces(line))
+def convert_line(line: list, *, math, text, code=None) -> str:
+    """One segment line: ``math(latex)`` wraps each math run, ``code(str)`` verbatim text (``text`` if
+    not given), ``text(str)`` escapes the rest."""
+    return "".join(math(x) if kind == "math" else (code or text)(x) if kind == "code" else text(x)
+                   for kind, x, _tall in line_pieces(line))
 
 
 def _is_tall(v: Value) -> bool:
@@ -458,6 +473,10 @@ def _text_of(cls: list) -> str:
 
 
 def value_plain(v: Value) -> str:
+    if isinstance(v, Formula):
+        return v.text
+    if isinstance(v, Verbatim):
+        return str(v.value)
     if isinstance(v.value, bool):
         return "true" if v.value else "false"
     return fmt_value(v.value, v.fmt)
@@ -648,6 +667,8 @@ def latex_number(x, digits: int = 4) -> str:
 def latex_value(v: Value) -> str:
     """A template value in math mode, in the placeholder's format."""
     val, fmt = v.value, v.fmt
+    if isinstance(v, Formula):
+        return str(val)
     if isinstance(val, (list, tuple)):
         if val and isinstance(val[0], (list, tuple)):
             return latex_matrix([[_entry(x, fmt) for x in row] for row in val])
@@ -720,7 +741,8 @@ def latex_escape_text(s: str) -> str:
 # Whole texts.
 # ----------------------------------------------------------------------------
 def latex_lines(lines: list[list]) -> str:
-    return "\n".join(convert_line(line, math=lambda m: f"${m}$", text=latex_escape_text) for line in lines)
+    return "\n".join(convert_line(line, math=lambda m: f"${m}$", text=latex_escape_text, code=texttt)
+                     for line in lines)
 
 
 #: Characters of math that fit on one displayed line (11 pt on a 16-17 cm text width).  An
@@ -789,7 +811,13 @@ def _raw(line: list) -> str:
 
 
 def _inline(pieces: list[tuple[str, str, bool]]) -> str:
-    return "".join(f"${x}$" if kind == "math" else latex_escape_text(x) for kind, x, _t in pieces)
+    return "".join(f"${x}$" if kind == "math" else texttt(x) if kind == "code" else latex_escape_text(x)
+                   for kind, x, _t in pieces)
+
+
+def texttt(s: str) -> str:
+    """Answer-language text as typed, in a typewriter face."""
+    return r"\texttt{" + latex_escape_text(s) + "}"
 
 
 def _is_display(line: list, pieces: list[tuple[str, str, bool]]) -> bool:
@@ -824,6 +852,9 @@ def _display_rows(pieces: list[tuple[str, str, bool]]) -> list[str]:
     for kind, x, _t in pieces:
         if kind == "math":
             body += x
+            continue
+        if kind == "code":
+            body += r"\text{" + texttt(x) + "}"
             continue
         for k, word in enumerate(re.split(r" {2,}", x)):
             if k:
@@ -997,11 +1028,12 @@ class Notation:
 
 
 #: Sentences and clauses that tell a student how to type, which a paper exam has no use for.
-_TYPE_SENTENCE = re.compile(r"(?:^|(?<=[.;:]\s)|(?<=\n))(?:Type |type |Names to type:)[^.]*?[.;](?=\s|$)")
-_TYPED_CLAUSE = re.compile(r",\s*typed\s+[^.;,)]+")
+_TYPE_SENTENCE = re.compile(r"(:\s*)?(?<![\w(])(?:Type |type |Names to type:).*?\.(?=\s|$)", re.S)
+_TYPED_CLAUSE = re.compile(r",\s*typed\s+\S+?(?=[.;]?(?:\s|$))")
+_TOOL_REMARK = re.compile(r"\s*\([^()]*\b(?:checker|grader)\b[^()]*\)")
 _EQUALS_LINE = re.compile(r";\s*a line may start with '='")
 _TYPE_WORD = re.compile(r"\(type (?=\w)")
-_GLOSSARY_ITEM = re.compile(r"(\S+?) as ([A-Za-z][\w']*)(?=[\s,;.)]|$)")
+_GLOSSARY_ITEM = re.compile(r"(\S+?) as ([A-Za-z][\w']*)(?=[,;.)]|\s\(|\s+and\s|$)")
 _NAMES_ITEM = re.compile(r"([A-Za-z]\w*) = ([^,;]+?)(?= \(|,|;|$)")
 _NUMBERED = re.compile(r"^([A-Za-z]+?)(\d+)$")
 _SPELLED_GREEK = {name: ch for ch, name in __import__("nncheck.lang.syntax", fromlist=["GREEK"]).GREEK.items()}
@@ -1010,8 +1042,10 @@ _SPELLED_GREEK = {name: ch for ch, name in __import__("nncheck.lang.syntax", fro
 def paper_wording(text: str) -> str:
     """Bank prose made fit for a paper exam: instructions on how to type an answer dropped ("Type σ as
     sigma, …", ", typed d/dW1(L)", "a line may start with '='"), "(type none if …)" as "(write none if …)"."""
-    text = _TYPE_SENTENCE.sub("", text)
+    # "…scalar (1-D): type w̄₁h as w1 h." keeps its sentence, now ending at the colon.
+    text = _TYPE_SENTENCE.sub(lambda m: "." if m.group(1) else "", text)
     text = _TYPED_CLAUSE.sub("", text)
+    text = _TOOL_REMARK.sub("", text)
     text = _EQUALS_LINE.sub("", text)
     return _TYPE_WORD.sub("(write ", text)
 
@@ -1040,7 +1074,14 @@ def notation_of(prompt: str) -> Notation:
 
 
 def _math_of(text: str) -> str:
-    """Notes' notation (``ξ⁽¹⁾``, ``dL/dh[t]``, ``ŷ_k``) as LaTeX math, however short."""
+    """Notes' notation (``ξ⁽¹⁾``, ``dL/dh[t]``, ``ŷ_k``) as LaTeX math, however short; a derivative in
+    Leibniz notation as a fraction."""
+    m = re.fullmatch(r"([d∂]\w+)/([d∂].+)", text)
+    if m:
+        return r"\frac{" + _math_of(m.group(1)) + "}{" + _math_of(m.group(2)) + "}"
+    m = re.fullmatch(r"([d∂])([A-Za-z])(\W.*)?", text)
+    if m:  # dh[t]: the differential d, then h[t]
+        return latex_escape_math(m.group(1)) + m.group(2) + (_math_of(m.group(3)) if m.group(3) else "")
     return _latex_of(_classify(_expand([text])))
 
 
@@ -1125,7 +1166,8 @@ def formula_latex(text: str, notation: Notation | None = None, *, matrix: bool =
                 out += f" {ops.get(op, op)} " + kid[0]
             return out, 4.0, node
         if isinstance(node, syntax.BinOp):
-            return _binop_latex(node.op, kids[0], kids[1], wrap), _TEX_PREC.get(node.op, 5.0), node
+            prec = 10.0 if node.op == "/" else _TEX_PREC.get(node.op, 5.0)
+            return _binop_latex(node.op, kids[0], kids[1], wrap), prec, node
         return r"\text{" + latex_escape_text(syntax.to_text(node)) + "}", 10.0, node
 
     return fold(tree, one)[0]
@@ -1143,6 +1185,7 @@ def _call_latex(func: str, args: list[str]) -> str:
 
 
 def _binop_latex(op: str, a: tuple, b: tuple, wrap) -> str:
+    """A binary operation; a quotient as a fraction, whose bar groups it as brackets would."""
     if op == "/":
         return r"\frac{" + a[0] + "}{" + b[0] + "}"
     if op == "^":
@@ -1175,3 +1218,114 @@ def _derivative_latex(node, kid: tuple, notation: Notation, matrix: bool) -> str
     if kid[1] >= 10 and len(kid[0]) <= 16:
         return r"\frac{" + d + kid[0] + "}{" + d + var + "}"
     return r"\frac{" + d + "}{" + d + var + r"}\left(" + kid[0] + r"\right)"
+
+
+_CLAIM = re.compile(r"(?<=\bDerive )(.+?)(?=, one step per line|$)")
+_START = re.compile(r"(?<=\bstart from )([^;)\n]+)|(?<=\bbegin with )([^;)\n]+)")
+_GIVEN = re.compile(r"(?<=\bGiven: )(.+?)(?=\.?$)", re.M)
+_TYPED = re.compile(r"(?<= as )([A-Za-z][\w']*(?:\([^()]*\))?)|(?<=typed )(\S+?)(?=[.;,]?(?:\s|$))")
+
+
+def prose_lines(variant, template: str, *, paper: bool, formulas: bool, notation: Notation | None = None,
+                matrix: bool = False) -> list[list]:
+    """:func:`template_lines` with the answer-language formulas of a derivation's prose (its claim, where
+    it starts, its "Given:" list; ``formulas``) as :class:`Formula` segments, and the typing
+    instructions dropped (``paper``) or their typed names shown verbatim."""
+    flat: list = []
+    for k, line in enumerate(template_lines(variant, template)):
+        if k:
+            flat.append("\n")
+        for seg in line:
+            if (isinstance(seg, str) or (isinstance(seg, Value) and isinstance(seg.value, str))) and flat and \
+                    isinstance(flat[-1], str):
+                flat[-1] += seg if isinstance(seg, str) else seg.value
+            else:
+                flat.append(seg if not (isinstance(seg, Value) and isinstance(seg.value, str)) else seg.value)
+    notation = notation or Notation()
+    out: list = []
+    for seg in flat:
+        if not isinstance(seg, str):
+            out.append(seg)
+            continue
+        text = paper_wording(seg) if paper else seg
+        pieces: list = [text]
+        if formulas:
+            pieces = _split(pieces, _CLAIM, lambda t: _formula_or_verbatim(t, notation, matrix, verbatim=True))
+            pieces = _split(pieces, _START, lambda t: _formula_or_verbatim(t, notation, matrix, verbatim=True))
+            pieces = _split(pieces, _GIVEN, lambda t: _given(t, notation, matrix))
+            if not paper:
+                pieces = _split(pieces, _TYPED, lambda t: [Verbatim(t)], within=_typing_sentences)
+        out.extend(pieces)
+    lines: list[list] = [[]]
+    for seg in out:
+        if isinstance(seg, str):
+            first, *rest = seg.split("\n")
+            if first:
+                lines[-1].append(first)
+            for more in rest:
+                lines.append([more] if more else [])
+        else:
+            lines[-1].append(seg)
+    return lines
+
+
+def _typing_sentences(text: str) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in re.finditer(r"(?:Type |type |Names to type:)[^.]*", text)]
+    return spans + [(m.start(), m.end()) for m in _TYPED_CLAUSE.finditer(text)]
+
+
+def _split(pieces: list, pattern: re.Pattern, convert, within=None) -> list:
+    """``pieces`` with each text match of ``pattern`` (inside the spans ``within`` gives, if any)
+    replaced by the segments ``convert`` returns for it (None: left as text)."""
+    out: list = []
+    for piece in pieces:
+        if not isinstance(piece, str):
+            out.append(piece)
+            continue
+        spans = within(piece) if within else None
+        pos = 0
+        for m in pattern.finditer(piece):
+            if spans is not None and not any(a <= m.start() and m.end() <= b for a, b in spans):
+                continue
+            segs = convert(m.group(0))
+            if segs is None:
+                continue
+            out.append(piece[pos:m.start()])
+            out.extend(segs)
+            pos = m.end()
+        out.append(piece[pos:])
+    return [p for p in out if not (isinstance(p, str) and not p)]
+
+
+def _formula_or_verbatim(text: str, notation: Notation, matrix: bool, *, verbatim: bool) -> list | None:
+    """One formula: as math, or verbatim when it does not parse (``dLdc_t = …`` keeps its ellipsis)."""
+    body, tail = text.strip(), ""
+    if body.endswith("= …"):
+        body, tail = body[:-3].rstrip(), r" = \ldots"
+    tex = formula_latex(body, notation, matrix=matrix)
+    if tex is not None:
+        return [Formula(tex + tail, text)]
+    return [Verbatim(text)] if verbatim else None
+
+
+def _given(text: str, notation: Notation, matrix: bool) -> list | None:
+    """A "Given:" list: its formulas as math, separated by its words (", ", " and ", a remark in
+    brackets, "for k = 1, 2, 3"); None when no item parses."""
+    parts = re.split(r"(,\s+and\s+|,\s+|\s+and\s+|\s+for\s+|\s+\([^()]*\))", text)
+    out: list = []
+    found = False
+    for k, part in enumerate(parts):
+        if k % 2 or not part.strip():
+            out.append(part)
+            continue
+        tex = formula_latex(part, notation, matrix=matrix)
+        if tex is None:
+            out.append(part)
+            continue
+        if part.strip().isdigit() and len(out) >= 2 and isinstance(out[-2], Formula):
+            prev = out[-2]  # k = 1, 2, 3: the list continues the formula before it
+            out[-2:] = [Formula(prev.value + ", " + tex, prev.text + out[-1] + part)]
+            continue
+        found = True
+        out.append(Formula(tex, part))
+    return out if found else None

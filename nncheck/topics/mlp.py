@@ -737,14 +737,13 @@ class MLP(Solver):
                 p["y"] = mat(n, K, [-1, 0, 1, 2])
             else:
                 p["y"] = mat(n, K, [0, 1])
-        if not given("x"):
-            p["x"] = mat(n, D, [-1, 0, 1, 1, 2])
-        # Layer by layer: each hidden layer's ξ small, no ReLU kink at 0, not all units dead.
-        h_rows = [list(r) for r in p["x"]]
+        # Layer by layer: each hidden layer's ξ small, no ReLU kink at 0, not all units dead; whatever
+        # of x, W⁽ˡ⁾ and b⁽ˡ⁾ is not yours is drawn again until it is so.
+        h_rows: list = []
         for l in range(1, L + 1):
             last = l == L
             fan_in, width = (D if l == 1 else widths[l - 2]), widths[l - 1]
-            free = not (given(f"W{l}") or given(f"b{l}"))
+            free = not (given(f"W{l}") and given(f"b{l}") and (l > 1 or given("x")))
             linear_log = last and out == "linear" and loss in ("bce", "ce")
             for _attempt in range(300):
                 if linear_log:
@@ -753,6 +752,10 @@ class MLP(Solver):
                     wc, bc = [-2, -1, 1, 1, 2], [-1, 0, 0, 1]
                 else:  # above a hidden layer: smaller weights keep ξ small
                     wc, bc = [-1, -1, 1, 1, 2], [-1, 0, 0, 1]
+                if l == 1:
+                    if not given("x"):
+                        p["x"] = mat(n, D, [-1, 0, 1, 1, 2])
+                    h_rows = [list(r) for r in p["x"]]
                 if not given(f"W{l}"):
                     p[f"W{l}"] = mat(width, fan_in, wc)
                 if not given(f"b{l}"):
