@@ -49,6 +49,13 @@ def grids_of(variant) -> list[tuple[str, list[list]]]:
     return out
 
 
+def box_label(name: str) -> str:
+    """A box parameter's name as the notes label the box: ``box_ref`` is REF, ``box_roi`` ROI, ``anchor``
+    stays a word (never a raw underscore on a figure)."""
+    word = name.removeprefix("box_")
+    return word.upper() if len(word) <= 3 else word.replace("_", " ")
+
+
 def diagram_of(variant):
     """("boxes", boxes) or ("grid", grids) for a family with a ``diagram:``, else None."""
     kind = variant.family.get("diagram")
@@ -121,7 +128,7 @@ def svg_boxes(boxes: list[tuple[str, list[float]]]) -> str:
         color = COLORS[i % len(COLORS)][0]
         d.append(draw.Rectangle(X(bx), Y(by), bw * px, bh * px, fill=color, fill_opacity=0.18, stroke=color,
                                 stroke_width=2))
-        d.append(draw.Text(label, 11, X(bx) + 3, Y(by) + 12, fill=color, font_family="sans-serif",
+        d.append(draw.Text(box_label(label), 11, X(bx) + 3, Y(by) + 12, fill=color, font_family="sans-serif",
                            font_weight="bold"))
     if len(boxes) >= 2:
         inter = _intersection(boxes[0][1], boxes[1][1])
@@ -132,7 +139,7 @@ def svg_boxes(boxes: list[tuple[str, list[float]]]) -> str:
     legend_y = Y(y1) + 30
     for i, (label, b) in enumerate(boxes):
         color = COLORS[i % len(COLORS)][0]
-        text = f"{label} = ({', '.join(_g(v) for v in b)})"
+        text = f"{box_label(label)} = ({', '.join(_g(v) for v in b)})"
         d.append(draw.Rectangle(margin, legend_y + 16 * i - 9, 10, 10, fill=color, fill_opacity=0.5, stroke=color))
         d.append(draw.Text(text, 11, margin + 16, legend_y + 16 * i, font_family="sans-serif"))
     return d.as_svg() + "\n"
@@ -208,7 +215,7 @@ def tikz_boxes(boxes: list[tuple[str, list[float]]]) -> str:
         corner, anchor = ((_g(bx), _g(by)), "north west") if i % 2 == 0 else ((_g(bx + bw), _g(by + bh)),
                                                                              "south east")
         out.append(f"\\node[anchor={anchor},text={color},inner sep=1pt] at ({corner[0]},{corner[1]}) "
-                   f"{{\\textbf{{{latex_escape_text(label)}}}}};")
+                   f"{{\\textbf{{{latex_escape_text(box_label(label))}}}}};")
     if len(boxes) >= 2:
         inter = _intersection(boxes[0][1], boxes[1][1])
         if inter:

@@ -27,7 +27,7 @@ class FormulaGroup(NamedTuple):
 
 FORMULAS: tuple[FormulaGroup, ...] = (
     FormulaGroup("Activation functions", (
-        "backprop.activation-derivative", "backprop.two-layer", "backprop.total-derivative",
+        "backprop.activation-derivative", "backprop.two-layer", "backprop.mlp", "backprop.total-derivative",
         "derive.sigmoid-derivative", "derive.tanh-sigmoid", "derive.tanh-derivative", "rnn.", "lstm.", "gru."), (
         ("logistic sigmoid", r"h = \sigma(\xi) = \frac{1}{1 + e^{-\xi}}, \qquad "
                              r"\dot\sigma(\xi) = \sigma(\xi)\bigl(1 - \sigma(\xi)\bigr) = h(1 - h)"),
@@ -52,6 +52,15 @@ FORMULAS: tuple[FormulaGroup, ...] = (
                                      r"W \leftarrow W - \eta\nabla_W\mathcal{L}"),
         ("ReLU network (CMU 16-785)", r"f(\vec x) = \vec w^T \max\{0, W^T\vec x + \vec c\} + b"),
     )),
+    FormulaGroup("Multi-layer network with weight decay (CMU 16-785 Alg. 6.3/6.4)", ("backprop.mlp",), (
+        ("forward", r"\vec h^{(0)} = \vec x, \qquad \vec\xi^{(l)} = \vec b^{(l)} + W^{(l)}\vec h^{(l-1)}, \qquad "
+                    r"\vec h^{(l)} = g(\vec\xi^{(l)}), \qquad \hat y = \vec h^{(L)}"),
+        ("objective", r"J = \mathcal{L} + \lambda\Omega, \qquad \Omega = \frac{1}{2}\sum_l \|W^{(l)}\|^2"),
+        ("backward, l = L down to 1", r"\nabla_{W^{(l)}}J = \sum_i \nabla_{\vec\xi_i^{(l)}}J\,\vec h_i^{(l-1),T} + "
+                                 r"\lambda W^{(l)}, \qquad \nabla_{\vec b^{(l)}}J = \sum_i \nabla_{\vec\xi_i^{(l)}}J"),
+        ("", r"\nabla_{\vec\xi_i^{(l-1)}}J = \dot\sigma(\vec\xi_i^{(l-1)}) \odot "
+             r"W^{(l),T}\nabla_{\vec\xi_i^{(l)}}J, \qquad W \leftarrow W - \eta\nabla_W J"),
+    )),
     FormulaGroup("Computational graphs and flow graphs", ("backprop.graph", "backprop.total-derivative"), (
         ("gates", r"f = x + y:\ \frac{\partial L}{\partial x} = \frac{\partial L}{\partial f}; \quad "
                   r"f = xy:\ \frac{\partial L}{\partial x} = y\frac{\partial L}{\partial f}"),
@@ -60,7 +69,8 @@ FORMULAS: tuple[FormulaGroup, ...] = (
         ("total derivative (every path)", r"\frac{d\hat y}{dx} = \sum_{i=0}^{N-1} \frac{d\hat y}{dh_i}"
                                           r"\frac{\partial h_i}{\partial x}"),
     )),
-    FormulaGroup("Losses", ("loss.", "derive.bce-gradient", "backprop.two-layer", "detection.bbox-loss"), (
+    FormulaGroup("Losses", ("loss.", "derive.bce-gradient", "backprop.two-layer", "backprop.mlp",
+                            "detection.bbox-loss"), (
         ("MSE: ECE 417; CMU 16-785", r"\mathcal{L} = \frac{1}{2n}\sum_{i=1}^n \|\vec y_i - \hat y_i\|^2; \qquad "
                                      r"\mathcal{L} = \frac{1}{n}\sum_{i=1}^n \|\vec y_i - \hat y_i\|^2"),
         ("binary cross-entropy", r"\mathcal{L}_{BCE} = -\frac{1}{n}\sum_{i=1}^n \bigl[y_i\ln\hat y_i + "
@@ -75,7 +85,7 @@ FORMULAS: tuple[FormulaGroup, ...] = (
                                    r"R(W) = \sum_{ij}|W_{ij}|,\ \ \nabla_W = \lambda\,\mathrm{sign}(W)"),
     )),
     FormulaGroup("Softmax", ("softmax.", "derive.ce-softmax-gradient", "derive.softmax-two-class", "loss.ce",
-                             "backprop.two-layer", "rnn."), (
+                             "backprop.two-layer", "backprop.mlp", "rnn."), (
         ("softmax (unchanged by a common shift of z)", r"\hat y_k = \frac{\exp(z_k)}{\sum_{\ell=1}^K \exp(z_\ell)}"),
         ("with cross-entropy", r"\mathcal{L} = -\sum_k y_k \ln\hat y_k, \qquad "
                                r"\frac{\partial\mathcal{L}}{\partial\vec z} = \hat y - \vec y"),

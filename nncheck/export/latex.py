@@ -21,18 +21,32 @@ from typing import Any
 from nncheck import __version__, kinds
 from nncheck.export.answers import key_answer_text, tolerance_text
 from nncheck.export.diagrams import diagram_of, tikz_diagram, tikz_height_cm
-from nncheck.export.mathtext import latex_block, latex_escape_text, latex_matrix, latex_text, template_lines, text_lines
+from nncheck.export.mathtext import (
+    formula_latex,
+    latex_block,
+    latex_escape_text,
+    latex_matrix,
+    latex_text,
+    notation_of,
+    prose_lines,
+    text_lines,
+)
 from nncheck.kinds.base import TeX
 from nncheck.lang.numbers import approx
 
 #: Points of a part, by its answer kind: roughly the work it takes by hand.
 PART_POINTS = {"boolean": 2, "choice": 2, "integer": 3, "number": 4, "vector": 5, "matrix": 6,
-               "expression": 5, "derivation": 10}
-#: Height (cm) of a part's answer box: room for the work as well as the answer.
-BOX_CM = {"boolean": 1.6, "choice": 1.6, "integer": 3.0, "number": 4.0, "vector": 4.0, "matrix": 4.0,
-          "expression": 4.5, "derivation": 9.0}
+               "expression": 5, "matexpr": 6, "derivation": 10}
+#: Height (cm) of a part's answer box, room for the work as well as the answer: one line for a yes/no,
+#: a short box for a number, a medium one for an expression, most of a half page for a derivation.  A
+#: vector or matrix adds a line per row it needs (:func:`_box_cm`).
+BOX_CM = {"boolean": 1.0, "choice": 1.0, "integer": 2.4, "number": 3.0, "vector": 3.0, "matrix": 2.6,
+          "expression": 4.5, "matexpr": 5.0, "derivation": 10.0}
+ROW_CM = 0.8  # one handwritten row of a matrix
+VECTOR_ROW = 6  # entries of a vector that fit on one handwritten line
 LINE_CM = 0.48  # one line of 11 pt text
 MAX_KEEP_LINES = 40  # never ask for more than most of a page to stay together
+MAX_KEEP_CM = 21.0  # the text height of a letter page, less the header and a margin
 
 PREAMBLE = r"""\documentclass[11pt]{exam}
 \usepackage{amsmath,amssymb}
@@ -165,10 +179,13 @@ def grade_tables(pset, per_row: int = 10) -> list[str]:
 
 
 def _box_cm(kp) -> float:
+    """The box of a part, sized to its kind and, for a vector or a matrix, to its shape."""
     cm = BOX_CM.get(kp.kind, 4.0)
-    if kp.kind == "matrix" and kp.exact is not None:
-        cm += 0.6 * max(0, len(kinds.get(kp.kind).rows(kp.exact)) - 2)
-    return cm
+    if kp.kind in ("matrix", "vector") and kp.exact is not None:
+        rows = kinds.get(kp.kind).rows(kp.exact)
+        lines = len(rows) if kp.kind == "matrix" else -(-len(rows[0]) // VECTOR_ROW) - 1
+        cm += ROW_CM * lines
+    return round(cm, 1)
 
 
 def _keep_lines(lines: list[list], diagram) -> int:
@@ -185,9 +202,17 @@ def _keep_lines(lines: list[list], diagram) -> int:
 
 def _problem_tex(p, *, with_key: bool) -> list[str]:
     v = p.variant
-    lines = template_lines(v, v.family["prompt"])
+    # A derivation's prose holds answer-language formulas (its claim, its "Given:"): set as math in the
+    # notes' notation, with the instructions on typing them left out on paper.
+    derives = any(kinds.get(spec["kind"]).multiline for spec in p.parts)
+    notation = notation_of(v.render(v.family["prompt"])) if derives else None
+    matrix = any("shapes" in spec for spec in p.parts)
+    lines = prose_lines(v, v.family["prompt"], paper=True, formulas=derives, notation=notation, matrix=matrix)
     diagram = diagram_of(v)
-    out = [f"\\needspace{{{_keep_lines(lines, diagram)}\\baselineskip}}",
+    # The statement, its figure and the first part (with its box) start on one page.
+    first = _box_cm(p.key.parts[p.parts[0]["name"]]) + 1.0 if p.parts and not with_key else 0.0
+    keep = min(_keep_lines(lines, diagram) * LINE_CM + first, MAX_KEEP_CM)
+    out = [f"\\needspace{{{keep:.1f}cm}}",
            f"\\renewcommand{{\\problemtitle}}{{{latex_text(v.title)}}}",
            f"\\renewcommand{{\\problempoints}}{{{problem_points(p)}}}", "\\question", "", latex_block(lines), ""]
     tikz = tikz_diagram(diagram)
@@ -205,18 +230,25 @@ def _problem_tex(p, *, with_key: bool) -> list[str]:
         keep = _box_cm(kp) + 1.5 if not with_key else 3.0
         out.append(f"\\needspace{{{keep:.1f}cm}}")
         # A part's prompt reads on from its label: only a matrix in it is set apart.
-        out.append(f"\\part[{part_points(spec)}] " + latex_block(template_lines(v, spec["prompt"]), steps=True))
+        prompt = prose_lines(v, spec["prompt"], paper=True, formulas=kp.answer_kind.multiline, notation=notation,
+                             matrix="shapes" in spec, claim=kp.answer_kind.multiline)
+        out.append(f"\\part[{part_points(spec)}] " + latex_block(prompt, steps=True))
         if with_key:
-            out += _solution_tex(kp)
+            # A derivation arrives at its target: shown in the notation of the identity above it.
+            target = formula_latex(spec["target"], notation, matrix="shapes" in spec) \
+                if kp.answer_kind.multiline and isinstance(spec.get("target"), str) else None
+            out += _solution_tex(kp, target)
         else:
+            if "\\adjustbox" in out[-1]:  # a displayed identity: room before the box
+                out.append("\\medskip")
             out.append(f"\\makeemptybox{{{_box_cm(kp):.1f}cm}}")
         out.append("")
     out.append("\\end{parts}")
     return out
 
 
-def _solution_tex(kp) -> list[str]:
-    out = ["\\begin{solution}", f"$\\displaystyle {key_value_latex(kp)}$", ""]
+def _solution_tex(kp, shown: str | None = None) -> list[str]:
+    out = ["\\begin{solution}", f"$\\displaystyle {shown or key_value_latex(kp)}$", ""]
     typed = key_answer_text(kp)
     tool = []
     if typed is not None and not kp.answer_kind.multiline:

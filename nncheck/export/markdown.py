@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from nncheck import __version__
+from nncheck import __version__, kinds
 from nncheck.export.answers import key_answer_text, key_latex, tolerance_text
 from nncheck.export.diagrams import diagram_of, svg_diagram
 from nncheck.export.mathtext import (
@@ -21,7 +21,8 @@ from nncheck.export.mathtext import (
     latex_escape_text,
     line_pieces,
     md_escape,
-    template_lines,
+    notation_of,
+    prose_lines,
     text_lines,
 )
 
@@ -40,8 +41,14 @@ def figure_name(problem) -> str:
 # ----------------------------------------------------------------------------
 def _inline(pieces: list[tuple[str, str, bool]]) -> str:
     # pandoc reads $…$ as math only with no space inside the dollars, and GitHub likewise.
-    return "".join(f"${x.strip()}$" if kind == "math" and x.strip() else md_escape(x) if kind == "text" else ""
-                   for kind, x, _tall in pieces)
+    return "".join(f"${x.strip()}$" if kind == "math" and x.strip() else md_escape(x) if kind == "text"
+                   else _code(x) if kind == "code" else "" for kind, x, _tall in pieces)
+
+
+def _code(s: str) -> str:
+    """Answer-language text as typed: a code span (backticks inside it get a longer fence)."""
+    fence = "``" if "`" in s else "`"
+    return f"{fence}{s}{fence}" if fence == "`" else f"{fence} {s} {fence}"
 
 
 def _display(pieces: list[tuple[str, str, bool]]) -> str:
@@ -50,6 +57,9 @@ def _display(pieces: list[tuple[str, str, bool]]) -> str:
     for kind, x, _tall in pieces:
         if kind == "math":
             body += x
+            continue
+        if kind == "code":
+            body += r"\texttt{" + latex_escape_text(x) + "}"
             continue
         for k, word in enumerate(re.split(r" {2,}", x)):
             if k:
@@ -175,13 +185,21 @@ def _problem_md(p, *, with_key: bool, heading: str = "##") -> list[str]:
     out = [f"{heading} Problem {p.number}: {md_escape(v.title)}", ""]
     out.append(f"*{md_escape(v.id)} · seed {v.seed}*")
     out.append("")
-    for block in markdown_blocks(template_lines(v, v.family["prompt"])):
+    # A derivation's prose holds answer-language formulas: set as math in the notes' notation, with the
+    # names to type shown as typed (this handout goes with answers.yaml, so its typing hints stay).
+    derives = any(kinds.get(spec["kind"]).multiline for spec in p.parts)
+    notation = notation_of(v.render(v.family["prompt"])) if derives else None
+    matrix = any("shapes" in spec for spec in p.parts)
+    statement = prose_lines(v, v.family["prompt"], paper=False, formulas=derives, notation=notation, matrix=matrix)
+    for block in markdown_blocks(statement):
         out += [block, ""]
     if diagram_of(v) is not None:
         out.append(f"![Diagram for problem {p.number}]({figure_name(p)})")
         out.append("")
     for i, spec in enumerate(p.parts):
-        blocks = markdown_blocks(template_lines(v, spec["prompt"])) or [""]
+        multiline = kinds.get(spec["kind"]).multiline
+        blocks = markdown_blocks(prose_lines(v, spec["prompt"], paper=False, formulas=multiline, notation=notation,
+                                             matrix="shapes" in spec, claim=multiline)) or [""]
         if blocks[0].startswith("$$"):  # a display stands on its own lines, under the label
             blocks.insert(0, "")
         out += [f"**{p.part_label(i)}** {blocks[0]}".rstrip(), ""]

@@ -35,7 +35,8 @@ GREEK = {
 }
 ACCENTED = {"ŷ": ("y", "hat"), "ŝ": ("s", "hat"), "ĉ": ("c", "hat"), "ĥ": ("h", "hat"), "ẑ": ("z", "hat"),
             "ȳ": ("y", "bar"), "x̄": ("x", "bar"), "ō": ("o", "bar"), "ā": ("a", "bar")}
-COMBINING = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0305": "bar", "\u20d7": "vec"}
+COMBINING = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0305": "bar", "\u20d7": "vec",
+             "\u0307": "dot"}  # σ̇: the notes' σ′
 SUB = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9",
        "₊": "+", "₋": "-", "₍": "(", "₎": ")", "ₐ": "a", "ₑ": "e", "ₒ": "o", "ₓ": "x", "ᵢ": "i", "ⱼ": "j",
        "ₖ": "k", "ₙ": "n", "ₘ": "m", "ₜ": "t", "ₗ": "l", "ₚ": "p", "ᵣ": "r", "ₛ": "s", "ᵤ": "u", "ᵥ": "v"}
@@ -62,6 +63,8 @@ FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "ma
              "sin": r"\sin", "cos": r"\cos", "sqrt": r"\sqrt", "argmax": r"\operatorname{argmax}",
              "sigmoid": r"\operatorname{sigmoid}", "softmax": r"\operatorname{softmax}",
              "relu": r"\operatorname{ReLU}", "ReLU": r"\operatorname{ReLU}", "sum": r"\sum"}
+#: Functions whose names are also words: "the sigmoid σ(ξ)" names it, "softmax(z)" applies it.
+SPELLED_OUT = {"sigmoid", "softmax"}
 TEXT_UNICODE = {"—": "---", "–": "--", "…": r"\ldots{}", "“": "``", "”": "''", "‘": "`", "’": "'",
                 "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,", "•": r"$\bullet$", "✓": "(ok)", "✗": "(x)",
                 "°": r"$^\circ$", "§": r"$\S$", "→": r"$\to$", "⎡": "[", "⎣": "[", "⎤": "]", "⎦": "]",
@@ -288,7 +291,7 @@ def _word_class(w: str) -> str:
     """'strong' (surely math), 'weak' (math next to math), or 'text'."""
     if any(c in GREEK or c in SUB or c in SUP or c in ACCENTED or c in COMBINING for c in w):
         return "strong"
-    if "*" in w or (len(w) > 1 and (w.startswith("_") or w.endswith("_"))):
+    if "*" in w or w == "_" or (len(w) > 1 and (w.startswith("_") or w.endswith("_"))):
         return "strong"  # k*, a subscript after an operator (∇_W), a braced subscript to come (g_{t−1})
     if "_" in w.strip("_") and not w.startswith("_"):
         return "strong"
@@ -325,8 +328,9 @@ def _classify(seg_tokens: list) -> list[tuple[str, object, str]]:
             c = _word_class(s)
             if c == "text" and _is_differential(s, seg_tokens, k):
                 c = "weak"
-            elif c == "weak" and s in FUNCTIONS and _ends_phrase(seg_tokens, k):
-                c = "text"  # "the derivative of tanh, …": the function named in words, not applied
+            elif c == "weak" and s in FUNCTIONS and (_ends_phrase(seg_tokens, k) or (
+                    s in SPELLED_OUT and k + 1 < len(seg_tokens) and seg_tokens[k + 1] == ("space", " "))):
+                c = "text"  # "the derivative of tanh, …", "the sigmoid σ(…)": the function named in words
             out.append(({"strong": "S", "weak": "W", "text": "T"}[c], s, kind))
         elif kind == "op":
             out.append(("S", s, kind))
@@ -464,6 +468,8 @@ def convert_line(line: list, *, math, text, code=None) -> str:
 
 
 def _is_tall(v: Value) -> bool:
+    if isinstance(v, Formula):
+        return v.display
     val = v.value
     return isinstance(val, (list, tuple)) and bool(val) and (isinstance(val[0], (list, tuple)) or v.fmt == "col")
 
@@ -497,6 +503,9 @@ def _latex_of(cls: list) -> str:
             inner, k = _group(cls, k + 1)
             out.append(latex_word(payload[:-1]) + "_{" + inner + "}")
             continue
+        elif kind == "word" and len(payload) == 2 and payload[0] == "d" and payload[1].isalpha() and (
+                (k + 1 < len(cls) and cls[k + 1][1] == "/") or (k > 0 and cls[k - 1][1] == "/")):
+            out.append("d" + latex_word(payload[1]))  # dL/dh: the differential d, then the letter
         elif kind == "word":
             out.append(latex_word(payload))
         elif kind == "space":
@@ -997,11 +1006,11 @@ def markdown_text(text: str) -> str:
 class Formula(Value):
     """An answer-language formula, as LaTeX math (``value``) and as written in the bank (``text``)."""
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "display")
 
-    def __init__(self, latex: str, text: str):
+    def __init__(self, latex: str, text: str, display: bool = False):
         super().__init__(latex, "tex")
-        self.text = text
+        self.text, self.display = text, display
 
     @property
     def is_text(self) -> bool:
@@ -1090,6 +1099,9 @@ def name_latex(name: str, notation: Notation) -> str:
     ``yhat1`` as ŷ₁, ``W1`` as W₁ (or W⁽¹⁾ in a family that numbers layers), ``c_t`` as c_t."""
     if name in notation.names:
         return notation.names[name]
+    m = re.fullmatch(r"d([A-Za-z])d([A-Za-z]\w*)", name)
+    if m:  # dLdc_t, the answer language's spelling of dL/dc[t]
+        return r"\frac{d" + name_latex(m.group(1), notation) + "}{d" + name_latex(m.group(2), notation) + "}"
     if "_" in name.strip("_"):
         base, _, sub = name.partition("_")
         return "{" + name_latex(base, notation) + "}_{" + _index_latex(sub) + "}"
@@ -1137,7 +1149,7 @@ def formula_latex(text: str, notation: Notation | None = None, *, matrix: bool =
 
     def wrap(kid: tuple[str, float, object], prec: float, right: bool = False) -> str:
         s, p, _n = kid
-        return s if p > prec or (p == prec and not right) else r"\left(" + s + r"\right)"
+        return s if p > prec or (p == prec and not right) else paren(s)
 
     def one(node, kids):  # (LaTeX, binding strength, node)
         if isinstance(node, syntax.Num):
@@ -1150,6 +1162,11 @@ def formula_latex(text: str, notation: Notation | None = None, *, matrix: bool =
         if isinstance(node, syntax.Unary):
             return "-" + wrap(kids[0], 7.0), 7.0, node
         if isinstance(node, syntax.Transpose):
+            m = re.fullmatch(r"([A-Za-z]|\\[a-z]+)\^\{([^{}]*)\}", kids[0][0])
+            if re.fullmatch(r"[A-Za-z]", kids[0][0]):
+                return kids[0][0] + r"^{\top}", 10.0, node
+            if m:  # W⁽²⁾ᵀ as the notes write it, W^{(2)⊤}
+                return m.group(1) + "^{" + m.group(2) + r"\top}", 10.0, node
             return "{" + wrap(kids[0], 9.0) + r"}^{\top}", 10.0, node
         if isinstance(node, syntax.Derivative):
             return _derivative_latex(node, kids[0], notation, matrix), 8.0, node
@@ -1181,16 +1198,22 @@ def _call_latex(func: str, args: list[str]) -> str:
     if func == "exp" and r"\frac" not in args[0] and len(args[0]) <= 24:
         return "e^{" + args[0] + "}"
     name = _CALLS.get(func, r"\operatorname{" + latex_escape_text(func) + "}")
-    return name + r"\left(" + ", ".join(args) + r"\right)"
+    return name + paren(", ".join(args))
+
+
+def paren(s: str) -> str:
+    """``s`` in brackets, grown to its height only when it holds something tall (a fraction)."""
+    tall = any(t in s for t in (r"\frac", r"\sum", r"\begin", r"\nabla"))
+    return r"\left(" + s + r"\right)" if tall else "(" + s + ")"
 
 
 def _binop_latex(op: str, a: tuple, b: tuple, wrap) -> str:
     """A binary operation; a quotient as a fraction, whose bar groups it as brackets would."""
     if op == "/":
         return r"\frac{" + a[0] + "}{" + b[0] + "}"
-    if op == "^":
-        from nncheck.lang import syntax
+    from nncheck.lang import syntax
 
+    if op == "^":
         node = a[2]
         if isinstance(node, syntax.Call) and node.func in ("tanh", "sigma", "ln", "log", "sech"):
             head = _CALLS[node.func]  # tanh(ξ)² as the notes write it, tanh²(ξ)
@@ -1199,7 +1222,12 @@ def _binop_latex(op: str, a: tuple, b: tuple, wrap) -> str:
     if op == "*":
         left, right = wrap(a, 6.0), wrap(b, 6.0, True)
         # Juxtaposition, as the notes write a product; a dot where two numbers would run together.
-        sep = r" \cdot " if right[:1].isdigit() or right.startswith("-") else r"\, "
+        if right[:1].isdigit() or right.startswith("-"):
+            sep = r" \cdot "
+        elif isinstance(a[2], syntax.Num) or right.startswith(r"\left(") or right.startswith(r"\frac"):
+            sep = " "  # 2P, h(1 − h)
+        else:
+            sep = r"\, "
         return left + sep + right
     sym = {"+": " + ", "-": " - ", "⊙": r" \odot "}.get(op, " " + op + " ")
     return wrap(a, _TEX_PREC.get(op, 5.0)) + sym + wrap(b, _TEX_PREC.get(op, 5.0), True)
@@ -1212,30 +1240,73 @@ def _derivative_latex(node, kid: tuple, notation: Notation, matrix: bool) -> str
 
     var = name_latex(node.var, notation)
     if matrix:
-        return r"\nabla_{" + var + "}" + (kid[0] if kid[1] >= 10 else r"\left(" + kid[0] + r"\right)")
+        return r"\nabla_{" + var + "}" + (kid[0] if kid[1] >= 10 else paren(kid[0]))
     others = syntax.names_in(node.expr) - {node.var}
     d = r"\partial " if others or isinstance(node.expr, syntax.Name) else "d"
     if kid[1] >= 10 and len(kid[0]) <= 16:
         return r"\frac{" + d + kid[0] + "}{" + d + var + "}"
-    return r"\frac{" + d + "}{" + d + var + r"}\left(" + kid[0] + r"\right)"
+    return r"\frac{" + d + "}{" + d + var + "}" + paren(kid[0])
 
 
-_CLAIM = re.compile(r"(?<=\bDerive )(.+?)(?=, one step per line|$)")
-_START = re.compile(r"(?<=\bstart from )([^;)\n]+)|(?<=\bbegin with )([^;)\n]+)")
-_GIVEN = re.compile(r"(?<=\bGiven: )(.+?)(?=\.?$)", re.M)
-_TYPED = re.compile(r"(?<= as )([A-Za-z][\w']*(?:\([^()]*\))?)|(?<=typed )(\S+?)(?=[.;,]?(?:\s|$))")
+_STEPS = re.compile(r"^Derive (.+?), one step per line(.*)$", re.S)
+_CLAIM = re.compile(r"(?<=\bDerive )(.+?)(?=, one step per line|\.(?:\s|$)|$)", re.M)
+class _Example:
+    """An example answer in the prose ("closed forms such as ln(2) are fine", "e.g. -(ln(4/5) + ln(1/2))/2."):
+    after "such as" or "e.g.", to the end of the sentence, a comma, a bracket it does not open, or the
+    verb after it."""
+
+    class Match:
+        def __init__(self, text: str, start: int, end: int):
+            self._text, self._start, self._end = text, start, end
+
+        def start(self) -> int:
+            return self._start
+
+        def end(self) -> int:
+            return self._end
+
+        def group(self, _k: int = 0) -> str:
+            return self._text[self._start:self._end]
+
+    def finditer(self, text: str):
+        for m in re.finditer(r"\b(?:such as|e\.g\.) ", text):
+            depth, k = 0, m.end()
+            while k < len(text):
+                ch = text[k]
+                depth += ch == "("
+                if ch == ")":
+                    depth -= 1
+                    if depth < 0:
+                        break
+                if depth == 0 and (ch in ",;\n" or (ch == "." and (k + 1 == len(text) or text[k + 1].isspace()))
+                                   or re.match(r" (?:are|is)\b", text[k:])):
+                    break
+                k += 1
+            if k > m.end():
+                yield self.Match(text, m.end(), k)
+
+
+_EXAMPLE = _Example()
+_BALANCED = r"(?:[^;()\n]|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))+"
+_START = re.compile(r"(?<=\bstart from )" + _BALANCED + r"|(?<=\bbegin with )" + _BALANCED)
+_GIVEN = re.compile(r"(?<=\bGiven: )([\s\S]+?)(?=\.\s|\.?\Z)")
+#: What a typing instruction says to type: "σ as sigma", "(or odot, or .*)", "typed d/dW1(L)", and the
+#: names of "Names to type: dLdh_t = dL/dh[t], …".
+_TYPED = re.compile(r"(?:(?<= as )|(?<= is )|(?<=\(or )|(?<=, or )|(?<=typed ))"
+                    r"(?:[^\s,;()]|\([^()]*\))+?(?=[.;]?(?:[\s,)]|$))(?! are\b)"
+                    r"|(?:(?<=Names to type: )|(?<=, )|(?<=\n))[A-Za-z]\w*(?= = )"
+                    r"|(?:(?<=\()|(?<=, ))[A-Za-z]\w*(?=[,)])")
 
 
 def prose_lines(variant, template: str, *, paper: bool, formulas: bool, notation: Notation | None = None,
-                matrix: bool = False) -> list[list]:
-    """:func:`template_lines` with the answer-language formulas of a derivation's prose (its claim, where
-    it starts, its "Given:" list; ``formulas``) as :class:`Formula` segments, and the typing
-    instructions dropped (``paper``) or their typed names shown verbatim."""
+                matrix: bool = False, claim: bool = False) -> list[list]:
+    """:func:`template_lines` with the answer-language formulas of a derivation's prose (where it starts,
+    its "Given:" list; ``formulas``; and, in a derivation part's prompt, ``claim``, the identity to
+    derive, set as a display under its instructions) as :class:`Formula` segments, the examples of
+    closed forms as math, and the typing instructions dropped (``paper``) or shown verbatim."""
     flat: list = []
     for k, line in enumerate(template_lines(variant, template)):
-        if k:
-            flat.append("\n")
-        for seg in line:
+        for seg in (["\n"] if k else []) + line:
             if (isinstance(seg, str) or (isinstance(seg, Value) and isinstance(seg.value, str))) and flat and \
                     isinstance(flat[-1], str):
                 flat[-1] += seg if isinstance(seg, str) else seg.value
@@ -1249,9 +1320,19 @@ def prose_lines(variant, template: str, *, paper: bool, formulas: bool, notation
             continue
         text = paper_wording(seg) if paper else seg
         pieces: list = [text]
-        if formulas:
+        steps = _STEPS.match(text) if claim else None
+        shown = formula_latex(steps.group(1), notation, matrix=matrix) if steps else None
+        if steps and shown is not None:
+            # "Derive A = B, one step per line (start from A)": the identity displayed under the instructions.
+            pieces = ["Derive the identity below, one step per line" + steps.group(2).rstrip(".") + ":\n",
+                      Formula(shown, steps.group(1), display=True)]
+        elif claim:
             pieces = _split(pieces, _CLAIM, lambda t: _formula_or_verbatim(t, notation, matrix, verbatim=True))
+        pieces = _split(pieces, _EXAMPLE, lambda t: _formula_or_verbatim(t, notation, False, verbatim=False)
+                        if re.search(r"[\d(/]", t) else None)
+        if claim:
             pieces = _split(pieces, _START, lambda t: _formula_or_verbatim(t, notation, matrix, verbatim=True))
+        if formulas:
             pieces = _split(pieces, _GIVEN, lambda t: _given(t, notation, matrix))
             if not paper:
                 pieces = _split(pieces, _TYPED, lambda t: [Verbatim(t)], within=_typing_sentences)
@@ -1270,11 +1351,12 @@ def prose_lines(variant, template: str, *, paper: bool, formulas: bool, notation
 
 
 def _typing_sentences(text: str) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in re.finditer(r"(?:Type |type |Names to type:)[^.]*", text)]
+    spans = [(m.start(), m.end()) for m in re.finditer(r"(?:Type |type |Names to type:).*?(?:\.(?=\s|$)|$)", text,
+                                                      re.S)]
     return spans + [(m.start(), m.end()) for m in _TYPED_CLAUSE.finditer(text)]
 
 
-def _split(pieces: list, pattern: re.Pattern, convert, within=None) -> list:
+def _split(pieces: list, pattern: re.Pattern | _Example, convert, within=None) -> list:
     """``pieces`` with each text match of ``pattern`` (inside the spans ``within`` gives, if any)
     replaced by the segments ``convert`` returns for it (None: left as text)."""
     out: list = []
@@ -1311,7 +1393,7 @@ def _formula_or_verbatim(text: str, notation: Notation, matrix: bool, *, verbati
 def _given(text: str, notation: Notation, matrix: bool) -> list | None:
     """A "Given:" list: its formulas as math, separated by its words (", ", " and ", a remark in
     brackets, "for k = 1, 2, 3"); None when no item parses."""
-    parts = re.split(r"(,\s+and\s+|,\s+|\s+and\s+|\s+for\s+|\s+\([^()]*\))", text)
+    parts = re.split(r"(,\s+and\s+|,\s+|\s+and\s+|\s+for\s+|\s+\([^()]*\))", " ".join(text.split()))
     out: list = []
     found = False
     for k, part in enumerate(parts):

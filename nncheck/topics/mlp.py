@@ -26,7 +26,7 @@ import math
 from fractions import Fraction
 from functools import lru_cache
 
-from nncheck.topics.activations import SYMBOL, sig4, sigma_py, tidy, value_py
+from nncheck.topics.activations import sig4, sigma_py, tidy, value_py
 from nncheck.topics.base import RM, ParamError, R, Solver, num
 from nncheck.topics.softmax import is_onehot, softmax_py
 
@@ -82,9 +82,9 @@ class Net:
     def __init__(self, p: dict):
         self.L = layers_of(p)
         self.X, self.Y = p["x"], p["y"]
-        self.Ws = [p[f"W{l}"] for l in range(1, self.L + 1)]
-        self.bs = [p[f"b{l}"] for l in range(1, self.L + 1)]
-        self.acts = [p[f"g{l}"] for l in range(1, self.L)] + [p["output"]]
+        self.Ws = [p[f"W{lyr}"] for lyr in range(1, self.L + 1)]
+        self.bs = [p[f"b{lyr}"] for lyr in range(1, self.L + 1)]
+        self.acts = [p[f"g{lyr}"] for lyr in range(1, self.L)] + [p["output"]]
         self.output, self.loss = p["output"], p["loss"]
         self.eta, self.lam = p["eta"], p["lambda"]
         self.omega = p["omega"]
@@ -113,10 +113,10 @@ def forward_py(net: Net) -> list[dict]:
     rows = []
     for x in net.X:
         h, xis, hs = list(x), [], []
-        for l in range(net.L):
-            xi = _affine(net.Ws[l], net.bs[l], h)
-            if l < net.L - 1:
-                h = [value_py(net.acts[l], v) for v in xi]
+        for lyr in range(net.L):
+            xi = _affine(net.Ws[lyr], net.bs[lyr], h)
+            if lyr < net.L - 1:
+                h = [value_py(net.acts[lyr], v) for v in xi]
             elif net.output == "sigmoid":
                 h = [value_py("sigmoid", v) for v in xi]
             elif net.output == "softmax":
@@ -217,10 +217,10 @@ def _structure(acts: tuple, loss: str, D: int, widths: tuple, present: tuple | N
     y = _symbols("y", widths[-1], 1)
     syms: dict = {"n": [n], "y": list(y)}
     Ws, bs = {}, {}
-    for l in range(max(start, 1) + (1 if start else 0), L + 1):
-        fan_in = D if l == 1 else widths[l - 2]
-        Ws[l], bs[l] = _symbols(f"w{l}", widths[l - 1], fan_in), _symbols(f"b{l}", widths[l - 1], 1)
-        syms[f"W{l}"], syms[f"b{l}"] = list(Ws[l]), list(bs[l])
+    for lyr in range(max(start, 1) + (1 if start else 0), L + 1):
+        fan_in = D if lyr == 1 else widths[lyr - 2]
+        Ws[lyr], bs[lyr] = _symbols(f"w{lyr}", widths[lyr - 1], fan_in), _symbols(f"b{lyr}", widths[lyr - 1], 1)
+        syms[f"W{lyr}"], syms[f"b{lyr}"] = list(Ws[lyr]), list(bs[lyr])
     if start == 0:
         x = _symbols("x", D, 1)
         syms["x"] = list(x)
@@ -228,19 +228,19 @@ def _structure(acts: tuple, loss: str, D: int, widths: tuple, present: tuple | N
     else:
         xi = _symbols("xi", widths[start - 1], 1)
         syms["xi"] = list(xi)
-        h = [_g_sym(acts[start - 1], v) for v in xi] if start < L else None
+        h = [_g_sym(acts[start - 1], v) for v in xi] if start < L else []
         first = start + 1
-    z = list(syms["xi"]) if start == L else None
-    for l in range(first, L + 1):
-        z = [bs[l][j] + sum(Ws[l][j, d] * h[d] for d in range(len(h))) for j in range(widths[l - 1])]  # type: ignore[arg-type]
-        if l < L:
-            h = [_g_sym(acts[l - 1], v) for v in z]
-    ell = _example_loss(loss, _out_sym(acts[-1], z), list(y), present, n)  # type: ignore[arg-type]
+    z: list = list(syms["xi"]) if start == L else []
+    for lyr in range(first, L + 1):
+        z = [bs[lyr][j] + sum(Ws[lyr][j, d] * h[d] for d in range(len(h))) for j in range(widths[lyr - 1])]
+        if lyr < L:
+            h = [_g_sym(acts[lyr - 1], v) for v in z]
+    ell = _example_loss(loss, _out_sym(acts[-1], z), list(y), present, n)
     if start == 0:
         grads = {}
-        for l in range(1, L + 1):
-            grads[f"dW{l}"] = [sympy.diff(ell, s) for s in Ws[l]]
-            grads[f"db{l}"] = [sympy.diff(ell, s) for s in bs[l]]
+        for lyr in range(1, L + 1):
+            grads[f"dW{lyr}"] = [sympy.diff(ell, s) for s in Ws[lyr]]
+            grads[f"db{lyr}"] = [sympy.diff(ell, s) for s in bs[lyr]]
         return syms, grads
     return syms, {f"dxi{start}": [sympy.diff(ell, s) for s in syms["xi"]]}
 
@@ -253,15 +253,15 @@ def _decay_derivatives(shapes: tuple, with_biases: bool):
     lam = sympy.Symbol("lambda", nonnegative=True)
     syms: dict = {"lambda": [lam]}
     terms = []
-    for l, (rows, cols) in enumerate(shapes, 1):
-        W, b = _symbols(f"w{l}", rows, cols), _symbols(f"b{l}", rows, 1)
-        syms[f"W{l}"], syms[f"b{l}"] = list(W), list(b)
+    for lyr, (rows, cols) in enumerate(shapes, 1):
+        W, b = _symbols(f"w{lyr}", rows, cols), _symbols(f"b{lyr}", rows, 1)
+        syms[f"W{lyr}"], syms[f"b{lyr}"] = list(W), list(b)
         terms += list(W) + (list(b) if with_biases else [])
     penalty = lam * sum(s**2 for s in terms) / 2
     grads = {}
-    for l in range(1, len(shapes) + 1):
-        grads[f"dW{l}"] = [sympy.diff(penalty, s) for s in syms[f"W{l}"]]
-        grads[f"db{l}"] = [sympy.diff(penalty, s) for s in syms[f"b{l}"]]
+    for lyr in range(1, len(shapes) + 1):
+        grads[f"dW{lyr}"] = [sympy.diff(penalty, s) for s in syms[f"W{lyr}"]]
+        grads[f"db{lyr}"] = [sympy.diff(penalty, s) for s in syms[f"b{lyr}"]]
     return syms, penalty, grads
 
 
@@ -293,7 +293,7 @@ def _bind(net: Net, syms: dict, extra: dict) -> dict:
     """{symbol: exact number} for every symbol of a structure."""
     import sympy
 
-    at = {}
+    at: dict = {}
     for name, ss in syms.items():
         if name in extra:
             vals = extra[name]
@@ -302,14 +302,14 @@ def _bind(net: Net, syms: dict, extra: dict) -> dict:
         elif name == "lambda":
             vals = [R(net.lam)]
         else:
-            l = int(name[1:])
-            vals = _flat(net.Ws[l - 1] if name[0] == "W" else net.bs[l - 1])
+            lyr = int(name[1:])
+            vals = _flat(net.Ws[lyr - 1] if name[0] == "W" else net.bs[lyr - 1])
         at.update(zip(ss, vals))
     return at
 
 
 def _shapes(net: Net) -> tuple:
-    return tuple((w, net.D if l == 0 else net.widths[l - 1]) for l, w in enumerate(net.widths))
+    return tuple((w, net.D if lyr == 0 else net.widths[lyr - 1]) for lyr, w in enumerate(net.widths))
 
 
 def gradients_sym(net: Net, rows: list, *, excitations: bool) -> dict:
@@ -319,7 +319,7 @@ def gradients_sym(net: Net, rows: list, *, excitations: bool) -> dict:
 
     acts, widths = tuple(net.acts), tuple(net.widths)
     total: dict[str, list] = {}
-    per_example: dict[str, list] = {f"dxi{l}": [] for l in range(1, net.L + 1)}
+    per_example: dict[str, list] = {f"dxi{lyr}": [] for lyr in range(1, net.L + 1)}
     for i, (x, y) in enumerate(zip(net.X, net.Y)):
         yv = [R(t) for t in y]
         present = _present(net.loss, yv)
@@ -330,9 +330,9 @@ def gradients_sym(net: Net, rows: list, *, excitations: bool) -> dict:
             mine, flat = flat[:len(grads[k])], flat[len(grads[k]):]
             total[k] = mine if k not in total else [s + v for s, v in zip(total[k], mine)]
         if excitations:
-            for l in range(1, net.L + 1):
-                syms, d = _structure(acts, net.loss, net.D, widths, present, l)
-                per_example[f"dxi{l}"].append(substitute(d[f"dxi{l}"], _bind(net, syms, {"xi": rows[i][l - 1],
+            for lyr in range(1, net.L + 1):
+                syms, d = _structure(acts, net.loss, net.D, widths, present, lyr)
+                per_example[f"dxi{lyr}"].append(substitute(d[f"dxi{lyr}"], _bind(net, syms, {"xi": rows[i][lyr - 1],
                                                                                           "y": yv})))
     if net.lam != 0:
         syms, _, dgrads = _decay_derivatives(_shapes(net), net.decay_biases)
@@ -340,12 +340,12 @@ def gradients_sym(net: Net, rows: list, *, excitations: bool) -> dict:
         for k, exprs in dgrads.items():
             total[k] = [s + v for s, v in zip(total[k], substitute(exprs, at))]
     out = {}
-    for l in range(1, net.L + 1):
-        rows_l, cols_l = _shapes(net)[l - 1]
-        out[f"dW{l}"] = sympy.Matrix(rows_l, cols_l, total[f"dW{l}"])
-        out[f"db{l}"] = sympy.Matrix(total[f"db{l}"])
+    for lyr in range(1, net.L + 1):
+        rows_l, cols_l = _shapes(net)[lyr - 1]
+        out[f"dW{lyr}"] = sympy.Matrix(rows_l, cols_l, total[f"dW{lyr}"])
+        out[f"db{lyr}"] = sympy.Matrix(total[f"db{lyr}"])
         if excitations:
-            out[f"dxi{l}"] = sympy.Matrix(per_example[f"dxi{l}"])
+            out[f"dxi{lyr}"] = sympy.Matrix(per_example[f"dxi{lyr}"])
     return out
 
 
@@ -363,10 +363,10 @@ def forward_sym(net: Net) -> list[tuple[list, list]]:
     out = []
     for x in net.X:
         h, xis, hs = [R(v) for v in x], [], []
-        for l in range(net.L):
-            W, b = RM(net.Ws[l]), RM(net.bs[l])
-            xi = [b[j] + sum(W[j, d] * h[d] for d in range(len(h))) for j in range(net.widths[l])]
-            h = [_g_sym(net.acts[l], v) for v in xi] if l < net.L - 1 else _out_sym(net.output, xi)
+        for lyr in range(net.L):
+            W, b = RM(net.Ws[lyr]), RM(net.bs[lyr])
+            xi = [b[j] + sum(W[j, d] * h[d] for d in range(len(h))) for j in range(net.widths[lyr])]
+            h = [_g_sym(net.acts[lyr], v) for v in xi] if lyr < net.L - 1 else _out_sym(net.output, xi)
             xis.append(xi)
             hs.append(h)
         out.append((xis, hs))
@@ -453,10 +453,10 @@ def _backprop_np(net, *, decay, decay_biases, decay_factor, half_omega, no_sigma
     loss = 0.0
     for x, y in zip(np.array(net.X, dtype=float), np.array(net.Y, dtype=float)):
         hs, xis = [x], []
-        for l in range(L):  # Algorithm 6.3
-            xi = bs[l] + Ws[l] @ hs[-1]
-            if l < L - 1:
-                h = _act_np(net.acts[l], xi)
+        for lyr in range(L):  # Algorithm 6.3
+            xi = bs[lyr] + Ws[lyr] @ hs[-1]
+            if lyr < L - 1:
+                h = _act_np(net.acts[lyr], xi)
             elif net.output == "softmax":
                 e = np.exp(xi - xi.max())
                 h = e / e.sum()
@@ -489,24 +489,24 @@ def _backprop_np(net, *, decay, decay_biases, decay_factor, half_omega, no_sigma
         if flip:
             g = -g
         grads: list = [None] * L
-        for l in range(L - 1, -1, -1):  # Algorithm 6.4
-            grads[l] = g
-            below = xis[l - 1] if (xi_for_h and l > 0) else hs[l]
-            dW[l] += np.outer(g, below)
-            db[l] += g
-            if l == 0:
+        for lyr in range(L - 1, -1, -1):  # Algorithm 6.4
+            grads[lyr] = g
+            below = xis[lyr - 1] if (xi_for_h and lyr > 0) else hs[lyr]
+            dW[lyr] += np.outer(g, below)
+            db[lyr] += g
+            if lyr == 0:
                 break
-            square = Ws[l].shape[0] == Ws[l].shape[1]  # only a square W⁽ˡ⁾ can be used untransposed
-            back = (Ws[l] if w_not_t and square else Ws[l].T) @ g
-            if no_sigma_dot_layer == l or (relu_one and net.acts[l - 1] == "relu"):
+            square = Ws[lyr].shape[0] == Ws[lyr].shape[1]  # only a square W⁽ˡ⁾ can be used untransposed
+            back = (Ws[lyr] if w_not_t and square else Ws[lyr].T) @ g
+            if no_sigma_dot_layer == lyr or (relu_one and net.acts[lyr - 1] == "relu"):
                 sd = np.ones_like(back)
             else:
-                sd = _slope_np(net.acts[l - 1], xis[l - 1], hs[l])
+                sd = _slope_np(net.acts[lyr - 1], xis[lyr - 1], hs[lyr])
             g = sd * back
-        for l in range(L):
-            rows.setdefault(f"xi{l + 1}", []).append(xis[l])
-            rows.setdefault(f"h{l + 1}", []).append(hs[l + 1])
-            rows.setdefault(f"dxi{l + 1}", []).append(grads[l])
+        for lyr in range(L):
+            rows.setdefault(f"xi{lyr + 1}", []).append(xis[lyr])
+            rows.setdefault(f"h{lyr + 1}", []).append(hs[lyr + 1])
+            rows.setdefault(f"dxi{lyr + 1}", []).append(grads[lyr])
     out: dict = {k: np.array(v) for k, v in rows.items()}
     out["yhat"] = out.pop(f"h{L}")
     # λΩ and its gradient: the penalty is on the whole batch, once (not per example, not over n).
@@ -514,9 +514,9 @@ def _backprop_np(net, *, decay, decay_biases, decay_factor, half_omega, no_sigma
     k = decay_factor * lam if decay else 0.0
     out["L"] = float(loss)
     out["J"] = float(loss) + (lam if decay else 0.0) * omega * (0.5 if half_omega else 1.0)
-    for l in range(L):
-        out[f"dW{l + 1}"] = dW[l] + k * Ws[l]
-        out[f"db{l + 1}"] = db[l] + (k * bs[l] if decay_biases else 0.0)
+    for lyr in range(L):
+        out[f"dW{lyr + 1}"] = dW[lyr] + k * Ws[lyr]
+        out[f"db{lyr + 1}"] = db[lyr] + (k * bs[lyr] if decay_biases else 0.0)
     return out
 
 
@@ -524,9 +524,9 @@ def step_np(o: dict, net: Net, eta: float) -> dict:
     import numpy as np
 
     out = {}
-    for l in range(1, net.L + 1):
-        out[f"W{l}_new"] = np.array(net.Ws[l - 1], dtype=float) - eta * o[f"dW{l}"]
-        out[f"b{l}_new"] = np.array(net.bs[l - 1], dtype=float) - eta * o[f"db{l}"]
+    for lyr in range(1, net.L + 1):
+        out[f"W{lyr}_new"] = np.array(net.Ws[lyr - 1], dtype=float) - eta * o[f"dW{lyr}"]
+        out[f"b{lyr}_new"] = np.array(net.bs[lyr - 1], dtype=float) - eta * o[f"db{lyr}"]
     return out
 
 
@@ -555,16 +555,17 @@ def loss_text(net: Net) -> str:
     if net.loss == "mse":
         return "L = 1/(2n) Σᵢ ‖yᵢ − ŷᵢ‖² (MSE)"
     if net.loss == "bce":
-        return "L = −(1/n) Σᵢ Σ_k [y_ik ln ŷ_ik + (1 − y_ik) ln(1 − ŷ_ik)] (BCE; a term whose coefficient is 0 is left out)"
+        return ("L = −(1/n) Σᵢ Σ_k [y_ik ln ŷ_ik + (1 − y_ik) ln(1 − ŷ_ik)] (BCE; a term whose coefficient is 0 "
+                "is left out)")
     return "L = −(1/n) Σᵢ Σ_k y_ik ln ŷ_ik (cross-entropy with one-hot yᵢ; terms with y_ik = 0 are left out)"
 
 
 def decay_text(net: Net) -> str:
-    ws = " + ".join(f"‖W{sup(l)}‖²" for l in range(1, net.L + 1))
+    ws = " + ".join(f"‖W{sup(lyr)}‖²" for lyr in range(1, net.L + 1))
     if net.lam == 0:
         return "J = L (no weight decay: λ = 0)."
     if net.decay_biases:
-        bs = " + ".join(f"‖b{sup(l)}‖²" for l in range(1, net.L + 1))
+        bs = " + ".join(f"‖b{sup(lyr)}‖²" for lyr in range(1, net.L + 1))
         return (f"J = L + λΩ with λ = {num(net.lam)} and Ω = ½({ws} + {bs}): here the biases are decayed too "
                 f"(‖·‖² sums the squares of all entries).")
     return (f"J = L + λΩ with λ = {num(net.lam)} and Ω = ½({ws}) (CMU 16-785 weight decay: the weights only, "
@@ -581,9 +582,9 @@ def given_text(net: Net, rows) -> str:
     tanh: set = set()
     exps: set = set()
     closed = False
-    for l in range(net.L):
-        g = net.acts[l]
-        vals = [v for r in rows for v in r["xi"][l]]
+    for lyr in range(net.L):
+        g = net.acts[lyr]
+        vals = [v for r in rows for v in r["xi"][lyr]]
         if not all(_is_rational(v) for v in vals):
             closed = closed or g in ("sigmoid", "tanh", "softmax")
             continue
@@ -593,8 +594,8 @@ def given_text(net: Net, rows) -> str:
             tanh |= set(vals)
         elif g == "softmax" and net.K > 1:
             for r in rows:
-                m = max(r["xi"][l])
-                exps |= {v - m for v in r["xi"][l] if v != m}
+                m = max(r["xi"][lyr])
+                exps |= {v - m for v in r["xi"][lyr] if v != m}
     parts = []
     if sig:
         parts.append(", ".join(f"σ({num(v)}) {'=' if v == 0 else '≈'} {sig4(sigma_py(v)) if v else '0.5'}"
@@ -619,7 +620,8 @@ def weights_block(p: dict, L: int) -> str:
     """W⁽ˡ⁾ and b⁽ˡ⁾ of every layer, one line a layer, laid out as the prompt's matrices are."""
     from nncheck.lang.template import render
 
-    return "\n".join(render(f"W{sup(l)} = {{W{l}|mat}}   b{sup(l)} = {{b{l}|col}}", p) for l in range(1, L + 1))
+    return "\n".join(render(f"W{sup(lyr)} = {{W{lyr}|mat}}   b{sup(lyr)} = {{b{lyr}|col}}", p)
+                     for lyr in range(1, L + 1))
 
 
 # ----------------------------------------------------------------------------
@@ -645,16 +647,16 @@ class MLP(Solver):
         x, y = p["x"], p["y"]
         n, D = _shape(x)
         fan_in, what = D, "x has"
-        for l in range(1, L + 1):
-            W, b = p[f"W{l}"], p[f"b{l}"]
+        for lyr in range(1, L + 1):
+            W, b = p[f"W{lyr}"], p[f"b{lyr}"]
             rows, cols = _shape(W)
             if cols != fan_in:
-                per = " per example" if l == 1 else ""
-                raise ParamError(f"W{l} is {_sz(rows, cols)} but {what} {fan_in} entr{'y' if fan_in == 1 else 'ies'}"
-                                 f"{per}: W{l} needs {fan_in} column{'s' * (fan_in != 1)}")
+                per = " per example" if lyr == 1 else ""
+                raise ParamError(f"W{lyr} is {_sz(rows, cols)} but {what} {fan_in} entr{'y' if fan_in == 1 else 'ies'}"
+                                 f"{per}: W{lyr} needs {fan_in} column{'s' * (fan_in != 1)}")
             if len(b) != rows:
-                raise ParamError(f"b{l} has {len(b)} entries but W{l} has {rows} rows (units of layer {l})")
-            fan_in, what = rows, f"W{l} has"
+                raise ParamError(f"b{lyr} has {len(b)} entries but W{lyr} has {rows} rows (units of layer {lyr})")
+            fan_in, what = rows, f"W{lyr} has"
         K = fan_in
         ry, cy = _shape(y)
         if ry != n:
@@ -662,11 +664,11 @@ class MLP(Solver):
                              "one target row per example")
         if cy != K:
             raise ParamError(f"y has {cy} entr{'y' if cy == 1 else 'ies'} per example but W{L} has {K} rows (outputs)")
-        sizes = [n, D] + [len(p[f"W{l}"]) for l in range(1, L + 1)]
+        sizes = [n, D] + [len(p[f"W{lyr}"]) for lyr in range(1, L + 1)]
         if max(sizes) > MAX_SIZE:
             raise ParamError(f"backprop.mlp is hand-sized: at most {MAX_SIZE} examples, inputs, units per layer "
                              f"and outputs (here n={n}, D={D}, " + ", ".join(
-                                 f"{'K' if l == L else f'N{l}'}={sizes[l + 1]}" for l in range(1, L + 1)) + ")")
+                                 f"{'K' if lyr == L else f'N{lyr}'}={sizes[lyr + 1]}" for lyr in range(1, L + 1)) + ")")
         if p["loss"] == "ce":
             for i, row in enumerate(y, 1):
                 if not is_onehot(row):
@@ -689,6 +691,10 @@ class MLP(Solver):
             # Your numbers: three layers when you give W3 (or g2), else two; a random exam: either.
             p["layers"] = "3" if fixed & {"W3", "g2"} else "2" if fixed else rng.choice(["2", "3", "3"])
         L = layers_of(p)
+        extra = sorted(fixed & {"W3", "g2"}) if L == 2 else []
+        if extra:
+            raise ParamError(f"layers=2 has no {' or '.join(extra)} (a two-layer network: W1, b1, W2, b2, g1); "
+                             "give layers=3, or leave layers out")
         p = canonical(p)
         top = (len(p[f"W{L}"]) if f"W{L}" in fixed else len(p[f"b{L}"]) if f"b{L}" in fixed and p[f"b{L}"] else
                len(p["y"][0]) if "y" in fixed and p["y"] else None)
@@ -715,16 +721,16 @@ class MLP(Solver):
         # Sizes: from what is given, else small.
         D = len(p["x"][0]) if given("x") else len(p["W1"][0]) if given("W1") else rng.choice([2, 2, 3])
         widths = []
-        for l in range(1, L + 1):
-            if given(f"W{l}"):
-                widths.append(len(p[f"W{l}"]))
-            elif given(f"b{l}"):
-                widths.append(len(p[f"b{l}"]))
-            elif l < L and given(f"W{l + 1}") and p[f"W{l + 1}"]:
-                widths.append(len(p[f"W{l + 1}"][0]))
-            elif l == L and given("y"):
+        for lyr in range(1, L + 1):
+            if given(f"W{lyr}"):
+                widths.append(len(p[f"W{lyr}"]))
+            elif given(f"b{lyr}"):
+                widths.append(len(p[f"b{lyr}"]))
+            elif lyr < L and given(f"W{lyr + 1}") and p[f"W{lyr + 1}"]:
+                widths.append(len(p[f"W{lyr + 1}"][0]))
+            elif lyr == L and given("y"):
                 widths.append(len(p["y"][0]))
-            elif l == L:
+            elif lyr == L:
                 widths.append(2 if (out == "softmax" or loss == "ce") else rng.choice([1, 1, 2]))
             else:
                 widths.append(2)
@@ -740,28 +746,30 @@ class MLP(Solver):
         # Layer by layer: each hidden layer's ξ small, no ReLU kink at 0, not all units dead; whatever
         # of x, W⁽ˡ⁾ and b⁽ˡ⁾ is not yours is drawn again until it is so.
         h_rows: list = []
-        for l in range(1, L + 1):
-            last = l == L
-            fan_in, width = (D if l == 1 else widths[l - 2]), widths[l - 1]
-            free = not (given(f"W{l}") and given(f"b{l}") and (l > 1 or given("x")))
+        for lyr in range(1, L + 1):
+            last = lyr == L
+            fan_in, width = (D if lyr == 1 else widths[lyr - 2]), widths[lyr - 1]
+            free = not (given(f"W{lyr}") and given(f"b{lyr}") and (lyr > 1 or given("x")))
             linear_log = last and out == "linear" and loss in ("bce", "ce")
+            wc: list[int] | list[Fraction]
+            bc: list[int] | list[Fraction]
             for _attempt in range(300):
                 if linear_log:
                     wc, bc = [Fraction(k, 10) for k in (-2, -1, 1, 2)], [Fraction(k, 10) for k in range(2, 9)]
-                elif l == 1:
+                elif lyr == 1:
                     wc, bc = [-2, -1, 1, 1, 2], [-1, 0, 0, 1]
                 else:  # above a hidden layer: smaller weights keep ξ small
                     wc, bc = [-1, -1, 1, 1, 2], [-1, 0, 0, 1]
-                if l == 1:
+                if lyr == 1:
                     if not given("x"):
                         p["x"] = mat(n, D, [-1, 0, 1, 1, 2])
                     h_rows = [list(r) for r in p["x"]]
-                if not given(f"W{l}"):
-                    p[f"W{l}"] = mat(width, fan_in, wc)
-                if not given(f"b{l}"):
-                    p[f"b{l}"] = [rng.choice(bc) for _ in range(width)]
+                if not given(f"W{lyr}"):
+                    p[f"W{lyr}"] = mat(width, fan_in, wc)
+                if not given(f"b{lyr}"):
+                    p[f"b{lyr}"] = [rng.choice(bc) for _ in range(width)]
                 try:
-                    xi = [_affine(p[f"W{l}"], p[f"b{l}"], h) for h in h_rows]
+                    xi = [_affine(p[f"W{lyr}"], p[f"b{lyr}"], h) for h in h_rows]
                 except (IndexError, TypeError):
                     return p  # shapes the user got wrong: check() says which
                 flat = [v for r in xi for v in r]
@@ -770,7 +778,7 @@ class MLP(Solver):
                     if linear_log:
                         ok = all(0 < v < 1 for v in flat) if out == "linear" else ok
                 else:
-                    g = p[f"g{l}"]
+                    g = p[f"g{lyr}"]
                     if g == "relu":
                         ok = (0 not in flat and all(any(v > 0 for v in r) for r in xi)
                               and max(float(v) for v in flat) <= (4 if L == 2 else 2))
@@ -778,11 +786,11 @@ class MLP(Solver):
                         ok = all(abs(float(v)) <= 2 for v in flat) and any(v != 0 for v in flat)
                 if ok or not free:
                     break
-            if linear_log and free and not ok:
-                p[f"W{l}"], p[f"b{l}"] = [[0] * fan_in for _ in range(width)], [Fraction(1, 2)] * width
+            if linear_log and not ok and not (given(f"W{lyr}") or given(f"b{lyr}")):
+                p[f"W{lyr}"], p[f"b{lyr}"] = [[0] * fan_in for _ in range(width)], [Fraction(1, 2)] * width
                 xi = [[Fraction(1, 2)] * width for _ in h_rows]
             if not last:
-                h_rows = [[value_py(p[f"g{l}"], v) for v in r] for r in xi]
+                h_rows = [[value_py(p[f"g{lyr}"], v) for v in r] for r in xi]
         return p
 
     def derive(self, p: dict) -> dict:
@@ -794,11 +802,11 @@ class MLP(Solver):
                  + ", ".join(f"{u} = {w} unit{'s' * (w != 1)} in hidden layer {i + 1}"
                              for i, (u, w) in enumerate(zip(unit, net.widths)))
                  + f" and K = {net.K} output{'s' * (net.K != 1)}")
-        lines = [f"ξ{sup(l)} = b{sup(l)} + W{sup(l)}h{sup(l - 1)},   "
-                 + (f"h{sup(l)} = {ACT_TEXT[net.acts[l - 1]]}(ξ{sup(l)})" if l < L else
+        lines = [f"ξ{sup(lyr)} = b{sup(lyr)} + W{sup(lyr)}h{sup(lyr - 1)},   "
+                 + (f"h{sup(lyr)} = {ACT_TEXT[net.acts[lyr - 1]]}(ξ{sup(lyr)})" if lyr < L else
                     f"ŷ = h{sup(L)} = " + OUTPUT_TEXT[net.output].replace("ᴸ", SUP[L]))
-                 for l in range(1, L + 1)]
-        shapes = {f"shape{l}": _sz(r, c) for l, (r, c) in enumerate(_shapes(net), 1)}
+                 for lyr in range(1, L + 1)]
+        shapes = {f"shape{lyr}": _sz(r, c) for lyr, (r, c) in enumerate(_shapes(net), 1)}
         relu = any(g == "relu" for g in net.acts[:-1])
         return {
             "n": net.n, "D": net.D, "K": net.K, "Lnum": L, "three": int(L == 3),
@@ -820,10 +828,10 @@ class MLP(Solver):
         net = Net(p)
         fw = forward_sym(net)
         out: dict = {}
-        for l in range(1, net.L + 1):
-            out[f"xi{l}"] = sympy.Matrix([[tidy(v) for v in xis[l - 1]] for xis, _ in fw])
-            if l < net.L:
-                out[f"h{l}"] = sympy.Matrix([[tidy(v) for v in hs[l - 1]] for _, hs in fw])
+        for lyr in range(1, net.L + 1):
+            out[f"xi{lyr}"] = sympy.Matrix([[tidy(v) for v in xis[lyr - 1]] for xis, _ in fw])
+            if lyr < net.L:
+                out[f"h{lyr}"] = sympy.Matrix([[tidy(v) for v in hs[lyr - 1]] for _, hs in fw])
         out["yhat"] = sympy.Matrix([[tidy(v) for v in hs[-1]] for _, hs in fw])
         loss = loss_sym(net, [hs[-1] for _, hs in fw])
         out["L"] = tidy(loss)
@@ -835,9 +843,9 @@ class MLP(Solver):
         rows = [xis for xis, _ in fw]
         g = gradients_sym(net, rows, excitations=backward)
         eta = R(net.eta)
-        for l in range(1, net.L + 1):
-            g[f"W{l}_new"] = RM(net.Ws[l - 1]) - eta * g[f"dW{l}"]
-            g[f"b{l}_new"] = RM(net.bs[l - 1]) - eta * g[f"db{l}"]
+        for lyr in range(1, net.L + 1):
+            g[f"W{lyr}_new"] = RM(net.Ws[lyr - 1]) - eta * g[f"dW{lyr}"]
+            g[f"b{lyr}_new"] = RM(net.bs[lyr - 1]) - eta * g[f"db{lyr}"]
         for k, v in g.items():
             out[k] = v.applyfunc(tidy)
         return out
@@ -859,20 +867,20 @@ class MLP(Solver):
             return f" (example {i + 1})" if many else ""
 
         steps: dict = {"_": [f"Shapes: x has D = {net.D} inputs; "
-                             + ", ".join(f"W{sup(l)} is {s}" for l, s in
-                                         ((l, _sz(*_shapes(net)[l - 1])) for l in range(1, L + 1)))
+                             + ", ".join(f"W{sup(lyr)} is {s}" for lyr, s in
+                                         ((lyr, _sz(*_shapes(net)[lyr - 1])) for lyr in range(1, L + 1)))
                              + f"; n = {net.n} example{'s' * many}. h⁽⁰⁾ = x."]}
         if p["ask"] not in ("all", "forward"):
             for i in range(net.n):
-                fwd = "; ".join(f"ξ{sup(l)} = {vtext(o[f'xi{l}'][i])}" for l in range(1, L + 1))
+                fwd = "; ".join(f"ξ{sup(lyr)} = {vtext(o[f'xi{lyr}'][i])}" for lyr in range(1, L + 1))
                 steps["_"].append(f"Forward{ex(i)}: {fwd}; ŷ = {vtext(o['yhat'][i])}")
-        for l in range(1, L + 1):
-            below = "x" if l == 1 else f"h{sup(l - 1)}"
-            steps[f"xi{l}"] = [f"ξ{sup(l)} = b{sup(l)} + W{sup(l)}{below} = {vtext(o[f'xi{l}'][i])}{ex(i)}"
+        for lyr in range(1, L + 1):
+            below = "x" if lyr == 1 else f"h{sup(lyr - 1)}"
+            steps[f"xi{lyr}"] = [f"ξ{sup(lyr)} = b{sup(lyr)} + W{sup(lyr)}{below} = {vtext(o[f'xi{lyr}'][i])}{ex(i)}"
                                for i in range(net.n)]
-            name = f"h{l}" if l < L else "yhat"
-            g = net.acts[l - 1]
-            label = f"h{sup(l)} = {ACT_TEXT.get(g, g)}(ξ{sup(l)})" if l < L else f"ŷ = {net.output}(ξ{sup(l)})"
+            name = f"h{lyr}" if lyr < L else "yhat"
+            g = net.acts[lyr - 1]
+            label = f"h{sup(lyr)} = {ACT_TEXT.get(g, g)}(ξ{sup(lyr)})" if lyr < L else f"ŷ = {net.output}(ξ{sup(lyr)})"
             steps[name] = [f"{label} = {vtext(o[name][i])}{ex(i)}" for i in range(net.n)]
         steps["L"] = [loss_text(net) + f" = {f4(o['L'])}"]
         omega = o["J"] - o["L"]
@@ -880,22 +888,23 @@ class MLP(Solver):
         top = ("(ŷ − y)/n (matched output and loss)" if net.matched else
                "∂L/∂ŷ through the output's derivative")
         lam = num(net.lam)
-        for l in range(L, 0, -1):
-            below = "x" if l == 1 else f"h{sup(l - 1)}"
-            if l == L:
+        for lyr in range(L, 0, -1):
+            below = "x" if lyr == 1 else f"h{sup(lyr - 1)}"
+            if lyr == L:
                 rule = f"∇ξ{sup(L)}J = {top}"
             else:
-                rule = f"∇ξ{sup(l)}J = σ̇(ξ{sup(l)}) ⊙ W{sup(l + 1)}ᵀ∇ξ{sup(l + 1)}J ({ACT_TEXT[net.acts[l - 1]]}′)"
-            steps[f"dxi{l}"] = [rule] + [f"∇ξ{sup(l)}J{ex(i)} = {vtext(o[f'dxi{l}'][i])}" for i in range(net.n)]
-            decay = f" + λW{sup(l)} (λ = {lam})" if net.lam != 0 else ""
-            steps[f"dW{l}"] = [rule, f"∇W{sup(l)}J = Σᵢ ∇ξᵢ{sup(l)}J {below}ᵢᵀ{decay} = {mtext(o[f'dW{l}'])}"]
-            bdecay = f" + λb{sup(l)}" if net.lam != 0 and net.decay_biases else ""
-            steps[f"db{l}"] = [rule, f"∇b{sup(l)}J = Σᵢ ∇ξᵢ{sup(l)}J{bdecay} = {vtext(o[f'db{l}'])}"]
+                rule = (f"∇ξ{sup(lyr)}J = σ̇(ξ{sup(lyr)}) ⊙ W{sup(lyr + 1)}ᵀ∇ξ{sup(lyr + 1)}J "
+                        f"({ACT_TEXT[net.acts[lyr - 1]]}′)")
+            steps[f"dxi{lyr}"] = [rule] + [f"∇ξ{sup(lyr)}J{ex(i)} = {vtext(o[f'dxi{lyr}'][i])}" for i in range(net.n)]
+            decay = f" + λW{sup(lyr)} (λ = {lam})" if net.lam != 0 else ""
+            steps[f"dW{lyr}"] = [rule, f"∇W{sup(lyr)}J = Σᵢ ∇ξᵢ{sup(lyr)}J {below}ᵢᵀ{decay} = {mtext(o[f'dW{lyr}'])}"]
+            bdecay = f" + λb{sup(lyr)}" if net.lam != 0 and net.decay_biases else ""
+            steps[f"db{lyr}"] = [rule, f"∇b{sup(lyr)}J = Σᵢ ∇ξᵢ{sup(lyr)}J{bdecay} = {vtext(o[f'db{lyr}'])}"]
             eta = num(net.eta)
-            steps[f"W{l}_new"] = [f"W{sup(l)} ← W{sup(l)} − η∇W{sup(l)}J = {mtext(net.Ws[l - 1])} − {eta}·"
-                                  f"{mtext(o[f'dW{l}'])} = {mtext(st[f'W{l}_new'])}"]
-            steps[f"b{l}_new"] = [f"b{sup(l)} ← b{sup(l)} − η∇b{sup(l)}J = {vtext(net.bs[l - 1])} − {eta}·"
-                                  f"{vtext(o[f'db{l}'])} = {vtext(st[f'b{l}_new'])}"]
+            steps[f"W{lyr}_new"] = [f"W{sup(lyr)} ← W{sup(lyr)} − η∇W{sup(lyr)}J = {mtext(net.Ws[lyr - 1])} − {eta}·"
+                                  f"{mtext(o[f'dW{lyr}'])} = {mtext(st[f'W{lyr}_new'])}"]
+            steps[f"b{lyr}_new"] = [f"b{sup(lyr)} ← b{sup(lyr)} − η∇b{sup(lyr)}J = {vtext(net.bs[lyr - 1])} − {eta}·"
+                                  f"{vtext(o[f'db{lyr}'])} = {vtext(st[f'b{lyr}_new'])}"]
         return steps
 
     # -- mistakes -------------------------------------------------------------------
@@ -904,9 +913,9 @@ class MLP(Solver):
 
         net = Net(p)
         L, eta = net.L, float(net.eta)
-        weights = [f"dW{l}" for l in range(1, L + 1)] + [f"W{l}_new" for l in range(1, L + 1)]
-        biases = [f"db{l}" for l in range(1, L + 1)] + [f"b{l}_new" for l in range(1, L + 1)]
-        excit = [f"dxi{l}" for l in range(1, L + 1)]
+        weights = [f"dW{lyr}" for lyr in range(1, L + 1)] + [f"W{lyr}_new" for lyr in range(1, L + 1)]
+        biases = [f"db{lyr}" for lyr in range(1, L + 1)] + [f"b{lyr}_new" for lyr in range(1, L + 1)]
+        excit = [f"dxi{lyr}" for lyr in range(1, L + 1)]
         everything = excit + weights + biases
 
         def run(**flags) -> dict:
@@ -926,29 +935,30 @@ class MLP(Solver):
                 out["decay-on-biases"] = pick(run(decay_biases=True), ["J"] + biases)
         # σ̇ of the hidden layer just below the output, forgotten (layer 2 of a three-layer network).
         top_hidden = L - 1
-        below_top = [f"dxi{l}" for l in range(1, L)] + [f"{k}{l}" for l in range(1, L) for k in ("dW", "db")]
-        below_top += [f"{k}{l}_new" for l in range(1, L) for k in ("W", "b")]
+        below_top = [f"dxi{lyr}" for lyr in range(1, L)] + [f"{k}{lyr}" for lyr in range(1, L) for k in ("dW", "db")]
+        below_top += [f"{k}{lyr}_new" for lyr in range(1, L) for k in ("W", "b")]
         if net.acts[top_hidden - 1] != "relu":
             out["forgot-sigma-dot"] = pick(run(no_sigma_dot_layer=top_hidden), below_top)
-        relu_layers = [l for l in range(1, L) if net.acts[l - 1] == "relu"]
+        relu_layers = [lyr for lyr in range(1, L) if net.acts[lyr - 1] == "relu"]
         if relu_layers:
             # u(ξ) taken as 1 changes ∇ξ of the ReLU layers and everything below the highest one.
             low = range(1, max(relu_layers) + 1)
-            out["relu-derivative-one"] = pick(run(relu_one=True), [f"{k}{l}" for l in low for k in ("dxi", "dW", "db")]
-                                              + [f"{k}{l}_new" for l in low for k in ("W", "b")])
-        out["xi-for-h"] = pick(run(xi_for_h=True), [f"dW{l}" for l in range(2, L + 1)])
-        if any(len(net.Ws[l]) == len(net.Ws[l][0]) for l in range(1, L)):
+            out["relu-derivative-one"] = pick(run(relu_one=True),
+                                              [f"{k}{lyr}" for lyr in low for k in ("dxi", "dW", "db")]
+                                              + [f"{k}{lyr}_new" for lyr in low for k in ("W", "b")])
+        out["xi-for-h"] = pick(run(xi_for_h=True), [f"dW{lyr}" for lyr in range(2, L + 1)])
+        if any(len(net.Ws[lyr]) == len(net.Ws[lyr][0]) for lyr in range(1, L)):
             out["w-not-transposed"] = pick(run(w_not_t=True), below_top)
         base = run()
-        out["transposed"] = {f"dW{l}": base[f"dW{l}"].T for l in range(1, L + 1)}
-        out["sign-flipped"] = pick(run(flip=True), excit + [f"dW{l}" for l in range(1, L + 1)]
-                                   + [f"db{l}" for l in range(1, L + 1)]) if net.lam == 0 else \
+        out["transposed"] = {f"dW{lyr}": base[f"dW{lyr}"].T for lyr in range(1, L + 1)}
+        out["sign-flipped"] = pick(run(flip=True), excit + [f"dW{lyr}" for lyr in range(1, L + 1)]
+                                   + [f"db{lyr}" for lyr in range(1, L + 1)]) if net.lam == 0 else \
             pick(run(flip=True), excit)
-        out["update-sign"] = {f"{k}{l}_new": np.array((net.Ws if k == "W" else net.bs)[l - 1], float)
-                              + eta * base[f"d{k}{l}"] for l in range(1, L + 1) for k in ("W", "b")}
+        out["update-sign"] = {f"{k}{lyr}_new": np.array((net.Ws if k == "W" else net.bs)[lyr - 1], float)
+                              + eta * base[f"d{k}{lyr}"] for lyr in range(1, L + 1) for k in ("W", "b")}
         if eta != 1:
-            out["eta-forgotten"] = {f"{k}{l}_new": np.array((net.Ws if k == "W" else net.bs)[l - 1], float)
-                                    - base[f"d{k}{l}"] for l in range(1, L + 1) for k in ("W", "b")}
+            out["eta-forgotten"] = {f"{k}{lyr}_new": np.array((net.Ws if k == "W" else net.bs)[lyr - 1], float)
+                                    - base[f"d{k}{lyr}"] for lyr in range(1, L + 1) for k in ("W", "b")}
         if net.n > 1:
             out["dropped-1-over-n"] = pick(run(drop_n=True), ["L", "J"] + everything)
         if not net.matched:

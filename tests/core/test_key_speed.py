@@ -77,7 +77,8 @@ def test_a_far_mistake_is_dropped_or_kept_as_the_rule_says():
     assert not compute._surely_apart(kp, [0.333, 2.0])  # close: the rule decides (it accepts 0.333)
     assert compute._same(kp, [0.333, 2.0]) and not compute._same(kp, [0.5, 2.0])
     assert not compute._surely_apart(kp, [0.5])  # another length: the rule decides
-    expr = KeyPart("e", "vector", sympy.Matrix([1, 2]), None, [], {"name": "e", "kind": "vector", "symbols": {"x": "real"}})
+    spec_x = {"name": "e", "kind": "vector", "symbols": {"x": "real"}}
+    expr = KeyPart("e", "vector", sympy.Matrix([1, 2]), None, [], spec_x)
     assert not compute._surely_apart(expr, [5.0, 7.0])  # arrays of expressions are not bounded here
 
 

@@ -105,6 +105,48 @@ def test_paper_never_tells_students_to_use_the_tool(catalog):
         "problems.tex"].decode()
 
 
+@pytest.mark.parametrize("seed", [5, 11])
+def test_paper_never_tells_students_how_to_type(catalog, seed):
+    """Every family's paper: no "type …" instruction, no typed answer syntax ("a line may start with '='"),
+    no word about the checker; the hint that a part may have no answer reads "write none"."""
+    ids = list(catalog.ids())
+    pset = build_set(catalog, families=ids, count=len(ids), seed=seed)
+    for key in ("none", "separate"):
+        text = render_set(pset, "tex", key)["problems.tex"].decode()
+        for word in (r"\btype\b", r"\btyped\b", r"names to type", r"line may start with", r"\bchecker\b",
+                     r"\bnncheck\b", r"answers\.yaml"):
+            hit = re.search(r".{0,60}" + word + r".{0,40}", text, flags=re.I)
+            assert hit is None, (key, hit.group(0))
+    if any(spec.get("nullable") for p in pset.problems for spec in p.parts):
+        assert "(write none if" in text
+
+
+def test_answer_boxes_are_sized_to_the_part(catalog):
+    """One line for a yes/no, a short box for a number, a medium one for an expression, a large one for a
+    derivation; a matrix's box grows with its rows."""
+    from nncheck.export.latex import _box_cm
+
+    ids = list(catalog.ids())
+    pset = build_set(catalog, families=ids, count=len(ids), seed=11)
+    by_kind: dict[str, list[float]] = {}
+    rows_cm: list[tuple[int, float]] = []
+    for p in pset.problems:
+        for spec in p.parts:
+            kp = p.key.parts[spec["name"]]
+            by_kind.setdefault(spec["kind"], []).append(_box_cm(kp))
+            if spec["kind"] == "matrix" and kp.exact is not None:
+                from nncheck import kinds
+
+                rows_cm.append((len(kinds.get("matrix").rows(kp.exact)), _box_cm(kp)))
+    assert max(by_kind["boolean"]) <= 1.2, "a yes/no takes one line"
+    assert max(by_kind["boolean"]) < min(by_kind["number"]) < min(by_kind["expression"]) < min(
+        by_kind["derivation"])
+    assert max(by_kind["number"]) < min(by_kind["derivation"]) / 2
+    rows_cm.sort()
+    assert rows_cm[0][0] < rows_cm[-1][0] and rows_cm[0][1] < rows_cm[-1][1], rows_cm
+    assert all(a[1] <= b[1] for a, b in zip(rows_cm, rows_cm[1:]))
+
+
 def test_answer_sheet_matches_the_answer_file(catalog):
     pset = build_set(catalog, exam=True, seed=17)
     files = render_set(pset, "tex", "none")

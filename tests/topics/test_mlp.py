@@ -54,14 +54,14 @@ def layers(p) -> int:
 
 
 def acts(p) -> list[str]:
-    return [p[f"g{l}"] for l in range(1, layers(p))]
+    return [p[f"g{lyr}"] for lyr in range(1, layers(p))]
 
 
-def top_from(p, l, xi, Ws):
+def top_from(p, lyr, xi, Ws):
     """ŷ from ξ⁽ˡ⁾ through the layers above it."""
     L = layers(p)
     z = xi
-    for k in range(l + 1, L + 1):
+    for k in range(lyr + 1, L + 1):
         z = Ws[f"b{k}"] + Ws[f"W{k}"] @ act(acts(p)[k - 2], z)
     return out_act(p["output"], z)
 
@@ -73,7 +73,9 @@ def reference_J(p, Ws) -> float:
     for x, y in zip(X, Y):
         xi1 = Ws["b1"] + Ws["W1"] @ x
         total += loss_of_yhat(p["loss"], top_from(p, 1, xi1, Ws), y, len(X))
-    names = [f"W{l}" for l in range(1, L + 1)] + ([f"b{l}" for l in range(1, L + 1)] if p["omega"] == "all" else [])
+    names = [f"W{lyr}" for lyr in range(1, L + 1)]
+    if p["omega"] == "all":
+        names += [f"b{lyr}" for lyr in range(1, L + 1)]
     return total + lam * sum(float(np.sum(Ws[k] ** 2)) for k in names) / 2
 
 
@@ -89,7 +91,7 @@ def fd(f, x0, eps=1e-6):
 def check_against_finite_differences(k):
     p = k.variant.params
     L = layers(p)
-    Ws = {f"{c}{l}": np.array(p[f"{c}{l}"], float) for l in range(1, L + 1) for c in "Wb"}
+    Ws = {f"{c}{lyr}": np.array(p[f"{c}{lyr}"], float) for lyr in range(1, L + 1) for c in "Wb"}
     X, Y = np.array(p["x"], float), np.array(p["y"], float)
     parts = k.parts
     J = parts["J"] if float(p["lambda"]) else parts["L"]  # J is asked when λ ≠ 0; otherwise J = L
@@ -104,12 +106,12 @@ def check_against_finite_differences(k):
     # ∇ξ⁽ˡ⁾J: perturb one example's excitation, keep the rest of the batch (Ω does not depend on ξ).
     for i, (x, y) in enumerate(zip(X, Y)):
         xi = Ws["b1"] + Ws["W1"] @ x
-        for l in range(1, L + 1):
-            if l > 1:
-                xi = Ws[f"b{l}"] + Ws[f"W{l}"] @ act(acts(p)[l - 2], xi)
-            assert np.allclose(xi, arr(parts[f"xi{l}"].exact)[i])
-            want = fd(lambda v, l=l, y=y: loss_of_yhat(p["loss"], top_from(p, l, v, Ws), y, len(X)), xi)
-            assert np.allclose(want, arr(parts[f"dxi{l}"].exact)[i], atol=1e-6), (l, i)
+        for lyr in range(1, L + 1):
+            if lyr > 1:
+                xi = Ws[f"b{lyr}"] + Ws[f"W{lyr}"] @ act(acts(p)[lyr - 2], xi)
+            assert np.allclose(xi, arr(parts[f"xi{lyr}"].exact)[i])
+            want = fd(lambda v, lyr=lyr, y=y: loss_of_yhat(p["loss"], top_from(p, lyr, v, Ws), y, len(X)), xi)
+            assert np.allclose(want, arr(parts[f"dxi{lyr}"].exact)[i], atol=1e-6), (lyr, i)
 
 
 def net_numbers(L, output, loss):
@@ -197,21 +199,21 @@ def test_weight_decay_adds_lambda_w_to_weight_gradients_only():
     decayed = key(**net_numbers(3, "sigmoid", "bce"), g1="tanh", g2="sigmoid", **{"lambda": 0.5})
     p = decayed.variant.params
     assert p["omega"] == "weights"
-    for l in (1, 2, 3):
-        W = np.array(p[f"W{l}"], float)
-        assert np.allclose(arr(decayed.parts[f"dW{l}"].exact), arr(base.parts[f"dW{l}"].exact) + 0.5 * W)
-        assert np.allclose(arr(decayed.parts[f"db{l}"].exact), arr(base.parts[f"db{l}"].exact))
-        assert np.allclose(arr(decayed.parts[f"dxi{l}"].exact), arr(base.parts[f"dxi{l}"].exact))
-    omega = sum(float(np.sum(np.array(p[f"W{l}"], float) ** 2)) for l in (1, 2, 3)) / 2
+    for lyr in (1, 2, 3):
+        W = np.array(p[f"W{lyr}"], float)
+        assert np.allclose(arr(decayed.parts[f"dW{lyr}"].exact), arr(base.parts[f"dW{lyr}"].exact) + 0.5 * W)
+        assert np.allclose(arr(decayed.parts[f"db{lyr}"].exact), arr(base.parts[f"db{lyr}"].exact))
+        assert np.allclose(arr(decayed.parts[f"dxi{lyr}"].exact), arr(base.parts[f"dxi{lyr}"].exact))
+    omega = sum(float(np.sum(np.array(p[f"W{lyr}"], float) ** 2)) for lyr in (1, 2, 3)) / 2
     assert to_float(decayed.parts["J"].exact) == pytest.approx(to_float(base.parts["L"].exact) + 0.5 * omega)
 
 
 def test_omega_all_decays_the_biases_too():
     k = key(**net_numbers(2, "sigmoid", "bce"), g1="relu", omega="all", **{"lambda": 0.5})
     base = key(**net_numbers(2, "sigmoid", "bce"), g1="relu")
-    for l in (1, 2):
-        b = np.array(k.variant.params[f"b{l}"], float)
-        assert np.allclose(arr(k.parts[f"db{l}"].exact), arr(base.parts[f"db{l}"].exact) + 0.5 * b)
+    for lyr in (1, 2):
+        b = np.array(k.variant.params[f"b{lyr}"], float)
+        assert np.allclose(arr(k.parts[f"db{lyr}"].exact).ravel(), arr(base.parts[f"db{lyr}"].exact).ravel() + 0.5 * b)
     check_against_finite_differences(k)
 
 
@@ -286,7 +288,7 @@ def test_the_weight_decay_mistakes_have_their_values():
     assert np.allclose(arr(values["decay-doubled"]), right + 0.5 * W2)
     b2 = np.array(k.variant.params["b2"], float)
     biased = {mid: v for mid, _m, v in k.mistakes_for("db2")}["decay-on-biases"]
-    assert np.allclose(arr(biased), arr(k.parts["db2"].exact) + 0.5 * b2)
+    assert np.allclose(arr(biased).ravel(), arr(k.parts["db2"].exact).ravel() + 0.5 * b2)
     verdict = grade(k, "dW2", kind_text(values["decay-forgotten"], "matrix"))
     assert verdict.status == "incorrect" and verdict.mistake == "decay-forgotten"
 
@@ -313,16 +315,16 @@ def test_exam_draws_are_hand_sized():
     for s in range(1, 121):
         p = build_variant(record(), s, {}).params
         L = int(p["layers"])
-        for l in range(1, L + 1):
-            assert all(abs(v) <= 2 for row in p[f"W{l}"] for v in row)
+        for lyr in range(1, L + 1):
+            assert all(abs(v) <= 2 for row in p[f"W{lyr}"] for v in row)
         h = [list(r) for r in p["x"]]
-        for l in range(1, L):
-            xi = [[p[f"b{l}"][j] + sum(w * v for w, v in zip(p[f"W{l}"][j], r)) for j in range(len(p[f"W{l}"]))]
+        for lyr in range(1, L):
+            xi = [[p[f"b{lyr}"][j] + sum(w * v for w, v in zip(p[f"W{lyr}"][j], r)) for j in range(len(p[f"W{lyr}"]))]
                   for r in h]
-            if p[f"g{l}"] == "relu":
-                assert all(v != 0 for r in xi for v in r), (s, l)  # no kink: ReLU′(0) is a convention
-            h = [[max(v, 0) if p[f"g{l}"] == "relu" else v for v in r] for r in xi]
-            if p[f"g{l}"] != "relu":
+            if p[f"g{lyr}"] == "relu":
+                assert all(v != 0 for r in xi for v in r), (s, lyr)  # no kink: ReLU′(0) is a convention
+            h = [[max(v, 0) if p[f"g{lyr}"] == "relu" else v for v in r] for r in xi]
+            if p[f"g{lyr}"] != "relu":
                 break  # above a σ/tanh layer the numbers are not integers any more
 
 
@@ -333,6 +335,7 @@ def test_exam_draws_are_hand_sized():
     (["x=[1,2]", "W1=[[1,2]]", "W2=[[1]]", "y=[[1, 0]]"], "y has 2 entries per example but W2 has 1 rows"),
     (["x=[1,2]", "W1=[[1,2]]", "W2=[[1],[2]]", "loss=ce", "y=[[1, 1]]"], "loss=ce needs one-hot targets"),
     (["x=[1,2]", "W1=[[1,2]]", "W2=[[1]]", "lambda=-1"], "lambda"),
+    (["x=[1,2]", "W1=[[1,2]]", "W2=[[1]]", "W3=[[1]]", "layers=2"], "layers=2 has no W3"),
 ])
 def test_bad_overrides(args, fragment):
     show_fails_in_one_line(FID, args, fragment)
