@@ -46,6 +46,7 @@ ROW_CM = 0.8  # one handwritten row of a matrix
 VECTOR_ROW = 6  # entries of a vector that fit on one handwritten line
 LINE_CM = 0.48  # one line of 11 pt text
 MAX_KEEP_LINES = 40  # never ask for more than most of a page to stay together
+SECTION_CM = 1.2  # a section heading and the space around it
 MAX_KEEP_CM = 21.0  # the text height of a letter page, less the header and a margin
 
 PREAMBLE = r"""\documentclass[11pt]{exam}
@@ -322,10 +323,13 @@ def _document(pset, *, with_key: bool, key_title: bool) -> bytes:
         body.append("\\printanswers")
     body.append("\\begin{questions}")
     for section, problems in pset.sections():
-        if section:
-            body += [f"\\examsection{{{latex_escape_text(section)}}}", ""]
-        for p in problems:
-            body += _problem_tex(p, with_key=with_key)
+        for k, p in enumerate(problems):
+            tex = _problem_tex(p, with_key=with_key)
+            if section and k == 0:
+                # The heading goes after its first problem's \needspace, so that it never ends a page alone.
+                keep = float(tex[0].removeprefix("\\needspace{").removesuffix("cm}")) + SECTION_CM
+                tex[0:1] = [f"\\needspace{{{keep:.1f}cm}}", f"\\examsection{{{latex_escape_text(section)}}}", ""]
+            body += tex
             body.append("")
     body += ["\\end{questions}", "\\end{document}", ""]
     text = "\n".join(body)

@@ -762,6 +762,10 @@ def _build(family: FamilyRecord, seed: int, given: dict, defaults: dict, fills: 
                     if same[0] >= SAME_FAILURE_TRIES:
                         raise ParamError(_fill(failed["message"], with_derived))
                 continue
+            # "In a row": a draw that passes the constraints (and may then be refused by the solver's
+            # check, linear + CE drawn for your x) restarts the count, so a constraint on drawn
+            # values never stands in for the refusal your own numbers earn.
+            same = (0, None)
         except _Retry:
             continue
         except EvalError as e:
@@ -785,7 +789,10 @@ def _build(family: FamilyRecord, seed: int, given: dict, defaults: dict, fills: 
         unused = _unused(solver, values)
         return Variant(family, seed, values, set(user), derived, defaulted=set(defaults) | set(fills),
                        drawn=_drawn_names(family, values, fixed, unused), unused=unused)
-    if refused is not None and last_failure is None:
+    # Out of draws with refusals among the misses: the solver's refusal names what is wrong with your
+    # numbers (a constraint that your own values fail is refused above, after 20 failures in a row;
+    # the misses left are draws of the random part).
+    if refused is not None:
         raise _with_defaults_hint(refused, _shown_defaults(family, refused_values, defaults, fills))
     what = f"'{last_failure['check']}'" if last_failure else "its bounds"
     tried = f"tried {made:,} draws" + (f" in {MAX_DRAW_SECONDS:g} s" if made < tries else "")
