@@ -291,9 +291,9 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names: se
         for key in ("start", "target"):
             text = getattr(part, key)
             if text:
-                _check_line(ctx, at + (key,), text, f"derivation {key}")
+                _check_line(ctx, at + (key,), text, f"derivation {key}", matrix=bool(part.shapes))
         for gi, text in enumerate(part.given or []):
-            _check_line(ctx, at + ("given", gi), text, "definition")
+            _check_line(ctx, at + ("given", gi), text, "definition", matrix=bool(part.shapes))
         if part.answer is None and fam.solver is None:
             ctx.err(at, "a part of a YAML-only family (no 'solver') needs an 'answer' formula")
     yaml_only = fam.solver is None
@@ -333,10 +333,11 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names: se
     return rec
 
 
-def _check_line(ctx: _Ctx, at: tuple, text: str, what: str) -> None:
-    """A derivation start/target/definition must parse as a line of a derivation."""
+def _check_line(ctx: _Ctx, at: tuple, text: str, what: str, *, matrix: bool = False) -> None:
+    """A derivation start/target/definition must parse as a line of a derivation (a part that
+    declares ``shapes`` is read as the derivation checker reads it: in matrix mode)."""
     try:
-        parse(text, symbols=None, equations=True, derivatives=True)
+        parse(text, symbols=None, equations=True, derivatives=True, matrix=matrix)
     except AnswerSyntaxError as e:
         ctx.err(at, f"{what} does not parse: {e.message} at character {e.pos + 1} of '{text}'")
 
