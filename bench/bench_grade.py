@@ -208,12 +208,17 @@ def _student_answers(job: tuple[int, int, bool]) -> tuple[list[str], dict, dict,
         _CAT = load_catalog()
     set_seed = seed * 100_000 + (0 if shared else student)
     general_n, expr_n = CLASS_PROBLEMS
-    general = build_set(_CAT, count=general_n, seed=set_seed)
-    expr = build_set(_CAT, families=_expression_families(_CAT), count=expr_n, seed=set_seed + 50_000)
-    # Number the expression problems after the others: one student's problems have distinct labels.
-    for i, p in enumerate(expr.problems, len(general.problems) + 1):
-        p.number = i
-    items = _entries_of(general, student) + _entries_of(expr, student)
+    sets = [build_set(_CAT, count=general_n, seed=set_seed),
+            build_set(_CAT, families=_expression_families(_CAT), count=expr_n, seed=set_seed + 50_000)]
+    while sum(len(p.parts) for ps in sets for p in ps.problems) < CLASS_ANSWERS:  # short parts: one more
+        sets.append(build_set(_CAT, count=1, seed=set_seed + 50_000 * len(sets)))
+    # Number the problems of the later sets after the first's: one student's problems have distinct labels.
+    number = 0
+    for ps in sets:
+        for p in ps.problems:
+            number += 1
+            p.number = number
+    items = [item for ps in sets for item in _entries_of(ps, student)]
     rng = random.Random(f"{seed}-{student}")
     exprs = [it for it in items if it[2]["kind"] == "expression"]
     others = [it for it in items if it[2]["kind"] != "expression"]

@@ -51,6 +51,10 @@ def _must_vanish(expr: Any, what: str) -> None:
         raise AnswerKeyError(f"{what}: the closed form does not follow from the forward expression")
 
 
+#: Each family's closed form once confirmed (:meth:`_OnePart.exact`); SymPy values are immutable.
+_CONFIRMED: dict[type, Any] = {}
+
+
 class _OnePart(Solver):
     """A family with one derivation part: its closed form, its hand formula, its steps, its wrong results.
 
@@ -74,7 +78,13 @@ class _OnePart(Solver):
         return {}
 
     def exact(self, p: dict) -> dict:
-        return {PART: self.closed_form()}
+        # The closed form has no parameters: it is confirmed once a process, not once a key (the
+        # confirmation, SymPy simplifying the forward expression's derivative, takes up to a second,
+        # and a class has hundreds of these keys).  A refused form is not kept: it is refused again.
+        form = _CONFIRMED.get(type(self))
+        if form is None:
+            form = _CONFIRMED[type(self)] = self.closed_form()
+        return {PART: form}
 
     def numeric(self, p: dict) -> dict:
         return {PART: self.hand}

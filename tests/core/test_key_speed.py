@@ -108,3 +108,29 @@ def test_the_directory_is_listed_on_a_budget_and_stays_bounded(tmp_path, monkeyp
         assert len(list(tmp_path.iterdir())) <= 100
     # Far fewer listings than writes (each lists a quarter of the room left), yet the bound held.
     assert 10 < len(listings) < 200
+
+
+# ----------------------------------------------------------------------------
+# Keys that do not depend on their numbers are confirmed once a process.
+# ----------------------------------------------------------------------------
+def test_a_derivation_closed_form_is_confirmed_once_a_process(monkeypatch):
+    from nncheck.errors import AnswerKeyError
+    from nncheck.topics import derivations
+
+    monkeypatch.setattr(derivations, "_CONFIRMED", {})
+    calls = []
+    real = derivations.SigmoidDerivative.closed_form
+    monkeypatch.setattr(derivations.SigmoidDerivative, "closed_form", lambda self: calls.append(1) or real(self))
+    solver = derivations.SigmoidDerivative()
+    assert solver.exact({}) == solver.exact({}) == {"derivation": real(solver)}
+    assert len(calls) == 1
+
+    class Refused(derivations.SigmoidDerivative):
+        def closed_form(self):
+            calls.append(2)
+            raise AnswerKeyError("the closed form does not follow from the forward expression")
+
+    for _ in range(2):  # a refusal is not kept: it is refused again
+        with pytest.raises(AnswerKeyError):
+            Refused().exact({})
+    assert calls.count(2) == 2
