@@ -296,6 +296,12 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names: se
             _check_line(ctx, at + ("given", gi), text, "definition", matrix=bool(part.shapes))
         if part.answer is None and fam.solver is None:
             ctx.err(at, "a part of a YAML-only family (no 'solver') needs an 'answer' formula")
+        if part.shapes and fam.solver is None:
+            # The formula mode computes numbers and scalar expressions; a matrix answer's two key
+            # computations (a matrix expression and a NumPy function) come from a Python solver.
+            ctx.err(at + ("shapes",), "a part with 'shapes' (a matrix-valued answer or a vector-form derivation) "
+                    "needs a Python solver: YAML-only families compute scalar keys",
+                    hint="see 'Matrix answers' in docs/authoring.md")
     yaml_only = fam.solver is None
     _check_templates(ctx, base, fam, known | solver_vars, strict_names=yaml_only)
     for pi, part in enumerate(fam.parts):

@@ -292,3 +292,31 @@ def test_the_valid_families_of_a_broken_file_are_still_validated_in_full(tmp_pat
     recs = compile_bank_file(write(tmp_path, text.replace("    tolerence: 3\n", ""), "ok.yaml"),
                              solver_names=solver_names())
     assert [r["id"] for r in recs] == ["demo.size", "demo.lin", "demo.twice"]
+
+
+VECTOR_DERIVATION = """\
+bank: vecderive
+families:
+  - id: mycourse.dw2-derive
+    title: The gradient of W2 in vector form, derived
+    topic: derive
+    prompt: "Derive the gradient of W2."
+    parts:
+      - name: derivation
+        kind: derivation
+        prompt: "Derive d/dW2(L) = delta2 h', one step per line"
+        symbols: {W2: real, h: real, b2: real, delta2: real, L: real}
+        shapes: {W2: K×N, h: N, b2: K, delta2: K}
+        given: ["xi2 = W2 h + b2", "d/dxi2(L) = delta2"]
+        start: "d/dW2(L)"
+        target: "delta2 h'"
+        answer: "delta2 h'"
+"""
+
+
+def test_a_matrix_part_in_a_yaml_only_family_is_one_clear_error(tmp_path):
+    # The formula mode computes scalar keys: a part with shapes needs a solver's two computations.
+    # (It once reached the key's cross-check and ended as an internal error, exit 70.)
+    path = write(tmp_path, VECTOR_DERIVATION)
+    errs = errors_of(path)
+    assert any(".shapes: a part with 'shapes'" in e and "needs a Python solver" in e for e in errs), errs
