@@ -167,13 +167,16 @@ def build_answers(scenario: str, seed: int = 1) -> tuple[str, dict]:
                                                                       seed=seed))
     pool_other, pool_expr = [], []
     students = 40
-    for st in range(students):
+    st = 0
+    # 40 students; more while their sets hold too few expression parts (the banks change).
+    while st < students or (len(pool_expr) < N_EXPR and st < 2 * students):
+        st += 1
         if scenario == "class":
             general, expr = sets["all"]
         else:
-            general = build_set(cat, count=6, seed=seed * 1000 + st)
-            expr = build_set(cat, families=expr_families, count=6, seed=seed * 1000 + st)
-        for item in _entries_of(general, st) + _entries_of(expr, st):
+            general = build_set(cat, count=6, seed=seed * 1000 + st - 1)
+            expr = build_set(cat, families=expr_families, count=6, seed=seed * 1000 + st - 1)
+        for item in _entries_of(general, st - 1) + _entries_of(expr, st - 1):
             (pool_expr if item[2]["kind"] == "expression" else pool_other).append(item)
     if len(pool_expr) < N_EXPR:
         raise SystemExit(f"only {len(pool_expr)} expression answers available")

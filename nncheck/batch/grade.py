@@ -538,7 +538,7 @@ class EntryResult:
     """The outcome for one entry, ready for a table, JSON or a report."""
 
     __slots__ = ("entry", "status", "score", "feedback", "mistake", "parsed_as", "expected", "topic", "field",
-                 "location", "caret", "carried_forward")
+                 "location", "caret", "carried_forward", "drawn")
 
     def __init__(self, entry: Entry, status: str, *, score: float = 0.0, feedback: str = "", mistake=None,
                  parsed_as=None, expected=None, topic: str = "", field: str | None = None, location: str = "",
@@ -547,6 +547,7 @@ class EntryResult:
         self.mistake, self.parsed_as, self.expected, self.topic = mistake, parsed_as, expected, topic
         self.field, self.location, self.caret = field, location, caret
         self.carried_forward = carried_forward or []  # earlier parts graded from (error carried forward)
+        self.drawn: dict | None = None  # the values the seed drew beside the entry's own (Grader.drawn_note)
 
     def to_json(self) -> dict:
         e = self.entry
@@ -571,6 +572,8 @@ class EntryResult:
             out["params"] = dict(e.params)
         if self.carried_forward:
             out["carried_forward"] = list(self.carried_forward)
+        if self.drawn:
+            out["drawn"] = self.drawn
         if self.status in ("invalid", "error"):
             out["field"] = self.field
             out["location"] = self.location
@@ -657,6 +660,23 @@ class Grader:
                 hit = {"error": ("params" if e.params else "seed", err.line()), "topic": record["topic"]}
         self._problems[pkey] = hit
         return pkey, hit
+
+    def drawn_note(self, e: Entry) -> tuple[str, dict] | None:
+        """For an entry that gives some parameters and leaves others to the seed: ("Drawn at random
+        (seed 1): D1=64, K=96.", {"D1": 64, "K": 96}).  The bank's neutral defaults are not listed:
+        they are the subject's own (S = 1, P = 0), as ``show`` prints them apart."""
+        if not e.params or e.family is None:
+            return None
+        hit = self._problems.get((e.family, e.seed, tuple(sorted(e.params.items()))))
+        variant = (hit or {}).get("variant")
+        if variant is None or not variant.drawn:
+            return None
+        from nncheck.generate.variant import json_value
+        from nncheck.lang.template import fmt_value
+
+        listed = ", ".join(f"{n}={' '.join(fmt_value(variant.params[n]).split())}" for n in variant.drawn)
+        return (f"Drawn at random (seed {variant.seed}): {listed}.",
+                {n: json_value(variant.params[n]) for n in variant.drawn})
 
     def _key(self, hit: dict):
         if "key" not in hit and "key_error" not in hit:
@@ -757,7 +777,13 @@ def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None, latex: bool | Non
     grader.answers = answers_by_problem(sheet.entries)
     for i, e in enumerate(sheet.entries, 1):
         try:
-            results.append(grader.grade_entry(e, sheet.path))
+            r = grader.grade_entry(e, sheet.path)
+            drawn = grader.drawn_note(e)
+            if drawn and r.status != "invalid":
+                # Your numbers mixed with the seed's: say which values were drawn, as show/solve/check do.
+                note, r.drawn = drawn
+                r.feedback = f"{r.feedback} {note}" if r.feedback else note
+            results.append(r)
         except Exception as exc:  # noqa: BLE001 - a bug in one solver must not sink a whole class's grades
             results.append(EntryResult(e, "error", feedback=f"internal error while grading this entry (please "
                                                             f"report it): {type(exc).__name__}: {exc}",

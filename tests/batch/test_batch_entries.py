@@ -186,3 +186,21 @@ def test_multi_line_derivation_answers_are_kept_whole():
     assert e.answer == "d/dxi(sigma(xi)) = exp(-xi)/(1 + exp(-xi))^2\n  = sigma(xi)*(1 - sigma(xi))\n"
     csv = 'id,seed,part,answer\nderive.sigmoid,1,steps,"a = b\n  = c"\n'
     assert load_answers_text(csv, "d.csv").entries[0].answer == "a = b\n  = c"
+
+
+def test_values_the_seed_drew_beside_the_entrys_own_are_listed(catalog):
+    # Issue 18: no command mixes given and drawn values without listing the drawn ones.  W1 and F are
+    # given, S and P take the subject's neutral defaults (1 and 0), D1 and K come from the seed.
+    text = """
+answers:
+  - {id: conv.output-size, params: {W1: 32, F: 5}, part: W2, answer: 28}
+  - {id: conv.output-size, params: """ + ALEXNET + """, part: W2, answer: 55}
+  - {id: conv.output-size, seed: 3, part: D2, answer: 1}
+"""
+    mixed, full, seeded = grade_text(text, catalog).results
+    assert mixed.status == "correct", mixed.feedback
+    assert sorted(mixed.drawn) == ["D1", "K"], mixed.drawn
+    assert "Drawn at random (seed 1): " in mixed.feedback and "S=" not in mixed.feedback
+    assert mixed.to_json()["drawn"] == mixed.drawn
+    assert full.drawn is None and "Drawn" not in full.feedback  # every value given: nothing drawn
+    assert seeded.drawn is None and "drawn" not in seeded.to_json()  # a plain seed is a random draw
