@@ -107,3 +107,27 @@ def test_worked_solutions_never_substitute_a_negative_after_an_operator(catalog,
                 if SIGN_SLIP.search(line):
                     slips.append(f"{fid} seed {seed} ({kp.name}): {line}")
     assert not slips, "\n".join(slips)
+
+
+def test_grade_reports_print_no_long_float(catalog, tmp_path):
+    # The grade table, the per-student Markdown report and the JSON's "expected" show each key by the
+    # policy: a wrong answer and an unreadable one to every numeric part of every family (seed 1).
+    lines = ["answers:"]
+    for fid in catalog.ids():
+        key = answer_key(make_variant(catalog.get(fid), 1))
+        for name, kp in key.parts.items():
+            if kp.kind in ("number", "vector", "matrix") and kp.exact is not None and not kp.spec.get("symbols"):
+                wrong = _answers(kp.kind, kp.exact)[1]
+                lines.append(f"  - {{id: {fid}, seed: 1, part: {name}, answer: '{wrong}'}}")
+                lines.append(f"  - {{id: {fid}, seed: 1, part: {name}, answer: '2 +* ('}}")
+    answers = tmp_path / "alice.yaml"
+    answers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "report.md"  # one answer file: the report is one file
+    r = run("grade", str(answers), "--report", str(report))
+    assert r.exit_code in (0, 1), r.output
+    assert "expected" in r.output and not long_floats(r.output), long_floats(r.output)
+    text = report.read_text(encoding="utf-8")
+    assert "expected" in text and not long_floats(text), long_floats(text)
+    data = run("grade", str(answers), "--json")
+    expected = [e["expected"] for e in __import__("json").loads(data.stdout)["entries"] if e.get("expected")]
+    assert len(expected) > 50 and not long_floats(" ".join(expected)), long_floats(" ".join(expected))
