@@ -29,14 +29,14 @@ Runs in the sandbox worker (``nncheck.answer.matgrade``), under its deadline.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sympy
 
 from nncheck.answer.equiv import _Budget, _prove_zero, compare_at, equivalent_local, format_pair
 from nncheck.lang.domains import sample_points
-from nncheck.lang.matrices import explicit, symbol_matrices
+from nncheck.lang.matrices import define, explicit, symbol_matrices
 from nncheck.lang.mpeval import Program
 from nncheck.lang.shapes import ONE, Shape, sizes_of
 from nncheck.lang.syntax import Node
@@ -129,13 +129,15 @@ def _as_matrix(v: Any):
 
 def compare(yours: Side, expected: Side, shapes: Mapping[str, tuple[str, str]], domains: Mapping[str, str], *,
             seed: int = 0, prove: bool = True, quick: int = QUICK_POINTS, points: int = N_POINTS,
-            reach: int = N_REACH) -> MatEquivalence:
-    """Compare two shape-checked answers of one shape (see the module docstring)."""
+            reach: int = N_REACH, given: Sequence[str] = ()) -> MatEquivalence:
+    """Compare two shape-checked answers of one shape (see the module docstring); ``given``: the part's
+    definitions (``h = sigma(xi1)``), which bind a defined symbol's entries (:func:`~nncheck.lang.matrices.define`)."""
     rng = random.Random(seed)
     budget = _Budget()
     cases = []
     for sizes in size_assignments(sizes_of(shapes)):
         env, entry_domains = symbol_matrices(shapes, sizes, domains)
+        env = define(env, given)
         y, e = _as_matrix(yours(env)), _as_matrix(expected(env))
         if y.shape != e.shape:
             return MatEquivalence(False, "shape", sizes=sizes, note=f"the shapes differ: {y.shape} vs {e.shape}")

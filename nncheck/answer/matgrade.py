@@ -27,6 +27,7 @@ from nncheck.answer.matequiv import (
 from nncheck.answer.verdict import Verdict, invalid, too_complex
 from nncheck.lang.shapes import (
     Shape,
+    definitions_of,
     domains_of,
     is_scalar,
     mistake_of,
@@ -67,7 +68,7 @@ def grade_matrix_expression_local(part: dict, expected: Any, text: str, mistakes
     if not same(shape, exp_shape):
         return _wrong_shape(part, node, text, shape, exp_shape, exp_side, parsed)
     try:
-        res = compare(yours, exp_side, shapes, domains)
+        res = compare(yours, exp_side, shapes, domains, given=definitions_of(part))
     except AnswerSyntaxError as e:  # an entry the scalar converter refuses (an exponent too large, …)
         return invalid(e)
     if res.equal:
@@ -110,7 +111,7 @@ def _wrong_shape(part: Mapping[str, Any], node: Node, text: str, shape: Shape, e
 
 def _same(part: Mapping[str, Any], a: Side, b: Side) -> MatEquivalence:
     return compare(a, b, read_shapes(part.get("shapes")), domains_of(part), prove=False, points=MISTAKE_POINTS,
-                   reach=0)
+                   reach=0, given=definitions_of(part))
 
 
 def _match_mistake(part: Mapping[str, Any], yours: Side, expected: Side, shape: Shape,

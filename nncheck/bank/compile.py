@@ -293,6 +293,8 @@ def _compile_family(ctx: _Ctx, base: tuple, fam: schema.Family, solver_names: se
             if text:
                 _check_line(ctx, at + (key,), text, f"derivation {key}", matrix=bool(part.shapes))
         for gi, text in enumerate(part.given or []):
+            if part.kind == "matexpr" and _placeholders(text):
+                continue  # "h = {hidden_fn}(xi1)": read once the variant fills it in (its names are checked below)
             _check_line(ctx, at + ("given", gi), text, "definition", matrix=bool(part.shapes))
         if part.answer is None and fam.solver is None:
             ctx.err(at, "a part of a YAML-only family (no 'solver') needs an 'answer' formula")
@@ -361,6 +363,8 @@ def _check_templates(ctx: _Ctx, base: tuple, fam, known: set[str], *, strict_nam
     for pi, part in enumerate(fam.parts):
         texts.append((base + ("parts", pi, "prompt"), part.prompt))
         texts += [(base + ("parts", pi, "solution", k), step) for k, step in enumerate(part.solution or [])]
+        if part.kind == "matexpr":  # a matrix answer's definitions are templates too (Variant.parts)
+            texts += [(base + ("parts", pi, "given", k), line) for k, line in enumerate(part.given or [])]
     texts += [(base + ("mistakes", mi, "message"), m.message) for mi, m in enumerate(fam.mistakes)]
     texts += [(base + ("constraints", ci, "message"), c.message) for ci, c in enumerate(fam.constraints)]
     for at, text in texts:
@@ -478,3 +482,9 @@ def load_banks(files: list[str], *, max_bytes: int) -> list[LoadedBank]:
                                   hint="load fewer banks at once")
         loaded.append(LoadedBank(f, data, lines))
     return loaded
+
+
+def _placeholders(text: str) -> list:
+    from nncheck.lang.template import placeholders
+
+    return placeholders(text)

@@ -176,7 +176,10 @@ def grade_class(subs: list[Submission], *, banks: list[str] | None = None, latex
 class _Worker:
     def __init__(self, ctx, banks: list[str], latex: bool | None):
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_worker_main, args=(child, banks, latex), daemon=True,
+        # Not a daemon: a daemonic process may not start children, and a worker grading an
+        # expression starts its sandbox (nncheck.answer.sandbox).  The pool stops its workers
+        # itself (``_Pool.run``'s ``finally``), and a worker whose parent dies sees its pipe close.
+        self.proc = ctx.Process(target=_worker_main, args=(child, banks, latex), daemon=False,
                                 name="nncheck-grade")
         self.proc.start()
         child.close()

@@ -617,27 +617,47 @@ class BatchResult:
 
 
 class Grader:
-    """Grades entries against a catalog, sharing variants, keys and verdicts between them."""
+    """Grades entries against a catalog, sharing variants, keys and verdicts between them.
+
+    Two caches, both bounded (least recently used first):
+
+    * per entry's problem as the file names it (family, seed, the entry's own parameters): the
+      variant, its topic, its parts, its check digest;
+    * per problem *content* (:func:`nncheck.key.cache.content_identity`: the family and every
+      parameter value, not the seed): the answer key, each part's expected text and mistakes, and
+      the verdict of every distinct answer text.  Two seeds that draw the same numbers (a
+      derivation family draws one problem for every seed) are one key and share their verdicts,
+      since grading reads only the key, the part and the text.
+    """
+
+    #: Problems (variants) and keys kept: past either, the least recently used is forgotten (the
+    #: keys stay on disk), so that a worker grading a class with a seed per student does not hold
+    #: thousands of SymPy keys, while the keys every student meets stay.
+    MAX_PROBLEMS = 2000
+    MAX_KEYS = 300
 
     def __init__(self, catalog: Catalog, *, latex: bool | None = None):
+        from collections import OrderedDict
+
         self.catalog = catalog
         #: Read every answer as LaTeX (True), plain (False) or as it looks (None: each answer with a
         #: backslash, a brace or $ is LaTeX; see nncheck.kinds.grade_answer).
         self.latex = latex
-        self._problems: dict = {}  # (family, seed, params) -> (variant, key-or-None, error)
-        self._verdicts: dict = {}  # (problem key, part, answer text) -> Verdict
+        self._problems: OrderedDict = OrderedDict()  # (family, seed, params) -> {variant, topic, ...}
+        self._keys: OrderedDict = OrderedDict()  # content -> {key or key_error, parts, verdicts}
         #: The student's answers per problem (:func:`answers_by_problem`), for error carried forward.
         self.answers: dict[tuple, tuple[dict[str, str | None], list[str]]] = {}
 
-    #: Problems kept between the sheets of a class: past it the caches start again (the keys stay
-    #: on disk), so that a class with a seed per student does not hold thousands of SymPy keys.
-    MAX_PROBLEMS = 600
+    @property
+    def _verdicts(self) -> dict:
+        """Every verdict held, by (content, part, answer text) (for tests and statistics)."""
+        return {(c, *k): v for c, hit in self._keys.items() for k, v in hit["verdicts"].items()}
 
     def trim(self) -> None:
-        """Forget variants, keys and verdicts when they pass :attr:`MAX_PROBLEMS` problems."""
-        if len(self._problems) > self.MAX_PROBLEMS:
-            self._problems.clear()
-            self._verdicts.clear()
+        """Keep the caches within :attr:`MAX_PROBLEMS` and :attr:`MAX_KEYS` (called between sheets)."""
+        for cache, bound in ((self._problems, self.MAX_PROBLEMS), (self._keys, self.MAX_KEYS)):
+            while len(cache) > bound:
+                cache.popitem(last=False)
 
     def _problem(self, e: Entry):
         """(variant, error field, error message); the key is computed lazily in :meth:`_key`."""
@@ -647,6 +667,7 @@ class Grader:
         pkey = (e.family, e.seed, tuple(sorted(e.params.items())))
         hit = self._problems.get(pkey)
         if hit is not None:
+            self._problems.move_to_end(pkey)
             return pkey, hit
         try:
             record = self.catalog.get(e.family)
@@ -678,17 +699,29 @@ class Grader:
         return (f"Drawn at random (seed {variant.seed}): {listed}.",
                 {n: json_value(variant.params[n]) for n in variant.drawn})
 
-    def _key(self, hit: dict):
-        if "key" not in hit and "key_error" not in hit:
-            # Through the on-disk cache: the processes grading a class share each key (computed once,
-            # whichever process meets it first), and so do later runs.
-            from nncheck.key.cache import cached_answer_key
+    def _key(self, pkey: tuple, hit: dict) -> dict:
+        """The key entry of a problem's content: {"key" or "key_error", "parts", "verdicts"}."""
+        content = hit.get("content")
+        if content is None:
+            from nncheck.key.cache import content_identity
 
-            try:
-                hit["key"] = cached_answer_key(hit["variant"])
-            except NNCheckError as err:
-                hit["key_error"] = err.line()
-        return hit.get("key"), hit.get("key_error")
+            # A problem whose content cannot be told (a parameter of an unexpected type) is its own.
+            content = hit["content"] = content_identity(hit["variant"]) or ("problem", pkey)
+        kh = self._keys.get(content)
+        if kh is not None:
+            self._keys.move_to_end(content)
+            return kh
+        kh = {"parts": {}, "verdicts": {}}
+        # Through the on-disk cache: the processes grading a class share each key (computed once,
+        # whichever process meets it first), and so do later runs.
+        from nncheck.key.cache import cached_answer_key
+
+        try:
+            kh["key"] = cached_answer_key(hit["variant"])
+        except NNCheckError as err:
+            kh["key_error"] = err.line()
+        self._keys[content] = kh
+        return kh
 
     def grade_entry(self, e: Entry, path: str) -> EntryResult:
         """Grade one entry; a wrong answer may earn credit from the same student's answers to the
@@ -725,30 +758,31 @@ class Grader:
             except NNCheckError as err:
                 return invalid("part", err.line(), topic)
             return invalid("part", f"{variant.id} has no part '{e.part}'", topic)  # pragma: no cover
-        key, key_error = self._key(hit)
+        kh = self._key(pkey, hit)
+        key = kh.get("key")
         if key is None:
-            return invalid("id", key_error, topic)
+            return invalid("id", kh["key_error"], topic)
         name = spec["name"]
         kp = key.parts[name]
-        cached = hit.setdefault("parts", {}).get(name)
+        cached = kh["parts"].get(name)
         if cached is None:
             # The key's text and the rendered mistake messages, once per problem and part.
-            cached = hit["parts"][name] = (expected_text(kp), key.mistakes_for(name))
+            cached = kh["parts"][name] = (expected_text(kp), key.mistakes_for(name))
         expected, mistakes = cached
         if e.answer is None or not e.answer.strip():
             return EntryResult(e, "unanswered", feedback="no answer given", expected=expected, topic=topic)
         from nncheck import kinds
 
         # A multi-line answer (a derivation) is graded as typed; any other is stripped first.
-        vkey = (pkey, name, e.answer if kinds.get(spec["kind"]).multiline else e.answer.strip())
-        verdict = self._verdicts.get(vkey)
+        vkey = (name, e.answer if kinds.get(spec["kind"]).multiline else e.answer.strip())
+        verdict = kh["verdicts"].get(vkey)
         if verdict is None:
             from nncheck.kinds import grade_answer
 
             # Exactly what key.grade.grade(key, name, text) does, with the part and its
             # mistakes looked up once per problem instead of once per answer.
             verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes, latex=self.latex)
-            self._verdicts[vkey] = verdict
+            kh["verdicts"][vkey] = verdict
         if verdict.status == "invalid":
             # The key too: a student who cannot read the answer back still learns what it was.
             return invalid("answer", verdict.feedback, topic, caret=verdict.caret(), expected=expected)
@@ -770,8 +804,6 @@ def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None, latex: bool | Non
     ``grader``: one shared by the sheets of a class (its variants, keys and verdicts are reused)."""
     if grader is None:
         grader = Grader(catalog, latex=latex)
-    else:
-        grader.trim()
     results = []
     total = len(sheet.entries)
     grader.answers = answers_by_problem(sheet.entries)
@@ -788,6 +820,7 @@ def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None, latex: bool | Non
             results.append(EntryResult(e, "error", feedback=f"internal error while grading this entry (please "
                                                             f"report it): {type(exc).__name__}: {exc}",
                                        field="", location=e.location(sheet.path)))
+        grader.trim()  # a file holding a whole class meets thousands of problems
         if progress is not None:
             progress(i, total)
     return BatchResult(sheet.path, sheet.format, results)

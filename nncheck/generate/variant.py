@@ -83,6 +83,9 @@ class Variant:
         for p in self.family["parts"]:
             if p.get("when") and not _truthy(self._formula(p["when"])):
                 continue
+            if p["kind"] == "matexpr" and p.get("given"):
+                # A matrix answer's definitions may depend on the instance (h = sigma(xi1) for a sigmoid layer).
+                p = {**p, "given": [self.render(line) for line in p["given"]]}
             out.append(p)
         return out
 

@@ -17,7 +17,9 @@ parts are not stored: checking one computes the key.
 
 The identity of an entry is everything the key depends on: nncheck's version and source files
 (path, size, mtime), SymPy's and NumPy's installation, the *content* of the family's bank file,
-the family id, the seed and every parameter value.  The identity is stored in the entry and
+the family id and every parameter value (hidden ones included), not the seed: a solver reads only
+the values, so two seeds that draw the same numbers (a derivation family draws one problem for
+every seed) have one key, computed once (:func:`content_identity`).  The identity is stored in the entry and
 compared on load; the file name is its digest.
 
 The cache directory is the user's to write: an entry is untrusted input.  It is JSON (never
@@ -142,9 +144,19 @@ def identity(variant: Variant) -> str | None:
     return "\n".join([
         f"format {FORMAT}", f"nncheck {__version__}", f"python {sys.version_info[:2]}",
         f"code {_code_stamp()}", f"libraries {_library_stamp()}",
-        f"bank {bank}", f"family {variant.id}", f"seed {variant.seed}",
+        f"bank {bank}", f"family {variant.id}",
         f"overrides {sorted(variant.overrides)!r}", f"params {params}",
     ])
+
+
+def content_identity(variant: Variant) -> tuple[str, str, tuple[str, ...]] | None:
+    """What a key is computed from, within one process (one catalogue): the family id, every
+    parameter value (the solver's ``p``; the derived values and rendered messages follow from them)
+    and which of them the user gave.  Not the seed.  None when a value cannot be written exactly."""
+    try:
+        return variant.id, _canon(variant.params), tuple(sorted(variant.overrides))
+    except _Unstorable:
+        return None
 
 
 _BANKS: dict[str, tuple[tuple[int, int, int], str]] = {}

@@ -92,8 +92,8 @@ def random_points(part: Part, seed: int = 12345, n: int = AGREE_POINTS) -> list[
 
     from nncheck.answer.matequiv import size_assignments
     from nncheck.lang.domains import sample_points
-    from nncheck.lang.matrices import symbol_matrices
-    from nncheck.lang.shapes import domains_of, sizes_of
+    from nncheck.lang.matrices import define, symbol_matrices
+    from nncheck.lang.shapes import definitions_of, domains_of, sizes_of
 
     shapes = read_shapes(part.get("shapes"))
     domains = domains_of(part)
@@ -104,7 +104,8 @@ def random_points(part: Part, seed: int = 12345, n: int = AGREE_POINTS) -> list[
         for pt in sample_points(entry_domains, n, rng):
             values = {s.name: sympy.Rational(pt[s.name].numerator, pt[s.name].denominator)
                       for v in env.values() for s in (v.free_symbols if hasattr(v, "free_symbols") else ())}
-            out.append((sizes, {k: v.xreplace({s: values[s.name] for s in v.free_symbols}) for k, v in env.items()}))
+            at = {k: v.xreplace({s: values[s.name] for s in v.free_symbols}) for k, v in env.items()}
+            out.append((sizes, define(at, definitions_of(part))))  # h = sigma(xi1): h is not free
     return out
 
 

@@ -15,7 +15,7 @@ and products is bounded before this runs (:mod:`nncheck.lang.shapes`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sympy
@@ -65,6 +65,22 @@ def symbol_matrices(shapes: Mapping[str, tuple[str, str]], sizes: Mapping[str, i
             env[name] = make_symbol(name, dom)
             entry_domains[name] = dom or "real"
     return env, entry_domains
+
+
+def define(env: Mapping[str, Any], given: Sequence[str] = ()) -> dict[str, Any]:
+    """``env`` with each defined symbol bound to its definition's value (``given: ["h = sigma(xi1)"]``).
+
+    A part whose symbols are related (h = σ(ξ⁽¹⁾) in a two-layer network) declares the relation, so
+    that ``h ⊙ (1 - h)`` and ``dsigma(xi1)`` are the same answer: a defined symbol is not a free
+    matrix of its own, its entries are the definition's.  Definitions apply in order.
+    """
+    out = dict(env)
+    for line in given:
+        node = syntax.parse(line, symbols=None, equations=True, matrix=True)
+        if not (isinstance(node, syntax.Relation) and node.ops == ["="] and isinstance(node.terms[0], syntax.Name)):
+            raise ValueError(f"a definition is 'name = expression', not {line!r}")
+        out[node.terms[0].name] = explicit(node.terms[1], out, line)
+    return out
 
 
 def explicit(node: syntax.Node, env: Mapping[str, Any], text: str = ""):

@@ -402,6 +402,11 @@ def domains_of(part: Mapping[str, object]) -> dict[str, str]:
     return {str(k): str(v) for k, v in (part.get("symbols") or {}).items()}  # type: ignore[attr-defined]
 
 
+def definitions_of(part: Mapping[str, object]) -> list[str]:
+    """A matrix answer's definitions (``given: ["h = sigma(xi1)"]``); a derivation's ``given`` are its own."""
+    return [str(g) for g in (part.get("given") or [])] if part.get("kind") == "matexpr" else []  # type: ignore[attr-defined]
+
+
 def read_answer(part: Mapping[str, object], text: str, expected: Shape | None = None) -> tuple[Node, Shape]:
     """Parse and shape-check a matrix answer of ``part``: (tree, shape).  Raises
     :class:`AnswerSyntaxError` (see :func:`infer`) or :class:`ShapeError` (the part's declaration)."""

@@ -25,6 +25,14 @@ if TYPE_CHECKING:
 CHOP = 1e-24
 PREC = 30  # digits carried by the SymPy path: σ and tanh make closed forms nest beyond use
 
+#: A node's symbolic partials, by its expression: ``sympy.diff`` depends only on the expression, and
+#: the unrolled graphs of two instances of one shape repeat the same expressions of the same node
+#: symbols (σ(z_i1[0]), f1[0]·c0[0] + i1[0]·g1[0], …), only the numbers substituted afterwards
+#: differ.  Grading a class computes hundreds of keys of a few shapes: each partial is derived once a
+#: process.  Bounded: past :data:`MAX_PARTIALS` expressions it starts again.
+_PARTIALS: dict = {}
+MAX_PARTIALS = 50_000
+
 
 class Graph:
     """Scalar nodes defined by SymPy expressions of earlier nodes, with 30-digit values.
@@ -84,8 +92,13 @@ class Graph:
             if e is None or s not in adj:
                 continue
             g = adj[s]
-            for parent in e.free_symbols:
-                partial = diff(e, parent).xreplace(self.vals)
+            partials = _PARTIALS.get(e)
+            if partials is None:
+                if len(_PARTIALS) >= MAX_PARTIALS:
+                    _PARTIALS.clear()
+                partials = _PARTIALS[e] = tuple((parent, diff(e, parent)) for parent in e.free_symbols)
+            for parent, symbolic in partials:
+                partial = symbolic.xreplace(self.vals)
                 if not partial.is_Number:
                     partial = partial.evalf(PREC)
                 adj[parent] = adj.get(parent, 0) + g * partial

@@ -26,6 +26,24 @@ import math
 from fractions import Fraction
 from functools import cache, lru_cache
 
+from nncheck.topics import twolayer_vector as vector
+from nncheck.topics._net import (
+    act_np,
+    complement_np,
+    complement_sym,
+    decay_np,
+    decay_sym,
+    decay_text,
+    output_backward_np,
+    saturation_note,
+    sigmoid_np,
+    slope_np,
+    substitute,
+    table_text,
+)
+from nncheck.topics._net import example_loss_sym as _example_loss_sym
+from nncheck.topics._net import out_sym as _out_sym
+from nncheck.topics._net import present as _present
 from nncheck.topics.activations import (
     SYMBOL,
     dg_np,
@@ -34,12 +52,11 @@ from nncheck.topics.activations import (
     inverse_sym,
     seed_form,
     sig4,
-    sigma_py,
     tidy,
     value_py,
 )
 from nncheck.topics.base import RM, ParamError, R, Solver, num, paren
-from nncheck.topics.softmax import ce_gradient_formula, is_onehot, softmax_np, softmax_py, softmax_sym
+from nncheck.topics.softmax import ce_gradient_formula, is_onehot, softmax_np, softmax_py
 
 MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
 OUTPUT_FOR = {"bce": "sigmoid", "ce": "softmax", "mse": "linear"}
@@ -94,12 +111,18 @@ class Net:
         self.W1, self.b1, self.W2, self.b2 = p["W1"], p["b1"], p["W2"], p["b2"]
         self.hidden, self.output, self.loss = p["hidden"], p["output"], p["loss"]
         self.eta = p["eta"]
+        # Weight decay (CMU 16-785): J = L + λΩ, Ω = ½(‖W⁽¹⁾‖² + ‖W⁽²⁾‖²), the biases too with omega=all.
+        self.lam, self.omega = p.get("lambda", 0), p.get("omega", "weights")
         self.n, self.D = _shape(self.X)
         self.N, self.K = len(self.W1), len(self.W2)
 
     @property
     def matched(self) -> bool:
         return MATCHED[self.output] == self.loss
+
+    @property
+    def decay_biases(self) -> bool:
+        return self.omega == "all"
 
     @property
     def elementwise(self) -> bool:
@@ -127,28 +150,49 @@ def forward_py(net: Net) -> list[dict]:
     return rows
 
 
-#: Beyond |ξ| = 12, σ′ < 1e-5: the unit is saturated, and the course notes' float formulas (h(1 − h), 1/(1 − ŷ))
-#: lose more digits than the 1e-9 agreement of the two keys allows.
-SATURATION = 12
+#: ln of the smallest ŷ or 1 − ŷ the float path may divide by: e^(−700) ≈ 1e−304, whose reciprocal float64
+#: still holds (it ends near 1.8e308).
+FLOAT64_LN_TINY = -700.0
 
 
-def _saturated(net: Net, rows) -> str | None:
-    """Numbers so large that a σ, tanh or softmax unit is saturated (no hand-sized exam has them)."""
-    if net.hidden in ("sigmoid", "tanh"):
-        big = max(abs(float(v)) for r in rows for v in r["xi1"])
-        if big > SATURATION:
-            return (f"ξ⁽¹⁾ reaches ±{sig4(big)}: {net.hidden} is saturated beyond |ξ| = {SATURATION} (its slope is "
-                    f"below 1e-5) and the answers lose their digits; use smaller numbers")
-    if net.output == "sigmoid":
-        big = max(abs(float(v)) for r in rows for v in r["xi2"])
-    elif net.output == "softmax":
-        big = max(float(max(r["xi2"])) - float(min(r["xi2"])) for r in rows)
-    else:
+def _beyond_float64(net: Net, rows) -> str | None:
+    """Why the float path cannot compute ∂L/∂ŷ, or None.
+
+    A saturated unit is answered: σ(40) and ln σ(−40) have stable forms, and ŷ = 1 − e⁻⁴⁰ keeps its
+    digits as σ(−ξ).  What float64 cannot hold is ŷ itself below about 1e−308, and an unmatched
+    BCE or CE (sigmoid with CE, softmax with BCE) divides by it: ∂L/∂ŷ = −y/ŷ."""
+    if net.matched or net.output == "linear" or net.loss == "mse":
         return None
-    if big > SATURATION:
-        return (f"ξ⁽²⁾ {'spreads over' if net.output == 'softmax' else 'reaches ±'}{sig4(big)}: the {net.output} "
-                f"output is saturated beyond {SATURATION} and the answers lose their digits; use smaller numbers")
+    for i, (r, y) in enumerate(zip(rows, net.Y), 1):
+        z = [float(v) for v in r["xi2"]]
+        if net.output == "sigmoid":
+            log_yh = [-_softplus(-v) for v in z]
+            log_rest = [-_softplus(v) for v in z]
+        else:  # ln ŷ_k = ξ_k − ln Σ exp(ξ), ln(1 − ŷ_k) = ln Σ_{j≠k} exp(ξ_j) − ln Σ exp(ξ)
+            log_yh = [v - _lse(z) for v in z]
+            log_rest = [_lse(z[:k] + z[k + 1:]) - _lse(z) for k in range(len(z))]
+        for k, t in enumerate(y):
+            small = min([log_yh[k]] * (t != 0) + [log_rest[k]] * (net.loss == "bce" and t != 1), default=0.0)
+            if small < FLOAT64_LN_TINY:
+                which = "ŷ" if small == log_yh[k] else "1 − ŷ"
+                where = f"example {i}" + (f", output {k + 1}" if net.K > 1 else "")
+                return (f"{where} has {which} = e^({sig4(small)}), beyond float64 (below 1e−304), and "
+                        f"output={net.output} with loss={net.loss} divides by it (∂L/∂ŷ): use smaller weights, "
+                        f"or the matched output {OUTPUT_FOR[net.loss]}")
     return None
+
+
+def _softplus(v: float) -> float:
+    """ln(1 + e^v) without overflow."""
+    return max(v, 0.0) + math.log1p(math.exp(-abs(v)))
+
+
+def _lse(values: list) -> float:
+    """ln Σ exp(v) without overflow; −∞ for no terms."""
+    if not values:
+        return -math.inf
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
 
 
 def _ill_defined(net: Net, rows) -> str | None:
@@ -178,56 +222,15 @@ def _ill_defined(net: Net, rows) -> str | None:
 # ----------------------------------------------------------------------------
 # SymPy: L from the forward pass, differentiated once per network shape.
 # ----------------------------------------------------------------------------
-def _out_sym(output: str, z: list) -> list:
-    if output == "sigmoid":
-        return [g_sym("sigmoid", v) for v in z]
-    if output == "softmax":
-        return softmax_sym(z)
-    return list(z)
-
-
-def _present(loss: str, y_row) -> tuple | None:
-    """Which log terms of one example's loss exist: per output, (y ≠ 0, y ≠ 1); None for MSE.
-
-    A term with a zero coefficient is left out of L (0·ln 0 = 0), so the *form* of L depends on
-    where the targets are 0 or 1, not only on the sizes: it is part of the network's shape."""
-    if loss == "mse":
-        return None
-    return tuple((t != 0, t != 1) for t in y_row)
-
-
-def _example_loss_sym(loss: str, yhat: list, y: list, present: tuple | None, n):
-    """One example's share of L (its terms already divided by n), in whatever ``yhat``, ``y`` and
-    ``n`` are: exact numbers, or symbols to differentiate."""
-    total = 0
-    for k, (v, t) in enumerate(zip(yhat, y)):
-        if loss == "mse":
-            total += (t - v) ** 2 / (2 * n)
-            continue
-        nonzero, not_one = present[k]  # type: ignore[index]  # not None for BCE and CE
-        # 0·ln(·) terms are left out: they are 0 and their log may not exist.
-        if nonzero:
-            total -= t * _log(v) / n
-        if loss == "bce" and not_one:
-            total -= (1 - t) * _log(1 - v) / n
-    return total
-
-
-def _log(v):
-    import sympy
-
-    return sympy.log(v)
-
-
-def _loss_sym(net: Net, yhat_rows: list):
-    """L of the whole batch for these outputs (exact numbers: the key's value of L)."""
+def _loss_sym(net: Net, yhat_rows: list, rest_rows: list | None = None):
+    """L of the whole batch for these outputs and their complements 1 − ŷ (exact numbers: the key's L)."""
     import sympy
 
     n = sympy.Integer(net.n)
     total = sympy.Integer(0)
-    for yh, y in zip(yhat_rows, net.Y):
+    for i, (yh, y) in enumerate(zip(yhat_rows, net.Y)):
         y = [R(t) for t in y]
-        total += _example_loss_sym(net.loss, yh, y, _present(net.loss, y), n)
+        total += _example_loss_sym(net.loss, yh, y, _present(net.loss, y), n, rest_rows[i] if rest_rows else None)
     return total
 
 
@@ -265,7 +268,7 @@ def _weight_derivatives(hidden: str, output: str, loss: str, D: int, N: int, K: 
     a = [b1[j] + sum(W1[j, d] * x[d] for d in range(D)) for j in range(N)]
     h = [g_sym(hidden, v) for v in a]
     z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
-    ell = _example_loss_sym(loss, _out_sym(output, z), list(y), present, n)
+    ell = _example_loss_sym(loss, _out_sym(output, z), list(y), present, n, complement_sym(output, z))
     grads = {name: [sympy.diff(ell, s) for s in M] for name, M in (("dW1", W1), ("db1", b1), ("dW2", W2),
                                                                     ("db2", b2))}
     return (x, y, W1, b1, W2, b2, n), grads
@@ -277,7 +280,7 @@ def _xi2_derivatives(output: str, loss: str, K: int, present: tuple | None):
     import sympy
 
     z, y, n = _symbols("z", K, 1), _symbols("y", K, 1), sympy.Symbol("n", positive=True)
-    ell = _example_loss_sym(loss, _out_sym(output, list(z)), list(y), present, n)
+    ell = _example_loss_sym(loss, _out_sym(output, list(z)), list(y), present, n, complement_sym(output, list(z)))
     return (z, y, n), [sympy.diff(ell, s) for s in z]
 
 
@@ -290,31 +293,8 @@ def _xi1_derivatives(hidden: str, output: str, loss: str, N: int, K: int, presen
     W2, b2 = _symbols("w2", K, N), _symbols("b2", K, 1)
     h = [g_sym(hidden, v) for v in a]
     z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
-    ell = _example_loss_sym(loss, _out_sym(output, z), list(y), present, n)
+    ell = _example_loss_sym(loss, _out_sym(output, z), list(y), present, n, complement_sym(output, z))
     return (a, y, W2, b2, n), [sympy.diff(ell, s) for s in a]
-
-
-def substitute(exprs: list, values: dict) -> list:
-    """``[e.xreplace(values) for e in exprs]``, rebuilding each shared sub-expression once.
-
-    A derivative of L repeats its sub-expressions (every σ(ξ) in every chain-rule term); ``xreplace``
-    rebuilds each occurrence, this rebuilds each distinct one, by the same ``func(*args)`` rule, so
-    the result is the same expression."""
-    memo: dict = {}
-
-    def sub(e):
-        hit = memo.get(e)
-        if hit is not None:
-            return hit
-        if e.args:
-            args = tuple(sub(a) for a in e.args)
-            out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
-        else:
-            out = values.get(e, e)
-        memo[e] = out
-        return out
-
-    return [sub(e) for e in exprs]
 
 
 def _bind(symbols, numbers) -> dict:
@@ -323,8 +303,8 @@ def _bind(symbols, numbers) -> dict:
 
 
 def _gradients_sym(net: Net, W1, b1, W2, b2, rows: list, *, excitations: bool) -> dict:
-    """∇W⁽¹⁾L, ∇b⁽¹⁾L, ∇W⁽²⁾L, ∇b⁽²⁾L (and ∇ξ⁽²⁾L, ∇ξ⁽¹⁾L of each example when ``excitations``) as
-    exact values: the cached derivatives of each example's share of L at its numbers."""
+    """∇W⁽¹⁾J, ∇b⁽¹⁾J, ∇W⁽²⁾J, ∇b⁽²⁾J (and ∇ξ⁽²⁾J = ∇ξ⁽²⁾L, ∇ξ⁽¹⁾J of each example when ``excitations``) as
+    exact values: the cached derivatives of each example's share of L at its numbers, plus those of λΩ."""
     import sympy
 
     n = sympy.Integer(net.n)
@@ -349,6 +329,11 @@ def _gradients_sym(net: Net, W1, b1, W2, b2, rows: list, *, excitations: bool) -
             (As, ys, W2s, b2s, ns), d1 = _xi1_derivatives(net.hidden, net.output, net.loss, net.N, net.K, present)
             per_example["dxi1"].append(substitute(d1, {ns: n, **_bind(ys, y), **_bind(As, rows[i][0]),
                                                        **_bind(W2s, W2), **_bind(b2s, b2)}))
+    if net.lam != 0:
+        # J = L + λΩ: SymPy's derivatives of λΩ (taken once per shape) at these weights, added term by term.
+        _omega, decay = decay_sym([net.W1, net.W2], [net.b1, net.b2], net.lam, net.decay_biases)
+        for name, extra in decay.items():
+            total[name] = [s + v for s, v in zip(total[name], extra)]
     out = {"dW1": sympy.Matrix(net.N, net.D, total["dW1"]), "db1": sympy.Matrix(total["db1"]),
            "dW2": sympy.Matrix(net.K, net.N, total["dW2"]), "db2": sympy.Matrix(total["db2"])}
     if excitations:
@@ -403,8 +388,12 @@ def _output_gradient_np(output: str, loss: str):
 # ----------------------------------------------------------------------------
 def backprop_np(net: Net, *, no_sigma_dot=False, xi_for_h=False, w_not_t=False, drop_n=False,
                 flip=False, relu_one=False, shortcut=False, sigma_dot_from_xi=False, mse_half=False,
-                w1_t=False, no_hidden=False, no_b1=False, relu_zero=False) -> dict:
-    """Forward and backward pass for all examples; answers have one row per example."""
+                w1_t=False, no_hidden=False, no_b1=False, relu_zero=False, decay=True, decay_biases=None,
+                decay_factor=1.0, half_omega=True) -> dict:
+    """Forward and backward pass for all examples; answers have one row per example.
+
+    With weight decay, J = L + λΩ and λW (λb with omega=all) added to the weight gradients once, for the
+    batch; ``decay``, ``decay_biases``, ``decay_factor`` and ``half_omega`` make its slips (mistakes)."""
     import numpy as np
 
     X, Y = np.array(net.X, dtype=float), np.array(net.Y, dtype=float)
@@ -412,10 +401,17 @@ def backprop_np(net: Net, *, no_sigma_dot=False, xi_for_h=False, w_not_t=False, 
     W2, b2 = np.array(net.W2, dtype=float), np.array(net.b2, dtype=float)
     n = float(net.n)
     with np.errstate(divide="ignore", invalid="ignore"):  # a mistaken pass may leave (0, 1); it then gives nan
-        return _backprop_np(net, X, Y, W1, b1, W2, b2, n, no_sigma_dot=no_sigma_dot, xi_for_h=xi_for_h,
-                            w_not_t=w_not_t, drop_n=drop_n, flip=flip, relu_one=relu_one, shortcut=shortcut,
-                            sigma_dot_from_xi=sigma_dot_from_xi, mse_half=mse_half, w1_t=w1_t,
-                            no_hidden=no_hidden, no_b1=no_b1, relu_zero=relu_zero)
+        out = _backprop_np(net, X, Y, W1, b1, W2, b2, n, no_sigma_dot=no_sigma_dot, xi_for_h=xi_for_h,
+                           w_not_t=w_not_t, drop_n=drop_n, flip=flip, relu_one=relu_one, shortcut=shortcut,
+                           sigma_dot_from_xi=sigma_dot_from_xi, mse_half=mse_half, w1_t=w1_t,
+                           no_hidden=no_hidden, no_b1=no_b1, relu_zero=relu_zero)
+    penalty, dWs, dbs = decay_np([W1, W2], [b1, b2], float(net.lam),
+                                 net.decay_biases if decay_biases is None else decay_biases,
+                                 decay=decay, factor=decay_factor, half=half_omega)
+    out["J"] = out["L"] + penalty
+    for name, extra in zip(("dW1", "dW2", "db1", "db2"), dWs + dbs):
+        out[name] = out[name] + extra
+    return out
 
 
 def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_t, drop_n, flip, relu_one,
@@ -428,10 +424,10 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
     L = 0.0
     for x, y in zip(X, Y):
         a = (W1.T if w1_t else W1) @ x + (0.0 if no_b1 else b1)
-        h = a.copy() if no_hidden else g_np(net.hidden, a)
+        h = a.copy() if no_hidden else act_np(net.hidden, a)  # σ(−40) is 4.2e−18, not 0
         z = b2 + W2 @ h
         if net.output == "sigmoid":
-            yh = g_np("sigmoid", z)
+            yh = sigmoid_np(z)
         elif net.output == "softmax":
             yh = softmax_np(z)
         else:
@@ -447,22 +443,13 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
                 neg = y != 1
                 L -= np.sum((1 - y[neg]) * log_1m[neg]) / (1.0 if drop_n else n)
         scale = 1.0 if drop_n else n
-        # ∇ξ⁽²⁾L: the seed's (ŷ − y)/n for the matched pairs, else ∂L/∂ŷ through the output Jacobian.
+        # ∇ξ⁽²⁾L: the seed's (ŷ − y)/n for the matched pairs, else ∂L/∂ŷ through the output Jacobian
+        # (with 1 − ŷ from ξ⁽²⁾: a saturated softmax with BCE divides by it).
         if net.matched or shortcut:
             d2 = (yh - y) / scale
         else:
-            if net.loss == "mse":
-                dy = (yh - y) * (2.0 if mse_half else 1.0) / scale
-            elif net.loss == "bce":
-                dy = -(np.where(y != 0, y / yh, 0.0) - np.where(y != 1, (1 - y) / (1 - yh), 0.0)) / scale
-            else:
-                dy = -np.where(y != 0, y / np.where(y != 0, yh, 1.0), 0.0) / scale
-            if net.output == "sigmoid":
-                d2 = yh * (1 - yh) * dy
-            elif net.output == "softmax":
-                d2 = (np.diag(yh) - np.outer(yh, yh)) @ dy
-            else:
-                d2 = dy
+            d2 = output_backward_np(net.output, net.loss, y, yh, complement_np(net.output, z, yh), scale,
+                                    mse_factor=2.0 if mse_half else 1.0)
         if net.matched and net.loss == "mse" and mse_half:
             d2 = 2 * d2
         if flip:
@@ -481,7 +468,7 @@ def _backprop_np(net, X, Y, W1, b1, W2, b2, n, *, no_sigma_dot, xi_for_h, w_not_
         elif sigma_dot_from_xi and net.hidden == "tanh":
             sd = 1 - a * a
         else:
-            sd = dg_np(net.hidden, a, 0.0, h)
+            sd = slope_np(net.hidden, a, h)  # h(1 − h), (1 − h)(1 + h), u(ξ), each complement from ξ
         d1 = sd * back
         dW1 += np.outer(d1, x)
         db1 += d1
@@ -608,15 +595,14 @@ def given_text(net: Net, rows) -> str:
                 exps |= {v - m for v in r["xi2"] if v != m}
         else:
             notes.append("exp(…) may be left in closed form")
-    parts = []
-    if sig_points:
-        parts.append(", ".join(f"σ({num(v)}) {'=' if v == 0 else '≈'} {sig4(sigma_py(v)) if v else '0.5'}"
-                               for v in sorted(sig_points)))
-    if tanh_points:
-        parts.append(", ".join(f"tanh({num(v)}) {'=' if v == 0 else '≈'} {sig4(math.tanh(v)) if v else '0'}"
-                               for v in sorted(tanh_points)))
-    if exps:
-        parts.append(", ".join(f"exp({num(v)}) ≈ {sig4(math.exp(v))}" for v in sorted(exps)))
+    parts = table_text(sig_points, tanh_points, exps)  # σ(18) ≈ 1 − 1.523e−8: a table value keeps its digits
+    if not rational2 and net.output in ("sigmoid", "softmax"):
+        # No table for ξ⁽²⁾: where the output saturates, only a closed form keeps 1 − ŷ.
+        spread = max((abs(float(v)) if net.output == "sigmoid" else float(max(r["xi2"]) - min(r["xi2"]))
+                      for r in rows for v in r["xi2"]), default=0.0)
+        note = saturation_note(spread, net.output)
+        if note:
+            notes.append(note)
     if net.loss in ("bce", "ce"):
         notes.append("ln(…) may be left in closed form, e.g. ln(sigma(2))")
     out = ("Values you may use: " + "; ".join(parts) + ".") if parts else ""
@@ -632,7 +618,12 @@ class TwoLayer(Solver):
     """``backprop.two-layer``: forward values, every gradient, one gradient-descent step."""
 
     template_vars = ("n", "D", "N", "K", "sizes", "hidden_text", "output_text", "loss_text", "given",
-                     "ask_forward", "ask_backward", "ask_step", "sym_ok")
+                     "ask_forward", "ask_backward", "ask_step", "sym_ok", "obj", "decay_text", "has_decay",
+                     "hidden_fn", "ask_vector", "answers_text")
+
+    def unused(self, p: dict) -> set[str]:
+        """λ = 0 reads no choice of Ω."""
+        return {"omega"} if not p.get("lambda") else set()
 
     # -- generate -------------------------------------------------------------
     def check(self, p: dict) -> None:
@@ -670,9 +661,12 @@ class TwoLayer(Solver):
                 for v in row:
                     if not 0 <= v <= 1:
                         raise ParamError(f"loss=bce needs targets in [0, 1] (probabilities); y row {i} has {num(v)}")
+        why = vector.check(p, n)  # ask=vector: one example, no weight decay
+        if why:
+            raise ParamError(why)
         net = Net(p)
         rows = forward_py(net)
-        why = _saturated(net, rows) or _ill_defined(net, rows)
+        why = _beyond_float64(net, rows) or _ill_defined(net, rows)
         if why:
             raise ParamError(why)
 
@@ -698,7 +692,8 @@ class TwoLayer(Solver):
              len(p["W2"][0]) if given("W2") else 2)
         K = (len(p["W2"]) if given("W2") else len(p["b2"]) if given("b2") else
              len(p["y"][0]) if given("y") else 2 if (out == "softmax" or loss == "ce") else 1)
-        n = len(p["x"]) if given("x") else len(p["y"]) if given("y") else (2 if rng.random() < 0.3 else 1)
+        n = len(p["x"]) if given("x") else len(p["y"]) if given("y") else (
+            2 if rng.random() < 0.3 and p["ask"] != "vector" else 1)  # the vector form is for one example
 
         def mat(r, c, choices):
             return [[rng.choice(choices) for _ in range(c)] for _ in range(r)]
@@ -756,7 +751,7 @@ class TwoLayer(Solver):
         else:
             if free_out and out == "linear":
                 p["W2"], p["b2"] = [[0] * N for _ in range(K)], [Fraction(1, 2)] * K
-        return p
+        return vector.draw(p, rng, fixed)  # a share of the one-example draws asks the vector form
 
     def derive(self, p: dict) -> dict:
         net = Net(p)
@@ -772,6 +767,10 @@ class TwoLayer(Solver):
             "ask_backward": int(ask in ("all", "backward")),
             "ask_step": int(ask in ("all", "step")),
             "sym_ok": int(net.elementwise),
+            **vector.template_values(p, net.n, net.D, net.N, net.K),
+            # With weight decay the gradients are of J = L + λΩ; without, the prompt is as it always was.
+            "obj": "J" if net.lam != 0 else "L", "has_decay": int(net.lam != 0),
+            "decay_text": (" Weight decay: " + decay_text(net.lam, net.decay_biases, 2)) if net.lam != 0 else "",
         }
 
     # -- key ------------------------------------------------------------------
@@ -784,13 +783,19 @@ class TwoLayer(Solver):
         ask = p["ask"]
         # Forward values with the actual weights.
         rows = _forward_sym(net, W1, b1, W2, b2)
+        # 1 − ŷ as the forward pass's complement (σ(−ξ⁽²⁾), …): the same L, and its value keeps its digits.
+        loss = _loss_sym(net, [r[3] for r in rows], [complement_sym(net.output, r[2]) for r in rows])
         out = {
             "xi1": sympy.Matrix([[tidy(v) for v in r[0]] for r in rows]),
             "h": sympy.Matrix([[tidy(v) for v in r[1]] for r in rows]),
             "xi2": sympy.Matrix([[tidy(v) for v in r[2]] for r in rows]),
             "yhat": sympy.Matrix([[tidy(v) for v in r[3]] for r in rows]),
-            "L": tidy(_loss_sym(net, [r[3] for r in rows])),
+            "L": tidy(loss),
         }
+        out["J"] = out["L"] if net.lam == 0 else tidy(
+            loss + R(net.lam) * decay_sym([net.W1, net.W2], [net.b1, net.b2], net.lam, net.decay_biases)[0])
+        if ask == "vector":
+            return {**out, **vector.exact(p)}  # gradients as matrix expressions in the named vectors
         if ask == "forward":
             return out  # the gradients are not asked: no derivative is taken
         backward = ask in ("all", "backward")
@@ -813,6 +818,8 @@ class TwoLayer(Solver):
         out.update(_step(out, net, float(net.eta)))
         out["db1"], out["db2"] = out["db1"].ravel(), out["db2"].ravel()
         out["dxi2_sym"] = _output_gradient_np(net.output, net.loss) if net.elementwise else None
+        if p["ask"] == "vector":
+            out.update(vector.numeric(p))
         return out
 
     # -- error carried forward --------------------------------------------------
@@ -826,7 +833,8 @@ class TwoLayer(Solver):
                 "dW2": ("dxi2", "h"), "db2": ("dxi2",),
                 "dxi1": ("dxi2", "xi1" if p["hidden"] == "relu" else "h"),
                 "dW1": ("dxi1",), "db1": ("dxi1",),
-                "W2_new": ("dW2",), "b2_new": ("db2",), "W1_new": ("dW1",), "b1_new": ("db1",)}
+                "W2_new": ("dW2",), "b2_new": ("db2",), "W1_new": ("dW1",), "b1_new": ("db1",),
+                **({"J": ("L",)} if p.get("lambda") else {})}
 
     def carry(self, p: dict, given: dict) -> dict:
         """The numeric path's formulas, fed the student's own earlier values (the key's for the rest)."""
@@ -843,6 +851,8 @@ class TwoLayer(Solver):
         def val(name):
             return np.array(given[name], dtype=float) if name in given else np.asarray(base[name], dtype=float)
 
+        # Weight decay is the same whatever the student's back-propagation gave: λΩ and λW (λb with omega=all).
+        penalty, (kW1, kW2), (kb1, kb2) = decay_np([W1, W2], [b1, b2], float(net.lam), net.decay_biases)
         formulas = {
             "h": lambda: g_np(net.hidden, val("xi1")),
             "xi2": lambda: val("h") @ W2.T + b2,
@@ -850,11 +860,12 @@ class TwoLayer(Solver):
                                       softmax_np(z) if net.output == "softmax" else z for z in val("xi2")]),
             "L": lambda: _loss_from_yhat(net, Y, val("yhat")),
             "dxi2": lambda: _dxi2_from_yhat(net, Y, val("yhat")),
-            "dW2": lambda: val("dxi2").T @ val("h"),
-            "db2": lambda: val("dxi2").sum(axis=0),
+            "J": lambda: val("L") + penalty,
+            "dW2": lambda: val("dxi2").T @ val("h") + kW2,
+            "db2": lambda: val("dxi2").sum(axis=0) + kb2,
             "dxi1": lambda: dg_np(net.hidden, val("xi1"), 0.0, val("h")) * (val("dxi2") @ W2),
-            "dW1": lambda: val("dxi1").T @ X,
-            "db1": lambda: val("dxi1").sum(axis=0),
+            "dW1": lambda: val("dxi1").T @ X + kW1,
+            "db1": lambda: val("dxi1").sum(axis=0) + kb1,
             "W2_new": lambda: W2 - eta * val("dW2"), "b2_new": lambda: b2 - eta * val("db2"),
             "W1_new": lambda: W1 - eta * val("dW1"), "b1_new": lambda: b1 - eta * val("db1"),
         }
@@ -937,15 +948,35 @@ class TwoLayer(Solver):
                         "= " + " + ".join(f"{vtext(o['dxi1'][i])}·{vtext(net.X[i])}ᵀ" for i in range(net.n))
                         + f" = {mtext(o['dW1'])}"]
         steps["db1"] = ["∇b⁽¹⁾L = Σᵢ ∇ξᵢ⁽¹⁾L = " + " + ".join(vtext(r) for r in o["dxi1"]) + f" = {vtext(o['db1'])}"]
-        eta = num(net.eta)
+        if net.lam != 0:
+            self._decay_steps(net, o, steps)
+        eta, obj = num(net.eta), "J" if net.lam != 0 else "L"
         for name, W, label in (("W1_new", net.W1, "W⁽¹⁾"), ("W2_new", net.W2, "W⁽²⁾")):
             grad = o["dW1"] if name == "W1_new" else o["dW2"]
-            steps[name] = [f"{label} ← {label} − η∇{label}L = {mtext(W)} − {eta}·{mtext(grad)} = {mtext(st[name])}"]
+            steps[name] = [f"{label} ← {label} − η∇{label}{obj} = {mtext(W)} − {eta}·{mtext(grad)} = {mtext(st[name])}"]
         for name, b, label in (("b1_new", net.b1, "b⁽¹⁾"), ("b2_new", net.b2, "b⁽²⁾")):
             grad = o["db1"] if name == "b1_new" else o["db2"]
-            steps[name] = [f"{label} ← {label} − η∇{label}L = {vtext(b)} − {eta}·{vtext(grad)} = {vtext(st[name])}"]
+            steps[name] = [f"{label} ← {label} − η∇{label}{obj} = {vtext(b)} − {eta}·{vtext(grad)} = {vtext(st[name])}"]
         steps["dxi2_sym"] = self._sym_steps(net)
+        if p["ask"] == "vector":
+            steps.update(vector.solution(p))
         return steps
+
+    @staticmethod
+    def _decay_steps(net: Net, o: dict, steps: dict) -> None:
+        """J = L + λΩ: its value, and λW (λb with omega=all) joining each gradient after the sum over examples."""
+        lam = num(net.lam)
+        steps["J"] = [decay_text(net.lam, net.decay_biases, 2),
+                      f"J = L + λΩ = {f4(o['L'])} + {f4(o['J'] - o['L'])} = {f4(o['J'])}"]
+        decayed = [("dW2", "W⁽²⁾", net.W2, mtext), ("dW1", "W⁽¹⁾", net.W1, mtext)]
+        if net.decay_biases:
+            decayed += [("db2", "b⁽²⁾", net.b2, vtext), ("db1", "b⁽¹⁾", net.b1, vtext)]
+        for name, label, value, text in decayed:
+            # The last step ends "= ∇L"; here ∇L is the sum before the decay term, so it is written again.
+            last = steps[name][-1].rsplit(" = ", 1)[0]
+            steps[name][-1] = f"{last} = {text(o[name] - lam_times(net.lam, value))}"
+            steps[name] += [f"∇{label}J = ∇{label}L + λ{label} (the derivative of ½λ‖{label}‖²), λ = {lam}",
+                            f"= {text(o[name] - lam_times(net.lam, value))} + {lam}·{text(value)} = {text(o[name])}"]
 
     @staticmethod
     def _dxi2_rule(net: Net) -> str:
@@ -1036,6 +1067,15 @@ class TwoLayer(Solver):
             return {k: o[k] for k in names}
 
         out: dict = {}
+        objective = ("L", "J") if net.lam != 0 else ("L",)
+        if net.lam != 0:
+            # The weight-decay slips, with the ids of backprop.mlp.
+            weights = ("dW1", "dW2", "W1_new", "W2_new")
+            decayed = weights + (("db1", "db2", "b1_new", "b2_new") if net.decay_biases else ())
+            out["decay-forgotten"] = pick(run(decay=False), ("J",) + decayed)
+            out["decay-doubled"] = pick(run(decay_factor=2.0, half_omega=False), ("J",) + decayed)
+            if not net.decay_biases:
+                out["decay-on-biases"] = pick(run(decay_biases=True), ("J", "db1", "db2", "b1_new", "b2_new"))
         hidden_side = ("dxi1", "dW1", "db1", "W1_new", "b1_new")
         if net.hidden != "relu":  # for ReLU this is relu-derivative-one, whose message says more
             out["forgot-sigma-dot"] = pick(run(no_sigma_dot=True), hidden_side)
@@ -1060,10 +1100,10 @@ class TwoLayer(Solver):
                 np.array(net.W1, float) - base["dW1"], np.array(net.b1, float) - base["db1"],
                 np.array(net.W2, float) - base["dW2"], np.array(net.b2, float) - base["db2"]))}
         if net.n > 1:
-            out["dropped-1-over-n"] = pick(run(drop_n=True), ("L",) + grads + news)
+            out["dropped-1-over-n"] = pick(run(drop_n=True), objective + grads + news)
             out["bias-averaged"] = {"db2": base["db2"] / net.n, "db1": base["db1"] / net.n}
         if net.loss == "mse":
-            out["mse-half-dropped"] = pick(run(mse_half=True), ("L",) + grads + news)
+            out["mse-half-dropped"] = pick(run(mse_half=True), objective + grads + news)
         if not net.matched:
             out["matched-shortcut"] = pick(run(shortcut=True), grads + news)
         if net.N == net.D:
@@ -1073,8 +1113,8 @@ class TwoLayer(Solver):
         out["activation-forgotten"] = pick(run(no_hidden=True), ("h", "xi2", "yhat"))
         if net.loss == "bce" and any(t != 1 for r in net.Y for t in r):
             # Only the y ln ŷ half of BCE.
-            L = -sum(float(t) * math.log(float(v)) for yh, y in zip(base["yhat"], net.Y)
-                     for v, t in zip(yh, y) if t != 0) / net.n
+            L = -sum(float(t) * float(lv) for z, yh, y in zip(base["xi2"], base["yhat"], net.Y)
+                     for lv, t in zip(_log_outputs(net.output, z, yh)[0], y) if t != 0) / net.n
             out["bce-one-term"] = {"L": L}
         # A slip that leaves ŷ outside the logs' domain has no value to recognise.
         for vals in out.values():
@@ -1090,7 +1130,17 @@ class TwoLayer(Solver):
                 out.setdefault("matched-shortcut", {})["dxi2_sym"] = (Yh - Y) / n
             elif net.output == "sigmoid":
                 out["extra-sigma-dot"] = {"dxi2_sym": (Yh - Y) * Yh * (1 - Yh) / n}
+        if p["ask"] == "vector":
+            for mistake, values in vector.mistakes(p).items():
+                out.setdefault(mistake, {}).update(values)
         return out
+
+
+def lam_times(lam, value):
+    """λ·value as floats (the decay term a worked step takes back out of, or adds to, a gradient)."""
+    import numpy as np
+
+    return float(lam) * np.array(value, dtype=float)
 
 
 def net_back(net: Net, d2):

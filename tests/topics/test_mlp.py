@@ -191,6 +191,17 @@ def test_two_layers_without_decay_are_backprop_two_layer(hidden, output, loss):
     assert "J" not in mine.parts  # λ = 0: J = L, not asked twice
 
 
+@pytest.mark.parametrize("hidden, output, loss", [("tanh", "sigmoid", "bce"), ("relu", "softmax", "ce"),
+                                                  ("sigmoid", "linear", "mse")])
+@pytest.mark.parametrize("lam, omega", [(0.5, "weights"), ("1/3", "all")])
+def test_two_layers_with_decay_are_backprop_two_layer_with_decay(hidden, output, loss, lam, omega):
+    numbers = {**net_numbers(2, output, loss), "lambda": lam, "omega": omega}
+    two = helpers.key_of("backprop.two-layer", 1, **numbers, hidden=hidden, ask="all")
+    mine = key(**numbers, g1=hidden)
+    for theirs, ours in {**TWO_LAYER_PARTS, "J": "J"}.items():
+        assert np.allclose(arr(two.parts[theirs].exact), arr(mine.parts[ours].exact), rtol=1e-12, atol=1e-14), ours
+
+
 # ----------------------------------------------------------------------------
 # Weight decay: the notes' Ω (weights only), the other convention, and what λ adds.
 # ----------------------------------------------------------------------------

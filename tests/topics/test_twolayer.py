@@ -63,6 +63,13 @@ def reference_loss(p, W1, b1, W2, b2):
                for x, y in zip(X, Y))
 
 
+def reference_J(p, W1, b1, W2, b2):
+    """J = L + λΩ, CMU 16-785's Ω = ½(‖W⁽¹⁾‖² + ‖W⁽²⁾‖²) (+ the biases with omega=all)."""
+    lam = float(p.get("lambda", 0))
+    decayed = [W1, W2] + ([b1, b2] if p.get("omega") == "all" else [])
+    return reference_loss(p, W1, b1, W2, b2) + lam * sum(float(np.sum(w * w)) for w in decayed) / 2
+
+
 def fd(f, x0, eps=1e-6):
     g = np.zeros_like(x0)
     for idx in np.ndindex(x0.shape):
@@ -78,13 +85,16 @@ def check_against_finite_differences(k):
     X, Y = np.array(p["x"], float), np.array(p["y"], float)
     n = len(X)
 
-    def L_with(name):
-        return lambda v: reference_loss(p, **{**W, name: v})
+    def J_with(name):
+        return lambda v: reference_J(p, **{**W, name: v})
 
     parts = k.parts
     assert abs(reference_loss(p, **W) - to_float(parts["L"].exact)) < 1e-9
+    assert ("J" in parts) == bool(float(p["lambda"]))  # J is asked only with weight decay
+    if "J" in parts:
+        assert abs(reference_J(p, **W) - to_float(parts["J"].exact)) < 1e-9
     for name, part in (("W1", "dW1"), ("b1", "db1"), ("W2", "dW2"), ("b2", "db2")):
-        assert np.allclose(fd(L_with(name), W[name]), arr(parts[part].exact).reshape(W[name].shape), atol=1e-6), part
+        assert np.allclose(fd(J_with(name), W[name]), arr(parts[part].exact).reshape(W[name].shape), atol=1e-6), part
         new = W[name] - float(p["eta"]) * arr(parts[part].exact).reshape(W[name].shape)
         assert np.allclose(new, arr(parts[name + "_new"].exact).reshape(W[name].shape), atol=1e-12)
     # ∇ξ⁽²⁾L and ∇ξ⁽¹⁾L: perturb one example's excitation, keep the rest of the batch.
@@ -257,7 +267,9 @@ BAD_OVERRIDES = [
      "output=linear with loss=bce needs 0 < ŷ < 1"),
     (["output=softmax", "loss=bce", "W2=[[1,1]]"], "output=softmax with a single output"),
     (["x=[[1],[2],[3],[4],[5],[6]]", "W1=[[1]]"], "hand-sized"),
-    (["x=[1000,1000]", "W1=[[1000,1000],[1,1]]", "b1=[0,0]", "hidden=tanh"], "tanh is saturated beyond |ξ| = 12"),
+    # Saturated units are answered; an unmatched loss dividing by a ŷ below float64's range is not.
+    (["x=[1000,1000]", "W1=[[1,1],[1,1]]", "b1=[0,0]", "hidden=relu", "W2=[[-1,0],[0,1]]", "b2=[0,0]",
+      "output=sigmoid", "loss=ce", "y=[[1,0]]"], "ŷ = e^(−2000), beyond float64"),
     (["hidden=elu"], "hidden must be one of"),
     (["eta=-1"], "eta must be positive"),
 ]
@@ -282,5 +294,88 @@ def test_relu_kink_is_named_only_where_xi_is_zero():
     k = key(**RELU_KINK_CASE)
     assert grade(k, "dxi1", "[0, 1]").mistake == "step-at-zero"  # u(0) = 1 would give [1, 1]
     assert grade(k, "dxi1", "[1, 1]").status == "correct"
-    for case in MISTAKE_CASES[:-1]:  # no ξ⁽¹⁾ is 0 there: the slip gives the key and is not offered
+    for case in [c for c in MISTAKE_CASES if c is not RELU_KINK_CASE]:  # no ξ⁽¹⁾ is 0 there: not offered
         assert "step-at-zero" not in key(**case).mistakes or not key(**case).mistakes["step-at-zero"]
+
+
+# ----------------------------------------------------------------------------
+# Weight decay (CMU 16-785 Deep Learning Basics): J = L + λΩ, Ω = ½(‖W⁽¹⁾‖² + ‖W⁽²⁾‖²) by default.
+# ----------------------------------------------------------------------------
+DECAY_CASES = [
+    {**combo_overrides("tanh", "sigmoid", "bce"), "lambda": 0.5},
+    {**combo_overrides("relu", "softmax", "ce"), "lambda": 0.1, "omega": "all"},
+    {**combo_overrides("sigmoid", "linear", "mse"), "lambda": "1/3", "x": "[1, 2]", "y": "[0, 1]", "eta": 1},
+]
+MISTAKE_CASES += DECAY_CASES[:2]
+
+
+@pytest.mark.parametrize("case", DECAY_CASES)
+def test_weight_decay_matches_finite_differences(case):
+    check_against_finite_differences(key(**case))
+
+
+def test_weight_decay_adds_lambda_w_to_the_weight_gradients_only():
+    plain = key(**combo_overrides("tanh", "sigmoid", "bce"))
+    decayed = key(**DECAY_CASES[0])
+    p = decayed.variant.params
+    assert p["omega"] == "weights" and "J" in decayed.parts and "J" not in plain.parts
+    for name in ("W1", "W2"):
+        W = np.array(p[name], float)
+        grad = arr(decayed.parts["d" + name].exact)
+        assert np.allclose(grad, arr(plain.parts["d" + name].exact) + 0.5 * W, atol=1e-12)
+        assert np.allclose(arr(decayed.parts[name + "_new"].exact), W - 0.5 * grad, atol=1e-12)  # η = 0.5
+    for part in ("db1", "db2", "dxi1", "dxi2", "L"):
+        assert np.allclose(arr(decayed.parts[part].exact), arr(plain.parts[part].exact), atol=1e-12), part
+    omega = sum(float(np.sum(np.array(p[w], float) ** 2)) for w in ("W1", "W2")) / 2
+    assert to_float(decayed.parts["J"].exact) == pytest.approx(to_float(plain.parts["L"].exact) + 0.5 * omega)
+
+
+def test_omega_all_decays_the_biases_too():
+    decayed, plain = key(**DECAY_CASES[1]), key(**{**DECAY_CASES[1], "lambda": 0})
+    for name in ("b1", "b2"):
+        b = np.array(decayed.variant.params[name], float)
+        assert np.allclose(arr(decayed.parts["d" + name].exact).ravel(), arr(plain.parts["d" + name].exact).ravel() + 0.1 * b)
+
+
+def test_without_weight_decay_the_prompt_and_parts_are_as_before():
+    numbers = strs(combo_overrides("sigmoid", "linear", "mse"))
+    without = make_variant(record(), 1, numbers)
+    zero = make_variant(record(), 1, {**numbers, "lambda": "0", "omega": "all"})
+    assert without.prompt == zero.prompt and "λ" not in without.prompt and "∇_W L" in without.prompt
+    assert [q["name"] for q in without.parts] == [q["name"] for q in zero.parts]
+    assert "J" not in [q["name"] for q in without.parts]
+    assert "omega" in zero.unused  # λ = 0 reads no choice of Ω
+
+
+def test_the_prompt_states_the_weight_decay_convention():
+    v = make_variant(record(), 1, strs(DECAY_CASES[0]))
+    assert "CMU 16-785 Deep Learning Basics" in v.prompt and "Ω = ½(‖W⁽¹⁾‖² + ‖W⁽²⁾‖²)" in v.prompt
+    assert "no biases" in v.prompt and "W ← W − η∇_W J" in v.prompt
+    assert "∇W⁽²⁾J" in v.part_prompt(next(q for q in v.parts if q["name"] == "dW2"))
+    v = make_variant(record(), 1, strs(DECAY_CASES[1]))
+    assert "‖b⁽¹⁾‖²" in v.prompt and "biases are decayed too" in v.prompt
+
+
+def test_the_weight_decay_mistakes_have_their_values():
+    k = key(**DECAY_CASES[0])
+    W2, b2 = np.array(k.variant.params["W2"], float), np.array(k.variant.params["b2"], float)
+    right = arr(k.parts["dW2"].exact)
+    values = {mid: v for mid, _m, v in k.mistakes_for("dW2")}
+    assert np.allclose(arr(values["decay-forgotten"]), right - 0.5 * W2)
+    assert np.allclose(arr(values["decay-doubled"]), right + 0.5 * W2)
+    biased = {mid: v for mid, _m, v in k.mistakes_for("db2")}["decay-on-biases"]
+    assert np.allclose(arr(biased).ravel(), arr(k.parts["db2"].exact).ravel() + 0.5 * b2)
+    verdict = grade(k, "dW2", text(values["decay-forgotten"]))
+    assert verdict.status == "incorrect" and verdict.mistake == "decay-forgotten"
+    assert "decay-on-biases" not in key(**DECAY_CASES[1]).mistakes  # omega=all: decaying them is right
+
+
+def test_weight_decay_keeps_one_derivative_per_shape():
+    from nncheck.topics import _net, twolayer
+
+    twolayer._weight_derivatives.cache_clear()
+    _net.decay_derivatives.cache_clear()
+    first = key(**{**DECAY_CASES[0], "lambda": 0.5})
+    second = key(**{**DECAY_CASES[0], "lambda": 2, "W2": "[[2, 1], [-1, 1]]"})
+    assert (twolayer._weight_derivatives.cache_info().misses, _net.decay_derivatives.cache_info().misses) == (2, 1)
+    assert not np.allclose(arr(first.parts["dW2"].exact), arr(second.parts["dW2"].exact))

@@ -3,7 +3,8 @@
 The reference here is the way the key was computed before: L written with the example's numbers and
 the weights as symbols, differentiated, the weights' numbers put in.  The key must hold the same exact
 values, entry for entry (a 30-digit Float is the same Float), over many draws and every combination
-of activations and loss.
+of activations and loss.  Both write BCE's 1 − ŷ as the forward pass's complement (σ(−ξ⁽²⁾), the other
+softmax entries: ``_net.complement_sym``), the form of L that keeps a saturated output's digits.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sympy
 
 from nncheck.generate.variant import make_variant
 from nncheck.topics import twolayer
+from nncheck.topics._net import complement_sym
 from nncheck.topics.activations import g_sym, tidy
 from nncheck.topics.base import RM, R
 from topics import helpers
@@ -23,11 +25,11 @@ FID = "backprop.two-layer"
 GRADIENTS = ("dW1", "db1", "dW2", "db2", "dxi2", "dxi1", "W1_new", "b1_new", "W2_new", "b2_new")
 
 
-def _reference_loss(net, yhat_rows):
+def _reference_loss(net, yhat_rows, z_rows):
     n = sympy.Integer(net.n)
     total = sympy.Integer(0)
-    for yh, y in zip(yhat_rows, net.Y):
-        for v, t in zip(yh, y):
+    for yh, z, y in zip(yhat_rows, z_rows, net.Y):
+        for v, rest, t in zip(yh, complement_sym(net.output, z), y):
             t = R(t)
             if net.loss == "mse":
                 total += (t - v) ** 2 / (2 * n)
@@ -35,7 +37,7 @@ def _reference_loss(net, yhat_rows):
                 if t != 0:
                     total -= t * sympy.log(v) / n
                 if net.loss == "bce" and t != 1:
-                    total -= (1 - t) * sympy.log(1 - v) / n
+                    total -= (1 - t) * sympy.log(rest) / n
     return total
 
 
@@ -60,23 +62,26 @@ def reference_gradients(p) -> dict:
     W1, b1, W2, b2 = RM(net.W1), RM(net.b1), RM(net.W2), RM(net.b2)
     weights = {**dict(zip(W1s, W1)), **dict(zip(b1s, b1)), **dict(zip(W2s, W2)), **dict(zip(b2s, b2))}
     rows = _reference_forward(net, W1, b1, W2, b2)
-    L_w = _reference_loss(net, [r[3] for r in _reference_forward(net, W1s, b1s, W2s, b2s)])
+    symbolic = _reference_forward(net, W1s, b1s, W2s, b2s)
+    L_w = _reference_loss(net, [r[3] for r in symbolic], [r[2] for r in symbolic])
 
     def grad(symbols):
         return symbols.applyfunc(lambda s: sympy.diff(L_w, s).xreplace(weights))
 
     g = {"dW1": grad(W1s), "db1": grad(b1s), "dW2": grad(W2s), "db2": grad(b2s)}
     Z = sympy.Matrix(n, K, lambda i, k: sympy.Symbol(f"z_{i}_{k}"))
-    L_z = _reference_loss(net, [twolayer._out_sym(net.output, list(Z.row(i))) for i in range(n)])
+    L_z = _reference_loss(net, [twolayer._out_sym(net.output, list(Z.row(i))) for i in range(n)],
+                          [list(Z.row(i)) for i in range(n)])
     at_z = {Z[i, k]: rows[i][2][k] for i in range(n) for k in range(K)}
     g["dxi2"] = Z.applyfunc(lambda s: sympy.diff(L_z, s).xreplace(at_z))
     A = sympy.Matrix(n, N, lambda i, j: sympy.Symbol(f"a_{i}_{j}"))
-    yh_a = []
+    yh_a, z_a = [], []
     for i in range(n):
         h = [g_sym(net.hidden, A[i, j]) for j in range(N)]
         z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
         yh_a.append(twolayer._out_sym(net.output, z))
-    L_a = _reference_loss(net, yh_a)
+        z_a.append(z)
+    L_a = _reference_loss(net, yh_a, z_a)
     at_a = {A[i, j]: rows[i][0][j] for i in range(n) for j in range(N)}
     g["dxi1"] = A.applyfunc(lambda s: sympy.diff(L_a, s).xreplace(at_a))
     eta = R(net.eta)
