@@ -29,7 +29,7 @@ graded with ``--jobs`` (``--jobs N``, default every core).  Building the 20,000 
 every key once, in parallel; ``--keep DIR`` keeps the answers built there and reuses them.
 
     python bench/bench_grade.py [--scenario class|own|both|class1000-own|class1000-shared|class1000|all]
-                                [--runs 3] [--jobs N] [--warm] [--keep DIR]
+                                [--runs 3] [--jobs N] [--warm] [--keep DIR] [--mode both|dir|file]
 """
 
 from __future__ import annotations
@@ -397,13 +397,23 @@ def run_grade(args: list[str], env: dict) -> Run:
     if proc.returncode not in (0, 1):  # 1: some answers are wrong
         raise SystemExit(f"grade failed ({proc.returncode}): {err.read().decode()[-2000:]}")
     data = json.loads(out.read().decode())
-    total = data.get("total") or data.get("class", {}).get("total") or {}
+    total = data.get("total") or data.get("class", {}).get("total") or _class_total(data)
     # CPU of the whole tree: each process's own CPU, sampled from /proc (the sandbox worker is
     # killed, not waited for, so getrusage would miss it; a reaped worker would be counted twice).
     # The grade process's own is exact from wait4 when it has no children to fold in.
     own = cpu.pop(proc.pid, 0.0)
     tree = sum(cpu.values()) + max(own, 0.0 if cpu else usage.ru_utime + usage.ru_stime)
     return Run(dt, tree, usage.ru_maxrss / 1024.0, peak_tree[0] / 1024.0, max(pss or [0]) / 1024.0, total)
+
+
+def _class_total(data: dict) -> dict:
+    """A class's JSON (``nncheck grade DIR --json``) holds totals per student: their sum."""
+    total: dict = {}
+    for st in data.get("students", []):
+        for k, v in (st.get("total") or {}).items():
+            if isinstance(v, (int, float)) and k != "percent":
+                total[k] = total.get(k, 0) + v
+    return total
 
 
 def run_once(path: str, env: dict) -> tuple[float, float, float, dict]:
@@ -452,7 +462,7 @@ def bench_file(scenario: str, tmp: str, env: dict, runs: int) -> bool:
 
 
 def bench_class(scenario: str, tmp: str, env: dict, runs: int, *, jobs: int | None, warm: bool,
-                keep: str | None) -> bool:
+                keep: str | None, modes_wanted: str = "both") -> bool:
     """The issue #16 scenarios: a class of 1,000 students × 20 answers, graded whole-process with
     a cold key cache (and, with ``warm``, once more with the keys the cold run stored)."""
     print(f"[{scenario}] building {CLASS_STUDENTS} students × {CLASS_ANSWERS} answers (not timed; "
@@ -463,12 +473,14 @@ def bench_class(scenario: str, tmp: str, env: dict, runs: int, *, jobs: int | No
           f"answers {json.dumps(info['mix'], sort_keys=True)}", flush=True)
     target = CLASS_TARGETS[scenario]
     cores = os.cpu_count() or 1
-    modes = [("one file", [one], 1)]
+    modes = [("one file", [one], 1)] if modes_wanted in ("both", "file") else []
     if cli_grades_classes(env):
         n = jobs or cores
-        modes.append((f"directory, --jobs {n}", [folder, "--jobs", str(n)], n))
+        if modes_wanted in ("both", "dir"):
+            modes.append((f"directory, --jobs {n}", [folder, "--jobs", str(n)], n))
     else:
         print("    (nncheck grade has no --jobs yet: the class is graded as one file, on one core)")
+        modes = modes or [("one file", [one], 1)]
     ok = True
     for label, args, n_jobs in modes:
         for i in range(runs):
@@ -507,6 +519,9 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None, help="workers for the class scenarios (default: every core)")
     ap.add_argument("--warm", action="store_true", help="class scenarios: also time a run with the keys cached")
     ap.add_argument("--keep", metavar="DIR", help="class scenarios: keep the built answers in DIR and reuse them")
+    ap.add_argument("--mode", choices=["both", "dir", "file"], default="both",
+                    help="class scenarios: time the directory of student files (graded with --jobs), the class "
+                         "as one answer file (one process), or both")
     args = ap.parse_args()
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # a normal install has bytecode
@@ -524,7 +539,8 @@ def main() -> None:
     try:
         for scenario in scenarios:
             if scenario in CLASS_TARGETS:
-                ok &= bench_class(scenario, tmp, env, args.runs, jobs=args.jobs, warm=args.warm, keep=args.keep)
+                ok &= bench_class(scenario, tmp, env, args.runs, jobs=args.jobs, warm=args.warm, keep=args.keep,
+                                  modes_wanted=args.mode)
             else:
                 ok &= bench_file(scenario, tmp, env, args.runs)
     finally:

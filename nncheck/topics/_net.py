@@ -28,6 +28,31 @@ MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
 OUTPUT_FOR = {"bce": "sigmoid", "ce": "softmax", "mse": "linear"}
 
 
+class NetKind:
+    """What both networks' ``Net`` read from their parameters' names: the output, loss and Ω."""
+
+    output: str
+    loss: str
+    omega: str
+
+    @property
+    def matched(self) -> bool:
+        """sigmoid + BCE, softmax + CE, linear + MSE: ∇ξ⁽ᴸ⁾L = (ŷ − y)/n."""
+        return MATCHED[self.output] == self.loss
+
+    @property
+    def decay_biases(self) -> bool:
+        return self.omega == "all"
+
+
+def draw_targets(rng, loss: str, output: str, n: int, K: int) -> list:
+    """Random exam targets: one-hot rows for CE (or a softmax), small integers for linear + MSE, else 0/1."""
+    if loss == "ce" or (output == "softmax" and K > 1):
+        return [[1 if k == j else 0 for k in range(K)] for j in (rng.randrange(K) for _ in range(n))]
+    choices = [-1, 0, 1, 2] if output == "linear" and loss == "mse" else [0, 1]
+    return [[rng.choice(choices) for _ in range(K)] for _ in range(n)]
+
+
 def shape(m) -> tuple[int, int]:
     return len(m), (len(m[0]) if m else 0)
 
@@ -73,6 +98,51 @@ def ill_defined(output: str, loss: str, K: int, yhat_rows) -> str | None:
                 return (f"output=linear with loss={loss} needs 0 < ŷ < 1 ({why}); {where} has "
                         f"ŷ = {sig4(yh)}: use output={OUTPUT_FOR[loss]}, or weights that keep ŷ in (0, 1)")
     return None
+
+
+#: ln of the smallest ŷ or 1 − ŷ the float path may divide by: e^(−700) ≈ 1e−304, whose reciprocal float64
+#: still holds (it ends near 1.8e308).
+FLOAT64_LN_TINY = -700.0
+
+
+def beyond_float64(output: str, loss: str, K: int, xi_rows, Y) -> str | None:
+    """Why the float path cannot compute ∂L/∂ŷ, or None.
+
+    A saturated unit is answered: σ(40) and ln σ(−40) have stable forms, and ŷ = 1 − e⁻⁴⁰ keeps its
+    digits as σ(−ξ).  What float64 cannot hold is ŷ itself below about 1e−308, and an unmatched
+    BCE or CE (sigmoid with CE, softmax with BCE) divides by it: ∂L/∂ŷ = −y/ŷ."""
+    if MATCHED[output] == loss or output == "linear" or loss == "mse":
+        return None
+    for i, (xi, y) in enumerate(zip(xi_rows, Y), 1):
+        z = [float(v) for v in xi]
+        if output == "sigmoid":
+            log_yh = [-_softplus(-v) for v in z]
+            log_rest = [-_softplus(v) for v in z]
+        else:  # ln ŷ_k = ξ_k − ln Σ exp(ξ), ln(1 − ŷ_k) = ln Σ_{j≠k} exp(ξ_j) − ln Σ exp(ξ)
+            log_yh = [v - _lse(z) for v in z]
+            log_rest = [_lse(z[:k] + z[k + 1:]) - _lse(z) for k in range(len(z))]
+        for k, t in enumerate(y):
+            small = min([log_yh[k]] * (t != 0) + [log_rest[k]] * (loss == "bce" and t != 1), default=0.0)
+            if small < FLOAT64_LN_TINY:
+                which = "ŷ" if small == log_yh[k] else "1 − ŷ"
+                where = f"example {i}" + (f", output {k + 1}" if K > 1 else "")
+                return (f"{where} has {which} = e^({sig4(small)}), beyond float64 (below 1e−304), and "
+                        f"output={output} with loss={loss} divides by it (∂L/∂ŷ): use smaller weights, "
+                        f"or the matched output {OUTPUT_FOR[loss]}")
+    return None
+
+
+def _softplus(v: float) -> float:
+    """ln(1 + e^v) without overflow."""
+    return max(v, 0.0) + math.log1p(math.exp(-abs(v)))
+
+
+def _lse(values: list) -> float:
+    """ln Σ exp(v) without overflow; −∞ for no terms."""
+    if not values:
+        return -math.inf
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
 
 
 # ----------------------------------------------------------------------------
@@ -194,7 +264,7 @@ def decay_derivatives(shapes: tuple, with_biases: bool):
     return syms, penalty, grads
 
 
-def _flat(m) -> list:
+def flat_exact(m) -> list:
     from nncheck.topics.base import R
 
     return [R(v) for row in m for v in row] if m and isinstance(m[0], list) else [R(v) for v in m]
@@ -211,8 +281,8 @@ def decay_sym(Ws: list, bs: list, lam, with_biases: bool) -> tuple:
     syms, penalty, grads = decay_derivatives(shapes, with_biases)
     at: dict = {syms["lambda"][0]: R(lam)}
     for lyr, (W, b) in enumerate(zip(Ws, bs), 1):
-        at.update(zip(syms[f"W{lyr}"], _flat(W)))
-        at.update(zip(syms[f"b{lyr}"], _flat(b)))
+        at.update(zip(syms[f"W{lyr}"], flat_exact(W)))
+        at.update(zip(syms[f"b{lyr}"], flat_exact(b)))
     names = list(grads)
     flat = substitute([e for k in names for e in grads[k]], at)
     out = {}
@@ -386,6 +456,16 @@ def table_text(sig: set, tanh: set, exps: set) -> list[str]:
     if exps:
         parts.append(", ".join(f"exp({num(v)}) ≈ {sig4(math.exp(v))}" for v in sorted(exps)))
     return parts
+
+
+def given_sentence(parts: list[str], notes: list[str], loss: str) -> str:
+    """"Values you may use: …. Closed forms are accepted: …." from the table and the notes."""
+    if loss in ("bce", "ce"):
+        notes = notes + ["ln(…) may be left in closed form, e.g. ln(sigma(2))"]
+    out = ("Values you may use: " + "; ".join(parts) + ".") if parts else ""
+    if notes:
+        out += (" " if out else "") + "Closed forms are accepted: " + "; ".join(notes) + "."
+    return out
 
 
 #: Beyond |ξ| = 9, 1 − σ(ξ) < 1.3e−4: a ŷ written to four figures has at most one digit of it left.

@@ -22,16 +22,45 @@ import: it is written for L layers, with loops over the layers):
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from functools import lru_cache
 
-from nncheck.topics.activations import sig4, sigma_py, tidy, value_py
+from nncheck.topics._net import (
+    MATCHED,
+    OUTPUT_FOR,
+    NetKind,
+    act_np,
+    beyond_float64,
+    check_targets,
+    complement_np,
+    complement_sym,
+    decay_derivatives,
+    draw_targets,
+    example_loss_sym,
+    f4,
+    flat_exact,
+    given_sentence,
+    ill_defined,
+    is_rational,
+    log_outputs,
+    mtext,
+    out_sym,
+    output_backward_np,
+    present,
+    slope_np,
+    substitute,
+    sup,
+    symbols,
+    table_text,
+    vtext,
+)
+from nncheck.topics._net import decay_text as net_decay_text
+from nncheck.topics._net import shape as _shape
+from nncheck.topics._net import sz as _sz
+from nncheck.topics.activations import tidy, value_py
 from nncheck.topics.base import RM, ParamError, R, Solver, num
-from nncheck.topics.softmax import is_onehot, softmax_py
+from nncheck.topics.softmax import softmax_py
 
-MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
-OUTPUT_FOR = {"bce": "sigmoid", "ce": "softmax", "mse": "linear"}
 #: Random exams mostly use the matched pairs; linear with cross-entropy never (the notes never pair them).
 COMBOS = ([("sigmoid", "bce")] * 3 + [("softmax", "ce")] * 3 + [("linear", "mse")] * 3
           + [("sigmoid", "mse"), ("softmax", "mse"), ("sigmoid", "ce")])
@@ -39,18 +68,6 @@ MAX_SIZE = 4  # examples, inputs, units per layer, outputs: a hand-sized network
 DATA = ("x", "y", "W1", "b1", "W2", "b2", "W3", "b3")
 SUP = "⁰¹²³⁴"
 HIDDEN = ("sigmoid", "tanh", "relu")
-
-
-def sup(layer: int) -> str:
-    return f"⁽{SUP[layer]}⁾"
-
-
-def _shape(m) -> tuple[int, int]:
-    return len(m), (len(m[0]) if m else 0)
-
-
-def _sz(r, c) -> str:
-    return f"{r}×{c}"
 
 
 def layers_of(p: dict) -> int:
@@ -76,7 +93,7 @@ def canonical(p: dict) -> dict:
     return p
 
 
-class Net:
+class Net(NetKind):
     """The parameters as exact numbers: the L weight matrices and biases, activations, sizes."""
 
     def __init__(self, p: dict):
@@ -92,13 +109,6 @@ class Net:
         self.widths = [len(W) for W in self.Ws]  # N1, (N2,) K
         self.K = self.widths[-1]
 
-    @property
-    def matched(self) -> bool:
-        return MATCHED[self.output] == self.loss
-
-    @property
-    def decay_biases(self) -> bool:
-        return self.omega == "all"
 
 
 # ----------------------------------------------------------------------------
@@ -130,20 +140,8 @@ def forward_py(net: Net) -> list[dict]:
 
 
 def _ill_defined(net: Net, rows) -> str | None:
-    """Why L cannot be evaluated for these numbers (ECE 417: cross-entropy "is only well-defined if
-    0 < ŷ < 1"), or None.  A sigmoid, or a softmax over two or more outputs, guarantees it."""
-    if net.loss == "mse" or net.output == "sigmoid" or (net.output == "softmax" and net.K > 1):
-        return None
-    if net.output == "softmax":
-        return (f"output=softmax with a single output always gives ŷ = 1, where loss={net.loss} is not defined "
-                f"(it needs 0 < ŷ < 1): use 2 or more outputs, or output=sigmoid")
-    for i, r in enumerate(rows, 1):
-        for k, yh in enumerate(r["h"][-1], 1):
-            if not 0 < yh < 1:
-                where = f"example {i}" + (f", output {k}" if net.K > 1 else "")
-                return (f"output=linear with loss={net.loss} needs 0 < ŷ < 1 (the logarithms must exist); {where} "
-                        f"has ŷ = {sig4(yh)}: use output={OUTPUT_FOR[net.loss]}, or weights that keep ŷ in (0, 1)")
-    return None
+    """Why L cannot be evaluated for these numbers (a ŷ outside (0, 1) in a log), or None."""
+    return ill_defined(net.output, net.loss, net.K, [r["h"][-1] for r in rows])
 
 
 # ----------------------------------------------------------------------------
@@ -161,47 +159,6 @@ def _g_sym(g: str, v):
     return v
 
 
-def _out_sym(output: str, z: list) -> list:
-    import sympy
-
-    if output == "softmax":
-        den = sum(sympy.exp(v) for v in z)
-        return [sympy.exp(v) / den for v in z]
-    return [_g_sym(output, v) for v in z]
-
-
-def _present(loss: str, y_row) -> tuple | None:
-    """Which log terms of one example's loss exist, per output (y ≠ 0, y ≠ 1); None for MSE.
-
-    A term with a zero coefficient is left out of L (0·ln 0 = 0): where the targets are 0 or 1 is part
-    of the structure of J."""
-    if loss == "mse":
-        return None
-    return tuple((t != 0, t != 1) for t in y_row)
-
-
-def _example_loss(loss: str, yhat: list, y: list, present: tuple | None, n):
-    import sympy
-
-    total = 0
-    for k, (v, t) in enumerate(zip(yhat, y)):
-        if loss == "mse":
-            total += (t - v) ** 2 / (2 * n)
-            continue
-        nonzero, not_one = present[k]  # type: ignore[index]  # not None for BCE and CE
-        if nonzero:
-            total -= t * sympy.log(v) / n
-        if loss == "bce" and not_one:
-            total -= (1 - t) * sympy.log(1 - v) / n
-    return total
-
-
-def _symbols(prefix: str, rows: int, cols: int):
-    import sympy
-
-    return sympy.Matrix(rows, cols, lambda r, c: sympy.Symbol(f"{prefix}_{r}_{c}", real=True))
-
-
 @lru_cache(maxsize=64)
 def _structure(acts: tuple, loss: str, D: int, widths: tuple, present: tuple | None, start: int):
     """One example's share ℓ of L, written in symbols from layer ``start`` up, and its derivatives.
@@ -214,19 +171,19 @@ def _structure(acts: tuple, loss: str, D: int, widths: tuple, present: tuple | N
 
     L = len(widths)
     n = sympy.Symbol("n", positive=True)
-    y = _symbols("y", widths[-1], 1)
+    y = symbols("y", widths[-1], 1)
     syms: dict = {"n": [n], "y": list(y)}
     Ws, bs = {}, {}
     for lyr in range(max(start, 1) + (1 if start else 0), L + 1):
         fan_in = D if lyr == 1 else widths[lyr - 2]
-        Ws[lyr], bs[lyr] = _symbols(f"w{lyr}", widths[lyr - 1], fan_in), _symbols(f"b{lyr}", widths[lyr - 1], 1)
+        Ws[lyr], bs[lyr] = symbols(f"w{lyr}", widths[lyr - 1], fan_in), symbols(f"b{lyr}", widths[lyr - 1], 1)
         syms[f"W{lyr}"], syms[f"b{lyr}"] = list(Ws[lyr]), list(bs[lyr])
     if start == 0:
-        x = _symbols("x", D, 1)
+        x = symbols("x", D, 1)
         syms["x"] = list(x)
         h, first = list(x), 1
     else:
-        xi = _symbols("xi", widths[start - 1], 1)
+        xi = symbols("xi", widths[start - 1], 1)
         syms["xi"] = list(xi)
         h = [_g_sym(acts[start - 1], v) for v in xi] if start < L else []
         first = start + 1
@@ -235,7 +192,7 @@ def _structure(acts: tuple, loss: str, D: int, widths: tuple, present: tuple | N
         z = [bs[lyr][j] + sum(Ws[lyr][j, d] * h[d] for d in range(len(h))) for j in range(widths[lyr - 1])]
         if lyr < L:
             h = [_g_sym(acts[lyr - 1], v) for v in z]
-    ell = _example_loss(loss, _out_sym(acts[-1], z), list(y), present, n)
+    ell = example_loss_sym(loss, out_sym(acts[-1], z), list(y), present, n, complement_sym(acts[-1], z))
     if start == 0:
         grads = {}
         for lyr in range(1, L + 1):
@@ -243,50 +200,6 @@ def _structure(acts: tuple, loss: str, D: int, widths: tuple, present: tuple | N
             grads[f"db{lyr}"] = [sympy.diff(ell, s) for s in bs[lyr]]
         return syms, grads
     return syms, {f"dxi{start}": [sympy.diff(ell, s) for s in syms["xi"]]}
-
-
-@lru_cache(maxsize=64)
-def _decay_derivatives(shapes: tuple, with_biases: bool):
-    """λΩ with Ω = ½ Σ‖W⁽ˡ⁾‖² (+ ½ Σ‖b⁽ˡ⁾‖²) in symbols, and its derivatives in every weight."""
-    import sympy
-
-    lam = sympy.Symbol("lambda", nonnegative=True)
-    syms: dict = {"lambda": [lam]}
-    terms = []
-    for lyr, (rows, cols) in enumerate(shapes, 1):
-        W, b = _symbols(f"w{lyr}", rows, cols), _symbols(f"b{lyr}", rows, 1)
-        syms[f"W{lyr}"], syms[f"b{lyr}"] = list(W), list(b)
-        terms += list(W) + (list(b) if with_biases else [])
-    penalty = lam * sum(s**2 for s in terms) / 2
-    grads = {}
-    for lyr in range(1, len(shapes) + 1):
-        grads[f"dW{lyr}"] = [sympy.diff(penalty, s) for s in syms[f"W{lyr}"]]
-        grads[f"db{lyr}"] = [sympy.diff(penalty, s) for s in syms[f"b{lyr}"]]
-    return syms, penalty, grads
-
-
-def substitute(exprs: list, values: dict) -> list:
-    """``[e.xreplace(values) for e in exprs]``, rebuilding each shared sub-expression once (a derivative
-    of ℓ repeats every σ(ξ) in every chain-rule term)."""
-    memo: dict = {}
-
-    def sub(e):
-        hit = memo.get(e)
-        if hit is not None:
-            return hit
-        if e.args:
-            args = tuple(sub(a) for a in e.args)
-            out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
-        else:
-            out = values.get(e, e)
-        memo[e] = out
-        return out
-
-    return [sub(e) for e in exprs]
-
-
-def _flat(m) -> list:
-    return [R(v) for row in m for v in row] if m and isinstance(m[0], list) else [R(v) for v in m]
 
 
 def _bind(net: Net, syms: dict, extra: dict) -> dict:
@@ -303,7 +216,7 @@ def _bind(net: Net, syms: dict, extra: dict) -> dict:
             vals = [R(net.lam)]
         else:
             lyr = int(name[1:])
-            vals = _flat(net.Ws[lyr - 1] if name[0] == "W" else net.bs[lyr - 1])
+            vals = flat_exact(net.Ws[lyr - 1] if name[0] == "W" else net.bs[lyr - 1])
         at.update(zip(ss, vals))
     return at
 
@@ -322,8 +235,8 @@ def gradients_sym(net: Net, rows: list, *, excitations: bool) -> dict:
     per_example: dict[str, list] = {f"dxi{lyr}": [] for lyr in range(1, net.L + 1)}
     for i, (x, y) in enumerate(zip(net.X, net.Y)):
         yv = [R(t) for t in y]
-        present = _present(net.loss, yv)
-        syms, grads = _structure(acts, net.loss, net.D, widths, present, 0)
+        terms = present(net.loss, yv)
+        syms, grads = _structure(acts, net.loss, net.D, widths, terms, 0)
         names = list(grads)
         flat = substitute([e for k in names for e in grads[k]], _bind(net, syms, {"x": [R(v) for v in x], "y": yv}))
         for k in names:
@@ -331,11 +244,11 @@ def gradients_sym(net: Net, rows: list, *, excitations: bool) -> dict:
             total[k] = mine if k not in total else [s + v for s, v in zip(total[k], mine)]
         if excitations:
             for lyr in range(1, net.L + 1):
-                syms, d = _structure(acts, net.loss, net.D, widths, present, lyr)
+                syms, d = _structure(acts, net.loss, net.D, widths, terms, lyr)
                 per_example[f"dxi{lyr}"].append(substitute(d[f"dxi{lyr}"], _bind(net, syms, {"xi": rows[i][lyr - 1],
                                                                                           "y": yv})))
     if net.lam != 0:
-        syms, _, dgrads = _decay_derivatives(_shapes(net), net.decay_biases)
+        syms, _, dgrads = decay_derivatives(_shapes(net), net.decay_biases)
         at = _bind(net, syms, {})
         for k, exprs in dgrads.items():
             total[k] = [s + v for s, v in zip(total[k], substitute(exprs, at))]
@@ -353,7 +266,7 @@ def penalty_sym(net: Net):
     """Ω at the weights (exact), from the same symbolic λΩ (divided by λ)."""
     import sympy
 
-    syms, penalty, _ = _decay_derivatives(_shapes(net), net.decay_biases)
+    syms, penalty, _ = decay_derivatives(_shapes(net), net.decay_biases)
     lam = syms["lambda"][0]
     return substitute([penalty / lam], _bind(net, syms, {"lambda": [sympy.Integer(1)]}))[0]
 
@@ -366,65 +279,28 @@ def forward_sym(net: Net) -> list[tuple[list, list]]:
         for lyr in range(net.L):
             W, b = RM(net.Ws[lyr]), RM(net.bs[lyr])
             xi = [b[j] + sum(W[j, d] * h[d] for d in range(len(h))) for j in range(net.widths[lyr])]
-            h = [_g_sym(net.acts[lyr], v) for v in xi] if lyr < net.L - 1 else _out_sym(net.output, xi)
+            h = [_g_sym(net.acts[lyr], v) for v in xi] if lyr < net.L - 1 else out_sym(net.output, xi)
             xis.append(xi)
             hs.append(h)
         out.append((xis, hs))
     return out
 
 
-def loss_sym(net: Net, yhat_rows: list):
+def loss_sym(net: Net, yhat_rows: list, z_rows: list):
+    """L at the exact outputs, 1 − ŷ written as the forward pass's complement (its digits kept)."""
     import sympy
 
     n = sympy.Integer(net.n)
     total = sympy.Integer(0)
-    for yh, y in zip(yhat_rows, net.Y):
+    for yh, z, y in zip(yhat_rows, z_rows, net.Y):
         yv = [R(t) for t in y]
-        total += _example_loss(net.loss, yh, yv, _present(net.loss, yv), n)
+        total += example_loss_sym(net.loss, yh, yv, present(net.loss, yv), n, complement_sym(net.output, z))
     return total
 
 
 # ----------------------------------------------------------------------------
 # NumPy: Algorithm 6.4 by hand, with switches for the common mistakes.
 # ----------------------------------------------------------------------------
-def _act_np(g: str, v):
-    import numpy as np
-
-    if g == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * v))
-    if g == "tanh":
-        return np.tanh(v)
-    if g == "relu":
-        return np.maximum(v, 0.0)
-    return v
-
-
-def _slope_np(g: str, v, h):
-    """σ̇ = h(1 − h) with 1 − h = σ(−ξ) (no digits lost near h = 1), tanh′ = 1 − h², ReLU′ = u(ξ), u(0) = 1."""
-    import numpy as np
-
-    if g == "sigmoid":
-        return h * _act_np("sigmoid", -v)
-    if g == "tanh":
-        return 1.0 - h * h
-    if g == "relu":
-        return (v >= 0).astype(float)
-    return np.ones_like(v)
-
-
-def _log_outputs(output: str, z, yh):
-    """ln ŷ and ln(1 − ŷ) from ξ⁽ᴸ⁾, so that ŷ near 0 or 1 loses no digits."""
-    import numpy as np
-
-    if output == "sigmoid":
-        return -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
-    if output == "softmax":
-        lse = np.logaddexp.reduce(z)
-        rest = np.array([np.logaddexp.reduce(np.delete(z, k)) if len(z) > 1 else -np.inf for k in range(len(z))])
-        return z - lse, rest - lse
-    return np.log(yh), np.log1p(-yh)
-
-
 def backprop_np(net: Net, *, decay=True, decay_biases=None, decay_factor=1.0, half_omega=True,
                 no_sigma_dot_layer=None, relu_one=False, xi_for_h=False, flip=False, drop_n=False,
                 shortcut=False, w_not_t=False) -> dict:
@@ -456,36 +332,29 @@ def _backprop_np(net, *, decay, decay_biases, decay_factor, half_omega, no_sigma
         for lyr in range(L):  # Algorithm 6.3
             xi = bs[lyr] + Ws[lyr] @ hs[-1]
             if lyr < L - 1:
-                h = _act_np(net.acts[lyr], xi)
+                h = act_np(net.acts[lyr], xi)
             elif net.output == "softmax":
                 e = np.exp(xi - xi.max())
                 h = e / e.sum()
             else:
-                h = _act_np(net.output, xi)
+                h = act_np(net.output, xi)
             xis.append(xi)
             hs.append(h)
         yh, z = hs[-1], xis[-1]
         if net.loss == "mse":
             loss += np.sum((y - yh) ** 2) / 2.0 / scale
-            dy = (yh - y) / scale
         else:
-            log_yh, log_1m = _log_outputs(net.output, z, yh)
+            log_yh, log_1m = log_outputs(net.output, z, yh)
             pos, neg = y != 0, y != 1
             loss -= np.sum(y[pos] * log_yh[pos]) / scale
             if net.loss == "bce":
                 loss -= np.sum((1 - y[neg]) * log_1m[neg]) / scale
-                dy = -(np.where(pos, y / yh, 0.0) - np.where(neg, (1 - y) / (1 - yh), 0.0)) / scale
-            else:
-                dy = -np.where(pos, y / np.where(pos, yh, 1.0), 0.0) / scale
-        # g ← ∇ξ⁽ᴸ⁾J: (ŷ − y)/n for the matched pairs, else ∂L/∂ŷ through the output's Jacobian.
+        # g ← ∇ξ⁽ᴸ⁾J: (ŷ − y)/n for the matched pairs, else ∂L/∂ŷ through the output's Jacobian (with
+        # 1 − ŷ from ξ⁽ᴸ⁾: a saturated softmax with BCE divides by it).
         if net.matched or shortcut:
             g = (yh - y) / scale
-        elif net.output == "sigmoid":
-            g = yh * (1 - yh) * dy
-        elif net.output == "softmax":
-            g = (np.diag(yh) - np.outer(yh, yh)) @ dy
         else:
-            g = dy
+            g = output_backward_np(net.output, net.loss, y, yh, complement_np(net.output, z, yh), scale)
         if flip:
             g = -g
         grads: list = [None] * L
@@ -501,7 +370,7 @@ def _backprop_np(net, *, decay, decay_biases, decay_factor, half_omega, no_sigma
             if no_sigma_dot_layer == lyr or (relu_one and net.acts[lyr - 1] == "relu"):
                 sd = np.ones_like(back)
             else:
-                sd = _slope_np(net.acts[lyr - 1], xis[lyr - 1], hs[lyr])
+                sd = slope_np(net.acts[lyr - 1], xis[lyr - 1], hs[lyr])
             g = sd * back
         for lyr in range(L):
             rows.setdefault(f"xi{lyr + 1}", []).append(xis[lyr])
@@ -533,20 +402,6 @@ def step_np(o: dict, net: Net, eta: float) -> dict:
 # ----------------------------------------------------------------------------
 # Text.
 # ----------------------------------------------------------------------------
-def f4(x) -> str:
-    if isinstance(x, float) and abs(x) < 1e-12:
-        return "0"  # rounding noise of the float path, not a value
-    return sig4(x) if isinstance(x, float) else num(x)
-
-
-def vtext(v) -> str:
-    return "[" + ", ".join(num(a) if isinstance(a, (int, Fraction)) else f4(float(a)) for a in v) + "]"
-
-
-def mtext(m) -> str:
-    return "[" + ", ".join(vtext(r) for r in m) + "]"
-
-
 ACT_TEXT = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 OUTPUT_TEXT = {"sigmoid": "σ(ξ⁽ᴸ⁾) (sigmoid)", "softmax": "softmax(ξ⁽ᴸ⁾)", "linear": "ξ⁽ᴸ⁾ (linear output)"}
 
@@ -561,19 +416,9 @@ def loss_text(net: Net) -> str:
 
 
 def decay_text(net: Net) -> str:
-    ws = " + ".join(f"‖W{sup(lyr)}‖²" for lyr in range(1, net.L + 1))
     if net.lam == 0:
         return "J = L (no weight decay: λ = 0)."
-    if net.decay_biases:
-        bs = " + ".join(f"‖b{sup(lyr)}‖²" for lyr in range(1, net.L + 1))
-        return (f"J = L + λΩ with λ = {num(net.lam)} and Ω = ½({ws} + {bs}): here the biases are decayed too "
-                f"(‖·‖² sums the squares of all entries).")
-    return (f"J = L + λΩ with λ = {num(net.lam)} and Ω = ½({ws}) (CMU 16-785 weight decay: the weights only, "
-            f"no biases; ‖·‖² sums the squares of all entries).")
-
-
-def _is_rational(v) -> bool:
-    return isinstance(v, (int, Fraction))
+    return net_decay_text(net.lam, net.decay_biases, net.L)
 
 
 def given_text(net: Net, rows) -> str:
@@ -585,7 +430,7 @@ def given_text(net: Net, rows) -> str:
     for lyr in range(net.L):
         g = net.acts[lyr]
         vals = [v for r in rows for v in r["xi"][lyr]]
-        if not all(_is_rational(v) for v in vals):
+        if not all(is_rational(v) for v in vals):
             closed = closed or g in ("sigmoid", "tanh", "softmax")
             continue
         if g == "sigmoid":
@@ -596,24 +441,11 @@ def given_text(net: Net, rows) -> str:
             for r in rows:
                 m = max(r["xi"][lyr])
                 exps |= {v - m for v in r["xi"][lyr] if v != m}
-    parts = []
-    if sig:
-        parts.append(", ".join(f"σ({num(v)}) {'=' if v == 0 else '≈'} {sig4(sigma_py(v)) if v else '0.5'}"
-                               for v in sorted(sig)))
-    if tanh:
-        parts.append(", ".join(f"tanh({num(v)}) {'=' if v == 0 else '≈'} {sig4(math.tanh(v)) if v else '0'}"
-                               for v in sorted(tanh)))
-    if exps:
-        parts.append(", ".join(f"exp({num(v)}) ≈ {sig4(math.exp(v))}" for v in sorted(exps)))
+    parts = table_text(sig, tanh, exps)
     notes = []
     if closed:
         notes.append("σ, tanh or exp of a non-integer may be left as sigma(…), tanh(…), exp(…)")
-    if net.loss in ("bce", "ce"):
-        notes.append("ln(…) may be left in closed form, e.g. ln(sigma(2))")
-    out = ("Values you may use: " + "; ".join(parts) + ".") if parts else ""
-    if notes:
-        out += (" " if out else "") + "Closed forms are accepted: " + "; ".join(notes) + "."
-    return out
+    return given_sentence(parts, notes, net.loss)
 
 
 def weights_block(p: dict, L: int) -> str:
@@ -669,16 +501,13 @@ class MLP(Solver):
             raise ParamError(f"backprop.mlp is hand-sized: at most {MAX_SIZE} examples, inputs, units per layer "
                              f"and outputs (here n={n}, D={D}, " + ", ".join(
                                  f"{'K' if lyr == L else f'N{lyr}'}={sizes[lyr + 1]}" for lyr in range(1, L + 1)) + ")")
-        if p["loss"] == "ce":
-            for i, row in enumerate(y, 1):
-                if not is_onehot(row):
-                    raise ParamError(f"loss=ce needs one-hot targets (a single 1 per example); y row {i} is {num(row)}")
-        if p["loss"] == "bce":
-            for i, row in enumerate(y, 1):
-                if any(not 0 <= v <= 1 for v in row):
-                    raise ParamError(f"loss=bce needs targets in [0, 1] (probabilities); y row {i} is {num(row)}")
+        why = check_targets(p["loss"], y)
+        if why:
+            raise ParamError(why)
         net = Net(p)
-        why = _ill_defined(net, forward_py(net))
+        fw = forward_py(net)
+        # Saturated units are answered (stable forms); only a ŷ below float64's range that is divided by is not.
+        why = beyond_float64(net.output, net.loss, net.K, [r["xi"][-1] for r in fw], net.Y) or _ill_defined(net, fw)
         if why:
             raise ParamError(why)
 
@@ -737,12 +566,7 @@ class MLP(Solver):
         K = widths[-1]
         n = len(p["x"]) if given("x") else len(p["y"]) if given("y") else (2 if rng.random() < 0.25 else 1)
         if not given("y"):
-            if loss == "ce" or (out == "softmax" and K > 1):
-                p["y"] = [[1 if k == j else 0 for k in range(K)] for j in (rng.randrange(K) for _ in range(n))]
-            elif out == "linear" and loss == "mse":
-                p["y"] = mat(n, K, [-1, 0, 1, 2])
-            else:
-                p["y"] = mat(n, K, [0, 1])
+            p["y"] = draw_targets(rng, loss, out, n, K)
         # Layer by layer: each hidden layer's ξ small, no ReLU kink at 0, not all units dead; whatever
         # of x, W⁽ˡ⁾ and b⁽ˡ⁾ is not yours is drawn again until it is so.
         h_rows: list = []
@@ -833,7 +657,7 @@ class MLP(Solver):
             if lyr < net.L:
                 out[f"h{lyr}"] = sympy.Matrix([[tidy(v) for v in hs[lyr - 1]] for _, hs in fw])
         out["yhat"] = sympy.Matrix([[tidy(v) for v in hs[-1]] for _, hs in fw])
-        loss = loss_sym(net, [hs[-1] for _, hs in fw])
+        loss = loss_sym(net, [hs[-1] for _, hs in fw], [xis[-1] for xis, _ in fw])
         out["L"] = tidy(loss)
         out["J"] = tidy(loss + R(net.lam) * penalty_sym(net))
         if p["ask"] == "forward":

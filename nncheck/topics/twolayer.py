@@ -28,22 +28,37 @@ from functools import cache, lru_cache
 
 from nncheck.topics import twolayer_vector as vector
 from nncheck.topics._net import (
+    MATCHED,
+    OUTPUT_FOR,
+    NetKind,
     act_np,
+    beyond_float64,
+    check_targets,
     complement_np,
     complement_sym,
     decay_np,
     decay_sym,
     decay_text,
+    draw_targets,
+    f4,
+    given_sentence,
+    ill_defined,
+    mtext,
     output_backward_np,
     saturation_note,
     sigmoid_np,
     slope_np,
     substitute,
     table_text,
+    vtext,
 )
 from nncheck.topics._net import example_loss_sym as _example_loss_sym
+from nncheck.topics._net import is_rational as _is_rational
+from nncheck.topics._net import log_outputs as _log_outputs
 from nncheck.topics._net import out_sym as _out_sym
 from nncheck.topics._net import present as _present
+from nncheck.topics._net import shape as _shape
+from nncheck.topics._net import sz as _sz
 from nncheck.topics.activations import (
     SYMBOL,
     dg_np,
@@ -51,15 +66,12 @@ from nncheck.topics.activations import (
     g_sym,
     inverse_sym,
     seed_form,
-    sig4,
     tidy,
     value_py,
 )
 from nncheck.topics.base import RM, ParamError, R, Solver, num, paren
-from nncheck.topics.softmax import ce_gradient_formula, is_onehot, softmax_np, softmax_py
+from nncheck.topics.softmax import ce_gradient_formula, softmax_np, softmax_py
 
-MATCHED = {"sigmoid": "bce", "softmax": "ce", "linear": "mse"}
-OUTPUT_FOR = {"bce": "sigmoid", "ce": "softmax", "mse": "linear"}
 #: Random exams mostly use the matched pairs of the ECE 417 exam review; the others appear now and then.
 COMBOS = ([("sigmoid", "bce")] * 3 + [("softmax", "ce")] * 3 + [("linear", "mse")] * 3
           + [("sigmoid", "mse")] * 2 + [("softmax", "mse"), ("sigmoid", "ce"), ("linear", "bce"),
@@ -72,14 +84,6 @@ ASKS = ("all", "forward", "backward", "step")
 # ----------------------------------------------------------------------------
 # Shapes.
 # ----------------------------------------------------------------------------
-def _shape(m) -> tuple[int, int]:
-    return len(m), (len(m[0]) if m else 0)
-
-
-def _sz(r, c) -> str:
-    return f"{r}×{c}"
-
-
 def canonical(p: dict) -> dict:
     """Read a single example written as a column, and K = 1 targets written as one list.
 
@@ -103,7 +107,7 @@ def canonical(p: dict) -> dict:
     return p
 
 
-class Net:
+class Net(NetKind):
     """The parameters as exact numbers, with the sizes n, D, N, K."""
 
     def __init__(self, p: dict):
@@ -116,13 +120,6 @@ class Net:
         self.n, self.D = _shape(self.X)
         self.N, self.K = len(self.W1), len(self.W2)
 
-    @property
-    def matched(self) -> bool:
-        return MATCHED[self.output] == self.loss
-
-    @property
-    def decay_biases(self) -> bool:
-        return self.omega == "all"
 
     @property
     def elementwise(self) -> bool:
@@ -150,73 +147,14 @@ def forward_py(net: Net) -> list[dict]:
     return rows
 
 
-#: ln of the smallest ŷ or 1 − ŷ the float path may divide by: e^(−700) ≈ 1e−304, whose reciprocal float64
-#: still holds (it ends near 1.8e308).
-FLOAT64_LN_TINY = -700.0
-
-
 def _beyond_float64(net: Net, rows) -> str | None:
-    """Why the float path cannot compute ∂L/∂ŷ, or None.
-
-    A saturated unit is answered: σ(40) and ln σ(−40) have stable forms, and ŷ = 1 − e⁻⁴⁰ keeps its
-    digits as σ(−ξ).  What float64 cannot hold is ŷ itself below about 1e−308, and an unmatched
-    BCE or CE (sigmoid with CE, softmax with BCE) divides by it: ∂L/∂ŷ = −y/ŷ."""
-    if net.matched or net.output == "linear" or net.loss == "mse":
-        return None
-    for i, (r, y) in enumerate(zip(rows, net.Y), 1):
-        z = [float(v) for v in r["xi2"]]
-        if net.output == "sigmoid":
-            log_yh = [-_softplus(-v) for v in z]
-            log_rest = [-_softplus(v) for v in z]
-        else:  # ln ŷ_k = ξ_k − ln Σ exp(ξ), ln(1 − ŷ_k) = ln Σ_{j≠k} exp(ξ_j) − ln Σ exp(ξ)
-            log_yh = [v - _lse(z) for v in z]
-            log_rest = [_lse(z[:k] + z[k + 1:]) - _lse(z) for k in range(len(z))]
-        for k, t in enumerate(y):
-            small = min([log_yh[k]] * (t != 0) + [log_rest[k]] * (net.loss == "bce" and t != 1), default=0.0)
-            if small < FLOAT64_LN_TINY:
-                which = "ŷ" if small == log_yh[k] else "1 − ŷ"
-                where = f"example {i}" + (f", output {k + 1}" if net.K > 1 else "")
-                return (f"{where} has {which} = e^({sig4(small)}), beyond float64 (below 1e−304), and "
-                        f"output={net.output} with loss={net.loss} divides by it (∂L/∂ŷ): use smaller weights, "
-                        f"or the matched output {OUTPUT_FOR[net.loss]}")
-    return None
-
-
-def _softplus(v: float) -> float:
-    """ln(1 + e^v) without overflow."""
-    return max(v, 0.0) + math.log1p(math.exp(-abs(v)))
-
-
-def _lse(values: list) -> float:
-    """ln Σ exp(v) without overflow; −∞ for no terms."""
-    if not values:
-        return -math.inf
-    top = max(values)
-    return top + math.log(sum(math.exp(v - top) for v in values))
+    """Why the float path cannot compute ∂L/∂ŷ (a ŷ below float64's range, divided by), or None."""
+    return beyond_float64(net.output, net.loss, net.K, [r["xi2"] for r in rows], net.Y)
 
 
 def _ill_defined(net: Net, rows) -> str | None:
-    """Why L cannot be evaluated for these numbers, or None.
-
-    ECE 417: cross-entropy "is only well-defined if 0 < ŷ < 1".  A sigmoid, or a softmax over two
-    or more outputs, guarantees it; a linear output or a one-output softmax (ŷ = 1) may not.
-    """
-    if net.loss == "mse":
-        return None
-    if net.output == "sigmoid" or (net.output == "softmax" and net.K > 1):
-        return None
-    if net.output == "softmax":
-        return (f"output=softmax with a single output always gives ŷ = 1, where loss={net.loss} is not defined "
-                f"(it needs 0 < ŷ < 1): use 2 or more outputs, or output=sigmoid")
-    for i, r in enumerate(rows, 1):
-        for k, yh in enumerate(r["yhat"], 1):
-            if not 0 < yh < 1:
-                where = f"example {i}" + (f", output {k}" if net.K > 1 else "")
-                why = ("ln ŷ and ln(1 − ŷ) must exist" if net.loss == "bce" else
-                       "ECE 417: cross-entropy is only well-defined if 0 < ŷ < 1")
-                return (f"output=linear with loss={net.loss} needs 0 < ŷ < 1 ({why}); {where} has "
-                        f"ŷ = {sig4(yh)}: use output={OUTPUT_FOR[net.loss]}, or weights that keep ŷ in (0, 1)")
-    return None
+    """Why L cannot be evaluated for these numbers (a ŷ outside (0, 1) in a log), or None."""
+    return ill_defined(net.output, net.loss, net.K, [r["yhat"] for r in rows])
 
 
 # ----------------------------------------------------------------------------
@@ -513,19 +451,6 @@ def _dxi2_from_yhat(net: Net, Y, yh):
     return dy
 
 
-def _log_outputs(output: str, z, yh):
-    """ln ŷ and ln(1 − ŷ) computed from ξ⁽²⁾, so that ŷ near 1 loses no digits (ln σ(ξ) = −ln(1 + e^(−ξ)))."""
-    import numpy as np
-
-    if output == "sigmoid":
-        return -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
-    if output == "softmax":
-        lse = np.logaddexp.reduce(z)
-        rest = np.array([np.logaddexp.reduce(np.delete(z, k)) if len(z) > 1 else -np.inf for k in range(len(z))])
-        return z - lse, rest - lse
-    return np.log(yh), np.log1p(-yh)
-
-
 def _step(out: dict, net: Net, eta: float) -> dict:
     import numpy as np
 
@@ -538,20 +463,6 @@ def _step(out: dict, net: Net, eta: float) -> dict:
 # ----------------------------------------------------------------------------
 # Text.
 # ----------------------------------------------------------------------------
-def f4(x) -> str:
-    if isinstance(x, float) and abs(x) < 1e-12:
-        return "0"  # rounding noise of the float path (1e−17), not a value
-    return sig4(x) if isinstance(x, float) else num(x)
-
-
-def vtext(v) -> str:
-    return "[" + ", ".join(f4(float(a)) if not isinstance(a, (int, Fraction)) else num(a) for a in v) + "]"
-
-
-def mtext(m) -> str:
-    return "[" + ", ".join(vtext(r) for r in m) + "]"
-
-
 HIDDEN_TEXT = {"sigmoid": "σ (logistic sigmoid)", "tanh": "tanh",
                "relu": "ReLU (ReLU(ξ) = ξ for ξ ≥ 0, else 0; ReLU′(0) = u(0) = 1)"}
 OUTPUT_TEXT = {"sigmoid": "σ(ξ⁽²⁾) (sigmoid)", "softmax": "softmax(ξ⁽²⁾)", "linear": "ξ⁽²⁾ (linear output)"}
@@ -566,10 +477,6 @@ def loss_text(net: Net) -> str:
                 "a term whose coefficient is 0 is left out)")
     return (f"L = −(1/n) Σᵢ Σ_k y_ik ln ŷ_ik (ECE 417 cross-entropy with one-hot yᵢ, n = {n}; "
             "terms with y_ik = 0 are left out)")
-
-
-def _is_rational(v) -> bool:
-    return isinstance(v, (int, Fraction))
 
 
 def given_text(net: Net, rows) -> str:
@@ -603,12 +510,7 @@ def given_text(net: Net, rows) -> str:
         note = saturation_note(spread, net.output)
         if note:
             notes.append(note)
-    if net.loss in ("bce", "ce"):
-        notes.append("ln(…) may be left in closed form, e.g. ln(sigma(2))")
-    out = ("Values you may use: " + "; ".join(parts) + ".") if parts else ""
-    if notes:
-        out += (" " if out else "") + "Closed forms are accepted: " + "; ".join(notes) + "."
-    return out
+    return given_sentence(parts, notes, net.loss)
 
 
 # ----------------------------------------------------------------------------
@@ -652,15 +554,9 @@ class TwoLayer(Solver):
         if max(n, D, N, K) > MAX_SIZE:
             raise ParamError(f"backprop.two-layer is hand-sized: at most {MAX_SIZE} examples, inputs, hidden units "
                              f"and outputs (here n={n}, D={D}, N={N}, K={K})")
-        if p["loss"] == "ce":
-            for i, row in enumerate(y, 1):
-                if not is_onehot(row):
-                    raise ParamError(f"loss=ce needs one-hot targets (a single 1 per example); y row {i} is {num(row)}")
-        if p["loss"] == "bce":
-            for i, row in enumerate(y, 1):
-                for v in row:
-                    if not 0 <= v <= 1:
-                        raise ParamError(f"loss=bce needs targets in [0, 1] (probabilities); y row {i} has {num(v)}")
+        why = check_targets(p["loss"], y)
+        if why:
+            raise ParamError(why)
         why = vector.check(p, n)  # ask=vector: one example, no weight decay
         if why:
             raise ParamError(why)
@@ -699,12 +595,7 @@ class TwoLayer(Solver):
             return [[rng.choice(choices) for _ in range(c)] for _ in range(r)]
 
         if not given("y"):
-            if loss == "ce" or (out == "softmax" and K > 1):
-                p["y"] = [[1 if k == j else 0 for k in range(K)] for j in (rng.randrange(K) for _ in range(n))]
-            elif out == "linear" and loss == "mse":
-                p["y"] = mat(n, K, [-1, 0, 1, 2])
-            else:
-                p["y"] = mat(n, K, [0, 1])
+            p["y"] = draw_targets(rng, loss, out, n, K)
         # Hidden layer: no ReLU kink exactly at 0 (the derivative is a convention there) and a
         # short table of σ/tanh values.
         for _ in range(200):
@@ -968,7 +859,7 @@ class TwoLayer(Solver):
         lam = num(net.lam)
         steps["J"] = [decay_text(net.lam, net.decay_biases, 2),
                       f"J = L + λΩ = {f4(o['L'])} + {f4(o['J'] - o['L'])} = {f4(o['J'])}"]
-        decayed = [("dW2", "W⁽²⁾", net.W2, mtext), ("dW1", "W⁽¹⁾", net.W1, mtext)]
+        decayed: list = [("dW2", "W⁽²⁾", net.W2, mtext), ("dW1", "W⁽¹⁾", net.W1, mtext)]
         if net.decay_biases:
             decayed += [("db2", "b⁽²⁾", net.b2, vtext), ("db1", "b⁽¹⁾", net.b1, vtext)]
         for name, label, value, text in decayed:

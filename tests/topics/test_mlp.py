@@ -17,6 +17,7 @@ from nncheck.key.grade import grade
 from nncheck.kinds.values import to_float
 from topics import helpers
 from topics.helpers import arr, kind_text, runner, show_fails_in_one_line, strs
+from topics.netref import act, fd, loss_of_yhat, out_act, penalty
 
 FID = "backprop.mlp"
 record = partial(helpers.record, FID)
@@ -26,29 +27,6 @@ key = partial(helpers.key_of, FID)
 # ----------------------------------------------------------------------------
 # An independent reference: J in NumPy from the definitions, differentiated numerically.
 # ----------------------------------------------------------------------------
-def act(g, a):
-    return {"sigmoid": lambda t: 1 / (1 + np.exp(-t)), "tanh": np.tanh, "relu": lambda t: np.maximum(t, 0),
-            "linear": lambda t: t}[g](a)
-
-
-def out_act(o, z):
-    if o == "softmax":
-        e = np.exp(z - z.max())
-        return e / e.sum()
-    return act(o, z)
-
-
-def loss_of_yhat(loss, yh, y, n):
-    if loss == "mse":
-        return np.sum((y - yh) ** 2) / (2 * n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if loss == "bce":
-            terms = np.where(y != 0, y * np.log(yh), 0) + np.where(y != 1, (1 - y) * np.log(1 - yh), 0)
-        else:
-            terms = np.where(y != 0, y * np.log(yh), 0)
-    return -np.sum(terms) / n
-
-
 def layers(p) -> int:
     return int(p["layers"])
 
@@ -76,16 +54,7 @@ def reference_J(p, Ws) -> float:
     names = [f"W{lyr}" for lyr in range(1, L + 1)]
     if p["omega"] == "all":
         names += [f"b{lyr}" for lyr in range(1, L + 1)]
-    return total + lam * sum(float(np.sum(Ws[k] ** 2)) for k in names) / 2
-
-
-def fd(f, x0, eps=1e-6):
-    g = np.zeros_like(x0)
-    for idx in np.ndindex(x0.shape):
-        d = np.zeros_like(x0)
-        d[idx] = eps
-        g[idx] = (f(x0 + d) - f(x0 - d)) / (2 * eps)
-    return g
+    return total + penalty(lam, [Ws[k] for k in names])
 
 
 def check_against_finite_differences(k):

@@ -16,6 +16,7 @@ from nncheck.key.grade import grade
 from nncheck.kinds.values import expr_text, to_float
 from topics import helpers
 from topics.helpers import arr, check_mistake_library, show_fails_in_one_line, strs
+from topics.netref import act, fd, loss_of_yhat, out_act, penalty
 
 FID = "backprop.two-layer"
 record = partial(helpers.record, FID)
@@ -37,26 +38,6 @@ def text(value) -> str:
 # ----------------------------------------------------------------------------
 # An independent reference: the forward pass and L in NumPy, differentiated numerically.
 # ----------------------------------------------------------------------------
-def act(g, a):
-    return {"sigmoid": lambda t: 1 / (1 + np.exp(-t)), "tanh": np.tanh, "relu": lambda t: np.maximum(t, 0),
-            "linear": lambda t: t}[g](a)
-
-
-def out_act(o, z):
-    if o == "softmax":
-        e = np.exp(z - z.max())
-        return e / e.sum()
-    return act(o, z)
-
-
-def loss_of_yhat(loss, yh, y, n):
-    if loss == "mse":
-        return np.sum((y - yh) ** 2) / (2 * n)
-    if loss == "bce":
-        return -np.sum(y * np.log(yh) + (1 - y) * np.log(1 - yh)) / n
-    return -np.sum(y * np.log(yh)) / n
-
-
 def reference_loss(p, W1, b1, W2, b2):
     X, Y = np.array(p["x"], float), np.array(p["y"], float)
     return sum(loss_of_yhat(p["loss"], out_act(p["output"], b2 + W2 @ act(p["hidden"], b1 + W1 @ x)), y, len(X))
@@ -67,16 +48,7 @@ def reference_J(p, W1, b1, W2, b2):
     """J = L + λΩ, CMU 16-785's Ω = ½(‖W⁽¹⁾‖² + ‖W⁽²⁾‖²) (+ the biases with omega=all)."""
     lam = float(p.get("lambda", 0))
     decayed = [W1, W2] + ([b1, b2] if p.get("omega") == "all" else [])
-    return reference_loss(p, W1, b1, W2, b2) + lam * sum(float(np.sum(w * w)) for w in decayed) / 2
-
-
-def fd(f, x0, eps=1e-6):
-    g = np.zeros_like(x0)
-    for idx in np.ndindex(x0.shape):
-        d = np.zeros_like(x0)
-        d[idx] = eps
-        g[idx] = (f(x0 + d) - f(x0 - d)) / (2 * eps)
-    return g
+    return reference_loss(p, W1, b1, W2, b2) + penalty(lam, decayed)
 
 
 def check_against_finite_differences(k):
@@ -334,7 +306,8 @@ def test_omega_all_decays_the_biases_too():
     decayed, plain = key(**DECAY_CASES[1]), key(**{**DECAY_CASES[1], "lambda": 0})
     for name in ("b1", "b2"):
         b = np.array(decayed.variant.params[name], float)
-        assert np.allclose(arr(decayed.parts["d" + name].exact).ravel(), arr(plain.parts["d" + name].exact).ravel() + 0.1 * b)
+        want = arr(plain.parts["d" + name].exact).ravel() + 0.1 * b
+        assert np.allclose(arr(decayed.parts["d" + name].exact).ravel(), want)
 
 
 def test_without_weight_decay_the_prompt_and_parts_are_as_before():

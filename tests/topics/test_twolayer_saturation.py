@@ -20,6 +20,7 @@ from nncheck.key.compute import answer_key
 from nncheck.kinds.values import to_float
 from topics import helpers
 from topics.helpers import arr
+from topics.netref import fd, penalty
 
 FID = "backprop.two-layer"
 key = partial(helpers.key_of, FID)
@@ -62,25 +63,15 @@ def example_loss(p, z, y, n):
 def reference_J(p, W1, b1, W2, b2):
     X, Y = np.array(p["x"], float), np.array(p["y"], float)
     L = sum(example_loss(p, b2 + W2 @ hidden_act(p["hidden"], b1 + W1 @ x), y, len(X)) for x, y in zip(X, Y))
-    lam = float(p["lambda"])
-    decayed = [W1, W2] + ([b1, b2] if p["omega"] == "all" else [])
-    return L + lam * sum(float(np.sum(w * w)) for w in decayed) / 2
-
-
-def fd(f, x0, eps=1e-6):
-    g = np.zeros_like(x0)
-    for idx in np.ndindex(x0.shape):
-        d = np.zeros_like(x0)
-        d[idx] = eps
-        g[idx] = (f(x0 + d) - f(x0 - d)) / (2 * eps)
-    return g
+    return L + penalty(float(p["lambda"]), [W1, W2] + ([b1, b2] if p["omega"] == "all" else []))
 
 
 def check_against_finite_differences(k):
     p = k.variant.params
     W = {name: np.array(p[name], float) for name in ("W1", "b1", "W2", "b2")}
     parts = k.parts
-    assert reference_J(p, **W) == pytest.approx(to_float(parts["J" if "J" in parts else "L"].exact), rel=1e-9, abs=1e-12)
+    J = parts["J" if "J" in parts else "L"].exact
+    assert reference_J(p, **W) == pytest.approx(to_float(J), rel=1e-9, abs=1e-12)
     for name in W:
         want = fd(lambda v, name=name: reference_J(p, **{**W, name: v}), W[name])
         got = arr(parts["d" + name].exact).reshape(W[name].shape)
