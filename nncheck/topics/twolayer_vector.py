@@ -178,11 +178,17 @@ def exact(p: dict) -> dict:
 
 def numeric(p: dict) -> dict:
     """The backward pass as NumPy writes it, one callable per part (vectors arrive 1-D)."""
+    return dict(_numeric_parts(p["hidden"]))
+
+
+@lru_cache(maxsize=8)
+def _numeric_parts(hidden: str) -> dict:
+    # The same function objects for every instance of one activation: the kind's comparison of the
+    # two key computations, which depends only on them, the part's shapes and the key text, is then
+    # done once per activation instead of once per key (matrix_expression.agree_matrix's memo).
     import numpy as np
 
     from nncheck.topics.activations import dg_np
-
-    hidden = p["hidden"]
 
     def dxi1(env):
         return dg_np(hidden, env["xi1"], 0.0, env["h"]) * (env["W2"].T @ env["delta2"])
