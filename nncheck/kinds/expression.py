@@ -52,6 +52,14 @@ def run_symbolic(task: str, part: Part, expected: Any, text: str, mistakes: Sequ
         return too_complex(text, e)
 
 
+#: agree_expression's results by (exact, other, symbols): the comparison is deterministic (a fixed
+#: seed), so a family whose rule parts are the same expressions in every instance (lstm.bptt's
+#: dL/dc[t] rule and its mistakes) compares them once per process.  Only hashable, immutable values
+#: are remembered: SymPy expressions, and functions (by identity).
+_MEMO: dict[tuple, tuple[bool, str]] = {}
+_MEMO_SIZE = 4096
+
+
 def agree_expression(part: Part, exact: Any, numeric: Any) -> tuple[bool, str]:
     """Compare a SymPy expression with a NumPy callable (or a second SymPy expression, e.g. a
     mistake) at random points of the part's symbol domains.
@@ -59,6 +67,21 @@ def agree_expression(part: Part, exact: Any, numeric: Any) -> tuple[bool, str]:
     The SymPy side is evaluated by the answer language's allow-listed mpmath walker rather
     than ``lambdify``, which would generate and compile code for every comparison.
     """
+    key = None
+    if all(type(v).__module__.startswith("sympy") or hasattr(v, "__code__") for v in (exact, numeric)):
+        key = (exact, numeric, repr(sorted((part.get("symbols") or {}).items())))
+        hit = _MEMO.get(key)
+        if hit is not None:
+            return hit
+    out = _agree_expression(part, exact, numeric)
+    if key is not None:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[key] = out
+    return out
+
+
+def _agree_expression(part: Part, exact: Any, numeric: Any) -> tuple[bool, str]:
     from nncheck.lang.mpeval import Undefined, evaluate
 
     symbols = part.get("symbols") or {}
