@@ -40,9 +40,10 @@ def _sympy_latex(x: Any) -> str:
     return str(sympy.latex(x, ln_notation=True))
 
 
-def latex_exact(x: Any) -> str:
+def latex_exact(x: Any, *, beside: bool = True) -> str:
     """An exact entry: 27, \\frac{1}{3}, 0.25, -\\ln{\\left(2 \\right)} \\approx -0.6931 (its decimal by the
-    numbers policy, :func:`nncheck.lang.numbers.approx`, through ``latex_number``)."""
+    numbers policy, :func:`nncheck.lang.numbers.approx`, through ``latex_number``).  ``beside=False``
+    leaves the decimal out of a closed form (the LaTeX key prints it in a column of its own)."""
     from nncheck.export.mathtext import latex_number
 
     if isinstance(x, (bool, int, Fraction, float)):
@@ -56,7 +57,7 @@ def latex_exact(x: Any) -> str:
             return latex_number(Fraction(int(x.p), int(x.q)))
         if x.is_Float:
             return latex_number(float(x))
-        if x.is_number:
+        if x.is_number and beside:
             return _sympy_latex(x) + r" \approx " + latex_number(float(x))
         return _sympy_latex(x)
     return latex_number(float(x))

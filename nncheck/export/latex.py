@@ -15,11 +15,10 @@ time.  There is no \\today: one seed gives one file.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from typing import Any
 
 from nncheck import __version__, kinds
-from nncheck.export.answers import key_answer_text, tolerance_text
+from nncheck.export.answers import key_answer_text, latex_exact, tolerance_text
 from nncheck.export.diagrams import diagram_of, tikz_diagram, tikz_height_cm
 from nncheck.export.mathtext import (
     formula_latex,
@@ -87,23 +86,7 @@ def sig_figs(x: float, digits: int = 4) -> str:
 
 
 def _exact_number(x: Any) -> str:
-    from nncheck.export.mathtext import latex_number
-
-    if isinstance(x, (bool, int, Fraction)):
-        return latex_number(x)
-    if isinstance(x, float):
-        return sig_figs(x)
-    import sympy
-
-    if isinstance(x, sympy.Basic):
-        if x.is_Integer:
-            return str(int(x))
-        if x.is_Rational:
-            return latex_number(Fraction(int(x.p), int(x.q)))
-        if x.is_Float:
-            return sig_figs(float(x))
-        return str(sympy.latex(x, ln_notation=True))
-    return sig_figs(float(x))
+    return latex_exact(x, beside=False)
 
 
 def _approx_number(x: Any) -> str:

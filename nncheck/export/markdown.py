@@ -10,26 +10,22 @@ its decimal beside it) and are inline or in ``key.md``.
 
 from __future__ import annotations
 
-import re
-
 from nncheck import __version__, kinds
 from nncheck.export.answers import key_answer_text, key_latex, tolerance_text
 from nncheck.export.diagrams import diagram_of, svg_diagram
 from nncheck.export.mathtext import (
+    GAP,
+    SENTENCE_END,
     _gutters,
-    _table_at,
+    display_body,
     latex_escape_text,
     line_pieces,
     md_escape,
     notation_of,
     prose_lines,
+    segments,
     text_lines,
 )
-
-#: A line ends its paragraph when it ends a sentence (or leads into what follows: "Given:").
-SENTENCE_END = (".", ":", "?", "!")
-#: What sets side-by-side equations apart in a display (two or more spaces in the text).
-GAP = r"\qquad "
 
 
 def figure_name(problem) -> str:
@@ -53,21 +49,7 @@ def _code(s: str) -> str:
 
 def _display(pieces: list[tuple[str, str, bool]]) -> str:
     """Pieces as one ``$$`` display: words as ``\\text``, wide gaps as ``\\qquad``."""
-    body = ""
-    for kind, x, _tall in pieces:
-        if kind == "math":
-            body += x
-            continue
-        if kind == "code":
-            body += r"\texttt{" + latex_escape_text(x) + "}"
-            continue
-        for k, word in enumerate(re.split(r" {2,}", x)):
-            if k:
-                body += GAP
-            if word.strip():
-                body += r"\text{" + latex_escape_text(word) + "}"
-            elif word:
-                body += " "
+    body = display_body(pieces, code=lambda x: r"\texttt{" + latex_escape_text(x) + "}")
     body = " ".join(body.split())
     while body.startswith(GAP.strip()) or body.endswith(GAP.strip()):  # an indented line: no gap at its ends
         body = body.removeprefix(GAP.strip()).removesuffix(GAP.strip()).strip()
@@ -131,18 +113,12 @@ def markdown_blocks(lines: list[list], *, spaced: bool = True) -> list[str]:
             out.append("\n".join(para))
             para.clear()
 
-    i = 0
-    while i < len(lines):
-        table = _table_at(lines, i)
-        if table:
+    for what, line, pieces in segments(lines):
+        if what == "table":
             flush()
-            out.append(_table(table))
-            i += len(table)
+            out.append(_table(line))
             continue
-        line = lines[i]
-        i += 1
-        pieces = line_pieces(line)
-        if not pieces or all(kind == "text" and not x.strip() for kind, x, _t in pieces):
+        if what == "blank":
             flush()
             continue
         if _is_display(line, pieces, spaced):

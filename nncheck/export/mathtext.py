@@ -760,6 +760,27 @@ DISPLAY_WIDTH = 70
 SENTENCE_END = (".", ":", "?", "!")
 
 
+def segments(lines: list[list]):
+    """The lines of a text as a renderer lays them out: ("table", its lines, None) for column-aligned
+    lines (a forward-pass table), ("blank", line, None) for a line with no text (it ends a paragraph)
+    and ("line", line, pieces) for the others, with the line's math/text/code pieces.  The LaTeX and
+    Markdown renderers share this reading and differ only in what they make of each segment."""
+    i = 0
+    while i < len(lines):
+        table = _table_at(lines, i)
+        if table:
+            yield "table", table, None
+            i += len(table)
+            continue
+        line = lines[i]
+        i += 1
+        pieces = line_pieces(line)
+        if not pieces or all(kind == "text" and not x.strip() for kind, x, _t in pieces):
+            yield "blank", line, None
+        else:
+            yield "line", line, pieces
+
+
 def latex_block(lines: list[list], *, steps: bool = False) -> str:
     """Segment lines laid out as a document does: sentences wrapped into paragraphs (a line that
     ends a sentence ends its paragraph), lines holding a matrix or set apart by indentation or wide
@@ -783,18 +804,12 @@ def latex_block(lines: list[list], *, steps: bool = False) -> str:
             out.append("\\begin{center}\n" + "\\\\[3pt]\n".join(rows) + "\n\\end{center}")
         rows.clear()
 
-    i = 0
-    while i < len(lines):
-        table = _table_at(lines, i)
-        if table:
+    for what, line, pieces in segments(lines):
+        if what == "table":
             flush()
-            out.append(_latex_table(table))
-            i += len(table)
+            out.append(_latex_table(line))
             continue
-        line = lines[i]
-        i += 1
-        pieces = line_pieces(line)
-        if not pieces or all(kind == "text" and not x.strip() for kind, x, _t in pieces):
+        if what == "blank":
             flush()
             continue
         if any(tall for _k, _x, tall in pieces) if steps else _is_display(line, pieces):
@@ -855,15 +870,16 @@ def _split_lead(pieces: list) -> tuple[list, list]:
 GAP = "\\qquad "
 
 
-def _display_rows(pieces: list[tuple[str, str, bool]]) -> list[str]:
-    """A display line as centred rows, each scaled down if it is still too wide."""
+def display_body(pieces: list[tuple[str, str, bool]], code=None) -> str:
+    """A display line's pieces as one math body: math as it is, words as ``\\text``, wide gaps (two
+    spaces or more) as ``\\qquad``, answer-language text through ``code`` (default: typewriter)."""
     body = ""
     for kind, x, _t in pieces:
         if kind == "math":
             body += x
             continue
         if kind == "code":
-            body += r"\text{" + texttt(x) + "}"
+            body += code(x) if code else r"\text{" + texttt(x) + "}"
             continue
         for k, word in enumerate(re.split(r" {2,}", x)):
             if k:
@@ -872,6 +888,12 @@ def _display_rows(pieces: list[tuple[str, str, bool]]) -> list[str]:
                 body += r"\text{" + latex_escape_text(word) + "}"
             elif word:
                 body += " "
+    return body
+
+
+def _display_rows(pieces: list[tuple[str, str, bool]]) -> list[str]:
+    """A display line as centred rows, each scaled down if it is still too wide."""
+    body = display_body(pieces)
     items = [it.strip() for it in _split_top(body.strip(), GAP) if it.strip()]
     rows: list[list[str]] = []
     for it in items:  # greedy: as many side-by-side items per row as fit

@@ -18,7 +18,7 @@ from typing import Any
 
 from nncheck.answer.verdict import Verdict, invalid, too_complex
 from nncheck.kinds.base import Kind, Mistake, Part, TeX
-from nncheck.kinds.values import close, expr_text, sample_point, sympy_text, to_float
+from nncheck.kinds.values import close, expr_text, remembered, sample_point, sympy_text, to_float
 from nncheck.lang.syntax import AnswerSyntaxError, parse, to_text
 
 #: Points at which two computations of an expression are compared, and their closeness.
@@ -57,7 +57,6 @@ def run_symbolic(task: str, part: Part, expected: Any, text: str, mistakes: Sequ
 #: dL/dc[t] rule and its mistakes) compares them once per process.  Only hashable, immutable values
 #: are remembered: SymPy expressions, and functions (by identity).
 _MEMO: dict[tuple, tuple[bool, str]] = {}
-_MEMO_SIZE = 4096
 
 
 def agree_expression(part: Part, exact: Any, numeric: Any) -> tuple[bool, str]:
@@ -70,15 +69,7 @@ def agree_expression(part: Part, exact: Any, numeric: Any) -> tuple[bool, str]:
     key = None
     if all(type(v).__module__.startswith("sympy") or hasattr(v, "__code__") for v in (exact, numeric)):
         key = (exact, numeric, repr(sorted((part.get("symbols") or {}).items())))
-        hit = _MEMO.get(key)
-        if hit is not None:
-            return hit
-    out = _agree_expression(part, exact, numeric)
-    if key is not None:
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[key] = out
-    return out
+    return remembered(_MEMO, key, lambda: _agree_expression(part, exact, numeric))
 
 
 def _agree_expression(part: Part, exact: Any, numeric: Any) -> tuple[bool, str]:

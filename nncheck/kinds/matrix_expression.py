@@ -30,7 +30,7 @@ from typing import Any
 
 from nncheck.answer.verdict import Verdict, invalid
 from nncheck.kinds.base import Kind, Mistake, Part, TeX
-from nncheck.kinds.values import close
+from nncheck.kinds.values import close, remembered
 from nncheck.lang.shapes import ONE, Shape, allowed_names, mistake_of, read_answer, read_shapes, same, shape_text
 from nncheck.lang.syntax import AnswerSyntaxError, parse, to_text
 
@@ -109,28 +109,19 @@ def random_points(part: Part, seed: int = 12345, n: int = AGREE_POINTS) -> list[
     return out
 
 
-#: agree_matrix's results by (exact, numeric, shapes, given) when both values are texts or the same
-#: function objects: the comparison is deterministic (random_points' fixed seed), so equal inputs give
-#: the same answer, and a family whose key and mistakes are fixed texts pays for it once per process.
+#: agree_matrix's results by (exact, numeric, shapes, given, symbols) when both values are texts or
+#: function objects: the comparison is deterministic (random_points' fixed seed), so a family whose
+#: key and mistakes are fixed texts pays for it once per process (kinds.values.remembered).
 _AGREE_MEMO: dict[tuple, tuple[bool, str]] = {}
-_AGREE_MEMO_SIZE = 4096
 
 
 def agree_matrix(part: Part, exact: Any, numeric: Any) -> tuple[bool, str]:
     """Do two computations of a matrix key (or a key and a mistake) give the same matrices at random
     points of three sets of sizes?  (ok, why not)."""
-    memo_key = None
+    key = None
     if all(isinstance(v, str) or (callable(v) and hasattr(v, "__code__")) for v in (exact, numeric)):
-        memo_key = (exact, numeric, repr(part.get("shapes")), repr(part.get("given")), repr(part.get("symbols")))
-        hit = _AGREE_MEMO.get(memo_key)
-        if hit is not None:
-            return hit
-    out = _agree_matrix(part, exact, numeric)
-    if memo_key is not None:
-        if len(_AGREE_MEMO) >= _AGREE_MEMO_SIZE:
-            _AGREE_MEMO.clear()
-        _AGREE_MEMO[memo_key] = out
-    return out
+        key = (exact, numeric, repr(part.get("shapes")), repr(part.get("given")), repr(part.get("symbols")))
+    return remembered(_AGREE_MEMO, key, lambda: _agree_matrix(part, exact, numeric))
 
 
 def _agree_matrix(part: Part, exact: Any, numeric: Any) -> tuple[bool, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import sys
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -228,3 +229,18 @@ def agree_numeric(exact: Any, numeric: Any, *, rel: float, abs_: float, vector: 
             where = f" at entry {i + 1}" if len(a) > 1 else ""
             return False, f"SymPy gives {fx!r}, NumPy gives {fy!r}{where}"
     return True, ""
+
+
+def remembered(memo: dict, key: Any, compute: Callable[[], Any], size: int = 4096) -> Any:
+    """``compute()``, remembered in ``memo`` under ``key`` (None: not remembered).  For comparisons that
+    are deterministic in their hashable inputs (a fixed sampling seed): the same inputs give the same
+    answer, so a key's comparison of fixed texts or expressions is paid once per process.  Bounded:
+    the memo is emptied when it reaches ``size`` entries."""
+    if key is None:
+        return compute()
+    hit = memo.get(key)
+    if hit is None:
+        if len(memo) >= size:
+            memo.clear()
+        hit = memo[key] = compute()
+    return hit

@@ -185,3 +185,17 @@ def test_no_import_cycles_between_modules():
 def test_layer_names_exist(unit):
     """The table names real packages (a renamed package must be renamed here too)."""
     assert os.path.exists(os.path.join(ROOT, unit)) or os.path.exists(os.path.join(ROOT, unit + ".py"))
+
+
+def test_tests_import_their_helpers_as_ci_can():
+    # CI installs the project without -e (the README's command), so the repository root is not on
+    # sys.path there: a test importing ``tests.…`` passes in a developer's editable venv and fails to
+    # be collected in CI.  pytest's ``pythonpath = ["tests"]`` makes ``topics.helpers`` the way.
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    bad = [f"{p.relative_to(root.parent)}:{n}" for p in root.rglob("*.py")
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if re.match(r"\s*(from|import)\s+tests(\.|\s|$)", line)]
+    assert not bad, bad

@@ -22,7 +22,7 @@ from nncheck.generate.variant import build_variant
 from nncheck.kinds.matrix_expression import numeric_values
 from nncheck.lang.matrices import define
 from nncheck.topics import twolayer_vector as tv
-from tests.topics.helpers import app, central, key_of, one_line_error, record, runner
+from topics.helpers import app, central, key_of, one_line_error, record, runner
 
 FID = "backprop.two-layer"
 HIDDEN = ("sigmoid", "tanh", "relu")
