@@ -1064,6 +1064,9 @@ _TYPED_CLAUSE = re.compile(r",\s*typed\s+\S+?(?=[.;]?(?:\s|$))")
 _TOOL_REMARK = re.compile(r"\s*\([^()]*\b(?:checker|grader)\b[^()]*\)")
 _EQUALS_LINE = re.compile(r";\s*a line may start with '='")
 _TYPE_WORD = re.compile(r"\(type (?=\w)")
+#: How to type an array or a matrix expression ("write [a, b] for one row, …", "Write a transpose as
+#: W2' (or W2ᵀ), ⊙ as ⊙, .* or odot, …"): on paper a student writes matrices by hand.
+_ARRAY_SYNTAX = re.compile(r"(?::\s*)?\s*(?:[Ww]rite \[a, b\]|Write a transpose as).*?\.(?=\s|$)", re.S)
 _GLOSSARY_ITEM = re.compile(r"(\S+?) as ([A-Za-z][\w']*)(?=[,;.)]|\s\(|\s+and\s|$)")
 _NAMES_ITEM = re.compile(r"([A-Za-z]\w*) = ([^,;]+?)(?= \(|,|;|$)")
 _NUMBERED = re.compile(r"^([A-Za-z]+?)(\d+)$")
@@ -1078,6 +1081,8 @@ def paper_wording(text: str) -> str:
     text = _TYPED_CLAUSE.sub("", text)
     text = _TOOL_REMARK.sub("", text)
     text = _EQUALS_LINE.sub("", text)
+    # "Answers with one row per example: write [a, b] for …" keeps its first clause as a sentence.
+    text = _ARRAY_SYNTAX.sub(lambda m: "." if m.group(0).lstrip().startswith(":") else "", text)
     return _TYPE_WORD.sub("(write ", text)
 
 
