@@ -24,7 +24,7 @@ from nncheck.answer.matequiv import (
     matrix_expr_side,
     node_side,
 )
-from nncheck.answer.verdict import Verdict, invalid, too_complex
+from nncheck.answer.verdict import Verdict, comparison_verdict, invalid
 from nncheck.lang.shapes import (
     Shape,
     definitions_of,
@@ -38,10 +38,6 @@ from nncheck.lang.shapes import (
     transposed,
 )
 from nncheck.lang.syntax import AnswerSyntaxError, Node, Transpose, to_text
-
-
-class _TooComplex(Exception):
-    """The checker's own "too complex" (a point needs more digits than it allows)."""
 
 
 def key_side(part: Mapping[str, Any], value: Any) -> tuple[Side, Shape]:
@@ -71,17 +67,12 @@ def grade_matrix_expression_local(part: dict, expected: Any, text: str, mistakes
         res = compare(yours, exp_side, shapes, domains, given=definitions_of(part))
     except AnswerSyntaxError as e:  # an entry the scalar converter refuses (an exponent too large, …)
         return invalid(e)
-    if res.equal:
-        how = "shown exactly" if res.method == "exact" else f"it agrees at {res.points} points"
-        return Verdict("correct", 1.0, f"Correct: equal to the expected answer for matrices of three sets of sizes "
-                                       f"({how}).", parsed_as=parsed)
-    if res.too_complex:
-        return too_complex(text, _TooComplex(res.note))
-    if res.undecided:
-        return Verdict("incorrect", 0.0, "Cannot confirm this answer: " + (res.note or "it could not be evaluated")
-                       + ".", parsed_as=parsed)
-    why = res.counterexample()
-    v = Verdict("incorrect", 0.0, f"Not equal: {why}.", parsed_as=parsed)
+    how = "shown exactly" if res.method == "exact" else f"it agrees at {res.points} points"
+    v, why = comparison_verdict(res, text, parsed, differ="Not equal",
+                                correct=f"Correct: equal to the expected answer for matrices of three sets of sizes "
+                                        f"({how}).")
+    if why is None:
+        return v
     try:
         named = _match_mistake(part, yours, exp_side, shape, mistakes)
     except AnswerSyntaxError:

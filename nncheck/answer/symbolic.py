@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nncheck.answer.verdict import Verdict, invalid, shape_text, too_complex
+from nncheck.answer.verdict import Verdict, comparison_verdict, invalid, shape_text, too_complex
 from nncheck.lang.syntax import AnswerSyntaxError, Node, parse, to_text
 
 #: Sample points used when matching a wrong answer against the declared mistakes
@@ -86,20 +86,13 @@ def grade_expression_local(part: dict, expected, text: str, mistakes=()) -> Verd
     if isinstance(yours, sympy.MatrixBase):
         return Verdict("incorrect", 0.0, "expected a single expression, not a vector or matrix", parsed_as=parsed)
     res = equivalent_local(yours, expected, domains)
-    if res.equal:
-        how = ("shown exactly" if res.method == "exact" else
-               f"it agrees at {res.points} points of the domain, near 0, far out and at its ends"
-               if res.method == "sampling" else "checked numerically")
-        return Verdict("correct", 1.0, f"Correct: equivalent to the expected answer ({how}).", parsed_as=parsed)
-    if res.too_complex:
-        # Past the precision the checker allows, "equal" cannot be confirmed: the answer is not
-        # graded (it costs no attempt), as when the sandbox's deadline runs out.
-        return too_complex(text, _TooComplex(res.note))
-    if res.undecided:
-        return Verdict("incorrect", 0.0, "Cannot confirm this answer: " + (res.note or "it could not be evaluated")
-                       + ".", parsed_as=parsed)
-    why = res.counterexample()
-    v = Verdict("incorrect", 0.0, f"Not equivalent: {why}.", parsed_as=parsed)
+    how = ("shown exactly" if res.method == "exact" else
+           f"it agrees at {res.points} points of the domain, near 0, far out and at its ends"
+           if res.method == "sampling" else "checked numerically")
+    v, why = comparison_verdict(res, text, parsed, differ="Not equivalent",
+                                correct=f"Correct: equivalent to the expected answer ({how}).")
+    if why is None:
+        return v
     m = match_expression_mistake(yours, expected, domains, mistakes, syms)
     if m is not None:
         v.mistake, msg = m

@@ -87,6 +87,25 @@ def too_complex(text: str, e: Exception) -> Verdict:
     return Verdict("invalid", 0.0, err.message, error=err)
 
 
+def comparison_verdict(res: Any, text: str, parsed: str | None, *, correct: str,
+                       differ: str) -> tuple[Verdict, str | None]:
+    """The verdict of a finished equivalence check (scalar or matrix; ``res`` has ``equal``,
+    ``too_complex``, ``undecided``, ``note`` and ``counterexample()``) and its counterexample: correct;
+    too complex to confirm (invalid, no attempt spent); undecided (never "equal"); or incorrect with
+    the point where the two differ, which a named mistake's feedback repeats."""
+    if res.equal:
+        return Verdict("correct", 1.0, correct, parsed_as=parsed), None
+    if res.too_complex:
+        # Past the precision the checker allows, "equal" cannot be confirmed: the answer is not
+        # graded (it costs no attempt), as when the sandbox's deadline runs out.
+        return too_complex(text, ValueError(res.note)), None
+    if res.undecided:
+        return Verdict("incorrect", 0.0, "Cannot confirm this answer: " + (res.note or "it could not be evaluated")
+                       + ".", parsed_as=parsed), None
+    why = res.counterexample()
+    return Verdict("incorrect", 0.0, f"{differ}: {why}.", parsed_as=parsed), why
+
+
 def shape_text(shape: tuple[int, ...]) -> str:
     """``a vector of 3`` or ``2×3``: a shape as the feedback names it."""
     if len(shape) == 1:
