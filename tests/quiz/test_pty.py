@@ -34,6 +34,13 @@ def spawn(args, cpr: bool = False, colour: bool = False, **kw):
     return child
 
 
+def settle(child) -> None:
+    """Let the prompt take the terminal before typing into it.  The prompt's text is drawn a moment
+    before prompt_toolkit switches the pty to raw mode, and keys sent in between can be swallowed by
+    the switch (seen in CI).  Raw mode turns the pty's echo off: wait for that."""
+    assert child.waitnoecho(timeout=10), "the prompt never took the terminal (echo still on)"
+
+
 def transcript(child) -> str:
     return child.logfile_read.getvalue()
 
@@ -112,6 +119,7 @@ def test_exam_ctrl_c_suspends_and_resumes():
     child = spawn(["exam", "--seed", "3"])
     child.expect_exact("(a) ")
     child.expect_exact("›")
+    settle(child)
     # The second Enter ends a derivation (multi-line) and is an ignored empty line otherwise.
     child.send("0\r\r")
     child.expect_exact("recorded.")
@@ -124,6 +132,7 @@ def test_exam_ctrl_c_suspends_and_resumes():
     child = spawn(["exam"])
     child.expect_exact("Exam (resumed)")
     child.expect_exact("›")
+    settle(child)
     child.send("0\r\r")
     child.expect_exact("recorded.")
     child.sendline("quit")
