@@ -66,6 +66,7 @@ class Variant:
         self.unused = set(unused or ())  # the solver's `unused(values)`: parameters this instance does not read
         self.drawn = list(drawn if drawn is not None else _drawn_names(family, params, set(overrides), self.unused))
         self._solver: Solver | None = None
+        self._parts: list[PartSpec] | None = None
 
     # -- the family's pieces -------------------------------------------------
     @property
@@ -79,6 +80,13 @@ class Variant:
     @property
     def parts(self) -> list[PartSpec]:
         """The parts asked in this variant (a part with a false ``when`` is left out)."""
+        # Worked out once: the key, the key cache and the grader of every answer ask for them, and the
+        # values the ``when`` formulas read are fixed once the variant is drawn.
+        if self._parts is None:
+            self._parts = self._asked_parts()
+        return list(self._parts)
+
+    def _asked_parts(self) -> list[PartSpec]:
         out: list[PartSpec] = []
         for p in self.family["parts"]:
             if p.get("when") and not _truthy(self._formula(p["when"])):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from fractions import Fraction
 from typing import Any
 
 from nncheck import kinds
@@ -99,55 +100,109 @@ def _answer_key(variant: Variant, deadline: float | None) -> AnswerKey:
         kp.steps = [str(s) for s in steps.get(name, [])]
     mistakes = solver.mistakes(p) or {}
     # A mistake that gives the right answer for this instance cannot be told apart: drop it there.
+    bounds: dict[str, _Bound] = {}
     for values in mistakes.values():
         for part in list(values):
             _on_time(deadline)
-            if part in parts and _same(parts[part], values[part]):
+            if part not in parts:
+                continue
+            if part not in bounds:
+                bounds[part] = _Bound(parts[part])
+            if _same(parts[part], values[part], bounds[part]):
                 del values[part]
     _on_time(deadline)
     return AnswerKey(variant, parts, mistakes, [str(s) for s in steps.get("_", [])])
 
 
-def _same(kp: KeyPart, value: Any) -> bool:
+def _same(kp: KeyPart, value: Any, bound: _Bound | None = None) -> bool:
     """Would the grader accept ``value`` as this part's answer?  Then the mistake cannot be
     told apart from the answer for this instance: the grader's own rule, with the key's value
-    as the expected one (a tolerance is around the expected value, so the order matters)."""
+    as the expected one (a tolerance is around the expected value, so the order matters).
+
+    ``bound`` (:class:`_Bound`) settles the plain cases without the rule: an entry far beyond
+    anything the rule accepts, or every entry well inside its window."""
     try:
-        if _surely_apart(kp, value):
-            return False
+        settled = (bound or _Bound(kp)).settles(value)
+        if settled is not None:
+            return settled
         return kinds.get(kp.kind).same(kp.spec, kp.exact, value)
     except Exception:  # noqa: BLE001 - a value the grader could not even compare is told apart
         return False
 
 
-#: The kinds whose rule :func:`_surely_apart` bounds: arrays of numbers, which the grader judges by
+#: The kinds whose rule :class:`_Bound` bounds: arrays of numbers, which the grader judges by
 #: writing the value as text and grading it entry by entry (half a millisecond a value, and a family
 #: such as lstm.bptt has a hundred mistake values a key).
 _BOUNDED_KINDS = ("vector", "matrix")
 
 
+class _Bound:
+    """A key part's entries as floats, each with the window the tolerance rule accepts around it,
+    worked out once per part: a key checks dozens of mistake values against the same part, and a
+    closed form's float costs SymPy an evaluation each time.
+
+    :meth:`settles` says what the grader's rule would say where that is certain without running it:
+
+    * False, *surely apart*: some entry lies beyond both ways the rule accepts an entry (:func:`_reach`);
+    * True, *surely the same*: the value has the key's shape and every entry is a plain number within
+      half its window (the rule accepts any entry inside the window, whatever its figures);
+    * None otherwise: the rule decides.
+
+    ``tests/core/test_key_speed.py`` holds both answers against the rule itself."""
+
+    __slots__ = ("kind", "want", "shape", "windows", "vector")
+
+    def __init__(self, kp: KeyPart):
+        self.kind = None
+        if kp.kind not in _BOUNDED_KINDS or kp.spec.get("symbols") or kp.exact is None:
+            return
+        from nncheck.kinds.values import flat_shape, float_or_inf
+
+        kind = kinds.get(kp.kind)
+        try:
+            exact, self.shape = flat_shape(kp.exact)
+            self.want = [float_or_inf(x) for x in exact]
+            self.windows = [kind.half_width(kp.spec, x) if math.isfinite(x) else math.nan for x in self.want]
+        except Exception:  # noqa: BLE001 - a key entry without a float: the rule decides every value
+            return
+        self.kind, self.vector = kind, kp.kind == "vector"
+
+    def settles(self, value: Any) -> bool | None:
+        if self.kind is None or value is None:
+            return None
+        from nncheck.kinds.values import flat_shape, float_or_inf
+
+        got, shape = flat_shape(value)
+        if len(got) != len(self.want):
+            return None  # the grader's shape rules decide (and say why)
+        inside = self._same_shape(shape)
+        for x, window, y in zip(self.want, self.windows, got):
+            if isinstance(y, (list, bool, str)):
+                return None
+            yf = float_or_inf(y)
+            if not (math.isfinite(x) and math.isfinite(yf)):
+                inside = False
+                continue
+            if abs(yf - x) > _reach(window, x, y):
+                return False
+            # A plain number is written as the text that reads back as itself (a float's repr, p/q);
+            # a SymPy entry is printed and parsed again, which the rule had better judge.
+            plain = isinstance(y, (float, Fraction)) or type(y) is int
+            inside = inside and plain and abs(yf - x) <= 0.5 * window
+        return True if inside else None
+
+    def _same_shape(self, shape: tuple) -> bool:
+        """Will the value, written as a student types it, be read in the key's shape?  A vector is
+        written flat and read flat; a matrix row by row, so only a value with the key's rows and columns."""
+        if self.vector:
+            return True
+        return len(self.shape) == 2 and shape == self.shape
+
+
 def _surely_apart(kp: KeyPart, value: Any) -> bool:
     """Is some entry of ``value`` so far from the key's that the grader cannot accept it?  Then the
-    grader's rule need not run.  False means "not sure": the rule decides.
-
-    Far means beyond both ways the tolerance rule (:mod:`nncheck.kinds.tolerance`) accepts an entry
-    (:func:`_reach`).  ``tests/core/test_key_speed.py`` holds this bound against the rule itself."""
-    if kp.kind not in _BOUNDED_KINDS or kp.spec.get("symbols") or kp.exact is None or value is None:
-        return False
-    from nncheck.kinds.values import flat_shape, float_or_inf
-
-    want, _ = flat_shape(kp.exact)
-    got, _ = flat_shape(value)
-    if len(want) != len(got):
-        return False  # the grader's shape rules decide (and say why)
-    kind = kinds.get(kp.kind)
-    for x, y in zip(want, got):
-        if isinstance(y, (list, bool, str)):
-            return False
-        xf, yf = float_or_inf(x), float_or_inf(y)
-        if math.isfinite(xf) and math.isfinite(yf) and abs(yf - xf) > _reach(kind.half_width(kp.spec, xf), xf, y):
-            return True
-    return False
+    grader's rule need not run.  False means "not sure": the rule decides."""
+    return _Bound(kp).settles(value) is False
 
 
 def _reach(window: float, x: float, y: Any) -> float:

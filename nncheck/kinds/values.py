@@ -13,6 +13,7 @@ import random
 import sys
 from collections.abc import Callable
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 
@@ -26,6 +27,20 @@ def to_float(x: Any) -> float:
         return float(x)
     if isinstance(x, (int, Fraction, float)):
         return float(x)
+    if is_sympy(x) and not x.is_Number:
+        return _closed_form_float(x)
+    try:
+        return float(x)
+    except TypeError:
+        import sympy
+
+        return float(sympy.N(x, 30))
+
+
+@lru_cache(maxsize=4096)
+def _closed_form_float(x: Any) -> float:
+    """A SymPy closed form's float, worked out once a process: the key checks each mistake against it,
+    the key cache stores it and the grader compares every answer with it, and each is an evaluation."""
     try:
         return float(x)
     except TypeError:

@@ -154,6 +154,19 @@ def sigmoid_sym(v):
     return 1 / (1 + sympy.exp(-v))
 
 
+def structure_act(g: str, v):
+    """A hidden activation g(ξ) in a derivative taken once per shape (:func:`twolayer._weight_derivatives`):
+    its definition, with ReLU as one SymPy function (:mod:`nncheck.topics._relu`: nested piecewise
+    branches made those derivatives slow), which gives the same values at the key's numbers."""
+    from nncheck.topics.activations import g_sym
+
+    if g == "relu":
+        from nncheck.topics._relu import ReLU
+
+        return ReLU(v)
+    return g_sym(g, v)
+
+
 def out_sym(output: str, z: list) -> list:
     """ŷ = out(ξ⁽ᴸ⁾) from its definition."""
     from nncheck.topics.softmax import softmax_sym

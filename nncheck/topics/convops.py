@@ -961,9 +961,22 @@ class PoolMaxBackward(Solver):
         Ho, Wo = windows[-1][0] + 1, windows[-1][1] + 1
         t = sympy.Symbol("t")
 
+        def window_max(entries: list):
+            # Max(numbers…, t) is Max(m, t) with m the largest number: the numbers are compared exactly
+            # here, and Max(m, t) is left as it is, since nothing decides between a number and a free t.
+            # SymPy's own search for which arguments bound which (factor_terms on every pair) was most
+            # of a key's time.  SymPy still differentiates Max(m, t): Heaviside(t − m).
+            numbers = [v for v in entries if v.is_number]
+            free = [v for v in entries if not v.is_number]
+            if not free:
+                return max(numbers)
+            if numbers and len(free) == 1:
+                return sympy.Max(max(numbers), free[0], evaluate=False)
+            return sympy.Max(*numbers, *free)
+
         def loss(values: dict, cell):
             # The terms of L whose window holds ``cell``; the others do not depend on it.
-            return sympy.Add(*[R(G[i][j]) * sympy.Max(*floor, *[values[c] for c in cells])
+            return sympy.Add(*[R(G[i][j]) * window_max([*floor, *[values[c] for c in cells]])
                                for i, j, cells in windows if cell in cells])
 
         dx = sympy.zeros(rows, cols)
@@ -971,7 +984,7 @@ class PoolMaxBackward(Solver):
             dx[cell] = sympy.diff(loss({**nudged, cell: t}, cell), t).subs(t, nudged[cell])
         h = sympy.zeros(Ho, Wo)
         for i, j, cells in windows:
-            h[i, j] = sympy.Max(*([sympy.Integer(0)] if relu else []), *[exact[c] for c in cells])
+            h[i, j] = window_max([*([sympy.Integer(0)] if relu else []), *[exact[c] for c in cells]])
         return {"h": h, "dx": dx}
 
     def numeric(self, p: dict) -> dict:

@@ -155,7 +155,9 @@ def _g_sym(g: str, v):
     if g == "tanh":
         return sympy.tanh(v)
     if g == "relu":
-        return sympy.Piecewise((v, v >= 0), (0, True))  # ECE 417: ReLU(ξ) = ξ for ξ ≥ 0, so u(0) = 1
+        from nncheck.topics._relu import ReLU
+
+        return ReLU(v)  # ECE 417: ReLU(ξ) = ξ for ξ ≥ 0, and ReLU′ = u with u(0) = 1 (see _relu)
     return v
 
 

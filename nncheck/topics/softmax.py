@@ -16,7 +16,7 @@ The loss is ln Σ exp(z − max z) − (z_k* − max z): no ŷ that underflows t
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 
 from nncheck.topics.activations import exp_text, sig4, sigma_py, tidy
 from nncheck.topics.base import RM, ParamError, Solver, num, signed_sum
@@ -158,6 +158,19 @@ def _draw_z(rng, K: int) -> list[int]:
 # ----------------------------------------------------------------------------
 # softmax.forward
 # ----------------------------------------------------------------------------
+
+@lru_cache(maxsize=64)  # one per number of classes and target; SymPy's results are immutable
+def _ce_in_scores(K: int, y: tuple) -> tuple:
+    """(z symbols, ŷ, L = −Σ y_k ln ŷ_k, [∂L/∂z_k]) written in the scores: SymPy's derivative of the
+    forward expression, taken once per shape; each key puts its own scores in."""
+    import sympy
+
+    zs = list(sympy.symbols(f"z1:{K + 1}", real=True))
+    yh = softmax_sym(zs)
+    # Classes with y_k = 0 contribute 0·ln ŷ_k = 0: only the true class stays in L.
+    L = -sum(y[k] * sympy.log(yh[k]) for k in range(K) if y[k])
+    return zs, yh, L, [sympy.diff(L, zk) for zk in zs]
+
 class Forward(Solver):
     """``softmax.forward``: ŷ = softmax(z)."""
 
@@ -249,14 +262,9 @@ class CEGradient(Solver):
     def exact(self, p: dict) -> dict:
         import sympy
 
-        K = len(p["z"])
-        zs = list(sympy.symbols(f"z1:{K + 1}", real=True))
-        yh = softmax_sym(zs)
-        y = [int(v) for v in p["y"]]
-        # Classes with y_k = 0 contribute 0·ln ŷ_k = 0: only the true class stays in L.
-        L = -sum(y[k] * sympy.log(yh[k]) for k in range(K) if y[k])
+        zs, yh, L, dL = _ce_in_scores(len(p["z"]), tuple(int(v) for v in p["y"]))
         at = dict(zip(zs, exact_scores(p["z"])))  # L and ∂L/∂z ignore a common shift too
-        grad = [tidy(sympy.diff(L, zk).subs(at)) for zk in zs]
+        grad = [tidy(d.subs(at)) for d in dL]
         return {
             "yhat": sympy.Matrix([tidy(v.subs(at)) for v in yh]),
             "L": tidy(sympy.expand_log(L.subs(at), force=True)),

@@ -48,6 +48,7 @@ from nncheck.topics._net import (
     saturation_note,
     sigmoid_np,
     slope_np,
+    structure_act,
     substitute,
     table_text,
     vtext,
@@ -204,7 +205,7 @@ def _weight_derivatives(hidden: str, output: str, loss: str, D: int, N: int, K: 
     W1, b1, W2, b2 = _symbols("w1", N, D), _symbols("b1", N, 1), _symbols("w2", K, N), _symbols("b2", K, 1)
     n = sympy.Symbol("n", positive=True)
     a = [b1[j] + sum(W1[j, d] * x[d] for d in range(D)) for j in range(N)]
-    h = [g_sym(hidden, v) for v in a]
+    h = [structure_act(hidden, v) for v in a]
     z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
     ell = _example_loss_sym(loss, _out_sym(output, z), list(y), present, n, complement_sym(output, z))
     grads = {name: [sympy.diff(ell, s) for s in M] for name, M in (("dW1", W1), ("db1", b1), ("dW2", W2),
@@ -229,7 +230,7 @@ def _xi1_derivatives(hidden: str, output: str, loss: str, N: int, K: int, presen
 
     a, y, n = _symbols("a", N, 1), _symbols("y", K, 1), sympy.Symbol("n", positive=True)
     W2, b2 = _symbols("w2", K, N), _symbols("b2", K, 1)
-    h = [g_sym(hidden, v) for v in a]
+    h = [structure_act(hidden, v) for v in a]
     z = [b2[k] + sum(W2[k, j] * h[j] for j in range(N)) for k in range(K)]
     ell = _example_loss_sym(loss, _out_sym(output, z), list(y), present, n, complement_sym(output, z))
     return (a, y, W2, b2, n), [sympy.diff(ell, s) for s in a]

@@ -2,8 +2,9 @@
 
 * A declared mistake's value is dropped when the grader would accept it as the answer; the key skips
   the grader's rule for a value with an entry far beyond anything the rule accepts
-  (``compute._surely_apart``).  Here that bound is held against the rule itself, on values at and
-  around every way the rule accepts one (the window, correct roundings, truncations).
+  (``compute._surely_apart``), and accepts without the rule a value of the key's shape whose every
+  entry is well inside its window (``compute._Bound``).  Here both are held against the rule itself, on
+  values at and around every way the rule accepts one (the window, correct roundings, truncations).
 * The key cache lists its directory on a budget, not at every write, and stays within its bounds.
 """
 
@@ -68,6 +69,44 @@ def test_a_value_judged_apart_is_never_one_the_grader_accepts(kind, tol):
                 assert not rule.same(spec, exact, value), (x, y, tol)
     # The bound does its work: a share of these values (most are close on purpose) is far enough.
     assert apart > checked // 10
+
+
+@pytest.mark.parametrize("tol", TOLERANCES, ids=str)
+@pytest.mark.parametrize("kind", ["vector", "matrix"])
+def test_a_value_judged_the_same_is_one_the_grader_accepts(kind, tol):
+    rng = random.Random(f"same{kind}{tol}")
+    spec = {"name": "v", "kind": kind, **({"tolerance": tol} if tol else {})}
+    rule = kinds.get(kind)
+    same = checked = 0
+    for x in _keys(rng):
+        other = sympy.Rational(1, 3)
+        exact = sympy.Matrix([[x, other]]) if kind == "matrix" else sympy.Matrix([x, other])
+        bound = compute._Bound(KeyPart("v", kind, exact, None, [], spec))
+        for y in _candidates(x, rng):
+            # As solvers give mistake values: NumPy arrays, nested lists, exact fractions and integers.
+            rows = [[y, float(other)]], [[y, Fraction(1, 3)]], [[int(y) if float(y).is_integer() else y, other]]
+            forms = (np.array(rows[0]), rows[0], rows[1], rows[2], [y, float(other)], np.array(rows[0]).T)
+            for value in rng.sample(forms, 2):
+                if kind == "vector" and isinstance(value, list) and isinstance(value[0], list):
+                    value = value[0]
+                checked += 1
+                settled = bound.settles(value)
+                if settled is True:
+                    same += 1
+                    assert rule.same(spec, exact, value), (x, y, value, tol)
+                elif settled is False:
+                    assert not rule.same(spec, exact, value), (x, y, value, tol)
+    assert same > checked // 20  # most candidates are near the window's edge on purpose
+
+
+def test_only_a_value_read_in_the_keys_shape_is_judged_the_same_without_the_rule():
+    spec = {"name": "m", "kind": "matrix"}
+    bound = compute._Bound(KeyPart("m", "matrix", sympy.Matrix([[1, 2]]), None, [], spec))
+    assert bound.settles([[1.0, 2.0]]) is True
+    assert bound.settles([1.0, 2.0]) is None and bound.settles([[1.0], [2.0]]) is None  # the rule says why
+    assert bound.settles([[1, sympy.Integer(2)]]) is None  # printed and parsed again: the rule judges it
+    vec = compute._Bound(KeyPart("v", "vector", sympy.Matrix([1, 2]), None, [], {"name": "v", "kind": "vector"}))
+    assert vec.settles([[1.0, 2.0]]) is True and vec.settles(np.array([1.0, 2.0])) is True
 
 
 def test_a_far_mistake_is_dropped_or_kept_as_the_rule_says():
