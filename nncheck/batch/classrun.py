@@ -192,11 +192,14 @@ class _Worker:
         self.task, self.started = sub, time.monotonic()
         self.conn.send(("grade", sub))
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         try:
             self.conn.send(("stop",))
         except (OSError, ValueError):
             pass
+
+    def stop(self) -> None:
+        """After :meth:`ask_to_stop`: wait a little for the worker to end, then kill what is left."""
         self.proc.join(2.0)
         self.kill()
 
@@ -237,6 +240,7 @@ class _Pool:
         results: list[StudentResult] = [StudentResult(s.student or student_of_file(None, s.path), s.path, s.order,
                                                       error=s.error) for s in subs if s.error is not None]
         total = len(subs)
+        stopping: list[_Worker] = []
         try:
             while pending or any(w.task for w in self.workers):
                 while len(self.workers) < min(self.jobs, len(pending) + sum(1 for w in self.workers if w.task)):
@@ -268,6 +272,13 @@ class _Pool:
                         w.task = None
                     if msg[0] != "ready" and progress is not None:
                         progress(len(results), total)
+                if not pending:
+                    # No student left for an idle worker: it ends now, while the others finish theirs
+                    # (a worker takes about half a second to exit).
+                    for w in [w for w in self.workers if w.ready and w.task is None]:
+                        w.ask_to_stop()
+                        self.workers.remove(w)
+                        stopping.append(w)
                 now = time.monotonic()
                 for w in list(self.workers):
                     if w.task is not None and now - w.started > self.timeout:
@@ -277,7 +288,10 @@ class _Pool:
                     elif not w.ready and w.task is None and now - w.born > START_SECONDS:
                         self._lost(w, results, "")
         finally:
+            stopping += self.workers
             for w in self.workers:
+                w.ask_to_stop()
+            for w in stopping:
                 w.stop()
             self.workers = []
         return results
