@@ -259,3 +259,33 @@ def test_a_class_of_200_students(tmp_path, catalog):
     assert "## Item analysis" in text and "of 200)" in text
     assert "Named mistakes" in r.stdout and "Graded 200 of 200 students" in r.stdout
     assert len(chosen) == 200
+
+
+def test_a_class_worker_gives_sympy_a_larger_cache_before_sympy_is_imported():
+    # SymPy reads SYMPY_CACHE_SIZE once, on import: the worker must set it before anything it
+    # imports loads SymPy.  Run the worker's own start (it stops when its pipe closes) in a fresh
+    # interpreter, as a spawned worker starts, and read the size SymPy took.
+    import subprocess
+    import sys
+
+    code = """
+import os, sys
+os.environ.pop("SYMPY_CACHE_SIZE", None)
+from nncheck.batch import classrun
+assert "sympy" not in sys.modules, "importing the worker's module loaded SymPy"
+
+class Pipe:
+    def send(self, msg):
+        pass
+    def recv(self):
+        raise EOFError
+
+classrun._worker_main(Pipe(), [], None)
+import sympy.core.cache
+print(sympy.core.cache.SYMPY_CACHE_SIZE)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    from nncheck.batch.classrun import WORKER_SYMPY_CACHE
+
+    assert out.stdout.split()[-1] == WORKER_SYMPY_CACHE != "1000"
