@@ -22,9 +22,11 @@ from __future__ import annotations
 import json
 import math
 import os
-from typing import TYPE_CHECKING
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 from nncheck.errors import BankError, NNCheckError
+from nncheck.kinds.values import is_sympy
 
 if TYPE_CHECKING:
     from nncheck.bank.index import Catalog
@@ -635,6 +637,8 @@ class Grader:
     #: thousands of SymPy keys, while the keys every student meets stay.
     MAX_PROBLEMS = 2000
     MAX_KEYS = 300
+    #: Verdicts kept by what decides them (:meth:`_decided`).
+    MAX_DECIDED = 2000
 
     def __init__(self, catalog: Catalog, *, latex: bool | None = None):
         from collections import OrderedDict
@@ -645,6 +649,7 @@ class Grader:
         self.latex = latex
         self._problems: OrderedDict = OrderedDict()  # (family, seed, params) -> {variant, topic, ...}
         self._keys: OrderedDict = OrderedDict()  # content -> {key or key_error, parts, verdicts}
+        self._decided: OrderedDict = OrderedDict()  # what decides a verdict -> the verdict (:meth:`_decided_by`)
         #: The student's answers per problem (:func:`answers_by_problem`), for error carried forward.
         self.answers: dict[tuple, tuple[dict[str, str | None], list[str]]] = {}
 
@@ -655,7 +660,8 @@ class Grader:
 
     def trim(self) -> None:
         """Keep the caches within :attr:`MAX_PROBLEMS` and :attr:`MAX_KEYS` (called between sheets)."""
-        for cache, bound in ((self._problems, self.MAX_PROBLEMS), (self._keys, self.MAX_KEYS)):
+        for cache, bound in ((self._problems, self.MAX_PROBLEMS), (self._keys, self.MAX_KEYS),
+                             (self._decided, self.MAX_DECIDED)):
             while len(cache) > bound:
                 cache.popitem(last=False)
 
@@ -681,6 +687,25 @@ class Grader:
                 hit = {"error": ("params" if e.params else "seed", err.line()), "topic": record["topic"]}
         self._problems[pkey] = hit
         return pkey, hit
+
+    #: The kinds whose verdicts are shared between problems (:meth:`_decided_by`): those checked in the
+    #: sandbox (nncheck.answer.sandbox), a few milliseconds an answer.
+    _SANDBOXED = ("expression", "matexpr", "derivation")
+
+    def _decided_by(self, kp, mistakes: list, text: str) -> tuple | None:
+        """Everything a sandboxed verdict is a function of (the part, its key, its mistakes, the text,
+        how LaTeX is read), as a hashable value; None for other kinds, or what cannot be told exactly.
+
+        A part whose key does not depend on the numbers (∂L/∂ξ = ŷ − y) is the same question in
+        every student's problem, whatever the seed: in a class with a seed per student, most
+        expression answers repeat one already graded (58 distinct among 1,156 in bench_grade's class).
+        Verdicts are never changed once made (error carried forward makes a new one)."""
+        if kp.spec.get("kind") not in self._SANDBOXED and not kp.spec.get("symbols"):
+            return None
+        try:
+            return (_frozen(kp.spec), _frozen(kp.exact), _frozen(mistakes), text, self.latex)
+        except TypeError:
+            return None
 
     def drawn_note(self, e: Entry) -> tuple[str, dict] | None:
         """For an entry that gives some parameters and leaves others to the seed: ("Drawn at random
@@ -779,9 +804,16 @@ class Grader:
         if verdict is None:
             from nncheck.kinds import grade_answer
 
-            # Exactly what key.grade.grade(key, name, text) does, with the part and its
-            # mistakes looked up once per problem instead of once per answer.
-            verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes, latex=self.latex)
+            decided = self._decided_by(kp, mistakes, e.answer)
+            verdict = self._decided.get(decided) if decided is not None else None
+            if verdict is None:
+                # Exactly what key.grade.grade(key, name, text) does, with the part and its
+                # mistakes looked up once per problem instead of once per answer.
+                verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes, latex=self.latex)
+                if decided is not None:
+                    self._decided[decided] = verdict
+            else:
+                self._decided.move_to_end(decided)
             kh["verdicts"][vkey] = verdict
         if verdict.status == "invalid":
             # The key too: a student who cannot read the answer back still learns what it was.
@@ -795,6 +827,25 @@ class Grader:
         return EntryResult(e, verdict.status, score=float(verdict.score), feedback=verdict.feedback,
                            mistake=verdict.mistake, parsed_as=verdict.parsed_as, expected=expected, topic=topic,
                            carried_forward=verdict.carried_forward)
+
+
+def _frozen(v: Any) -> Any:
+    """``v`` as a hashable value equal only to the same value of the same type (1 and 1.0 and True
+    apart; a SymPy value by its structure, its symbols' assumptions included).  TypeError for what
+    has no exact form here (a callable, an object of another sort)."""
+    if v is None or isinstance(v, (str, bool, int, float, Fraction)):
+        return (type(v).__name__, v)
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, tuple(_frozen(x) for x in v))
+    if isinstance(v, dict):
+        return ("dict", tuple(sorted((str(k), _frozen(x)) for k, x in v.items())))
+    if is_sympy(v):
+        return ("sympy", v)  # immutable; equal when structurally equal
+    if getattr(v, "is_Matrix", False):
+        return ("matrix", v.as_immutable())
+    if type(v).__module__ == "numpy" and hasattr(v, "tobytes"):
+        return ("numpy", v.dtype.str, getattr(v, "shape", ()), v.tobytes())
+    raise TypeError(type(v).__name__)
 
 
 def grade_sheet(sheet: AnswerSheet, catalog, *, progress=None, latex: bool | None = None,

@@ -4,7 +4,9 @@ and expression answers graded inside the class's worker processes (their sandbox
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
+import pytest
 from shared_helpers import run
 
 from nncheck.batch.grade import Grader, grade_sheet, load_answers_text
@@ -99,3 +101,44 @@ def test_expression_answers_are_graded_in_the_class_workers(tmp_path, catalog):
     assert r.exit_code == 0, (r.stdout[-2000:], r.stderr)
     statuses = {s["student"]: [e["status"] for e in s["entries"]] for s in json.loads(r.stdout)["students"]}
     assert statuses == {"s0": ["correct"], "s1": ["incorrect"]}
+
+
+def test_an_expression_part_the_same_in_every_seed_is_graded_once(catalog, monkeypatch):
+    # ∂L/∂z = ŷ − y does not depend on the scores drawn: two seeds with other numbers are two keys,
+    # but an answer to that part is one question, checked in the sandbox once.
+    import nncheck.kinds
+
+    fid, part = "softmax.ce-gradient", "grad_sym"
+    a = 1
+    b = _other_numbers(catalog, fid, a)
+    calls = []
+    real = nncheck.kinds.grade_answer
+    monkeypatch.setattr(nncheck.kinds, "grade_answer", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    text = "answers:\n" + "".join(f"  - {{id: {fid}, seed: {s}, part: {part}, answer: {json.dumps(t)}}}\n"
+                                  for t in ("yhat - y", "y - yhat", "yhat - y") for s in (a, b))
+    g = Grader(catalog)
+    res = grade_sheet(load_answers_text(text, "a.yaml"), catalog, grader=g)
+    assert len(g._keys) == 2
+    assert calls == ["yhat - y", "y - yhat"]  # each text once, for both seeds
+    assert [r.status for r in res.results] == ["correct"] * 2 + ["incorrect"] * 2 + ["correct"] * 2
+    for r, e in zip(res.results, load_answers_text(text, "a.yaml").entries):
+        alone = Grader(catalog).grade_entry(e, "a.yaml")
+        assert (alone.status, alone.score, alone.feedback, alone.mistake) == (r.status, r.score, r.feedback,
+                                                                             r.mistake)
+
+
+def test_what_decides_a_shared_verdict_tells_values_apart():
+    import numpy as np
+    import sympy
+
+    from nncheck.batch.grade import _frozen
+
+    assert len({_frozen(1), _frozen(1.0), _frozen(True), _frozen(Fraction(1))}) == 4
+    assert _frozen(sympy.Symbol("x")) != _frozen(sympy.Symbol("x", real=True))
+    m = sympy.Matrix([[1, 2]])
+    assert _frozen(m) == _frozen(sympy.Matrix([[1, 2]])) != _frozen(sympy.ImmutableMatrix([[1, 2]]))
+    assert _frozen(sympy.Matrix([[1, 2]])) != _frozen(sympy.Matrix([[1], [2]]))
+    assert _frozen(np.array([1.0, 2.0])) != _frozen(np.array([[1.0, 2.0]]))
+    assert _frozen({"a": [1, "b"]}) == _frozen({"a": [1, "b"]}) != _frozen({"a": (1, "b")})
+    with pytest.raises(TypeError):
+        _frozen(lambda env: env)
