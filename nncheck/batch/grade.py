@@ -838,7 +838,7 @@ def _frozen(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return (type(v).__name__, tuple(_frozen(x) for x in v))
     if isinstance(v, dict):
-        return ("dict", tuple(sorted((str(k), _frozen(x)) for k, x in v.items())))
+        return ("dict", tuple(sorted(((type(k).__name__, str(k)), _frozen(x)) for k, x in v.items())))
     if is_sympy(v):
         return ("sympy", v)  # immutable; equal when structurally equal
     if getattr(v, "is_Matrix", False):

@@ -199,12 +199,6 @@ class _Bound:
         return len(self.shape) == 2 and shape == self.shape
 
 
-def _surely_apart(kp: KeyPart, value: Any) -> bool:
-    """Is some entry of ``value`` so far from the key's that the grader cannot accept it?  Then the
-    grader's rule need not run.  False means "not sure": the rule decides."""
-    return _Bound(kp).settles(value) is False
-
-
 def _reach(window: float, x: float, y: Any) -> float:
     """How far from the key ``x`` an entry ``y`` may lie and still be accepted, at most.
 

@@ -1,10 +1,10 @@
 """What makes an answer key cheap without changing it.
 
-* A declared mistake's value is dropped when the grader would accept it as the answer; the key skips
-  the grader's rule for a value with an entry far beyond anything the rule accepts
-  (``compute._surely_apart``), and accepts without the rule a value of the key's shape whose every
-  entry is well inside its window (``compute._Bound``).  Here both are held against the rule itself, on
-  values at and around every way the rule accepts one (the window, correct roundings, truncations).
+* A declared mistake's value is dropped when the grader would accept it as the answer.  The key
+  (``compute._Bound``) skips the grader's rule for a value with an entry far beyond anything the rule
+  accepts, and accepts without the rule a value of the key's shape whose every entry is well inside
+  its window.  Here both are held against the rule itself, on values at and around every way the
+  rule accepts one (the window, correct roundings, truncations).
 * The key cache lists its directory on a budget, not at every write, and stays within its bounds.
 """
 
@@ -64,7 +64,7 @@ def test_a_value_judged_apart_is_never_one_the_grader_accepts(kind, tol):
         for y in _candidates(x, rng):
             value = np.array([[y, float(other)]]) if kind == "matrix" else np.array([y, float(other)])
             checked += 1
-            if compute._surely_apart(kp, value):
+            if compute._Bound(kp).settles(value) is False:
                 apart += 1
                 assert not rule.same(spec, exact, value), (x, y, tol)
     # The bound does its work: a share of these values (most are close on purpose) is far enough.
@@ -109,16 +109,20 @@ def test_only_a_value_read_in_the_keys_shape_is_judged_the_same_without_the_rule
     assert vec.settles([[1.0, 2.0]]) is True and vec.settles(np.array([1.0, 2.0])) is True
 
 
+def _apart(kp, value) -> bool:
+    return compute._Bound(kp).settles(value) is False
+
+
 def test_a_far_mistake_is_dropped_or_kept_as_the_rule_says():
     spec = {"name": "v", "kind": "vector"}
     kp = KeyPart("v", "vector", sympy.Matrix([sympy.Rational(1, 3), 2]), None, [], spec)
-    assert compute._surely_apart(kp, [0.5, 2.0])  # 50% off
-    assert not compute._surely_apart(kp, [0.333, 2.0])  # close: the rule decides (it accepts 0.333)
+    assert _apart(kp, [0.5, 2.0])  # 50% off
+    assert not _apart(kp, [0.333, 2.0])  # close: the rule decides (it accepts 0.333)
     assert compute._same(kp, [0.333, 2.0]) and not compute._same(kp, [0.5, 2.0])
-    assert not compute._surely_apart(kp, [0.5])  # another length: the rule decides
+    assert not _apart(kp, [0.5])  # another length: the rule decides
     spec_x = {"name": "e", "kind": "vector", "symbols": {"x": "real"}}
     expr = KeyPart("e", "vector", sympy.Matrix([1, 2]), None, [], spec_x)
-    assert not compute._surely_apart(expr, [5.0, 7.0])  # arrays of expressions are not bounded here
+    assert not _apart(expr, [5.0, 7.0])  # arrays of expressions are not bounded here
 
 
 def test_figures_of_a_float_as_written():
