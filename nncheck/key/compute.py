@@ -26,6 +26,7 @@ from nncheck.errors import AnswerKeyError, ParamError
 from nncheck.generate.variant import Variant
 from nncheck.key.model import AnswerKey, KeyPart
 from nncheck.kinds.base import Part
+from nncheck.lang.syntax import MAX_INT_DIGITS
 
 #: How close the SymPy and NumPy computations of a numeric key must be.
 AGREE_REL = 1e-9
@@ -185,10 +186,7 @@ class _Bound:
                 continue
             if abs(yf - x) > _reach(window, x, y):
                 return False
-            # A plain number is written as the text that reads back as itself (a float's repr, p/q);
-            # a SymPy entry is printed and parsed again, which the rule had better judge.
-            plain = isinstance(y, (float, Fraction)) or type(y) is int
-            inside = inside and plain and abs(yf - x) <= 0.5 * window
+            inside = inside and _plain(y) and abs(yf - x) <= 0.5 * window
         return True if inside else None
 
     def _same_shape(self, shape: tuple) -> bool:
@@ -197,6 +195,18 @@ class _Bound:
         if self.vector:
             return True
         return len(self.shape) == 2 and shape == self.shape
+
+
+def _plain(y: Any) -> bool:
+    """Is ``y`` a number written as text that reads back as itself (a float's repr, an integer, p/q
+    with no more digits than the answer language reads)?  A SymPy entry is printed and parsed again,
+    which the rule had better judge."""
+    if isinstance(y, float):
+        return True
+    if type(y) is int or isinstance(y, Fraction):
+        q = Fraction(y)
+        return max(abs(q.numerator), q.denominator) < 10 ** MAX_INT_DIGITS
+    return False
 
 
 def _reach(window: float, x: float, y: Any) -> float:

@@ -177,3 +177,11 @@ def test_a_derivation_closed_form_is_confirmed_once_a_process(monkeypatch):
         with pytest.raises(AnswerKeyError):
             Refused().exact({})
     assert calls.count(2) == 2
+
+
+def test_a_number_with_more_digits_than_the_language_reads_is_left_to_the_rule():
+    spec = {"name": "v", "kind": "vector"}
+    kp = KeyPart("v", "vector", sympy.Matrix([sympy.Rational(1, 3), 2]), None, [], spec)
+    long = Fraction(10**70 + 1, 3 * 10**70)  # 1/3 to 70 digits: the answer language refuses the literal
+    assert compute._Bound(kp).settles([long, 2]) is None
+    assert compute._Bound(kp).settles([Fraction(1, 3), 2]) is True
