@@ -207,7 +207,8 @@ class _Worker:
         """The worker and its process group (the sandboxed checker it may have forked)."""
         import signal
 
-        if self.proc.pid is not None:
+        if self.proc.pid is not None and self.proc.exitcode is None:
+            # Only while it runs: the pid of a worker that has ended (and been reaped) may be another's.
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (OSError, AttributeError):

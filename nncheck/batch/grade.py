@@ -810,7 +810,8 @@ class Grader:
                 # Exactly what key.grade.grade(key, name, text) does, with the part and its
                 # mistakes looked up once per problem instead of once per answer.
                 verdict = grade_answer(kp.spec, kp.exact, e.answer, mistakes, latex=self.latex)
-                if decided is not None:
+                if decided is not None and not verdict.too_complex:
+                    # A check that ran out of time is not shared: another problem tries again.
                     self._decided[decided] = verdict
             else:
                 self._decided.move_to_end(decided)
@@ -843,7 +844,8 @@ def _frozen(v: Any) -> Any:
         return ("sympy", v)  # immutable; equal when structurally equal
     if getattr(v, "is_Matrix", False):
         return ("matrix", v.as_immutable())
-    if type(v).__module__ == "numpy" and hasattr(v, "tobytes"):
+    if type(v).__module__ == "numpy" and hasattr(v, "tobytes") and v.dtype.kind != "O":
+        # (An array of objects would be its pointers' bytes: not a value.)
         return ("numpy", v.dtype.str, getattr(v, "shape", ()), v.tobytes())
     raise TypeError(type(v).__name__)
 

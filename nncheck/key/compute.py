@@ -26,7 +26,7 @@ from nncheck.errors import AnswerKeyError, ParamError
 from nncheck.generate.variant import Variant
 from nncheck.key.model import AnswerKey, KeyPart
 from nncheck.kinds.base import Part
-from nncheck.lang.syntax import MAX_INT_DIGITS
+from nncheck.lang.syntax import MAX_INT_DIGITS, MAX_LENGTH
 
 #: How close the SymPy and NumPy computations of a numeric key must be.
 AGREE_REL = 1e-9
@@ -137,6 +137,11 @@ def _same(kp: KeyPart, value: Any, bound: _Bound | None = None) -> bool:
 _BOUNDED_KINDS = ("vector", "matrix")
 
 
+#: Entries of a value settled as the key without the rule: within the answer language's bounds on
+#: syntax-tree nodes (2,000) whatever the entries' forms; the text's length is checked as well.
+_MAX_SETTLED = 200
+
+
 class _Bound:
     """A key part's entries as floats, each with the window the tolerance rule accepts around it,
     worked out once per part: a key checks dozens of mistake values against the same part, and a
@@ -174,7 +179,7 @@ class _Bound:
         from nncheck.kinds.values import flat_shape, float_or_inf
 
         got, shape = flat_shape(value)
-        if len(got) != len(self.want):
+        if len(got) != len(self.want) or not got:
             return None  # the grader's shape rules decide (and say why)
         inside = self._same_shape(shape)
         for x, window, y in zip(self.want, self.windows, got):
@@ -187,6 +192,8 @@ class _Bound:
             if abs(yf - x) > _reach(window, x, y):
                 return False
             inside = inside and _plain(y) and abs(yf - x) <= 0.5 * window
+        if inside and (len(got) > _MAX_SETTLED or len(self.kind.text(value)) > MAX_LENGTH):
+            return None  # the rule refuses a text past the answer language's bounds: let it say so
         return True if inside else None
 
     def _same_shape(self, shape: tuple) -> bool:

@@ -142,3 +142,20 @@ def test_what_decides_a_shared_verdict_tells_values_apart():
     assert _frozen({"a": [1, "b"]}) == _frozen({"a": [1, "b"]}) != _frozen({"a": (1, "b")})
     with pytest.raises(TypeError):
         _frozen(lambda env: env)
+    with pytest.raises(TypeError):
+        _frozen(np.array([sympy.Symbol("x")], dtype=object))
+
+
+def test_a_check_that_ran_out_of_time_is_not_shared(catalog, monkeypatch):
+    import nncheck.kinds
+    from nncheck.answer.verdict import too_complex
+
+    fid, part = "softmax.ce-gradient", "grad_sym"
+    b = _other_numbers(catalog, fid, 1)
+    calls = []
+    monkeypatch.setattr(nncheck.kinds, "grade_answer", lambda *a, **k: calls.append(a[2]) or too_complex(
+        a[2], TimeoutError("too complex to check (gave up after 2 s)")))
+    text = "answers:\n" + "".join(f"  - {{id: {fid}, seed: {s}, part: {part}, answer: 'yhat - y'}}\n"
+                                  for s in (1, b))
+    res = grade_sheet(load_answers_text(text, "a.yaml"), catalog, grader=Grader(catalog))
+    assert len(calls) == 2 and [r.status for r in res.results] == ["invalid", "invalid"]

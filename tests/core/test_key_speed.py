@@ -185,3 +185,17 @@ def test_a_number_with_more_digits_than_the_language_reads_is_left_to_the_rule()
     long = Fraction(10**70 + 1, 3 * 10**70)  # 1/3 to 70 digits: the answer language refuses the literal
     assert compute._Bound(kp).settles([long, 2]) is None
     assert compute._Bound(kp).settles([Fraction(1, 3), 2]) is True
+
+
+def test_a_value_whose_text_the_language_would_refuse_is_left_to_the_rule():
+    # 250 full-length floats write past the answer language's 4,000 characters: the rule refuses the
+    # text (not the same), so the bound must not say "the same".
+    spec = {"name": "v", "kind": "vector"}
+    exact = sympy.Matrix([sympy.Rational(k + 1, 7) for k in range(250)])
+    kp = KeyPart("v", "vector", exact, None, [], spec)
+    value = [float(x) for x in exact]
+    assert compute._Bound(kp).settles(value) is None
+    assert not kinds.get("vector").same(spec, exact, value)
+    short = KeyPart("v", "vector", exact[:100, :], None, [], spec)
+    assert compute._Bound(short).settles(value[:100]) is True
+    assert compute._Bound(KeyPart("v", "vector", sympy.Matrix([]), None, [], spec)).settles([]) is None
