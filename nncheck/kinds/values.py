@@ -29,18 +29,17 @@ def to_float(x: Any) -> float:
         return float(x)
     if is_sympy(x) and not x.is_Number:
         return _closed_form_float(x)
-    try:
-        return float(x)
-    except TypeError:
-        import sympy
-
-        return float(sympy.N(x, 30))
+    return _evaluated_float(x)
 
 
 @lru_cache(maxsize=4096)
 def _closed_form_float(x: Any) -> float:
     """A SymPy closed form's float, worked out once a process: the key checks each mistake against it,
     the key cache stores it and the grader compares every answer with it, and each is an evaluation."""
+    return _evaluated_float(x)
+
+
+def _evaluated_float(x: Any) -> float:
     try:
         return float(x)
     except TypeError:

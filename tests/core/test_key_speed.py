@@ -50,17 +50,23 @@ def _candidates(x, rng: random.Random) -> list[float]:
     return out
 
 
+def _keyed(kind: str, tol, rng: random.Random):
+    """(spec, exact, key part, x, other) for each key entry x of :func:`_keys`, beside a second entry
+    ``other`` = 1/3, as a 1×2 matrix or a vector."""
+    spec = {"name": "v", "kind": kind, **({"tolerance": tol} if tol else {})}
+    for x in _keys(rng):
+        other = sympy.Rational(1, 3)  # a second entry, given exactly right
+        exact = sympy.Matrix([[x, other]]) if kind == "matrix" else sympy.Matrix([x, other])
+        yield spec, exact, KeyPart("v", kind, exact, None, [], spec), x, other
+
+
 @pytest.mark.parametrize("tol", TOLERANCES, ids=str)
 @pytest.mark.parametrize("kind", ["vector", "matrix"])
 def test_a_value_judged_apart_is_never_one_the_grader_accepts(kind, tol):
     rng = random.Random(f"{kind}{tol}")
-    spec = {"name": "v", "kind": kind, **({"tolerance": tol} if tol else {})}
     rule = kinds.get(kind)
     apart = checked = 0
-    for x in _keys(rng):
-        other = sympy.Rational(1, 3)  # a second entry, given exactly right
-        exact = sympy.Matrix([[x, other]]) if kind == "matrix" else sympy.Matrix([x, other])
-        kp = KeyPart("v", kind, exact, None, [], spec)
+    for spec, exact, kp, x, other in _keyed(kind, tol, rng):
         for y in _candidates(x, rng):
             value = np.array([[y, float(other)]]) if kind == "matrix" else np.array([y, float(other)])
             checked += 1
@@ -75,13 +81,10 @@ def test_a_value_judged_apart_is_never_one_the_grader_accepts(kind, tol):
 @pytest.mark.parametrize("kind", ["vector", "matrix"])
 def test_a_value_judged_the_same_is_one_the_grader_accepts(kind, tol):
     rng = random.Random(f"same{kind}{tol}")
-    spec = {"name": "v", "kind": kind, **({"tolerance": tol} if tol else {})}
     rule = kinds.get(kind)
     same = checked = 0
-    for x in _keys(rng):
-        other = sympy.Rational(1, 3)
-        exact = sympy.Matrix([[x, other]]) if kind == "matrix" else sympy.Matrix([x, other])
-        bound = compute._Bound(KeyPart("v", kind, exact, None, [], spec))
+    for spec, exact, kp, x, other in _keyed(kind, tol, rng):
+        bound = compute._Bound(kp)
         for y in _candidates(x, rng):
             # As solvers give mistake values: NumPy arrays, nested lists, exact fractions and integers.
             rows = [[y, float(other)]], [[y, Fraction(1, 3)]], [[int(y) if float(y).is_integer() else y, other]]
